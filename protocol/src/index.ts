@@ -1,0 +1,3 @@
+export * from './v1/common';
+export * from './v1/ingest';
+export * from './v1/issues';

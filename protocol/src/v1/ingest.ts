@@ -1,0 +1,223 @@
+import { z } from 'zod';
+import { EpochSeconds, Labels, Name, NonNegative, OptionalMetric } from './common';
+
+export const PROTOCOL_VERSION = 'v1' as const;
+
+export const ClusterKind = z.enum(['docker', 'kubernetes']);
+export const Environment = z.enum(['on-prem', 'private-cloud', 'public-cloud']);
+export const NodeStatus = z.enum(['ready', 'not_ready', 'unknown']);
+export const ContainerState = z.enum([
+  'created',
+  'running',
+  'paused',
+  'restarting',
+  'exited',
+  'dead',
+  'removing',
+  'unknown',
+]);
+export const ContainerHealth = z.enum(['healthy', 'unhealthy', 'starting', 'none']);
+export const WorkloadKind = z.enum(['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob', 'ReplicaSet', 'Pod']);
+export const EventType = z.enum(['normal', 'warning']);
+export const LogLevel = z.enum(['error', 'warning', 'info', 'debug', 'unknown']);
+export const LogStream = z.enum(['stdout', 'stderr']);
+
+/** Who sent the batch. */
+export const AgentInfo = z.object({
+  id: z.string().min(1).max(128),
+  version: z.string().min(1).max(64),
+  mode: z.enum(['node', 'cluster']),
+  hostname: z.string().min(1).max(253),
+});
+
+/** The cluster (a Kubernetes cluster, or a named group of Docker hosts) the agent belongs to. */
+export const ClusterInfo = z.object({
+  name: z
+    .string()
+    .min(1)
+    .max(128)
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'letters, digits, ".", "_" and "-" only'),
+  kind: ClusterKind,
+  environment: Environment,
+  labels: Labels.default({}),
+});
+
+/** One node reading. CPU in cores, memory and filesystem in bytes, I/O in bytes per second. */
+export const NodeSample = z.object({
+  ts: EpochSeconds,
+  cpuCores: OptionalMetric,
+  memUsedBytes: OptionalMetric,
+  memTotalBytes: OptionalMetric,
+  fsUsedBytes: OptionalMetric,
+  fsTotalBytes: OptionalMetric,
+  netRxBps: OptionalMetric,
+  netTxBps: OptionalMetric,
+  diskReadBps: OptionalMetric,
+  diskWriteBps: OptionalMetric,
+  load1: OptionalMetric,
+});
+
+/** A node's metadata with the samples taken since the previous batch. */
+export const NodeReport = z.object({
+  name: Name,
+  role: z.string().min(1).max(64).default('worker'),
+  os: z.string().max(256).default(''),
+  kernel: z.string().max(256).default(''),
+  arch: z.string().max(32).default(''),
+  cores: z.number().finite().positive(),
+  memoryBytes: z.number().int().min(0),
+  bootTime: EpochSeconds.nullable().default(null),
+  status: NodeStatus.default('ready'),
+  labels: Labels.default({}),
+  samples: z.array(NodeSample).max(100_000).default([]),
+});
+
+/** One container reading. Memory is the working set (usage minus inactive file cache). */
+export const ContainerSample = z.object({
+  ts: EpochSeconds,
+  cpuCores: OptionalMetric,
+  memBytes: OptionalMetric,
+  memLimitBytes: OptionalMetric,
+  netRxBps: OptionalMetric,
+  netTxBps: OptionalMetric,
+  diskReadBps: OptionalMetric,
+  diskWriteBps: OptionalMetric,
+  pids: z.number().int().min(0).nullable().optional(),
+});
+
+/** Kubernetes placement of a container. */
+export const KubernetesRef = z.object({
+  namespace: Name,
+  pod: Name,
+  podUid: z.string().min(1).max(64),
+  workloadKind: WorkloadKind.nullable().default(null),
+  workloadName: Name.nullable().default(null),
+});
+
+/** A container's metadata with the samples taken since the previous batch. */
+export const ContainerReport = z.object({
+  id: z.string().min(1).max(128),
+  nodeName: Name,
+  name: z.string().min(1).max(512),
+  image: z.string().max(1024).default(''),
+  state: ContainerState,
+  health: ContainerHealth.default('none'),
+  statusText: z.string().max(512).default(''),
+  createdAt: EpochSeconds.nullable().default(null),
+  startedAt: EpochSeconds.nullable().default(null),
+  exitCode: z.number().int().nullable().default(null),
+  oomKilled: z.boolean().default(false),
+  restartCount: z.number().int().min(0).default(0),
+  hostNetwork: z.boolean().default(false),
+  labels: Labels.default({}),
+  kubernetes: KubernetesRef.nullable().default(null),
+  samples: z.array(ContainerSample).max(100_000).default([]),
+});
+
+/**
+ * "This list of containers is every container on the node at ts": lets the backend mark
+ * containers that vanished as gone. A replayed, older inventory never overrides a newer one.
+ */
+export const ContainerInventory = z.object({
+  nodeName: Name,
+  ts: EpochSeconds,
+  containerIds: z.array(z.string().min(1).max(128)).max(20_000),
+});
+
+/** A Kubernetes workload as seen by the cluster agent. */
+export const WorkloadReport = z.object({
+  kind: WorkloadKind,
+  namespace: Name,
+  name: Name,
+  desiredReplicas: z.number().int().min(0).nullable().default(null),
+  readyReplicas: z.number().int().min(0).nullable().default(null),
+  labels: Labels.default({}),
+  ts: EpochSeconds,
+});
+
+/** A container or Kubernetes event. */
+export const Event = z.object({
+  ts: EpochSeconds,
+  source: z.enum(['docker', 'kubernetes']),
+  type: EventType,
+  reason: z.string().min(1).max(128),
+  message: z.string().max(4096).default(''),
+  objectKind: z.string().min(1).max(64),
+  objectName: z.string().min(1).max(512),
+  namespace: Name.nullable().default(null),
+  nodeName: Name.nullable().default(null),
+  containerId: z.string().max(128).nullable().default(null),
+  exitCode: z.number().int().nullable().default(null),
+  count: z.number().int().min(1).default(1),
+});
+
+/** One container log line, demultiplexed. `nanos` orders lines within the same second. */
+export const LogLine = z.object({
+  ts: EpochSeconds,
+  nanos: z.number().int().min(0).max(999_999_999).default(0),
+  containerId: z.string().min(1).max(128),
+  stream: LogStream,
+  level: LogLevel,
+  message: z.string().max(16_384),
+});
+
+/** POST /api/v1/ingest body. */
+export const IngestBatch = z.object({
+  version: z.literal(PROTOCOL_VERSION),
+  batchId: z.string().min(1).max(128),
+  sentAt: EpochSeconds,
+  agent: AgentInfo,
+  cluster: ClusterInfo,
+  nodes: z.array(NodeReport).max(10_000).default([]),
+  containers: z.array(ContainerReport).max(100_000).default([]),
+  inventories: z.array(ContainerInventory).max(10_000).default([]),
+  workloads: z.array(WorkloadReport).max(100_000).default([]),
+  events: z.array(Event).max(100_000).default([]),
+  logs: z.array(LogLine).max(200_000).default([]),
+});
+
+/** Counts of what a batch stored; the body of a 202 reply. */
+export const IngestReply = z.object({
+  batchId: z.string(),
+  accepted: z.object({
+    nodes: NonNegative,
+    nodeSamples: NonNegative,
+    containers: NonNegative,
+    containerSamples: NonNegative,
+    workloads: NonNegative,
+    events: NonNegative,
+    logs: NonNegative,
+  }),
+});
+
+/** The body of every 4xx/5xx reply. `issues` lists each bad field by its path. */
+export const ErrorReply = z.object({
+  error: z.string(),
+  issues: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+});
+
+export type ClusterKind = z.infer<typeof ClusterKind>;
+export type Environment = z.infer<typeof Environment>;
+export type NodeStatus = z.infer<typeof NodeStatus>;
+export type ContainerState = z.infer<typeof ContainerState>;
+export type ContainerHealth = z.infer<typeof ContainerHealth>;
+export type WorkloadKind = z.infer<typeof WorkloadKind>;
+export type EventType = z.infer<typeof EventType>;
+export type LogLevel = z.infer<typeof LogLevel>;
+export type AgentInfo = z.infer<typeof AgentInfo>;
+export type ClusterInfo = z.infer<typeof ClusterInfo>;
+export type NodeSample = z.infer<typeof NodeSample>;
+export type NodeReport = z.infer<typeof NodeReport>;
+export type ContainerSample = z.infer<typeof ContainerSample>;
+export type KubernetesRef = z.infer<typeof KubernetesRef>;
+export type ContainerReport = z.infer<typeof ContainerReport>;
+export type ContainerInventory = z.infer<typeof ContainerInventory>;
+export type WorkloadReport = z.infer<typeof WorkloadReport>;
+export type Event = z.infer<typeof Event>;
+export type LogLine = z.infer<typeof LogLine>;
+/** A parsed batch, defaults applied. */
+export type IngestBatch = z.infer<typeof IngestBatch>;
+/** What an agent may send (fields with defaults may be left out). */
+export type IngestBatchInput = z.input<typeof IngestBatch>;
+export type IngestReply = z.infer<typeof IngestReply>;
+export type ErrorReply = z.infer<typeof ErrorReply>;
