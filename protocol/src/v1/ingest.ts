@@ -22,12 +22,24 @@ export const EventType = z.enum(['normal', 'warning']);
 export const LogLevel = z.enum(['error', 'warning', 'info', 'debug', 'unknown']);
 export const LogStream = z.enum(['stdout', 'stderr']);
 
+/** The agent's own health, reported with every batch. */
+export const AgentStatus = z.object({
+  lastPushAt: EpochSeconds.nullable().default(null),
+  spoolBytes: z.number().int().min(0).default(0),
+  spoolBatches: z.number().int().min(0).default(0),
+  droppedBatches: z.number().int().min(0).default(0),
+  rejectedBatches: z.number().int().min(0).default(0),
+  cpuCores: OptionalMetric,
+  rssBytes: OptionalMetric,
+});
+
 /** Who sent the batch. */
 export const AgentInfo = z.object({
   id: z.string().min(1).max(128),
   version: z.string().min(1).max(64),
   mode: z.enum(['node', 'cluster']),
   hostname: z.string().min(1).max(253),
+  status: AgentStatus.nullable().default(null),
 });
 
 /** The cluster (a Kubernetes cluster, or a named group of Docker hosts) the agent belongs to. */
@@ -204,6 +216,7 @@ export type ContainerHealth = z.infer<typeof ContainerHealth>;
 export type WorkloadKind = z.infer<typeof WorkloadKind>;
 export type EventType = z.infer<typeof EventType>;
 export type LogLevel = z.infer<typeof LogLevel>;
+export type AgentStatus = z.infer<typeof AgentStatus>;
 export type AgentInfo = z.infer<typeof AgentInfo>;
 export type ClusterInfo = z.infer<typeof ClusterInfo>;
 export type NodeSample = z.infer<typeof NodeSample>;
