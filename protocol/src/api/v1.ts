@@ -1,0 +1,477 @@
+import { z } from 'zod';
+import { ClusterKind, ContainerHealth, ContainerState, Environment, NodeStatus, WorkloadKind } from '../v1/ingest';
+
+/**
+ * Query API (backend → plugin, datasource, scripts), version v1. The backend validates its
+ * query strings with the *Query schemas and documents its replies with the *Reply schemas in
+ * its OpenAPI document; the plugin imports only the types (no zod in the bundle).
+ */
+
+const Num = z.number();
+const NullableNum = z.number().nullable();
+
+/** How a container's state is shown: stopped covers created, exited and dead. */
+export const DisplayState = z.enum(['running', 'stopped', 'paused', 'restarting', 'unhealthy', 'gone']);
+
+/** Kinds of entity a time series can be asked for. */
+export const SeriesKind = z.enum(['node', 'container', 'pod', 'namespace', 'workload', 'cluster', 'all']);
+
+/**
+ * Metric names of the query API. Nodes and aggregates of nodes (cluster, all) have the node
+ * metrics; containers and aggregates of containers (pod, namespace, workload) the container ones.
+ */
+export const NodeMetric = z.enum([
+  'cpuCores',
+  'memBytes',
+  'memTotalBytes',
+  'fsUsedBytes',
+  'fsTotalBytes',
+  'netRxBps',
+  'netTxBps',
+  'diskReadBps',
+  'diskWriteBps',
+  'load1',
+]);
+export const ContainerMetric = z.enum([
+  'cpuCores',
+  'memBytes',
+  'memLimitBytes',
+  'netRxBps',
+  'netTxBps',
+  'diskReadBps',
+  'diskWriteBps',
+  'pids',
+]);
+export const AnyMetric = z.enum([...new Set([...NodeMetric.options, ...ContainerMetric.options])] as [
+  string,
+  ...string[],
+]);
+
+/** Grafana value-format id per metric, so every client formats with the same unit. */
+export const METRIC_UNITS: Record<string, string> = {
+  cpuCores: 'short',
+  memBytes: 'bytes',
+  memTotalBytes: 'bytes',
+  memLimitBytes: 'bytes',
+  fsUsedBytes: 'bytes',
+  fsTotalBytes: 'bytes',
+  netRxBps: 'Bps',
+  netTxBps: 'Bps',
+  diskReadBps: 'Bps',
+  diskWriteBps: 'Bps',
+  load1: 'short',
+  pids: 'short',
+  cpuPercent: 'percent',
+  memPercent: 'percent',
+  fsPercent: 'percent',
+};
+
+export const Usage = z.object({
+  usedCores: Num,
+  capacityCores: Num,
+  cpuPercent: NullableNum,
+  memUsedBytes: Num,
+  memTotalBytes: Num,
+  memPercent: NullableNum,
+  fsUsedBytes: Num,
+  fsTotalBytes: Num,
+  fsPercent: NullableNum,
+  netRxBps: Num,
+  netTxBps: Num,
+  diskReadBps: Num,
+  diskWriteBps: Num,
+});
+
+export const NodeCounts = z.object({ total: Num, ready: Num, notReady: Num });
+export const ContainerCounts = z.object({
+  total: Num,
+  running: Num,
+  stopped: Num,
+  paused: Num,
+  restarting: Num,
+  unhealthy: Num,
+});
+
+export const ClusterSummary = z.object({
+  id: z.string(),
+  name: z.string(),
+  kind: ClusterKind,
+  environment: Environment,
+  labels: z.record(z.string(), z.string()),
+  lastSeen: Num,
+  nodes: NodeCounts,
+  containers: ContainerCounts,
+  usage: Usage,
+});
+
+export const OverviewReply = z.object({
+  generatedAt: Num,
+  clusters: z.array(ClusterSummary),
+  totals: z.object({ clusters: Num, nodes: NodeCounts, containers: ContainerCounts, usage: Usage }),
+});
+
+export const ClusterListReply = z.object({
+  items: z.array(
+    z.object({ id: z.string(), name: z.string(), kind: ClusterKind, environment: Environment, lastSeen: Num })
+  ),
+});
+
+export const NodeRow = z.object({
+  id: z.string(),
+  name: z.string(),
+  clusterId: z.string(),
+  clusterName: z.string(),
+  environment: Environment,
+  role: z.string(),
+  status: NodeStatus,
+  os: z.string(),
+  kernel: z.string(),
+  cores: Num,
+  memoryBytes: Num,
+  bootTime: NullableNum,
+  uptimeSeconds: NullableNum,
+  lastSeen: Num,
+  sampleTs: NullableNum,
+  cpuCores: NullableNum,
+  cpuPercent: NullableNum,
+  memUsedBytes: NullableNum,
+  memPercent: NullableNum,
+  fsUsedBytes: NullableNum,
+  fsTotalBytes: NullableNum,
+  fsPercent: NullableNum,
+  netRxBps: NullableNum,
+  netTxBps: NullableNum,
+  diskReadBps: NullableNum,
+  diskWriteBps: NullableNum,
+  load1: NullableNum,
+  containersTotal: Num,
+  containersRunning: Num,
+});
+
+export const NodeSortKey = z.enum([
+  'name',
+  'cluster',
+  'status',
+  'role',
+  'cpu',
+  'cpuPercent',
+  'memory',
+  'memPercent',
+  'disk',
+  'fsPercent',
+  'containers',
+  'uptime',
+]);
+export const SortOrder = z.enum(['asc', 'desc']);
+
+const csv = z
+  .string()
+  .transform((s) =>
+    s
+      .split(',')
+      .map((x) => x.trim())
+      .filter(Boolean)
+  )
+  .optional();
+
+export const NodeListQuery = z.object({
+  cluster: csv,
+  status: NodeStatus.optional(),
+  q: z.string().max(200).optional(),
+  sort: NodeSortKey.default('name'),
+  order: SortOrder.default('asc'),
+});
+
+export const NodeListReply = z.object({ total: Num, items: z.array(NodeRow) });
+
+export const ContainerRow = z.object({
+  id: z.string(),
+  runtimeId: z.string(),
+  name: z.string(),
+  image: z.string(),
+  state: ContainerState,
+  health: ContainerHealth,
+  displayState: DisplayState,
+  statusText: z.string(),
+  clusterId: z.string(),
+  clusterName: z.string(),
+  environment: Environment,
+  nodeId: z.string(),
+  nodeName: z.string(),
+  namespace: z.string().nullable(),
+  pod: z.string().nullable(),
+  podUid: z.string().nullable(),
+  workloadKind: WorkloadKind.nullable(),
+  workloadName: z.string().nullable(),
+  createdAt: NullableNum,
+  startedAt: NullableNum,
+  exitCode: NullableNum,
+  oomKilled: z.boolean(),
+  restartCount: Num,
+  hostNetwork: z.boolean(),
+  lastSeen: Num,
+  goneAt: NullableNum,
+  sampleTs: NullableNum,
+  cpuCores: NullableNum,
+  cpuPercent: NullableNum,
+  memBytes: NullableNum,
+  memLimitBytes: NullableNum,
+  memPercent: NullableNum,
+  netRxBps: NullableNum,
+  netTxBps: NullableNum,
+  diskReadBps: NullableNum,
+  diskWriteBps: NullableNum,
+  pids: NullableNum,
+});
+
+export const ContainerSortKey = z.enum([
+  'name',
+  'image',
+  'state',
+  'cpu',
+  'memory',
+  'netRx',
+  'netTx',
+  'diskRead',
+  'diskWrite',
+  'node',
+  'cluster',
+  'namespace',
+  'created',
+  'restarts',
+]);
+
+export const ContainerListQuery = z.object({
+  cluster: csv,
+  node: csv,
+  namespace: csv,
+  state: z
+    .string()
+    .transform((s) => s.split(',').filter(Boolean))
+    .pipe(z.array(DisplayState))
+    .optional(),
+  q: z.string().max(200).optional(),
+  includeGone: z.enum(['true', 'false']).default('false'),
+  sort: ContainerSortKey.default('name'),
+  order: SortOrder.default('asc'),
+  page: z.coerce.number().int().min(1).default(1),
+  pageSize: z.coerce.number().int().min(1).max(500).default(50),
+});
+
+export const ContainerListReply = z.object({
+  total: Num,
+  page: Num,
+  pageSize: Num,
+  items: z.array(ContainerRow),
+});
+
+export const NodeDetailReply = NodeRow.extend({
+  arch: z.string(),
+  labels: z.record(z.string(), z.string()),
+  containers: z.array(ContainerRow),
+});
+
+export const ContainerDetailReply = ContainerRow.extend({ labels: z.record(z.string(), z.string()) });
+
+/** Summed usage of the running containers of a group (namespace, workload, pod). */
+export const GroupUsage = z.object({
+  cpuCores: Num,
+  memBytes: Num,
+  netRxBps: Num,
+  netTxBps: Num,
+  diskReadBps: Num,
+  diskWriteBps: Num,
+});
+
+export const PodRow = z.object({
+  uid: z.string(),
+  name: z.string(),
+  namespace: z.string(),
+  clusterId: z.string(),
+  clusterName: z.string(),
+  nodeId: z.string(),
+  nodeName: z.string(),
+  workloadKind: WorkloadKind.nullable(),
+  workloadName: z.string().nullable(),
+  containers: Num,
+  runningContainers: Num,
+  restarts: Num,
+  phase: z.enum(['running', 'pending', 'failed', 'succeeded', 'unknown']),
+  usage: GroupUsage,
+});
+
+export const WorkloadRow = z.object({
+  id: z.string(),
+  clusterId: z.string(),
+  clusterName: z.string(),
+  namespace: z.string(),
+  kind: WorkloadKind,
+  name: z.string(),
+  desiredReplicas: NullableNum,
+  readyReplicas: NullableNum,
+  pods: Num,
+  runningPods: Num,
+  usage: GroupUsage,
+});
+
+export const NamespaceRow = z.object({
+  id: z.string(),
+  clusterId: z.string(),
+  clusterName: z.string(),
+  name: z.string(),
+  workloads: Num,
+  pods: Num,
+  runningPods: Num,
+  containers: Num,
+  usage: GroupUsage,
+});
+
+export const K8sListQuery = z.object({ cluster: csv, namespace: csv });
+export const NamespaceListReply = z.object({ items: z.array(NamespaceRow) });
+export const WorkloadListReply = z.object({ items: z.array(WorkloadRow) });
+export const PodListReply = z.object({ items: z.array(PodRow) });
+export const WorkloadDetailReply = WorkloadRow.extend({ pods: z.array(PodRow) });
+
+export const SeriesQuery = z
+  .object({
+    kind: SeriesKind,
+    id: z.string().max(256).optional(),
+    metrics: z
+      .string()
+      .transform((s) => s.split(',').filter(Boolean))
+      .pipe(z.array(AnyMetric).min(1).max(12)),
+    from: z.coerce.number().int().min(0),
+    to: z.coerce.number().int().min(0),
+    step: z.coerce.number().int().min(1).max(86_400).optional(),
+    agg: z.enum(['avg', 'max', 'min']).default('avg'),
+    cluster: csv,
+  })
+  .refine((q) => q.to > q.from, { message: 'must be after from', path: ['to'] })
+  .refine((q) => q.kind === 'all' || !!q.id, { message: 'required unless kind is all', path: ['id'] });
+
+export const Tier = z.enum(['raw', '1m', '1h']);
+
+export const SeriesReply = z.object({
+  kind: SeriesKind,
+  id: z.string().nullable(),
+  from: Num,
+  to: Num,
+  step: Num,
+  tier: Tier,
+  series: z.array(
+    z.object({
+      metric: z.string(),
+      unit: z.string(),
+      points: z.array(z.tuple([Num, NullableNum])),
+    })
+  ),
+});
+
+export const TopQuery = z.object({
+  metric: ContainerMetric.default('cpuCores'),
+  window: z.coerce.number().int().min(60).max(31 * 86_400).default(3600),
+  limit: z.coerce.number().int().min(1).max(100).default(10),
+  cluster: csv,
+  node: csv,
+  namespace: csv,
+});
+
+export const TopReply = z.object({
+  metric: z.string(),
+  window: Num,
+  tier: Tier,
+  items: z.array(
+    z.object({
+      rank: Num,
+      id: z.string(),
+      name: z.string(),
+      image: z.string(),
+      displayState: DisplayState,
+      clusterName: z.string(),
+      nodeId: z.string(),
+      nodeName: z.string(),
+      namespace: z.string().nullable(),
+      value: Num,
+      cpuCores: NullableNum,
+      cpuPercent: NullableNum,
+      memBytes: NullableNum,
+      netRxBps: NullableNum,
+      netTxBps: NullableNum,
+      diskReadBps: NullableNum,
+      diskWriteBps: NullableNum,
+    })
+  ),
+});
+
+export const HeatmapMetric = z.enum(['cpuPercent', 'memPercent', 'fsPercent']);
+
+export const HeatmapQuery = z.object({
+  metric: HeatmapMetric.default('cpuPercent'),
+  cluster: csv,
+  from: z.coerce.number().int().min(0).optional(),
+  to: z.coerce.number().int().min(0).optional(),
+  step: z.coerce.number().int().min(1).max(86_400).optional(),
+});
+
+export const HeatmapReply = z.object({
+  metric: HeatmapMetric,
+  nodes: z.array(
+    z.object({
+      id: z.string(),
+      name: z.string(),
+      clusterName: z.string(),
+      environment: Environment,
+      status: NodeStatus,
+      value: NullableNum,
+    })
+  ),
+  /** Present when from/to were given: bucket start times and one row of values per node (same order). */
+  times: z.array(Num).optional(),
+  matrix: z.array(z.array(NullableNum)).optional(),
+  tier: Tier.optional(),
+});
+
+export const VersionReply = z.object({ name: z.string(), version: z.string(), apiVersion: z.literal('v1') });
+
+export type DisplayState = z.infer<typeof DisplayState>;
+export type SeriesKind = z.infer<typeof SeriesKind>;
+export type NodeMetric = z.infer<typeof NodeMetric>;
+export type ContainerMetric = z.infer<typeof ContainerMetric>;
+export type Usage = z.infer<typeof Usage>;
+export type NodeCounts = z.infer<typeof NodeCounts>;
+export type ContainerCounts = z.infer<typeof ContainerCounts>;
+export type ClusterSummary = z.infer<typeof ClusterSummary>;
+export type OverviewReply = z.infer<typeof OverviewReply>;
+export type ClusterListReply = z.infer<typeof ClusterListReply>;
+export type NodeRow = z.infer<typeof NodeRow>;
+export type NodeSortKey = z.infer<typeof NodeSortKey>;
+export type SortOrder = z.infer<typeof SortOrder>;
+export type NodeListQuery = z.infer<typeof NodeListQuery>;
+export type NodeListQueryInput = z.input<typeof NodeListQuery>;
+export type NodeListReply = z.infer<typeof NodeListReply>;
+export type NodeDetailReply = z.infer<typeof NodeDetailReply>;
+export type ContainerRow = z.infer<typeof ContainerRow>;
+export type ContainerSortKey = z.infer<typeof ContainerSortKey>;
+export type ContainerListQuery = z.infer<typeof ContainerListQuery>;
+export type ContainerListQueryInput = z.input<typeof ContainerListQuery>;
+export type ContainerListReply = z.infer<typeof ContainerListReply>;
+export type ContainerDetailReply = z.infer<typeof ContainerDetailReply>;
+export type GroupUsage = z.infer<typeof GroupUsage>;
+export type PodRow = z.infer<typeof PodRow>;
+export type WorkloadRow = z.infer<typeof WorkloadRow>;
+export type NamespaceRow = z.infer<typeof NamespaceRow>;
+export type K8sListQuery = z.infer<typeof K8sListQuery>;
+export type NamespaceListReply = z.infer<typeof NamespaceListReply>;
+export type WorkloadListReply = z.infer<typeof WorkloadListReply>;
+export type PodListReply = z.infer<typeof PodListReply>;
+export type WorkloadDetailReply = z.infer<typeof WorkloadDetailReply>;
+export type SeriesQuery = z.infer<typeof SeriesQuery>;
+export type SeriesQueryInput = z.input<typeof SeriesQuery>;
+export type Tier = z.infer<typeof Tier>;
+export type SeriesReply = z.infer<typeof SeriesReply>;
+export type TopQuery = z.infer<typeof TopQuery>;
+export type TopReply = z.infer<typeof TopReply>;
+export type HeatmapMetric = z.infer<typeof HeatmapMetric>;
+export type HeatmapQuery = z.infer<typeof HeatmapQuery>;
+export type HeatmapReply = z.infer<typeof HeatmapReply>;
+export type VersionReply = z.infer<typeof VersionReply>;
