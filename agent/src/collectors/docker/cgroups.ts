@@ -1,0 +1,210 @@
+import { access, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+
+/** Cumulative counters and gauges of one container's cgroup, in bytes, nanoseconds and counts. */
+export interface CgroupUsage {
+  cpuNs: number | null;
+  /** Working set: usage minus inactive file cache, floored at 0 (what `docker stats` shows). */
+  memWorkingSet: number | null;
+  /** null when unlimited. */
+  memLimit: number | null;
+  blkReadBytes: number | null;
+  blkWriteBytes: number | null;
+  pids: number | null;
+}
+
+/** Limits at or above this are "no limit" (cgroup v1 reports PAGE_COUNTER_MAX rounded to pages). */
+const UNLIMITED = 2 ** 60;
+
+async function readText(path: string): Promise<string | null> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch {
+    return null;
+  }
+}
+
+async function readNumber(path: string): Promise<number | null> {
+  const t = await readText(path);
+  if (t === null) return null;
+  const n = Number(t.trim());
+  return Number.isFinite(n) ? n : null;
+}
+
+function statField(text: string | null, key: string): number | null {
+  if (text === null) return null;
+  const m = new RegExp(`^${key} (\\d+)$`, 'm').exec(text);
+  return m ? Number(m[1]) : null;
+}
+
+/** Sums "maj:min Read N" / "maj:min Write N" lines of a v1 blkio file. */
+export function parseBlkioV1(text: string): { read: number; write: number } | null {
+  let read = 0;
+  let write = 0;
+  let any = false;
+  for (const line of text.split('\n')) {
+    const f = line.trim().split(/\s+/);
+    if (f.length !== 3) continue;
+    any = true;
+    if (f[1] === 'Read') read += Number(f[2]);
+    else if (f[1] === 'Write') write += Number(f[2]);
+  }
+  return any ? { read, write } : null;
+}
+
+/** Sums rbytes/wbytes over the devices of a v2 io.stat file. */
+export function parseIoStatV2(text: string): { read: number; write: number } {
+  let read = 0;
+  let write = 0;
+  for (const m of text.matchAll(/\brbytes=(\d+)/g)) read += Number(m[1]);
+  for (const m of text.matchAll(/\bwbytes=(\d+)/g)) write += Number(m[1]);
+  return { read, write };
+}
+
+/**
+ * Parses /proc/<pid>/cgroup into controller → path. v2 has the single "0::" line, stored under "".
+ * Named hierarchies ("name=systemd") keep their name.
+ */
+export function parseProcCgroup(text: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const line of text.split('\n')) {
+    const m = /^\d+:([^:]*):(.*)$/.exec(line);
+    if (!m) continue;
+    for (const c of m[1].split(',')) out.set(c, m[2]);
+  }
+  return out;
+}
+
+/**
+ * Reads container usage straight from cgroup files (no Docker API call per container). Handles
+ * cgroup v1 and v2, with the cgroupfs (`/docker/<id>`) and systemd (`docker-<id>.scope`) layouts,
+ * and containers whose cgroup path the runtime chose otherwise (found via /proc/<pid>/cgroup).
+ */
+export class CgroupReader {
+  private readonly paths = new Map<string, string>();
+
+  private constructor(
+    private readonly root: string,
+    private readonly hostProc: string,
+    readonly version: 1 | 2
+  ) {}
+
+  /** Returns a reader when a cgroup hierarchy with container data is visible under `root`, else null. */
+  static async detect(root: string, hostProc: string): Promise<CgroupReader | null> {
+    const exists = (p: string) => access(p).then(() => true, () => false);
+    if (await exists(join(root, 'cgroup.controllers'))) return new CgroupReader(root, hostProc, 2);
+    if (await exists(join(root, 'cpuacct'))) return new CgroupReader(root, hostProc, 1);
+    return null;
+  }
+
+  /** Forgets cached paths of containers no longer present. */
+  retain(ids: Set<string>): void {
+    for (const id of this.paths.keys()) if (!ids.has(id)) this.paths.delete(id);
+  }
+
+  /** Reads one container; null when its cgroup cannot be found (then the caller falls back to the stats API). */
+  async read(id: string, pid: number | null): Promise<CgroupUsage | null> {
+    const rel = await this.resolve(id, pid);
+    if (rel === null) return null;
+    return this.version === 2 ? this.readV2(rel) : this.readV1(rel);
+  }
+
+  private dir(controller: string, rel: string): string {
+    return this.version === 2 ? join(this.root, rel) : join(this.root, controller, rel);
+  }
+
+  private async resolve(id: string, pid: number | null): Promise<string | null> {
+    const cached = this.paths.get(id);
+    if (cached !== undefined) return cached;
+    const probe = this.version === 2 ? 'cgroup.procs' : 'cpuacct.usage';
+    const probeController = this.version === 2 ? '' : 'cpuacct';
+    const candidates: string[] = [];
+    if (pid) {
+      const text = await readText(join(this.hostProc, String(pid), 'cgroup'));
+      if (text) {
+        const map = parseProcCgroup(text);
+        const p = this.version === 2 ? map.get('') : map.get('cpuacct');
+        // Inside a private cgroup namespace the path is relative ("/" or "/.."); useless then.
+        if (p && p !== '/' && !p.startsWith('/..')) candidates.push(p);
+      }
+    }
+    candidates.push(
+      `/docker/${id}`,
+      `/system.slice/docker-${id}.scope`,
+      `/machine.slice/libpod-${id}.scope`,
+      `/kubepods/${id}`
+    );
+    for (const rel of candidates) {
+      try {
+        await access(join(this.dir(probeController, rel), probe));
+        this.paths.set(id, rel);
+        return rel;
+      } catch {
+        // try the next layout
+      }
+    }
+    return null;
+  }
+
+  private async readV1(rel: string): Promise<CgroupUsage> {
+    const mem = this.dir('memory', rel);
+    const blk = this.dir('blkio', rel);
+    const [cpuNs, usage, stat, limit, pids, blkText] = await Promise.all([
+      readNumber(join(this.dir('cpuacct', rel), 'cpuacct.usage')),
+      readNumber(join(mem, 'memory.usage_in_bytes')),
+      readText(join(mem, 'memory.stat')),
+      readNumber(join(mem, 'memory.limit_in_bytes')),
+      readNumber(join(this.dir('pids', rel), 'pids.current')),
+      this.readBlkioV1(blk),
+    ]);
+    const inactive = statField(stat, 'total_inactive_file') ?? 0;
+    return {
+      cpuNs,
+      memWorkingSet: usage === null ? null : Math.max(0, usage - inactive),
+      memLimit: limit === null || limit >= UNLIMITED ? null : limit,
+      blkReadBytes: blkText?.read ?? null,
+      blkWriteBytes: blkText?.write ?? null,
+      pids,
+    };
+  }
+
+  /** Same preference as runc: CFQ, then BFQ, then the throttle counters. */
+  private async readBlkioV1(dir: string): Promise<{ read: number; write: number } | null> {
+    for (const f of [
+      'blkio.io_service_bytes_recursive',
+      'blkio.bfq.io_service_bytes_recursive',
+      'blkio.throttle.io_service_bytes_recursive',
+    ]) {
+      const t = await readText(join(dir, f));
+      if (t === null) continue;
+      const parsed = parseBlkioV1(t);
+      if (parsed) return parsed;
+    }
+    // Files present but without device lines: no I/O accounted yet.
+    return { read: 0, write: 0 };
+  }
+
+  private async readV2(rel: string): Promise<CgroupUsage> {
+    const dir = join(this.root, rel);
+    const [cpuStat, usage, memStat, max, pids, io] = await Promise.all([
+      readText(join(dir, 'cpu.stat')),
+      readNumber(join(dir, 'memory.current')),
+      readText(join(dir, 'memory.stat')),
+      readText(join(dir, 'memory.max')),
+      readNumber(join(dir, 'pids.current')),
+      readText(join(dir, 'io.stat')),
+    ]);
+    const usec = statField(cpuStat, 'usage_usec');
+    const inactive = statField(memStat, 'inactive_file') ?? 0;
+    const limit = max === null || max.trim() === 'max' ? null : Number(max.trim());
+    const ioTotals = io === null ? null : parseIoStatV2(io);
+    return {
+      cpuNs: usec === null ? null : usec * 1000,
+      memWorkingSet: usage === null ? null : Math.max(0, usage - inactive),
+      memLimit: limit === null || !Number.isFinite(limit) || limit >= UNLIMITED ? null : limit,
+      blkReadBytes: ioTotals?.read ?? null,
+      blkWriteBytes: ioTotals?.write ?? null,
+      pids,
+    };
+  }
+}

@@ -1,0 +1,252 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import Docker from 'dockerode';
+import type { ContainerHealth, ContainerReport, ContainerSample, ContainerState, LogLine } from '@fleetlens/protocol';
+import { ContainerState as ContainerStateSchema } from '@fleetlens/protocol';
+import { JsonState } from '../../state';
+import { parseMeminfo, parseNetDev, isContainerInterface } from '../host/procfs';
+import { type BatchParts, type Collector, counterRate, toEpochSeconds } from '../types';
+import { CgroupReader, type CgroupUsage } from './cgroups';
+import { EventFollower } from './events';
+import { type LogCursors, LogTailer } from './logs';
+import { type NetCounters, readStatsApi } from './stats-api';
+
+export interface DockerCollectorOptions {
+  nodeName: string;
+  socketPath: string;
+  hostProc: string;
+  hostSys: string;
+  stateDir: string;
+  logsEnabled: boolean;
+  logLinesPerCycle: number;
+  /** "auto" reads cgroup files when visible; "api" forces one-shot stats calls. */
+  usageSource?: 'auto' | 'api';
+  /** Only containers carrying all these labels (tests use it to ignore unrelated containers). */
+  labelFilter?: Record<string, string>;
+}
+
+/** What the agent remembers of one container between cycles. */
+interface Known {
+  inspect: Docker.ContainerInspectInfo;
+  /** The list's State the inspect was taken at; a change triggers a new inspect. */
+  listState: string;
+  stale: boolean;
+  prev: { at: number; startedAt: string; usage: CgroupUsage; net: NetCounters | null } | null;
+  /** FinishedAt whose logs were already fetched, so stopped containers are read once. */
+  logsDoneAt: string | null;
+}
+
+function epoch(iso: string | undefined): number | null {
+  if (!iso || iso.startsWith('0001-')) return null;
+  const ms = Date.parse(iso);
+  return Number.isFinite(ms) && ms > 0 ? toEpochSeconds(ms) : null;
+}
+
+function stateOf(s: string): ContainerState {
+  const r = ContainerStateSchema.safeParse(s);
+  return r.success ? r.data : 'unknown';
+}
+
+function healthOf(i: Docker.ContainerInspectInfo): ContainerHealth {
+  const h = (i.State as { Health?: { Status?: string } }).Health?.Status;
+  return h === 'healthy' || h === 'unhealthy' || h === 'starting' ? h : 'none';
+}
+
+/**
+ * Containers of the local Docker engine: metadata of all of them, usage of running ones (from
+ * cgroup files when visible, else one-shot stats), rates between the agent's own samples,
+ * engine events and container logs.
+ */
+export class DockerCollector implements Collector {
+  readonly name = 'docker';
+  readonly docker: Docker;
+  private cgroups: CgroupReader | null = null;
+  private readonly known = new Map<string, Known>();
+  private events: EventFollower;
+  private logs: LogTailer | null = null;
+  private startedAtSec = 0;
+  private hostMem: number | null = null;
+  /** Containers present at agent start: their logs begin at agent start, not at their creation. */
+  private readonly preexisting = new Set<string>();
+
+  constructor(private readonly opts: DockerCollectorOptions) {
+    this.docker = new Docker({ socketPath: opts.socketPath });
+    this.events = new EventFollower(this.docker, opts.nodeName);
+    this.events.onEvent = (id) => {
+      const k = this.known.get(id);
+      if (k) k.stale = true;
+    };
+  }
+
+  /** Whether an engine answers on the socket. */
+  static async available(socketPath: string): Promise<boolean> {
+    try {
+      await new Docker({ socketPath }).ping();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async start(now: number): Promise<void> {
+    this.startedAtSec = toEpochSeconds(now);
+    this.hostMem = parseMeminfo(await readFile(join(this.opts.hostProc, 'meminfo'), 'utf8')).MemTotal ?? null;
+    if (this.opts.usageSource !== 'api') {
+      this.cgroups = await CgroupReader.detect(join(this.opts.hostSys, 'fs/cgroup'), this.opts.hostProc);
+    }
+    await this.events.start(this.startedAtSec);
+    if (this.opts.logsEnabled) {
+      const cursors = await JsonState.open<LogCursors>(join(this.opts.stateDir, 'log-cursors.json'), {});
+      this.logs = new LogTailer(this.docker, cursors, this.opts.logLinesPerCycle, (id) =>
+        this.preexisting.has(id) ? this.startedAtSec : 0
+      );
+    }
+    const list = await this.list();
+    for (const c of list) this.preexisting.add(c.Id);
+    // Baseline readings so that the first cycle already has rates.
+    await this.sample(list, now);
+  }
+
+  async stop(): Promise<void> {
+    await this.events.stop();
+    await this.logs?.save();
+  }
+
+  /** Which usage source is in effect: "cgroup v1", "cgroup v2" or "stats API". */
+  get usageSource(): string {
+    return this.cgroups ? `cgroup v${this.cgroups.version}` : 'stats API';
+  }
+
+  private async list(): Promise<Docker.ContainerInfo[]> {
+    const filters = this.opts.labelFilter
+      ? { label: Object.entries(this.opts.labelFilter).map(([k, v]) => `${k}=${v}`) }
+      : undefined;
+    return this.docker.listContainers({ all: true, filters });
+  }
+
+  async collect(now: number): Promise<BatchParts> {
+    const list = await this.list();
+    const reports = await this.sample(list, now);
+    const ids = new Set(list.map((c) => c.Id));
+    for (const id of this.known.keys()) if (!ids.has(id)) this.known.delete(id);
+    this.cgroups?.retain(ids);
+    let logs: LogLine[] = [];
+    if (this.logs) {
+      logs = await this.collectLogs(now);
+      this.logs.retain(ids);
+    }
+    // Events are taken last so that a container's die event and its final sample share a batch.
+    const events = this.events.take();
+    return {
+      containers: reports,
+      inventories: [{ nodeName: this.opts.nodeName, ts: toEpochSeconds(now), containerIds: [...ids] }],
+      events,
+      logs,
+    };
+  }
+
+  /** Saves log cursors; called after the batch holding those lines is safely spooled. */
+  async commit(): Promise<void> {
+    await this.logs?.save();
+  }
+
+  private async sample(list: Docker.ContainerInfo[], now: number): Promise<ContainerReport[]> {
+    const reports = await Promise.all(list.map((c) => this.sampleOne(c, now).catch(() => null)));
+    return reports.filter((r): r is ContainerReport => r !== null);
+  }
+
+  private async sampleOne(c: Docker.ContainerInfo, now: number): Promise<ContainerReport | null> {
+    let k = this.known.get(c.Id);
+    if (!k || k.stale || k.listState !== c.State) {
+      const inspect = await this.docker.getContainer(c.Id).inspect();
+      k = { inspect, listState: c.State, stale: false, prev: k?.prev ?? null, logsDoneAt: k?.logsDoneAt ?? null };
+      this.known.set(c.Id, k);
+    }
+    const i = k.inspect;
+    const running = i.State.Running;
+    const hostNetwork = i.HostConfig.NetworkMode === 'host';
+    // Sharing another container's namespace ("container:<id>"): its traffic is that container's.
+    const ownNetwork = !hostNetwork && !String(i.HostConfig.NetworkMode ?? '').startsWith('container:');
+    const samples: ContainerSample[] = [];
+    if (running) {
+      const pid = i.State.Pid || null;
+      let usage: CgroupUsage | null = null;
+      let net: NetCounters | null = null;
+      if (this.cgroups) {
+        usage = await this.cgroups.read(c.Id, pid);
+        if (usage && ownNetwork && pid) net = await this.readNetFromProc(pid);
+      }
+      if (!usage) {
+        const r = await readStatsApi(this.docker, c.Id, this.hostMem);
+        usage = r.usage;
+        net = ownNetwork ? r.net : null;
+      }
+      const prev = k.prev && k.prev.startedAt === i.State.StartedAt ? k.prev : null;
+      const secs = prev ? (now - prev.at) / 1000 : 0;
+      const cpuNsRate = counterRate(prev?.usage.cpuNs, usage.cpuNs, secs);
+      samples.push({
+        ts: toEpochSeconds(now),
+        cpuCores: cpuNsRate === null ? null : cpuNsRate / 1e9,
+        memBytes: usage.memWorkingSet,
+        memLimitBytes: usage.memLimit,
+        netRxBps: ownNetwork ? counterRate(prev?.net?.rx, net?.rx, secs) : null,
+        netTxBps: ownNetwork ? counterRate(prev?.net?.tx, net?.tx, secs) : null,
+        diskReadBps: counterRate(prev?.usage.blkReadBytes, usage.blkReadBytes, secs),
+        diskWriteBps: counterRate(prev?.usage.blkWriteBytes, usage.blkWriteBytes, secs),
+        pids: usage.pids,
+      });
+      k.prev = { at: now, startedAt: i.State.StartedAt, usage, net };
+    } else {
+      k.prev = null;
+    }
+    const name = (i.Name ?? c.Names?.[0] ?? c.Id).replace(/^\//, '') || c.Id;
+    return {
+      id: c.Id,
+      nodeName: this.opts.nodeName,
+      name: name.slice(0, 512),
+      image: (i.Config.Image ?? c.Image ?? '').slice(0, 1024),
+      state: stateOf(i.State.Status),
+      health: healthOf(i),
+      statusText: (c.Status ?? '').slice(0, 512),
+      createdAt: epoch(i.Created),
+      startedAt: epoch(i.State.StartedAt),
+      exitCode: running ? null : i.State.ExitCode ?? null,
+      oomKilled: !!i.State.OOMKilled,
+      restartCount: Math.max(0, i.RestartCount ?? 0),
+      hostNetwork,
+      labels: i.Config.Labels ?? {},
+      kubernetes: null,
+      samples,
+    };
+  }
+
+  /** Network counters of the container's network namespace, read through its init process. */
+  private async readNetFromProc(pid: number): Promise<NetCounters | null> {
+    try {
+      const text = await readFile(join(this.opts.hostProc, String(pid), 'net/dev'), 'utf8');
+      return parseNetDev(text, isContainerInterface);
+    } catch {
+      return null;
+    }
+  }
+
+  private async collectLogs(now: number): Promise<LogLine[]> {
+    const out: LogLine[] = [];
+    const tasks: Array<Promise<void>> = [];
+    for (const [id, k] of this.known) {
+      const st = k.inspect.State;
+      // Running containers every cycle; a stopped one once after it stopped (its last lines).
+      if (!st.Running && k.logsDoneAt === st.FinishedAt) continue;
+      tasks.push(
+        this.logs!.fetch(id, !!k.inspect.Config.Tty, now)
+          .then((lines) => {
+            out.push(...lines);
+            if (!st.Running && Math.floor(now / 1000) > (epoch(st.FinishedAt) ?? 0)) k.logsDoneAt = st.FinishedAt;
+          })
+          .catch(() => {})
+      );
+    }
+    await Promise.all(tasks);
+    return out;
+  }
+}

@@ -1,0 +1,52 @@
+import type Docker from 'dockerode';
+import type { CgroupUsage } from './cgroups';
+
+/** Network counters of a container, summed over its interfaces. */
+export interface NetCounters {
+  rx: number;
+  tx: number;
+}
+
+/** Reads usage through one one-shot stats call; for hosts whose cgroup files the agent cannot see. */
+export async function readStatsApi(
+  docker: Docker,
+  id: string,
+  hostMemBytes: number | null
+): Promise<{ usage: CgroupUsage; net: NetCounters | null }> {
+  // one-shot: the engine answers immediately instead of waiting ~1 s for a second sample.
+  const s = (await docker.getContainer(id).stats({ stream: false, 'one-shot': true } as { stream: false })) as unknown as Docker.ContainerStats & {
+    memory_stats: { stats?: Record<string, number>; usage?: number; limit?: number };
+  };
+  const ms = s.memory_stats ?? {};
+  const st = ms.stats ?? {};
+  // Same as the docker CLI: v1 subtracts total_inactive_file, v2 inactive_file.
+  const inactive = st.total_inactive_file ?? st.inactive_file ?? 0;
+  let read = 0;
+  let write = 0;
+  for (const e of s.blkio_stats?.io_service_bytes_recursive ?? []) {
+    if (e.op.toLowerCase() === 'read') read += e.value;
+    else if (e.op.toLowerCase() === 'write') write += e.value;
+  }
+  let net: NetCounters | null = null;
+  if (s.networks) {
+    net = { rx: 0, tx: 0 };
+    for (const n of Object.values(s.networks)) {
+      net.rx += n.rx_bytes;
+      net.tx += n.tx_bytes;
+    }
+  }
+  const limit = ms.limit ?? null;
+  return {
+    usage: {
+      cpuNs: s.cpu_stats?.cpu_usage?.total_usage ?? null,
+      memWorkingSet: ms.usage == null ? null : Math.max(0, ms.usage - inactive),
+      // The API reports host memory as the limit of an unlimited container; report that as no limit,
+      // as the cgroup path does.
+      memLimit: limit === null || (hostMemBytes !== null && limit >= hostMemBytes) ? null : limit,
+      blkReadBytes: read,
+      blkWriteBytes: write,
+      pids: s.pids_stats?.current ?? null,
+    },
+    net,
+  };
+}

@@ -1,0 +1,166 @@
+import { readFile, readdir, statfs } from 'node:fs/promises';
+import { join } from 'node:path';
+import { arch as osArch, release } from 'node:os';
+import type { NodeReport, NodeSample } from '@fleetlens/protocol';
+import { type BatchParts, type Collector, counterRate, toEpochSeconds } from '../types';
+import {
+  type CpuTimes,
+  type DiskTotals,
+  type NetTotals,
+  PARTITION,
+  PSEUDO_FS,
+  VIRTUAL_BLOCK_DEVICE,
+  isHostInterface,
+  parseDiskstats,
+  parseMeminfo,
+  parseMounts,
+  parseNetDev,
+  parseProcStat,
+} from './procfs';
+
+export interface HostCollectorOptions {
+  nodeName: string;
+  hostProc: string;
+  hostSys: string;
+  hostRoot: string;
+  /** Node role label (Kubernetes sets it from node labels; Docker hosts are "worker"). */
+  role?: string;
+  labels?: Record<string, string>;
+}
+
+interface Reading {
+  at: number;
+  cpu: CpuTimes;
+  net: NetTotals | null;
+  disk: DiskTotals | null;
+}
+
+/** Node metrics from a (possibly mounted) host /proc, /sys and root, computed the node-exporter way. */
+export class HostCollector implements Collector {
+  readonly name = 'host';
+  private prev: Reading | null = null;
+  private wholeDevices: Set<string> | null = null;
+
+  constructor(private readonly opts: HostCollectorOptions) {}
+
+  async start(now: number): Promise<void> {
+    this.wholeDevices = await this.listWholeDevices();
+    this.prev = await this.read(now);
+  }
+
+  async collect(now: number): Promise<BatchParts> {
+    const cur = await this.read(now);
+    const prev = this.prev;
+    this.prev = cur;
+    const [meminfo, loadavg, uptime, fs, meta] = await Promise.all([
+      this.proc('meminfo').then(parseMeminfo),
+      this.proc('loadavg').catch(() => ''),
+      this.proc('uptime').catch(() => ''),
+      this.filesystems().catch(() => null),
+      this.metadata(),
+    ]);
+    const secs = prev ? (cur.at - prev.at) / 1000 : 0;
+    let cpuCores: number | null = null;
+    if (prev && cur.cpu.total > prev.cpu.total) {
+      const util = 1 - (cur.cpu.idle - prev.cpu.idle) / (cur.cpu.total - prev.cpu.total);
+      cpuCores = Math.max(0, Math.min(1, util)) * cur.cpu.cores;
+    }
+    const memTotal = meminfo.MemTotal ?? null;
+    const memAvail = meminfo.MemAvailable ?? null;
+    const load1 = Number(loadavg.split(' ')[0]);
+    const up = Number(uptime.split(' ')[0]);
+    const sample: NodeSample = {
+      ts: toEpochSeconds(now),
+      cpuCores,
+      memUsedBytes: memTotal != null && memAvail != null ? Math.max(0, memTotal - memAvail) : null,
+      memTotalBytes: memTotal,
+      fsUsedBytes: fs?.used ?? null,
+      fsTotalBytes: fs?.total ?? null,
+      netRxBps: counterRate(prev?.net?.rx, cur.net?.rx, secs),
+      netTxBps: counterRate(prev?.net?.tx, cur.net?.tx, secs),
+      diskReadBps: counterRate(prev?.disk?.readBytes, cur.disk?.readBytes, secs),
+      diskWriteBps: counterRate(prev?.disk?.writeBytes, cur.disk?.writeBytes, secs),
+      load1: Number.isFinite(load1) ? load1 : null,
+    };
+    const node: NodeReport = {
+      name: this.opts.nodeName,
+      role: this.opts.role ?? 'worker',
+      os: meta.os,
+      kernel: meta.kernel,
+      arch: osArch(),
+      cores: cur.cpu.cores || 1,
+      memoryBytes: memTotal ?? 0,
+      bootTime: Number.isFinite(up) && up > 0 ? toEpochSeconds(now - up * 1000) : null,
+      status: 'ready',
+      labels: this.opts.labels ?? {},
+      samples: [sample],
+    };
+    return { nodes: [node] };
+  }
+
+  async stop(): Promise<void> {}
+
+  private proc(file: string): Promise<string> {
+    return readFile(join(this.opts.hostProc, file), 'utf8');
+  }
+
+  private async read(at: number): Promise<Reading> {
+    // HOST_PROC/net/dev is the network namespace of the reading process; 1/net/dev is the
+    // host's when a host /proc is mounted, even if the agent runs in its own namespace.
+    const [stat, net, disk] = await Promise.all([
+      this.proc('stat'),
+      this.proc('1/net/dev').catch(() => this.proc('net/dev')).catch(() => null),
+      this.proc('diskstats').catch(() => null),
+    ]);
+    const whole = this.wholeDevices;
+    const isWhole = whole ? (n: string) => whole.has(n) : (n: string) => !PARTITION.test(n) && !VIRTUAL_BLOCK_DEVICE.test(n);
+    return {
+      at,
+      cpu: parseProcStat(stat),
+      net: net === null ? null : parseNetDev(net, isHostInterface),
+      disk: disk === null ? null : parseDiskstats(disk, isWhole),
+    };
+  }
+
+  /** /sys/block lists whole devices only (partitions live under them). */
+  private async listWholeDevices(): Promise<Set<string> | null> {
+    try {
+      const names = await readdir(join(this.opts.hostSys, 'block'));
+      return new Set(names.filter((n) => !VIRTUAL_BLOCK_DEVICE.test(n)));
+    } catch {
+      return null;
+    }
+  }
+
+  /** Used and total bytes over real mounts, each backing device counted once (bind mounts repeat it). */
+  private async filesystems(): Promise<{ used: number; total: number }> {
+    const text = await this.proc('1/mounts').catch(() => this.proc('mounts'));
+    const seen = new Set<string>();
+    let used = 0;
+    let total = 0;
+    for (const m of parseMounts(text)) {
+      if (PSEUDO_FS.has(m.fsType) || !m.device.startsWith('/')) continue;
+      if (seen.has(m.device)) continue;
+      try {
+        const s = await statfs(join(this.opts.hostRoot, m.mountPoint));
+        seen.add(m.device);
+        total += s.blocks * s.bsize;
+        used += (s.blocks - s.bfree) * s.bsize;
+      } catch {
+        // A mount the agent cannot see (not propagated into its mount namespace): skip it.
+      }
+    }
+    return { used, total };
+  }
+
+  private meta: { os: string; kernel: string } | null = null;
+
+  private async metadata(): Promise<{ os: string; kernel: string }> {
+    if (this.meta) return this.meta;
+    const osRelease = await readFile(join(this.opts.hostRoot, 'etc/os-release'), 'utf8').catch(() => '');
+    const pretty = /^PRETTY_NAME="?([^"\n]*)"?/m.exec(osRelease)?.[1] ?? 'linux';
+    const kernel = (await this.proc('sys/kernel/osrelease').catch(() => release())).trim();
+    this.meta = { os: pretty.slice(0, 256), kernel: kernel.slice(0, 256) };
+    return this.meta;
+  }
+}

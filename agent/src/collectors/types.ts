@@ -1,0 +1,45 @@
+import type {
+  ContainerInventory,
+  ContainerReport,
+  Event,
+  LogLine,
+  NodeReport,
+  WorkloadReport,
+} from '@fleetlens/protocol';
+
+/** What one collector contributes to a batch; every part is optional. */
+export interface BatchParts {
+  nodes?: NodeReport[];
+  containers?: ContainerReport[];
+  inventories?: ContainerInventory[];
+  workloads?: WorkloadReport[];
+  events?: Event[];
+  logs?: LogLine[];
+}
+
+/**
+ * The one interface every source implements. `start` takes a baseline reading (so the first
+ * `collect` can already report rates) and opens any streams; `collect` returns what happened
+ * since the previous call; `stop` closes streams. `now` is the cycle time in epoch milliseconds.
+ */
+export interface Collector {
+  readonly name: string;
+  start(now: number): Promise<void>;
+  collect(now: number): Promise<BatchParts>;
+  /** Persists progress (e.g. log cursors) once the batch with the collected data is safely spooled. */
+  commit?(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Epoch milliseconds to the wire's integer epoch seconds. */
+export function toEpochSeconds(ms: number): number {
+  return Math.floor(ms / 1000);
+}
+
+/** A rate per second between two counter readings; null on a reset (never negative) or no elapsed time. */
+export function counterRate(prev: number | null | undefined, cur: number | null | undefined, seconds: number): number | null {
+  if (prev == null || cur == null || !(seconds > 0)) return null;
+  const d = cur - prev;
+  if (d < 0) return null;
+  return d / seconds;
+}

@@ -1,0 +1,139 @@
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { ClusterInfo, Environment } from '@fleetlens/protocol';
+
+/**
+ * Every setting, its environment variable and its YAML key. Environment wins over the file so
+ * that a DaemonSet can override one value of a shared ConfigMap.
+ */
+const ENV: Record<string, string> = {
+  backendUrl: 'FLEETLENS_BACKEND_URL',
+  agentToken: 'FLEETLENS_AGENT_TOKEN',
+  mode: 'FLEETLENS_MODE',
+  clusterName: 'FLEETLENS_CLUSTER_NAME',
+  clusterKind: 'FLEETLENS_CLUSTER_KIND',
+  environment: 'FLEETLENS_ENVIRONMENT',
+  labels: 'FLEETLENS_LABELS',
+  nodeName: 'FLEETLENS_NODE_NAME',
+  intervalSeconds: 'FLEETLENS_INTERVAL_SECONDS',
+  collectors: 'FLEETLENS_COLLECTORS',
+  stateDir: 'FLEETLENS_STATE_DIR',
+  spoolMaxBytes: 'FLEETLENS_SPOOL_MAX_BYTES',
+  dockerSocket: 'FLEETLENS_DOCKER_SOCKET',
+  logsEnabled: 'FLEETLENS_LOGS_ENABLED',
+  logLinesPerCycle: 'FLEETLENS_LOG_LINES_PER_CYCLE',
+  healthPort: 'FLEETLENS_HEALTH_PORT',
+  hostProc: 'HOST_PROC',
+  hostSys: 'HOST_SYS',
+  hostRoot: 'HOST_ROOT',
+  kubeconfig: 'KUBECONFIG',
+  kubeletUrl: 'FLEETLENS_KUBELET_URL',
+  requestTimeoutSeconds: 'FLEETLENS_REQUEST_TIMEOUT_SECONDS',
+};
+
+const CollectorName = z.enum(['host', 'docker', 'kubernetes']);
+
+/** "a=1,b=2" (environment) or a YAML mapping (file). */
+const LabelsSetting = z.union([
+  z.record(z.string().min(1), z.string()),
+  z.string().transform((s, ctx) => {
+    const out: Record<string, string> = {};
+    for (const part of s.split(',').map((p) => p.trim()).filter(Boolean)) {
+      const eq = part.indexOf('=');
+      if (eq <= 0) {
+        ctx.addIssue({ code: 'custom', message: `expected key=value, got "${part}"` });
+        return z.NEVER;
+      }
+      out[part.slice(0, eq).trim()] = part.slice(eq + 1).trim();
+    }
+    return out;
+  }),
+]);
+
+const Bool = z.union([z.boolean(), z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1')]);
+
+export const AgentConfigSchema = z.object({
+  backendUrl: z.url({ protocol: /^https?$/ }),
+  agentToken: z.string().min(1),
+  mode: z.enum(['node', 'cluster']).default('node'),
+  clusterName: ClusterInfo.shape.name.default('default'),
+  /** Empty means: "kubernetes" when a Kubernetes collector runs, else "docker". */
+  clusterKind: z.enum(['docker', 'kubernetes']).optional(),
+  environment: Environment.default('on-prem'),
+  labels: LabelsSetting.default({}),
+  nodeName: z.string().min(1).max(253).default(() => hostname()),
+  intervalSeconds: z.coerce.number().int().min(1).max(3600).default(10),
+  /** "auto" detects what is present; otherwise a comma list of host, docker, kubernetes. */
+  collectors: z
+    .union([z.array(CollectorName), z.string()])
+    .default('auto')
+    .transform((v, ctx) => {
+      if (Array.isArray(v)) return v;
+      if (v.trim() === 'auto') return 'auto' as const;
+      const names = v.split(',').map((s) => s.trim()).filter(Boolean);
+      const parsed = z.array(CollectorName).min(1).safeParse(names);
+      if (!parsed.success) {
+        ctx.addIssue({ code: 'custom', message: `expected "auto" or a list of host, docker, kubernetes, got "${v}"` });
+        return z.NEVER;
+      }
+      return parsed.data;
+    }),
+  stateDir: z.string().min(1).default('/var/lib/fleetlens-agent'),
+  spoolMaxBytes: z.coerce.number().int().min(64 * 1024).default(100 * 1024 * 1024),
+  dockerSocket: z.string().min(1).default('/var/run/docker.sock'),
+  logsEnabled: Bool.default(true),
+  logLinesPerCycle: z.coerce.number().int().min(0).max(100_000).default(500),
+  healthPort: z.coerce.number().int().min(0).max(65535).optional(),
+  hostProc: z.string().min(1).default('/proc'),
+  hostSys: z.string().min(1).default('/sys'),
+  hostRoot: z.string().min(1).default('/'),
+  kubeconfig: z.string().min(1).optional(),
+  kubeletUrl: z.url().optional(),
+  requestTimeoutSeconds: z.coerce.number().min(1).max(600).default(30),
+});
+
+export type AgentConfig = z.output<typeof AgentConfigSchema>;
+export type AgentConfigInput = z.input<typeof AgentConfigSchema>;
+
+/** Thrown when a setting is invalid; the message names each bad setting and its variable. */
+export class ConfigError extends Error {}
+
+/** Reads the optional YAML file named by FLEETLENS_CONFIG (or `file`), overlays the environment, validates. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, file = env.FLEETLENS_CONFIG): AgentConfig {
+  let fromFile: Record<string, unknown> = {};
+  if (file) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (e) {
+      throw new ConfigError(`config file ${file}: ${(e as Error).message}`);
+    }
+    const doc: unknown = parseYaml(text);
+    if (doc != null && (typeof doc !== 'object' || Array.isArray(doc))) {
+      throw new ConfigError(`config file ${file}: expected a mapping of settings`);
+    }
+    fromFile = (doc ?? {}) as Record<string, unknown>;
+    const unknownKeys = Object.keys(fromFile).filter((k) => !(k in ENV));
+    if (unknownKeys.length) throw new ConfigError(`config file ${file}: unknown setting(s) ${unknownKeys.join(', ')}`);
+  }
+  const merged: Record<string, unknown> = { ...fromFile };
+  for (const [key, variable] of Object.entries(ENV)) {
+    const v = env[variable];
+    if (v !== undefined && v !== '') merged[key] = v;
+  }
+  return validateConfig(merged);
+}
+
+/** Validates already-merged settings (used by tests and by loadConfig). */
+export function validateConfig(input: Record<string, unknown>): AgentConfig {
+  const r = AgentConfigSchema.safeParse(input);
+  if (r.success) return r.data;
+  const lines = r.error.issues.map((i) => {
+    const key = String(i.path[0] ?? '');
+    const variable = ENV[key];
+    return `  ${key}${variable ? ` (${variable})` : ''}: ${i.message}`;
+  });
+  throw new ConfigError(`invalid agent configuration:\n${lines.join('\n')}`);
+}
