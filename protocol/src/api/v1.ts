@@ -344,6 +344,8 @@ export const SeriesQuery = z
     to: z.coerce.number().int().min(0),
     step: z.coerce.number().int().min(1).max(86_400).optional(),
     agg: z.enum(['avg', 'max', 'min']).default('avg'),
+    /** Forces a tier (normally picked from the step). */
+    tier: z.enum(['raw', '1m', '1h']).optional(),
     cluster: csv,
   })
   .refine((q) => q.to > q.from, { message: 'must be after from', path: ['to'] })

@@ -1,0 +1,116 @@
+import Koa from 'koa';
+import type { Config } from './config';
+import type { Db } from './db/connection';
+import { HttpError, isDbUnavailable } from './http';
+import type { Logger } from './logger';
+import { healthRoutes } from './routes/health';
+import { ingestRoutes } from './routes/ingest';
+import { openApiRoutes } from './routes/openapi';
+import { queryRoutes } from './routes/query';
+import { AgentAuth, sameSecret } from './services/agent-auth';
+import { NotFoundError } from './services/context';
+import { IngestService } from './services/ingest';
+import { InventoryQueries } from './services/inventory';
+import { KubernetesQueries } from './services/kubernetes';
+import { FULL_SCOPE } from './services/scope';
+import { BadQueryError, TimeseriesQueries } from './services/timeseries';
+import type { Telemetry } from './telemetry';
+
+/** Everything the HTTP layer needs; built by `createDeps`, replaceable in tests. */
+export interface AppDeps {
+  config: Config;
+  db: Db;
+  log: Logger;
+  telemetry: Telemetry;
+  version: string;
+  agentAuth: AgentAuth;
+  ingest: IngestService;
+  queries: { inventory: InventoryQueries; kubernetes: KubernetesQueries; timeseries: TimeseriesQueries };
+}
+
+/** Wires services to a database and configuration. */
+export function createDeps(
+  config: Config,
+  db: Db,
+  log: Logger,
+  telemetry: Telemetry,
+  version: string,
+  now: () => number = () => Math.floor(Date.now() / 1000)
+): AppDeps {
+  const ctx = { db, now, staleAfter: config.goneAfterSeconds };
+  const retention = { raw: config.retentionDays.raw * 86400, m1: config.retentionDays.m1 * 86400 };
+  return {
+    config,
+    db,
+    log,
+    telemetry,
+    version,
+    agentAuth: new AgentAuth(db, config.agentToken),
+    ingest: new IngestService(db),
+    queries: {
+      inventory: new InventoryQueries(ctx),
+      kubernetes: new KubernetesQueries(ctx),
+      timeseries: new TimeseriesQueries(ctx, retention),
+    },
+  };
+}
+
+/** Builds the Koa app (no listen), so tests mount it in-process. */
+export function buildApp(deps: AppDeps): Koa {
+  const app = new Koa();
+  app.proxy = true;
+
+  // Errors become JSON `{ error, issues? }`; a database outage is a 503 that agents retry.
+  app.use(async (ctx, next) => {
+    const started = process.hrtime.bigint();
+    try {
+      await next();
+    } catch (err) {
+      if (err instanceof HttpError) {
+        ctx.status = err.status;
+        ctx.set(err.headers);
+        ctx.body = { error: err.message, ...(err.issues ? { issues: err.issues } : {}) };
+      } else if (err instanceof NotFoundError) {
+        ctx.status = 404;
+        ctx.body = { error: err.message };
+      } else if (err instanceof BadQueryError) {
+        ctx.status = 400;
+        ctx.body = { error: 'invalid query', issues: [{ path: err.path, message: err.message }] };
+      } else if (isDbUnavailable(err)) {
+        ctx.status = 503;
+        ctx.set('Retry-After', '5');
+        ctx.body = { error: 'database unavailable, retry later' };
+        deps.log.warn('database unavailable', { path: ctx.path, error: String(err) });
+      } else {
+        ctx.status = 500;
+        ctx.body = { error: 'internal error' };
+        deps.log.error('request failed', { path: ctx.path, error: String((err as Error)?.stack ?? err) });
+      }
+    } finally {
+      const route = (ctx as unknown as { _matchedRoute?: string })._matchedRoute ?? 'unmatched';
+      deps.telemetry.requestSeconds.observe(
+        { method: ctx.method, route: String(route), status: String(ctx.status) },
+        Number(process.hrtime.bigint() - started) / 1e9
+      );
+      if (ctx.path === '/api/v1/ingest')
+        deps.telemetry.ingestBatches.inc({ outcome: ctx.status < 300 ? 'stored' : String(ctx.status) });
+    }
+  });
+
+  // Read API: the service key (injected by Grafana's plugin proxy) is required; it sees everything
+  // until users and scopes exist. Ingest checks agent tokens itself.
+  app.use(async (ctx, next) => {
+    if (ctx.path.startsWith('/api/v1/') && ctx.path !== '/api/v1/ingest' && ctx.path !== '/api/v1/openapi.json') {
+      const key = ctx.get('x-fleetlens-key');
+      if (!key || !deps.config.serviceKey || !sameSecret(key, deps.config.serviceKey))
+        throw new HttpError(401, 'missing or invalid service key (X-Fleetlens-Key)');
+      ctx.state.scope = FULL_SCOPE;
+    }
+    await next();
+  });
+
+  for (const r of [healthRoutes(deps), ingestRoutes(deps), openApiRoutes(deps), queryRoutes(deps)]) {
+    app.use(r.routes()).use(r.allowedMethods());
+  }
+  return app;
+}

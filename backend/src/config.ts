@@ -1,0 +1,73 @@
+import { z } from 'zod';
+import { fieldIssues } from '@fleetlens/protocol';
+
+const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+/** Every environment variable the backend reads, with its default. The README lists the same. */
+export const ConfigSchema = z.object({
+  PORT: int(0, 65535).default(8480),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  DATABASE_URL: z.string().min(1).default('./data/monitor.db'),
+  DB_POOL_MAX: int(1, 200).default(10),
+  DATA_DIR: z.string().min(1).default('./data'),
+  SERVICE_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
+  AGENT_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  MAX_BODY_BYTES: int(1024, 1024 * 1024 * 1024).default(32 * 1024 * 1024),
+  RETENTION_RAW_DAYS: int(1, 3650).default(2),
+  RETENTION_1M_DAYS: int(1, 3650).default(30),
+  RETENTION_1H_DAYS: int(1, 36500).default(400),
+  JOBS_ENABLED: bool.default(true),
+  LEASE_TTL_SECONDS: int(5, 3600).default(30),
+  GONE_AFTER_SECONDS: int(30, 86400 * 30).default(300),
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+});
+
+/** Resolved configuration. Secrets are filled in at start-up if not configured (see bootstrap). */
+export interface Config {
+  port: number;
+  host: string;
+  databaseUrl: string;
+  dbPoolMax: number;
+  dataDir: string;
+  serviceKey?: string;
+  agentToken?: string;
+  maxBodyBytes: number;
+  retentionDays: { raw: number; m1: number; h1: number };
+  jobsEnabled: boolean;
+  leaseTtlSeconds: number;
+  goneAfterSeconds: number;
+  logLevel: 'debug' | 'info' | 'warn' | 'error';
+}
+
+export class ConfigError extends Error {}
+
+/** Reads and validates configuration from an environment; throws a ConfigError naming each bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const picked = Object.fromEntries(
+    Object.keys(ConfigSchema.shape)
+      .filter((k) => env[k] !== undefined && env[k] !== '')
+      .map((k) => [k, env[k]])
+  );
+  const r = ConfigSchema.safeParse(picked);
+  if (!r.success) {
+    const lines = fieldIssues(r.error).map((i) => `  ${i.path}: ${i.message}`);
+    throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
+  }
+  const c = r.data;
+  return {
+    port: c.PORT,
+    host: c.HOST,
+    databaseUrl: c.DATABASE_URL,
+    dbPoolMax: c.DB_POOL_MAX,
+    dataDir: c.DATA_DIR,
+    serviceKey: c.SERVICE_KEY,
+    agentToken: c.AGENT_TOKEN,
+    maxBodyBytes: c.MAX_BODY_BYTES,
+    retentionDays: { raw: c.RETENTION_RAW_DAYS, m1: c.RETENTION_1M_DAYS, h1: c.RETENTION_1H_DAYS },
+    jobsEnabled: c.JOBS_ENABLED,
+    leaseTtlSeconds: c.LEASE_TTL_SECONDS,
+    goneAfterSeconds: c.GONE_AFTER_SECONDS,
+    logLevel: c.LOG_LEVEL,
+  };
+}

@@ -1,0 +1,62 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import knexFactory, { type Knex } from 'knex';
+
+export type Dialect = 'mysql' | 'sqlite';
+
+/** A knex handle and the dialect behind it; dialect-only SQL branches on `dialect`. */
+export interface Db {
+  knex: Knex;
+  dialect: Dialect;
+  /** Human-readable target without credentials, for logs. */
+  describe: string;
+}
+
+/** Opens the database named by `url`: `mysql://…` for MySQL/MariaDB/TiDB, anything else is a SQLite file path. */
+export function openDb(url: string, poolMax = 10): Db {
+  if (/^mysql2?:\/\//i.test(url)) {
+    const u = new URL(url);
+    const knex = knexFactory({
+      client: 'mysql2',
+      connection: {
+        host: u.hostname,
+        port: u.port ? Number(u.port) : 3306,
+        user: decodeURIComponent(u.username),
+        password: decodeURIComponent(u.password),
+        database: u.pathname.replace(/^\//, ''),
+        // SUM() of integer columns comes back as DECIMAL; we want JS numbers everywhere.
+        decimalNumbers: true,
+        supportBigNumbers: true,
+        charset: 'utf8mb4',
+        timezone: 'Z',
+      },
+      pool: { min: 0, max: poolMax, acquireTimeoutMillis: 5000 },
+      acquireConnectionTimeout: 5000,
+    });
+    return { knex, dialect: 'mysql', describe: `mysql://${u.hostname}:${u.port || 3306}${u.pathname}` };
+  }
+  const file = resolve(url.replace(/^sqlite:(\/\/)?/i, ''));
+  mkdirSync(dirname(file), { recursive: true });
+  const knex = knexFactory({
+    client: 'better-sqlite3',
+    connection: { filename: file },
+    useNullAsDefault: true,
+    pool: {
+      min: 1,
+      max: 1,
+      afterCreate: (conn: { pragma(s: string): unknown }, done: (err: Error | null, conn: unknown) => void) => {
+        conn.pragma('journal_mode = WAL');
+        conn.pragma('synchronous = NORMAL');
+        conn.pragma('busy_timeout = 5000');
+        done(null, conn);
+      },
+    },
+  });
+  return { knex, dialect: 'sqlite', describe: `sqlite:${file}` };
+}
+
+/** Number of bind variables one statement may safely carry on both dialects. */
+export const MAX_BINDINGS = 30_000;
+
+/** Rows per multi-row statement for a table with `columns` columns. */
+export const chunkSize = (columns: number) => Math.max(1, Math.floor(MAX_BINDINGS / Math.max(1, columns)));

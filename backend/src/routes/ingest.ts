@@ -1,0 +1,27 @@
+import Router from '@koa/router';
+import { IngestBatch } from '@fleetlens/protocol';
+import type { AppDeps } from '../app';
+import { HttpError, parseJson, readBody, validate } from '../http';
+import { ForbiddenClusterError } from '../services/ingest';
+
+/** POST /api/v1/ingest: agents push batches here with their agent token. */
+export function ingestRoutes(deps: AppDeps) {
+  const r = new Router();
+  r.post('/api/v1/ingest', async (ctx) => {
+    const token = (ctx.get('authorization').match(/^Bearer\s+(.+)$/i) ?? [])[1] ?? '';
+    const grant = await deps.agentAuth.verify(token.trim());
+    if (!grant) throw new HttpError(401, 'missing or invalid agent token');
+    const batch = validate(IngestBatch, parseJson(await readBody(ctx, deps.config.maxBodyBytes)), 'ingest batch');
+    try {
+      const accepted = await deps.ingest.ingest(batch, grant.cluster);
+      deps.telemetry.ingestSamples.inc({ family: 'node' }, accepted.nodeSamples);
+      deps.telemetry.ingestSamples.inc({ family: 'container' }, accepted.containerSamples);
+      ctx.status = 202;
+      ctx.body = { batchId: batch.batchId, accepted };
+    } catch (err) {
+      if (err instanceof ForbiddenClusterError) throw new HttpError(403, err.message);
+      throw err;
+    }
+  });
+  return r;
+}

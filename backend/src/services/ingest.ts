@@ -1,0 +1,380 @@
+import type { Knex } from 'knex';
+import type { ContainerReport, IngestBatch, IngestReply, NodeReport } from '@fleetlens/protocol';
+import type { Db } from '../db/connection';
+import * as ids from '../db/ids';
+import { CONTAINER_METRICS, NODE_METRICS, TABLES, type MetricDef, type SampleFamily } from '../db/metrics';
+import { insertIgnore, upsertRows, upsertIfNewer } from '../db/writes';
+
+type Row = Record<string, unknown>;
+type Accepted = IngestReply['accepted'];
+
+const json = (v: unknown) => JSON.stringify(v ?? {});
+
+/** Newest time a report speaks for: its newest sample, else the batch's send time. */
+const reportTs = (samples: { ts: number }[], sentAt: number) =>
+  samples.reduce((m, s) => (s.ts > m ? s.ts : m), samples.length ? 0 : sentAt);
+
+/** Raised when a token bound to one cluster sends another cluster's data. */
+export class ForbiddenClusterError extends Error {}
+
+/** Stores agent batches: entities, samples, latest values, inventories, events and logs, in one transaction. */
+export class IngestService {
+  constructor(private readonly db: Db) {}
+
+  /** Stores one validated batch atomically and returns what it stored. Replays are idempotent. */
+  async ingest(batch: IngestBatch, boundCluster?: string | null): Promise<Accepted> {
+    if (boundCluster && boundCluster !== batch.cluster.name) {
+      throw new ForbiddenClusterError(`this agent token may only send data for cluster "${boundCluster}"`);
+    }
+    return this.db.knex.transaction(async (trx) => {
+      const clusterId = ids.clusterId(batch.cluster.name);
+      await this.writeCluster(trx, batch, clusterId);
+      const nodeIds = await this.writeNodes(trx, batch, clusterId);
+      await this.writeContainers(trx, batch, clusterId, nodeIds);
+      const nodeSamples = await this.writeSamples(
+        trx,
+        'node',
+        batch.nodes.map((n) => ({ id: nodeIds.get(n.name)!, samples: n.samples }))
+      );
+      const containerSamples = await this.writeSamples(
+        trx,
+        'container',
+        batch.containers.map((c) => ({ id: ids.containerId(batch.cluster.name, c.id), samples: c.samples }))
+      );
+      await this.applyInventories(trx, batch, nodeIds);
+      await this.writeWorkloads(trx, batch, clusterId);
+      await this.writeAgent(trx, batch, clusterId);
+      await this.writeEvents(trx, batch, clusterId);
+      await this.writeLogs(trx, batch);
+      return {
+        nodes: batch.nodes.length,
+        nodeSamples,
+        containers: batch.containers.length,
+        containerSamples,
+        workloads: batch.workloads.length,
+        events: batch.events.length,
+        logs: batch.logs.length,
+      };
+    });
+  }
+
+  /** Reads `last_seen` of the given ids, to keep replayed (older) metadata from overwriting newer. */
+  private async lastSeen(trx: Knex.Transaction, table: string, idList: string[]): Promise<Map<string, number>> {
+    const out = new Map<string, number>();
+    for (let i = 0; i < idList.length; i += 5000) {
+      const rows = await trx(table)
+        .select('id', 'last_seen')
+        .whereIn('id', idList.slice(i, i + 5000));
+      for (const r of rows) out.set(r.id, Number(r.last_seen));
+    }
+    return out;
+  }
+
+  private async writeCluster(trx: Knex.Transaction, batch: IngestBatch, id: string) {
+    const seen = await this.lastSeen(trx, 'clusters', [id]);
+    const prev = seen.get(id);
+    if (prev !== undefined && prev > batch.sentAt) return;
+    const c = batch.cluster;
+    await upsertRows(
+      this.db,
+      trx,
+      'clusters',
+      [
+        {
+          id,
+          name: c.name,
+          kind: c.kind,
+          environment: c.environment,
+          labels: json(c.labels),
+          first_seen: batch.sentAt,
+          last_seen: batch.sentAt,
+        },
+      ],
+      ['id'],
+      ['kind', 'environment', 'labels', 'last_seen']
+    );
+  }
+
+  private async writeNodes(trx: Knex.Transaction, batch: IngestBatch, clusterId: string): Promise<Map<string, string>> {
+    const cluster = batch.cluster.name;
+    const byName = new Map<string, string>();
+    const names = new Set([...batch.nodes.map((n) => n.name), ...batch.containers.map((c) => c.nodeName)]);
+    names.forEach((n) => byName.set(n, ids.nodeId(cluster, n)));
+    for (const inv of batch.inventories) byName.set(inv.nodeName, ids.nodeId(cluster, inv.nodeName));
+    const seen = await this.lastSeen(trx, 'nodes', [...byName.values()]);
+    const rows: Row[] = [];
+    const reported = new Set<string>();
+    for (const n of batch.nodes) {
+      const id = byName.get(n.name)!;
+      const ts = reportTs(n.samples, batch.sentAt);
+      reported.add(n.name);
+      if ((seen.get(id) ?? -1) > ts) continue;
+      rows.push(nodeRow(n, id, clusterId, ts));
+    }
+    await upsertRows(this.db, trx, 'nodes', dedupe(rows), ['id'], NODE_UPDATE);
+    // Containers can name a node no agent has described yet (cluster mode); give it a placeholder.
+    const placeholders = [...byName]
+      .filter(([name, id]) => !reported.has(name) && !seen.has(id))
+      .map(([name, id]) =>
+        nodeRow(
+          { name, role: 'worker', os: '', kernel: '', arch: '', cores: 0, memoryBytes: 0, bootTime: null, status: 'unknown', labels: {}, samples: [] },
+          id,
+          clusterId,
+          batch.sentAt
+        )
+      );
+    await insertIgnore(this.db, trx, 'nodes', placeholders);
+    return byName;
+  }
+
+  private async writeContainers(
+    trx: Knex.Transaction,
+    batch: IngestBatch,
+    clusterId: string,
+    nodeIds: Map<string, string>
+  ) {
+    const cluster = batch.cluster.name;
+    const withIds = batch.containers.map((c) => ({ c, id: ids.containerId(cluster, c.id) }));
+    const seen = await this.lastSeen(
+      trx,
+      'containers',
+      withIds.map((x) => x.id)
+    );
+    const rows = withIds
+      .map(({ c, id }) => ({ c, id, ts: reportTs(c.samples, batch.sentAt) }))
+      .filter(({ id, ts }) => (seen.get(id) ?? -1) <= ts)
+      .map(({ c, id, ts }) => containerRow(c, id, clusterId, nodeIds.get(c.nodeName)!, ts));
+    await upsertRows(this.db, trx, 'containers', dedupe(rows), ['id'], CONTAINER_UPDATE);
+  }
+
+  /** Writes raw samples (idempotent on entity+ts), updates `latest`, and flags late data for re-rollup. */
+  private async writeSamples(
+    trx: Knex.Transaction,
+    family: SampleFamily,
+    reports: { id: string; samples: Record<string, unknown>[] }[]
+  ): Promise<number> {
+    const defs = (family === 'node' ? NODE_METRICS : CONTAINER_METRICS) as MetricDef<Record<string, unknown>>[];
+    const rows: Row[] = [];
+    const newest = new Map<string, Row>();
+    let minTs = Infinity;
+    for (const r of reports) {
+      for (const s of r.samples) {
+        const row: Row = { entity_id: r.id, ts: s.ts };
+        for (const d of defs) row[d.column] = s[d.field] ?? null;
+        rows.push(row);
+        const cur = newest.get(r.id);
+        if (!cur || (cur.ts as number) <= (s.ts as number)) newest.set(r.id, row);
+        if ((s.ts as number) < minTs) minTs = s.ts as number;
+      }
+    }
+    if (!rows.length) return 0;
+    await upsertRows(this.db, trx, TABLES[family].raw, dedupeBy(rows, (r) => `${r.entity_id}/${r.ts}`), [
+      'entity_id',
+      'ts',
+    ]);
+    await upsertIfNewer(this.db, trx, TABLES[family].latest, [...newest.values()], 'entity_id');
+    const state = await trx('rollup_state').where('name', `${family}_1m`).first('watermark');
+    if (state && minTs < Number(state.watermark)) {
+      await trx('rollup_dirty').insert({ family, ts_from: minTs });
+    }
+    return rows.length;
+  }
+
+  /** Marks containers missing from a node's newest full inventory as gone, and present ones as not gone. */
+  private async applyInventories(trx: Knex.Transaction, batch: IngestBatch, nodeIds: Map<string, string>) {
+    const cluster = batch.cluster.name;
+    for (const inv of batch.inventories) {
+      const nodeId = nodeIds.get(inv.nodeName)!;
+      const node = await trx('nodes').where('id', nodeId).first('inventory_ts');
+      if (!node || Number(node.inventory_ts) >= inv.ts) continue; // an older (replayed) inventory
+      const present = new Set(inv.containerIds.map((r) => ids.containerId(cluster, r)));
+      const stored: { id: string; gone_at: number | null }[] = await trx('containers')
+        .where('node_id', nodeId)
+        .select('id', 'gone_at');
+      const vanished = stored.filter((r) => r.gone_at === null && !present.has(r.id)).map((r) => r.id);
+      const back = stored.filter((r) => r.gone_at !== null && present.has(r.id)).map((r) => r.id);
+      for (let i = 0; i < vanished.length; i += 5000)
+        await trx('containers')
+          .whereIn('id', vanished.slice(i, i + 5000))
+          .update({ gone_at: inv.ts });
+      for (let i = 0; i < back.length; i += 5000)
+        await trx('containers')
+          .whereIn('id', back.slice(i, i + 5000))
+          .update({ gone_at: null });
+      await trx('nodes').where('id', nodeId).update({ inventory_ts: inv.ts });
+    }
+  }
+
+  private async writeWorkloads(trx: Knex.Transaction, batch: IngestBatch, clusterId: string) {
+    if (!batch.workloads.length) return;
+    const rows = batch.workloads.map((w) => ({
+      id: ids.workloadId(batch.cluster.name, w.kind, w.namespace, w.name),
+      cluster_id: clusterId,
+      kind: w.kind,
+      namespace: w.namespace,
+      name: w.name,
+      desired_replicas: w.desiredReplicas,
+      ready_replicas: w.readyReplicas,
+      labels: json(w.labels),
+      last_seen: w.ts,
+    }));
+    const seen = await this.lastSeen(
+      trx,
+      'workloads',
+      rows.map((r) => r.id)
+    );
+    await upsertRows(
+      this.db,
+      trx,
+      'workloads',
+      dedupe(rows.filter((r) => (seen.get(r.id) ?? -1) <= r.last_seen)),
+      ['id']
+    );
+  }
+
+  private async writeAgent(trx: Knex.Transaction, batch: IngestBatch, clusterId: string) {
+    const a = batch.agent;
+    const seen = await trx('agents').where('id', a.id).first('last_seen');
+    if (seen && Number(seen.last_seen) > batch.sentAt) return;
+    await upsertRows(
+      this.db,
+      trx,
+      'agents',
+      [
+        {
+          id: a.id,
+          cluster_id: clusterId,
+          hostname: a.hostname,
+          version: a.version,
+          mode: a.mode,
+          status: a.status ? JSON.stringify(a.status) : null,
+          last_seen: batch.sentAt,
+        },
+      ],
+      ['id']
+    );
+  }
+
+  private async writeEvents(trx: Knex.Transaction, batch: IngestBatch, clusterId: string) {
+    const cluster = batch.cluster.name;
+    const rows = batch.events.map((e) => ({
+      id: ids.eventId(cluster, String(e.ts), e.source, e.reason, e.objectKind, e.objectName, e.containerId ?? '', e.message),
+      cluster_id: clusterId,
+      ts: e.ts,
+      source: e.source,
+      type: e.type,
+      reason: e.reason,
+      message: e.message,
+      object_kind: e.objectKind,
+      object_name: e.objectName,
+      namespace: e.namespace,
+      node_name: e.nodeName,
+      container_id: e.containerId ? ids.containerId(cluster, e.containerId) : null,
+      exit_code: e.exitCode,
+      count: e.count,
+    }));
+    await insertIgnore(this.db, trx, 'events', dedupe(rows));
+  }
+
+  private async writeLogs(trx: Knex.Transaction, batch: IngestBatch) {
+    const cluster = batch.cluster.name;
+    const rows = batch.logs.map((l) => {
+      const container = ids.containerId(cluster, l.containerId);
+      return {
+        id: ids.logId(container, String(l.ts), String(l.nanos), l.stream, l.message),
+        container_id: container,
+        ts: l.ts,
+        nanos: l.nanos,
+        stream: l.stream,
+        level: l.level,
+        message: l.message,
+      };
+    });
+    await insertIgnore(this.db, trx, 'logs', dedupe(rows));
+  }
+}
+
+const NODE_UPDATE = ['cluster_id', 'name', 'role', 'os', 'kernel', 'arch', 'cores', 'memory_bytes', 'boot_time', 'status', 'labels', 'last_seen'];
+const CONTAINER_UPDATE = [
+  'cluster_id',
+  'node_id',
+  'runtime_id',
+  'name',
+  'image',
+  'state',
+  'health',
+  'status_text',
+  'created_at',
+  'started_at',
+  'exit_code',
+  'oom_killed',
+  'restart_count',
+  'host_network',
+  'labels',
+  'namespace',
+  'pod',
+  'pod_uid',
+  'workload_kind',
+  'workload_name',
+  'last_seen',
+  'gone_at',
+];
+
+function nodeRow(n: NodeReport, id: string, clusterId: string, ts: number): Row {
+  return {
+    id,
+    cluster_id: clusterId,
+    name: n.name,
+    role: n.role,
+    os: n.os,
+    kernel: n.kernel,
+    arch: n.arch,
+    cores: n.cores,
+    memory_bytes: n.memoryBytes,
+    boot_time: n.bootTime,
+    status: n.status,
+    labels: json(n.labels),
+    first_seen: ts,
+    last_seen: ts,
+    inventory_ts: 0,
+  };
+}
+
+function containerRow(c: ContainerReport, id: string, clusterId: string, nodeId: string, ts: number): Row {
+  const k = c.kubernetes;
+  return {
+    id,
+    cluster_id: clusterId,
+    node_id: nodeId,
+    runtime_id: c.id,
+    name: c.name,
+    image: c.image,
+    state: c.state,
+    health: c.health,
+    status_text: c.statusText,
+    created_at: c.createdAt,
+    started_at: c.startedAt,
+    exit_code: c.exitCode,
+    oom_killed: c.oomKilled,
+    restart_count: c.restartCount,
+    host_network: c.hostNetwork,
+    labels: json(c.labels),
+    namespace: k?.namespace ?? null,
+    pod: k?.pod ?? null,
+    pod_uid: k?.podUid ?? null,
+    workload_kind: k?.workloadKind ?? null,
+    workload_name: k?.workloadName ?? null,
+    first_seen: ts,
+    last_seen: ts,
+    gone_at: null,
+  };
+}
+
+/** Keeps the last row per id: a batch may mention the same entity twice. */
+const dedupe = (rows: Row[]) => dedupeBy(rows, (r) => String(r.id));
+
+function dedupeBy(rows: Row[], key: (r: Row) => string): Row[] {
+  const m = new Map<string, Row>();
+  for (const r of rows) m.set(key(r), r);
+  return m.size === rows.length ? rows : [...m.values()];
+}

@@ -1,0 +1,46 @@
+import type { Db } from '../db/connection';
+import { TABLES } from '../db/metrics';
+
+const DAY = 86_400;
+const BATCH = 50_000;
+
+/** Deletes data older than each tier's retention, in batches so no statement holds locks for long. */
+export class RetentionService {
+  constructor(
+    private readonly db: Db,
+    private readonly days: { raw: number; m1: number; h1: number }
+  ) {}
+
+  /** Runs every tier's retention as of `now`; returns the rows deleted. */
+  async run(now: number): Promise<number> {
+    const plan: [string, number][] = [];
+    for (const f of ['node', 'container'] as const) {
+      plan.push([TABLES[f].raw, now - this.days.raw * DAY]);
+      plan.push([TABLES[f]['1m'], now - this.days.m1 * DAY]);
+      plan.push([TABLES[f]['1h'], now - this.days.h1 * DAY]);
+    }
+    plan.push(['logs', now - this.days.raw * DAY], ['events', now - this.days.m1 * DAY]);
+    let deleted = 0;
+    for (const [table, cutoff] of plan) deleted += await this.deleteBefore(table, cutoff);
+    return deleted;
+  }
+
+  private async deleteBefore(table: string, cutoff: number): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const n =
+        this.db.dialect === 'mysql'
+          ? Number((await this.db.knex.raw(`DELETE FROM \`${table}\` WHERE ts < ? LIMIT ${BATCH}`, [cutoff]))[0].affectedRows)
+          : Number(
+              (
+                await this.db.knex.raw(
+                  `DELETE FROM "${table}" WHERE rowid IN (SELECT rowid FROM "${table}" WHERE ts < ? LIMIT ${BATCH})`,
+                  [cutoff]
+                )
+              ).changes ?? 0
+            );
+      total += n;
+      if (n < BATCH) return total;
+    }
+  }
+}

@@ -1,0 +1,92 @@
+import type { Db } from '../db/connection';
+import { metricsOf, TABLES, type SampleFamily } from '../db/metrics';
+import { ident } from '../db/writes';
+
+/** Seconds a minute bucket stays open for late samples before it is rolled up. */
+const GRACE = 30;
+/** Seconds of raw data per rollup statement, to keep each transaction small. */
+const CHUNK = 3600;
+
+const floorTo = (t: number, s: number) => t - (t % s);
+
+/**
+ * Builds the 1-minute tier from raw samples and the 1-hour tier from the minute tier
+ * (min, max, sum, count per metric). Late data flagged by ingest is rolled up again.
+ */
+export class RollupService {
+  constructor(private readonly db: Db) {}
+
+  /** Rolls up everything complete as of `now` for both families; returns rows written per tier. */
+  async run(now: number): Promise<{ m1: number; h1: number }> {
+    let m1 = 0;
+    let h1 = 0;
+    for (const family of ['node', 'container'] as const) {
+      const r = await this.runFamily(family, now);
+      m1 += r.m1;
+      h1 += r.h1;
+    }
+    return { m1, h1 };
+  }
+
+  private async runFamily(family: SampleFamily, now: number) {
+    const k = this.db.knex;
+    const upto = floorTo(now - GRACE, 60);
+    const wm = await this.watermark(`${family}_1m`, family);
+    const dirty = await k('rollup_dirty').where('family', family).min({ ts: 'ts_from' }).max({ id: 'id' }).first();
+    const start = floorTo(Math.min(wm, dirty?.ts != null ? Number(dirty.ts) : Infinity), 60);
+    let m1 = 0;
+    let h1 = 0;
+    if (start < upto) {
+      for (let t = start; t < upto; t += CHUNK) m1 += await this.rollMinute(family, t, Math.min(t + CHUNK, upto));
+      await k('rollup_state').where('name', `${family}_1m`).update({ watermark: Math.max(wm, upto) });
+    }
+    if (dirty?.id != null) await k('rollup_dirty').where('family', family).where('id', '<=', dirty.id).del();
+    // Hours are rebuilt from the minute tier for every hour the minute pass touched.
+    const hw = await this.watermark(`${family}_1h`, family);
+    const hStart = floorTo(Math.min(hw, start), 3600);
+    const hUpto = floorTo(Math.max(wm, upto, start), 3600);
+    if (hStart < hUpto) {
+      for (let t = hStart; t < hUpto; t += CHUNK * 24) h1 += await this.rollHour(family, t, Math.min(t + CHUNK * 24, hUpto));
+      await k('rollup_state').where('name', `${family}_1h`).update({ watermark: Math.max(hw, hUpto) });
+    }
+    return { m1, h1 };
+  }
+
+  /** The watermark of a tier: everything before it is rolled up. Starts at the oldest raw sample. */
+  private async watermark(name: string, family: SampleFamily): Promise<number> {
+    const k = this.db.knex;
+    const row = await k('rollup_state').where('name', name).first('watermark');
+    if (row) return Number(row.watermark);
+    const oldest = await k(TABLES[family].raw).min({ ts: 'ts' }).first();
+    const wm = floorTo(oldest?.ts != null ? Number(oldest.ts) : Math.floor(Date.now() / 1000), 3600);
+    await k('rollup_state').insert({ name, watermark: wm }).onConflict('name').ignore();
+    return Number((await k('rollup_state').where('name', name).first('watermark')).watermark);
+  }
+
+  private async rollMinute(family: SampleFamily, from: number, to: number): Promise<number> {
+    const cols = metricsOf(family).map((m) => m.column);
+    const select = cols.map((c) => `MIN(${c}), MAX(${c}), SUM(${c}), COUNT(${c})`).join(', ');
+    return this.upsertSelect(family, TABLES[family]['1m'], cols, `SELECT entity_id, ts - (ts % 60) AS b, ${select}
+      FROM ${TABLES[family].raw} WHERE ts >= ? AND ts < ? GROUP BY entity_id, b`, [from, to]);
+  }
+
+  private async rollHour(family: SampleFamily, from: number, to: number): Promise<number> {
+    const cols = metricsOf(family).map((m) => m.column);
+    const select = cols.map((c) => `MIN(${c}_min), MAX(${c}_max), SUM(${c}_sum), SUM(${c}_cnt)`).join(', ');
+    return this.upsertSelect(family, TABLES[family]['1h'], cols, `SELECT entity_id, ts - (ts % 3600) AS b, ${select}
+      FROM ${TABLES[family]['1m']} WHERE ts >= ? AND ts < ? GROUP BY entity_id, b`, [from, to]);
+  }
+
+  private async upsertSelect(_family: SampleFamily, table: string, cols: string[], select: string, bindings: number[]) {
+    const target = ['entity_id', 'ts', ...cols.flatMap((c) => [`${c}_min`, `${c}_max`, `${c}_sum`, `${c}_cnt`])];
+    const updates = target.slice(2);
+    const q = (s: string) => ident(this.db, s);
+    const tail =
+      this.db.dialect === 'mysql'
+        ? `ON DUPLICATE KEY UPDATE ${updates.map((c) => `${q(c)}=VALUES(${q(c)})`).join(',')}`
+        : `ON CONFLICT(entity_id, ts) DO UPDATE SET ${updates.map((c) => `${q(c)}=excluded.${q(c)}`).join(',')}`;
+    const sql = `INSERT INTO ${q(table)} (${target.map(q).join(',')}) ${select} ${tail}`;
+    const res = await this.db.knex.raw(sql, bindings);
+    return this.db.dialect === 'mysql' ? Number(res[0]?.affectedRows ?? 0) : Number(res?.changes ?? 0);
+  }
+}

@@ -1,0 +1,245 @@
+import { api } from '@fleetlens/protocol';
+import type { Knex } from 'knex';
+import * as ids from '../db/ids';
+import { metricsOf, type SampleFamily } from '../db/metrics';
+import { NotFoundError, type QueryContext } from './context';
+import { applyScope, narrow, type Scope } from './scope';
+import { containerJoins, nodeQuery, num, pct, toNodeRow } from './shapes';
+import { bucketSelect, defaultStep, pickTier, tierTable, type Agg, type Retention } from './tiers';
+
+type Row = Record<string, unknown>;
+
+export class BadQueryError extends Error {
+  constructor(
+    readonly path: string,
+    message: string
+  ) {
+    super(message);
+  }
+}
+
+/** Time series, top-N and the node heatmap. */
+export class TimeseriesQueries {
+  constructor(
+    private readonly ctx: QueryContext,
+    private readonly retention: Retention
+  ) {}
+
+  private get knex() {
+    return this.ctx.db.knex;
+  }
+
+  /** Series of one entity or an aggregate (sum over its members of each member's bucket value). */
+  async series(scope: Scope, q: api.SeriesQuery & { tier?: api.Tier }): Promise<api.SeriesReply> {
+    const family: SampleFamily = ['node', 'cluster', 'all'].includes(q.kind) ? 'node' : 'container';
+    const defs = metricsOf(family);
+    const cols = q.metrics.map((m) => {
+      const d = defs.find((x) => x.api === m);
+      if (!d) throw new BadQueryError('metrics', `${m} is not a ${family} metric`);
+      return d.column;
+    });
+    const members = await this.members(scope, q.kind, q.id ?? null, q.cluster ?? null);
+    const { tier, step } = pickTier(q.step ?? defaultStep(q.from, q.to), q.from, this.ctx.now(), this.retention, q.tier);
+    const from = q.from - (q.from % step);
+    const inner = this.knex(tierTable(family, tier))
+      .select(bucketSelect(this.knex, family, tier, cols, q.agg as Agg, step))
+      .whereIn('entity_id', members)
+      .where('ts', '>=', from)
+      .where('ts', '<', q.to)
+      .groupBy('entity_id', 'b')
+      .as('x');
+    const rows: Row[] = await this.knex
+      .from(inner)
+      .select('b', ...cols.map((c) => this.knex.raw(`SUM(${c}) as ${c}`)))
+      .groupBy('b')
+      .orderBy('b');
+    const byBucket = new Map(rows.map((r) => [Number(r.b), r]));
+    const buckets: number[] = [];
+    for (let t = from; t < q.to; t += step) buckets.push(t);
+    return {
+      kind: q.kind,
+      id: q.id ?? null,
+      from,
+      to: q.to,
+      step,
+      tier,
+      series: q.metrics.map((metric, i) => ({
+        metric,
+        unit: api.METRIC_UNITS[metric] ?? 'short',
+        points: buckets.map((b) => [b, num(byBucket.get(b)?.[cols[i]] ?? null)] as [number, number | null]),
+      })),
+    };
+  }
+
+  /** Entity ids whose samples make up the requested series, within the caller's scope. */
+  private async members(
+    scope: Scope,
+    kind: api.SeriesKind,
+    id: string | null,
+    clusters: string[] | null
+  ): Promise<Knex.QueryBuilder> {
+    const s = narrow(scope, { clusters: clusters ?? undefined });
+    if (kind === 'node' || kind === 'cluster' || kind === 'all') {
+      const qb = applyScope(
+        this.knex('nodes as n').join('clusters as cl', 'cl.id', 'n.cluster_id').select('n.id'),
+        s,
+        { clusterName: 'cl.name', nodeName: 'n.name' }
+      );
+      if (kind === 'node') qb.where('n.id', id!);
+      if (kind === 'cluster') qb.where('cl.id', id!);
+      if (kind !== 'all') await this.mustExist(qb.clone(), kind, id!);
+      return qb;
+    }
+    const qb = applyScope(containerJoins(this.knex).select('c.id'), s, {
+      clusterName: 'cl.name',
+      nodeName: 'n.name',
+      namespace: 'c.namespace',
+    });
+    if (kind === 'container') qb.where('c.id', id!);
+    else if (kind === 'pod') qb.where('c.pod_uid', id!);
+    else if (kind === 'namespace') {
+      const ns = await this.resolveNamespace(id!);
+      qb.where('c.cluster_id', ns.clusterId).where('c.namespace', ns.name);
+    } else if (kind === 'workload') {
+      const w = await this.knex('workloads').where('id', id!).first();
+      if (!w) throw new NotFoundError(`workload ${id} not found`);
+      qb.where({ 'c.cluster_id': w.cluster_id, 'c.namespace': w.namespace, 'c.workload_kind': w.kind, 'c.workload_name': w.name });
+    }
+    await this.mustExist(qb.clone(), kind, id!);
+    return qb;
+  }
+
+  private async mustExist(qb: Knex.QueryBuilder, kind: string, id: string) {
+    if (!(await qb.first())) throw new NotFoundError(`${kind} ${id} not found`);
+  }
+
+  /** Maps a namespace id back to its cluster and name. */
+  async resolveNamespace(id: string): Promise<{ clusterId: string; name: string }> {
+    const rows = await this.knex('containers as c')
+      .join('clusters as cl', 'cl.id', 'c.cluster_id')
+      .distinct('c.cluster_id', 'cl.name as cluster_name', 'c.namespace')
+      .whereNotNull('c.namespace');
+    const hit = rows.find((r) => ids.namespaceId(r.cluster_name, r.namespace) === id);
+    if (!hit) throw new NotFoundError(`namespace ${id} not found`);
+    return { clusterId: hit.cluster_id, name: hit.namespace };
+  }
+
+  /** The containers with the highest average of a metric over the last `window` seconds. */
+  async top(scope: Scope, q: api.TopQuery): Promise<api.TopReply> {
+    const now = this.ctx.now();
+    const tier: api.Tier = q.window >= 600 ? '1m' : 'raw';
+    const defs = metricsOf('container');
+    const col = defs.find((d) => d.api === q.metric)!.column;
+    const cols = ['cpu_cores', 'mem_bytes', 'net_rx_bps', 'net_tx_bps', 'disk_read_bps', 'disk_write_bps'];
+    if (!cols.includes(col)) cols.push(col);
+    const from = now - q.window;
+    const agg = this.knex(tierTable('container', tier))
+      .select('entity_id', ...bucketSelect(this.knex, 'container', tier, cols, 'avg', 1).slice(2))
+      .where('ts', '>=', tier === 'raw' ? from : from - (from % 60))
+      .where('ts', '<=', now)
+      .groupBy('entity_id')
+      .as('a');
+    const qb = applyScope(
+      containerJoins(this.knex)
+        .join(agg, 'a.entity_id', 'c.id')
+        .whereNotNull(`a.${col}`)
+        .select('c.id', 'c.name', 'c.image', 'c.state', 'c.health', 'c.gone_at', 'c.namespace', 'c.host_network')
+        .select('n.id as node_id', 'n.name as node_name', 'n.cores as node_cores', 'cl.name as cluster_name')
+        .select(cols.map((c) => `a.${c} as ${c}`))
+        .orderBy(`a.${col}`, 'desc')
+        .orderBy('c.name')
+        .limit(q.limit),
+      narrow(scope, { clusters: q.cluster ?? undefined, nodes: q.node ?? undefined, namespaces: q.namespace ?? undefined }),
+      { clusterName: 'cl.name', nodeName: 'n.name', namespace: 'c.namespace' }
+    );
+    const rows: Row[] = await qb;
+    return {
+      metric: q.metric,
+      window: q.window,
+      tier,
+      items: rows.map((r, i) => ({
+        rank: i + 1,
+        id: String(r.id),
+        name: String(r.name),
+        image: String(r.image),
+        displayState:
+          r.gone_at !== null
+            ? 'gone'
+            : r.state === 'running'
+              ? r.health === 'unhealthy'
+                ? 'unhealthy'
+                : 'running'
+              : r.state === 'paused' || r.state === 'restarting'
+                ? (r.state as api.DisplayState)
+                : 'stopped',
+        clusterName: String(r.cluster_name),
+        nodeId: String(r.node_id),
+        nodeName: String(r.node_name),
+        namespace: (r.namespace as string) ?? null,
+        value: Number(r[col]),
+        cpuCores: num(r.cpu_cores),
+        cpuPercent: pct(num(r.cpu_cores), num(r.node_cores)),
+        memBytes: num(r.mem_bytes),
+        netRxBps: r.host_network ? null : num(r.net_rx_bps),
+        netTxBps: r.host_network ? null : num(r.net_tx_bps),
+        diskReadBps: num(r.disk_read_bps),
+        diskWriteBps: num(r.disk_write_bps),
+      })),
+    };
+  }
+
+  /** One tile per node with its current value, and with from/to a nodes × time matrix. */
+  async heatmap(scope: Scope, q: api.HeatmapQuery): Promise<api.HeatmapReply> {
+    const now = this.ctx.now();
+    const s = narrow(scope, { clusters: q.cluster ?? undefined });
+    const nodes = (await applyScope(nodeQuery(this.knex), s, { clusterName: 'cl.name', nodeName: 'n.name' }))
+      .map((r: Row) => toNodeRow(r, now, this.ctx.staleAfter))
+      .sort((a: api.NodeRow, b: api.NodeRow) => a.clusterName.localeCompare(b.clusterName) || a.name.localeCompare(b.name));
+    const reply: api.HeatmapReply = {
+      metric: q.metric,
+      nodes: nodes.map((n: api.NodeRow) => ({
+        id: n.id,
+        name: n.name,
+        clusterName: n.clusterName,
+        environment: n.environment,
+        status: n.status,
+        value: n[q.metric],
+      })),
+    };
+    if (q.from === undefined || q.to === undefined) return reply;
+    if (q.to <= q.from) throw new BadQueryError('to', 'must be after from');
+    const [part, whole] =
+      q.metric === 'cpuPercent'
+        ? ['cpu_cores', null]
+        : q.metric === 'memPercent'
+          ? ['mem_used_bytes', 'mem_total_bytes']
+          : ['fs_used_bytes', 'fs_total_bytes'];
+    const { tier, step } = pickTier(q.step ?? defaultStep(q.from, q.to, 60), q.from, now, this.retention);
+    const from = q.from - (q.from % step);
+    const cols = whole ? [part, whole] : [part];
+    const rows: Row[] = await this.knex(tierTable('node', tier))
+      .select(bucketSelect(this.knex, 'node', tier, cols, 'avg', step))
+      .whereIn(
+        'entity_id',
+        nodes.map((n: api.NodeRow) => n.id)
+      )
+      .where('ts', '>=', from)
+      .where('ts', '<', q.to)
+      .groupBy('entity_id', 'b');
+    const times: number[] = [];
+    for (let t = from; t < q.to; t += step) times.push(t);
+    const index = new Map(times.map((t, i) => [t, i]));
+    const rowOf = new Map<string, (number | null)[]>(
+      nodes.map((n: api.NodeRow) => [n.id, times.map(() => null as number | null)])
+    );
+    const cores = new Map(nodes.map((n: api.NodeRow) => [n.id, n.cores]));
+    for (const r of rows) {
+      const i = index.get(Number(r.b));
+      if (i === undefined) continue;
+      const v = whole ? pct(num(r[part]), num(r[whole])) : pct(num(r[part]), cores.get(String(r.entity_id)) ?? null);
+      rowOf.get(String(r.entity_id))![i] = v;
+    }
+    return { ...reply, times, matrix: nodes.map((n: api.NodeRow) => rowOf.get(n.id)!), tier };
+  }
+}
+
