@@ -70,6 +70,19 @@ export class IngestService {
     return out;
   }
 
+  /** Stored `gone_at` of the given containers that are marked gone. */
+  private async goneAt(trx: Knex.Transaction, idList: string[]): Promise<Map<string, number>> {
+    const out = new Map<string, number>();
+    for (let i = 0; i < idList.length; i += 5000) {
+      const rows = await trx('containers')
+        .select('id', 'gone_at')
+        .whereIn('id', idList.slice(i, i + 5000))
+        .whereNotNull('gone_at');
+      for (const r of rows) out.set(r.id, Number(r.gone_at));
+    }
+    return out;
+  }
+
   private async writeCluster(trx: Knex.Transaction, batch: IngestBatch, id: string) {
     const seen = await this.lastSeen(trx, 'clusters', [id]);
     const prev = seen.get(id);
@@ -140,10 +153,20 @@ export class IngestService {
       'containers',
       withIds.map((x) => x.id)
     );
+    const gone = await this.goneAt(
+      trx,
+      withIds.map((x) => x.id)
+    );
     const rows = withIds
       .map(({ c, id }) => ({ c, id, ts: reportTs(c.samples, batch.sentAt) }))
       .filter(({ id, ts }) => (seen.get(id) ?? -1) <= ts)
-      .map(({ c, id, ts }) => containerRow(c, id, clusterId, nodeIds.get(c.nodeName)!, ts));
+      .map(({ c, id, ts }) => {
+        const row = containerRow(c, id, clusterId, nodeIds.get(c.nodeName)!, ts);
+        // A report no newer than the inventory that found it missing does not bring it back.
+        const g = gone.get(id);
+        if (g !== undefined && ts <= g) row.gone_at = g;
+        return row;
+      });
     await upsertRows(this.db, trx, 'containers', dedupe(rows), ['id'], CONTAINER_UPDATE);
   }
 

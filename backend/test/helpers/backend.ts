@@ -1,0 +1,67 @@
+import { gzipSync } from 'node:zlib';
+import type { IngestBatchInput } from '@fleetlens/protocol';
+import { startBackend, type RunningBackend } from '../../src/server';
+import { createTestDatabase, type TestDatabase } from './databases';
+
+export const SERVICE_KEY = 'test-service-key-0123456789';
+export const AGENT_TOKEN = 'test-agent-token-0123456789';
+
+/** A live backend on a fresh database of the dialect, jobs off unless asked. */
+export async function liveBackend(dialect: 'sqlite' | 'mysql', jobsEnabled = false) {
+  const database: TestDatabase = await createTestDatabase(dialect);
+  const backend: RunningBackend = await startBackend({
+    databaseUrl: database.url,
+    port: 0,
+    host: '127.0.0.1',
+    serviceKey: SERVICE_KEY,
+    agentToken: AGENT_TOKEN,
+    jobsEnabled,
+    dataDir: '/tmp/fleetlens-test-data',
+  });
+  return {
+    backend,
+    database,
+    async close() {
+      await backend.stop();
+      await database.drop();
+    },
+    /** POSTs a batch; returns status and parsed body. */
+    async ingest(batch: unknown, opts: { token?: string; gzip?: boolean; raw?: string } = {}) {
+      const body = opts.raw ?? JSON.stringify(batch);
+      const res = await fetch(`${backend.url}/api/v1/ingest`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${opts.token ?? AGENT_TOKEN}`,
+          'content-type': 'application/json',
+          ...(opts.gzip ? { 'content-encoding': 'gzip' } : {}),
+        },
+        body: opts.gzip ? gzipSync(body) : body,
+      });
+      return { status: res.status, headers: res.headers, body: await res.json().catch(() => null) };
+    },
+    /** GETs a read endpoint with the service key; returns the parsed body (throws on non-200). */
+    async get<T = any>(path: string): Promise<T> { // eslint-disable-line @typescript-eslint/no-explicit-any
+      const res = await fetch(`${backend.url}${path}`, { headers: { 'x-fleetlens-key': SERVICE_KEY } });
+      if (res.status !== 200) throw new Error(`GET ${path} → ${res.status}: ${await res.text()}`);
+      return (await res.json()) as T;
+    },
+    async getRaw(path: string, headers: Record<string, string> = { 'x-fleetlens-key': SERVICE_KEY }) {
+      const res = await fetch(`${backend.url}${path}`, { headers });
+      return { status: res.status, body: await res.json().catch(() => null) };
+    },
+  };
+}
+
+export type Live = Awaited<ReturnType<typeof liveBackend>>;
+
+/** Row counts of every data table, to prove a rejected request changed nothing. */
+export async function tableCounts(live: Live): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (const t of ['clusters', 'nodes', 'containers', 'node_samples', 'container_samples', 'node_latest', 'container_latest', 'events', 'logs', 'workloads', 'agents']) {
+    const [{ n }] = await live.backend.db(t).count({ n: '*' });
+    out[t] = Number(n);
+  }
+  return out;
+}
+
+export type { IngestBatchInput };
