@@ -30,6 +30,7 @@ const ENV: Record<string, string> = {
   hostRoot: 'HOST_ROOT',
   kubeconfig: 'KUBECONFIG',
   kubeletUrl: 'FLEETLENS_KUBELET_URL',
+  kubeletInsecureTls: 'FLEETLENS_KUBELET_INSECURE_TLS',
   requestTimeoutSeconds: 'FLEETLENS_REQUEST_TIMEOUT_SECONDS',
 };
 
@@ -90,7 +91,10 @@ export const AgentConfigSchema = z.object({
   hostSys: z.string().min(1).default('/sys'),
   hostRoot: z.string().min(1).default('/'),
   kubeconfig: z.string().min(1).optional(),
+  /** The kubelet (https://<node ip>:10250); unset: through the API server's node proxy. */
   kubeletUrl: z.url().optional(),
+  /** Kubelet serving certificates are often self-signed (like metrics-server's --kubelet-insecure-tls). */
+  kubeletInsecureTls: Bool.default(false),
   requestTimeoutSeconds: z.coerce.number().min(1).max(600).default(30),
 });
 

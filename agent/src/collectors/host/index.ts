@@ -26,6 +26,8 @@ export interface HostCollectorOptions {
   /** Node role label (Kubernetes sets it from node labels; Docker hosts are "worker"). */
   role?: string;
   labels?: Record<string, string>;
+  /** Live node metadata from another source (Kubernetes' Node object); wins over role/labels. */
+  meta?: { role?: string; status?: 'ready' | 'not_ready' | 'unknown'; labels?: Record<string, string> };
 }
 
 interface Reading {
@@ -84,15 +86,15 @@ export class HostCollector implements Collector {
     };
     const node: NodeReport = {
       name: this.opts.nodeName,
-      role: this.opts.role ?? 'worker',
+      role: this.opts.meta?.role ?? this.opts.role ?? 'worker',
       os: meta.os,
       kernel: meta.kernel,
       arch: osArch(),
       cores: cur.cpu.cores || 1,
       memoryBytes: memTotal ?? 0,
       bootTime: Number.isFinite(up) && up > 0 ? toEpochSeconds(now - up * 1000) : null,
-      status: 'ready',
-      labels: this.opts.labels ?? {},
+      status: this.opts.meta?.status ?? 'ready',
+      labels: this.opts.meta?.labels ?? this.opts.labels ?? {},
       samples: [sample],
     };
     return { nodes: [node] };

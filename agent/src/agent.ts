@@ -1,0 +1,139 @@
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { gzip } from 'node:zlib';
+import { promisify } from 'node:util';
+import type { AgentStatus, ClusterInfo } from '@fleetlens/protocol';
+import type { AgentConfig } from './config';
+import type { BatchParts, Collector } from './collectors/types';
+import { assembleBatch, sanitizeBatch } from './batch';
+import { IngestClient } from './transport/client';
+import { Sender, type SenderOptions } from './transport/sender';
+import { Spool } from './transport/spool';
+import { SelfUsage } from './self';
+
+const gzipAsync = promisify(gzip);
+
+export const AGENT_VERSION = '0.1.0';
+
+export interface AgentOptions {
+  config: AgentConfig;
+  collectors: Collector[];
+  clusterKind: 'docker' | 'kubernetes';
+  sender?: SenderOptions;
+  log?: (msg: string) => void;
+}
+
+/**
+ * The agent's main loop: at every interval boundary, asks each collector for what happened
+ * since the last cycle, assembles one batch with the agent's own status, spools it (gzip) and
+ * wakes the sender. Collection never waits on the backend.
+ */
+export class Agent {
+  readonly spoolDir: string;
+  spool!: Spool;
+  sender!: Sender;
+  /** Epoch ms of the last finished cycle (health). */
+  lastCycleAt: number | null = null;
+  cycles = 0;
+  collectorErrors = 0;
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<void> | null = null;
+  private stopped = false;
+  private lastTs = -1;
+  private readonly self = new SelfUsage();
+  private readonly log: (msg: string) => void;
+  private readonly cluster: ClusterInfo;
+  private readonly agentId: string;
+
+  constructor(private readonly opts: AgentOptions) {
+    const c = opts.config;
+    this.spoolDir = join(c.stateDir, 'spool');
+    this.log = opts.log ?? ((m) => console.error(m));
+    this.cluster = { name: c.clusterName, kind: opts.clusterKind, environment: c.environment, labels: c.labels };
+    this.agentId = `${c.mode}:${c.nodeName}`.slice(0, 128);
+  }
+
+  get collectors(): Collector[] {
+    return this.opts.collectors;
+  }
+
+  /** Opens the spool (replaying what a previous run left), starts the collectors and the loop. */
+  async start(): Promise<void> {
+    const c = this.opts.config;
+    this.spool = await Spool.open(this.spoolDir, c.spoolMaxBytes);
+    if (this.spool.batches > 0) this.log(`fleetlens-agent: replaying ${this.spool.batches} spooled batches`);
+    const client = new IngestClient({ backendUrl: c.backendUrl, token: c.agentToken, timeoutMs: c.requestTimeoutSeconds * 1000 });
+    this.sender = new Sender(this.spool, client, { log: this.log, ...this.opts.sender });
+    this.sender.start();
+    const now = Date.now();
+    for (const col of this.opts.collectors) await col.start(now);
+    this.schedule();
+  }
+
+  /** Stops the loop and the collectors; the spool keeps whatever was not delivered yet. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.running;
+    for (const col of this.opts.collectors) await col.stop().catch(() => undefined);
+    await this.sender.stop();
+  }
+
+  /** The agent's health as reported in every batch. */
+  status(): AgentStatus {
+    const own = this.self.read();
+    return {
+      lastPushAt: this.sender.lastPushAt,
+      spoolBytes: this.spool.bytes,
+      spoolBatches: this.spool.batches,
+      droppedBatches: this.spool.droppedBatches + this.sender.tooLargeDropped,
+      rejectedBatches: this.sender.rejectedBatches - this.sender.tooLargeDropped,
+      cpuCores: own.cpuCores,
+      rssBytes: own.rssBytes,
+    };
+  }
+
+  private schedule(): void {
+    if (this.stopped) return;
+    const ms = this.opts.config.intervalSeconds * 1000;
+    // Align ticks to interval boundaries so sample timestamps are regular and never repeat.
+    const delay = ms - (Date.now() % ms) + 5;
+    this.timer = setTimeout(() => {
+      this.running = this.cycle(Date.now())
+        .catch((e: Error) => this.log(`fleetlens-agent: cycle failed: ${e.message}`))
+        .finally(() => this.schedule());
+    }, delay);
+  }
+
+  /** Runs one collection cycle at `now` (epoch ms). Exposed for tests. */
+  async cycle(now: number): Promise<void> {
+    const ts = Math.floor(now / 1000);
+    if (ts <= this.lastTs) return; // a late timer landed in the same second: skip, never duplicate
+    this.lastTs = ts;
+    const results = await Promise.allSettled(this.opts.collectors.map((c) => c.collect(now)));
+    const parts: BatchParts[] = [];
+    results.forEach((r, i) => {
+      if (r.status === 'fulfilled') parts.push(r.value);
+      else {
+        this.collectorErrors++;
+        this.log(`fleetlens-agent: ${this.opts.collectors[i].name} collector failed: ${(r.reason as Error)?.message}`);
+      }
+    });
+    const c = this.opts.config;
+    const raw = assembleBatch(
+      randomUUID(),
+      ts,
+      { id: this.agentId, version: AGENT_VERSION, mode: c.mode, hostname: c.nodeName, status: this.status() },
+      this.cluster,
+      parts
+    );
+    const { batch, removed } = sanitizeBatch(raw);
+    if (removed.length) this.log(`fleetlens-agent: left out invalid items: ${removed.slice(0, 5).join('; ')}`);
+    await this.spool.append(await gzipAsync(Buffer.from(JSON.stringify(batch))));
+    this.sender.notify();
+    // Only now that the batch is on disk may collectors move their cursors past its data.
+    for (const col of this.opts.collectors) await col.commit?.().catch(() => undefined);
+    this.lastCycleAt = Date.now();
+    this.cycles++;
+  }
+}

@@ -1,0 +1,237 @@
+import type { ContainerReport, ContainerState, KubernetesRef, WorkloadKind } from '@fleetlens/protocol';
+import { type BatchParts, type Collector, counterRate, toEpochSeconds } from '../types';
+import { type KubeClient, parseQuantity } from './client';
+import type { ContainerStatus, List, Node, ObjectMeta, Pod, Summary, Workload } from './types';
+
+/** Node metadata the host collector reports (role, readiness, labels) as Kubernetes sees it. */
+export interface NodeMeta {
+  role?: string;
+  status?: 'ready' | 'not_ready' | 'unknown';
+  labels?: Record<string, string>;
+}
+
+/** Role from the node-role.kubernetes.io/<role> labels, "worker" when none. */
+export function nodeRole(labels: Record<string, string> = {}): string {
+  const roles = Object.keys(labels)
+    .filter((k) => k.startsWith('node-role.kubernetes.io/'))
+    .map((k) => k.slice('node-role.kubernetes.io/'.length))
+    .filter(Boolean)
+    .sort();
+  return roles.length ? roles.join(',').slice(0, 64) : 'worker';
+}
+
+/** ready / not_ready / unknown from the node's Ready condition. */
+export function nodeStatus(node: Node): 'ready' | 'not_ready' | 'unknown' {
+  const c = node.status.conditions?.find((x) => x.type === 'Ready');
+  return c?.status === 'True' ? 'ready' : c?.status === 'False' ? 'not_ready' : 'unknown';
+}
+
+function epoch(iso?: string): number | null {
+  if (!iso) return null;
+  const ms = Date.parse(iso);
+  return Number.isFinite(ms) ? toEpochSeconds(ms) : null;
+}
+
+/** "containerd://abc…" → "abc…": the runtime id, the same id the runtime itself reports. */
+export function runtimeId(containerID: string | undefined): string | null {
+  if (!containerID) return null;
+  const i = containerID.indexOf('://');
+  return i >= 0 ? containerID.slice(i + 3) : containerID;
+}
+
+function containerState(s: ContainerStatus): { state: ContainerState; exitCode: number | null; startedAt: string | undefined; statusText: string } {
+  if (s.state?.running) return { state: 'running', exitCode: null, startedAt: s.state.running.startedAt, statusText: 'Running' };
+  if (s.state?.terminated) {
+    const t = s.state.terminated;
+    return { state: 'exited', exitCode: t.exitCode ?? null, startedAt: t.startedAt, statusText: t.reason ?? 'Terminated' };
+  }
+  const reason = s.state?.waiting?.reason ?? 'Waiting';
+  return { state: reason === 'CrashLoopBackOff' ? 'restarting' : 'created', exitCode: null, startedAt: undefined, statusText: reason };
+}
+
+/** Caches owner lookups (ReplicaSet → Deployment, Job → CronJob) for a few minutes. */
+class OwnerResolver {
+  private readonly cache = new Map<string, { at: number; owner: { kind: WorkloadKind; name: string } | null }>();
+
+  constructor(private readonly api: KubeClient) {}
+
+  async workloadOf(meta: ObjectMeta): Promise<{ kind: WorkloadKind; name: string } | null> {
+    const ref = meta.ownerReferences?.find((o) => o.controller) ?? meta.ownerReferences?.[0];
+    if (!ref) return null;
+    const ns = meta.namespace ?? 'default';
+    if (ref.kind === 'ReplicaSet') return (await this.parent(`/apis/apps/v1/namespaces/${ns}/replicasets/${ref.name}`, 'Deployment')) ?? { kind: 'ReplicaSet', name: ref.name };
+    if (ref.kind === 'Job') return (await this.parent(`/apis/batch/v1/namespaces/${ns}/jobs/${ref.name}`, 'CronJob')) ?? { kind: 'Job', name: ref.name };
+    if (ref.kind === 'StatefulSet' || ref.kind === 'DaemonSet' || ref.kind === 'Deployment' || ref.kind === 'CronJob') {
+      return { kind: ref.kind, name: ref.name };
+    }
+    return null;
+  }
+
+  private async parent(path: string, kind: 'Deployment' | 'CronJob'): Promise<{ kind: WorkloadKind; name: string } | null> {
+    const hit = this.cache.get(path);
+    if (hit && Date.now() - hit.at < 300_000) return hit.owner;
+    let owner: { kind: WorkloadKind; name: string } | null = null;
+    try {
+      const obj = await this.api.get<{ metadata: ObjectMeta }>(path);
+      const ref = obj.metadata.ownerReferences?.find((o) => o.kind === kind);
+      owner = ref ? { kind, name: ref.name } : null;
+    } catch {
+      owner = null; // deleted meanwhile or not allowed: fall back to the direct owner
+    }
+    this.cache.set(path, { at: Date.now(), owner });
+    return owner;
+  }
+}
+
+export interface KubeNodeCollectorOptions {
+  nodeName: string;
+  api: KubeClient;
+  /** The kubelet (https://<node-ip>:10250), or null to go through the API server's node proxy. */
+  kubelet: KubeClient | null;
+  /** Filled each cycle with this node's role/readiness/labels for the host collector. */
+  nodeMeta?: NodeMeta;
+}
+
+interface Prev {
+  at: number;
+  cpuNs: number | null;
+  rx: number | null;
+  tx: number | null;
+}
+
+/**
+ * Node mode on Kubernetes: the pods of this node (field selector), their containers mapped to
+ * namespace, pod and owning workload, with CPU, working-set memory and pod network from the
+ * kubelet summary API. Block I/O is not in the summary and is reported as unknown.
+ */
+export class KubeNodeCollector implements Collector {
+  readonly name = 'kubernetes-node';
+  private readonly owners: OwnerResolver;
+  private readonly prev = new Map<string, Prev>();
+
+  constructor(private readonly opts: KubeNodeCollectorOptions) {
+    this.owners = new OwnerResolver(opts.api);
+  }
+
+  async start(now: number): Promise<void> {
+    await this.refreshNodeMeta().catch(() => undefined);
+    const summary = await this.summary().catch(() => null);
+    if (summary) this.remember(summary, now);
+  }
+
+  async stop(): Promise<void> {}
+
+  private async refreshNodeMeta(): Promise<void> {
+    if (!this.opts.nodeMeta) return;
+    const node = await this.opts.api.get<Node>(`/api/v1/nodes/${encodeURIComponent(this.opts.nodeName)}`);
+    this.opts.nodeMeta.role = nodeRole(node.metadata.labels);
+    this.opts.nodeMeta.status = nodeStatus(node);
+    this.opts.nodeMeta.labels = node.metadata.labels ?? {};
+  }
+
+  private summary(): Promise<Summary> {
+    return this.opts.kubelet
+      ? this.opts.kubelet.get<Summary>('/stats/summary')
+      : this.opts.api.get<Summary>(`/api/v1/nodes/${encodeURIComponent(this.opts.nodeName)}/proxy/stats/summary`);
+  }
+
+  private key(ns: string, pod: string, container: string): string {
+    return `${ns}/${pod}/${container}`;
+  }
+
+  private remember(summary: Summary, at: number): Map<string, { cpuNs: number | null; mem: number | null; rx: number | null; tx: number | null; podContainers: number }> {
+    const out = new Map<string, { cpuNs: number | null; mem: number | null; rx: number | null; tx: number | null; podContainers: number }>();
+    for (const p of summary.pods ?? []) {
+      for (const c of p.containers ?? []) {
+        const k = this.key(p.podRef.namespace, p.podRef.name, c.name);
+        const v = {
+          cpuNs: c.cpu?.usageCoreNanoSeconds ?? null,
+          mem: c.memory?.workingSetBytes ?? null,
+          rx: p.network?.rxBytes ?? null,
+          tx: p.network?.txBytes ?? null,
+          podContainers: p.containers?.length ?? 0,
+        };
+        out.set(k, v);
+      }
+    }
+    for (const [k, v] of out) this.prev.set(k, { at, cpuNs: v.cpuNs, rx: v.rx, tx: v.tx });
+    for (const k of this.prev.keys()) if (!out.has(k)) this.prev.delete(k);
+    return out;
+  }
+
+  async collect(now: number): Promise<BatchParts> {
+    const field = encodeURIComponent(`spec.nodeName=${this.opts.nodeName}`);
+    const [pods, summary] = await Promise.all([
+      this.opts.api.get<List<Pod>>(`/api/v1/pods?fieldSelector=${field}`),
+      this.summary().catch(() => null),
+      this.refreshNodeMeta().catch(() => undefined),
+    ]);
+    const before = new Map(this.prev);
+    const usage = summary ? this.remember(summary, now) : new Map();
+    const ts = toEpochSeconds(now);
+    const containers: ContainerReport[] = [];
+    for (const pod of pods.items) {
+      const workload = await this.owners.workloadOf(pod.metadata);
+      const ref: KubernetesRef = {
+        namespace: pod.metadata.namespace ?? 'default',
+        pod: pod.metadata.name,
+        podUid: pod.metadata.uid ?? pod.metadata.name,
+        workloadKind: workload?.kind ?? null,
+        workloadName: workload?.name ?? null,
+      };
+      for (const cs of pod.status.containerStatuses ?? []) {
+        const id = runtimeId(cs.containerID);
+        if (!id) continue; // not created yet
+        const st = containerState(cs);
+        const k = this.key(ref.namespace, ref.pod, cs.name);
+        const u = usage.get(k);
+        const p = before.get(k);
+        const secs = p ? (now - p.at) / 1000 : 0;
+        const cpuRate = counterRate(p?.cpuNs, u?.cpuNs, secs);
+        const limit = pod.spec.containers.find((c) => c.name === cs.name)?.resources?.limits?.memory;
+        // Containers of a pod share one network namespace: its traffic can only be attributed
+        // to a container when it is the pod's only one.
+        const ownNet = !pod.spec.hostNetwork && u?.podContainers === 1;
+        containers.push({
+          id,
+          nodeName: this.opts.nodeName,
+          name: `${ref.pod}/${cs.name}`.slice(0, 512),
+          image: (cs.image ?? '').slice(0, 1024),
+          state: st.state,
+          health: cs.ready === undefined ? 'none' : cs.ready ? 'healthy' : st.state === 'running' ? 'unhealthy' : 'none',
+          statusText: st.statusText.slice(0, 512),
+          createdAt: epoch(pod.metadata.creationTimestamp),
+          startedAt: epoch(st.startedAt),
+          exitCode: st.exitCode,
+          oomKilled: cs.state?.terminated?.reason === 'OOMKilled' || cs.lastState?.terminated?.reason === 'OOMKilled',
+          restartCount: cs.restartCount ?? 0,
+          hostNetwork: !!pod.spec.hostNetwork,
+          labels: pod.metadata.labels ?? {},
+          kubernetes: ref,
+          samples:
+            st.state === 'running' && u
+              ? [
+                  {
+                    ts,
+                    cpuCores: cpuRate === null ? null : cpuRate / 1e9,
+                    memBytes: u.mem,
+                    memLimitBytes: parseQuantity(limit),
+                    netRxBps: ownNet ? counterRate(p?.rx, u.rx, secs) : null,
+                    netTxBps: ownNet ? counterRate(p?.tx, u.tx, secs) : null,
+                    diskReadBps: null,
+                    diskWriteBps: null,
+                    pids: null,
+                  },
+                ]
+              : [],
+        });
+      }
+    }
+    return {
+      containers,
+      inventories: [{ nodeName: this.opts.nodeName, ts, containerIds: containers.map((c) => c.id) }],
+    };
+  }
+}
+
+export type { Workload };

@@ -1,0 +1,85 @@
+/** The few fields of Kubernetes objects the agent reads (the API returns many more). */
+
+export interface ObjectMeta {
+  name: string;
+  namespace?: string;
+  uid?: string;
+  resourceVersion?: string;
+  creationTimestamp?: string;
+  labels?: Record<string, string>;
+  ownerReferences?: Array<{ kind: string; name: string; controller?: boolean }>;
+}
+
+export interface List<T> {
+  metadata?: { resourceVersion?: string; continue?: string };
+  items: T[];
+}
+
+export interface ContainerStatus {
+  name: string;
+  containerID?: string;
+  image?: string;
+  ready?: boolean;
+  restartCount?: number;
+  state?: {
+    running?: { startedAt?: string };
+    waiting?: { reason?: string; message?: string };
+    terminated?: { exitCode?: number; reason?: string; startedAt?: string; finishedAt?: string };
+  };
+  lastState?: { terminated?: { reason?: string } };
+}
+
+export interface Pod {
+  metadata: ObjectMeta;
+  spec: { nodeName?: string; hostNetwork?: boolean; containers: Array<{ name: string; image?: string; resources?: { limits?: Record<string, string> } }> };
+  status: { phase?: string; containerStatuses?: ContainerStatus[] };
+}
+
+export interface Node {
+  metadata: ObjectMeta;
+  status: {
+    capacity?: Record<string, string>;
+    conditions?: Array<{ type: string; status: string }>;
+    nodeInfo?: { osImage?: string; kernelVersion?: string; architecture?: string; bootID?: string };
+  };
+}
+
+export interface Workload {
+  metadata: ObjectMeta;
+  spec?: { replicas?: number; parallelism?: number; completions?: number };
+  status?: {
+    readyReplicas?: number;
+    desiredNumberScheduled?: number;
+    numberReady?: number;
+    active?: number | unknown[];
+    ready?: number;
+    succeeded?: number;
+  };
+}
+
+export interface KubeEvent {
+  metadata: ObjectMeta;
+  involvedObject: { kind?: string; name?: string; namespace?: string; uid?: string };
+  reason?: string;
+  message?: string;
+  type?: string;
+  count?: number;
+  series?: { count?: number };
+  firstTimestamp?: string;
+  lastTimestamp?: string;
+  eventTime?: string;
+  source?: { host?: string; component?: string };
+}
+
+/** The kubelet's /stats/summary reply, the parts the agent uses. */
+export interface Summary {
+  pods: Array<{
+    podRef: { name: string; namespace: string; uid: string };
+    network?: { rxBytes?: number; txBytes?: number };
+    containers?: Array<{
+      name: string;
+      cpu?: { usageCoreNanoSeconds?: number };
+      memory?: { workingSetBytes?: number };
+    }>;
+  }>;
+}
