@@ -38,7 +38,8 @@ export class TimeseriesQueries {
       if (!d) throw new BadQueryError('metrics', `${m} is not a ${family} metric`);
       return d.column;
     });
-    const members = await this.members(scope, q.kind, q.id ?? null, q.cluster ?? null);
+    // Wrapped: a knex builder is thenable, so returning it bare from an async function would run it.
+    const { members } = await this.members(scope, q.kind, q.id ?? null, q.cluster ?? null);
     const { tier, step } = pickTier(q.step ?? defaultStep(q.from, q.to), q.from, this.ctx.now(), this.retention, q.tier);
     const from = q.from - (q.from % step);
     const inner = this.knex(tierTable(family, tier))
@@ -77,7 +78,7 @@ export class TimeseriesQueries {
     kind: api.SeriesKind,
     id: string | null,
     clusters: string[] | null
-  ): Promise<Knex.QueryBuilder> {
+  ): Promise<{ members: Knex.QueryBuilder }> {
     const s = narrow(scope, { clusters: clusters ?? undefined });
     if (kind === 'node' || kind === 'cluster' || kind === 'all') {
       const qb = applyScope(
@@ -88,7 +89,7 @@ export class TimeseriesQueries {
       if (kind === 'node') qb.where('n.id', id!);
       if (kind === 'cluster') qb.where('cl.id', id!);
       if (kind !== 'all') await this.mustExist(qb.clone(), kind, id!);
-      return qb;
+      return { members: qb };
     }
     const qb = applyScope(containerJoins(this.knex).select('c.id'), s, {
       clusterName: 'cl.name',
@@ -106,7 +107,7 @@ export class TimeseriesQueries {
       qb.where({ 'c.cluster_id': w.cluster_id, 'c.namespace': w.namespace, 'c.workload_kind': w.kind, 'c.workload_name': w.name });
     }
     await this.mustExist(qb.clone(), kind, id!);
-    return qb;
+    return { members: qb };
   }
 
   private async mustExist(qb: Knex.QueryBuilder, kind: string, id: string) {
