@@ -1,14 +1,8 @@
 import type { Knex } from 'knex';
-import { metricsOf, TABLES, type SampleFamily } from './metrics';
+import { metricsOf, TABLES, type SampleFamily } from '../metrics';
+import type { Migration } from './types';
 
-/** A migration kept in code, so it runs the same from TypeScript sources and from compiled output. */
-interface Migration {
-  name: string;
-  up(knex: Knex): Promise<void>;
-  down(knex: Knex): Promise<void>;
-}
-
-const idCol = (t: Knex.CreateTableBuilder, name: string) => t.string(name, 16).notNullable();
+export const idCol = (t: Knex.CreateTableBuilder, name: string) => t.string(name, 16).notNullable();
 
 function rawTable(knex: Knex, family: SampleFamily) {
   return knex.schema.createTable(TABLES[family].raw, (t) => {
@@ -44,7 +38,8 @@ function latestTable(knex: Knex, family: SampleFamily) {
   });
 }
 
-const initial: Migration = {
+/** Entities, sample tiers, events, logs, agent tokens, leases, rollup state. */
+export const initial: Migration = {
   name: '0001_initial',
   async up(knex) {
     await knex.schema.createTable('clusters', (t) => {
@@ -210,16 +205,3 @@ const initial: Migration = {
       await knex.schema.dropTableIfExists(t);
   },
 };
-
-const MIGRATIONS: Migration[] = [initial];
-
-const source: Knex.MigrationSource<Migration> = {
-  getMigrations: async () => MIGRATIONS,
-  getMigrationName: (m) => m.name,
-  getMigration: async (m) => m,
-};
-
-/** Brings the schema up to date; safe to run on every start and from several replicas (knex locks). */
-export async function migrate(knex: Knex): Promise<void> {
-  await knex.migrate.latest({ migrationSource: source, tableName: 'knex_migrations' });
-}
