@@ -2,3 +2,4 @@ export * from './v1/common';
 export * from './v1/ingest';
 export * from './v1/issues';
 export * as api from './api/v1';
+export * as access from './api/access';

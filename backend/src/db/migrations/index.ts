@@ -1,9 +1,10 @@
 import type { Knex } from 'knex';
 import { initial } from './0001_initial';
+import { access } from './0002_access';
 import type { Migration } from './types';
 
 /** Every migration, oldest first. Add new ones at the end; never edit one that has shipped. */
-const MIGRATIONS: Migration[] = [initial];
+const MIGRATIONS: Migration[] = [initial, access];
 
 const source: Knex.MigrationSource<Migration> = {
   getMigrations: async () => MIGRATIONS,
