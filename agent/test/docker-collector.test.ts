@@ -131,10 +131,10 @@ describeDocker('docker collector against a real Docker engine', () => {
     const figures: Record<string, unknown> = {};
     for (const source of ['cg', 'api'] as const) {
       const p = parts[source];
-      // CPU: the burner is capped at 0.5 cores. Tolerance ±0.07 cores vs docker stats' own
+      // CPU: the burner is capped at 0.5 cores. Tolerance ±0.1 cores vs docker stats' own
       // 1-2 s sample, ±0.05 vs the stats API over the same window.
       const burner = sampleOf(p, 'burner');
-      expect(Math.abs(burner.cpuCores! - cli.get(ids.burner)!.cpuCores)).toBeLessThan(0.07);
+      expect(Math.abs(burner.cpuCores! - cli.get(ids.burner)!.cpuCores)).toBeLessThan(0.1);
       expect(Math.abs(burner.cpuCores! - ref('burner').cpu)).toBeLessThan(0.05);
       // Memory limit as docker stats shows it; pids as docker stats shows them.
       expect(burner.memLimitBytes).toBe(cli.get(ids.burner)!.memLimitBytes);

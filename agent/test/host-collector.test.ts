@@ -1,0 +1,161 @@
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { HostCollector } from '../src/collectors/host';
+import { isHostInterface, parseDiskstats, parseMounts, parseNetDev, parseProcStat } from '../src/collectors/host/procfs';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The test's own /proc reader: deliberately written separately from the agent's parsers. */
+function readProcByHand() {
+  const cpuLine = readFileSync('/proc/stat', 'utf8').split('\n')[0].split(/\s+/).slice(1, 9).map(Number);
+  const busy = cpuLine[0] + cpuLine[1] + cpuLine[2] + cpuLine[5] + cpuLine[6];
+  const idle = cpuLine[3] + cpuLine[4] + cpuLine[7];
+  const whole = new Set(readdirSync('/sys/block').filter((d) => !/^(loop|ram|zram|dm-|md|sr|nbd|fd)/.test(d)));
+  let written = 0;
+  for (const l of readFileSync('/proc/diskstats', 'utf8').trim().split('\n')) {
+    const f = l.trim().split(/\s+/);
+    if (whole.has(f[2])) written += Number(f[9]) * 512;
+  }
+  let rx = 0;
+  let tx = 0;
+  for (const l of readFileSync('/proc/net/dev', 'utf8').split('\n').slice(2)) {
+    const m = /^\s*([^:]+):\s*(.*)$/.exec(l);
+    if (!m || m[1] === 'lo' || m[1].startsWith('veth')) continue;
+    const f = m[2].split(/\s+/).map(Number);
+    rx += f[0];
+    tx += f[8];
+  }
+  return { at: Date.now(), busy, idle, written, rx, tx };
+}
+
+describe('host collector against an independent read of /proc over the same interval', () => {
+  it('reports CPU, memory, filesystem, disk and network like /proc, free and df say', async () => {
+    const col = new HostCollector({ nodeName: 'n1', hostProc: '/proc', hostSys: '/sys', hostRoot: '/' });
+    const dir = mkdtempSync(join(tmpdir(), 'fl-host-'));
+    // One core busy for the whole window, and 48 MB written with fsync.
+    const burner = spawn(process.execPath, ['-e', 'const e=Date.now()+4500;while(Date.now()<e){}']);
+    try {
+      await sleep(300);
+      await col.start(Date.now());
+      const a = readProcByHand();
+      execFileSync('dd', ['if=/dev/zero', `of=${join(dir, 'f')}`, 'bs=1M', 'count=48', 'conv=fsync'], { stdio: 'ignore' });
+      await sleep(3000);
+      const b = readProcByHand();
+      const tCollect = Date.now();
+      const parts = await col.collect(tCollect);
+      const node = parts.nodes![0];
+      const s = node.samples[0];
+      const cores = cpus().length;
+      const refCpu = ((b.busy - a.busy) / (b.busy - a.busy + b.idle - a.idle)) * cores;
+      expect(node.cores).toBe(cores);
+      expect(s.cpuCores!).toBeGreaterThan(0.8); // the burner is seen
+      expect(Math.abs(s.cpuCores! - refCpu)).toBeLessThan(0.15); // ±0.15 cores vs the same window
+
+      // Memory used = MemTotal − MemAvailable, as `free -b` shows (total − available), ±32 MiB of drift.
+      const free = execFileSync('free', ['-b'], { encoding: 'utf8' }).split('\n')[1].trim().split(/\s+/);
+      const freeUsed = Number(free[1]) - Number(free[6]);
+      expect(node.memoryBytes).toBe(Number(free[1]));
+      expect(Math.abs(s.memUsedBytes! - freeUsed)).toBeLessThan(32 * 2 ** 20);
+
+      // Filesystems: real mounts as df lists them (pseudo filesystems out, each device once).
+      const pseudo = /^(tmpfs|devtmpfs|overlay|proc|sysfs|cgroup2?|devpts|mqueue|squashfs|nsfs)$/;
+      const seen = new Set<string>();
+      let dfTotal = 0;
+      let dfUsed = 0;
+      for (const line of execFileSync('df', ['-B1', '--output=source,fstype,size,used'], { encoding: 'utf8' }).trim().split('\n').slice(1)) {
+        const [src, type, size, used] = line.trim().split(/\s+/);
+        if (pseudo.test(type) || !src.startsWith('/') || seen.has(src)) continue;
+        seen.add(src);
+        dfTotal += Number(size);
+        dfUsed += Number(used);
+      }
+      expect(dfTotal).toBeGreaterThan(0);
+      expect(s.fsTotalBytes).toBe(dfTotal);
+      expect(Math.abs(s.fsUsedBytes! - dfUsed)).toBeLessThan(dfUsed * 0.01 + 64 * 2 ** 20);
+
+      // Disk writes over the window: the 48 MB are seen, and agree with diskstats within 10 %.
+      const secs = (b.at - a.at) / 1000;
+      const refWrite = (b.written - a.written) / secs;
+      expect(s.diskWriteBps!).toBeGreaterThan((40e6 / secs) * 0.9);
+      expect(Math.abs(s.diskWriteBps! - refWrite)).toBeLessThan(refWrite * 0.1 + 256e3);
+      // Network (lo and veth excluded) within 10 % + 4 kB/s of the same window.
+      expect(Math.abs(s.netRxBps! - (b.rx - a.rx) / secs)).toBeLessThan(((b.rx - a.rx) / secs) * 0.1 + 4e3);
+      expect(Math.abs(s.netTxBps! - (b.tx - a.tx) / secs)).toBeLessThan(((b.tx - a.tx) / secs) * 0.1 + 4e3);
+
+      const load1 = Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]);
+      expect(Math.abs(s.load1! - load1)).toBeLessThan(0.5);
+      const boot = Math.floor(Date.now() / 1000 - Number(readFileSync('/proc/uptime', 'utf8').split(' ')[0]));
+      expect(Math.abs(node.bootTime! - boot)).toBeLessThanOrEqual(2);
+      expect(s.ts).toBe(Math.floor(tCollect / 1000)); // integer epoch seconds, not ms
+    } finally {
+      burner.kill();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('reads a mounted host root through HOST_PROC / HOST_SYS prefixes', async () => {
+    // A fake /proc with known numbers: 2 CPUs going from 0 % to 50 % busy.
+    const root = mkdtempSync(join(tmpdir(), 'fl-hostproc-'));
+    const proc = join(root, 'proc');
+    const sys = join(root, 'sys');
+    const { mkdirSync, writeFileSync } = await import('node:fs');
+    mkdirSync(join(proc, 'sys/kernel'), { recursive: true });
+    mkdirSync(join(proc, 'net'), { recursive: true });
+    mkdirSync(join(sys, 'block/sda'), { recursive: true });
+    const stat = (user: number, idle: number) => `cpu  ${user} 0 0 ${idle} 0 0 0 0 0 0\ncpu0 0 0 0 0 0 0 0 0 0 0\ncpu1 0 0 0 0 0 0 0 0 0 0\n`;
+    writeFileSync(join(proc, 'stat'), stat(100, 900));
+    writeFileSync(join(proc, 'meminfo'), 'MemTotal:       4000 kB\nMemFree:        1000 kB\nMemAvailable:   3000 kB\n');
+    writeFileSync(join(proc, 'loadavg'), '0.50 0.40 0.30 1/100 42\n');
+    writeFileSync(join(proc, 'uptime'), '100.00 150.00\n');
+    writeFileSync(join(proc, 'sys/kernel/osrelease'), '9.9.9-test\n');
+    writeFileSync(join(proc, 'mounts'), '');
+    const dev = (sda: number, sda1: number) => `   8 0 sda 0 0 ${sda} 0 0 0 ${sda} 0 0 0 0\n   8 1 sda1 0 0 ${sda1} 0 0 0 ${sda1} 0 0 0 0\n   7 0 loop0 0 0 999 0 0 0 999 0 0 0 0\n`;
+    writeFileSync(join(proc, 'diskstats'), dev(0, 0));
+    const net = (eth: number, veth: number) =>
+      `Inter-|   Receive\n face |bytes\n    lo: 5000 0 0 0 0 0 0 0 5000 0 0 0 0 0 0 0\n  eth0: ${eth} 0 0 0 0 0 0 0 ${eth} 0 0 0 0 0 0 0\nveth12: ${veth} 0 0 0 0 0 0 0 ${veth} 0 0 0 0 0 0 0\n`;
+    writeFileSync(join(proc, 'net/dev'), net(0, 0));
+    try {
+      const col = new HostCollector({ nodeName: 'n1', hostProc: proc, hostSys: sys, hostRoot: root });
+      const t0 = Date.now();
+      await col.start(t0);
+      writeFileSync(join(proc, 'stat'), stat(600, 1400)); // Δbusy 500 of Δtotal 1000
+      writeFileSync(join(proc, 'diskstats'), dev(2000, 2000)); // 2000 sectors on sda in 2 s
+      writeFileSync(join(proc, 'net/dev'), net(10_000, 77_777));
+      const parts = await col.collect(t0 + 2000);
+      const n = parts.nodes![0];
+      const s = n.samples[0];
+      expect(n.cores).toBe(2);
+      expect(s.cpuCores).toBeCloseTo(1.0, 6); // 50 % of 2 cores
+      expect(s.memUsedBytes).toBe(1000 * 1024);
+      expect(s.diskWriteBps).toBe((2000 * 512) / 2); // partition and loop device not added
+      expect(s.netRxBps).toBe(5000); // eth0 only: lo and veth excluded
+      expect(s.load1).toBe(0.5);
+      expect(n.kernel).toBe('9.9.9-test');
+      // A counter that goes backwards (device reset) yields no rate, never a negative one.
+      writeFileSync(join(proc, 'net/dev'), net(10, 0));
+      const again = (await col.collect(t0 + 4000)).nodes![0].samples[0];
+      expect(again.netRxBps).toBeNull();
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('procfs parsers', () => {
+  it('counts per-CPU lines and idle = idle + iowait + steal', () => {
+    const t = parseProcStat('cpu  10 20 30 40 50 60 70 80 90 100\ncpu0 1 1 1 1 1 1 1 1\nintr 5\n');
+    expect(t).toEqual({ total: 10 + 20 + 30 + 40 + 50 + 60 + 70 + 80, idle: 40 + 50 + 80, cores: 1 });
+  });
+
+  it('decodes escaped mount points', () => {
+    expect(parseMounts('/dev/sdb1 /mnt/my\\040disk ext4 rw 0 0\n')[0].mountPoint).toBe('/mnt/my disk');
+  });
+
+  it('sums only the interfaces and devices asked for', () => {
+    const net = 'h1\nh2\n  eth0: 100 0 0 0 0 0 0 0 7 0\n vethx: 50 0 0 0 0 0 0 0 5 0\n';
+    expect(parseNetDev(net, isHostInterface)).toEqual({ rx: 100, tx: 7 });
+    expect(parseDiskstats(' 8 0 sda 1 0 2 0 3 0 4 0 0 0 0\n', (n) => n === 'sda')).toEqual({ readBytes: 1024, writeBytes: 2048 });
+  });
+});
