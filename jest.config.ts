@@ -46,10 +46,26 @@ const config: Config = {
     {
       displayName: 'plugin',
       testEnvironment: 'jsdom',
-      transform: swc(true),
+      // .tsx as TSX; .ts as plain TypeScript (backend code loaded by globalSetup uses `<T>` casts).
+      transform: {
+        '^.+\\.(t|j)sx$': swc(true)!['^.+\\.(t|j)sx?$'],
+        // .mjs too: some of @grafana/data's dependencies (d3-*) ship ES modules only.
+        '^.+\\.m?(t|j)s$': swc(false)!['^.+\\.(t|j)sx?$'],
+      },
       testMatch: ['<rootDir>/src/**/*.test.{ts,tsx}'],
-      moduleNameMapper: { '\\.(css|scss|sass)$': 'identity-obj-proxy' },
-      transformIgnorePatterns: ['node_modules/(?!(ol|d3|d3-.*|@grafana|marked|uuid)/)'],
+      moduleNameMapper: {
+        '\\.(css|scss|sass)$': 'identity-obj-proxy',
+        '^@fleetlens/protocol$': '<rootDir>/protocol/src/index.ts',
+        '^@fleetlens/protocol/api$': '<rootDir>/protocol/src/api/v1.ts',
+      },
+      // ES-module-only packages @grafana/ui pulls in (the scaffold's list plus what 12.4 needs).
+      transformIgnorePatterns: [
+        'node_modules/(?!(ol|d3|d3-.*|@grafana|marked|uuid|react-calendar|@wojtekmaj|get-user-locale|memoize|mimic-function|react-colorful)/)',
+      ],
+      setupFilesAfterEnv: ['<rootDir>/.config/jest/setup.ts'],
+      // Real backends (seeded through ingest, and empty) for the page tests; see .config/jest/.
+      globalSetup: '<rootDir>/.config/jest/globalSetup.ts',
+      globalTeardown: '<rootDir>/.config/jest/globalTeardown.ts',
     },
     {
       ...shared,

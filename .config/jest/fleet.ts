@@ -1,0 +1,48 @@
+import './resolveProtocol';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { startBackend } from '../../backend/src/server';
+import { fleetBatches, pushFleet, type FleetSpec } from '../../backend/src/testing/fleet';
+
+/** The fleet the plugin's Jest tests see: a Docker site on premises and a Kubernetes cluster in a public cloud. */
+export const TEST_FLEET: FleetSpec = {
+  seed: 7,
+  clusters: [
+    { name: 'onprem-docker', kind: 'docker', environment: 'on-prem', nodes: 3, containersPerNode: 4 },
+    { name: 'aws-k8s', kind: 'kubernetes', environment: 'public-cloud', nodes: 3, containersPerNode: 20 },
+  ],
+};
+
+export const SERVICE_KEY = 'plugin-test-service-key-0123456789';
+export const AGENT_TOKEN = 'plugin-test-agent-token-0123456789';
+
+export interface StartedBackend {
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** Starts the real backend on a fresh SQLite file; seeds it through the ingest API when a fleet is given. */
+export async function startSeededBackend(fleet: FleetSpec | null, windowSeconds = 1800): Promise<StartedBackend> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fleetlens-plugin-'));
+  const backend = await startBackend({
+    databaseUrl: path.join(dir, 'monitor.db'),
+    dataDir: dir,
+    port: 0,
+    host: '127.0.0.1',
+    serviceKey: SERVICE_KEY,
+    agentToken: AGENT_TOKEN,
+    jobsEnabled: false,
+  });
+  if (fleet) {
+    const now = Math.floor(Date.now() / 1000);
+    await pushFleet(backend.url, AGENT_TOKEN, fleetBatches(fleet, { from: now - windowSeconds, to: now, interval: 30, intervalsPerBatch: 20 }));
+  }
+  return {
+    url: backend.url,
+    stop: async () => {
+      await backend.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,36 @@
+import '@testing-library/jest-dom';
+import { TextDecoder, TextEncoder } from 'node:util';
+
+// jsdom lacks TextEncoder (react-dom/server, which @grafana/ui imports, needs it at load time).
+Object.assign(globalThis, { TextEncoder, TextDecoder });
+
+// jsdom lacks a few browser APIs @grafana/ui touches while rendering.
+if (!window.matchMedia) {
+  Object.defineProperty(window, 'matchMedia', {
+    writable: true,
+    value: (query: string) => ({
+      matches: false,
+      media: query,
+      onchange: null,
+      addListener: () => undefined,
+      removeListener: () => undefined,
+      addEventListener: () => undefined,
+      removeEventListener: () => undefined,
+      dispatchEvent: () => false,
+    }),
+  });
+}
+if (!('scrollIntoView' in Element.prototype)) {
+  Object.defineProperty(Element.prototype, 'scrollIntoView', { value: () => undefined });
+}
+
+// @grafana/ui's Icon loads its SVG asynchronously (react-inlinesvg) and sets state outside act();
+// that warning says nothing about the plugin, so it alone is dropped. Everything else still prints.
+const consoleError = console.error.bind(console);
+console.error = (...args: unknown[]) => {
+  const text = args.map(String).join(' ');
+  if (text.includes('not wrapped in act') && text.includes('InlineSVG')) {
+    return;
+  }
+  consoleError(...args);
+};

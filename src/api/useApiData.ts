@@ -1,0 +1,66 @@
+import { useEffect, useRef, useState } from 'react';
+import { useFleetlens } from '../components/FleetlensContext';
+import type { FleetlensClient } from './client';
+import { ApiError, toApiError } from './errors';
+import { structuralShare } from '../utils/share';
+
+export interface ApiData<T> {
+  data?: T;
+  error?: ApiError;
+  /** True while the first load for the current `key` runs; refreshes do not set it. */
+  loading: boolean;
+}
+
+/**
+ * Loads data for a page and reloads it at every refresh tick. `key` identifies the request
+ * (serialised parameters): a new key shows a loading state, a tick refreshes in place. Old data
+ * stays on screen until new data arrives, and unchanged parts of the reply keep their object
+ * identity, so a refresh re-renders only what changed.
+ */
+export function useApiData<T>(
+  key: string,
+  load: (client: FleetlensClient, signal: AbortSignal) => Promise<T>,
+  options: { enabled?: boolean } = {}
+): ApiData<T> {
+  const { client, tick, settings } = useFleetlens();
+  const enabled = options.enabled ?? true;
+  const [state, setState] = useState<ApiData<T> & { key?: string }>({ loading: enabled });
+  const loadRef = useRef(load);
+  loadRef.current = load;
+  const seq = useRef(0);
+
+  useEffect(() => {
+    if (!enabled) {
+      return undefined;
+    }
+    if (!settings.backendUrl) {
+      setState({
+        loading: false,
+        key,
+        error: new ApiError('not-configured', 'Fleetlens is not configured yet: enter the backend URL and service key on the configuration page.'),
+      });
+      return undefined;
+    }
+    const id = ++seq.current;
+    const controller = new AbortController();
+    setState((s) => (s.key === key ? s : { data: s.data, loading: true, key }));
+    loadRef.current(client, controller.signal).then(
+      (data) => {
+        if (id === seq.current) {
+          setState((s) => {
+            const shared = structuralShare(s.data, data);
+            return shared === s.data && !s.error && !s.loading && s.key === key ? s : { data: shared, loading: false, key };
+          });
+        }
+      },
+      (err) => {
+        if (id === seq.current && !controller.signal.aborted) {
+          setState((s) => ({ data: s.key === key ? s.data : undefined, error: toApiError(err), loading: false, key }));
+        }
+      }
+    );
+    return () => controller.abort();
+  }, [key, tick, client, enabled, settings.backendUrl]);
+
+  return state;
+}

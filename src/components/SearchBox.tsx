@@ -1,0 +1,34 @@
+import React, { useEffect, useState } from 'react';
+import { Icon, Input } from '@grafana/ui';
+
+interface Props {
+  value: string;
+  onChange(value: string): void;
+  placeholder: string;
+  label: string;
+  /** Wait this long after the last keystroke before searching (ms). */
+  debounceMs?: number;
+}
+
+/** A text search field that reports its value after typing pauses, so each key is not a request. */
+export function SearchBox({ value, onChange, placeholder, label, debounceMs = 300 }: Props) {
+  const [text, setText] = useState(value);
+  useEffect(() => setText(value), [value]);
+  useEffect(() => {
+    if (text === value) {
+      return undefined;
+    }
+    const t = window.setTimeout(() => onChange(text), debounceMs);
+    return () => window.clearTimeout(t);
+  }, [text, value, onChange, debounceMs]);
+  return (
+    <Input
+      aria-label={label}
+      prefix={<Icon name="search" />}
+      width={30}
+      placeholder={placeholder}
+      value={text}
+      onChange={(e) => setText(e.currentTarget.value)}
+    />
+  );
+}

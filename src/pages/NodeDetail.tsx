@@ -1,0 +1,89 @@
+import React, { useMemo } from 'react';
+import type { ContainerSortKey, NodeDetailReply } from '@fleetlens/protocol/api';
+import { useParams } from 'react-router-dom-v5-compat';
+import { useApiData } from '../api/useApiData';
+import { DataTable } from '../components/DataTable';
+import { EntityCharts, NODE_CHARTS, useEntitySeries } from '../components/EntityCharts';
+import { EnvironmentTag } from '../components/EnvironmentTag';
+import { useFleetlens } from '../components/FleetlensContext';
+import { LabelList, MetaList } from '../components/MetaList';
+import { PageLayout } from '../components/PageLayout';
+import { CardGrid } from '../components/StatCard';
+import { NodeStatusBadge } from '../components/StatusBadge';
+import { UsageBar } from '../components/UsageBar';
+import { appUrl, ROUTES } from '../constants';
+import { formatCores, formatDuration, formatTime, formatUnit } from '../utils/format';
+import { sortContainers } from '../utils/sortRows';
+import { useSort } from '../utils/useSort';
+import { containerColumns } from './Containers';
+import { nodeHasWarning } from './Nodes';
+
+const NUMERIC: readonly ContainerSortKey[] = ['cpu', 'memory', 'netRx', 'netTx', 'diskRead', 'diskWrite', 'created', 'restarts'];
+
+/** One node: its facts, usage, charts and containers. */
+export function NodeDetailPage() {
+  const { id = '' } = useParams();
+  const { thresholds } = useFleetlens();
+  const node = useApiData<NodeDetailReply>(`node:${id}`, (c, signal) => c.node(id, signal));
+  const series = useEntitySeries('node', id, NODE_CHARTS);
+  const [sort, onSort] = useSort<ContainerSortKey>({ key: 'cpu', order: 'desc' }, NUMERIC);
+  const columns = useMemo(() => containerColumns(thresholds, { showNode: false }), [thresholds]);
+  const n = node.data;
+  const rows = useMemo(() => (n ? sortContainers(n.containers, sort) : []), [n, sort]);
+
+  return (
+    <PageLayout
+      hideClusterPicker
+      error={node.error ?? series.error}
+      loading={node.loading}
+      pageNav={{ text: n?.name ?? 'Node', parentItem: { text: 'Nodes', url: appUrl(ROUTES.nodes) } }}
+      subTitle={n ? `${n.clusterName} · ${n.role}` : undefined}
+    >
+      {n && (
+        <>
+          <MetaList
+            label="Node facts"
+            items={[
+              ['Name', <span key="n" data-testid="node-name">{n.name}</span>],
+              ['Status', <NodeStatusBadge key="s" status={n.status} warning={nodeHasWarning(n, thresholds)} />],
+              ['Cluster', <>{n.clusterName} <EnvironmentTag environment={n.environment} /></>],
+              ['Role', n.role],
+              ['CPU cores', String(n.cores)],
+              ['Memory', formatUnit('bytes', n.memoryBytes)],
+              ['OS', n.os || '–'],
+              ['Kernel', n.kernel || '–'],
+              ['Architecture', n.arch || '–'],
+              ['Uptime', formatDuration(n.uptimeSeconds)],
+              ['Last report', formatTime(n.lastSeen)],
+              ['Labels', <LabelList key="l" labels={n.labels} />],
+            ]}
+          />
+          <CardGrid min={260}>
+            <UsageBar label="CPU" percent={n.cpuPercent} thresholds={thresholds} detail={`${formatCores(n.cpuCores)} of ${n.cores}`} />
+            <UsageBar
+              label="Memory"
+              percent={n.memPercent}
+              thresholds={thresholds}
+              detail={`${formatUnit('bytes', n.memUsedBytes)} of ${formatUnit('bytes', n.memoryBytes)}`}
+            />
+            <UsageBar
+              label="Disk"
+              percent={n.fsPercent}
+              thresholds={thresholds}
+              detail={`${formatUnit('bytes', n.fsUsedBytes)} of ${formatUnit('bytes', n.fsTotalBytes)}`}
+            />
+          </CardGrid>
+          <EntityCharts reply={series.data} charts={NODE_CHARTS} />
+          <h3>
+            Containers ({n.containersRunning} running of {n.containersTotal})
+          </h3>
+          {rows.length > 0 ? (
+            <DataTable label="Containers on this node" testId="node-containers" columns={columns} rows={rows} rowKey={(c) => c.id} sort={sort} onSort={onSort} />
+          ) : (
+            <p>No containers on this node.</p>
+          )}
+        </>
+      )}
+    </PageLayout>
+  );
+}

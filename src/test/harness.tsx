@@ -1,0 +1,130 @@
+import React from 'react';
+import http from 'node:http';
+import net from 'node:net';
+import { render, type RenderResult } from '@testing-library/react';
+import type { AppPluginMeta } from '@grafana/data';
+import { setBackendSrv } from '@grafana/runtime';
+import { MemoryRouter, Route, Routes } from 'react-router-dom-v5-compat';
+import { createBackendSrv } from '../../e2e/host/backendSrv';
+import { GrafanaEmulator, type PluginJson } from '../../e2e/host/grafanaEmulator';
+import { App } from '../components/App';
+import { APP_BASE } from '../constants';
+import pluginJson from '../plugin.json';
+import type { AppSettings } from '../types';
+
+/**
+ * Test harness: Grafana's side of the plugin (settings store, app proxy applying plugin.json's
+ * routes, BackendSrv) in front of a real backend started by .config/jest/globalSetup.ts.
+ */
+
+export type BackendChoice = 'fleet' | 'empty' | { url: string };
+
+export function serviceKey(): string {
+  return required('FLEETLENS_TEST_SERVICE_KEY');
+}
+
+function required(name: string): string {
+  const v = process.env[name];
+  if (!v) {
+    throw new Error(`${name} is not set: run the plugin tests through Jest's plugin project (its globalSetup starts the backends)`);
+  }
+  return v;
+}
+
+/** The URL of a test backend. */
+export function backendUrl(choice: BackendChoice): string {
+  if (typeof choice === 'object') {
+    return choice.url;
+  }
+  return required(choice === 'fleet' ? 'FLEETLENS_TEST_FLEET_URL' : 'FLEETLENS_TEST_EMPTY_URL');
+}
+
+/** An address where nothing listens (a port just released by the OS). */
+export async function closedUrl(): Promise<string> {
+  const server = net.createServer();
+  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', () => ok()));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise<void>((ok) => server.close(() => ok()));
+  return `http://127.0.0.1:${port}`;
+}
+
+/** Installs an emulated Grafana (settings + proxy) as the BackendSrv the plugin uses. */
+export function installGrafana(settings: { backendUrl?: string; serviceKey?: string; enabled?: boolean; jsonData?: AppSettings }) {
+  const emulator = new GrafanaEmulator(pluginJson as PluginJson, {
+    enabled: settings.enabled ?? true,
+    jsonData: { ...(settings.jsonData ?? {}), ...(settings.backendUrl !== undefined ? { backendUrl: settings.backendUrl } : {}) },
+    secureJsonData: settings.serviceKey ? { serviceKey: settings.serviceKey } : {},
+  });
+  const requests: string[] = [];
+  setBackendSrv(
+    createBackendSrv(async (req) => {
+      requests.push(`${req.method} ${req.url}`);
+      const res = (await emulator.handle(req)) ?? { status: 404, headers: { 'content-type': 'application/json' }, body: '{"message":"Not found"}' };
+      return { status: res.status, contentType: res.headers['content-type'] ?? '', body: res.body };
+    })
+  );
+  return { emulator, requests };
+}
+
+/** The plugin meta Grafana passes to the app root. */
+export function appMeta(jsonData: AppSettings, secureJsonFields: Record<string, boolean> = {}): AppPluginMeta<AppSettings> {
+  return {
+    id: pluginJson.id,
+    name: pluginJson.name,
+    type: 'app',
+    enabled: true,
+    jsonData,
+    secureJsonFields,
+    info: pluginJson.info,
+    module: `public/plugins/${pluginJson.id}/module.js`,
+    baseUrl: `public/plugins/${pluginJson.id}`,
+  } as unknown as AppPluginMeta<AppSettings>;
+}
+
+interface RenderOptions {
+  backend?: BackendChoice;
+  /** Defaults to the test backends' key. */
+  key?: string;
+  /** Query string of the first URL, e.g. '?refresh=' (auto-refresh off is the harness default). */
+  search?: string;
+}
+
+/** Renders the app root at a page path (relative to /a/<id>/) against a live backend. */
+export function renderApp(page: string, opts: RenderOptions = {}): RenderResult & { requests: string[] } {
+  const url = backendUrl(opts.backend ?? 'fleet');
+  const { requests } = installGrafana({ backendUrl: url, serviceKey: opts.key ?? serviceKey() });
+  const meta = appMeta({ backendUrl: url });
+  const entry = `${APP_BASE}/${page}${opts.search ?? '?refresh='}`;
+  const result = render(
+    <MemoryRouter initialEntries={[entry]} future={{ v7_startTransition: true, v7_relativeSplatPath: true }}>
+      <Routes>
+        <Route
+          path={`${APP_BASE}/*`}
+          element={<App meta={meta} basename={APP_BASE} onNavChanged={() => undefined} query={{}} path={APP_BASE} />}
+        />
+      </Routes>
+    </MemoryRouter>
+  );
+  return Object.assign(result, { requests });
+}
+
+/** GETs the backend's query API directly (not through the plugin), for the expected values. */
+export function backendGet<T>(path: string, choice: BackendChoice = 'fleet'): Promise<T> {
+  const url = new URL(`/api/v1${path}`, backendUrl(choice));
+  return new Promise((resolve, reject) => {
+    http
+      .get(url, { headers: { 'X-Fleetlens-Key': serviceKey() } }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          if ((res.statusCode ?? 500) >= 300) {
+            reject(new Error(`backend ${path} answered ${res.statusCode}: ${text}`));
+          } else {
+            resolve(JSON.parse(text) as T);
+          }
+        });
+      })
+      .on('error', reject);
+  });
+}
