@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { gzip } from 'node:zlib';
 import { promisify } from 'node:util';
-import type { AgentStatus, ClusterInfo } from '@fleetlens/protocol';
+import type { AgentStatus, ClusterInfo, IngestBatch } from '@fleetlens/protocol';
 import type { AgentConfig } from './config';
 import type { BatchParts, Collector } from './collectors/types';
 import { assembleBatch, sanitizeBatch } from './batch';
@@ -21,6 +21,8 @@ export interface AgentOptions {
   clusterKind: 'docker' | 'kubernetes';
   sender?: SenderOptions;
   log?: (msg: string) => void;
+  /** Called with every batch as it is spooled (tests and debugging). */
+  onBatch?: (batch: IngestBatch) => void;
 }
 
 /**
@@ -130,6 +132,7 @@ export class Agent {
     const { batch, removed } = sanitizeBatch(raw);
     if (removed.length) this.log(`fleetlens-agent: left out invalid items: ${removed.slice(0, 5).join('; ')}`);
     await this.spool.append(await gzipAsync(Buffer.from(JSON.stringify(batch))));
+    this.opts.onBatch?.(batch);
     this.sender.notify();
     // Only now that the batch is on disk may collectors move their cursors past its data.
     for (const col of this.opts.collectors) await col.commit?.().catch(() => undefined);
