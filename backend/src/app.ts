@@ -7,12 +7,16 @@ import { healthRoutes } from './routes/health';
 import { ingestRoutes } from './routes/ingest';
 import { openApiRoutes } from './routes/openapi';
 import { queryRoutes } from './routes/query';
-import { AgentAuth, sameSecret } from './services/agent-auth';
+import { AUTH_ROUTES, mountRoutes } from './routes/auth';
+import { AUDIT_ROUTES } from './routes/audit';
+import { TOKEN_ROUTES } from './routes/tokens';
+import { USER_ROUTES } from './routes/users';
+import { AccessError, createAccess, type AccessServices } from './services/access';
+import { AgentAuth } from './services/agent-auth';
 import { NotFoundError } from './services/context';
 import { IngestService } from './services/ingest';
 import { InventoryQueries } from './services/inventory';
 import { KubernetesQueries } from './services/kubernetes';
-import { FULL_SCOPE } from './services/scope';
 import { BadQueryError, TimeseriesQueries } from './services/timeseries';
 import type { Telemetry } from './telemetry';
 
@@ -26,6 +30,7 @@ export interface AppDeps {
   agentAuth: AgentAuth;
   ingest: IngestService;
   queries: { inventory: InventoryQueries; kubernetes: KubernetesQueries; timeseries: TimeseriesQueries };
+  access: AccessServices;
 }
 
 /** Wires services to a database and configuration. */
@@ -52,6 +57,7 @@ export function createDeps(
       kubernetes: new KubernetesQueries(ctx),
       timeseries: new TimeseriesQueries(ctx, retention),
     },
+    access: createAccess(config, db, now),
   };
 }
 
@@ -70,6 +76,10 @@ export function buildApp(deps: AppDeps): Koa {
         ctx.status = err.status;
         ctx.set(err.headers);
         ctx.body = { error: err.message, ...(err.issues ? { issues: err.issues } : {}) };
+      } else if (err instanceof AccessError) {
+        ctx.status = err.status;
+        if (err.retryAfter !== undefined) ctx.set('Retry-After', String(Math.ceil(err.retryAfter)));
+        ctx.body = { error: err.message };
       } else if (err instanceof NotFoundError) {
         ctx.status = 404;
         ctx.body = { error: err.message };
@@ -97,19 +107,32 @@ export function buildApp(deps: AppDeps): Koa {
     }
   });
 
-  // Read API: the service key (injected by Grafana's plugin proxy) is required; it sees everything
-  // until users and scopes exist. Ingest checks agent tokens itself.
+  // Identity (docs/access.md): every /api/v1 route but ingest (agent tokens), the OpenAPI document
+  // and login needs a caller: the service key (optionally naming a Grafana user), a login token or
+  // an API key. The caller's scope is what every read service applies.
+  const open = new Set(['/api/v1/ingest', '/api/v1/openapi.json', '/api/v1/auth/login']);
   app.use(async (ctx, next) => {
-    if (ctx.path.startsWith('/api/v1/') && ctx.path !== '/api/v1/ingest' && ctx.path !== '/api/v1/openapi.json') {
-      const key = ctx.get('x-fleetlens-key');
-      if (!key || !deps.config.serviceKey || !sameSecret(key, deps.config.serviceKey))
-        throw new HttpError(401, 'missing or invalid service key (X-Fleetlens-Key)');
-      ctx.state.scope = FULL_SCOPE;
+    if (ctx.path.startsWith('/api/v1/') && !open.has(ctx.path)) {
+      const caller = await deps.access.identity.resolve({
+        serviceKey: ctx.get('x-fleetlens-key') || null,
+        grafanaUser: ctx.get('x-grafana-user') || null,
+        grafanaContext: ctx.get('x-grafana-context') || null,
+        authorization: ctx.get('authorization') || null,
+        apiKey: ctx.get('x-api-key') || null,
+      });
+      ctx.state.caller = caller;
+      ctx.state.scope = caller.scope;
     }
     await next();
   });
 
-  for (const r of [healthRoutes(deps), ingestRoutes(deps), openApiRoutes(deps), queryRoutes(deps)]) {
+  for (const r of [
+    healthRoutes(deps),
+    ingestRoutes(deps),
+    openApiRoutes(deps),
+    queryRoutes(deps),
+    mountRoutes(deps, [...AUTH_ROUTES, ...USER_ROUTES, ...TOKEN_ROUTES, ...AUDIT_ROUTES]),
+  ]) {
     app.use(r.routes()).use(r.allowedMethods());
   }
   return app;

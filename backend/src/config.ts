@@ -21,6 +21,15 @@ export const ConfigSchema = z.object({
   LEASE_TTL_SECONDS: int(5, 3600).default(30),
   GONE_AFTER_SECONDS: int(30, 86400 * 30).default(300),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  // Identity and access (docs/access.md).
+  SERVICE_KEY_ANONYMOUS_ROLE: z.enum(['admin', 'viewer', 'none']).default('admin'),
+  GRAFANA_ADMIN_ROLE: z.enum(['admin', 'editor', 'viewer', 'none']).default('admin'),
+  GRAFANA_DEFAULT_ROLE: z.enum(['admin', 'editor', 'viewer', 'none']).default('viewer'),
+  GRAFANA_DEFAULT_SCOPE: z.enum(['none', 'all']).default('none'),
+  GRAFANA_AUTO_PROVISION: bool.default(true),
+  TOKEN_TTL_SECONDS: int(60, 7 * 86400).default(3600),
+  LOGIN_MAX_FAILURES: int(1, 1000).default(5),
+  LOGIN_WINDOW_SECONDS: int(1, 86400).default(60),
 });
 
 /** Resolved configuration. Secrets are filled in at start-up if not configured (see bootstrap). */
@@ -38,6 +47,26 @@ export interface Config {
   leaseTtlSeconds: number;
   goneAfterSeconds: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
+  access: AccessConfig;
+}
+
+/** Identity and access settings (docs/access.md). */
+export interface AccessConfig {
+  /** Role of a request that carries the service key but names no user; `none` refuses it (401). */
+  serviceKeyAnonymousRole: 'admin' | 'viewer' | 'none';
+  /** Role given to a Grafana org Admin the backend has no record of; `none` refuses them (403). */
+  grafanaAdminRole: 'admin' | 'editor' | 'viewer' | 'none';
+  /** Role given to any other Grafana user the backend has no record of. */
+  grafanaDefaultRole: 'admin' | 'editor' | 'viewer' | 'none';
+  /** Scopes of such a non-admin user: `none` (sees nothing until an admin grants scopes) or `all`. */
+  grafanaDefaultScope: 'none' | 'all';
+  /** Create a user record for an unknown Grafana user with an e-mail, so admins can grant it scopes. */
+  grafanaAutoProvision: boolean;
+  /** Lifetime of a login token. */
+  tokenTtlSeconds: number;
+  /** Failed logins per e-mail and per client address within the window before 429. */
+  loginMaxFailures: number;
+  loginWindowSeconds: number;
 }
 
 export class ConfigError extends Error {}
@@ -69,5 +98,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     leaseTtlSeconds: c.LEASE_TTL_SECONDS,
     goneAfterSeconds: c.GONE_AFTER_SECONDS,
     logLevel: c.LOG_LEVEL,
+    access: {
+      serviceKeyAnonymousRole: c.SERVICE_KEY_ANONYMOUS_ROLE,
+      grafanaAdminRole: c.GRAFANA_ADMIN_ROLE,
+      grafanaDefaultRole: c.GRAFANA_DEFAULT_ROLE,
+      grafanaDefaultScope: c.GRAFANA_DEFAULT_SCOPE,
+      grafanaAutoProvision: c.GRAFANA_AUTO_PROVISION,
+      tokenTtlSeconds: c.TOKEN_TTL_SECONDS,
+      loginMaxFailures: c.LOGIN_MAX_FAILURES,
+      loginWindowSeconds: c.LOGIN_WINDOW_SECONDS,
+    },
   };
 }
