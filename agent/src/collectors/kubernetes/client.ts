@@ -97,7 +97,7 @@ export class KubeClient {
     private readonly timeoutMs = 30_000
   ) {}
 
-  private open(path: string, timeoutMs: number): Promise<IncomingMessage> {
+  private open(path: string, timeoutMs: number, signal?: AbortSignal): Promise<IncomingMessage> {
     const url = new URL(path, this.conn.server);
     const token = this.conn.token?.();
     const headers: Record<string, string> = { accept: 'application/json' };
@@ -110,6 +110,8 @@ export class KubeClient {
       timeout: timeoutMs,
     });
     return new Promise((resolve, reject) => {
+      // Stopping must also cancel a watch whose response headers have not arrived yet.
+      signal?.addEventListener('abort', () => req.destroy(new Error('aborted')), { once: true });
       req.on('response', resolve);
       req.on('timeout', () => req.destroy(new Error(`GET ${url.pathname}: timed out`)));
       req.on('error', reject);
@@ -135,7 +137,13 @@ export class KubeClient {
    */
   async watch(path: string, onEvent: (e: { type: string; object: unknown }) => void, signal: AbortSignal): Promise<void> {
     // No socket timeout: a quiet watch is normal; the server closes it after its own timeout.
-    const res = await this.open(path, 0);
+    let res: IncomingMessage;
+    try {
+      res = await this.open(path, 0, signal);
+    } catch (e) {
+      if (signal.aborted) return;
+      throw e;
+    }
     if ((res.statusCode ?? 0) >= 300) {
       res.resume();
       throw new KubeError(res.statusCode ?? 0, `WATCH ${path}: ${res.statusCode}`);
