@@ -84,7 +84,7 @@ export class RollupService {
     const tail =
       this.db.dialect === 'mysql'
         ? `ON DUPLICATE KEY UPDATE ${updates.map((c) => `${q(c)}=VALUES(${q(c)})`).join(',')}`
-        : `ON CONFLICT(entity_id, ts) DO UPDATE SET ${updates.map((c) => `${q(c)}=excluded.${q(c)}`).join(',')}`;
+        : `ON CONFLICT(ts, entity_id) DO UPDATE SET ${updates.map((c) => `${q(c)}=excluded.${q(c)}`).join(',')}`;
     const sql = `INSERT INTO ${q(table)} (${target.map(q).join(',')}) ${select} ${tail}`;
     const res = await this.db.knex.raw(sql, bindings);
     return this.db.dialect === 'mysql' ? Number(res[0]?.affectedRows ?? 0) : Number(res?.changes ?? 0);

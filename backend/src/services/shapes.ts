@@ -25,6 +25,14 @@ export const DISPLAY_STATE_SQL = `CASE
   WHEN c.state = 'restarting' THEN 'restarting'
   ELSE 'stopped' END`;
 
+/** The display state of a container row (same rule as DISPLAY_STATE_SQL). */
+export function displayState(r: Row): api.DisplayState {
+  if (r.gone_at !== null && r.gone_at !== undefined) return 'gone';
+  if (r.state === 'running') return r.health === 'unhealthy' ? 'unhealthy' : 'running';
+  if (r.state === 'paused' || r.state === 'restarting') return r.state;
+  return 'stopped';
+}
+
 /** Columns selected for a container row; joins: c containers, n nodes, cl clusters, l container_latest. */
 export function selectContainerColumns(knex: Knex, qb: Knex.QueryBuilder) {
   return qb.select(

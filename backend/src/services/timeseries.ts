@@ -3,8 +3,8 @@ import type { Knex } from 'knex';
 import * as ids from '../db/ids';
 import { metricsOf, type SampleFamily } from '../db/metrics';
 import { NotFoundError, type QueryContext } from './context';
-import { applyScope, narrow, type Scope } from './scope';
-import { containerJoins, nodeQuery, num, pct, toNodeRow } from './shapes';
+import { applyNodeScope, applyScope, narrow, type Scope } from './scope';
+import { containerJoins, displayState, nodeQuery, num, pct, toNodeRow } from './shapes';
 import { bucketSelect, defaultStep, pickTier, tierTable, type Agg, type Retention } from './tiers';
 
 type Row = Record<string, unknown>;
@@ -81,7 +81,7 @@ export class TimeseriesQueries {
   ): Promise<{ members: Knex.QueryBuilder }> {
     const s = narrow(scope, { clusters: clusters ?? undefined });
     if (kind === 'node' || kind === 'cluster' || kind === 'all') {
-      const qb = applyScope(
+      const qb = applyNodeScope(
         this.knex('nodes as n').join('clusters as cl', 'cl.id', 'n.cluster_id').select('n.id'),
         s,
         { clusterName: 'cl.name', nodeName: 'n.name' }
@@ -125,67 +125,84 @@ export class TimeseriesQueries {
     return { clusterId: hit.cluster_id, name: hit.namespace };
   }
 
-  /** The containers with the highest average of a metric over the last `window` seconds. */
+  /**
+   * The containers with the highest average of a metric over the last `window` seconds.
+   * Three steps keep it a time-range scan: the caller's containers (only when scoped), the ranking
+   * metric alone over the window, then the other metrics for the winners only.
+   */
   async top(scope: Scope, q: api.TopQuery): Promise<api.TopReply> {
     const now = this.ctx.now();
     const tier: api.Tier = q.window >= 600 ? '1m' : 'raw';
-    const defs = metricsOf('container');
-    const col = defs.find((d) => d.api === q.metric)!.column;
-    const cols = ['cpu_cores', 'mem_bytes', 'net_rx_bps', 'net_tx_bps', 'disk_read_bps', 'disk_write_bps'];
-    if (!cols.includes(col)) cols.push(col);
-    const from = now - q.window;
-    const agg = this.knex(tierTable('container', tier))
-      .select('entity_id', ...bucketSelect(this.knex, 'container', tier, cols, 'avg', 1).slice(2))
-      .where('ts', '>=', tier === 'raw' ? from : from - (from % 60))
+    const col = metricsOf('container').find((d) => d.api === q.metric)!.column;
+    const from = tier === 'raw' ? now - q.window : now - q.window - ((now - q.window) % 60);
+    const s = narrow(scope, { clusters: q.cluster ?? undefined, nodes: q.node ?? undefined, namespaces: q.namespace ?? undefined });
+    const scoped = s.clusters || s.nodes || s.namespaces;
+    const allowed: string[] | null = scoped
+      ? (
+          await applyScope(containerJoins(this.knex).select('c.id'), s, {
+            clusterName: 'cl.name',
+            nodeName: 'n.name',
+            namespace: 'c.namespace',
+          })
+        ).map((r: Row) => String(r.id))
+      : null;
+    if (allowed && !allowed.length) return { metric: q.metric, window: q.window, tier, items: [] };
+    const rank = this.knex(tierTable('container', tier))
+      .select('entity_id', ...bucketSelect(this.knex, 'container', tier, [col], 'avg', 1).slice(2))
+      .where('ts', '>=', from)
       .where('ts', '<=', now)
       .groupBy('entity_id')
-      .as('a');
-    const qb = applyScope(
+      .havingRaw(`${col} IS NOT NULL`)
+      .orderBy(col, 'desc')
+      .orderBy('entity_id')
+      .limit(q.limit);
+    if (allowed) rank.whereIn('entity_id', allowed);
+    const ranked: Row[] = await rank;
+    if (!ranked.length) return { metric: q.metric, window: q.window, tier, items: [] };
+    const ids = ranked.map((r) => String(r.entity_id));
+    const cols = ['cpu_cores', 'mem_bytes', 'net_rx_bps', 'net_tx_bps', 'disk_read_bps', 'disk_write_bps'];
+    const [metrics, info]: [Row[], Row[]] = await Promise.all([
+      this.knex(tierTable('container', tier))
+        .select('entity_id', ...bucketSelect(this.knex, 'container', tier, cols, 'avg', 1).slice(2))
+        .whereIn('entity_id', ids)
+        .where('ts', '>=', from)
+        .where('ts', '<=', now)
+        .groupBy('entity_id'),
       containerJoins(this.knex)
-        .join(agg, 'a.entity_id', 'c.id')
-        .whereNotNull(`a.${col}`)
+        .whereIn('c.id', ids)
         .select('c.id', 'c.name', 'c.image', 'c.state', 'c.health', 'c.gone_at', 'c.namespace', 'c.host_network')
-        .select('n.id as node_id', 'n.name as node_name', 'n.cores as node_cores', 'cl.name as cluster_name')
-        .select(cols.map((c) => `a.${c} as ${c}`))
-        .orderBy(`a.${col}`, 'desc')
-        .orderBy('c.name')
-        .limit(q.limit),
-      narrow(scope, { clusters: q.cluster ?? undefined, nodes: q.node ?? undefined, namespaces: q.namespace ?? undefined }),
-      { clusterName: 'cl.name', nodeName: 'n.name', namespace: 'c.namespace' }
-    );
-    const rows: Row[] = await qb;
+        .select('n.id as node_id', 'n.name as node_name', 'n.cores as node_cores', 'cl.name as cluster_name'),
+    ]);
+    const m = new Map(metrics.map((r) => [String(r.entity_id), r]));
+    const c = new Map(info.map((r) => [String(r.id), r]));
     return {
       metric: q.metric,
       window: q.window,
       tier,
-      items: rows.map((r, i) => ({
-        rank: i + 1,
-        id: String(r.id),
-        name: String(r.name),
-        image: String(r.image),
-        displayState:
-          r.gone_at !== null
-            ? 'gone'
-            : r.state === 'running'
-              ? r.health === 'unhealthy'
-                ? 'unhealthy'
-                : 'running'
-              : r.state === 'paused' || r.state === 'restarting'
-                ? (r.state as api.DisplayState)
-                : 'stopped',
-        clusterName: String(r.cluster_name),
-        nodeId: String(r.node_id),
-        nodeName: String(r.node_name),
-        namespace: (r.namespace as string) ?? null,
-        value: Number(r[col]),
-        cpuCores: num(r.cpu_cores),
-        cpuPercent: pct(num(r.cpu_cores), num(r.node_cores)),
-        memBytes: num(r.mem_bytes),
-        netRxBps: r.host_network ? null : num(r.net_rx_bps),
-        netTxBps: r.host_network ? null : num(r.net_tx_bps),
-        diskReadBps: num(r.disk_read_bps),
-        diskWriteBps: num(r.disk_write_bps),
-      })),
+      items: ranked
+        .filter((r) => c.has(String(r.entity_id)))
+        .map((rk, i) => {
+          const r = { ...c.get(String(rk.entity_id))!, ...m.get(String(rk.entity_id)) };
+          return {
+            rank: i + 1,
+            id: String(r.id),
+            name: String(r.name),
+            image: String(r.image),
+            displayState: displayState(r),
+            clusterName: String(r.cluster_name),
+            nodeId: String(r.node_id),
+            nodeName: String(r.node_name),
+            namespace: (r.namespace as string) ?? null,
+            value: Number(rk[col]),
+            cpuCores: num(r.cpu_cores),
+            cpuPercent: pct(num(r.cpu_cores), num(r.node_cores)),
+            memBytes: num(r.mem_bytes),
+            netRxBps: r.host_network ? null : num(r.net_rx_bps),
+            netTxBps: r.host_network ? null : num(r.net_tx_bps),
+            diskReadBps: num(r.disk_read_bps),
+            diskWriteBps: num(r.disk_write_bps),
+          };
+        }),
     };
   }
 
@@ -193,7 +210,7 @@ export class TimeseriesQueries {
   async heatmap(scope: Scope, q: api.HeatmapQuery): Promise<api.HeatmapReply> {
     const now = this.ctx.now();
     const s = narrow(scope, { clusters: q.cluster ?? undefined });
-    const nodes = (await applyScope(nodeQuery(this.knex), s, { clusterName: 'cl.name', nodeName: 'n.name' }))
+    const nodes = (await applyNodeScope(nodeQuery(this.knex), s, { clusterName: 'cl.name', nodeName: 'n.name' }))
       .map((r: Row) => toNodeRow(r, now, this.ctx.staleAfter))
       .sort((a: api.NodeRow, b: api.NodeRow) => a.clusterName.localeCompare(b.clusterName) || a.name.localeCompare(b.name));
     const reply: api.HeatmapReply = {

@@ -24,8 +24,10 @@ function rollupTable(knex: Knex, family: SampleFamily, tier: '1m' | '1h') {
       t.double(`${m.column}_sum`).nullable();
       t.integer(`${m.column}_cnt`).unsigned().notNullable().defaultTo(0);
     }
-    t.primary(['entity_id', 'ts']);
-    t.index(['ts'], `${TABLES[family][tier]}_ts_idx`);
+    // Time-leading key: top-N and heatmaps scan a time range across all entities, and InnoDB
+    // reads that range in key order instead of a secondary-index lookup per row (docs/decisions.md #3).
+    t.primary(['ts', 'entity_id']);
+    t.index(['entity_id', 'ts'], `${TABLES[family][tier]}_entity_idx`);
   });
 }
 
