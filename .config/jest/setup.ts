@@ -20,6 +20,18 @@ if (!window.matchMedia) {
     }),
   });
 }
+if (!('IntersectionObserver' in window)) {
+  // Select menus watch their scroll edges; jsdom has no layout, so nothing ever intersects.
+  class NoIntersections {
+    observe() {}
+    unobserve() {}
+    disconnect() {}
+    takeRecords() {
+      return [];
+    }
+  }
+  Object.assign(window, { IntersectionObserver: NoIntersections });
+}
 if (!('scrollIntoView' in Element.prototype)) {
   Object.defineProperty(Element.prototype, 'scrollIntoView', { value: () => undefined });
 }
@@ -34,3 +46,7 @@ console.error = (...args: unknown[]) => {
   }
   consoleError(...args);
 };
+
+// Pages wait for a real backend, and searches wait out a 300 ms debounce: allow more than 1 s.
+import { configure } from '@testing-library/react';
+configure({ asyncUtilTimeout: 5000 });

@@ -1,7 +1,7 @@
 import React from 'react';
 import http from 'node:http';
 import net from 'node:net';
-import { render, type RenderResult } from '@testing-library/react';
+import { render, screen, within, type RenderResult } from '@testing-library/react';
 import type { AppPluginMeta } from '@grafana/data';
 import { setBackendSrv } from '@grafana/runtime';
 import { MemoryRouter, Route, Routes } from 'react-router-dom-v5-compat';
@@ -127,4 +127,11 @@ export function backendGet<T>(path: string, choice: BackendChoice = 'fleet'): Pr
       })
       .on('error', reject);
   });
+}
+
+/** Opens a Grafana Select by its accessible name and picks the option with this text. */
+export async function pickOption(user: { click(el: Element): Promise<void> }, selectLabel: string, optionText: string) {
+  await user.click(screen.getByLabelText(selectLabel));
+  const menu = await screen.findByLabelText('Select options menu');
+  await user.click(within(menu).getByText(optionText));
 }
