@@ -275,6 +275,28 @@ describe('kubernetes collectors against a fake API server (local HTTP, Kubernete
     }
   });
 
+  it('the RBAC manifests allow every call the collectors made against the fake API server, and nothing unused', async () => {
+    const roles = rbacRoles();
+    const node = new KubeNodeCollector({ nodeName: 'node-1', api, kubelet: api, nodeMeta: {} });
+    fake.requests.length = 0;
+    await node.start(Date.now());
+    await node.collect(Date.now() + 1000);
+    const nodeCalls = new Set(fake.requests.map(toPermission));
+    const cluster = new KubeClusterCollector(api, 50);
+    fake.watchResponses.push(() => undefined);
+    fake.requests.length = 0;
+    await cluster.start();
+    await cluster.collect(Date.now());
+    for (let i = 0; i < 40 && !fake.requests.some((r) => r.includes('watch=1')); i++) await sleep(25);
+    await cluster.stop();
+    const clusterCalls = new Set(fake.requests.map(toPermission));
+    expect([...nodeCalls].filter((c) => !roles['fleetlens-agent'].has(c))).toEqual([]);
+    expect([...clusterCalls].filter((c) => !roles['fleetlens-cluster-agent'].has(c))).toEqual([]);
+    // Least privilege: every granted permission is one the collectors use.
+    expect([...roles['fleetlens-agent']].filter((p) => !nodeCalls.has(p))).toEqual([]);
+    expect([...roles['fleetlens-cluster-agent']].filter((p) => !clusterCalls.has(p))).toEqual([]);
+  });
+
   it('in-cluster config: service-account token and CA, API server from KUBERNETES_SERVICE_*', () => {
     writeFileSync(join(dir, 'token'), 'projected-token\n');
     writeFileSync(join(dir, 'ca.crt'), '-----BEGIN CERTIFICATE-----\n');
@@ -293,6 +315,36 @@ describe('kubernetes collectors against a fake API server (local HTTP, Kubernete
     expect(parseQuantity('bogus')).toBeNull();
   });
 });
+
+/** "group/resource:verb" for a request path, as the API server's authorizer sees it. */
+function toPermission(reqPath: string): string {
+  const u = new URL(reqPath, 'http://x');
+  const parts = u.pathname.split('/').filter(Boolean);
+  if (u.pathname === '/stats/summary') return '/nodes/stats:get'; // kubelet authorizes as nodes/stats
+  const group = parts[0] === 'api' ? '' : parts[1];
+  let rest = parts[0] === 'api' ? parts.slice(2) : parts.slice(3);
+  if (rest[0] === 'namespaces' && rest.length > 2) rest = rest.slice(2);
+  const resource = rest[0];
+  const named = rest.length > 1;
+  const verb = u.searchParams.get('watch') === '1' ? 'watch' : named ? 'get' : 'list';
+  return `${group}/${resource}:${verb}`;
+}
+
+/** ClusterRole name → set of "group/resource:verb" granted, read from the shipped manifest. */
+function rbacRoles(): Record<string, Set<string>> {
+  const { parseAllDocuments } = require('yaml') as typeof import('yaml');
+  const { readFileSync } = require('node:fs') as typeof import('node:fs');
+  const text = readFileSync(join(__dirname, '../../deploy/kubernetes/agent-rbac.yaml'), 'utf8');
+  const out: Record<string, Set<string>> = {};
+  for (const doc of parseAllDocuments(text)) {
+    const o = doc.toJSON() as { kind: string; metadata: { name: string }; rules?: Array<{ apiGroups: string[]; resources: string[]; verbs: string[] }> };
+    if (o.kind !== 'ClusterRole') continue;
+    const set = new Set<string>();
+    for (const r of o.rules ?? []) for (const g of r.apiGroups) for (const res of r.resources) for (const v of r.verbs) set.add(`${g}/${res}:${v}`);
+    out[o.metadata.name] = set;
+  }
+  return out;
+}
 
 function header() {
   return {
