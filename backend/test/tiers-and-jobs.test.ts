@@ -1,6 +1,7 @@
 import { api } from '@fleetlens/protocol';
 import { openDb } from '../src/db/connection';
 import { migrate } from '../src/db/migrations';
+import { isPartitioned, partitionByDay } from '../src/db/partitions';
 import { Lease } from '../src/services/lease';
 import { RetentionService } from '../src/services/retention';
 import { RollupService } from '../src/services/rollup';
@@ -184,11 +185,18 @@ describe.each(DIALECTS)('jobs lease and retention on %s', (dialect) => {
   it('retention deletes only rows older than each tier keeps', async () => {
     const database = await createTestDatabase(dialect);
     const db = openDb(database.url);
+    const day = 86_400;
+    const now = Math.floor(Date.now() / 1000);
     try {
       await migrate(db.knex);
-      const now = 10_000_000;
-      const day = 86_400;
+      if (dialect === 'mysql') {
+        // Raw tables are partitioned by day: start the layout five days back to have old days to drop.
+        expect(await isPartitioned(db.knex, 'container_samples')).toBe(true);
+        await db.knex.raw('ALTER TABLE container_samples REMOVE PARTITIONING');
+        expect(await partitionByDay(db.knex, 'container_samples', now - 5 * day, 6)).toBe(true);
+      }
       await db.knex('container_samples').insert([
+        { entity_id: 'a', ts: now - 5 * day },
         { entity_id: 'a', ts: now - 3 * day },
         { entity_id: 'a', ts: now - day },
       ]);
@@ -196,10 +204,20 @@ describe.each(DIALECTS)('jobs lease and retention on %s', (dialect) => {
         { entity_id: 'a', ts: now - 31 * day },
         { entity_id: 'a', ts: now - 3 * day },
       ]);
-      const deleted = await new RetentionService(db, { raw: 2, m1: 30, h1: 400 }).run(now);
-      expect(deleted).toBe(2);
+      await new RetentionService(db, { raw: 2, m1: 30, h1: 400 }).run(now);
       expect((await db.knex('container_samples').select('ts')).map((r) => Number(r.ts))).toEqual([now - day]);
       expect((await db.knex('container_samples_1m').select('ts')).map((r) => Number(r.ts))).toEqual([now - 3 * day]);
+      if (dialect === 'mysql') {
+        // Old day partitions are gone and the next days exist ahead of time.
+        const [parts] = await db.knex.raw(
+          `SELECT PARTITION_NAME AS name FROM information_schema.PARTITIONS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'container_samples'`
+        );
+        const names = parts.map((p: { name: string }) => p.name);
+        const dayName = (t: number) => `p${new Date((t - (t % day)) * 1000).toISOString().slice(0, 10).replace(/-/g, '')}`;
+        expect(names).not.toContain(dayName(now - 5 * day));
+        expect(names).toContain(dayName(now - day));
+        expect(names).toContain(dayName(now + 3 * day));
+      }
     } finally {
       await db.knex.destroy();
       await database.drop();

@@ -1,5 +1,6 @@
 import type { Db } from '../db/connection';
 import { TABLES } from '../db/metrics';
+import { dropPartitionsBefore, ensureFuturePartitions, isPartitioned } from '../db/partitions';
 
 const DAY = 86_400;
 const BATCH = 50_000;
@@ -11,7 +12,10 @@ export class RetentionService {
     private readonly days: { raw: number; m1: number; h1: number }
   ) {}
 
-  /** Runs every tier's retention as of `now`; returns the rows deleted. */
+  /**
+   * Runs every tier's retention as of `now`; returns the rows deleted. Partitioned (MySQL) raw
+   * tables lose whole days instead: a day goes once all of it is past retention.
+   */
   async run(now: number): Promise<number> {
     const plan: [string, number][] = [];
     for (const f of ['node', 'container'] as const) {
@@ -21,7 +25,12 @@ export class RetentionService {
     }
     plan.push(['logs', now - this.days.raw * DAY], ['events', now - this.days.m1 * DAY]);
     let deleted = 0;
-    for (const [table, cutoff] of plan) deleted += await this.deleteBefore(table, cutoff);
+    for (const [table, cutoff] of plan) {
+      if (this.db.dialect === 'mysql' && (await isPartitioned(this.db.knex, table))) {
+        await dropPartitionsBefore(this.db.knex, table, cutoff);
+        await ensureFuturePartitions(this.db.knex, table, now);
+      } else deleted += await this.deleteBefore(table, cutoff);
+    }
     return deleted;
   }
 

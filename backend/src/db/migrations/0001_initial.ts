@@ -1,18 +1,24 @@
 import type { Knex } from 'knex';
 import { metricsOf, TABLES, type SampleFamily } from '../metrics';
 import type { Migration } from './types';
+import { partitionByDay } from '../partitions';
 
 export const idCol = (t: Knex.CreateTableBuilder, name: string) => t.string(name, 16).notNullable();
 
-function rawTable(knex: Knex, family: SampleFamily) {
-  return knex.schema.createTable(TABLES[family].raw, (t) => {
+async function rawTable(knex: Knex, family: SampleFamily) {
+  const table = TABLES[family].raw;
+  await knex.schema.createTable(table, (t) => {
     idCol(t, 'entity_id');
     t.integer('ts').unsigned().notNullable();
     for (const m of metricsOf(family)) t.double(m.column).nullable();
     t.primary(['entity_id', 'ts']);
-    t.index(['ts'], `${TABLES[family].raw}_ts_idx`);
   });
+  // MySQL: daily partitions make retention a partition drop; elsewhere retention needs a ts index.
+  const partitioned = isMysql(knex) && (await partitionByDay(knex, table, Math.floor(Date.now() / 1000)));
+  if (!partitioned) await knex.schema.alterTable(table, (t) => t.index(['ts'], `${table}_ts_idx`));
 }
+
+const isMysql = (knex: Knex) => /mysql/.test(String(knex.client.config.client));
 
 function rollupTable(knex: Knex, family: SampleFamily, tier: '1m' | '1h') {
   return knex.schema.createTable(TABLES[family][tier], (t) => {
