@@ -6,7 +6,6 @@ const { spawn } = require('node:child_process');
 const { randomBytes } = require('node:crypto');
 const { writeFileSync, mkdirSync } = require('node:fs');
 const { join } = require('node:path');
-const { performance } = require('node:perf_hooks');
 
 const root = join(__dirname, '..', '..');
 const { gzipSync } = require('node:zlib');
@@ -37,7 +36,9 @@ async function waitReady(url) {
   for (let i = 0; i < 100; i++) {
     try {
       if ((await fetch(`${url}/readyz`)).ok) return;
-    } catch {}
+    } catch {
+      // not listening yet
+    }
     await new Promise((r) => setTimeout(r, 200));
   }
   throw new Error('backend did not become ready');

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,7 +20,7 @@ const MYSQL = process.env.TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306';
  * (Synchronous, because Jest needs the list when it collects tests.)
  */
 export const DIALECTS: ('sqlite' | 'mysql')[] = (() => {
-  const probe = require('node:child_process').spawnSync(
+  const probe = spawnSync(
     process.execPath,
     ['-e', `require('net').connect(3306,'127.0.0.1').on('connect',()=>process.exit(0)).on('error',()=>process.exit(1))`],
     { timeout: 3000 }
