@@ -38,6 +38,8 @@ export class Agent {
   lastCycleAt: number | null = null;
   cycles = 0;
   collectorErrors = 0;
+  /** The status sent with the latest batch (health endpoint), so that reading it changes nothing. */
+  lastStatus: AgentStatus | null = null;
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
   private stopped = false;
@@ -125,7 +127,7 @@ export class Agent {
     const raw = assembleBatch(
       randomUUID(),
       ts,
-      { id: this.agentId, version: AGENT_VERSION, mode: c.mode, hostname: c.nodeName, status: this.status() },
+      { id: this.agentId, version: AGENT_VERSION, mode: c.mode, hostname: c.nodeName, status: (this.lastStatus = this.status()) },
       this.cluster,
       parts
     );

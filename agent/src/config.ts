@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ClusterInfo, Environment } from '@fleetlens/protocol';
 
@@ -114,6 +113,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, file = env.FLEE
     } catch (e) {
       throw new ConfigError(`config file ${file}: ${(e as Error).message}`);
     }
+    // Loaded only when a file is used: keeps the parser out of the agent's memory otherwise.
+    const { parse: parseYaml } = require('yaml') as typeof import('yaml'); // eslint-disable-line @typescript-eslint/no-require-imports
     const doc: unknown = parseYaml(text);
     if (doc != null && (typeof doc !== 'object' || Array.isArray(doc))) {
       throw new ConfigError(`config file ${file}: expected a mapping of settings`);

@@ -72,13 +72,16 @@ export async function main(): Promise<void> {
       config.healthPort,
       () => {
         const last = agent.lastCycleAt;
-        const s = agent.status();
+        const s = agent.lastStatus ?? {};
         return {
           // Healthy while cycles keep finishing; a stuck loop fails liveness. Backend outages do not.
           healthy: last === null ? true : Date.now() - last < Math.max(3 * intervalMs, 30_000),
           lastCycleAt: last === null ? null : Math.floor(last / 1000),
           lastError: agent.sender.lastError,
           ...s,
+          lastPushAt: agent.sender.lastPushAt,
+          spoolBatches: agent.spool.batches,
+          spoolBytes: agent.spool.bytes,
         };
       },
       () => agent.cycles > 0

@@ -1,4 +1,4 @@
-import type Docker from 'dockerode';
+import type { DockerEngine } from './engine';
 import type { Event } from '@fleetlens/protocol';
 
 /** The fields of a Docker engine event that the agent uses. */
@@ -66,7 +66,7 @@ export class EventFollower {
   onEvent: (containerId: string) => void = () => {};
 
   constructor(
-    private readonly docker: Docker,
+    private readonly docker: DockerEngine,
     private readonly nodeName: string
   ) {}
 
@@ -78,10 +78,7 @@ export class EventFollower {
   private async connect(): Promise<void> {
     if (this.stopped) return;
     try {
-      const stream = (await this.docker.getEvents({
-        since: Math.floor(this.lastNano / 1e9),
-        filters: { type: ['container'] },
-      })) as NodeJS.ReadableStream;
+      const stream = await this.docker.events(Math.floor(this.lastNano / 1e9), { type: ['container'] });
       this.stream = stream;
       let pending = '';
       stream.on('data', (chunk: Buffer) => {

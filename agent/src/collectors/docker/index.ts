@@ -1,6 +1,5 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import Docker from 'dockerode';
 import type { ContainerHealth, ContainerReport, ContainerSample, ContainerState, LogLine } from '@fleetlens/protocol';
 import { ContainerState as ContainerStateSchema } from '@fleetlens/protocol';
 import { JsonState } from '../../state';
@@ -10,6 +9,7 @@ import { CgroupReader, type CgroupUsage } from './cgroups';
 import { EventFollower } from './events';
 import { type LogCursors, LogTailer } from './logs';
 import { type NetCounters, readStatsApi } from './stats-api';
+import { type ContainerInfo, type ContainerInspectInfo, DockerEngine } from './engine';
 
 export interface DockerCollectorOptions {
   nodeName: string;
@@ -27,7 +27,7 @@ export interface DockerCollectorOptions {
 
 /** What the agent remembers of one container between cycles. */
 interface Known {
-  inspect: Docker.ContainerInspectInfo;
+  inspect: ContainerInspectInfo;
   /** The list's State the inspect was taken at; a change triggers a new inspect. */
   listState: string;
   stale: boolean;
@@ -47,7 +47,7 @@ function stateOf(s: string): ContainerState {
   return r.success ? r.data : 'unknown';
 }
 
-function healthOf(i: Docker.ContainerInspectInfo): ContainerHealth {
+function healthOf(i: ContainerInspectInfo): ContainerHealth {
   const h = (i.State as { Health?: { Status?: string } }).Health?.Status;
   return h === 'healthy' || h === 'unhealthy' || h === 'starting' ? h : 'none';
 }
@@ -59,7 +59,7 @@ function healthOf(i: Docker.ContainerInspectInfo): ContainerHealth {
  */
 export class DockerCollector implements Collector {
   readonly name = 'docker';
-  readonly docker: Docker;
+  readonly docker: DockerEngine;
   private cgroups: CgroupReader | null = null;
   private readonly known = new Map<string, Known>();
   private events: EventFollower;
@@ -70,7 +70,7 @@ export class DockerCollector implements Collector {
   private readonly preexisting = new Set<string>();
 
   constructor(private readonly opts: DockerCollectorOptions) {
-    this.docker = new Docker({ socketPath: opts.socketPath });
+    this.docker = new DockerEngine(opts.socketPath);
     this.events = new EventFollower(this.docker, opts.nodeName);
     this.events.onEvent = (id) => {
       const k = this.known.get(id);
@@ -80,11 +80,14 @@ export class DockerCollector implements Collector {
 
   /** Whether an engine answers on the socket. */
   static async available(socketPath: string): Promise<boolean> {
+    const engine = new DockerEngine(socketPath, 5000);
     try {
-      await new Docker({ socketPath }).ping();
+      await engine.ping();
       return true;
     } catch {
       return false;
+    } finally {
+      engine.close();
     }
   }
 
@@ -110,6 +113,7 @@ export class DockerCollector implements Collector {
   async stop(): Promise<void> {
     await this.events.stop();
     await this.logs?.save();
+    this.docker.close();
   }
 
   /** Which usage source is in effect: "cgroup v1", "cgroup v2" or "stats API". */
@@ -117,11 +121,11 @@ export class DockerCollector implements Collector {
     return this.cgroups ? `cgroup v${this.cgroups.version}` : 'stats API';
   }
 
-  private async list(): Promise<Docker.ContainerInfo[]> {
+  private async list(): Promise<ContainerInfo[]> {
     const filters = this.opts.labelFilter
       ? { label: Object.entries(this.opts.labelFilter).map(([k, v]) => `${k}=${v}`) }
       : undefined;
-    return this.docker.listContainers({ all: true, filters });
+    return this.docker.listContainers(true, filters);
   }
 
   async collect(now: number): Promise<BatchParts> {
@@ -150,15 +154,15 @@ export class DockerCollector implements Collector {
     await this.logs?.save();
   }
 
-  private async sample(list: Docker.ContainerInfo[], now: number): Promise<ContainerReport[]> {
+  private async sample(list: ContainerInfo[], now: number): Promise<ContainerReport[]> {
     const reports = await Promise.all(list.map((c) => this.sampleOne(c, now).catch(() => null)));
     return reports.filter((r): r is ContainerReport => r !== null);
   }
 
-  private async sampleOne(c: Docker.ContainerInfo, now: number): Promise<ContainerReport | null> {
+  private async sampleOne(c: ContainerInfo, now: number): Promise<ContainerReport | null> {
     let k = this.known.get(c.Id);
     if (!k || k.stale || k.listState !== c.State) {
-      const inspect = await this.docker.getContainer(c.Id).inspect();
+      const inspect = await this.docker.inspect(c.Id);
       k = { inspect, listState: c.State, stale: false, prev: k?.prev ?? null, logsDoneAt: k?.logsDoneAt ?? null };
       this.known.set(c.Id, k);
     }

@@ -1,4 +1,4 @@
-import type Docker from 'dockerode';
+import type { DockerEngine } from './engine';
 import type { LogLine } from '@fleetlens/protocol';
 import type { JsonState } from '../../state';
 import { demultiplex, toLines } from './demux';
@@ -24,7 +24,7 @@ export class LogTailer {
   skipped = 0;
 
   constructor(
-    private readonly docker: Docker,
+    private readonly docker: DockerEngine,
     private readonly cursors: JsonState<LogCursors>,
     private readonly cap: number,
     /** Where a container never seen before starts: epoch seconds (agent start for pre-existing ones). */
@@ -36,19 +36,11 @@ export class LogTailer {
     const cursor = this.cursors.value[id] ?? { sec: this.defaultSince(id), nanos: 0 };
     const untilSec = Math.floor(untilMs / 1000);
     if (cursor.sec > untilSec) return [];
-    const buf = (await this.docker.getContainer(id).logs({
-      stdout: true,
-      stderr: true,
-      timestamps: true,
-      follow: false,
-      // `since` is inclusive at second granularity with fractions allowed; lines at or before
-      // the cursor are filtered below.
-      since: `${cursor.sec}.${String(cursor.nanos).padStart(9, '0')}` as unknown as number,
-      // Exclusive upper bound at a whole second: lines of the current second wait for the next cycle,
-      // so a line can never be missed by racing with the cursor.
-      until: untilSec,
-    })) as unknown as Buffer;
-    const lines = toLines(demultiplex(Buffer.isBuffer(buf) ? buf : Buffer.from(buf), tty))
+    // `since` takes "seconds.nanoseconds" and is inclusive: lines at or before the cursor are
+    // filtered below. `until` is a whole second and lines of that second wait for the next
+    // cycle, so a line can never be missed by racing with the cursor.
+    const buf = await this.docker.logs(id, `${cursor.sec}.${String(cursor.nanos).padStart(9, '0')}`, untilSec);
+    const lines = toLines(demultiplex(buf, tty))
       .filter((l) => after(l, cursor) && l.sec < untilSec)
       .sort((a, b) => a.sec - b.sec || a.nanos - b.nanos);
     if (lines.length === 0) return [];

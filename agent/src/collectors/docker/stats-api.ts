@@ -1,4 +1,4 @@
-import type Docker from 'dockerode';
+import type { ContainerStats, DockerEngine } from './engine';
 import type { CgroupUsage } from './cgroups';
 
 /** Network counters of a container, summed over its interfaces. */
@@ -9,12 +9,11 @@ export interface NetCounters {
 
 /** Reads usage through one one-shot stats call; for hosts whose cgroup files the agent cannot see. */
 export async function readStatsApi(
-  docker: Docker,
+  docker: DockerEngine,
   id: string,
   hostMemBytes: number | null
 ): Promise<{ usage: CgroupUsage; net: NetCounters | null }> {
-  // one-shot: the engine answers immediately instead of waiting ~1 s for a second sample.
-  const s = (await docker.getContainer(id).stats({ stream: false, 'one-shot': true } as { stream: false })) as unknown as Docker.ContainerStats & {
+  const s = (await docker.stats(id)) as ContainerStats & {
     memory_stats: { stats?: Record<string, number>; usage?: number; limit?: number };
   };
   const ms = s.memory_stats ?? {};

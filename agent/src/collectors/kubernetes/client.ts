@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { parse as parseYaml } from 'yaml';
 
 const SA_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 
@@ -57,6 +56,7 @@ interface KubeconfigDoc {
 
 /** Connection from a kubeconfig file's current context (token or client certificate; no exec plugins). */
 export function kubeconfigConnection(path: string): KubeConnection {
+  const { parse: parseYaml } = require('yaml') as typeof import('yaml'); // eslint-disable-line @typescript-eslint/no-require-imports
   const doc = parseYaml(readFileSync(path, 'utf8')) as KubeconfigDoc;
   const ctxName = doc['current-context'];
   const ctx = doc.contexts?.find((c) => c.name === ctxName)?.context ?? doc.contexts?.[0]?.context;

@@ -1,0 +1,102 @@
+import { Agent, request, type IncomingMessage } from 'node:http';
+// Types only (erased at build): the Engine API shapes as @types/dockerode describes them.
+import type Dockerode from 'dockerode';
+
+export type ContainerInfo = Dockerode.ContainerInfo;
+export type ContainerInspectInfo = Dockerode.ContainerInspectInfo;
+export type ContainerStats = Dockerode.ContainerStats;
+
+/** An Engine API error with its HTTP status. */
+export class EngineError extends Error {
+  constructor(
+    readonly status: number,
+    message: string
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * A small client for the few Docker Engine API calls the agent makes, over the unix socket with
+ * kept-alive connections. (dockerode loads gRPC, protobuf and ssh2 at require time, about a third
+ * of the agent's memory budget, for features the agent never uses; see docs/decisions.md.)
+ */
+export class DockerEngine {
+  private readonly agent = new Agent({ keepAlive: true, maxSockets: 8 });
+
+  constructor(
+    readonly socketPath: string,
+    private readonly timeoutMs = 30_000
+  ) {}
+
+  private open(path: string, timeoutMs: number): Promise<IncomingMessage> {
+    return new Promise((resolve, reject) => {
+      const req = request({ socketPath: this.socketPath, path, method: 'GET', agent: this.agent, timeout: timeoutMs }, resolve);
+      req.on('timeout', () => req.destroy(new Error(`docker GET ${path.split('?')[0]}: timed out`)));
+      req.on('error', reject);
+      req.end();
+    });
+  }
+
+  private async body(path: string): Promise<Buffer> {
+    const res = await this.open(path, this.timeoutMs);
+    const chunks: Buffer[] = [];
+    for await (const c of res) chunks.push(c as Buffer);
+    const buf = Buffer.concat(chunks);
+    if ((res.statusCode ?? 0) >= 400) {
+      let msg = buf.toString('utf8').slice(0, 300);
+      try {
+        msg = (JSON.parse(msg) as { message?: string }).message ?? msg;
+      } catch {
+        // not JSON
+      }
+      throw new EngineError(res.statusCode ?? 0, `docker GET ${path.split('?')[0]}: ${res.statusCode} ${msg}`);
+    }
+    return buf;
+  }
+
+  private async json<T>(path: string): Promise<T> {
+    return JSON.parse((await this.body(path)).toString('utf8')) as T;
+  }
+
+  async ping(): Promise<void> {
+    await this.body('/_ping');
+  }
+
+  /** GET /containers/json (all states when `all`), optionally filtered. */
+  listContainers(all: boolean, filters?: Record<string, string[]>): Promise<ContainerInfo[]> {
+    const q = new URLSearchParams({ all: all ? '1' : '0' });
+    if (filters) q.set('filters', JSON.stringify(filters));
+    return this.json(`/containers/json?${q}`);
+  }
+
+  inspect(id: string): Promise<ContainerInspectInfo> {
+    return this.json(`/containers/${encodeURIComponent(id)}/json`);
+  }
+
+  /** Log bytes (multiplexed unless TTY) with timestamps, from `since` ("sec.nanos") to `until` (sec). */
+  logs(id: string, since: string, until: number): Promise<Buffer> {
+    const q = new URLSearchParams({ stdout: '1', stderr: '1', timestamps: '1', follow: '0', since, until: String(until) });
+    return this.body(`/containers/${encodeURIComponent(id)}/logs?${q}`);
+  }
+
+  /** One-shot stats: answers at once instead of waiting for a second sample. */
+  stats(id: string): Promise<ContainerStats> {
+    return this.json(`/containers/${encodeURIComponent(id)}/stats?stream=0&one-shot=1`);
+  }
+
+  /** The event stream from `since` (epoch seconds); no timeout, the caller ends it. */
+  async events(since: number, filters: Record<string, string[]>): Promise<IncomingMessage> {
+    const q = new URLSearchParams({ since: String(since), filters: JSON.stringify(filters) });
+    const res = await this.open(`/events?${q}`, 0);
+    if ((res.statusCode ?? 0) >= 400) {
+      res.resume();
+      throw new EngineError(res.statusCode ?? 0, `docker GET /events: ${res.statusCode}`);
+    }
+    return res;
+  }
+
+  close(): void {
+    this.agent.destroy();
+  }
+}
