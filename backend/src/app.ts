@@ -7,12 +7,16 @@ import { healthRoutes } from './routes/health';
 import { ingestRoutes } from './routes/ingest';
 import { openApiRoutes } from './routes/openapi';
 import { queryRoutes } from './routes/query';
+import { alertingRoutes } from './routes/alerting';
 import { AUTH_ROUTES, mountRoutes } from './routes/auth';
 import { AUDIT_ROUTES } from './routes/audit';
 import { TOKEN_ROUTES } from './routes/tokens';
 import { USER_ROUTES } from './routes/users';
 import { AccessError, createAccess, type AccessServices } from './services/access';
 import { AgentAuth } from './services/agent-auth';
+import { createAlertServices, type AlertServices } from './services/alerts';
+import { EventQueries } from './services/events';
+import { LogQueries } from './services/logs';
 import { NotFoundError } from './services/context';
 import { IngestService } from './services/ingest';
 import { InventoryQueries } from './services/inventory';
@@ -31,6 +35,10 @@ export interface AppDeps {
   ingest: IngestService;
   queries: { inventory: InventoryQueries; kubernetes: KubernetesQueries; timeseries: TimeseriesQueries };
   access: AccessServices;
+  /** Alert rules, evaluation, alerts, silences, channels, notifications (services/alerts). */
+  alerts: AlertServices & { now: () => number };
+  events: EventQueries;
+  logs: LogQueries;
 }
 
 /** Wires services to a database and configuration. */
@@ -58,6 +66,23 @@ export function createDeps(
       timeseries: new TimeseriesQueries(ctx, retention),
     },
     access: createAccess(config, db, now),
+    alerts: {
+      ...createAlertServices(
+        db,
+        {
+          historyDays: config.alerts.historyDays,
+          maxAttempts: config.alerts.notifyMaxAttempts,
+          retryBaseSeconds: config.alerts.notifyRetryBaseSeconds,
+          timeoutMs: config.alerts.notifyTimeoutSeconds * 1000,
+          staleAfter: config.goneAfterSeconds,
+        },
+        log,
+        now
+      ),
+      now,
+    },
+    events: new EventQueries(ctx),
+    logs: new LogQueries(ctx),
   };
 }
 
@@ -132,6 +157,7 @@ export function buildApp(deps: AppDeps): Koa {
     openApiRoutes(deps),
     queryRoutes(deps),
     mountRoutes(deps, [...AUTH_ROUTES, ...USER_ROUTES, ...TOKEN_ROUTES, ...AUDIT_ROUTES]),
+    alertingRoutes(deps),
   ]) {
     app.use(r.routes()).use(r.allowedMethods());
   }

@@ -30,6 +30,13 @@ export const ConfigSchema = z.object({
   TOKEN_TTL_SECONDS: int(60, 7 * 86400).default(3600),
   LOGIN_MAX_FAILURES: int(1, 1000).default(5),
   LOGIN_WINDOW_SECONDS: int(1, 86400).default(60),
+  // Alerts, notifications and logs (docs/alerts.md).
+  ALERT_HISTORY_DAYS: int(1, 3650).default(90),
+  NOTIFY_MAX_ATTEMPTS: int(1, 50).default(5),
+  NOTIFY_RETRY_BASE_SECONDS: int(1, 3600).default(30),
+  NOTIFY_TIMEOUT_SECONDS: int(1, 300).default(10),
+  LOG_RETENTION_DAYS: int(1, 3650).default(2),
+  LOG_MAX_LINES_PER_CONTAINER: int(100, 10_000_000).default(10_000),
 });
 
 /** Resolved configuration. Secrets are filled in at start-up if not configured (see bootstrap). */
@@ -48,6 +55,27 @@ export interface Config {
   goneAfterSeconds: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   access: AccessConfig;
+  alerts: AlertsConfig;
+  logs: LogsConfig;
+}
+
+/** Alert history and notification delivery (docs/alerts.md). */
+export interface AlertsConfig {
+  /** Resolved alerts older than this are deleted with their transitions and deliveries. */
+  historyDays: number;
+  /** Attempts per notification before it is marked failed. */
+  notifyMaxAttempts: number;
+  /** Delay before the second attempt; doubles for each further one (at most one hour). */
+  notifyRetryBaseSeconds: number;
+  /** Timeout of one attempt (HTTP request or SMTP conversation). */
+  notifyTimeoutSeconds: number;
+}
+
+/** Bounds on stored container log lines (docs/alerts.md). */
+export interface LogsConfig {
+  retentionDays: number;
+  /** The newest lines kept per container; older ones are deleted by the retention job. */
+  maxLinesPerContainer: number;
 }
 
 /** Identity and access settings (docs/access.md). */
@@ -108,5 +136,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       loginMaxFailures: c.LOGIN_MAX_FAILURES,
       loginWindowSeconds: c.LOGIN_WINDOW_SECONDS,
     },
+    alerts: {
+      historyDays: c.ALERT_HISTORY_DAYS,
+      notifyMaxAttempts: c.NOTIFY_MAX_ATTEMPTS,
+      notifyRetryBaseSeconds: c.NOTIFY_RETRY_BASE_SECONDS,
+      notifyTimeoutSeconds: c.NOTIFY_TIMEOUT_SECONDS,
+    },
+    logs: { retentionDays: c.LOG_RETENTION_DAYS, maxLinesPerContainer: c.LOG_MAX_LINES_PER_CONTAINER },
   };
 }

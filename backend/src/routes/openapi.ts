@@ -3,6 +3,7 @@ import { ErrorReply, IngestBatch, IngestReply } from '@fleetlens/protocol';
 import { z } from 'zod';
 import type { AppDeps } from '../app';
 import { ENDPOINTS } from './query';
+import { ALERTING_WRITES } from './alerting';
 
 const schema = (s: z.ZodType, io: 'input' | 'output') =>
   z.toJSONSchema(s, { io, unrepresentable: 'any', target: 'openapi-3.0' }) as Record<string, unknown>;
@@ -33,6 +34,23 @@ export function buildOpenApi(version: string) {
         security: [{ serviceKey: [] }],
         parameters: params,
         responses: { '200': { description: 'OK', content: { 'application/json': { schema: schema(e.reply, 'output') } } }, ...errors, '404': { description: 'Not found or outside your scope' } },
+      },
+    };
+  }
+  // Alerting writes (rules, silences, channels, test-send): merged into the paths of their reads.
+  for (const w of ALERTING_WRITES) {
+    const path = `/api/v1${w.path.replace(/:(\w+)/g, '{$1}')}`;
+    const ok = w.reply
+      ? { [String(w.status ?? 200)]: { description: 'OK', content: { 'application/json': { schema: schema(w.reply, 'output') } } } }
+      : { '204': { description: 'Done' } };
+    paths[path] = {
+      ...((paths[path] as Record<string, unknown>) ?? {}),
+      [w.method]: {
+        summary: w.summary,
+        security: [{ serviceKey: [] }],
+        parameters: [...w.path.matchAll(/:(\w+)/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } })),
+        ...(w.body ? { requestBody: { required: true, content: { 'application/json': { schema: schema(w.body, 'input') } } } } : {}),
+        responses: { ...ok, ...errors, '403': { description: `Needs the ${w.minRole} role` }, '404': { description: 'Not found' } },
       },
     };
   }

@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import type { AppDeps } from '../app';
 import { validate } from '../http';
 import { narrow, type Scope } from '../services/scope';
+import { ALERTING_READS } from './alerting';
 
 /** One read endpoint: its path, docs, schemas and handler. The router and the OpenAPI document both come from this list. */
 export interface Endpoint {
@@ -111,6 +112,8 @@ export const ENDPOINTS: Endpoint[] = [
     reply: api.HeatmapReply,
     handle: (d, s, q) => d.queries.timeseries.heatmap(s, q),
   },
+  // Alerts, rules, silences, channels, deliveries, events, logs (routes/alerting.ts).
+  ...ALERTING_READS,
 ];
 
 /** Registers ENDPOINTS; authentication has already put the caller's scope in ctx.state. */

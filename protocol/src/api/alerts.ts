@@ -21,7 +21,7 @@ const csv = z
       .filter(Boolean)
   )
   .optional();
-const csvOf = <T extends z.ZodType>(item: T) =>
+const csvOf = <T extends z.ZodType<unknown, string>>(item: T) =>
   z
     .string()
     .transform((s) =>

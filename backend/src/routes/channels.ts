@@ -1,0 +1,62 @@
+import { alerts as wire } from '@fleetlens/protocol';
+import type { Endpoint } from './query';
+import type { WriteEndpoint } from './alerts';
+
+export const CHANNEL_READS: Endpoint[] = [
+  {
+    path: '/notification-channels',
+    summary: 'Notification channels, secrets masked',
+    reply: wire.ChannelListReply,
+    handle: (d) => d.alerts.channels.list(),
+  },
+  {
+    path: '/notification-channels/:id',
+    summary: 'One notification channel, secrets masked',
+    reply: wire.Channel,
+    handle: (d, _s, _q, p) => d.alerts.channels.get(p.id),
+  },
+  {
+    path: '/notification-deliveries',
+    summary: 'Notification deliveries (attempts, status, last error), newest first',
+    query: wire.DeliveryListQuery,
+    reply: wire.DeliveryListReply,
+    handle: (d, s, q) => d.alerts.notifier.deliveries(s, q),
+  },
+];
+
+export const CHANNEL_WRITES: WriteEndpoint[] = [
+  {
+    method: 'post',
+    path: '/notification-channels',
+    summary: 'Create a webhook, Slack-compatible webhook or SMTP e-mail channel (admin)',
+    minRole: 'admin',
+    body: wire.ChannelInput,
+    reply: wire.Channel,
+    status: 201,
+    handle: (d, r) => d.alerts.channels.create(r.body),
+  },
+  {
+    method: 'put',
+    path: '/notification-channels/:id',
+    summary: 'Replace a channel; a secret sent back in its masked form keeps the stored value (admin)',
+    minRole: 'admin',
+    body: wire.ChannelInput,
+    reply: wire.Channel,
+    handle: (d, r) => d.alerts.channels.replace(r.params.id, r.body),
+  },
+  {
+    method: 'delete',
+    path: '/notification-channels/:id',
+    summary: 'Delete a channel and remove it from every rule (admin)',
+    minRole: 'admin',
+    handle: (d, r) => d.alerts.channels.remove(r.params.id),
+  },
+  {
+    method: 'post',
+    path: '/notification-channels/:id/test',
+    summary: 'Send a test message over the channel now; the outcome is recorded as a delivery (admin)',
+    minRole: 'admin',
+    reply: wire.TestSendReply,
+    handle: (d, r) => d.alerts.notifier.testSend(r.params.id, d.alerts.now()),
+  },
+];

@@ -1,0 +1,34 @@
+import { alerts as wire } from '@fleetlens/protocol';
+import type { Endpoint } from './query';
+import { callerName, type WriteEndpoint } from './alerts';
+
+export const SILENCE_READS: Endpoint[] = [
+  {
+    path: '/silences',
+    summary: 'Silences (active, or ended with ?active=false)',
+    query: wire.SilenceListQuery,
+    reply: wire.SilenceListReply,
+    handle: (d, _s, q) => d.alerts.silences.list(q),
+  },
+];
+
+export const SILENCE_WRITES: WriteEndpoint[] = [
+  {
+    method: 'post',
+    path: '/silences',
+    summary: 'Mute a rule, an entity, or a rule on an entity until a time (editor or admin)',
+    minRole: 'editor',
+    body: wire.SilenceInput,
+    reply: wire.Silence,
+    status: 201,
+    handle: (d, r) => d.alerts.silences.create(r.body, callerName(r.ctx)),
+  },
+  {
+    method: 'delete',
+    path: '/silences/:id',
+    summary: 'End a silence now (editor or admin)',
+    minRole: 'editor',
+    reply: wire.Silence,
+    handle: (d, r) => d.alerts.silences.expire(r.params.id),
+  },
+];
