@@ -1,5 +1,5 @@
 import type { api } from '@fleetlens/protocol';
-import { applyScope, type Scope } from './scope';
+import { applyClusterScope, applyNodeScope, applyScope, type Scope } from './scope';
 import { NotFoundError, type QueryContext } from './context';
 import {
   containerJoins,
@@ -72,7 +72,8 @@ export class InventoryQueries {
 
   /** Clusters the caller may see. */
   async clusters(scope: Scope): Promise<api.ClusterListReply> {
-    const rows = await applyScope(this.knex('clusters as cl').select('*').orderBy('name'), scope, {
+    const rows = await applyClusterScope(this.knex('clusters as cl').select('*').orderBy('name'), this.knex, scope, {
+      clusterId: 'cl.id',
       clusterName: 'cl.name',
     });
     return {
@@ -89,10 +90,11 @@ export class InventoryQueries {
   /** Counts and usage per cluster and overall. */
   async overview(scope: Scope): Promise<api.OverviewReply> {
     const now = this.ctx.now();
-    const clusters = await applyScope(this.knex('clusters as cl').select('*').orderBy('name'), scope, {
+    const clusters = await applyClusterScope(this.knex('clusters as cl').select('*').orderBy('name'), this.knex, scope, {
+      clusterId: 'cl.id',
       clusterName: 'cl.name',
     });
-    const nodes = (await applyScope(nodeQuery(this.knex), scope, { clusterName: 'cl.name', nodeName: 'n.name' })).map(
+    const nodes = (await applyNodeScope(nodeQuery(this.knex), scope, { clusterName: 'cl.name', nodeName: 'n.name' })).map(
       (r: Record<string, unknown>) => toNodeRow(r, now, this.ctx.staleAfter)
     );
     const stateRows: { cluster_id: string; display_state: string; n: number }[] = await applyScope(
@@ -134,7 +136,8 @@ export class InventoryQueries {
   /** Nodes with current usage, filtered and sorted. */
   async nodes(scope: Scope, q: api.NodeListQuery): Promise<api.NodeListReply> {
     const now = this.ctx.now();
-    const qb = applyScope(nodeQuery(this.knex), scope, { clusterName: 'cl.name', nodeName: 'n.name' });
+    const qb = applyNodeScope(nodeQuery(this.knex), scope, { clusterName: 'cl.name', nodeName: 'n.name' });
+    if (q.cluster?.length) qb.whereIn('cl.name', q.cluster);
     if (q.q) qb.whereRaw(LIKE('n.name'), [`%${escapeLike(q.q)}%`]);
     let items = (await qb).map((r: Record<string, unknown>) => toNodeRow(r, now, this.ctx.staleAfter));
     if (q.status) items = items.filter((n: api.NodeRow) => n.status === q.status);
@@ -148,7 +151,7 @@ export class InventoryQueries {
   /** One node with its containers. */
   async node(scope: Scope, id: string): Promise<api.NodeDetailReply> {
     const now = this.ctx.now();
-    const row = await applyScope(nodeQuery(this.knex).where('n.id', id), scope, {
+    const row = await applyNodeScope(nodeQuery(this.knex).where('n.id', id), scope, {
       clusterName: 'cl.name',
       nodeName: 'n.name',
     }).first();

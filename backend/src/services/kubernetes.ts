@@ -167,9 +167,10 @@ export class KubernetesQueries {
       if (p.phase === 'running') w.runningPods++;
       addUsage(w.usage, p.usage);
     }
-    const items = [...map.values()].sort(
-      (a, b) => a.clusterName.localeCompare(b.clusterName) || a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name)
-    );
+    // With nodes restricted, a workload is visible only through its pods on those nodes.
+    const items = [...map.values()]
+      .filter((w) => s.nodes === null || w.pods > 0)
+      .sort((a, b) => a.clusterName.localeCompare(b.clusterName) || a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name));
     return { items };
   }
 

@@ -39,3 +39,45 @@ export function applyScope<T extends Knex.QueryBuilder>(qb: T, scope: Scope, col
   if (scope.nodes && cols.nodeName) qb.whereIn(cols.nodeName, scope.nodes);
   return qb;
 }
+
+/**
+ * Nodes and node-level data (node rows, node samples and their aggregates: cluster and fleet
+ * series, heatmap, overview node counts and usage). A node's numbers mix every namespace running
+ * on it, so a namespace-restricted caller sees no nodes at all; otherwise clusters and nodes apply.
+ */
+export function applyNodeScope<T extends Knex.QueryBuilder>(qb: T, scope: Scope, cols: { clusterName: string; nodeName: string }): T {
+  applyScope(qb, scope, cols);
+  if (scope.namespaces !== null) qb.whereRaw('1 = 0');
+  return qb;
+}
+
+/**
+ * Clusters: a caller sees a cluster when its cluster list allows it and, when nodes or namespaces
+ * are restricted, the cluster holds at least one node (by name) or container (by namespace, on an
+ * allowed node) that the caller may see. A cluster never shows up only because it exists.
+ */
+export function applyClusterScope<T extends Knex.QueryBuilder>(
+  qb: T,
+  knex: Knex,
+  scope: Scope,
+  cols: { clusterId: string; clusterName: string }
+): T {
+  applyScope(qb, scope, { clusterName: cols.clusterName });
+  if (scope.namespaces !== null) {
+    qb.whereExists(
+      applyScope(
+        knex('containers as sc')
+          .join('nodes as sn', 'sn.id', 'sc.node_id')
+          .select(knex.raw('1'))
+          .where('sc.cluster_id', knex.ref(cols.clusterId)),
+        { clusters: null, namespaces: scope.namespaces, nodes: scope.nodes },
+        { namespace: 'sc.namespace', nodeName: 'sn.name' }
+      )
+    );
+  } else if (scope.nodes !== null) {
+    qb.whereExists(
+      knex('nodes as sn').select(knex.raw('1')).where('sn.cluster_id', knex.ref(cols.clusterId)).whereIn('sn.name', scope.nodes)
+    );
+  }
+  return qb;
+}
