@@ -191,12 +191,13 @@ export function AppConfig({ plugin }: Props) {
         </Stack>
       </FieldSet>
       <Stack gap={1}>
-        <Button onClick={onSave} disabled={!!busy || !!urlProblem || !!thresholdProblem} icon={busy === 'save' ? 'spinner' : undefined}>
+        <Button onClick={onSave} disabled={!!busy || !!urlProblem || !!thresholdProblem} icon="save">
           {enabled ? 'Save settings' : 'Enable and save'}
         </Button>
-        <Button variant="secondary" onClick={onTest} disabled={!!busy || !!urlProblem || !!thresholdProblem} icon={busy === 'test' ? 'spinner' : 'heart-rate'}>
+        <Button variant="secondary" onClick={onTest} disabled={!!busy || !!urlProblem || !!thresholdProblem} icon="plug">
           Test connection
         </Button>
+        {busy && <span aria-live="polite">{busy === 'test' ? 'Testing…' : 'Saving…'}</span>}
       </Stack>
       <div className={styles.results} aria-live="polite">
         {saved && !saveError && <Alert severity="success" title="Settings saved" />}

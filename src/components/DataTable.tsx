@@ -51,12 +51,11 @@ export function DataTable<Row, K extends string>({ label, columns, rows, rowKey,
                   {col.sortKey && onSort ? (
                     <button type="button" className={cx(styles.sortButton, active && styles.sortActive)} onClick={() => onSort(col.sortKey!)}>
                       {col.header}
-                      <Icon
-                        name={active ? (sort!.order === 'asc' ? 'arrow-up' : 'arrow-down') : 'arrows-v'}
-                        size="sm"
-                        className={active ? undefined : styles.sortIdle}
-                        aria-hidden
-                      />
+                      {active ? (
+                        <Icon name={sort!.order === 'asc' ? 'arrow-up' : 'arrow-down'} size="sm" aria-hidden />
+                      ) : (
+                        <Icon name="sort-amount-down" size="sm" className={styles.sortIdle} aria-hidden />
+                      )}
                     </button>
                   ) : (
                     col.header

@@ -20,24 +20,43 @@ export const TimeSeriesChart = React.memo(function TimeSeriesChart({ title, fram
   const theme = useTheme2();
   const [ref, width] = useMeasuredWidth<HTMLDivElement>();
 
-  // Field display processors and palette colours, as a panel would get them.
-  const prepared = useMemo(
-    () =>
-      applyFieldOverrides({
-        data: frames,
-        fieldConfig: {
-          defaults: {
-            color: { mode: 'palette-classic' },
-            custom: { fillOpacity: 12, lineWidth: 1, spanNulls: false, showPoints: 'never' },
-          },
-          overrides: [],
-        },
-        replaceVariables: (v: string) => v,
-        theme,
-        timeZone: 'browser',
-      }),
-    [frames, theme]
-  );
+  // Field display processors, as a panel would get them. Colours and line style are set on each
+  // field explicitly: outside a dashboard panel Grafana's field-config registry fills no defaults.
+  const prepared = useMemo(() => {
+    const palette = theme.visualization.palette;
+    const styled = frames.map((frame, i) => ({
+      ...frame,
+      fields: frame.fields.map((field, j) =>
+        j === 0
+          ? field
+          : {
+              ...field,
+              config: {
+                ...field.config,
+                color: { mode: 'fixed', fixedColor: theme.visualization.getColorByName(palette[i % palette.length]) },
+                custom: {
+                  drawStyle: 'line',
+                  lineInterpolation: 'smooth',
+                  lineWidth: 1,
+                  fillOpacity: 12,
+                  gradientMode: 'opacity',
+                  showPoints: 'never',
+                  spanNulls: false,
+                  axisPlacement: 'auto',
+                  ...field.config.custom,
+                },
+              },
+            }
+      ),
+    }));
+    return applyFieldOverrides({
+      data: styled,
+      fieldConfig: { defaults: {}, overrides: [] },
+      replaceVariables: (v: string) => v,
+      theme,
+      timeZone: 'browser',
+    });
+  }, [frames, theme]);
   const empty = frames.length === 0 || frames.every((f) => f.fields[1]?.values.every((v) => v === null));
 
   return (

@@ -35,7 +35,9 @@ export function seriesToFrames(reply: SeriesReply | undefined, specs: SeriesSpec
             name,
             type: FieldType.number,
             values: s.points.map((p) => p[1]),
-            config: { unit: s.unit, displayName: name },
+            // Buckets finer than the agents' interval alternate with empty ones: join points closer
+            // than a few steps, so only real outages (a missing agent) show as gaps.
+            config: { unit: s.unit, displayName: name, custom: { spanNulls: Math.max(3 * reply.step, 90) * 1000 } },
           },
         ],
       })

@@ -1,0 +1,155 @@
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import { GrafanaEmulator, type PluginJson } from './grafanaEmulator';
+
+/**
+ * The test host's HTTP server, standing in for a Grafana server:
+ *  - `/public/plugins/<id>/…`  the built plugin from dist/ (module.js, plugin.json, img)
+ *  - `/public/build/img/icons/…` @grafana/ui's icons, where Grafana serves them
+ *  - `/api/plugins/<id>/settings`, `/api/plugin-proxy/<id>/…`  the emulated Grafana API, whose
+ *    proxy applies the routes of dist/plugin.json to forward to a live backend
+ *  - `/host/…` the host's own bundle; every other path gets the single page.
+ */
+
+const ROOT = path.resolve(__dirname, '..', '..');
+export const PLUGIN_DIST = path.join(ROOT, 'dist');
+export const HOST_DIST = path.join(__dirname, 'dist');
+const ICONS = path.join(ROOT, 'node_modules', '@grafana', 'ui', 'dist', 'public', 'img', 'icons');
+
+const TYPES: Record<string, string> = {
+  '.js': 'application/javascript',
+  '.json': 'application/json',
+  '.svg': 'image/svg+xml',
+  '.map': 'application/json',
+  '.md': 'text/markdown',
+  '.css': 'text/css',
+  '.png': 'image/png',
+};
+
+export interface HostOptions {
+  backendUrl: string;
+  serviceKey: string;
+  theme?: 'dark' | 'light';
+  port?: number;
+  /** Extra jsonData (thresholds…). */
+  jsonData?: Record<string, unknown>;
+}
+
+const PLACEHOLDER_ICON =
+  '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24"><circle cx="12" cy="12" r="4" fill="currentColor"/></svg>';
+
+export interface RunningHost {
+  url: string;
+  emulator: GrafanaEmulator;
+  /** Icons @grafana/ui asked for that the npm package does not ship (served as a placeholder). */
+  missingIcons: Set<string>;
+  stop(): Promise<void>;
+}
+
+/** The slice of Grafana's boot data that @grafana/runtime's config reads at load time. */
+function bootData(theme: 'dark' | 'light') {
+  return {
+    assets: { dark: '', light: '' },
+    settings: { buildInfo: { version: '12.4.10', commit: 'test-host', env: 'production' }, minRefreshInterval: '5s', appSubUrl: '' },
+    user: { id: 1, login: 'admin', email: 'admin@localhost', orgRole: 'Admin', isSignedIn: true, theme, lightTheme: theme === 'light', timezone: 'browser' },
+    navTree: [],
+  };
+}
+
+function page(pluginId: string, theme: 'dark' | 'light'): string {
+  // <base href="/"> as in Grafana's index.html: @grafana/ui loads icons from relative paths.
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><base href="/"><title>Fleetlens · test host</title>
+<link rel="icon" href="data:,">
+<script>window.__hostBoot = ${JSON.stringify({ pluginId, theme })};
+window.grafanaBootData = ${JSON.stringify(bootData(theme))};</script>
+</head><body class="theme-${theme}"><div id="root"></div><script src="/host/host.js"></script></body></html>`;
+}
+
+/** Serves a file under `dir`, refusing paths that escape it. */
+function sendFile(res: http.ServerResponse, dir: string, rel: string): void {
+  const file = path.join(dir, rel);
+  if (!file.startsWith(dir + path.sep) || !fs.existsSync(file) || !fs.statSync(file).isFile()) {
+    res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
+    return;
+  }
+  res.writeHead(200, { 'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store' });
+  fs.createReadStream(file).pipe(res);
+}
+
+function readBody(req: http.IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+/** Starts the host in front of a backend; the app starts enabled with the given URL and key. */
+export async function startHost(opts: HostOptions): Promise<RunningHost> {
+  const pluginJsonPath = path.join(PLUGIN_DIST, 'plugin.json');
+  if (!fs.existsSync(path.join(PLUGIN_DIST, 'module.js')) || !fs.existsSync(pluginJsonPath)) {
+    throw new Error('dist/ has no built plugin: run `npm run build:plugin` first');
+  }
+  if (!fs.existsSync(path.join(HOST_DIST, 'host.js'))) {
+    throw new Error('e2e/host/dist/host.js is missing: build the host bundle first (see e2e/host/build.ts)');
+  }
+  const plugin = JSON.parse(fs.readFileSync(pluginJsonPath, 'utf8')) as PluginJson;
+  const emulator = new GrafanaEmulator(plugin, {
+    enabled: true,
+    jsonData: { ...(opts.jsonData ?? {}), backendUrl: opts.backendUrl },
+    secureJsonData: { serviceKey: opts.serviceKey },
+  });
+  const theme = opts.theme ?? 'dark';
+  const missingIcons = new Set<string>();
+  const pluginPrefix = `/public/plugins/${plugin.id}/`;
+
+  const server = http.createServer((req, res) => {
+    void (async () => {
+      const url = new URL(req.url ?? '/', 'http://host.local');
+      const p = decodeURIComponent(url.pathname);
+      if (p.startsWith('/api/')) {
+        const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, String(v)]));
+        const body = req.method === 'GET' || req.method === 'HEAD' ? undefined : await readBody(req);
+        const out = await emulator.handle({ method: req.method ?? 'GET', url: req.url ?? '/', headers, body });
+        const reply = out ?? { status: 404, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ message: 'Not found' }) };
+        res.writeHead(reply.status, reply.headers).end(reply.body);
+      } else if (p.startsWith(pluginPrefix)) {
+        sendFile(res, PLUGIN_DIST, p.slice(pluginPrefix.length));
+      } else if (p.startsWith('/public/build/img/icons/')) {
+        const rel = p.slice('/public/build/img/icons/'.length);
+        if (fs.existsSync(path.join(ICONS, rel))) {
+          sendFile(res, ICONS, rel);
+        } else {
+          // The npm package ships a subset of Grafana's icons (a Grafana server has them all):
+          // draw a neutral placeholder and remember the name for the test report.
+          missingIcons.add(rel);
+          res.writeHead(200, { 'content-type': 'image/svg+xml' }).end(PLACEHOLDER_ICON);
+        }
+      } else if (p.startsWith('/public/fonts/')) {
+        // Grafana serves its Inter font here; the npm packages do not ship it, so browsers fall back.
+        res.writeHead(204).end();
+      } else if (p.startsWith('/host/')) {
+        sendFile(res, HOST_DIST, p.slice('/host/'.length));
+      } else {
+        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }).end(page(plugin.id, theme));
+      }
+    })().catch((e: unknown) => {
+      res.writeHead(500, { 'content-type': 'text/plain' }).end(String(e));
+    });
+  });
+  await new Promise<void>((ok) => server.listen(opts.port ?? 0, '127.0.0.1', () => ok()));
+  const { port } = server.address() as { port: number };
+  return {
+    url: `http://127.0.0.1:${port}`,
+    emulator,
+    missingIcons,
+    stop: () =>
+      new Promise<void>((ok) => {
+        server.close(() => ok());
+        server.closeAllConnections();
+      }),
+  };
+}
