@@ -180,3 +180,17 @@ export async function eventually(check: () => void | Promise<void>, ms = 5000) {
     }
   }
 }
+
+/** The decoded Subject header of a raw message (unfolds lines, decodes RFC 2047 Q and B words). */
+export function subjectOf(raw: string): string {
+  const head = raw.split(/\r?\n\r?\n/)[0].replace(/\r?\n[ \t]+/g, ' ');
+  const line = head.split(/\r?\n/).find((l) => /^subject:/i.test(l)) ?? '';
+  return line
+    .replace(/^subject:\s*/i, '')
+    .replace(/\?=\s+=\?/g, '?==?')
+    .replace(/=\?utf-8\?([qb])\?([^?]*)\?=/gi, (_m, enc: string, text: string) =>
+      enc.toLowerCase() === 'b'
+        ? Buffer.from(text, 'base64').toString('utf8')
+        : Buffer.from(text.replace(/_/g, ' ').replace(/=([0-9a-f]{2})/gi, (_x, h: string) => String.fromCharCode(parseInt(h, 16))), 'latin1').toString('utf8')
+    );
+}

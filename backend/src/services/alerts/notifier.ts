@@ -176,7 +176,8 @@ export class Notifier {
       .update({
         status: result.ok ? 'sent' : final ? 'failed' : 'pending',
         attempts: tries,
-        last_error: error,
+        // The most recent failure stays visible after a successful retry.
+        last_error: result.ok ? (d.last_error ?? null) : error,
         response_code: result.responseCode,
         sent_at: result.ok ? now : null,
         next_attempt_at: final ? null : now + backoff(tries, this.opts.retryBaseSeconds),
