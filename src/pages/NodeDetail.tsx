@@ -20,6 +20,16 @@ import { nodeHasWarning } from './Nodes';
 
 const NUMERIC: readonly ContainerSortKey[] = ['cpu', 'memory', 'netRx', 'netTx', 'diskRead', 'diskWrite', 'created', 'restarts'];
 
+/** A usage bar with its name above it. */
+function LabelledBar({ label, children }: { label: string; children: React.ReactNode }) {
+  return (
+    <div>
+      <div style={{ fontSize: 12, opacity: 0.8, marginBottom: 4 }}>{label}</div>
+      {children}
+    </div>
+  );
+}
+
 /** One node: its facts, usage, charts and containers. */
 export function NodeDetailPage() {
   const { id = '' } = useParams();
@@ -59,19 +69,25 @@ export function NodeDetailPage() {
             ]}
           />
           <CardGrid min={260}>
-            <UsageBar label="CPU" percent={n.cpuPercent} thresholds={thresholds} detail={`${formatCores(n.cpuCores)} of ${n.cores}`} />
-            <UsageBar
-              label="Memory"
-              percent={n.memPercent}
-              thresholds={thresholds}
-              detail={`${formatUnit('bytes', n.memUsedBytes)} of ${formatUnit('bytes', n.memoryBytes)}`}
-            />
-            <UsageBar
-              label="Disk"
-              percent={n.fsPercent}
-              thresholds={thresholds}
-              detail={`${formatUnit('bytes', n.fsUsedBytes)} of ${formatUnit('bytes', n.fsTotalBytes)}`}
-            />
+            <LabelledBar label="CPU">
+              <UsageBar label="CPU" percent={n.cpuPercent} thresholds={thresholds} detail={`${formatCores(n.cpuCores)} of ${n.cores}`} />
+            </LabelledBar>
+            <LabelledBar label="Memory">
+              <UsageBar
+                label="Memory"
+                percent={n.memPercent}
+                thresholds={thresholds}
+                detail={`${formatUnit('bytes', n.memUsedBytes)} of ${formatUnit('bytes', n.memoryBytes)}`}
+              />
+            </LabelledBar>
+            <LabelledBar label="Disk">
+              <UsageBar
+                label="Disk"
+                percent={n.fsPercent}
+                thresholds={thresholds}
+                detail={`${formatUnit('bytes', n.fsUsedBytes)} of ${formatUnit('bytes', n.fsTotalBytes)}`}
+              />
+            </LabelledBar>
           </CardGrid>
           <EntityCharts reply={series.data} charts={NODE_CHARTS} />
           <h3>

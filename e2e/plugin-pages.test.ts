@@ -1,0 +1,290 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import type { NodeListReply, OverviewReply, TopReply } from '@fleetlens/protocol/api';
+import { ensureHostBuilt, ensurePluginBuilt } from './host/build';
+import { startHost, type RunningHost } from './host/server';
+import { E2E_FLEET, SERVICE_KEY, startSeededBackend, type SeededBackend } from './support/backend';
+import { launchChromium, watchErrors } from './support/browser';
+
+/**
+ * The built plugin (dist/module.js) in Chromium, loaded by the test host the way Grafana loads it,
+ * against a live backend seeded through the ingest API with a 15-node, 174-container hybrid fleet.
+ * Every test fails on a console error and leaves a screenshot in e2e/screenshots/ for review.
+ */
+
+jest.setTimeout(300_000);
+
+const APP = '/a/fleetlens-monitor-app';
+const SHOTS = path.join(__dirname, 'screenshots');
+
+let backend: SeededBackend;
+let host: RunningHost;
+let browser: Browser;
+
+beforeAll(async () => {
+  // CI runs `npm run build` (which includes build:plugin) first; a missing dist is built here too.
+  ensurePluginBuilt();
+  ensureHostBuilt();
+  backend = await startSeededBackend(E2E_FLEET);
+  host = await startHost({ backendUrl: backend.url, serviceKey: SERVICE_KEY, theme: 'dark' });
+  browser = await launchChromium();
+  fs.mkdirSync(SHOTS, { recursive: true });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await host?.stop();
+  await backend?.stop();
+  if (host?.missingIcons.size) {
+    console.log(`icons not shipped in @grafana/ui's npm package (placeholder served): ${[...host.missingIcons].join(', ')}`);
+  }
+});
+
+/** GET the backend's query API directly, for the values a person would compare with. */
+async function api<T>(p: string): Promise<T> {
+  const res = await fetch(`${backend.url}/api/v1${p}`, { headers: { 'X-Fleetlens-Key': SERVICE_KEY } });
+  if (!res.ok) {
+    throw new Error(`${p}: ${res.status}`);
+  }
+  return (await res.json()) as T;
+}
+
+/** A fresh page on `base` whose console errors are collected. */
+async function open(base: string, route: string): Promise<{ page: Page; errors: string[] }> {
+  const page = await browser.newPage({ viewport: { width: 1440, height: 960 } });
+  const errors = watchErrors(page);
+  // Auto-refresh off unless a test asks for it, so screenshots are stable.
+  await page.goto(`${base}${route}${route.includes('?') ? '' : '?refresh='}`);
+  return { page, errors };
+}
+
+async function shot(page: Page, name: string) {
+  await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
+}
+
+/** Texts of the first link in each body row of a table. */
+async function firstColumn(page: Page, table: string): Promise<string[]> {
+  return page.getByRole('table', { name: table }).locator('tbody tr').evaluateAll((rows) => rows.map((r) => r.querySelector('a')?.textContent ?? ''));
+}
+
+describe('Fleetlens plugin in a browser (built dist/, test host, live backend)', () => {
+  it('Overview: fleet totals, one card per cluster with its environment, CPU and memory trends', async () => {
+    const { page, errors } = await open(host.url, `${APP}/overview`);
+    const overview = await api<OverviewReply>('/overview');
+    // 4×6 + 5×12 + 6×15 containers on 15 nodes in the seeded fleet.
+    await page.getByTestId('card-containers').getByText('174', { exact: true }).waitFor();
+    await expect(page.getByTestId('card-nodes').textContent()).resolves.toContain('15 / 15');
+    await expect(page.getByTestId('card-running').textContent()).resolves.toContain(String(overview.totals.containers.running));
+    for (const [name, env] of [
+      ['dc1-docker', 'On-premises'],
+      ['openstack-k8s', 'Private cloud'],
+      ['gke-prod', 'Public cloud'],
+    ]) {
+      await expect(page.getByRole('region', { name: `Cluster ${name}` }).textContent()).resolves.toContain(env);
+    }
+    // Both trend charts drew (uPlot canvases) with one legend entry per cluster.
+    const cpu = page.getByTestId('trend-cpu');
+    await cpu.locator('canvas').first().waitFor();
+    await expect(cpu.textContent()).resolves.toMatch(/dc1-docker.*gke-prod.*openstack-k8s/);
+    await page.getByTestId('trend-memory').locator('canvas').first().waitFor();
+    await shot(page, 'overview');
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('Overview refreshes in place every 5 s: new requests, same DOM, no flicker', async () => {
+    const requests: string[] = [];
+    const page = await browser.newPage({ viewport: { width: 1440, height: 960 } });
+    const errors = watchErrors(page);
+    page.on('request', (r) => r.url().includes('/api/v1/overview') && requests.push(r.url()));
+    await page.goto(`${host.url}${APP}/overview`); // default refresh: 5 s
+    const card = page.getByTestId('card-containers');
+    await card.getByText('174', { exact: true }).waitFor();
+    await card.evaluate((el) => ((el as HTMLElement & { marker?: string }).marker = 'first-render'));
+    const before = requests.length;
+    await page.waitForTimeout(6_000);
+    expect(requests.length).toBeGreaterThan(before);
+    // The same element (not a remounted copy) still shows the data; no loading state replaced it.
+    await expect(card.evaluate((el) => (el as HTMLElement & { marker?: string }).marker)).resolves.toBe('first-render');
+    await expect(card.textContent()).resolves.toContain('174');
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('Nodes: names and capacities, CPU sorting, text search narrowing, then the node page', async () => {
+    const { page, errors } = await open(host.url, `${APP}/nodes`);
+    await page.getByRole('table', { name: 'Nodes' }).waitFor();
+    const names = await firstColumn(page, 'Nodes');
+    expect(names).toHaveLength(15);
+    expect(names[0]).toBe('dc1-docker-node-01');
+    // node-01 of each cluster has 4 cores and 16 GiB (cores × 4 GiB).
+    const row = page.getByRole('row').filter({ has: page.getByRole('link', { name: 'dc1-docker-node-01', exact: true }) });
+    await expect(row.textContent()).resolves.toContain('/ 16 GiB');
+
+    const nodes = await api<NodeListReply>('/nodes');
+    const busiest = [...nodes.items].sort((a, b) => b.cpuPercent! - a.cpuPercent!)[0];
+    await page.getByRole('button', { name: /^CPU/ }).click();
+    await page.waitForFunction(
+      (name) => document.querySelector('table[aria-label="Nodes"] tbody tr a')?.textContent === name,
+      busiest.name
+    );
+    await expect(page.getByRole('columnheader', { name: /^CPU/ }).getAttribute('aria-sort')).resolves.toBe('descending');
+    await shot(page, 'nodes');
+
+    await page.getByLabel('Search nodes').fill('node-03');
+    await page.waitForFunction(() => document.querySelectorAll('table[aria-label="Nodes"] tbody tr').length === 3);
+    expect((await firstColumn(page, 'Nodes')).sort()).toEqual(['dc1-docker-node-03', 'gke-prod-node-03', 'openstack-k8s-node-03']);
+
+    await page.getByRole('link', { name: 'gke-prod-node-03', exact: true }).click();
+    await page.getByTestId('node-name').getByText('gke-prod-node-03').waitFor();
+    expect(page.url()).toMatch(new RegExp(`${APP}/nodes/[0-9a-f]{16}`));
+    // gke-prod runs 15 containers per node.
+    await page.getByRole('table', { name: 'Containers on this node' }).waitFor();
+    await expect(page.getByRole('table', { name: 'Containers on this node' }).locator('tbody tr').count()).resolves.toBe(15);
+    await page.locator('canvas').first().waitFor();
+    await shot(page, 'node-detail');
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('Heatmap: one tile per node, value on hover, click opens the node', async () => {
+    const { page, errors } = await open(host.url, `${APP}/heatmap`);
+    await page.getByTestId('heatmap-tile').first().waitFor();
+    await expect(page.getByTestId('heatmap-tile').count()).resolves.toBe(15);
+    const tile = page.getByRole('link', { name: /^openstack-k8s-node-02: CPU/ });
+    await tile.hover();
+    await expect(page.getByTestId('heatmap-hover').textContent()).resolves.toMatch(/openstack-k8s-node-02 · openstack-k8s · CPU \d+(\.\d)?%/);
+    await shot(page, 'heatmap');
+    await tile.click();
+    await page.getByTestId('node-name').getByText('openstack-k8s-node-02').waitFor();
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('Containers: server-side paging, state filter, sort indicator, container page', async () => {
+    const { page, errors } = await open(host.url, `${APP}/containers`);
+    await page.getByTestId('container-count').getByText('1–50 of 174 containers').waitFor();
+    await page.getByRole('button', { name: 'CPU' }).click();
+    await page.waitForFunction(() => document.querySelector('th[aria-sort="descending"]')?.textContent?.startsWith('CPU'));
+    await shot(page, 'containers');
+
+    const stopped = await api<{ total: number }>('/containers?state=stopped');
+    await page.getByLabel('State').click();
+    await page.getByLabel('Select options menu').getByText('stopped', { exact: true }).click();
+    await page.getByTestId('container-count').getByText(`of ${stopped.total} containers`).waitFor();
+    await expect(page.getByRole('table', { name: 'Containers' }).locator('tbody tr').count()).resolves.toBe(stopped.total);
+
+    await page.getByLabel('State').click();
+    await page.getByLabel('Select options menu').getByText('All states', { exact: true }).click();
+    await page.getByLabel('Search containers').fill('svc-1');
+    // dc1-docker's containers are svc-0 … svc-23: "svc-1" matches svc-1 and svc-10 … svc-19.
+    await page.getByTestId('container-count').getByText('of 11 containers').waitFor();
+
+    await page.getByRole('link', { name: 'svc-12', exact: true }).click();
+    await page.getByTestId('container-name').getByText('svc-12').waitFor();
+    await page.locator('canvas').first().waitFor();
+    await shot(page, 'container-detail');
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('Workloads: namespaces, then their deployments and pods, then one workload', async () => {
+    const { page, errors } = await open(host.url, `${APP}/workloads`);
+    await page.getByRole('table', { name: 'Namespaces' }).waitFor();
+    // Five namespaces in each of the two Kubernetes clusters.
+    await expect(page.getByRole('table', { name: 'Namespaces' }).locator('tbody tr').count()).resolves.toBe(10);
+    await page.getByRole('row').filter({ hasText: 'gke-prod' }).getByRole('button', { name: 'Show namespace payments' }).click();
+    await page.getByRole('table', { name: 'Workloads' }).waitFor();
+    await expect(page.getByRole('table', { name: 'Workloads' }).locator('tbody tr').count()).resolves.toBe(7);
+    await page.getByRole('table', { name: 'Pods' }).locator('tbody tr').first().waitFor();
+    await shot(page, 'workloads');
+    await page.getByRole('table', { name: 'Workloads' }).getByRole('link', { name: 'app-3', exact: true }).click();
+    await page.getByTestId('workload-name').getByText('app-3').waitFor();
+    await expect(page.getByText('3 / 3 ready').count()).resolves.toBeGreaterThan(0);
+    await shot(page, 'workload-detail');
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('Monitoring: network and disk charts, top 10 containers by CPU with rank badges, node heatmap', async () => {
+    const { page, errors } = await open(host.url, `${APP}/monitoring`);
+    const top = await api<TopReply>('/top?metric=cpuCores&window=3600&limit=10');
+    await page.getByTestId('top-item').first().waitFor();
+    await expect(page.getByTestId('top-item').count()).resolves.toBe(10);
+    await expect(page.getByTestId('top-item').first().textContent()).resolves.toContain(top.items[0].name);
+    await expect(page.getByLabel('Rank 1', { exact: true }).count()).resolves.toBe(1);
+    await page.getByTestId('chart-network').locator('canvas').first().waitFor();
+    await expect(page.getByTestId('chart-network').textContent()).resolves.toMatch(/Receive.*Transmit/);
+    await page.getByTestId('chart-disk').locator('canvas').first().waitFor();
+    await page.getByTestId('heatmap-tile').first().waitFor();
+    await shot(page, 'monitoring');
+
+    await page.getByLabel('Top metric').click();
+    await page.getByLabel('Select options menu').getByText('Memory', { exact: true }).click();
+    await page.getByRole('heading', { name: 'Top 10 containers by Memory' }).waitFor();
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('Configuration: test connection reports a working backend in plain words', async () => {
+    const { page, errors } = await open(host.url, '/plugins/fleetlens-monitor-app');
+    await page.getByRole('button', { name: 'Test connection' }).click();
+    await page.getByText('Connection works').waitFor();
+    await expect(page.getByText(/Connected to fleetlens-backend .*3 clusters reporting/).count()).resolves.toBe(1);
+    await expect(page.getByLabel(/^Service key/).inputValue()).resolves.toBe('configured');
+    await shot(page, 'configuration');
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('Light theme renders the overview', async () => {
+    const light = await startHost({ backendUrl: backend.url, serviceKey: SERVICE_KEY, theme: 'light' });
+    try {
+      const { page, errors } = await open(light.url, `${APP}/overview`);
+      await page.getByTestId('card-containers').getByText('174', { exact: true }).waitFor();
+      await page.getByTestId('trend-cpu').locator('canvas').first().waitFor();
+      const bg = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+      // A light canvas, not Grafana's dark one.
+      const [r, g, b] = bg.match(/\d+/g)!.map(Number);
+      expect(r + g + b).toBeGreaterThan(600);
+      await shot(page, 'overview-light');
+      expect(errors).toEqual([]);
+      await page.close();
+    } finally {
+      await light.stop();
+    }
+  });
+
+  it('Unreachable backend: a clear error with a link to the configuration page', async () => {
+    const down = await startHost({ backendUrl: 'http://127.0.0.1:9', serviceKey: SERVICE_KEY, theme: 'dark' });
+    try {
+      const { page, errors } = await open(down.url, `${APP}/nodes`);
+      await page.getByText('Cannot reach the Fleetlens backend').waitFor();
+      await page.getByRole('link', { name: /Open the Fleetlens configuration/ }).click();
+      await page.getByRole('button', { name: 'Test connection' }).waitFor();
+      await shot(page, 'error-unreachable');
+      // The browser logs the proxy's 502 answers; nothing else may be logged.
+      expect(errors.filter((e) => !/status of 502/.test(e))).toEqual([]);
+      await page.close();
+    } finally {
+      await down.stop();
+    }
+  });
+
+  it('No data yet: the empty state says what to do', async () => {
+    const empty = await startSeededBackend(null);
+    const h = await startHost({ backendUrl: empty.url, serviceKey: SERVICE_KEY, theme: 'dark' });
+    try {
+      const { page, errors } = await open(h.url, `${APP}/overview`);
+      await page.getByText('No nodes or containers have reported yet').waitFor();
+      await expect(page.getByText(/Install the Fleetlens agent/).count()).resolves.toBe(1);
+      await shot(page, 'overview-empty');
+      expect(errors).toEqual([]);
+      await page.close();
+    } finally {
+      await h.stop();
+      await empty.stop();
+    }
+  });
+});
