@@ -74,6 +74,13 @@ const config: Config = {
       transform: swc(false),
       testMatch: ['<rootDir>/e2e/**/*.test.ts'],
     },
+    {
+      ...shared,
+      displayName: 'deploy',
+      testEnvironment: 'node',
+      transform: swc(false),
+      testMatch: ['<rootDir>/deploy/test/**/*.test.ts'],
+    },
   ],
 };
 
