@@ -4,6 +4,10 @@ import type { QueryContext } from './context';
 import { escapeLike } from './inventory';
 import { applyScope, narrow, type Scope } from './scope';
 import { num } from './shapes';
+import { BadQueryError } from './timeseries';
+
+/** Most buckets one counts query may ask for. */
+export const MAX_BUCKETS = 10_000;
 
 type Row = Record<string, unknown>;
 
@@ -67,6 +71,8 @@ export class EventQueries {
   async counts(scope: Scope, q: wire.EventCountsQuery): Promise<wire.EventCountsReply> {
     const step = q.step ?? Math.max(10, Math.ceil((q.to - q.from) / 60));
     const first = q.from - (q.from % step);
+    if ((q.to - first) / step >= MAX_BUCKETS)
+      throw new BadQueryError('step', `too many buckets (at most ${MAX_BUCKETS}); use a larger step or a shorter range`);
     const rows: Row[] = await this.filtered(scope, q)
       .select(this.ctx.db.knex.raw(`(e.ts - (e.ts % ${Number(step)})) as b`), 'e.type')
       .count({ n: '*' })
