@@ -8,10 +8,7 @@ import { ingestRoutes } from './routes/ingest';
 import { openApiRoutes } from './routes/openapi';
 import { queryRoutes } from './routes/query';
 import { alertingRoutes } from './routes/alerting';
-import { AUTH_ROUTES, mountRoutes } from './routes/auth';
-import { AUDIT_ROUTES } from './routes/audit';
-import { TOKEN_ROUTES } from './routes/tokens';
-import { USER_ROUTES } from './routes/users';
+import { ACCESS_ROUTES, mountRoutes } from './routes/auth';
 import { AccessError, createAccess, type AccessServices } from './services/access';
 import { AgentAuth } from './services/agent-auth';
 import { createAlertServices, type AlertServices } from './services/alerts';
@@ -156,7 +153,7 @@ export function buildApp(deps: AppDeps): Koa {
     ingestRoutes(deps),
     openApiRoutes(deps),
     queryRoutes(deps),
-    mountRoutes(deps, [...AUTH_ROUTES, ...USER_ROUTES, ...TOKEN_ROUTES, ...AUDIT_ROUTES]),
+    mountRoutes(deps, ACCESS_ROUTES),
     alertingRoutes(deps),
   ]) {
     app.use(r.routes()).use(r.allowedMethods());

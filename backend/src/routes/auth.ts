@@ -4,6 +4,9 @@ import type { z } from 'zod';
 import type { AppDeps } from '../app';
 import { HttpError, parseJson, readBody, validate } from '../http';
 import { me, requireRole, type Caller, type Role } from '../services/access';
+import { AUDIT_ROUTES } from './audit';
+import { TOKEN_ROUTES } from './tokens';
+import { USER_ROUTES } from './users';
 
 /** What a handler gets: validated query and body, path parameters, and a few request facts. */
 export interface RouteInput {
@@ -92,3 +95,6 @@ export const AUTH_ROUTES: RouteSpec[] = [
     handle: (_d, c) => me(c!),
   },
 ];
+
+/** Every identity and access route (mounted by the app, documented by the OpenAPI document). */
+export const ACCESS_ROUTES: RouteSpec[] = [...AUTH_ROUTES, ...USER_ROUTES, ...TOKEN_ROUTES, ...AUDIT_ROUTES];

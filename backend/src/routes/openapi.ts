@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { AppDeps } from '../app';
 import { ENDPOINTS } from './query';
 import { ALERTING_WRITES } from './alerting';
+import { ACCESS_ROUTES, type RouteSpec } from './auth';
 
 const schema = (s: z.ZodType, io: 'input' | 'output') =>
   z.toJSONSchema(s, { io, unrepresentable: 'any', target: 'openapi-3.0' }) as Record<string, unknown>;
@@ -13,6 +14,35 @@ const errors = {
   '401': { description: 'Missing or invalid credentials' },
   '503': { description: 'Database unavailable; retry after `Retry-After` seconds' },
 };
+
+/** Any caller (docs/access.md): the service key (optionally with a Grafana user), a login token, or an API key. */
+const CALLER = [{ serviceKey: [] }, { bearerToken: [] }, { apiKey: [] }];
+
+function accessOperation(r: RouteSpec) {
+  const params = [
+    ...[...r.path.matchAll(/:(\w+)/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } })),
+    ...Object.entries(r.query?.shape ?? {}).map(([name, s]) => ({
+      name,
+      in: 'query',
+      required: !(s as z.ZodType).safeParse(undefined).success,
+      schema: schema(s as z.ZodType, 'input'),
+    })),
+  ];
+  const status = String(r.status ?? (r.reply ? 200 : 204));
+  return {
+    summary: r.summary,
+    security: r.access === 'public' ? [] : CALLER,
+    parameters: params,
+    ...(r.body ? { requestBody: { required: true, content: { 'application/json': { schema: schema(r.body, 'input') } } } } : {}),
+    responses: {
+      [status]: r.reply ? { description: 'OK', content: { 'application/json': { schema: schema(r.reply, 'output') } } } : { description: 'Done' },
+      ...errors,
+      ...(r.access === 'admin' || r.access === 'editor' ? { '403': { description: `Needs the ${r.access} role` } } : {}),
+      ...(r.path.includes(':') ? { '404': { description: 'Not found' } } : {}),
+      ...Object.fromEntries(Object.entries(r.responses ?? {}).map(([k, v]) => [k, { description: v }])),
+    },
+  };
+}
 
 /** Builds the OpenAPI 3 document from the same zod schemas the routes validate with. */
 export function buildOpenApi(version: string) {
@@ -31,7 +61,7 @@ export function buildOpenApi(version: string) {
     paths[path] = {
       get: {
         summary: e.summary,
-        security: [{ serviceKey: [] }],
+        security: CALLER,
         parameters: params,
         responses: { '200': { description: 'OK', content: { 'application/json': { schema: schema(e.reply, 'output') } } }, ...errors, '404': { description: 'Not found or outside your scope' } },
       },
@@ -47,12 +77,16 @@ export function buildOpenApi(version: string) {
       ...((paths[path] as Record<string, unknown>) ?? {}),
       [w.method]: {
         summary: w.summary,
-        security: [{ serviceKey: [] }],
+        security: CALLER,
         parameters: [...w.path.matchAll(/:(\w+)/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } })),
         ...(w.body ? { requestBody: { required: true, content: { 'application/json': { schema: schema(w.body, 'input') } } } } : {}),
         responses: { ...ok, ...errors, '403': { description: `Needs the ${w.minRole} role` }, '404': { description: 'Not found' } },
       },
     };
+  }
+  for (const r of ACCESS_ROUTES) {
+    const path = `/api/v1${r.path.replace(/:(\w+)/g, '{$1}')}`;
+    paths[path] = { ...((paths[path] as Record<string, unknown>) ?? {}), [r.method]: accessOperation(r) };
   }
   paths['/api/v1/ingest'] = {
     post: {
@@ -74,8 +108,16 @@ export function buildOpenApi(version: string) {
     info: { title: 'Fleetlens backend API', version },
     components: {
       securitySchemes: {
-        serviceKey: { type: 'apiKey', in: 'header', name: 'X-Fleetlens-Key' },
-        agentToken: { type: 'http', scheme: 'bearer' },
+        serviceKey: {
+          type: 'apiKey',
+          in: 'header',
+          name: 'X-Fleetlens-Key',
+          description:
+            "Injected by Grafana's plugin proxy, which also names the signed-in user in X-Grafana-Context / X-Grafana-User (only honoured with this key)",
+        },
+        bearerToken: { type: 'http', scheme: 'bearer', description: 'Login token from POST /api/v1/auth/login' },
+        apiKey: { type: 'apiKey', in: 'header', name: 'X-Api-Key', description: 'API key for scripts; acts as its owner' },
+        agentToken: { type: 'http', scheme: 'bearer', description: 'Agent token (ingest only)' },
       },
     },
     paths,
