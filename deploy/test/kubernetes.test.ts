@@ -1,0 +1,245 @@
+/**
+ * Kubernetes manifests in deploy/kubernetes, validated without a cluster (none can run here):
+ * rendered by `kubectl kustomize` when kubectl is installed (else by the built-in renderer; the
+ * test names say which), schema-checked against the Kubernetes OpenAPI schemas that the
+ * kubernetes-models package ships (offline), plus hand-written structural checks.
+ */
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import YAML from 'yaml';
+import { ConfigError, loadConfig } from '../../backend/src/config';
+import { validateConfig as validateAgentConfig } from '../../agent/src/config';
+import { K8S_DIR, exists, loadYamlDocs, parseDockerfile, read, type Doc } from './helpers';
+import { CLUSTER_SCOPED, CURRENT_KINDS, containerEnv, find, idOf, loadKustomization, podSpec, render, workloads } from './k8s';
+
+const rendered = render();
+const docs = rendered.docs;
+const secretTemplate = loadYamlDocs(join(K8S_DIR, 'backend-secret.example.yaml'));
+const NS = 'fleetlens';
+
+/** The schema model class for an apiVersion/kind, from kubernetes-models (CommonJS, offline). */
+function model(apiVersion: string, kind: string): new (o: Doc) => { validate(): void } {
+  const path = apiVersion.includes('/') ? apiVersion : `v1`;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const mod = require(`kubernetes-models/${path}/${kind}`);
+  return mod[kind];
+}
+
+/** Which process a container runs, from its image; decides the health paths and port variable. */
+function processOf(image: string): { served: string[]; portVar: string; defaultPort: number } {
+  const served = (rel: string) => [...read(rel).matchAll(/'(\/[a-z]+)'/g)].map((m) => m[1]);
+  if (image.startsWith('fleetlens/backend:')) return { served: served('backend/src/routes/health.ts'), portVar: 'PORT', defaultPort: 8480 };
+  if (image.startsWith('fleetlens/agent:')) return { served: served('agent/src/health.ts'), portVar: 'FLEETLENS_HEALTH_PORT', defaultPort: NaN };
+  throw new Error(`unknown image ${image}`);
+}
+
+describe(`Kubernetes manifests (rendered with ${rendered.how})`, () => {
+  test('kustomization.yaml: a Kustomization, every listed resource exists, every manifest in deploy/kubernetes is listed (templates *.example.yaml excluded)', () => {
+    const k = loadKustomization();
+    expect(k.apiVersion).toBe('kustomize.config.k8s.io/v1beta1');
+    expect(k.kind).toBe('Kustomization');
+    // The built-in renderer supports exactly these fields; anything else must be added there first.
+    expect(Object.keys(k).filter((f) => !['apiVersion', 'kind', 'namespace', 'labels', 'resources', 'images'].includes(f))).toEqual([]);
+    for (const r of k.resources) expect({ r, exists: exists(`deploy/kubernetes/${r}`) }).toEqual({ r, exists: true });
+    const manifests = readdirSync(K8S_DIR).filter((f) => /\.ya?ml$/.test(f) && f !== 'kustomization.yaml' && !/\.example\.ya?ml$/.test(f));
+    expect([...k.resources].sort()).toEqual(manifests.sort());
+    expect(new Set(k.resources).size).toBe(k.resources.length);
+    // Templates hold placeholders: re-applying the kustomization must never overwrite real secrets.
+    expect(k.resources.some((r) => r.includes('example'))).toBe(false);
+    // The images rules name images the workloads use.
+    const used = new Set(workloads(docs).flatMap((w) => podSpec(w).containers.map((c: Doc) => String(c.image).split(':')[0])));
+    for (const i of k.images ?? []) expect(used.has(i.newName ?? i.name)).toBe(true);
+  });
+
+  test(`renders with ${rendered.how}: objects are unique${rendered.how === 'kubectl kustomize' ? ' and the built-in renderer yields the same objects and images' : ''}`, () => {
+    expect(docs.length).toBeGreaterThanOrEqual(10);
+    const ids = docs.map(idOf);
+    expect(new Set(ids).size).toBe(ids.length);
+    if (rendered.how === 'kubectl kustomize') {
+      expect(rendered.builtin.map(idOf).sort()).toEqual([...ids].sort());
+      const images = (list: Doc[]) => workloads(list).flatMap((w) => podSpec(w).containers.map((c: Doc) => `${idOf(w)} ${c.image}`)).sort();
+      expect(images(rendered.builtin)).toEqual(images(docs));
+    }
+  });
+
+  test('every object (and the Secret template) has an apiVersion/kind served by current Kubernetes and passes its OpenAPI schema (kubernetes-models, offline)', () => {
+    for (const o of [...docs, ...secretTemplate]) {
+      const key = `${o.apiVersion}/${o.kind}`;
+      expect({ id: idOf(o), kind: CURRENT_KINDS[key] }).toEqual({ id: idOf(o), kind: key });
+      const Model = model(o.apiVersion, o.kind);
+      let error = '';
+      try {
+        new Model(o).validate();
+      } catch (e) {
+        error = (e as Error).message;
+      }
+      expect({ id: idOf(o), error }).toEqual({ id: idOf(o), error: '' });
+      expect(o.metadata?.name).toMatch(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/);
+    }
+  });
+
+  test('the schema check can fail: a Deployment without a selector and a string containerPort are rejected', () => {
+    const Deployment = model('apps/v1', 'Deployment');
+    const bad = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'x' }, spec: { template: { spec: { containers: [{ name: 'c', image: 'i', ports: [{ containerPort: 'http' }] }] } } } };
+    expect(() => new Deployment(bad).validate()).toThrow(/selector|containerPort/);
+  });
+
+  test('namespaced objects are in the fleetlens Namespace, which the kustomization creates', () => {
+    expect(find(docs, 'Namespace', NS)).toBeDefined();
+    for (const o of docs) {
+      if (CLUSTER_SCOPED.has(o.kind)) expect({ id: idOf(o), ns: o.metadata.namespace }).toEqual({ id: idOf(o), ns: undefined });
+      else expect({ id: idOf(o), ns: o.metadata.namespace }).toEqual({ id: idOf(o), ns: NS });
+    }
+    for (const b of docs.filter((d) => d.kind === 'ClusterRoleBinding')) {
+      for (const s of b.subjects) if (s.kind === 'ServiceAccount') expect(s.namespace).toBe(NS);
+    }
+  });
+
+  test('workloads: selectors match template labels; every container has an image, cpu/memory requests and limits, and liveness/readiness probes on paths its process serves, on a declared port it listens on', () => {
+    const ws = workloads(docs);
+    expect(ws.map((w) => w.metadata.name).sort()).toEqual(['fleetlens-agent', 'fleetlens-backend', 'fleetlens-cluster-agent']);
+    for (const w of ws) {
+      const labels = w.spec.template.metadata.labels ?? {};
+      expect(Object.keys(w.spec.selector.matchLabels).length).toBeGreaterThan(0);
+      for (const [k, v] of Object.entries(w.spec.selector.matchLabels)) expect({ w: idOf(w), k, v: labels[k] }).toEqual({ w: idOf(w), k, v });
+      for (const c of podSpec(w).containers) {
+        const where = `${idOf(w)} container ${c.name}`;
+        expect(c.image).toMatch(/^fleetlens\/(backend|agent):[0-9]+\.[0-9]+\.[0-9]+$/);
+        for (const kind of ['requests', 'limits']) {
+          for (const r of ['cpu', 'memory']) expect({ where, kind, r, set: c.resources?.[kind]?.[r] != null }).toEqual({ where, kind, r, set: true });
+        }
+        const proc = processOf(c.image);
+        const env = containerEnv(c);
+        const listenPort = Number(typeof env[proc.portVar] === 'string' ? env[proc.portVar] : proc.defaultPort);
+        expect({ where, listenPort: Number.isFinite(listenPort) }).toEqual({ where, listenPort: true });
+        for (const probeName of ['livenessProbe', 'readinessProbe']) {
+          const probe = c[probeName];
+          expect({ where, probeName, httpGet: !!probe?.httpGet }).toEqual({ where, probeName, httpGet: true });
+          expect({ where, probeName, path: probe.httpGet.path, served: proc.served.includes(probe.httpGet.path) }).toEqual({ where, probeName, path: probe.httpGet.path, served: true });
+          const port = (c.ports ?? []).find((p: Doc) => p.name === probe.httpGet.port || p.containerPort === probe.httpGet.port);
+          expect({ where, probeName, port: port?.containerPort }).toEqual({ where, probeName, port: listenPort });
+        }
+      }
+    }
+    // Readiness must reflect the database; liveness must not (a DB outage must not restart every backend).
+    const backend = podSpec(find(docs, 'Deployment', 'fleetlens-backend')).containers[0];
+    expect(backend.readinessProbe.httpGet.path).toBe('/readyz');
+    expect(backend.livenessProbe.httpGet.path).toBe('/healthz');
+  });
+
+  test('workloads: no privilege escalation, all capabilities dropped, read-only root filesystem; backend runs as non-root with the numeric USER of backend/Dockerfile and writable /data and /tmp volumes', () => {
+    for (const w of workloads(docs)) {
+      const spec = podSpec(w);
+      const volumes = new Set((spec.volumes ?? []).map((v: Doc) => v.name));
+      for (const c of spec.containers) {
+        const where = `${idOf(w)} container ${c.name}`;
+        expect({ where, sc: c.securityContext }).toMatchObject({ where, sc: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } } });
+        expect(c.securityContext.privileged).not.toBe(true);
+        for (const m of c.volumeMounts ?? []) expect({ where, mount: m.name, defined: volumes.has(m.name) }).toEqual({ where, mount: m.name, defined: true });
+      }
+    }
+    const dep = find(docs, 'Deployment', 'fleetlens-backend');
+    const spec = podSpec(dep);
+    const df = parseDockerfile(read('backend/Dockerfile'));
+    const user = df.stages[df.stages.length - 1].instructions.filter((i) => i.cmd === 'USER').pop()!.args;
+    expect(spec.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: Number(user.split(':')[0]) });
+    expect(spec.securityContext.runAsUser).toBeGreaterThan(0);
+    expect(spec.automountServiceAccountToken).toBe(false); // the backend never calls the API server
+    const c = spec.containers[0];
+    const mounted = (path: string) => {
+      const m = c.volumeMounts.find((v: Doc) => v.mountPath === path);
+      return m && !m.readOnly ? spec.volumes.find((v: Doc) => v.name === m.name) : undefined;
+    };
+    expect(containerEnv(c).DATA_DIR).toBe('/data');
+    expect(mounted('/data')?.emptyDir).toBeDefined();
+    expect(mounted('/tmp')?.emptyDir).toBeDefined();
+  });
+
+  test('references resolve: ServiceAccounts, ConfigMaps and Secrets come from the kustomization, except Secret fleetlens-backend, which backend-secret.example.yaml templates with every key the Deployment reads', () => {
+    const outOfBand = new Map<string, Doc>(secretTemplate.map((s) => [s.metadata.name, s]));
+    expect([...outOfBand.keys()]).toEqual(['fleetlens-backend']);
+    for (const w of workloads(docs)) {
+      const spec = podSpec(w);
+      const sa = spec.serviceAccountName ?? 'default';
+      if (sa !== 'default') expect({ w: idOf(w), sa: !!find(docs, 'ServiceAccount', sa) }).toEqual({ w: idOf(w), sa: true });
+      for (const v of spec.volumes ?? []) {
+        if (v.configMap) expect({ w: idOf(w), cm: v.configMap.name, found: !!find(docs, 'ConfigMap', v.configMap.name) }).toEqual({ w: idOf(w), cm: v.configMap.name, found: true });
+        if (v.secret) expect({ w: idOf(w), s: v.secret.secretName, found: !!find(docs, 'Secret', v.secret.secretName) }).toEqual({ w: idOf(w), s: v.secret.secretName, found: true });
+      }
+      for (const c of spec.containers) {
+        for (const e of c.env ?? []) {
+          const ref = e.valueFrom?.secretKeyRef ?? e.valueFrom?.configMapKeyRef;
+          if (!ref) continue;
+          const kind = e.valueFrom.secretKeyRef ? 'Secret' : 'ConfigMap';
+          const obj = find(docs, kind, ref.name) ?? (kind === 'Secret' ? outOfBand.get(ref.name) : undefined);
+          const keys = Object.keys({ ...(obj?.data ?? {}), ...(obj?.stringData ?? {}) });
+          expect({ w: idOf(w), env: e.name, ref: `${kind}/${ref.name}`, hasKey: keys.includes(ref.key) }).toEqual({ w: idOf(w), env: e.name, ref: `${kind}/${ref.name}`, hasKey: true });
+        }
+      }
+    }
+  });
+
+  test('backend: 2 replicas, rolling update that keeps capacity, Service and PodDisruptionBudget select its pods, Service targets the probe port', () => {
+    const dep = find(docs, 'Deployment', 'fleetlens-backend');
+    expect(dep.spec.replicas).toBe(2);
+    expect(dep.spec.strategy).toEqual({ type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } });
+    const podLabels = dep.spec.template.metadata.labels;
+    const selects = (sel: Record<string, string>) => Object.entries(sel).every(([k, v]) => podLabels[k] === v);
+    const svc = find(docs, 'Service', 'fleetlens-backend');
+    expect(selects(svc.spec.selector)).toBe(true);
+    const pdb = find(docs, 'PodDisruptionBudget', 'fleetlens-backend');
+    expect(selects(pdb.spec.selector.matchLabels)).toBe(true);
+    expect(pdb.spec.minAvailable).toBeLessThan(dep.spec.replicas);
+    const c = podSpec(dep).containers[0];
+    const target = c.ports.find((p: Doc) => p.name === svc.spec.ports[0].targetPort || p.containerPort === svc.spec.ports[0].targetPort);
+    expect(target?.containerPort).toBe(8480);
+    expect(svc.spec.ports[0].port).toBe(8480);
+  });
+
+  test("backend settings (Deployment env + Secret template with its placeholders replaced) pass the backend's own config validation; the placeholders themselves are refused", () => {
+    const c = podSpec(find(docs, 'Deployment', 'fleetlens-backend')).containers[0];
+    const secret = secretTemplate[0].stringData as Record<string, string>;
+    // Every placeholder is marked as such.
+    for (const [k, v] of Object.entries(secret)) expect({ k, marked: v.includes('CHANGE-ME') }).toEqual({ k, marked: true });
+    const env = (values: Record<string, string>) =>
+      Object.fromEntries(
+        (c.env as Doc[]).map((e) => [e.name, e.valueFrom ? values[e.valueFrom.secretKeyRef.key] : String(e.value)])
+      ) as Record<string, string>;
+    const real = Object.fromEntries(Object.entries(secret).map(([k, v]) => [k, v.replace(/CHANGE-ME(-[a-z-]+)?/g, 'x7Qp2Lm9Zt4Rw8Vb3Nc6')]));
+    const cfg = loadConfig(env(real));
+    expect(cfg.port).toBe(8480);
+    expect(cfg.dataDir).toBe('/data');
+    expect(cfg.databaseUrl).toMatch(/^mysql:\/\//); // several replicas need one shared database
+    expect(cfg.jobsEnabled).toBe(true);
+    expect(() => loadConfig(env(secret))).toThrow(ConfigError);
+  });
+
+  test("agents: their settings (ConfigMap + env) pass the agent's config validation and their backendUrl is the backend Service's in-cluster address", () => {
+    const cm = find(docs, 'ConfigMap', 'fleetlens-agent');
+    const fileSettings = YAML.parse(cm.data['agent.yaml']);
+    const svc = find(docs, 'Service', 'fleetlens-backend');
+    const url = new URL(fileSettings.backendUrl);
+    expect([svc.metadata.name, `${svc.metadata.name}.${NS}`, `${svc.metadata.name}.${NS}.svc`, `${svc.metadata.name}.${NS}.svc.cluster.local`]).toContain(url.hostname);
+    expect(Number(url.port)).toBe(svc.spec.ports[0].port);
+    const agents = workloads(docs).filter((w) => podSpec(w).containers[0].image.startsWith('fleetlens/agent:'));
+    expect(agents.length).toBe(2);
+    // The agent's own table of settings and their variables (agent/src/config.ts, `ENV`).
+    const VARS = Object.fromEntries(
+      [...read('agent/src/config.ts').matchAll(/^\s+([a-zA-Z]+): '([A-Z][A-Z0-9_]+)',$/gm)].map((m) => [m[2], m[1]])
+    ) as Record<string, string>;
+    expect(VARS.FLEETLENS_MODE).toBe('mode');
+    const modes = new Set<string>();
+    for (const w of agents) {
+      const c = podSpec(w).containers[0];
+      const merged: Record<string, unknown> = { ...fileSettings };
+      for (const e of c.env ?? []) {
+        // Downward-API and secret values are only known in the cluster: stand-ins of the right shape.
+        const value = e.valueFrom ? (e.valueFrom.fieldRef ? 'node-1' : 'token-from-secret') : String(e.value).replace(/\$\([A-Z_]+\)/g, '192.0.2.10');
+        if (VARS[e.name]) merged[VARS[e.name]] = value;
+      }
+      const cfg = validateAgentConfig(merged);
+      modes.add(cfg.mode);
+    }
+    expect([...modes].sort()).toEqual(['cluster', 'node']);
+  });
+});
