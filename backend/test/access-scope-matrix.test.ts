@@ -51,6 +51,8 @@ interface Ids {
   cluster: Record<string, string>;
   namespace: Record<string, string>;
   workload: Record<string, string>;
+  /** Alert id → the name of its entity. */
+  alert: Record<string, string>;
 }
 
 const problems: string[] = [];
@@ -236,6 +238,26 @@ const CHECKERS: Record<string, (c: Ctx) => Promise<void>> = {
     check(r.body.totals?.warning === c.expect.containers.length, `/events/counts warning ${r.body.totals?.warning} ≠ ${c.expect.containers.length}`);
     check(r.body.totals?.normal === c.expect.nodes.length, `/events/counts normal ${r.body.totals?.normal} ≠ ${c.expect.nodes.length}`);
   },
+  // Alerts: the seed gets one alert per container and per node from two catch-all rules (see beforeAll).
+  '/alerts': async (c) => {
+    const r = await c.get('/api/v1/alerts?pageSize=500&severity=info');
+    const want = sortStr([...c.expect.containers.map((x) => x.name), ...c.expect.nodes.map((n) => n.name)]);
+    const got = sortStr(r.body.items.map((a: { entity: { name: string } }) => a.entity.name));
+    check(JSON.stringify(got) === JSON.stringify(want), `/alerts: ${got} ≠ ${want}`);
+    check(r.body.total === want.length, `/alerts total ${r.body.total} ≠ ${want.length}`);
+  },
+  '/alerts/:id': async (c) => {
+    for (const [id, name] of Object.entries(c.ids.alert)) {
+      const visible = c.expect.containers.some((x) => x.name === name) || c.expect.nodes.some((n) => n.name === name);
+      const r = await c.get(`/api/v1/alerts/${id}`);
+      check(r.status === (visible ? 200 : 404), `/alerts/${name} → ${r.status}, want ${visible ? 200 : 404}`);
+    }
+  },
+  '/alerts/stats': async (c) => {
+    const r = await c.get('/api/v1/alerts/stats');
+    const want = c.expect.containers.length + c.expect.nodes.length;
+    check(r.body.firing?.info?.current === want, `/alerts/stats firing.info.current ${r.body.firing?.info?.current} ≠ ${want}`);
+  },
   '/logs': async (c) => {
     for (const q of ['', 'cluster=cl-west', 'namespace=data']) {
       const r = await c.get(`/api/v1/logs?limit=1000${q ? `&${q}` : ''}`);
@@ -269,7 +291,7 @@ async function genericCheck(c: Ctx, path: string, adminGet: (p: string) => Promi
 describe.each(DIALECTS)('scope matrix on %s', (dialect) => {
   let be: Clocked;
   const keys: Record<string, string> = {};
-  const ids: Ids = { node: {}, container: {}, cluster: {}, namespace: {}, workload: {} };
+  const ids: Ids = { node: {}, container: {}, cluster: {}, namespace: {}, workload: {}, alert: {} };
 
   beforeAll(async () => {
     be = await clockedBackend(dialect);
@@ -277,6 +299,12 @@ describe.each(DIALECTS)('scope matrix on %s', (dialect) => {
       const r = await be.call('POST', '/api/v1/ingest', { authorization: `Bearer ${AGENT_TOKEN}` }, b);
       if (r.status !== 202) throw new Error(`seed ingest → ${r.status} ${JSON.stringify(r.body)}`);
     }
+    // Alerts to scope: catch-all rules make one firing alert per container and per node.
+    for (const target of ['container', 'node']) {
+      const r = await be.call('POST', '/api/v1/alert-rules', ADMIN_KEY, { name: `matrix ${target}`, target, metric: 'cpuPercent', operator: '>', threshold: 0, severity: 'info' });
+      if (r.status !== 201) throw new Error(`create rule → ${r.status} ${JSON.stringify(r.body)}`);
+    }
+    await be.deps.alerts.evaluator.evaluate(be.clock.now);
     for (const [role, scope] of CASES) {
       const u = await be.call('POST', '/api/v1/users', ADMIN_KEY, {
         email: `${role}.${scope.replace(/[^a-z0-9]+/gi, '-')}@example.com`,
@@ -296,6 +324,7 @@ describe.each(DIALECTS)('scope matrix on %s', (dialect) => {
     for (const x of (await get('/api/v1/clusters')).items) ids.cluster[x.name] = x.id;
     for (const x of (await get('/api/v1/k8s/namespaces')).items) ids.namespace[`${x.clusterName}/${x.name}`] = x.id;
     for (const x of (await get('/api/v1/k8s/workloads')).items) ids.workload[x.name] = x.id;
+    for (const x of (await get('/api/v1/alerts?pageSize=500&severity=info')).items) ids.alert[x.id] = x.entity.name;
   });
   afterAll(async () => {
     await be?.close();
@@ -303,12 +332,13 @@ describe.each(DIALECTS)('scope matrix on %s', (dialect) => {
 
   it('checks every read endpoint, and the seed is complete in the full view', () => {
     // Endpoints over the seed's data must have a dedicated checker; the generic one is for the rest.
-    const dataPaths = ['/clusters', '/overview', '/nodes', '/containers', '/k8s/', '/series', '/top', '/heatmap', '/events', '/logs'];
+    const dataPaths = ['/clusters', '/overview', '/nodes', '/containers', '/k8s/', '/series', '/top', '/heatmap', '/events', '/logs', '/alerts'];
     expect(ENDPOINTS.map((e) => e.path).filter((p) => !CHECKERS[p] && dataPaths.some((d) => p.startsWith(d)))).toEqual([]);
     expect(Object.keys(ids.node).sort()).toEqual(NODES.map((n) => n.name).sort());
     expect(Object.keys(ids.container).sort()).toEqual(CONTAINERS.map((x) => x.name).sort());
     expect(Object.keys(ids.workload).sort()).toEqual(WORKLOADS.map((w) => w.name).sort());
     expect(Object.keys(ids.namespace).sort()).toEqual(['cl-east/ops', 'cl-east/shop', 'cl-west/data', 'cl-west/shop']);
+    expect(Object.values(ids.alert).sort()).toEqual([...CONTAINERS.map((x) => x.name), ...NODES.map((n) => n.name)].sort());
   });
 
   it.each(CASES)('%s with scope %s sees only its scope on every read endpoint', async (role, scope) => {
