@@ -88,6 +88,7 @@ export class Sender {
     this.sleepResolve?.();
     this.wake?.();
     await this.loop;
+    this.client.close();
   }
 
   /** Resolves when the spool is empty (or the sender stopped); for shutdown and tests. */

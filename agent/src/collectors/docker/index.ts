@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ContainerHealth, ContainerReport, ContainerSample, ContainerState, LogLine } from '@fleetlens/protocol';
 import { ContainerState as ContainerStateSchema } from '@fleetlens/protocol';
@@ -93,9 +93,9 @@ export class DockerCollector implements Collector {
 
   async start(now: number): Promise<void> {
     this.startedAtSec = toEpochSeconds(now);
-    this.hostMem = parseMeminfo(await readFile(join(this.opts.hostProc, 'meminfo'), 'utf8')).MemTotal ?? null;
+    this.hostMem = parseMeminfo(readFileSync(join(this.opts.hostProc, 'meminfo'), 'utf8')).MemTotal ?? null;
     if (this.opts.usageSource !== 'api') {
-      this.cgroups = await CgroupReader.detect(join(this.opts.hostSys, 'fs/cgroup'), this.opts.hostProc);
+      this.cgroups = CgroupReader.detect(join(this.opts.hostSys, 'fs/cgroup'), this.opts.hostProc);
     }
     await this.events.start(this.startedAtSec);
     if (this.opts.logsEnabled) {
@@ -177,8 +177,8 @@ export class DockerCollector implements Collector {
       let usage: CgroupUsage | null = null;
       let net: NetCounters | null = null;
       if (this.cgroups) {
-        usage = await this.cgroups.read(c.Id, pid);
-        if (usage && ownNetwork && pid) net = await this.readNetFromProc(pid);
+        usage = this.cgroups.read(c.Id, pid);
+        if (usage && ownNetwork && pid) net = this.readNetFromProc(pid);
       }
       if (!usage) {
         const r = await readStatsApi(this.docker, c.Id, this.hostMem);
@@ -225,9 +225,10 @@ export class DockerCollector implements Collector {
   }
 
   /** Network counters of the container's network namespace, read through its init process. */
-  private async readNetFromProc(pid: number): Promise<NetCounters | null> {
+  private readNetFromProc(pid: number): NetCounters | null {
     try {
-      const text = await readFile(join(this.opts.hostProc, String(pid), 'net/dev'), 'utf8');
+      // Synchronous on purpose: a tiny procfs file (see cgroups.ts).
+      const text = readFileSync(join(this.opts.hostProc, String(pid), 'net/dev'), 'utf8');
       return parseNetDev(text, isContainerInterface);
     } catch {
       return null;

@@ -1,4 +1,7 @@
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { JsonState } from '../../state';
+import { PodLogTailer, type PodLogCursors } from './podlogs';
 import type { AgentConfig } from '../../config';
 import type { Collector } from '../types';
 import { HostCollector } from '../host';
@@ -21,7 +24,14 @@ export async function buildKubernetesCollectors(config: AgentConfig, nodeMeta?: 
   const kubelet = config.kubeletUrl
     ? new KubeClient({ ...conn, server: config.kubeletUrl, insecure: config.kubeletInsecureTls }, config.requestTimeoutSeconds * 1000)
     : null;
-  return [new KubeNodeCollector({ nodeName: config.nodeName, api, kubelet, nodeMeta })];
+  const logs = config.logsEnabled
+    ? new PodLogTailer(
+        join(config.hostRoot, 'var/log/pods'),
+        await JsonState.open<PodLogCursors>(join(config.stateDir, 'pod-log-cursors.json'), {}),
+        config.logLinesPerCycle
+      )
+    : null;
+  return [new KubeNodeCollector({ nodeName: config.nodeName, api, kubelet, nodeMeta, logs })];
 }
 
 /** Host collector whose role/readiness/labels follow the Node object (node mode on Kubernetes). */

@@ -1,7 +1,8 @@
-import type { ContainerReport, ContainerState, KubernetesRef, WorkloadKind } from '@fleetlens/protocol';
+import type { ContainerReport, ContainerState, KubernetesRef, LogLine, WorkloadKind } from '@fleetlens/protocol';
 import { type BatchParts, type Collector, counterRate, toEpochSeconds } from '../types';
 import { type KubeClient, parseQuantity } from './client';
 import type { ContainerStatus, List, Node, ObjectMeta, Pod, Summary, Workload } from './types';
+import type { PodLogTailer } from './podlogs';
 
 /** Node metadata the host collector reports (role, readiness, labels) as Kubernetes sees it. */
 export interface NodeMeta {
@@ -90,6 +91,8 @@ export interface KubeNodeCollectorOptions {
   kubelet: KubeClient | null;
   /** Filled each cycle with this node's role/readiness/labels for the host collector. */
   nodeMeta?: NodeMeta;
+  /** Container logs from the node's /var/log/pods; none when null. */
+  logs?: PodLogTailer | null;
 }
 
 interface Prev {
@@ -108,6 +111,8 @@ export class KubeNodeCollector implements Collector {
   readonly name = 'kubernetes-node';
   private readonly owners: OwnerResolver;
   private readonly prev = new Map<string, Prev>();
+  /** Containers present at agent start: their logs start at the end of the file, not its beginning. */
+  private preexisting: Set<string> | null = null;
 
   constructor(private readonly opts: KubeNodeCollectorOptions) {
     this.owners = new OwnerResolver(opts.api);
@@ -115,11 +120,26 @@ export class KubeNodeCollector implements Collector {
 
   async start(now: number): Promise<void> {
     await this.refreshNodeMeta().catch(() => undefined);
+    const pods = await this.listPods().catch(() => null);
+    this.preexisting = new Set(
+      (pods?.items ?? []).flatMap((p) => (p.status.containerStatuses ?? []).map((c) => runtimeId(c.containerID) ?? ''))
+    );
     const summary = await this.summary().catch(() => null);
     if (summary) this.remember(summary, now);
   }
 
-  async stop(): Promise<void> {}
+  async stop(): Promise<void> {
+    await this.opts.logs?.save();
+  }
+
+  async commit(): Promise<void> {
+    await this.opts.logs?.save();
+  }
+
+  private listPods(): Promise<List<Pod>> {
+    const field = encodeURIComponent(`spec.nodeName=${this.opts.nodeName}`);
+    return this.opts.api.get<List<Pod>>(`/api/v1/pods?fieldSelector=${field}`);
+  }
 
   private async refreshNodeMeta(): Promise<void> {
     if (!this.opts.nodeMeta) return;
@@ -160,9 +180,8 @@ export class KubeNodeCollector implements Collector {
   }
 
   async collect(now: number): Promise<BatchParts> {
-    const field = encodeURIComponent(`spec.nodeName=${this.opts.nodeName}`);
     const [pods, summary] = await Promise.all([
-      this.opts.api.get<List<Pod>>(`/api/v1/pods?fieldSelector=${field}`),
+      this.listPods(),
       this.summary().catch(() => null),
       this.refreshNodeMeta().catch(() => undefined),
     ]);
@@ -170,6 +189,8 @@ export class KubeNodeCollector implements Collector {
     const usage = summary ? this.remember(summary, now) : new Map();
     const ts = toEpochSeconds(now);
     const containers: ContainerReport[] = [];
+    const logs: LogLine[] = [];
+    const logTasks: Array<Promise<void>> = [];
     for (const pod of pods.items) {
       const workload = await this.owners.workloadOf(pod.metadata);
       const ref: KubernetesRef = {
@@ -182,6 +203,15 @@ export class KubeNodeCollector implements Collector {
       for (const cs of pod.status.containerStatuses ?? []) {
         const id = runtimeId(cs.containerID);
         if (!id) continue; // not created yet
+        if (this.opts.logs) {
+          const fromStart = this.preexisting !== null && !this.preexisting.has(id);
+          logTasks.push(
+            this.opts.logs
+              .fetch(id, { namespace: ref.namespace, pod: ref.pod, podUid: ref.podUid, container: cs.name }, fromStart)
+              .then((l) => void logs.push(...l))
+              .catch(() => undefined)
+          );
+        }
         const st = containerState(cs);
         const k = this.key(ref.namespace, ref.pod, cs.name);
         const u = usage.get(k);
@@ -227,9 +257,12 @@ export class KubeNodeCollector implements Collector {
         });
       }
     }
+    await Promise.all(logTasks);
+    this.opts.logs?.retain(new Set(containers.map((c) => c.id)));
     return {
       containers,
       inventories: [{ nodeName: this.opts.nodeName, ts, containerIds: containers.map((c) => c.id) }],
+      logs,
     };
   }
 }
