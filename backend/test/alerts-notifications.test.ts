@@ -75,6 +75,11 @@ describe.each(DIALECTS)('notifications to real local receivers (%s)', (dialect) 
     expect(bad.status).toBe(400);
     expect(bad.body.issues.map((i: { path: string }) => i.path)).toEqual(expect.arrayContaining(['config.host', 'config.to.0']));
     expect((await live.get<wire.ChannelListReply>('/api/v1/notification-channels')).items).toHaveLength(before);
+    // Channel changes are audited, with secrets masked in before and after.
+    const audit = await live.backend.db('audit_log').where('target_type', 'notification-channel');
+    expect(audit.map((a: { action: string }) => a.action).sort()).toEqual(['channel.create', 'channel.create', 'channel.create', 'channel.update']);
+    const auditText = JSON.stringify(audit);
+    for (const secret of [HOOK_TOKEN, SLACK_TOKEN, HEADER_SECRET, SMTP_PASS]) expect(auditText).not.toContain(secret);
   });
 
   it('test-sends over each channel and records the outcome', async () => {

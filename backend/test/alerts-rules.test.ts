@@ -58,6 +58,16 @@ describe.each(DIALECTS)('alert rules API (%s)', (dialect) => {
     const del = await send(live, 'DELETE', `/api/v1/alert-rules/${id}`);
     expect(del.status).toBe(204);
     expect((await live.getRaw(`/api/v1/alert-rules/${id}`)).status).toBe(404);
+    // Every change is in the audit log, with before and after.
+    const audit = await live.backend.db('audit_log').where({ target_type: 'alert-rule', target_id: id }).orderBy('id');
+    expect(audit.map((a: { action: string }) => a.action)).toEqual(['alert-rule.create', 'alert-rule.update', 'alert-rule.update', 'alert-rule.delete']);
+    expect(audit[0].before).toBeNull();
+    expect(JSON.parse(audit[1].before).threshold).toBe(95);
+    expect(JSON.parse(audit[1].after).threshold).toBe(97);
+    expect(JSON.parse(audit[2].after).enabled).toBe(false);
+    expect(JSON.parse(audit[3].before).name).toBe('Pod memory');
+    expect(audit[3].after).toBeNull();
+    expect(audit.every((a: { actor: string }) => a.actor.length > 0)).toBe(true);
   });
 
   it('refuses a bad rule with 400 naming each bad field, and stores nothing', async () => {

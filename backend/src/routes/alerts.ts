@@ -41,6 +41,8 @@ export interface WriteEndpoint {
   /** Reply schema; none means 204 No Content. */
   reply?: z.ZodType;
   status?: number;
+  /** Audit entry for the change: action name, target type, and the target as it was before (secrets masked). */
+  audit: { action: string; targetType: string; before?: (deps: AppDeps, params: Record<string, string>) => Promise<unknown> };
   handle(deps: AppDeps, req: { scope: Scope; body: any; params: Record<string, string>; ctx: Context }): Promise<unknown>; // eslint-disable-line @typescript-eslint/no-explicit-any
 }
 
@@ -52,8 +54,20 @@ export function writeRoutes(deps: AppDeps, endpoints: WriteEndpoint[]) {
       requireRole(ctx, e.minRole);
       let body: unknown = undefined;
       if (e.body) body = validate(e.body, parseJson(await readBody(ctx, 1024 * 1024)), 'body');
+      const params = ctx.params as Record<string, string>;
       try {
-        const out = await e.handle(deps, { scope: ctx.state.scope as Scope, body, params: ctx.params as Record<string, string>, ctx });
+        const before = e.audit.before ? await e.audit.before(deps, params).catch(() => null) : null;
+        const out = await e.handle(deps, { scope: ctx.state.scope as Scope, body, params, ctx });
+        const caller = ctx.state.caller as { actor?: string; userId?: string | null } | undefined;
+        await deps.access.audit.record(
+          deps.db.knex,
+          { actor: caller?.actor ?? 'service-key', actorId: caller?.userId ?? null },
+          e.audit.action,
+          e.audit.targetType,
+          params.id ?? ((out as { id?: string } | undefined)?.id ?? null),
+          before,
+          e.method === 'delete' && !e.reply ? null : (out ?? null)
+        );
         if (e.reply) {
           ctx.status = e.status ?? 200;
           ctx.body = out;

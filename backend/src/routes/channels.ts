@@ -33,6 +33,7 @@ export const CHANNEL_WRITES: WriteEndpoint[] = [
     body: wire.ChannelInput,
     reply: wire.Channel,
     status: 201,
+    audit: { action: 'channel.create', targetType: 'notification-channel' },
     handle: (d, r) => d.alerts.channels.create(r.body),
   },
   {
@@ -42,6 +43,7 @@ export const CHANNEL_WRITES: WriteEndpoint[] = [
     minRole: 'admin',
     body: wire.ChannelInput,
     reply: wire.Channel,
+    audit: { action: 'channel.update', targetType: 'notification-channel', before: (d, p) => d.alerts.channels.get(p.id) },
     handle: (d, r) => d.alerts.channels.replace(r.params.id, r.body),
   },
   {
@@ -49,6 +51,7 @@ export const CHANNEL_WRITES: WriteEndpoint[] = [
     path: '/notification-channels/:id',
     summary: 'Delete a channel and remove it from every rule (admin)',
     minRole: 'admin',
+    audit: { action: 'channel.delete', targetType: 'notification-channel', before: (d, p) => d.alerts.channels.get(p.id) },
     handle: (d, r) => d.alerts.channels.remove(r.params.id),
   },
   {
@@ -57,6 +60,7 @@ export const CHANNEL_WRITES: WriteEndpoint[] = [
     summary: 'Send a test message over the channel now; the outcome is recorded as a delivery (admin)',
     minRole: 'admin',
     reply: wire.TestSendReply,
+    audit: { action: 'channel.test', targetType: 'notification-channel' },
     handle: (d, r) => d.alerts.notifier.testSend(r.params.id, d.alerts.now()),
   },
 ];

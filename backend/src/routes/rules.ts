@@ -1,6 +1,10 @@
 import { alerts as wire } from '@fleetlens/protocol';
 import type { Endpoint } from './query';
+import { FULL_SCOPE } from '../services/scope';
 import type { WriteEndpoint } from './alerts';
+import type { AppDeps } from '../app';
+
+const ruleBefore = (d: AppDeps, p: Record<string, string>) => d.alerts.rules.get(FULL_SCOPE, p.id);
 
 export const RULE_READS: Endpoint[] = [
   {
@@ -26,6 +30,7 @@ export const RULE_WRITES: WriteEndpoint[] = [
     body: wire.AlertRuleInput,
     reply: wire.AlertRule,
     status: 201,
+    audit: { action: 'alert-rule.create', targetType: 'alert-rule' },
     handle: (d, r) => d.alerts.rules.create(r.body),
   },
   {
@@ -35,6 +40,7 @@ export const RULE_WRITES: WriteEndpoint[] = [
     minRole: 'editor',
     body: wire.AlertRuleInput,
     reply: wire.AlertRule,
+    audit: { action: 'alert-rule.update', targetType: 'alert-rule', before: ruleBefore },
     handle: (d, r) => d.alerts.rules.replace(r.scope, r.params.id, r.body),
   },
   {
@@ -44,6 +50,7 @@ export const RULE_WRITES: WriteEndpoint[] = [
     minRole: 'editor',
     body: wire.AlertRulePatch,
     reply: wire.AlertRule,
+    audit: { action: 'alert-rule.update', targetType: 'alert-rule', before: ruleBefore },
     handle: (d, r) => d.alerts.rules.patch(r.scope, r.params.id, r.body),
   },
   {
@@ -51,6 +58,7 @@ export const RULE_WRITES: WriteEndpoint[] = [
     path: '/alert-rules/:id',
     summary: 'Delete an alert rule; its alerts stay as history (editor or admin)',
     minRole: 'editor',
+    audit: { action: 'alert-rule.delete', targetType: 'alert-rule', before: ruleBefore },
     handle: (d, r) => d.alerts.rules.remove(r.scope, r.params.id),
   },
 ];

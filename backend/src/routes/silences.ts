@@ -21,6 +21,7 @@ export const SILENCE_WRITES: WriteEndpoint[] = [
     body: wire.SilenceInput,
     reply: wire.Silence,
     status: 201,
+    audit: { action: 'silence.create', targetType: 'silence' },
     handle: (d, r) => d.alerts.silences.create(r.body, callerName(r.ctx)),
   },
   {
@@ -29,6 +30,7 @@ export const SILENCE_WRITES: WriteEndpoint[] = [
     summary: 'End a silence now (editor or admin)',
     minRole: 'editor',
     reply: wire.Silence,
+    audit: { action: 'silence.expire', targetType: 'silence', before: (d, p) => d.alerts.silences.get(p.id) },
     handle: (d, r) => d.alerts.silences.expire(r.params.id),
   },
 ];

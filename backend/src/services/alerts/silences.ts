@@ -55,6 +55,12 @@ export class SilenceService {
     return toSilence(await this.db.knex('alert_silences').where('id', id).first(), now);
   }
 
+  async get(id: string): Promise<wire.Silence> {
+    const row = await this.db.knex('alert_silences').where('id', id).first();
+    if (!row) throw new NotFoundError(`silence ${id} not found`);
+    return toSilence(row, this.now());
+  }
+
   /** Ends a silence now (kept for the record). */
   async expire(id: string): Promise<wire.Silence> {
     const now = this.now();
