@@ -218,6 +218,28 @@ describe.each(DIALECTS)('events and logs (%s)', (dialect) => {
       expect((await live.getRaw('/api/v1/logs?level=loud')).status).toBe(400);
     });
 
+    it('follows new lines after a head cursor (live tail)', async () => {
+      const head = await lg(`container=${ids.kb}&limit=5`);
+      expect(head.items.map((l) => l.message)).toEqual(['web line 19', 'web line 18', 'web line 17', 'web line 16', 'web line 15']);
+      const none = await lg(`container=${ids.kb}&after=${head.headCursor}`);
+      expect(none.items).toEqual([]);
+      expect(none.headCursor).toBe(head.headCursor);
+      const more = {
+        ...batches()[0],
+        batchId: 'k1-more',
+        events: [],
+        logs: [
+          { ts: T + 19, nanos: 5, containerId: rid('kb'), stream: 'stdout', level: 'info', message: 'same second, later' },
+          { ts: T + 30, containerId: rid('kb'), stream: 'stdout', level: 'info', message: 'newest' },
+        ],
+      };
+      expect((await live.ingest(more)).status).toBe(202);
+      const tail = await lg(`container=${ids.kb}&after=${head.headCursor}`);
+      expect(tail.items.map((l) => l.message)).toEqual(['newest', 'same second, later']);
+      expect((await lg(`container=${ids.kb}&after=${tail.headCursor}`)).items).toEqual([]);
+      await live.backend.db('logs').whereIn('message', ['newest', 'same second, later']).delete();
+    });
+
     it('never returns lines outside the caller scope (service level)', async () => {
       const web: Scope = { clusters: null, namespaces: ['web'], nodes: null };
       const r = await logs.query(web, { limit: 1000 });

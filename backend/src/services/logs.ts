@@ -12,9 +12,9 @@ type Row = Record<string, unknown>;
 export const encodeCursor = (r: { ts: number; nanos: number; id: string }) =>
   Buffer.from(`${r.ts}:${r.nanos}:${r.id}`).toString('base64url');
 
-export function decodeCursor(c: string): { ts: number; nanos: number; id: string } {
+export function decodeCursor(c: string, param = 'cursor'): { ts: number; nanos: number; id: string } {
   const m = /^(\d+):(\d+):([0-9a-f]{1,64})$/.exec(Buffer.from(c, 'base64url').toString('utf8'));
-  if (!m) throw new BadQueryError('cursor', 'not a cursor this API returned');
+  if (!m) throw new BadQueryError(param, 'not a cursor this API returned');
   return { ts: Number(m[1]), nanos: Number(m[2]), id: m[3] };
 }
 
@@ -63,6 +63,15 @@ export class LogQueries {
           .orWhere((x) => x.where('l.ts', c.ts).where('l.nanos', c.nanos).where('l.id', '<', c.id))
       );
     }
+    if (q.after) {
+      const c = decodeCursor(q.after, 'after');
+      qb.where((w) =>
+        w
+          .where('l.ts', '>', c.ts)
+          .orWhere((x) => x.where('l.ts', c.ts).where('l.nanos', '>', c.nanos))
+          .orWhere((x) => x.where('l.ts', c.ts).where('l.nanos', c.nanos).where('l.id', '>', c.id))
+      );
+    }
     const rows: Row[] = await qb
       .select('l.*', 'c.name as container_name', 'c.pod', 'c.namespace', 'n.name as node_name', 'cl.name as cluster_name')
       .orderBy([
@@ -74,7 +83,11 @@ export class LogQueries {
       .offset(q.page ? (q.page - 1) * q.limit : 0);
     const items = rows.slice(0, q.limit).map(toLog);
     const more = rows.length > q.limit;
-    return { items, nextCursor: more && items.length ? encodeCursor(items[items.length - 1]) : null };
+    return {
+      items,
+      nextCursor: more && items.length ? encodeCursor(items[items.length - 1]) : null,
+      headCursor: items.length && !q.cursor && !q.page ? encodeCursor(items[0]) : (q.after ?? (items.length ? encodeCursor(items[0]) : null)),
+    };
   }
 }
 

@@ -414,6 +414,8 @@ export const LogQuery = z
     limit: qInt(1, 1000).default(200),
     /** Opaque: `nextCursor` of the previous page (older lines). */
     cursor: z.string().max(200).optional(),
+    /** Opaque: `headCursor` of an earlier reply; only lines newer than it (live tail). */
+    after: z.string().max(200).optional(),
     /** Offset paging, as an alternative to the cursor. */
     page: qInt(1, 1_000_000).optional(),
   })
@@ -436,6 +438,8 @@ export const LogReply = z.object({
   items: z.array(LogRow),
   /** Pass as `cursor` for the next (older) page; null at the end. */
   nextCursor: z.string().nullable(),
+  /** Cursor of the newest line returned (or the `after` given, when none is newer): pass as `after` to follow new lines. */
+  headCursor: z.string().nullable(),
 });
 
 export type Severity = z.infer<typeof Severity>;
