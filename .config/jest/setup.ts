@@ -47,6 +47,7 @@ console.error = (...args: unknown[]) => {
   consoleError(...args);
 };
 
-// Pages wait for a real backend, and searches wait out a 300 ms debounce: allow more than 1 s.
+// Pages wait for a real backend and searches wait out a 300 ms debounce; on a loaded 2-core
+// machine rendering 50 table rows in jsdom alone can take seconds.
 import { configure } from '@testing-library/react';
-configure({ asyncUtilTimeout: 5000 });
+configure({ asyncUtilTimeout: 15_000 });
