@@ -66,7 +66,11 @@ export class Agent {
     const c = this.opts.config;
     this.spool = await Spool.open(this.spoolDir, c.spoolMaxBytes);
     if (this.spool.batches > 0) this.log(`fleetlens-agent: replaying ${this.spool.batches} spooled batches`);
-    const client = new IngestClient({ backendUrl: c.backendUrl, token: c.agentToken, timeoutMs: c.requestTimeoutSeconds * 1000 });
+    const client = new IngestClient({
+      backendUrl: c.backendUrl,
+      token: c.agentToken,
+      timeoutMs: c.requestTimeoutSeconds * 1000,
+    });
     this.sender = new Sender(this.spool, client, { log: this.log, ...this.opts.sender });
     this.sender.start();
     const now = Date.now();
@@ -127,7 +131,13 @@ export class Agent {
     const raw = assembleBatch(
       randomUUID(),
       ts,
-      { id: this.agentId, version: AGENT_VERSION, mode: c.mode, hostname: c.nodeName, status: (this.lastStatus = this.status()) },
+      {
+        id: this.agentId,
+        version: AGENT_VERSION,
+        mode: c.mode,
+        hostname: c.nodeName,
+        status: (this.lastStatus = this.status()),
+      },
       this.cluster,
       parts
     );

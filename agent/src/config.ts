@@ -40,7 +40,10 @@ const LabelsSetting = z.union([
   z.record(z.string().min(1), z.string()),
   z.string().transform((s, ctx) => {
     const out: Record<string, string> = {};
-    for (const part of s.split(',').map((p) => p.trim()).filter(Boolean)) {
+    for (const part of s
+      .split(',')
+      .map((p) => p.trim())
+      .filter(Boolean)) {
       const eq = part.indexOf('=');
       if (eq <= 0) {
         ctx.addIssue({ code: 'custom', message: `expected key=value, got "${part}"` });
@@ -63,7 +66,11 @@ export const AgentConfigSchema = z.object({
   clusterKind: z.enum(['docker', 'kubernetes']).optional(),
   environment: Environment.default('on-prem'),
   labels: LabelsSetting.default({}),
-  nodeName: z.string().min(1).max(253).default(() => hostname()),
+  nodeName: z
+    .string()
+    .min(1)
+    .max(253)
+    .default(() => hostname()),
   intervalSeconds: z.coerce.number().int().min(1).max(3600).default(10),
   /** "auto" detects what is present; otherwise a comma list of host, docker, kubernetes. */
   collectors: z
@@ -72,7 +79,10 @@ export const AgentConfigSchema = z.object({
     .transform((v, ctx) => {
       if (Array.isArray(v)) return v;
       if (v.trim() === 'auto') return 'auto' as const;
-      const names = v.split(',').map((s) => s.trim()).filter(Boolean);
+      const names = v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
       const parsed = z.array(CollectorName).min(1).safeParse(names);
       if (!parsed.success) {
         ctx.addIssue({ code: 'custom', message: `expected "auto" or a list of host, docker, kubernetes, got "${v}"` });
@@ -81,7 +91,11 @@ export const AgentConfigSchema = z.object({
       return parsed.data;
     }),
   stateDir: z.string().min(1).default('/var/lib/fleetlens-agent'),
-  spoolMaxBytes: z.coerce.number().int().min(64 * 1024).default(100 * 1024 * 1024),
+  spoolMaxBytes: z.coerce
+    .number()
+    .int()
+    .min(64 * 1024)
+    .default(100 * 1024 * 1024),
   dockerSocket: z.string().min(1).default('/var/run/docker.sock'),
   logsEnabled: Bool.default(true),
   logLinesPerCycle: z.coerce.number().int().min(0).max(100_000).default(500),

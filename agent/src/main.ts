@@ -9,12 +9,15 @@ import { buildKubernetesCollectors, hostWithNodeMeta, kubernetesDetected } from 
 import type { NodeMeta } from './collectors/kubernetes/node';
 
 /** Picks the collectors: explicit list from config, or auto-detection of what this machine has. */
-export async function buildCollectors(config: AgentConfig): Promise<{ collectors: Collector[]; kind: 'docker' | 'kubernetes' }> {
+export async function buildCollectors(
+  config: AgentConfig
+): Promise<{ collectors: Collector[]; kind: 'docker' | 'kubernetes' }> {
   let names: Array<'host' | 'docker' | 'kubernetes'>;
   if (config.collectors !== 'auto') names = config.collectors;
   else if (config.mode === 'cluster') names = ['kubernetes'];
   else if (kubernetesDetected(config)) names = ['host', 'kubernetes'];
-  else if (existsSync(config.dockerSocket) && (await DockerCollector.available(config.dockerSocket))) names = ['host', 'docker'];
+  else if (existsSync(config.dockerSocket) && (await DockerCollector.available(config.dockerSocket)))
+    names = ['host', 'docker'];
   else names = ['host'];
 
   const collectors: Collector[] = [];
@@ -25,7 +28,12 @@ export async function buildCollectors(config: AgentConfig): Promise<{ collectors
       collectors.push(hostWithNodeMeta(config, nodeMeta));
     } else if (name === 'host') {
       collectors.push(
-        new HostCollector({ nodeName: config.nodeName, hostProc: config.hostProc, hostSys: config.hostSys, hostRoot: config.hostRoot })
+        new HostCollector({
+          nodeName: config.nodeName,
+          hostProc: config.hostProc,
+          hostSys: config.hostSys,
+          hostRoot: config.hostRoot,
+        })
       );
     } else if (name === 'docker') {
       collectors.push(

@@ -24,7 +24,15 @@ describe('agent configuration', () => {
     const file = join(dir, 'agent.yaml');
     writeFileSync(
       file,
-      ['backendUrl: https://fleet.example.com', 'agentToken: from-file', 'clusterName: prod-eu', 'intervalSeconds: 30', 'labels:', '  team: payments', 'collectors: [host, docker]'].join('\n')
+      [
+        'backendUrl: https://fleet.example.com',
+        'agentToken: from-file',
+        'clusterName: prod-eu',
+        'intervalSeconds: 30',
+        'labels:',
+        '  team: payments',
+        'collectors: [host, docker]',
+      ].join('\n')
     );
     const c = loadConfig({ FLEETLENS_INTERVAL_SECONDS: '5', FLEETLENS_ENVIRONMENT: 'public-cloud' }, file);
     expect(c.backendUrl).toBe('https://fleet.example.com');
@@ -51,18 +59,29 @@ describe('agent configuration', () => {
   });
 
   it('names missing required settings and unknown keys in the file', () => {
-    expect(() => loadConfig({})).toThrow(/backendUrl \(FLEETLENS_BACKEND_URL\)[\s\S]*agentToken \(FLEETLENS_AGENT_TOKEN\)/);
+    expect(() => loadConfig({})).toThrow(
+      /backendUrl \(FLEETLENS_BACKEND_URL\)[\s\S]*agentToken \(FLEETLENS_AGENT_TOKEN\)/
+    );
     const file = join(dir, 'typo.yaml');
     writeFileSync(file, 'backendUrl: http://x\nagentToken: t\nintervalSecs: 5\n');
     expect(() => loadConfig({}, file)).toThrow('unknown setting(s) intervalSecs');
   });
 
   it('the entry point exits with status 2 and the message on bad config', () => {
-    const r = spawnSync(process.execPath, ['-r', 'ts-node/register/transpile-only', join(__dirname, '../src/main.ts')], {
-      env: { PATH: process.env.PATH, ...base, FLEETLENS_INTERVAL_SECONDS: 'abc', TS_NODE_PROJECT: join(__dirname, '../tsconfig.json') },
-      encoding: 'utf8',
-      timeout: 60_000,
-    });
+    const r = spawnSync(
+      process.execPath,
+      ['-r', 'ts-node/register/transpile-only', join(__dirname, '../src/main.ts')],
+      {
+        env: {
+          PATH: process.env.PATH,
+          ...base,
+          FLEETLENS_INTERVAL_SECONDS: 'abc',
+          TS_NODE_PROJECT: join(__dirname, '../tsconfig.json'),
+        },
+        encoding: 'utf8',
+        timeout: 60_000,
+      }
+    );
     expect(r.stderr).toContain('intervalSeconds (FLEETLENS_INTERVAL_SECONDS)');
     expect(r.status).toBe(2);
   });

@@ -8,7 +8,16 @@ import { Spool } from '../src/transport/spool';
 import { DockerCollector } from '../src/collectors/docker';
 import { HostCollector } from '../src/collectors/host';
 import { type AgentConfig, validateConfig } from '../src/config';
-import { IMAGE, SOCKET, docker, dockerAvailable, ensureTestImage, removeLabelled, runLabel, sleep } from './helpers/docker';
+import {
+  IMAGE,
+  SOCKET,
+  docker,
+  dockerAvailable,
+  ensureTestImage,
+  removeLabelled,
+  runLabel,
+  sleep,
+} from './helpers/docker';
 
 // End to end: the real agent (host + Docker collectors, real containers) pushing to the real
 // backend on a temporary SQLite file, with the backend stopped and restarted underneath it.
@@ -85,7 +94,10 @@ describeDocker('delivery to the real backend through outages (SQLite, real Docke
       .join('nodes as n', 'n.id', 's.entity_id')
       .where('n.name', nodeName)
       .select('n.name', 's.ts')) as Array<{ name: string; ts: number }>;
-    return { containers: containers.map((r) => `${r.runtime_id}@${r.ts}`), nodes: nodes.map((r) => `${r.name}@${r.ts}`) };
+    return {
+      containers: containers.map((r) => `${r.runtime_id}@${r.ts}`),
+      nodes: nodes.map((r) => `${r.name}@${r.ts}`),
+    };
   };
 
   beforeAll(async () => {
@@ -93,7 +105,18 @@ describeDocker('delivery to the real backend through outages (SQLite, real Docke
     dir = mkdtempSync(join(tmpdir(), 'fl-e2e-'));
     dbFile = join(dir, 'monitor.db');
     for (const name of ['a', 'b']) {
-      docker('run', '-d', '--name', `${run}-${name}`, '--label', label, IMAGE, 'sh', '-c', 'while true; do echo "$(date) hello"; sleep 0.5; done');
+      docker(
+        'run',
+        '-d',
+        '--name',
+        `${run}-${name}`,
+        '--label',
+        label,
+        IMAGE,
+        'sh',
+        '-c',
+        'while true; do echo "$(date) hello"; sleep 0.5; done'
+      );
     }
     await up();
   }, 60_000);

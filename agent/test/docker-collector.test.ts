@@ -64,7 +64,11 @@ describeDocker('docker collector against a real Docker engine', () => {
     const throttle = dev ? ['--device-write-bps', `${dev}:2gb`, '--device-read-bps', `${dev}:2gb`] : [];
     start('burner', ['--cpus', '0.5', '-m', '256m'], 'yes > /dev/null');
     // Idle, holding 48 MiB in a tmpfs (shmem: counted in the working set, unlike page cache).
-    start('idle', ['--tmpfs', '/hold:size=128m'], 'dd if=/dev/zero of=/hold/fill bs=1M count=48 2>/dev/null; exec sleep 3600');
+    start(
+      'idle',
+      ['--tmpfs', '/hold:size=128m'],
+      'dd if=/dev/zero of=/hold/fill bs=1M count=48 2>/dev/null; exec sleep 3600'
+    );
     start('web', [], 'dd if=/dev/zero of=/www/big bs=1k count=512 2>/dev/null; exec httpd -f -p 8080 -h /www');
     const webIp = docker('inspect', '-f', '{{.NetworkSettings.IPAddress}}', ids.web);
     start('client', [], `while true; do wget -q -O /dev/null http://${webIp}:8080/big; sleep 0.05; done`);
@@ -74,7 +78,11 @@ describeDocker('docker collector against a real Docker engine', () => {
       'while true; do dd if=/dev/zero of=/data/f bs=64k count=64 oflag=direct 2>/dev/null; dd if=/data/f of=/dev/null bs=64k iflag=direct 2>/dev/null; sleep 0.1; done'
     );
     // Writes 64 MiB through the page cache: docker stats (and the agent) must leave the cache out.
-    start('cache', ['-v', `${dataDir}:/data`], 'dd if=/dev/zero of=/data/cached bs=1M count=64 2>/dev/null; exec sleep 3600');
+    start(
+      'cache',
+      ['-v', `${dataDir}:/data`],
+      'dd if=/dev/zero of=/data/cached bs=1M count=64 2>/dev/null; exec sleep 3600'
+    );
     start('stopped', [], 'echo "about to be stopped"; exec sleep 3600');
     start('hostnet', ['--network', 'host'], 'exec sleep 3600');
     start('noisy', [], 'seq 1 2000; exec sleep 3600');
@@ -191,7 +199,11 @@ describeDocker('docker collector against a real Docker engine', () => {
 
   it('reports stopped and failed containers, events with exit codes and the right ids, and their logs', async () => {
     docker('stop', '-t', '1', ids.stopped);
-    start('failing', [], 'echo "INFO starting work"; echo "ERROR: cannot open /data/x" >&2; echo \'{"level":"warn","msg":"low disk"}\'; exit 3');
+    start(
+      'failing',
+      [],
+      'echo "INFO starting work"; echo "ERROR: cannot open /data/x" >&2; echo \'{"level":"warn","msg":"low disk"}\'; exit 3'
+    );
     docker('exec', ids.idle, 'echo', 'exec-ok');
     start('noisy2', [], 'seq 1 1000; exec sleep 3600');
     // Logs up to the previous whole second are shipped; wait so the failing container's lines are older.
@@ -208,7 +220,8 @@ describeDocker('docker collector against a real Docker engine', () => {
     expect(stopped.exitCode).toBe(Number(docker('inspect', '-f', '{{.State.ExitCode}}', ids.stopped)));
 
     const events = cycles.flatMap((c) => c.cg.events ?? []);
-    const of = (name: string, reason: string) => events.filter((e: Event) => e.containerId === ids[name] && e.reason === reason);
+    const of = (name: string, reason: string) =>
+      events.filter((e: Event) => e.containerId === ids[name] && e.reason === reason);
     expect(of('failing', 'start')).toHaveLength(1);
     const die = of('failing', 'die');
     expect(die).toHaveLength(1);
@@ -263,7 +276,10 @@ describeDocker('docker collector against a real Docker engine', () => {
     const { cg: before } = await collectBoth();
     await cg.stop(); // persists the cursor
     const ticks = (parts: BatchParts[]) =>
-      parts.flatMap((p) => p.logs ?? []).filter((l) => l.containerId === ids.ticker).map((l) => Number(l.message.split(' ')[1]));
+      parts
+        .flatMap((p) => p.logs ?? [])
+        .filter((l) => l.containerId === ids.ticker)
+        .map((l) => Number(l.message.split(' ')[1]));
     const seenBefore = ticks(cycles.map((c) => c.cg));
     expect(seenBefore.length).toBeGreaterThan(5);
     await sleep(1500); // the container keeps logging while the agent is down

@@ -3,7 +3,13 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HostCollector } from '../src/collectors/host';
-import { isHostInterface, parseDiskstats, parseMounts, parseNetDev, parseProcStat } from '../src/collectors/host/procfs';
+import {
+  isHostInterface,
+  parseDiskstats,
+  parseMounts,
+  parseNetDev,
+  parseProcStat,
+} from '../src/collectors/host/procfs';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -40,7 +46,9 @@ describe('host collector against an independent read of /proc over the same inte
       await sleep(300);
       await col.start(Date.now());
       const a = readProcByHand();
-      execFileSync('dd', ['if=/dev/zero', `of=${join(dir, 'f')}`, 'bs=1M', 'count=48', 'conv=fsync'], { stdio: 'ignore' });
+      execFileSync('dd', ['if=/dev/zero', `of=${join(dir, 'f')}`, 'bs=1M', 'count=48', 'conv=fsync'], {
+        stdio: 'ignore',
+      });
       await sleep(3000);
       const b = readProcByHand();
       const tCollect = Date.now();
@@ -64,7 +72,10 @@ describe('host collector against an independent read of /proc over the same inte
       const seen = new Set<string>();
       let dfTotal = 0;
       let dfUsed = 0;
-      for (const line of execFileSync('df', ['-B1', '--output=source,fstype,size,used'], { encoding: 'utf8' }).trim().split('\n').slice(1)) {
+      for (const line of execFileSync('df', ['-B1', '--output=source,fstype,size,used'], { encoding: 'utf8' })
+        .trim()
+        .split('\n')
+        .slice(1)) {
         const [src, type, size, used] = line.trim().split(/\s+/);
         if (pseudo.test(type) || !src.startsWith('/') || seen.has(src)) continue;
         seen.add(src);
@@ -104,14 +115,16 @@ describe('host collector against an independent read of /proc over the same inte
     mkdirSync(join(proc, 'sys/kernel'), { recursive: true });
     mkdirSync(join(proc, 'net'), { recursive: true });
     mkdirSync(join(sys, 'block/sda'), { recursive: true });
-    const stat = (user: number, idle: number) => `cpu  ${user} 0 0 ${idle} 0 0 0 0 0 0\ncpu0 0 0 0 0 0 0 0 0 0 0\ncpu1 0 0 0 0 0 0 0 0 0 0\n`;
+    const stat = (user: number, idle: number) =>
+      `cpu  ${user} 0 0 ${idle} 0 0 0 0 0 0\ncpu0 0 0 0 0 0 0 0 0 0 0\ncpu1 0 0 0 0 0 0 0 0 0 0\n`;
     writeFileSync(join(proc, 'stat'), stat(100, 900));
     writeFileSync(join(proc, 'meminfo'), 'MemTotal:       4000 kB\nMemFree:        1000 kB\nMemAvailable:   3000 kB\n');
     writeFileSync(join(proc, 'loadavg'), '0.50 0.40 0.30 1/100 42\n');
     writeFileSync(join(proc, 'uptime'), '100.00 150.00\n');
     writeFileSync(join(proc, 'sys/kernel/osrelease'), '9.9.9-test\n');
     writeFileSync(join(proc, 'mounts'), '');
-    const dev = (sda: number, sda1: number) => `   8 0 sda 0 0 ${sda} 0 0 0 ${sda} 0 0 0 0\n   8 1 sda1 0 0 ${sda1} 0 0 0 ${sda1} 0 0 0 0\n   7 0 loop0 0 0 999 0 0 0 999 0 0 0 0\n`;
+    const dev = (sda: number, sda1: number) =>
+      `   8 0 sda 0 0 ${sda} 0 0 0 ${sda} 0 0 0 0\n   8 1 sda1 0 0 ${sda1} 0 0 0 ${sda1} 0 0 0 0\n   7 0 loop0 0 0 999 0 0 0 999 0 0 0 0\n`;
     writeFileSync(join(proc, 'diskstats'), dev(0, 0));
     const net = (eth: number, veth: number) =>
       `Inter-|   Receive\n face |bytes\n    lo: 5000 0 0 0 0 0 0 0 5000 0 0 0 0 0 0 0\n  eth0: ${eth} 0 0 0 0 0 0 0 ${eth} 0 0 0 0 0 0 0\nveth12: ${veth} 0 0 0 0 0 0 0 ${veth} 0 0 0 0 0 0 0\n`;
@@ -156,6 +169,9 @@ describe('procfs parsers', () => {
   it('sums only the interfaces and devices asked for', () => {
     const net = 'h1\nh2\n  eth0: 100 0 0 0 0 0 0 0 7 0\n vethx: 50 0 0 0 0 0 0 0 5 0\n';
     expect(parseNetDev(net, isHostInterface)).toEqual({ rx: 100, tx: 7 });
-    expect(parseDiskstats(' 8 0 sda 1 0 2 0 3 0 4 0 0 0 0\n', (n) => n === 'sda')).toEqual({ readBytes: 1024, writeBytes: 2048 });
+    expect(parseDiskstats(' 8 0 sda 1 0 2 0 3 0 4 0 0 0 0\n', (n) => n === 'sda')).toEqual({
+      readBytes: 1024,
+      writeBytes: 2048,
+    });
   });
 });

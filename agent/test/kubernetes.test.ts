@@ -1,10 +1,16 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { parseAllDocuments } from 'yaml';
 import { createServer, type IncomingMessage, type ServerResponse, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { IngestBatch } from '@fleetlens/protocol';
-import { KubeClient, inClusterConnection, kubeconfigConnection, parseQuantity } from '../src/collectors/kubernetes/client';
+import {
+  KubeClient,
+  inClusterConnection,
+  kubeconfigConnection,
+  parseQuantity,
+} from '../src/collectors/kubernetes/client';
 import { KubeClusterCollector } from '../src/collectors/kubernetes/cluster';
 import { KubeNodeCollector, type NodeMeta } from '../src/collectors/kubernetes/node';
 
@@ -24,8 +30,22 @@ const running = (name: string, id: string, extra: object = {}) => ({
   ...extra,
 });
 const pod = (ns: string, name: string, owners: unknown, statuses: unknown[], spec: object = {}) => ({
-  metadata: { name, namespace: ns, uid: `uid-${name}`, creationTimestamp: '2026-01-01T00:00:00Z', labels: { app: name }, ownerReferences: owners },
-  spec: { nodeName: 'node-1', containers: statuses.map((s) => ({ name: (s as { name: string }).name, resources: { limits: { memory: '256Mi' } } })), ...spec },
+  metadata: {
+    name,
+    namespace: ns,
+    uid: `uid-${name}`,
+    creationTimestamp: '2026-01-01T00:00:00Z',
+    labels: { app: name },
+    ownerReferences: owners,
+  },
+  spec: {
+    nodeName: 'node-1',
+    containers: statuses.map((s) => ({
+      name: (s as { name: string }).name,
+      resources: { limits: { memory: '256Mi' } },
+    })),
+    ...spec,
+  },
   status: { phase: 'Running', containerStatuses: statuses },
 });
 
@@ -34,9 +54,31 @@ const PODS = [
   pod('shop', 'db-0', owner('StatefulSet', 'db'), [running('db', 'c-db'), running('exporter', 'c-exp')]),
   pod('kube-system', 'agent-x1', owner('DaemonSet', 'agent'), [running('agent', 'c-agent')], { hostNetwork: true }),
   pod('ops', 'backup-123-q', owner('Job', 'backup-123'), [
-    { name: 'backup', containerID: 'containerd://c-backup', restartCount: 2, ready: false, state: { terminated: { exitCode: 1, reason: 'Error', startedAt: '2026-01-01T00:00:00Z', finishedAt: '2026-01-01T00:01:00Z' } } },
+    {
+      name: 'backup',
+      containerID: 'containerd://c-backup',
+      restartCount: 2,
+      ready: false,
+      state: {
+        terminated: {
+          exitCode: 1,
+          reason: 'Error',
+          startedAt: '2026-01-01T00:00:00Z',
+          finishedAt: '2026-01-01T00:01:00Z',
+        },
+      },
+    },
   ]),
-  pod('shop', 'crash-1', null, [{ name: 'crash', containerID: 'containerd://c-crash', restartCount: 7, ready: false, state: { waiting: { reason: 'CrashLoopBackOff' } }, lastState: { terminated: { reason: 'OOMKilled' } } }]),
+  pod('shop', 'crash-1', null, [
+    {
+      name: 'crash',
+      containerID: 'containerd://c-crash',
+      restartCount: 7,
+      ready: false,
+      state: { waiting: { reason: 'CrashLoopBackOff' } },
+      lastState: { terminated: { reason: 'OOMKilled' } },
+    },
+  ]),
 ];
 
 /** Summary counters: usageCoreNanoSeconds grows by `cpuPerCall` ns per call. */
@@ -44,12 +86,24 @@ function summary(call: number) {
   const podStats = (ns: string, name: string, containers: Array<[string, number, number]>, net: [number, number]) => ({
     podRef: { name, namespace: ns, uid: `uid-${name}` },
     network: { rxBytes: net[0] * call, txBytes: net[1] * call },
-    containers: containers.map(([c, cpu, mem]) => ({ name: c, cpu: { usageCoreNanoSeconds: cpu * call }, memory: { workingSetBytes: mem } })),
+    containers: containers.map(([c, cpu, mem]) => ({
+      name: c,
+      cpu: { usageCoreNanoSeconds: cpu * call },
+      memory: { workingSetBytes: mem },
+    })),
   });
   return {
     pods: [
       podStats('shop', 'web-7d9f-abc', [['web', 1e9, 100 * 2 ** 20]], [4000, 2000]),
-      podStats('shop', 'db-0', [['db', 5e8, 300 * 2 ** 20], ['exporter', 1e7, 10 * 2 ** 20]], [1000, 1000]),
+      podStats(
+        'shop',
+        'db-0',
+        [
+          ['db', 5e8, 300 * 2 ** 20],
+          ['exporter', 1e7, 10 * 2 ** 20],
+        ],
+        [1000, 1000]
+      ),
       podStats('kube-system', 'agent-x1', [['agent', 2e7, 30 * 2 ** 20]], [9e6, 9e6]),
     ],
   };
@@ -84,19 +138,43 @@ async function fakeApiServer(): Promise<Fake> {
     }
     if (p === '/api/v1/nodes/node-1') return json(res, NODES[0]);
     if (p === '/api/v1/nodes') return json(res, { kind: 'NodeList', items: NODES });
-    if (p === '/stats/summary' || p === '/api/v1/nodes/node-1/proxy/stats/summary') return json(res, summary(++summaryCalls));
+    if (p === '/stats/summary' || p === '/api/v1/nodes/node-1/proxy/stats/summary')
+      return json(res, summary(++summaryCalls));
     if (p === '/apis/apps/v1/namespaces/shop/replicasets/web-7d9f')
-      return json(res, { metadata: { name: 'web-7d9f', namespace: 'shop', ownerReferences: owner('Deployment', 'web') } });
+      return json(res, {
+        metadata: { name: 'web-7d9f', namespace: 'shop', ownerReferences: owner('Deployment', 'web') },
+      });
     if (p === '/apis/batch/v1/namespaces/ops/jobs/backup-123')
-      return json(res, { metadata: { name: 'backup-123', namespace: 'ops', ownerReferences: owner('CronJob', 'backup') } });
+      return json(res, {
+        metadata: { name: 'backup-123', namespace: 'ops', ownerReferences: owner('CronJob', 'backup') },
+      });
     if (p === '/apis/apps/v1/deployments')
-      return json(res, { items: [{ metadata: { name: 'web', namespace: 'shop' }, spec: { replicas: 3 }, status: { readyReplicas: 2 } }] });
+      return json(res, {
+        items: [{ metadata: { name: 'web', namespace: 'shop' }, spec: { replicas: 3 }, status: { readyReplicas: 2 } }],
+      });
     if (p === '/apis/apps/v1/statefulsets')
-      return json(res, { items: [{ metadata: { name: 'db', namespace: 'shop' }, spec: { replicas: 1 }, status: { readyReplicas: 1 } }] });
+      return json(res, {
+        items: [{ metadata: { name: 'db', namespace: 'shop' }, spec: { replicas: 1 }, status: { readyReplicas: 1 } }],
+      });
     if (p === '/apis/apps/v1/daemonsets')
-      return json(res, { items: [{ metadata: { name: 'agent', namespace: 'kube-system' }, status: { desiredNumberScheduled: 2, numberReady: 1 } }] });
-    if (p === '/apis/batch/v1/jobs') return json(res, { items: [{ metadata: { name: 'backup-123', namespace: 'ops' }, spec: { parallelism: 1 }, status: { active: 1 } }] });
-    if (p === '/apis/batch/v1/cronjobs') return json(res, { items: [{ metadata: { name: 'backup', namespace: 'ops' }, status: { active: [{ name: 'backup-123' }] } }] });
+      return json(res, {
+        items: [
+          {
+            metadata: { name: 'agent', namespace: 'kube-system' },
+            status: { desiredNumberScheduled: 2, numberReady: 1 },
+          },
+        ],
+      });
+    if (p === '/apis/batch/v1/jobs')
+      return json(res, {
+        items: [
+          { metadata: { name: 'backup-123', namespace: 'ops' }, spec: { parallelism: 1 }, status: { active: 1 } },
+        ],
+      });
+    if (p === '/apis/batch/v1/cronjobs')
+      return json(res, {
+        items: [{ metadata: { name: 'backup', namespace: 'ops' }, status: { active: [{ name: 'backup-123' }] } }],
+      });
     if (p === '/api/v1/events' && url.searchParams.get('watch') === '1') {
       const next = watchResponses.shift();
       if (!next) return json(res, { kind: 'Status', code: 500 }, 500);
@@ -104,7 +182,8 @@ async function fakeApiServer(): Promise<Fake> {
       res.flushHeaders(); // as the API server does: headers first, events as they happen
       return next(res);
     }
-    if (p === '/api/v1/events') return json(res, { kind: 'EventList', metadata: { resourceVersion: '100' }, items: [kevent('old', '99')] });
+    if (p === '/api/v1/events')
+      return json(res, { kind: 'EventList', metadata: { resourceVersion: '100' }, items: [kevent('old', '99')] });
     return json(res, { kind: 'Status', code: 404 }, 404);
   });
   await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
@@ -113,10 +192,11 @@ async function fakeApiServer(): Promise<Fake> {
     requests,
     auth,
     watchResponses,
-    close: () => new Promise<void>((ok) => {
-      server.closeAllConnections();
-      server.close(() => ok());
-    }),
+    close: () =>
+      new Promise<void>((ok) => {
+        server.closeAllConnections();
+        server.close(() => ok());
+      }),
   };
 }
 
@@ -125,13 +205,20 @@ const NODES = [
     metadata: { name: 'node-1', labels: { 'node-role.kubernetes.io/control-plane': '', 'kubernetes.io/os': 'linux' } },
     status: {
       capacity: { cpu: '4', memory: '16374256Ki' },
-      conditions: [{ type: 'MemoryPressure', status: 'False' }, { type: 'Ready', status: 'True' }],
+      conditions: [
+        { type: 'MemoryPressure', status: 'False' },
+        { type: 'Ready', status: 'True' },
+      ],
       nodeInfo: { osImage: 'Ubuntu 24.04', kernelVersion: '6.8.0', architecture: 'amd64' },
     },
   },
   {
     metadata: { name: 'node-2', labels: {} },
-    status: { capacity: { cpu: '2500m', memory: '8Gi' }, conditions: [{ type: 'Ready', status: 'False' }], nodeInfo: {} },
+    status: {
+      capacity: { cpu: '2500m', memory: '8Gi' },
+      conditions: [{ type: 'Ready', status: 'False' }],
+      nodeInfo: {},
+    },
   },
 ];
 
@@ -194,7 +281,13 @@ describe('kubernetes collectors against a fake API server (local HTTP, Kubernete
     const byId = new Map(parts.containers!.map((c) => [c.id, c]));
     expect([...byId.keys()].sort()).toEqual(['c-agent', 'c-backup', 'c-crash', 'c-db', 'c-exp', 'c-web']);
     const web = byId.get('c-web')!;
-    expect(web.kubernetes).toEqual({ namespace: 'shop', pod: 'web-7d9f-abc', podUid: 'uid-web-7d9f-abc', workloadKind: 'Deployment', workloadName: 'web' });
+    expect(web.kubernetes).toEqual({
+      namespace: 'shop',
+      pod: 'web-7d9f-abc',
+      podUid: 'uid-web-7d9f-abc',
+      workloadKind: 'Deployment',
+      workloadName: 'web',
+    });
     expect(byId.get('c-db')!.kubernetes!.workloadKind).toBe('StatefulSet');
     expect(byId.get('c-agent')!.kubernetes!.workloadKind).toBe('DaemonSet');
     expect(byId.get('c-backup')!.kubernetes).toMatchObject({ workloadKind: 'CronJob', workloadName: 'backup' });
@@ -228,8 +321,16 @@ describe('kubernetes collectors against a fake API server (local HTTP, Kubernete
         ['node-1', 'ready', 'control-plane', 4, 16374256 * 1024],
         ['node-2', 'not_ready', 'worker', 2.5, 8 * 2 ** 30],
       ]);
-      const w = Object.fromEntries(parts.workloads!.map((x) => [`${x.kind}/${x.name}`, [x.desiredReplicas, x.readyReplicas]]));
-      expect(w).toEqual({ 'Deployment/web': [3, 2], 'StatefulSet/db': [1, 1], 'DaemonSet/agent': [2, 1], 'Job/backup-123': [1, 1], 'CronJob/backup': [null, 1] });
+      const w = Object.fromEntries(
+        parts.workloads!.map((x) => [`${x.kind}/${x.name}`, [x.desiredReplicas, x.readyReplicas]])
+      );
+      expect(w).toEqual({
+        'Deployment/web': [3, 2],
+        'StatefulSet/db': [1, 1],
+        'DaemonSet/agent': [2, 1],
+        'Job/backup-123': [1, 1],
+        'CronJob/backup': [null, 1],
+      });
       expect(IngestBatch.safeParse({ ...header(), ...parts }).success).toBe(true);
     } finally {
       await col.stop();
@@ -251,7 +352,16 @@ describe('kubernetes collectors against a fake API server (local HTTP, Kubernete
     });
     // 3rd watch (after a fresh list): one more event, then stays open.
     fake.watchResponses.push((res) => {
-      res.write(JSON.stringify({ type: 'ADDED', object: kevent('e2', '205', { type: 'Normal', reason: 'Pulled', involvedObject: { kind: 'Node', name: 'node-2' } }) }) + '\n');
+      res.write(
+        JSON.stringify({
+          type: 'ADDED',
+          object: kevent('e2', '205', {
+            type: 'Normal',
+            reason: 'Pulled',
+            involvedObject: { kind: 'Node', name: 'node-2' },
+          }),
+        }) + '\n'
+      );
     });
     await col.start();
     try {
@@ -332,15 +442,18 @@ function toPermission(reqPath: string): string {
 
 /** ClusterRole name → set of "group/resource:verb" granted, read from the shipped manifest. */
 function rbacRoles(): Record<string, Set<string>> {
-  const { parseAllDocuments } = require('yaml') as typeof import('yaml');
-  const { readFileSync } = require('node:fs') as typeof import('node:fs');
   const text = readFileSync(join(__dirname, '../../deploy/kubernetes/agent-rbac.yaml'), 'utf8');
   const out: Record<string, Set<string>> = {};
   for (const doc of parseAllDocuments(text)) {
-    const o = doc.toJSON() as { kind: string; metadata: { name: string }; rules?: Array<{ apiGroups: string[]; resources: string[]; verbs: string[] }> };
+    const o = doc.toJSON() as {
+      kind: string;
+      metadata: { name: string };
+      rules?: Array<{ apiGroups: string[]; resources: string[]; verbs: string[] }>;
+    };
     if (o.kind !== 'ClusterRole') continue;
     const set = new Set<string>();
-    for (const r of o.rules ?? []) for (const g of r.apiGroups) for (const res of r.resources) for (const v of r.verbs) set.add(`${g}/${res}:${v}`);
+    for (const r of o.rules ?? [])
+      for (const g of r.apiGroups) for (const res of r.resources) for (const v of r.verbs) set.add(`${g}/${res}:${v}`);
     out[o.metadata.name] = set;
   }
   return out;

@@ -46,6 +46,8 @@ describe('container log lines', () => {
 
   it('treats a TTY container stream as stdout without headers', () => {
     const lines = toLines(demultiplex(Buffer.from('2024-05-06T07:08:09Z tty line\r\n'), true));
-    expect(lines).toEqual([{ stream: 'stdout', sec: Date.UTC(2024, 4, 6, 7, 8, 9) / 1000, nanos: 0, text: 'tty line' }]);
+    expect(lines).toEqual([
+      { stream: 'stdout', sec: Date.UTC(2024, 4, 6, 7, 8, 9) / 1000, nanos: 0, text: 'tty line' },
+    ]);
   });
 });

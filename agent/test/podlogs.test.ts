@@ -24,8 +24,19 @@ describe('pod log files (CRI format, kubelet layout)', () => {
     new PodLogTailer(root, await JsonState.open<PodLogCursors>(join(root, 'state', 'cursors.json'), {}), cap);
 
   it('parses CRI lines and joins partial ones', async () => {
-    expect(parseCriLine('2026-01-01T00:00:01.5Z stderr F oops')).toEqual({ sec: 1767225601, nanos: 500000000, stream: 'stderr', partial: false, text: 'oops' });
-    writeFileSync(join(dir, '0.log'), cri(1767225600, 'stdout', 'P', 'first half, ') + cri(1767225600, 'stdout', 'F', 'second half') + cri(1767225601, 'stderr', 'F', 'ERROR bad'));
+    expect(parseCriLine('2026-01-01T00:00:01.5Z stderr F oops')).toEqual({
+      sec: 1767225601,
+      nanos: 500000000,
+      stream: 'stderr',
+      partial: false,
+      text: 'oops',
+    });
+    writeFileSync(
+      join(dir, '0.log'),
+      cri(1767225600, 'stdout', 'P', 'first half, ') +
+        cri(1767225600, 'stdout', 'F', 'second half') +
+        cri(1767225601, 'stderr', 'F', 'ERROR bad')
+    );
     const t = await tailer();
     const lines = await t.fetch('c1', ref, true);
     expect(lines.map((l) => [l.stream, l.level, l.message, l.containerId])).toEqual([

@@ -93,12 +93,18 @@ describe('sender against a local HTTP receiver', () => {
   it('never retries a 400: drops that batch, counts it, goes on with the next', async () => {
     const rx = await startReceiver((_n, body) =>
       body?.batchId === 'bad'
-        ? { status: 400, body: { error: 'invalid ingest batch', issues: [{ path: 'nodes.0.cores', message: 'too small' }] } }
+        ? {
+            status: 400,
+            body: { error: 'invalid ingest batch', issues: [{ path: 'nodes.0.cores', message: 'too small' }] },
+          }
         : { status: 202 }
     );
     const logs: string[] = [];
     const spool = await Spool.open(tmp(), 1 << 20);
-    const sender = new Sender(spool, new IngestClient({ backendUrl: rx.url, token: 't', timeoutMs: 5000 }), { ...fast, log: (m) => logs.push(m) });
+    const sender = new Sender(spool, new IngestClient({ backendUrl: rx.url, token: 't', timeoutMs: 5000 }), {
+      ...fast,
+      log: (m) => logs.push(m),
+    });
     try {
       for (const id of ['ok1', 'bad', 'ok2']) await spool.append(enc({ batchId: id }));
       sender.start();
@@ -113,11 +119,7 @@ describe('sender against a local HTTP receiver', () => {
   });
 
   it('retries 503 (honouring Retry-After), 429, 500 and refused connections, in order, without loss', async () => {
-    const script = [
-      { status: 503, headers: { 'retry-after': '1' } },
-      { status: 429 },
-      { status: 500 },
-    ];
+    const script = [{ status: 503, headers: { 'retry-after': '1' } }, { status: 429 }, { status: 500 }];
     const rx = await startReceiver((n) => script[n] ?? { status: 202 });
     const spool = await Spool.open(tmp(), 1 << 20);
     const sender = new Sender(spool, new IngestClient({ backendUrl: rx.url, token: 't', timeoutMs: 5000 }), fast);
@@ -165,7 +167,9 @@ describe('sender against a local HTTP receiver', () => {
 
   it('splits a batch the backend calls too large (413) and delivers every item once', async () => {
     // The receiver accepts at most 2 log lines per batch.
-    const rx = await startReceiver((_n, body) => ((body?.logs as unknown[]).length > 2 ? { status: 413 } : { status: 202 }));
+    const rx = await startReceiver((_n, body) =>
+      (body?.logs as unknown[]).length > 2 ? { status: 413 } : { status: 202 }
+    );
     const spool = await Spool.open(tmp(), 1 << 20);
     const sender = new Sender(spool, new IngestClient({ backendUrl: rx.url, token: 't', timeoutMs: 5000 }), fast);
     try {

@@ -21,7 +21,8 @@ const RUNS = [
   { intervalSeconds: 2, warmupSeconds: 6, windowSeconds: 40 },
 ];
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const docker = (...args) => execFileSync('docker', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+const docker = (...args) =>
+  execFileSync('docker', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
 
 /** utime + stime of a process, in seconds. */
 function cpuSeconds(pid) {
@@ -79,7 +80,18 @@ async function main() {
   console.log(`starting ${CONTAINERS} containers…`);
   for (let i = 0; i < CONTAINERS; i++) {
     // Mostly idle, one log line every 5 s each: the agent's log path is exercised too.
-    docker('run', '-d', '--name', `fl-bench-${process.pid}-${i}`, '--label', LABEL, IMAGE, 'sh', '-c', 'while true; do echo "tick $(date)"; sleep 5; done');
+    docker(
+      'run',
+      '-d',
+      '--name',
+      `fl-bench-${process.pid}-${i}`,
+      '--label',
+      LABEL,
+      IMAGE,
+      'sh',
+      '-c',
+      'while true; do echo "tick $(date)"; sleep 5; done'
+    );
   }
   const dockerd = dockerdPid();
   await sleep(5000);
@@ -146,7 +158,12 @@ async function main() {
   const out = {
     suite: 'agent-overhead',
     date: new Date().toISOString(),
-    machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, node: process.version, docker: docker('version', '--format', '{{.Server.Version}}') },
+    machine: {
+      cpus: cpus().length,
+      cpuModel: cpus()[0]?.model,
+      node: process.version,
+      docker: docker('version', '--format', '{{.Server.Version}}'),
+    },
     containers: CONTAINERS,
     method:
       'agent = node agent/dist/main.js (host + docker collectors, logs on) pushing gzip batches to a local 202 receiver; ' +

@@ -37,7 +37,11 @@ export function toEpochSeconds(ms: number): number {
 }
 
 /** A rate per second between two counter readings; null on a reset (never negative) or no elapsed time. */
-export function counterRate(prev: number | null | undefined, cur: number | null | undefined, seconds: number): number | null {
+export function counterRate(
+  prev: number | null | undefined,
+  cur: number | null | undefined,
+  seconds: number
+): number | null {
   if (prev == null || cur == null || !(seconds > 0)) return null;
   const d = cur - prev;
   if (d < 0) return null;

@@ -53,7 +53,10 @@ export class IngestClient {
 
   constructor(private readonly opts: IngestClientOptions) {
     this.url = new URL('api/v1/ingest', opts.backendUrl.endsWith('/') ? opts.backendUrl : `${opts.backendUrl}/`);
-    this.agent = this.url.protocol === 'https:' ? new HttpsAgent({ keepAlive: true, maxSockets: 1 }) : new HttpAgent({ keepAlive: true, maxSockets: 1 });
+    this.agent =
+      this.url.protocol === 'https:'
+        ? new HttpsAgent({ keepAlive: true, maxSockets: 1 })
+        : new HttpAgent({ keepAlive: true, maxSockets: 1 });
   }
 
   private post(body: Buffer): Promise<RawResponse> {

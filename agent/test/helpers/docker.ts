@@ -65,8 +65,17 @@ export function parseDockerSize(s: string): number {
   const m = /^([\d.]+)\s*([A-Za-z]*)$/.exec(s.trim());
   if (!m) throw new Error(`not a size: ${s}`);
   const units: Record<string, number> = {
-    B: 1, kB: 1e3, KB: 1e3, MB: 1e6, GB: 1e9, TB: 1e12,
-    KiB: 1024, MiB: 1024 ** 2, GiB: 1024 ** 3, TiB: 1024 ** 4, '': 1,
+    B: 1,
+    kB: 1e3,
+    KB: 1e3,
+    MB: 1e6,
+    GB: 1e9,
+    TB: 1e12,
+    KiB: 1024,
+    MiB: 1024 ** 2,
+    GiB: 1024 ** 3,
+    TiB: 1024 ** 4,
+    '': 1,
   };
   const u = units[m[2]];
   if (u === undefined) throw new Error(`unknown unit in ${s}`);
@@ -90,7 +99,13 @@ export function dockerStatsCli(ids: string[]): Map<string, CliStats> {
     const r = JSON.parse(line) as { ID: string; CPUPerc: string; MemUsage: string; PIDs: string };
     const [used, limit] = r.MemUsage.split('/').map((x) => parseDockerSize(x));
     const full = ids.find((i) => i.startsWith(r.ID)) ?? r.ID;
-    map.set(full, { id: full, cpuCores: parseFloat(r.CPUPerc) / 100, memBytes: used, memLimitBytes: limit, pids: Number(r.PIDs) });
+    map.set(full, {
+      id: full,
+      cpuCores: parseFloat(r.CPUPerc) / 100,
+      memBytes: used,
+      memLimitBytes: limit,
+      pids: Number(r.PIDs),
+    });
   }
   return map;
 }

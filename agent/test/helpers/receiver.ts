@@ -14,7 +14,12 @@ export interface Received {
  * A real HTTP server standing in for the ingest endpoint in transport tests: it decodes gzip
  * bodies and answers with whatever status the test scripts (default 202).
  */
-export async function startReceiver(reply: (n: number, body: Record<string, unknown> | null) => { status: number; headers?: Record<string, string>; body?: unknown } = () => ({ status: 202 })) {
+export async function startReceiver(
+  reply: (
+    n: number,
+    body: Record<string, unknown> | null
+  ) => { status: number; headers?: Record<string, string>; body?: unknown } = () => ({ status: 202 })
+) {
   const received: Received[] = [];
   let n = 0;
   const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {

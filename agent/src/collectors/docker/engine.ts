@@ -31,7 +31,10 @@ export class DockerEngine {
 
   private open(path: string, timeoutMs: number): Promise<IncomingMessage> {
     return new Promise((resolve, reject) => {
-      const req = request({ socketPath: this.socketPath, path, method: 'GET', agent: this.agent, timeout: timeoutMs }, resolve);
+      const req = request(
+        { socketPath: this.socketPath, path, method: 'GET', agent: this.agent, timeout: timeoutMs },
+        resolve
+      );
       req.on('timeout', () => req.destroy(new Error(`docker GET ${path.split('?')[0]}: timed out`)));
       req.on('error', reject);
       req.end();
@@ -76,7 +79,14 @@ export class DockerEngine {
 
   /** Log bytes (multiplexed unless TTY) with timestamps, from `since` ("sec.nanos") to `until` (sec). */
   logs(id: string, since: string, until: number): Promise<Buffer> {
-    const q = new URLSearchParams({ stdout: '1', stderr: '1', timestamps: '1', follow: '0', since, until: String(until) });
+    const q = new URLSearchParams({
+      stdout: '1',
+      stderr: '1',
+      timestamps: '1',
+      follow: '0',
+      since,
+      until: String(until),
+    });
     return this.body(`/containers/${encodeURIComponent(id)}/logs?${q}`);
   }
 

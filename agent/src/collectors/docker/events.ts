@@ -13,8 +13,20 @@ export interface DockerEngineEvent {
 }
 
 const KEPT = new Set([
-  'create', 'start', 'stop', 'die', 'oom', 'kill', 'restart', 'pause', 'unpause', 'destroy',
-  'health_status', 'exec_create', 'exec_start', 'exec_die',
+  'create',
+  'start',
+  'stop',
+  'die',
+  'oom',
+  'kill',
+  'restart',
+  'pause',
+  'unpause',
+  'destroy',
+  'health_status',
+  'exec_create',
+  'exec_start',
+  'exec_die',
 ]);
 
 /** Maps one engine event to the wire Event, or null for actions the agent does not report. */

@@ -214,7 +214,7 @@ export class DockerCollector implements Collector {
       statusText: (c.Status ?? '').slice(0, 512),
       createdAt: epoch(i.Created),
       startedAt: epoch(i.State.StartedAt),
-      exitCode: running ? null : i.State.ExitCode ?? null,
+      exitCode: running ? null : (i.State.ExitCode ?? null),
       oomKilled: !!i.State.OOMKilled,
       restartCount: Math.max(0, i.RestartCount ?? 0),
       hostNetwork,

@@ -111,11 +111,15 @@ export class HostCollector implements Collector {
     // host's when a host /proc is mounted, even if the agent runs in its own namespace.
     const [stat, net, disk] = await Promise.all([
       this.proc('stat'),
-      this.proc('1/net/dev').catch(() => this.proc('net/dev')).catch(() => null),
+      this.proc('1/net/dev')
+        .catch(() => this.proc('net/dev'))
+        .catch(() => null),
       this.proc('diskstats').catch(() => null),
     ]);
     const whole = this.wholeDevices;
-    const isWhole = whole ? (n: string) => whole.has(n) : (n: string) => !PARTITION.test(n) && !VIRTUAL_BLOCK_DEVICE.test(n);
+    const isWhole = whole
+      ? (n: string) => whole.has(n)
+      : (n: string) => !PARTITION.test(n) && !VIRTUAL_BLOCK_DEVICE.test(n);
     return {
       at,
       cpu: parseProcStat(stat),

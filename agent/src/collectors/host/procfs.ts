@@ -51,7 +51,11 @@ export function parseNetDev(text: string, include: (iface: string) => boolean): 
     if (colon < 0) continue;
     const iface = line.slice(0, colon).trim();
     if (!include(iface)) continue;
-    const f = line.slice(colon + 1).trim().split(/\s+/).map(Number);
+    const f = line
+      .slice(colon + 1)
+      .trim()
+      .split(/\s+/)
+      .map(Number);
     rx += f[0] ?? 0;
     tx += f[8] ?? 0;
   }
@@ -113,8 +117,40 @@ export function parseMounts(text: string): Mount[] {
 
 /** Filesystem types that hold no user data on a disk of this host. */
 export const PSEUDO_FS = new Set([
-  'overlay', 'tmpfs', 'devtmpfs', 'proc', 'sysfs', 'cgroup', 'cgroup2', 'devpts', 'mqueue', 'debugfs',
-  'tracefs', 'securityfs', 'pstore', 'bpf', 'autofs', 'hugetlbfs', 'configfs', 'fusectl', 'binfmt_misc',
-  'rpc_pipefs', 'nsfs', 'squashfs', 'ramfs', 'efivarfs', 'selinuxfs', 'fuse.lxcfs', 'aufs', 'shm', 'nfsd',
-  'tracefs', 'none', 'iso9660', 'fuse.gvfsd-fuse', 'fuse.portal', 'devfs', 'overlayfs',
+  'overlay',
+  'tmpfs',
+  'devtmpfs',
+  'proc',
+  'sysfs',
+  'cgroup',
+  'cgroup2',
+  'devpts',
+  'mqueue',
+  'debugfs',
+  'tracefs',
+  'securityfs',
+  'pstore',
+  'bpf',
+  'autofs',
+  'hugetlbfs',
+  'configfs',
+  'fusectl',
+  'binfmt_misc',
+  'rpc_pipefs',
+  'nsfs',
+  'squashfs',
+  'ramfs',
+  'efivarfs',
+  'selinuxfs',
+  'fuse.lxcfs',
+  'aufs',
+  'shm',
+  'nfsd',
+  'tracefs',
+  'none',
+  'iso9660',
+  'fuse.gvfsd-fuse',
+  'fuse.portal',
+  'devfs',
+  'overlayfs',
 ]);

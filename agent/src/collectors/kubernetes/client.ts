@@ -39,7 +39,12 @@ interface KubeconfigDoc {
   contexts?: Array<{ name: string; context: { cluster: string; user: string } }>;
   clusters?: Array<{
     name: string;
-    cluster: { server: string; 'certificate-authority'?: string; 'certificate-authority-data'?: string; 'insecure-skip-tls-verify'?: boolean };
+    cluster: {
+      server: string;
+      'certificate-authority'?: string;
+      'certificate-authority-data'?: string;
+      'insecure-skip-tls-verify'?: boolean;
+    };
   }>;
   users?: Array<{
     name: string;
@@ -106,7 +111,9 @@ export class KubeClient {
     const req = (isHttps ? httpsRequest : httpRequest)(url, {
       method: 'GET',
       headers,
-      ...(isHttps ? { ca: this.conn.ca, cert: this.conn.cert, key: this.conn.key, rejectUnauthorized: !this.conn.insecure } : {}),
+      ...(isHttps
+        ? { ca: this.conn.ca, cert: this.conn.cert, key: this.conn.key, rejectUnauthorized: !this.conn.insecure }
+        : {}),
       timeout: timeoutMs,
     });
     return new Promise((resolve, reject) => {
@@ -135,7 +142,11 @@ export class KubeClient {
    * Opens a watch and calls onEvent per line; resolves when the server ends the stream (watches
    * time out by design) and rejects on errors. `signal` aborts it.
    */
-  async watch(path: string, onEvent: (e: { type: string; object: unknown }) => void, signal: AbortSignal): Promise<void> {
+  async watch(
+    path: string,
+    onEvent: (e: { type: string; object: unknown }) => void,
+    signal: AbortSignal
+  ): Promise<void> {
     // No socket timeout: a quiet watch is normal; the server closes it after its own timeout.
     let res: IncomingMessage;
     try {
@@ -176,8 +187,22 @@ export function parseQuantity(q: string | number | undefined | null): number | n
   const m = /^([+-]?[0-9.]+(?:[eE][+-]?\d+)?)(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E)?$/.exec(q.trim());
   if (!m) return null;
   const mult: Record<string, number> = {
-    '': 1, n: 1e-9, u: 1e-6, m: 1e-3, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18,
-    Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60,
+    '': 1,
+    n: 1e-9,
+    u: 1e-6,
+    m: 1e-3,
+    k: 1e3,
+    M: 1e6,
+    G: 1e9,
+    T: 1e12,
+    P: 1e15,
+    E: 1e18,
+    Ki: 2 ** 10,
+    Mi: 2 ** 20,
+    Gi: 2 ** 30,
+    Ti: 2 ** 40,
+    Pi: 2 ** 50,
+    Ei: 2 ** 60,
   };
   return Number(m[1]) * mult[m[2] ?? ''];
 }

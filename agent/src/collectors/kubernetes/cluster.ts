@@ -49,7 +49,7 @@ export function toWireEvent(e: KubeEvent): Event {
     objectKind: (obj.kind || 'Unknown').slice(0, 64),
     objectName: (obj.name || e.metadata.name).slice(0, 512),
     namespace: obj.namespace || e.metadata.namespace || null,
-    nodeName: obj.kind === 'Node' ? obj.name ?? null : e.source?.host ?? null,
+    nodeName: obj.kind === 'Node' ? (obj.name ?? null) : (e.source?.host ?? null),
     containerId: null,
     exitCode: null,
     count: Math.max(1, e.series?.count ?? e.count ?? 1),

@@ -13,7 +13,10 @@ export { KubeClient, KubeClusterCollector, KubeNodeCollector };
 
 /** True when running in a pod (service account mounted) or a kubeconfig is configured. */
 export function kubernetesDetected(config: AgentConfig, env: NodeJS.ProcessEnv = process.env): boolean {
-  return !!config.kubeconfig || (!!env.KUBERNETES_SERVICE_HOST && existsSync('/var/run/secrets/kubernetes.io/serviceaccount/token'));
+  return (
+    !!config.kubeconfig ||
+    (!!env.KUBERNETES_SERVICE_HOST && existsSync('/var/run/secrets/kubernetes.io/serviceaccount/token'))
+  );
 }
 
 /** The Kubernetes collectors for the configured mode (node: pods of this node; cluster: cluster-wide). */
@@ -22,7 +25,10 @@ export async function buildKubernetesCollectors(config: AgentConfig, nodeMeta?: 
   const api = new KubeClient(conn, config.requestTimeoutSeconds * 1000);
   if (config.mode === 'cluster') return [new KubeClusterCollector(api)];
   const kubelet = config.kubeletUrl
-    ? new KubeClient({ ...conn, server: config.kubeletUrl, insecure: config.kubeletInsecureTls }, config.requestTimeoutSeconds * 1000)
+    ? new KubeClient(
+        { ...conn, server: config.kubeletUrl, insecure: config.kubeletInsecureTls },
+        config.requestTimeoutSeconds * 1000
+      )
     : null;
   const logs = config.logsEnabled
     ? new PodLogTailer(

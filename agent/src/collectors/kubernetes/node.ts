@@ -40,14 +40,30 @@ export function runtimeId(containerID: string | undefined): string | null {
   return i >= 0 ? containerID.slice(i + 3) : containerID;
 }
 
-function containerState(s: ContainerStatus): { state: ContainerState; exitCode: number | null; startedAt: string | undefined; statusText: string } {
-  if (s.state?.running) return { state: 'running', exitCode: null, startedAt: s.state.running.startedAt, statusText: 'Running' };
+function containerState(s: ContainerStatus): {
+  state: ContainerState;
+  exitCode: number | null;
+  startedAt: string | undefined;
+  statusText: string;
+} {
+  if (s.state?.running)
+    return { state: 'running', exitCode: null, startedAt: s.state.running.startedAt, statusText: 'Running' };
   if (s.state?.terminated) {
     const t = s.state.terminated;
-    return { state: 'exited', exitCode: t.exitCode ?? null, startedAt: t.startedAt, statusText: t.reason ?? 'Terminated' };
+    return {
+      state: 'exited',
+      exitCode: t.exitCode ?? null,
+      startedAt: t.startedAt,
+      statusText: t.reason ?? 'Terminated',
+    };
   }
   const reason = s.state?.waiting?.reason ?? 'Waiting';
-  return { state: reason === 'CrashLoopBackOff' ? 'restarting' : 'created', exitCode: null, startedAt: undefined, statusText: reason };
+  return {
+    state: reason === 'CrashLoopBackOff' ? 'restarting' : 'created',
+    exitCode: null,
+    startedAt: undefined,
+    statusText: reason,
+  };
 }
 
 /** Caches owner lookups (ReplicaSet → Deployment, Job → CronJob) for a few minutes. */
@@ -60,15 +76,30 @@ class OwnerResolver {
     const ref = meta.ownerReferences?.find((o) => o.controller) ?? meta.ownerReferences?.[0];
     if (!ref) return null;
     const ns = meta.namespace ?? 'default';
-    if (ref.kind === 'ReplicaSet') return (await this.parent(`/apis/apps/v1/namespaces/${ns}/replicasets/${ref.name}`, 'Deployment')) ?? { kind: 'ReplicaSet', name: ref.name };
-    if (ref.kind === 'Job') return (await this.parent(`/apis/batch/v1/namespaces/${ns}/jobs/${ref.name}`, 'CronJob')) ?? { kind: 'Job', name: ref.name };
+    if (ref.kind === 'ReplicaSet')
+      return (
+        (await this.parent(`/apis/apps/v1/namespaces/${ns}/replicasets/${ref.name}`, 'Deployment')) ?? {
+          kind: 'ReplicaSet',
+          name: ref.name,
+        }
+      );
+    if (ref.kind === 'Job')
+      return (
+        (await this.parent(`/apis/batch/v1/namespaces/${ns}/jobs/${ref.name}`, 'CronJob')) ?? {
+          kind: 'Job',
+          name: ref.name,
+        }
+      );
     if (ref.kind === 'StatefulSet' || ref.kind === 'DaemonSet' || ref.kind === 'Deployment' || ref.kind === 'CronJob') {
       return { kind: ref.kind, name: ref.name };
     }
     return null;
   }
 
-  private async parent(path: string, kind: 'Deployment' | 'CronJob'): Promise<{ kind: WorkloadKind; name: string } | null> {
+  private async parent(
+    path: string,
+    kind: 'Deployment' | 'CronJob'
+  ): Promise<{ kind: WorkloadKind; name: string } | null> {
     const hit = this.cache.get(path);
     if (hit && Date.now() - hit.at < 300_000) return hit.owner;
     let owner: { kind: WorkloadKind; name: string } | null = null;
@@ -159,8 +190,17 @@ export class KubeNodeCollector implements Collector {
     return `${ns}/${pod}/${container}`;
   }
 
-  private remember(summary: Summary, at: number): Map<string, { cpuNs: number | null; mem: number | null; rx: number | null; tx: number | null; podContainers: number }> {
-    const out = new Map<string, { cpuNs: number | null; mem: number | null; rx: number | null; tx: number | null; podContainers: number }>();
+  private remember(
+    summary: Summary,
+    at: number
+  ): Map<
+    string,
+    { cpuNs: number | null; mem: number | null; rx: number | null; tx: number | null; podContainers: number }
+  > {
+    const out = new Map<
+      string,
+      { cpuNs: number | null; mem: number | null; rx: number | null; tx: number | null; podContainers: number }
+    >();
     for (const p of summary.pods ?? []) {
       for (const c of p.containers ?? []) {
         const k = this.key(p.podRef.namespace, p.podRef.name, c.name);
@@ -228,7 +268,8 @@ export class KubeNodeCollector implements Collector {
           name: `${ref.pod}/${cs.name}`.slice(0, 512),
           image: (cs.image ?? '').slice(0, 1024),
           state: st.state,
-          health: cs.ready === undefined ? 'none' : cs.ready ? 'healthy' : st.state === 'running' ? 'unhealthy' : 'none',
+          health:
+            cs.ready === undefined ? 'none' : cs.ready ? 'healthy' : st.state === 'running' ? 'unhealthy' : 'none',
           statusText: st.statusText.slice(0, 512),
           createdAt: epoch(pod.metadata.creationTimestamp),
           startedAt: epoch(st.startedAt),

@@ -21,7 +21,9 @@ const MAX_MESSAGE = 16_384;
  * Parses one CRI log line: "<RFC3339Nano> <stdout|stderr> <F|P> <message>". P marks a partial
  * line that continues in the next entry of the same stream.
  */
-export function parseCriLine(line: string): { sec: number; nanos: number; stream: 'stdout' | 'stderr'; partial: boolean; text: string } | null {
+export function parseCriLine(
+  line: string
+): { sec: number; nanos: number; stream: 'stdout' | 'stderr'; partial: boolean; text: string } | null {
   const m = /^(\S+) (stdout|stderr) ([FP])(?: (.*))?$/.exec(line);
   if (!m) return null;
   const t = parseDockerTime(m[1]);
@@ -62,7 +64,11 @@ export class PodLogTailer {
    * New lines of one container. `fromStart` is true for containers that appeared after the agent
    * started (their whole log is new); pre-existing ones without a cursor start at the end.
    */
-  async fetch(id: string, ref: { namespace: string; pod: string; podUid: string; container: string }, fromStart: boolean): Promise<LogLine[]> {
+  async fetch(
+    id: string,
+    ref: { namespace: string; pod: string; podUid: string; container: string },
+    fromStart: boolean
+  ): Promise<LogLine[]> {
     const file = await this.currentFile(ref.namespace, ref.pod, ref.podUid, ref.container);
     if (!file) return [];
     const st = await stat(file);

@@ -31,7 +31,11 @@ export interface ContainerStatus {
 
 export interface Pod {
   metadata: ObjectMeta;
-  spec: { nodeName?: string; hostNetwork?: boolean; containers: Array<{ name: string; image?: string; resources?: { limits?: Record<string, string> } }> };
+  spec: {
+    nodeName?: string;
+    hostNetwork?: boolean;
+    containers: Array<{ name: string; image?: string; resources?: { limits?: Record<string, string> } }>;
+  };
   status: { phase?: string; containerStatuses?: ContainerStatus[] };
 }
 
