@@ -21,11 +21,51 @@ beforeAll(() => {
 
 // Top-level properties the schema allows (it sets additionalProperties: false).
 const TOP_LEVEL = new Set([
-  '$schema', 'alerting', 'annotations', 'autoEnabled', 'backend', 'builtIn', 'category', 'dependencies', 'enterpriseFeatures',
-  'executable', 'hideFromList', 'id', 'includes', 'info', 'logs', 'metrics', 'name', 'pascalName', 'preload', 'queryOptions',
-  'routes', 'skipDataQuery', 'state', 'streaming', 'tracing', 'type', 'iam', 'roles', 'extensions', 'languages', 'buildMode',
+  '$schema',
+  'alerting',
+  'annotations',
+  'autoEnabled',
+  'backend',
+  'builtIn',
+  'category',
+  'dependencies',
+  'enterpriseFeatures',
+  'executable',
+  'hideFromList',
+  'id',
+  'includes',
+  'info',
+  'logs',
+  'metrics',
+  'name',
+  'pascalName',
+  'preload',
+  'queryOptions',
+  'routes',
+  'skipDataQuery',
+  'state',
+  'streaming',
+  'tracing',
+  'type',
+  'iam',
+  'roles',
+  'extensions',
+  'languages',
+  'buildMode',
 ]);
-const ROUTE_KEYS = new Set(['path', 'method', 'url', 'reqSignedIn', 'reqRole', 'reqAction', 'headers', 'body', 'tokenAuth', 'jwtTokenAuth', 'urlParams']);
+const ROUTE_KEYS = new Set([
+  'path',
+  'method',
+  'url',
+  'reqSignedIn',
+  'reqRole',
+  'reqAction',
+  'headers',
+  'body',
+  'tokenAuth',
+  'jwtTokenAuth',
+  'urlParams',
+]);
 
 /** Compares dotted versions numerically: -1, 0 or 1. */
 function cmp(a: string, b: string): number {
@@ -64,7 +104,15 @@ describe('dist/ as Grafana loads it', () => {
 
   it('includes: one page per app page in the navigation, under the app, one default', () => {
     const pages = pj.includes.filter((i: { type: string }) => i.type === 'page');
-    expect(pages.map((p: { name: string }) => p.name)).toEqual(['Overview', 'Nodes', 'Heatmap', 'Containers', 'Workloads', 'Monitoring', 'Configuration']);
+    expect(pages.map((p: { name: string }) => p.name)).toEqual([
+      'Overview',
+      'Nodes',
+      'Heatmap',
+      'Containers',
+      'Workloads',
+      'Monitoring',
+      'Configuration',
+    ]);
     for (const inc of pj.includes) {
       expect(['dashboard', 'page', 'panel', 'datasource', 'secretsmanager']).toContain(inc.type);
       expect(['Admin', 'Editor', 'Viewer']).toContain(inc.role);
@@ -87,7 +135,9 @@ describe('dist/ as Grafana loads it', () => {
 
   it('dependencies: grafanaDependency matches the schema pattern and admits the @grafana/* line the plugin is built with', () => {
     const dep: string = pj.dependencies.grafanaDependency;
-    expect(dep).toMatch(/^(<=|>=|<|>|=|~|\^)?([0-9]+)(\.[0-9x*]+)(\.[0-9x*]+)?(\s(<=|>=|<|=>)?([0-9]+)(\.[0-9x]+)(\.[0-9x]+))?$/);
+    expect(dep).toMatch(
+      /^(<=|>=|<|>|=|~|\^)?([0-9]+)(\.[0-9x*]+)(\.[0-9x*]+)?(\s(<=|>=|<|=>)?([0-9]+)(\.[0-9x]+)(\.[0-9x]+))?$/
+    );
     const built = JSON.parse(fs.readFileSync(require.resolve('@grafana/data/package.json'), 'utf8')).version as string;
     const m = dep.match(/^>=(\d+\.\d+\.\d+)$/);
     expect(m).not.toBeNull();
@@ -101,7 +151,19 @@ describe('dist/ as Grafana loads it', () => {
     const m = js.match(/define\((\[[^\]]*\])/);
     expect(m).not.toBeNull();
     const deps = JSON.parse(m![1]) as string[];
-    const grafanaShared = ['@emotion/css', '@emotion/react', '@grafana/data', '@grafana/runtime', '@grafana/ui', 'lodash', 'react', 'react-dom', 'react-router-dom-v5-compat', 'rxjs', 'react/jsx-runtime'];
+    const grafanaShared = [
+      '@emotion/css',
+      '@emotion/react',
+      '@grafana/data',
+      '@grafana/runtime',
+      '@grafana/ui',
+      'lodash',
+      'react',
+      'react-dom',
+      'react-router-dom-v5-compat',
+      'rxjs',
+      'react/jsx-runtime',
+    ];
     expect(deps.filter((d) => !grafanaShared.includes(d))).toEqual([]);
     expect(deps).toEqual(expect.arrayContaining(['react', '@grafana/ui', '@grafana/data', '@grafana/runtime']));
     // No second React or ReactDOM inside the bundle (only the small jsx-runtime shim, as the scaffold does).

@@ -37,7 +37,9 @@ afterAll(async () => {
   await host?.stop();
   await backend?.stop();
   if (host?.missingIcons.size) {
-    console.log(`icons not shipped in @grafana/ui's npm package (placeholder served): ${[...host.missingIcons].join(', ')}`);
+    console.log(
+      `icons not shipped in @grafana/ui's npm package (placeholder served): ${[...host.missingIcons].join(', ')}`
+    );
   }
 });
 
@@ -65,7 +67,10 @@ async function shot(page: Page, name: string) {
 
 /** Texts of the first link in each body row of a table. */
 async function firstColumn(page: Page, table: string): Promise<string[]> {
-  return page.getByRole('table', { name: table }).locator('tbody tr').evaluateAll((rows) => rows.map((r) => r.querySelector('a')?.textContent ?? ''));
+  return page
+    .getByRole('table', { name: table })
+    .locator('tbody tr')
+    .evaluateAll((rows) => rows.map((r) => r.querySelector('a')?.textContent ?? ''));
 }
 
 describe('Fleetlens plugin in a browser (built dist/, test host, live backend)', () => {
@@ -75,7 +80,9 @@ describe('Fleetlens plugin in a browser (built dist/, test host, live backend)',
     // 4×6 + 5×12 + 6×15 containers on 15 nodes in the seeded fleet.
     await page.getByTestId('card-containers').getByText('174', { exact: true }).waitFor();
     await expect(page.getByTestId('card-nodes').textContent()).resolves.toContain('15 / 15');
-    await expect(page.getByTestId('card-running').textContent()).resolves.toContain(String(overview.totals.containers.running));
+    await expect(page.getByTestId('card-running').textContent()).resolves.toContain(
+      String(overview.totals.containers.running)
+    );
     for (const [name, env] of [
       ['dc1-docker', 'On-premises'],
       ['openstack-k8s', 'Private cloud'],
@@ -119,7 +126,9 @@ describe('Fleetlens plugin in a browser (built dist/, test host, live backend)',
     expect(names).toHaveLength(15);
     expect(names[0]).toBe('dc1-docker-node-01');
     // node-01 of each cluster has 4 cores and 16 GiB (cores × 4 GiB).
-    const row = page.getByRole('row').filter({ has: page.getByRole('link', { name: 'dc1-docker-node-01', exact: true }) });
+    const row = page
+      .getByRole('row')
+      .filter({ has: page.getByRole('link', { name: 'dc1-docker-node-01', exact: true }) });
     await expect(row.textContent()).resolves.toContain('/ 16 GiB');
 
     const nodes = await api<NodeListReply>('/nodes');
@@ -129,19 +138,27 @@ describe('Fleetlens plugin in a browser (built dist/, test host, live backend)',
       (name) => document.querySelector('table[aria-label="Nodes"] tbody tr a')?.textContent === name,
       busiest.name
     );
-    await expect(page.getByRole('columnheader', { name: /^CPU/ }).getAttribute('aria-sort')).resolves.toBe('descending');
+    await expect(page.getByRole('columnheader', { name: /^CPU/ }).getAttribute('aria-sort')).resolves.toBe(
+      'descending'
+    );
     await shot(page, 'nodes');
 
     await page.getByLabel('Search nodes').fill('node-03');
     await page.waitForFunction(() => document.querySelectorAll('table[aria-label="Nodes"] tbody tr').length === 3);
-    expect((await firstColumn(page, 'Nodes')).sort()).toEqual(['dc1-docker-node-03', 'gke-prod-node-03', 'openstack-k8s-node-03']);
+    expect((await firstColumn(page, 'Nodes')).sort()).toEqual([
+      'dc1-docker-node-03',
+      'gke-prod-node-03',
+      'openstack-k8s-node-03',
+    ]);
 
     await page.getByRole('link', { name: 'gke-prod-node-03', exact: true }).click();
     await page.getByTestId('node-name').getByText('gke-prod-node-03').waitFor();
     expect(page.url()).toMatch(new RegExp(`${APP}/nodes/[0-9a-f]{16}`));
     // gke-prod runs 15 containers per node.
     await page.getByRole('table', { name: 'Containers on this node' }).waitFor();
-    await expect(page.getByRole('table', { name: 'Containers on this node' }).locator('tbody tr').count()).resolves.toBe(15);
+    await expect(
+      page.getByRole('table', { name: 'Containers on this node' }).locator('tbody tr').count()
+    ).resolves.toBe(15);
     await page.locator('canvas').first().waitFor();
     await shot(page, 'node-detail');
     expect(errors).toEqual([]);
@@ -154,7 +171,9 @@ describe('Fleetlens plugin in a browser (built dist/, test host, live backend)',
     await expect(page.getByTestId('heatmap-tile').count()).resolves.toBe(15);
     const tile = page.getByRole('link', { name: /^openstack-k8s-node-02: CPU/ });
     await tile.hover();
-    await expect(page.getByTestId('heatmap-hover').textContent()).resolves.toMatch(/openstack-k8s-node-02 · openstack-k8s · CPU \d+(\.\d)?%/);
+    await expect(page.getByTestId('heatmap-hover').textContent()).resolves.toMatch(
+      /openstack-k8s-node-02 · openstack-k8s · CPU \d+(\.\d)?%/
+    );
     await shot(page, 'heatmap');
     await tile.click();
     await page.getByTestId('node-name').getByText('openstack-k8s-node-02').waitFor();
@@ -166,14 +185,18 @@ describe('Fleetlens plugin in a browser (built dist/, test host, live backend)',
     const { page, errors } = await open(host.url, `${APP}/containers`);
     await page.getByTestId('container-count').getByText('1–50 of 174 containers').waitFor();
     await page.getByRole('button', { name: 'CPU' }).click();
-    await page.waitForFunction(() => document.querySelector('th[aria-sort="descending"]')?.textContent?.startsWith('CPU'));
+    await page.waitForFunction(() =>
+      document.querySelector('th[aria-sort="descending"]')?.textContent?.startsWith('CPU')
+    );
     await shot(page, 'containers');
 
     const stopped = await api<{ total: number }>('/containers?state=stopped');
     await page.getByLabel('State').click();
     await page.getByLabel('Select options menu').getByText('stopped', { exact: true }).click();
     await page.getByTestId('container-count').getByText(`of ${stopped.total} containers`).waitFor();
-    await expect(page.getByRole('table', { name: 'Containers' }).locator('tbody tr').count()).resolves.toBe(stopped.total);
+    await expect(page.getByRole('table', { name: 'Containers' }).locator('tbody tr').count()).resolves.toBe(
+      stopped.total
+    );
 
     await page.getByLabel('State').click();
     await page.getByLabel('Select options menu').getByText('All states', { exact: true }).click();
@@ -194,7 +217,11 @@ describe('Fleetlens plugin in a browser (built dist/, test host, live backend)',
     await page.getByRole('table', { name: 'Namespaces' }).waitFor();
     // Five namespaces in each of the two Kubernetes clusters.
     await expect(page.getByRole('table', { name: 'Namespaces' }).locator('tbody tr').count()).resolves.toBe(10);
-    await page.getByRole('row').filter({ hasText: 'gke-prod' }).getByRole('button', { name: 'Show namespace payments' }).click();
+    await page
+      .getByRole('row')
+      .filter({ hasText: 'gke-prod' })
+      .getByRole('button', { name: 'Show namespace payments' })
+      .click();
     await page.getByRole('table', { name: 'Workloads' }).waitFor();
     await expect(page.getByRole('table', { name: 'Workloads' }).locator('tbody tr').count()).resolves.toBe(7);
     await page.getByRole('table', { name: 'Pods' }).locator('tbody tr').first().waitFor();

@@ -37,7 +37,11 @@ export async function startSeededBackend(fleet: FleetSpec | null, windowSeconds 
   });
   if (fleet) {
     const now = Math.floor(Date.now() / 1000);
-    await pushFleet(backend.url, AGENT_TOKEN, fleetBatches(fleet, { from: now - windowSeconds, to: now, interval: 30, intervalsPerBatch: 20 }));
+    await pushFleet(
+      backend.url,
+      AGENT_TOKEN,
+      fleetBatches(fleet, { from: now - windowSeconds, to: now, interval: 30, intervalsPerBatch: 20 })
+    );
     // What the backend's rollup job would have done by now (jobs are off in tests for determinism):
     // the minute and hour tiers that top-N and longer ranges read.
     await new RollupService(backend.deps.db).run(now + 60);

@@ -15,7 +15,10 @@ const rootPackage = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 
 /** Fills the %VERSION% and %TODAY% placeholders of plugin.json, as the scaffold does. */
 function stampPluginJson(content: Buffer): string {
   const today = new Date().toISOString().slice(0, 10);
-  return content.toString().replace(/%VERSION%/g, rootPackage.version).replace(/%TODAY%/g, today);
+  return content
+    .toString()
+    .replace(/%VERSION%/g, rootPackage.version)
+    .replace(/%TODAY%/g, today);
 }
 
 const config = (env: Env = {}): Configuration => ({

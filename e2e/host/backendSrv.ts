@@ -2,7 +2,13 @@ import type { BackendSrv, BackendSrvRequest, FetchError, FetchResponse } from '@
 import { Observable, lastValueFrom } from 'rxjs';
 
 /** One HTTP exchange as the host performs it (browser fetch, or the emulator in Jest). */
-export type Transport = (req: { method: string; url: string; headers: Record<string, string>; body?: string; signal?: AbortSignal }) => Promise<{
+export type Transport = (req: {
+  method: string;
+  url: string;
+  headers: Record<string, string>;
+  body?: string;
+  signal?: AbortSignal;
+}) => Promise<{
   status: number;
   statusText?: string;
   contentType: string;
@@ -29,16 +35,30 @@ function withParams(url: string, params?: Record<string, unknown>): string {
  * request that never got an answer is thrown as a FetchError with status 0.
  */
 export function createBackendSrv(transport: Transport): BackendSrv {
-  const fetchFn = <T,>(options: BackendSrvRequest): Observable<FetchResponse<T>> =>
+  const fetchFn = <T>(options: BackendSrvRequest): Observable<FetchResponse<T>> =>
     new Observable<FetchResponse<T>>((subscriber) => {
       const controller = new AbortController();
       options.abortSignal?.addEventListener('abort', () => controller.abort());
-      const body = options.data === undefined ? undefined : typeof options.data === 'string' ? options.data : JSON.stringify(options.data);
-      const headers: Record<string, string> = { accept: 'application/json, text/plain, */*', ...(options.headers ?? {}) };
+      const body =
+        options.data === undefined
+          ? undefined
+          : typeof options.data === 'string'
+            ? options.data
+            : JSON.stringify(options.data);
+      const headers: Record<string, string> = {
+        accept: 'application/json, text/plain, */*',
+        ...(options.headers ?? {}),
+      };
       if (body !== undefined) {
         headers['content-type'] = 'application/json';
       }
-      transport({ method: options.method ?? 'GET', url: withParams(options.url, options.params), headers, body, signal: controller.signal })
+      transport({
+        method: options.method ?? 'GET',
+        url: withParams(options.url, options.params),
+        headers,
+        body,
+        signal: controller.signal,
+      })
         .then((res) => {
           let data: unknown = res.body;
           if (res.contentType.includes('json') && res.body) {
@@ -55,7 +75,9 @@ export function createBackendSrv(transport: Transport): BackendSrv {
               statusText: res.statusText ?? '',
               ok: true,
               // jsdom has no Headers class; nothing in the plugin reads response headers.
-              headers: (typeof Headers === 'undefined' ? {} : new Headers({ 'content-type': res.contentType })) as Headers,
+              headers: (typeof Headers === 'undefined'
+                ? {}
+                : new Headers({ 'content-type': res.contentType })) as Headers,
               redirected: false,
               type: 'basic',
               url: options.url,
@@ -80,7 +102,7 @@ export function createBackendSrv(transport: Transport): BackendSrv {
       return () => controller.abort();
     });
 
-  const request = async <T,>(options: BackendSrvRequest): Promise<T> => (await lastValueFrom(fetchFn<T>(options))).data;
+  const request = async <T>(options: BackendSrvRequest): Promise<T> => (await lastValueFrom(fetchFn<T>(options))).data;
   return {
     fetch: fetchFn,
     request,

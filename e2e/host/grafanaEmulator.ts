@@ -54,11 +54,14 @@ export interface EmulatorResponse {
 
 /** Replaces `{{ .JsonData.x }}` and `{{ .SecureJsonData.x }}` the way Grafana's route templates do. */
 export function interpolateRoute(template: string, settings: PluginSettings): string {
-  return template.replace(/\{\{\s*\.(JsonData|SecureJsonData)\.([A-Za-z0-9_]+)\s*\}\}/g, (_m, scope: string, key: string) => {
-    const source = scope === 'JsonData' ? settings.jsonData : settings.secureJsonData;
-    const v = source[key];
-    return v === undefined || v === null ? '' : String(v);
-  });
+  return template.replace(
+    /\{\{\s*\.(JsonData|SecureJsonData)\.([A-Za-z0-9_]+)\s*\}\}/g,
+    (_m, scope: string, key: string) => {
+      const source = scope === 'JsonData' ? settings.jsonData : settings.secureJsonData;
+      const v = source[key];
+      return v === undefined || v === null ? '' : String(v);
+    }
+  );
 }
 
 /** Joins URL path fragments with exactly one slash between them. */
@@ -91,7 +94,11 @@ export class GrafanaEmulator {
       enabled: this.settings.enabled,
       pinned: this.settings.pinned ?? this.settings.enabled,
       jsonData: this.settings.jsonData,
-      secureJsonFields: Object.fromEntries(Object.keys(this.settings.secureJsonData).filter((k) => this.settings.secureJsonData[k]).map((k) => [k, true])),
+      secureJsonFields: Object.fromEntries(
+        Object.keys(this.settings.secureJsonData)
+          .filter((k) => this.settings.secureJsonData[k])
+          .map((k) => [k, true])
+      ),
     };
   }
 
@@ -117,7 +124,9 @@ export class GrafanaEmulator {
       if (this.user.orgRole !== 'Admin') {
         return json(403, { message: 'Permission denied' });
       }
-      const body = JSON.parse(req.body || '{}') as Partial<PluginSettings> & { secureJsonData?: Record<string, string> };
+      const body = JSON.parse(req.body || '{}') as Partial<PluginSettings> & {
+        secureJsonData?: Record<string, string>;
+      };
       this.settings = {
         enabled: body.enabled ?? this.settings.enabled,
         pinned: body.pinned ?? this.settings.pinned,
@@ -137,7 +146,12 @@ export class GrafanaEmulator {
     const route = (this.plugin.routes ?? []).find(
       (r) =>
         proxyPath.startsWith(r.path) &&
-        (!r.method || r.method === '*' || r.method.split(',').map((m) => m.trim().toUpperCase()).includes(req.method.toUpperCase()))
+        (!r.method ||
+          r.method === '*' ||
+          r.method
+            .split(',')
+            .map((m) => m.trim().toUpperCase())
+            .includes(req.method.toUpperCase()))
     );
     if (!route || !route.url) {
       return json(404, { message: 'Plugin route not found' });
@@ -162,13 +176,23 @@ export class GrafanaEmulator {
       headers[h.name] = interpolateRoute(h.content, this.settings);
     }
     headers['X-Grafana-User'] = this.user.login;
-    headers['X-Grafana-Context'] = JSON.stringify({ UserID: this.user.id, Login: this.user.login, Email: this.user.email, OrgRole: this.user.orgRole });
+    headers['X-Grafana-Context'] = JSON.stringify({
+      UserID: this.user.id,
+      Login: this.user.login,
+      Email: this.user.email,
+      OrgRole: this.user.orgRole,
+    });
     return forward(target, req.method, headers, req.body);
   }
 }
 
 /** Sends the proxied request; a connection failure becomes Grafana's 502. */
-function forward(target: URL, method: string, headers: Record<string, string>, body?: string): Promise<EmulatorResponse> {
+function forward(
+  target: URL,
+  method: string,
+  headers: Record<string, string>,
+  body?: string
+): Promise<EmulatorResponse> {
   const lib = target.protocol === 'https:' ? https : http;
   return new Promise((resolve) => {
     const out = lib.request(target, { method, headers, timeout: 30_000 }, (res) => {

@@ -51,8 +51,21 @@ export interface RunningHost {
 function bootData(theme: 'dark' | 'light') {
   return {
     assets: { dark: '', light: '' },
-    settings: { buildInfo: { version: '12.4.10', commit: 'test-host', env: 'production' }, minRefreshInterval: '5s', appSubUrl: '' },
-    user: { id: 1, login: 'admin', email: 'admin@localhost', orgRole: 'Admin', isSignedIn: true, theme, lightTheme: theme === 'light', timezone: 'browser' },
+    settings: {
+      buildInfo: { version: '12.4.10', commit: 'test-host', env: 'production' },
+      minRefreshInterval: '5s',
+      appSubUrl: '',
+    },
+    user: {
+      id: 1,
+      login: 'admin',
+      email: 'admin@localhost',
+      orgRole: 'Admin',
+      isSignedIn: true,
+      theme,
+      lightTheme: theme === 'light',
+      timezone: 'browser',
+    },
     navTree: [],
   };
 }
@@ -74,7 +87,10 @@ function sendFile(res: http.ServerResponse, dir: string, rel: string): void {
     res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
     return;
   }
-  res.writeHead(200, { 'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store' });
+  res.writeHead(200, {
+    'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream',
+    'cache-control': 'no-store',
+  });
   fs.createReadStream(file).pipe(res);
 }
 
@@ -114,7 +130,11 @@ export async function startHost(opts: HostOptions): Promise<RunningHost> {
         const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, String(v)]));
         const body = req.method === 'GET' || req.method === 'HEAD' ? undefined : await readBody(req);
         const out = await emulator.handle({ method: req.method ?? 'GET', url: req.url ?? '/', headers, body });
-        const reply = out ?? { status: 404, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ message: 'Not found' }) };
+        const reply = out ?? {
+          status: 404,
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ message: 'Not found' }),
+        };
         res.writeHead(reply.status, reply.headers).end(reply.body);
       } else if (p.startsWith(pluginPrefix)) {
         sendFile(res, PLUGIN_DIST, p.slice(pluginPrefix.length));
@@ -134,7 +154,9 @@ export async function startHost(opts: HostOptions): Promise<RunningHost> {
       } else if (p.startsWith('/host/')) {
         sendFile(res, HOST_DIST, p.slice('/host/'.length));
       } else {
-        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }).end(page(plugin.id, theme));
+        res
+          .writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' })
+          .end(page(plugin.id, theme));
       }
     })().catch((e: unknown) => {
       res.writeHead(500, { 'content-type': 'text/plain' }).end(String(e));

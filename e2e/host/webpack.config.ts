@@ -20,7 +20,10 @@ const config: Configuration = {
   resolve: {
     extensions: ['.ts', '.tsx', '.js', '.mjs', '.jsx'],
     alias: {
-      'grafana-runtime-plugin-page': path.join(ROOT, 'node_modules/@grafana/runtime/dist/esm/components/PluginPage.mjs'),
+      'grafana-runtime-plugin-page': path.join(
+        ROOT,
+        'node_modules/@grafana/runtime/dist/esm/components/PluginPage.mjs'
+      ),
     },
     fallback: { fs: false, path: false, os: false, crypto: false },
   },

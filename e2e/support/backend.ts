@@ -24,7 +24,11 @@ export interface SeededBackend {
 }
 
 /** The real backend on a fresh SQLite file, seeded through POST /api/v1/ingest with `fleet` over the last `windowSeconds`. */
-export async function startSeededBackend(fleet: FleetSpec | null, windowSeconds = 3600, interval = 30): Promise<SeededBackend> {
+export async function startSeededBackend(
+  fleet: FleetSpec | null,
+  windowSeconds = 3600,
+  interval = 30
+): Promise<SeededBackend> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fleetlens-e2e-'));
   const backend = await startBackend({
     databaseUrl: path.join(dir, 'monitor.db'),
@@ -37,7 +41,11 @@ export async function startSeededBackend(fleet: FleetSpec | null, windowSeconds 
   });
   if (fleet) {
     const now = Math.floor(Date.now() / 1000);
-    await pushFleet(backend.url, AGENT_TOKEN, fleetBatches(fleet, { from: now - windowSeconds, to: now, interval, intervalsPerBatch: 30 }));
+    await pushFleet(
+      backend.url,
+      AGENT_TOKEN,
+      fleetBatches(fleet, { from: now - windowSeconds, to: now, interval, intervalsPerBatch: 30 })
+    );
     // What the backend's rollup job would have done by now (jobs are off in tests for determinism):
     // the minute and hour tiers that top-N and longer ranges read.
     await new RollupService(backend.deps.db).run(now + 60);

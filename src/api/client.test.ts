@@ -19,7 +19,9 @@ describe('API client helpers', () => {
     expect(toApiError(fetchError(502, { message: 'Bad Gateway' })).kind).toBe('unreachable');
     expect(toApiError(fetchError(0, {})).kind).toBe('unreachable');
     expect(toApiError(fetchError(401, { error: 'missing or invalid service key' })).kind).toBe('unauthorized');
-    expect(toApiError(fetchError(503, { error: 'database unavailable, retry later' })).message).toMatch(/database unavailable/);
+    expect(toApiError(fetchError(503, { error: 'database unavailable, retry later' })).message).toMatch(
+      /database unavailable/
+    );
     // A 404 without the backend's error shape means the URL points somewhere else.
     expect(toApiError(fetchError(404, 'Not Found')).kind).toBe('not-fleetlens');
     expect(toApiError(fetchError(404, { error: 'node not found' })).kind).toBe('not-found');

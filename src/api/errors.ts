@@ -98,7 +98,12 @@ export function toApiError(err: unknown): ApiError {
     case status === 404:
       return new ApiError('not-found', detail ?? 'Not found. It may have been removed.', status);
     case status === 400:
-      return new ApiError('bad-request', `The backend refused the request: ${detail ?? 'bad request'}.`, status, bodyIssues(data));
+      return new ApiError(
+        'bad-request',
+        `The backend refused the request: ${detail ?? 'bad request'}.`,
+        status,
+        bodyIssues(data)
+      );
     case status === 503:
       return new ApiError(
         'unavailable',
@@ -106,6 +111,10 @@ export function toApiError(err: unknown): ApiError {
         status
       );
     default:
-      return new ApiError('server', `The Fleetlens backend failed (HTTP ${status}${detail ? `: ${detail}` : ''}).`, status);
+      return new ApiError(
+        'server',
+        `The Fleetlens backend failed (HTTP ${status}${detail ? `: ${detail}` : ''}).`,
+        status
+      );
   }
 }

@@ -37,7 +37,10 @@ export function useApiData<T>(
       setState({
         loading: false,
         key,
-        error: new ApiError('not-configured', 'Fleetlens is not configured yet: enter the backend URL and service key on the configuration page.'),
+        error: new ApiError(
+          'not-configured',
+          'Fleetlens is not configured yet: enter the backend URL and service key on the configuration page.'
+        ),
       });
       return undefined;
     }
@@ -49,7 +52,9 @@ export function useApiData<T>(
         if (id === seq.current) {
           setState((s) => {
             const shared = structuralShare(s.data, data);
-            return shared === s.data && !s.error && !s.loading && s.key === key ? s : { data: shared, loading: false, key };
+            return shared === s.data && !s.error && !s.loading && s.key === key
+              ? s
+              : { data: shared, loading: false, key };
           });
         }
       },

@@ -28,7 +28,9 @@ describe('Configuration page', () => {
     await user.click(screen.getByRole('button', { name: 'Test connection' }));
 
     expect(await screen.findByText('Connection works')).toBeInTheDocument();
-    expect(screen.getByText(/Connected to fleetlens-backend .* \(API v1\)\. 2 clusters reporting\./)).toBeInTheDocument();
+    expect(
+      screen.getByText(/Connected to fleetlens-backend .* \(API v1\)\. 2 clusters reporting\./)
+    ).toBeInTheDocument();
     // What Grafana stored: URL in jsonData, key in secureJsonData, app enabled.
     expect(emulator.settings.jsonData.backendUrl).toBe(backendUrl('fleet'));
     expect(emulator.settings.secureJsonData.serviceKey).toBe(serviceKey());

@@ -20,7 +20,9 @@ export function backendUrlProblem(url: string): string | undefined {
   }
   try {
     const u = new URL(url.trim());
-    return u.protocol === 'http:' || u.protocol === 'https:' ? undefined : 'The URL must start with http:// or https://';
+    return u.protocol === 'http:' || u.protocol === 'https:'
+      ? undefined
+      : 'The URL must start with http:// or https://';
   } catch {
     return 'This is not a URL; it should look like http://fleetlens-backend:8080';
   }
@@ -51,12 +53,17 @@ function describeFailure(err: ApiError, url: string): TestResult {
       return {
         ok: false,
         title: 'Bad service key',
-        message: 'The backend answered but rejected the service key. Reset the key, paste the current service key of the backend, and test again.',
+        message:
+          'The backend answered but rejected the service key. Reset the key, paste the current service key of the backend, and test again.',
       };
     case 'version-mismatch':
       return { ok: false, title: 'Version mismatch', message: err.message };
     case 'not-fleetlens':
-      return { ok: false, title: 'Not a Fleetlens backend', message: `${url} answers, but it is not a Fleetlens backend. Check the URL and port.` };
+      return {
+        ok: false,
+        title: 'Not a Fleetlens backend',
+        message: `${url} answers, but it is not a Fleetlens backend. Check the URL and port.`,
+      };
     default:
       return { ok: false, title: 'Connection test failed', message: err.message };
   }
@@ -86,12 +93,14 @@ export function AppConfig({ plugin }: Props) {
       ? undefined
       : 'Warning must be above 0 and below critical; critical at most 100.';
 
-  const edit = <T,>(setter: (v: T) => void) => (v: T) => {
-    setter(v);
-    setDirty(true);
-    setSaved(false);
-    setResult(undefined);
-  };
+  const edit =
+    <T,>(setter: (v: T) => void) =>
+    (v: T) => {
+      setter(v);
+      setDirty(true);
+      setSaved(false);
+      setResult(undefined);
+    };
 
   const save = async (): Promise<boolean> => {
     setSaveError(undefined);
@@ -182,11 +191,28 @@ export function AppConfig({ plugin }: Props) {
       </FieldSet>
       <FieldSet label="Usage bars">
         <Stack gap={2}>
-          <Field label="Warning from (%)" description="Bars turn yellow" invalid={!!thresholdProblem} error={thresholdProblem}>
-            <Input id="fleetlens-warn" type="number" width={12} value={warn} onChange={(e) => edit(setWarn)(e.currentTarget.value)} />
+          <Field
+            label="Warning from (%)"
+            description="Bars turn yellow"
+            invalid={!!thresholdProblem}
+            error={thresholdProblem}
+          >
+            <Input
+              id="fleetlens-warn"
+              type="number"
+              width={12}
+              value={warn}
+              onChange={(e) => edit(setWarn)(e.currentTarget.value)}
+            />
           </Field>
           <Field label="Critical from (%)" description="Bars turn red">
-            <Input id="fleetlens-crit" type="number" width={12} value={crit} onChange={(e) => edit(setCrit)(e.currentTarget.value)} />
+            <Input
+              id="fleetlens-crit"
+              type="number"
+              width={12}
+              value={crit}
+              onChange={(e) => edit(setCrit)(e.currentTarget.value)}
+            />
           </Field>
         </Stack>
       </FieldSet>
@@ -194,14 +220,23 @@ export function AppConfig({ plugin }: Props) {
         <Button onClick={onSave} disabled={!!busy || !!urlProblem || !!thresholdProblem} icon="save">
           {enabled ? 'Save settings' : 'Enable and save'}
         </Button>
-        <Button variant="secondary" onClick={onTest} disabled={!!busy || !!urlProblem || !!thresholdProblem} icon="plug">
+        <Button
+          variant="secondary"
+          onClick={onTest}
+          disabled={!!busy || !!urlProblem || !!thresholdProblem}
+          icon="plug"
+        >
           Test connection
         </Button>
         {busy && <span aria-live="polite">{busy === 'test' ? 'Testing…' : 'Saving…'}</span>}
       </Stack>
       <div className={styles.results} aria-live="polite">
         {saved && !saveError && <Alert severity="success" title="Settings saved" />}
-        {saveError && <Alert severity="error" title="Not saved">{saveError}</Alert>}
+        {saveError && (
+          <Alert severity="error" title="Not saved">
+            {saveError}
+          </Alert>
+        )}
         {result?.ok && (
           <Alert severity="success" title="Connection works">
             {result.message}

@@ -36,7 +36,16 @@ interface Props<Row, K extends string> {
  * aria-sort. Sorting itself happens where the data comes from (the backend). Rows are memoised,
  * so a refresh that leaves a row's object unchanged does not render it again.
  */
-export function DataTable<Row, K extends string>({ label, columns, rows, rowKey, sort, onSort, onRowClick, testId }: Props<Row, K>) {
+export function DataTable<Row, K extends string>({
+  label,
+  columns,
+  rows,
+  rowKey,
+  sort,
+  onSort,
+  onRowClick,
+  testId,
+}: Props<Row, K>) {
   const styles = useStyles2(getStyles);
   return (
     <div className={styles.scroll}>
@@ -45,11 +54,26 @@ export function DataTable<Row, K extends string>({ label, columns, rows, rowKey,
           <tr>
             {columns.map((col) => {
               const active = !!col.sortKey && sort?.key === col.sortKey;
-              const ariaSort = active ? (sort!.order === 'asc' ? 'ascending' : 'descending') : col.sortKey ? 'none' : undefined;
+              const ariaSort = active
+                ? sort!.order === 'asc'
+                  ? 'ascending'
+                  : 'descending'
+                : col.sortKey
+                  ? 'none'
+                  : undefined;
               return (
-                <th key={col.id} className={cx(styles.th, col.align === 'right' && styles.right)} style={{ width: col.width }} aria-sort={ariaSort}>
+                <th
+                  key={col.id}
+                  className={cx(styles.th, col.align === 'right' && styles.right)}
+                  style={{ width: col.width }}
+                  aria-sort={ariaSort}
+                >
                   {col.sortKey && onSort ? (
-                    <button type="button" className={cx(styles.sortButton, active && styles.sortActive)} onClick={() => onSort(col.sortKey!)}>
+                    <button
+                      type="button"
+                      className={cx(styles.sortButton, active && styles.sortActive)}
+                      onClick={() => onSort(col.sortKey!)}
+                    >
                       {col.header}
                       {active ? (
                         <Icon name={sort!.order === 'asc' ? 'arrow-up' : 'arrow-down'} size="sm" aria-hidden />
@@ -129,7 +153,10 @@ const getStyles = (theme: GrafanaTheme2) => ({
   }),
   sortActive: css({ color: theme.colors.text.primary }),
   sortIdle: css({ opacity: 0.4 }),
-  tr: css({ borderBottom: `1px solid ${theme.colors.border.weak}`, '&:hover': { background: theme.colors.action.hover } }),
+  tr: css({
+    borderBottom: `1px solid ${theme.colors.border.weak}`,
+    '&:hover': { background: theme.colors.action.hover },
+  }),
   clickable: css({ cursor: 'pointer' }),
   td: css({ padding: theme.spacing(0.75, 1), verticalAlign: 'middle', whiteSpace: 'nowrap' }),
 });

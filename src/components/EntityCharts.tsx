@@ -17,17 +17,53 @@ export interface ChartSpec {
 /** CPU, memory, network and disk charts of a node. */
 export const NODE_CHARTS: ChartSpec[] = [
   { title: 'CPU used (cores)', series: [{ metric: 'cpuCores', label: 'Used' }] },
-  { title: 'Memory', series: [{ metric: 'memBytes', label: 'Used' }, { metric: 'memTotalBytes', label: 'Total' }] },
-  { title: 'Network', series: [{ metric: 'netRxBps', label: 'Receive' }, { metric: 'netTxBps', label: 'Transmit' }] },
-  { title: 'Disk I/O', series: [{ metric: 'diskReadBps', label: 'Read' }, { metric: 'diskWriteBps', label: 'Write' }] },
+  {
+    title: 'Memory',
+    series: [
+      { metric: 'memBytes', label: 'Used' },
+      { metric: 'memTotalBytes', label: 'Total' },
+    ],
+  },
+  {
+    title: 'Network',
+    series: [
+      { metric: 'netRxBps', label: 'Receive' },
+      { metric: 'netTxBps', label: 'Transmit' },
+    ],
+  },
+  {
+    title: 'Disk I/O',
+    series: [
+      { metric: 'diskReadBps', label: 'Read' },
+      { metric: 'diskWriteBps', label: 'Write' },
+    ],
+  },
 ];
 
 /** The same for a container or a group of containers (pod, workload, namespace). */
 export const CONTAINER_CHARTS: ChartSpec[] = [
   { title: 'CPU used (cores)', series: [{ metric: 'cpuCores', label: 'Used' }] },
-  { title: 'Memory working set', series: [{ metric: 'memBytes', label: 'Working set' }, { metric: 'memLimitBytes', label: 'Limit' }] },
-  { title: 'Network', series: [{ metric: 'netRxBps', label: 'Receive' }, { metric: 'netTxBps', label: 'Transmit' }] },
-  { title: 'Disk I/O', series: [{ metric: 'diskReadBps', label: 'Read' }, { metric: 'diskWriteBps', label: 'Write' }] },
+  {
+    title: 'Memory working set',
+    series: [
+      { metric: 'memBytes', label: 'Working set' },
+      { metric: 'memLimitBytes', label: 'Limit' },
+    ],
+  },
+  {
+    title: 'Network',
+    series: [
+      { metric: 'netRxBps', label: 'Receive' },
+      { metric: 'netTxBps', label: 'Transmit' },
+    ],
+  },
+  {
+    title: 'Disk I/O',
+    series: [
+      { metric: 'diskReadBps', label: 'Read' },
+      { metric: 'diskWriteBps', label: 'Write' },
+    ],
+  },
 ];
 
 /** Loads every metric the charts need in one /series request. */

@@ -61,10 +61,7 @@ export function FleetlensProvider({ settings, client, initial, children }: Provi
   useAutoRefresh(refresh, refreshNow);
 
   // Relative ranges ("now-1h") move with every tick; absolute ones stay put.
-  const range = useMemo(
-    () => rangeUtil.convertRawToRange(rawRange, timeZone),
-    [rawRange, timeZone, tick]
-  );
+  const range = useMemo(() => rangeUtil.convertRawToRange(rawRange, timeZone), [rawRange, timeZone, tick]);
   const thresholds = useMemo(() => thresholdsFrom(settings), [settings]);
 
   const value = useMemo<FleetlensState>(

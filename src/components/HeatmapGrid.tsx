@@ -49,7 +49,8 @@ export function HeatmapGrid({ nodes, metricLabel, thresholds, hrefOf }: Props) {
       <div className={styles.info} aria-live="polite" data-testid="heatmap-hover">
         {hover ? (
           <>
-            <strong>{hover.name}</strong> · {hover.clusterName} · {metricLabel} {formatPercent(hover.value)} · {nodeStatusLabel(hover.status)}
+            <strong>{hover.name}</strong> · {hover.clusterName} · {metricLabel} {formatPercent(hover.value)} ·{' '}
+            {nodeStatusLabel(hover.status)}
           </>
         ) : (
           <span className={styles.hint}>Hover a tile for its node and value; click it to open the node.</span>
@@ -58,9 +59,13 @@ export function HeatmapGrid({ nodes, metricLabel, thresholds, hrefOf }: Props) {
       {groups.map(([cluster, list]) => (
         <section key={cluster} aria-label={`Cluster ${cluster}`} className={styles.group}>
           <h4 className={styles.groupTitle}>
-            {cluster} <EnvironmentTag environment={list[0].environment} /> <span className={styles.hint}>{list.length} nodes</span>
+            {cluster} <EnvironmentTag environment={list[0].environment} />{' '}
+            <span className={styles.hint}>{list.length} nodes</span>
           </h4>
-          <div className={styles.grid} style={{ gridTemplateColumns: `repeat(auto-fill, ${size}px)`, gridAutoRows: `${size}px` }}>
+          <div
+            className={styles.grid}
+            style={{ gridTemplateColumns: `repeat(auto-fill, ${size}px)`, gridAutoRows: `${size}px` }}
+          >
             {list.map((n) => (
               <Tile
                 key={n.id}
@@ -108,7 +113,9 @@ const Tile = React.memo(function Tile({ node, href, thresholds, metricLabel, sho
     >
       {status === 'NotReady' && <Icon name="times-circle" size="sm" className={styles.icon} />}
       {status === 'Warning' && <Icon name="question-circle" size="sm" className={styles.icon} />}
-      {showValue && status === 'Ready' && <span className={styles.value}>{node.value === null ? '–' : Math.round(node.value)}</span>}
+      {showValue && status === 'Ready' && (
+        <span className={styles.value}>{node.value === null ? '–' : Math.round(node.value)}</span>
+      )}
     </Link>
   );
 });
@@ -143,9 +150,19 @@ const getStyles = (theme: GrafanaTheme2) => ({
     marginBottom: theme.spacing(1),
     fontSize: theme.typography.bodySmall.fontSize,
   }),
-  hint: css({ color: theme.colors.text.secondary, fontWeight: 'normal', fontSize: theme.typography.bodySmall.fontSize }),
+  hint: css({
+    color: theme.colors.text.secondary,
+    fontWeight: 'normal',
+    fontSize: theme.typography.bodySmall.fontSize,
+  }),
   group: css({ marginBottom: theme.spacing(2) }),
-  groupTitle: css({ fontSize: theme.typography.h6.fontSize, margin: theme.spacing(0, 0, 1), display: 'flex', gap: theme.spacing(1), alignItems: 'center' }),
+  groupTitle: css({
+    fontSize: theme.typography.h6.fontSize,
+    margin: theme.spacing(0, 0, 1),
+    display: 'flex',
+    gap: theme.spacing(1),
+    alignItems: 'center',
+  }),
   grid: css({ display: 'grid', gap: 3 }),
   tile: css({
     position: 'relative',
@@ -161,7 +178,13 @@ const getStyles = (theme: GrafanaTheme2) => ({
   tileAlert: css({ boxShadow: `inset 0 0 0 2px ${theme.colors.error.border}` }),
   icon: css({ color: theme.colors.background.primary }),
   value: css({ fontSize: 12, fontWeight: theme.typography.fontWeightMedium, fontVariantNumeric: 'tabular-nums' }),
-  legend: css({ display: 'flex', gap: theme.spacing(2), flexWrap: 'wrap', fontSize: theme.typography.bodySmall.fontSize, color: theme.colors.text.secondary }),
+  legend: css({
+    display: 'flex',
+    gap: theme.spacing(2),
+    flexWrap: 'wrap',
+    fontSize: theme.typography.bodySmall.fontSize,
+    color: theme.colors.text.secondary,
+  }),
   legendItem: css({ display: 'inline-flex', alignItems: 'center', gap: theme.spacing(0.5) }),
   swatch: css({ width: 12, height: 12, borderRadius: 2, display: 'inline-block' }),
 });

@@ -14,9 +14,9 @@ export function NoData({ message, children }: Props) {
     <EmptyState variant="call-to-action" message={message}>
       {children ?? (
         <>
-          Fleetlens shows what its agents report. Install the Fleetlens agent on your Docker hosts, or its
-          DaemonSet on your Kubernetes clusters, with an agent token from the Fleetlens backend. Data appears here
-          within a few seconds of the first push.
+          Fleetlens shows what its agents report. Install the Fleetlens agent on your Docker hosts, or its DaemonSet on
+          your Kubernetes clusters, with an agent token from the Fleetlens backend. Data appears here within a few
+          seconds of the first push.
         </>
       )}
     </EmptyState>

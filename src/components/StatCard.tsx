@@ -49,7 +49,11 @@ const getStyles = (theme: GrafanaTheme2) => ({
     overflow: 'hidden',
     textOverflow: 'ellipsis',
   }),
-  sub: css({ color: theme.colors.text.secondary, fontSize: theme.typography.bodySmall.fontSize, marginTop: theme.spacing(0.5) }),
+  sub: css({
+    color: theme.colors.text.secondary,
+    fontSize: theme.typography.bodySmall.fontSize,
+    marginTop: theme.spacing(0.5),
+  }),
   normal: css({}),
   good: css({ color: theme.colors.success.text }),
   warning: css({ color: theme.colors.warning.text }),

@@ -1,6 +1,13 @@
 import React, { useMemo } from 'react';
 import { css } from '@emotion/css';
-import { applyFieldOverrides, dateTimeFormat, formattedValueToString, type DataFrame, type GrafanaTheme2, type TimeRange } from '@grafana/data';
+import {
+  applyFieldOverrides,
+  dateTimeFormat,
+  formattedValueToString,
+  type DataFrame,
+  type GrafanaTheme2,
+  type TimeRange,
+} from '@grafana/data';
 import { LegendDisplayMode, SeriesTable, TimeSeries, TooltipPlugin2, useStyles2, useTheme2 } from '@grafana/ui';
 import { useMeasuredWidth } from '../utils/useMeasure';
 
@@ -15,7 +22,14 @@ interface Props {
 }
 
 /** A titled time-series chart (Grafana's TimeSeries) that fills its container's width. */
-export const TimeSeriesChart = React.memo(function TimeSeriesChart({ title, frames, timeRange, height = 220, emptyText, testId }: Props) {
+export const TimeSeriesChart = React.memo(function TimeSeriesChart({
+  title,
+  frames,
+  timeRange,
+  height = 220,
+  emptyText,
+  testId,
+}: Props) {
   const styles = useStyles2(getStyles);
   const theme = useTheme2();
   const [ref, width] = useMeasuredWidth<HTMLDivElement>();
@@ -73,13 +87,20 @@ export const TimeSeriesChart = React.memo(function TimeSeriesChart({ title, fram
               height={height}
               timeRange={timeRange}
               timeZone="browser"
-              legend={{ displayMode: LegendDisplayMode.List, placement: 'bottom', showLegend: true, calcs: ['lastNotNull', 'max'] }}
+              legend={{
+                displayMode: LegendDisplayMode.List,
+                placement: 'bottom',
+                showLegend: true,
+                calcs: ['lastNotNull', 'max'],
+              }}
             >
               {(builder, alignedFrame) => (
                 <TooltipPlugin2
                   config={builder}
                   hoverMode={0}
-                  render={(_u, dataIdxs, seriesIdx) => <ChartTooltip frame={alignedFrame} dataIdxs={dataIdxs} seriesIdx={seriesIdx} />}
+                  render={(_u, dataIdxs, seriesIdx) => (
+                    <ChartTooltip frame={alignedFrame} dataIdxs={dataIdxs} seriesIdx={seriesIdx} />
+                  )}
                 />
               )}
             </TimeSeries>
@@ -91,7 +112,15 @@ export const TimeSeriesChart = React.memo(function TimeSeriesChart({ title, fram
 });
 
 /** Time and every series' value at the hovered point. */
-function ChartTooltip({ frame, dataIdxs, seriesIdx }: { frame: DataFrame; dataIdxs: Array<number | null>; seriesIdx: number | null }) {
+function ChartTooltip({
+  frame,
+  dataIdxs,
+  seriesIdx,
+}: {
+  frame: DataFrame;
+  dataIdxs: Array<number | null>;
+  seriesIdx: number | null;
+}) {
   const theme = useTheme2();
   const idx = dataIdxs.find((i) => i !== null && i !== undefined);
   if (idx === undefined || idx === null) {
@@ -109,7 +138,13 @@ function ChartTooltip({ frame, dataIdxs, seriesIdx }: { frame: DataFrame; dataId
     };
   });
   return (
-    <div className={css({ background: theme.colors.background.primary, padding: theme.spacing(1), boxShadow: theme.shadows.z3 })}>
+    <div
+      className={css({
+        background: theme.colors.background.primary,
+        padding: theme.spacing(1),
+        boxShadow: theme.shadows.z3,
+      })}
+    >
       <SeriesTable timestamp={dateTimeFormat(time)} series={rows} />
     </div>
   );

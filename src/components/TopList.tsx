@@ -25,7 +25,10 @@ export function TopList({ items, metric, metricLabel, hrefOf, nodeHrefOf }: Prop
     <ol className={styles.list} aria-label={`Top containers by ${metricLabel}`} data-testid="top-list">
       {items.map((it) => (
         <li key={it.id} className={styles.item} data-testid="top-item">
-          <span className={cx(styles.rank, it.rank <= 3 && styles[`rank${it.rank}` as 'rank1'])} aria-label={`Rank ${it.rank}`}>
+          <span
+            className={cx(styles.rank, it.rank <= 3 && styles[`rank${it.rank}` as 'rank1'])}
+            aria-label={`Rank ${it.rank}`}
+          >
             {it.rank}
           </span>
           <div className={styles.main}>
@@ -89,7 +92,12 @@ const getStyles = (theme: GrafanaTheme2) => ({
   rank3: css({ background: '#b0714a', color: '#ffffff', borderColor: '#b0714a' }),
   main: css({ minWidth: 0 }),
   nameLine: css({ display: 'flex', gap: theme.spacing(1), alignItems: 'center' }),
-  name: css({ fontWeight: theme.typography.fontWeightMedium, overflow: 'hidden', textOverflow: 'ellipsis', whiteSpace: 'nowrap' }),
+  name: css({
+    fontWeight: theme.typography.fontWeightMedium,
+    overflow: 'hidden',
+    textOverflow: 'ellipsis',
+    whiteSpace: 'nowrap',
+  }),
   sub: css({ color: theme.colors.text.secondary, fontSize: theme.typography.bodySmall.fontSize }),
   value: css({ fontSize: theme.typography.h5.fontSize, fontVariantNumeric: 'tabular-nums', textAlign: 'right' }),
   stats: css({

@@ -80,6 +80,10 @@ const getStyles = (theme: GrafanaTheme2) => ({
     overflow: 'hidden',
   }),
   fill: css({ height: '100%', transition: 'width 0.3s ease' }),
-  text: css({ fontVariantNumeric: 'tabular-nums', whiteSpace: 'nowrap', fontSize: theme.typography.bodySmall.fontSize }),
+  text: css({
+    fontVariantNumeric: 'tabular-nums',
+    whiteSpace: 'nowrap',
+    fontSize: theme.typography.bodySmall.fontSize,
+  }),
   detail: css({ color: theme.colors.text.secondary }),
 });

@@ -29,27 +29,63 @@ export function ContainerDetailPage() {
       {c && (
         <>
           <CardGrid>
-            <StatCard title="CPU" value={formatCores(c.cpuCores)} sub={c.cpuPercent === null ? undefined : `${formatPercent(c.cpuPercent)} of the node`} />
+            <StatCard
+              title="CPU"
+              value={formatCores(c.cpuCores)}
+              sub={c.cpuPercent === null ? undefined : `${formatPercent(c.cpuPercent)} of the node`}
+            />
             <StatCard
               title="Memory"
               value={formatUnit('bytes', c.memBytes)}
-              sub={c.memLimitBytes ? `${formatPercent(c.memPercent)} of ${formatUnit('bytes', c.memLimitBytes)} limit` : 'no limit'}
+              sub={
+                c.memLimitBytes
+                  ? `${formatPercent(c.memPercent)} of ${formatUnit('bytes', c.memLimitBytes)} limit`
+                  : 'no limit'
+              }
             />
             <StatCard
               title="Network"
               value={c.hostNetwork ? 'host network' : `↓ ${formatMetric('netRxBps', c.netRxBps)}`}
-              sub={c.hostNetwork ? 'Shares the host network: no numbers of its own' : `↑ ${formatMetric('netTxBps', c.netTxBps)}`}
+              sub={
+                c.hostNetwork
+                  ? 'Shares the host network: no numbers of its own'
+                  : `↑ ${formatMetric('netTxBps', c.netTxBps)}`
+              }
             />
-            <StatCard title="Disk I/O" value={`R ${formatMetric('diskReadBps', c.diskReadBps)}`} sub={`W ${formatMetric('diskWriteBps', c.diskWriteBps)}`} />
+            <StatCard
+              title="Disk I/O"
+              value={`R ${formatMetric('diskReadBps', c.diskReadBps)}`}
+              sub={`W ${formatMetric('diskWriteBps', c.diskWriteBps)}`}
+            />
           </CardGrid>
           <MetaList
             label="Container facts"
             items={[
-              ['Name', <span key="n" data-testid="container-name">{c.name}</span>],
-              ['State', <><ContainerStateBadge state={c.displayState} /> {c.statusText}</>],
+              [
+                'Name',
+                <span key="n" data-testid="container-name">
+                  {c.name}
+                </span>,
+              ],
+              [
+                'State',
+                <>
+                  <ContainerStateBadge state={c.displayState} /> {c.statusText}
+                </>,
+              ],
               ['Image', <code key="i">{c.image}</code>],
-              ['Node', <Link key="node" to={appUrl(ROUTES.nodes, c.nodeId)}>{c.nodeName}</Link>],
-              ['Cluster', <>{c.clusterName} <EnvironmentTag environment={c.environment} /></>],
+              [
+                'Node',
+                <Link key="node" to={appUrl(ROUTES.nodes, c.nodeId)}>
+                  {c.nodeName}
+                </Link>,
+              ],
+              [
+                'Cluster',
+                <>
+                  {c.clusterName} <EnvironmentTag environment={c.environment} />
+                </>,
+              ],
               ['Namespace', c.namespace ?? NO_VALUE],
               ['Pod', c.pod ?? NO_VALUE],
               ['Workload', c.workloadKind && c.workloadName ? `${c.workloadKind} ${c.workloadName}` : NO_VALUE],

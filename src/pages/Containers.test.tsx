@@ -48,7 +48,9 @@ describe('Containers page against a live backend', () => {
     expect(stopped.total).toBeGreaterThan(0);
 
     await pickOption(user, 'State', 'stopped');
-    await waitFor(() => expect(screen.getByTestId('container-count')).toHaveTextContent(`of ${stopped.total} containers`));
+    await waitFor(() =>
+      expect(screen.getByTestId('container-count')).toHaveTextContent(`of ${stopped.total} containers`)
+    );
     const table = screen.getByRole('table', { name: 'Containers' });
     expect(within(table).getAllByText('stopped')).toHaveLength(stopped.total);
 
@@ -63,7 +65,9 @@ describe('Containers page against a live backend', () => {
     renderApp('containers');
     await screen.findByRole('table', { name: 'Containers' });
     await user.click(screen.getByRole('button', { name: /Memory/ }));
-    await waitFor(() => expect(screen.getByRole('columnheader', { name: /Memory/ })).toHaveAttribute('aria-sort', 'descending'));
+    await waitFor(() =>
+      expect(screen.getByRole('columnheader', { name: /Memory/ })).toHaveAttribute('aria-sort', 'descending')
+    );
     const all = await backendGet<ContainerListReply>('/containers?pageSize=500');
     const top = [...all.items].filter((c) => c.memBytes !== null).sort((a, b) => b.memBytes! - a.memBytes!)[0];
     await waitFor(() => expect(containerNames()[0]).toBe(top.name));

@@ -1,5 +1,12 @@
 import React, { useMemo, useState } from 'react';
-import type { ContainerListReply, ContainerRow, ContainerSortKey, DisplayState, NamespaceListReply, NodeListReply } from '@fleetlens/protocol/api';
+import type {
+  ContainerListReply,
+  ContainerRow,
+  ContainerSortKey,
+  DisplayState,
+  NamespaceListReply,
+  NodeListReply,
+} from '@fleetlens/protocol/api';
 import { Pagination, Stack } from '@grafana/ui';
 import { Link } from 'react-router-dom-v5-compat';
 import { useApiData } from '../api/useApiData';
@@ -18,12 +25,33 @@ import { useSort } from '../utils/useSort';
 
 export const PAGE_SIZE = 50;
 
-const NUMERIC: readonly ContainerSortKey[] = ['cpu', 'memory', 'netRx', 'netTx', 'diskRead', 'diskWrite', 'created', 'restarts'];
+const NUMERIC: readonly ContainerSortKey[] = [
+  'cpu',
+  'memory',
+  'netRx',
+  'netTx',
+  'diskRead',
+  'diskWrite',
+  'created',
+  'restarts',
+];
 
 const STATES: DisplayState[] = ['running', 'stopped', 'paused', 'restarting', 'unhealthy'];
 
 /** Network or disk rates as "↓ rx ↑ tx"; host-network containers have none of their own. */
-function IoCell({ a, b, hostNetwork, aLabel, bLabel }: { a: number | null; b: number | null; hostNetwork?: boolean; aLabel: string; bLabel: string }) {
+function IoCell({
+  a,
+  b,
+  hostNetwork,
+  aLabel,
+  bLabel,
+}: {
+  a: number | null;
+  b: number | null;
+  hostNetwork?: boolean;
+  aLabel: string;
+  bLabel: string;
+}) {
   if (hostNetwork) {
     return <span title="Uses the host's network: no numbers of its own">host network</span>;
   }
@@ -35,17 +63,37 @@ function IoCell({ a, b, hostNetwork, aLabel, bLabel }: { a: number | null; b: nu
 }
 
 /** The container columns, shared by the containers page and the node page. */
-export function containerColumns(thresholds: Thresholds, opts: { showNode?: boolean } = {}): Array<Column<ContainerRow, ContainerSortKey>> {
+export function containerColumns(
+  thresholds: Thresholds,
+  opts: { showNode?: boolean } = {}
+): Array<Column<ContainerRow, ContainerSortKey>> {
   const cols: Array<Column<ContainerRow, ContainerSortKey>> = [
-    { id: 'name', header: 'Name', sortKey: 'name', render: (c) => <Link to={appUrl(ROUTES.containers, c.id)}>{c.name}</Link> },
-    { id: 'image', header: 'Image', sortKey: 'image', render: (c) => <span title={c.image}>{shortImage(c.image)}</span> },
+    {
+      id: 'name',
+      header: 'Name',
+      sortKey: 'name',
+      render: (c) => <Link to={appUrl(ROUTES.containers, c.id)}>{c.name}</Link>,
+    },
+    {
+      id: 'image',
+      header: 'Image',
+      sortKey: 'image',
+      render: (c) => <span title={c.image}>{shortImage(c.image)}</span>,
+    },
     { id: 'state', header: 'Status', sortKey: 'state', render: (c) => <ContainerStateBadge state={c.displayState} /> },
     {
       id: 'cpu',
       header: 'CPU',
       sortKey: 'cpu',
       width: 180,
-      render: (c) => <UsageBar label={`${c.name} CPU`} percent={c.cpuPercent} thresholds={thresholds} detail={formatCores(c.cpuCores)} />,
+      render: (c) => (
+        <UsageBar
+          label={`${c.name} CPU`}
+          percent={c.cpuPercent}
+          thresholds={thresholds}
+          detail={formatCores(c.cpuCores)}
+        />
+      ),
     },
     {
       id: 'memory',
@@ -57,7 +105,11 @@ export function containerColumns(thresholds: Thresholds, opts: { showNode?: bool
           label={`${c.name} memory`}
           percent={c.memPercent}
           thresholds={thresholds}
-          detail={c.memLimitBytes ? `${formatUnit('bytes', c.memBytes)} / ${formatUnit('bytes', c.memLimitBytes)}` : formatUnit('bytes', c.memBytes)}
+          detail={
+            c.memLimitBytes
+              ? `${formatUnit('bytes', c.memBytes)} / ${formatUnit('bytes', c.memLimitBytes)}`
+              : formatUnit('bytes', c.memBytes)
+          }
         />
       ),
     },
@@ -65,7 +117,9 @@ export function containerColumns(thresholds: Thresholds, opts: { showNode?: bool
       id: 'net',
       header: 'Network I/O',
       sortKey: 'netRx',
-      render: (c) => <IoCell a={c.netRxBps} b={c.netTxBps} hostNetwork={c.hostNetwork} aLabel="receive" bLabel="transmit" />,
+      render: (c) => (
+        <IoCell a={c.netRxBps} b={c.netTxBps} hostNetwork={c.hostNetwork} aLabel="receive" bLabel="transmit" />
+      ),
     },
     {
       id: 'disk',
@@ -80,7 +134,12 @@ export function containerColumns(thresholds: Thresholds, opts: { showNode?: bool
   ];
   if (opts.showNode !== false) {
     cols.push(
-      { id: 'node', header: 'Node', sortKey: 'node', render: (c) => <Link to={appUrl(ROUTES.nodes, c.nodeId)}>{c.nodeName}</Link> },
+      {
+        id: 'node',
+        header: 'Node',
+        sortKey: 'node',
+        render: (c) => <Link to={appUrl(ROUTES.nodes, c.nodeId)}>{c.nodeName}</Link>,
+      },
       { id: 'namespace', header: 'Namespace', sortKey: 'namespace', render: (c) => c.namespace ?? '–' }
     );
   }
@@ -128,12 +187,21 @@ export function ContainersPage() {
     page,
     pageSize: PAGE_SIZE,
   };
-  const list = useApiData<ContainerListReply>(`containers:${JSON.stringify(params)}`, (c, signal) => c.containers(params, signal));
-  const nodes = useApiData<NodeListReply>(`container-nodes:${clusters.join(',')}`, (c, signal) => c.nodes({ cluster: clusters }, signal));
-  const namespaces = useApiData<NamespaceListReply>(`container-ns:${clusters.join(',')}`, (c, signal) => c.namespaces(clusters, signal));
+  const list = useApiData<ContainerListReply>(`containers:${JSON.stringify(params)}`, (c, signal) =>
+    c.containers(params, signal)
+  );
+  const nodes = useApiData<NodeListReply>(`container-nodes:${clusters.join(',')}`, (c, signal) =>
+    c.nodes({ cluster: clusters }, signal)
+  );
+  const namespaces = useApiData<NamespaceListReply>(`container-ns:${clusters.join(',')}`, (c, signal) =>
+    c.namespaces(clusters, signal)
+  );
 
   const columns = useMemo(() => containerColumns(thresholds), [thresholds]);
-  const nodeOptions = useMemo(() => (nodes.data?.items ?? []).map((n) => ({ label: n.name, value: n.name, description: n.clusterName })), [nodes.data]);
+  const nodeOptions = useMemo(
+    () => (nodes.data?.items ?? []).map((n) => ({ label: n.name, value: n.name, description: n.clusterName })),
+    [nodes.data]
+  );
   const nsOptions = useMemo(
     () => [...new Set((namespaces.data?.items ?? []).map((n) => n.name))].sort().map((n) => ({ label: n, value: n })),
     [namespaces.data]
@@ -151,18 +219,42 @@ export function ContainersPage() {
         <>
           <SearchBox label="Search containers" placeholder="Search name or image" value={q} onChange={setQ} />
           <EntityFilter label="Node" allLabel="All nodes" options={nodeOptions} value={node} onChange={setNode} />
-          <EntityFilter label="Namespace" allLabel="All namespaces" options={nsOptions} value={namespace} onChange={setNamespace} />
-          <EntityFilter label="State" allLabel="All states" options={stateOptions} value={state} onChange={setState} width={18} />
+          <EntityFilter
+            label="Namespace"
+            allLabel="All namespaces"
+            options={nsOptions}
+            value={namespace}
+            onChange={setNamespace}
+          />
+          <EntityFilter
+            label="State"
+            allLabel="All states"
+            options={stateOptions}
+            value={state}
+            onChange={setState}
+            width={18}
+          />
         </>
       }
     >
-      {data && data.items.length === 0 && (filtered ? <NoMatches what="containers" /> : <NoData message="No containers have reported yet" />)}
+      {data &&
+        data.items.length === 0 &&
+        (filtered ? <NoMatches what="containers" /> : <NoData message="No containers have reported yet" />)}
       {data && data.items.length > 0 && (
         <>
-          <DataTable label="Containers" testId="containers-table" columns={columns} rows={data.items} rowKey={(c) => c.id} sort={sort} onSort={onSort} />
+          <DataTable
+            label="Containers"
+            testId="containers-table"
+            columns={columns}
+            rows={data.items}
+            rowKey={(c) => c.id}
+            sort={sort}
+            onSort={onSort}
+          />
           <Stack justifyContent="space-between" alignItems="center">
             <span data-testid="container-count">
-              {(data.page - 1) * data.pageSize + 1}–{(data.page - 1) * data.pageSize + data.items.length} of {data.total} containers
+              {(data.page - 1) * data.pageSize + 1}–{(data.page - 1) * data.pageSize + data.items.length} of{' '}
+              {data.total} containers
             </span>
             <Pagination currentPage={data.page} numberOfPages={pages} onNavigate={setPage} hideWhenSinglePage />
           </Stack>

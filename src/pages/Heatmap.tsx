@@ -17,7 +17,9 @@ export const HEATMAP_METRICS: Array<{ label: string; value: HeatmapMetric }> = [
 /** Loads the latest heatmap values of the selected clusters for a metric. */
 export function useHeatmap(metric: HeatmapMetric): ApiData<HeatmapReply> {
   const { clusters } = useFleetlens();
-  return useApiData<HeatmapReply>(`heatmap:${metric}:${clusters.join(',')}`, (c, signal) => c.heatmap({ metric, cluster: clusters }, signal));
+  return useApiData<HeatmapReply>(`heatmap:${metric}:${clusters.join(',')}`, (c, signal) =>
+    c.heatmap({ metric, cluster: clusters }, signal)
+  );
 }
 
 /** The heatmap of a reply, or the empty state. */
@@ -30,7 +32,14 @@ export function NodeHeatmap({ data, metric }: { data?: HeatmapReply; metric: Hea
     return <NoData message="No nodes have reported yet" />;
   }
   const label = HEATMAP_METRICS.find((m) => m.value === metric)?.label ?? metric;
-  return <HeatmapGrid nodes={data.nodes} metricLabel={label} thresholds={thresholds} hrefOf={(n) => appUrl(ROUTES.nodes, n.id)} />;
+  return (
+    <HeatmapGrid
+      nodes={data.nodes}
+      metricLabel={label}
+      thresholds={thresholds}
+      hrefOf={(n) => appUrl(ROUTES.nodes, n.id)}
+    />
+  );
 }
 
 /** Radio buttons choosing the heatmap metric. */
@@ -43,7 +52,11 @@ export function HeatmapPage() {
   const [metric, setMetric] = useState<HeatmapMetric>('cpuPercent');
   const heatmap = useHeatmap(metric);
   return (
-    <PageLayout error={heatmap.error} loading={heatmap.loading} controls={<HeatmapMetricPicker value={metric} onChange={setMetric} />}>
+    <PageLayout
+      error={heatmap.error}
+      loading={heatmap.loading}
+      controls={<HeatmapMetricPicker value={metric} onChange={setMetric} />}
+    >
       <NodeHeatmap data={heatmap.data} metric={metric} />
     </PageLayout>
   );

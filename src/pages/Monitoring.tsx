@@ -31,7 +31,17 @@ export function MonitoringPage() {
 
   const io = useApiData<SeriesReply>(`io:${clusters.join(',')}:${rangeKey(rawRange)}`, (c, signal) => {
     const { from, to, step } = toSeconds(range);
-    return c.series({ kind: 'all', metrics: ['netRxBps', 'netTxBps', 'diskReadBps', 'diskWriteBps'], from, to, step, cluster: clusters }, signal);
+    return c.series(
+      {
+        kind: 'all',
+        metrics: ['netRxBps', 'netTxBps', 'diskReadBps', 'diskWriteBps'],
+        from,
+        to,
+        step,
+        cluster: clusters,
+      },
+      signal
+    );
   });
   // The ranking covers the chosen time range (the backend allows 1 minute to 31 days).
   const window = Math.min(31 * 86400, Math.max(60, Math.round((range.to.valueOf() - range.from.valueOf()) / 1000)));
@@ -41,11 +51,19 @@ export function MonitoringPage() {
   const heatmap = useHeatmap(heatMetric);
 
   const net = useMemo(
-    () => seriesToFrames(io.data, [{ metric: 'netRxBps', label: 'Receive' }, { metric: 'netTxBps', label: 'Transmit' }]),
+    () =>
+      seriesToFrames(io.data, [
+        { metric: 'netRxBps', label: 'Receive' },
+        { metric: 'netTxBps', label: 'Transmit' },
+      ]),
     [io.data]
   );
   const disk = useMemo(
-    () => seriesToFrames(io.data, [{ metric: 'diskReadBps', label: 'Read' }, { metric: 'diskWriteBps', label: 'Write' }]),
+    () =>
+      seriesToFrames(io.data, [
+        { metric: 'diskReadBps', label: 'Read' },
+        { metric: 'diskWriteBps', label: 'Write' },
+      ]),
     [io.data]
   );
   const topLabel = TOP_METRICS.find((m) => m.value === topMetric)?.label ?? topMetric;
@@ -67,7 +85,9 @@ export function MonitoringPage() {
             onChange={(o) => o.value && setTopMetric(o.value)}
           />
         </div>
-        {top.data && top.data.items.length === 0 && <div className={styles.empty}>No container samples in this time range yet.</div>}
+        {top.data && top.data.items.length === 0 && (
+          <div className={styles.empty}>No container samples in this time range yet.</div>
+        )}
         {top.data && top.data.items.length > 0 && (
           <TopList
             items={top.data.items}
@@ -90,7 +110,12 @@ export function MonitoringPage() {
 }
 
 const getStyles = (theme: GrafanaTheme2) => ({
-  charts: css({ display: 'grid', gridTemplateColumns: 'repeat(auto-fit, minmax(420px, 1fr))', gap: theme.spacing(1.5), marginBottom: theme.spacing(2) }),
+  charts: css({
+    display: 'grid',
+    gridTemplateColumns: 'repeat(auto-fit, minmax(420px, 1fr))',
+    gap: theme.spacing(1.5),
+    marginBottom: theme.spacing(2),
+  }),
   section: css({
     background: theme.colors.background.primary,
     border: `1px solid ${theme.colors.border.weak}`,
@@ -98,7 +123,12 @@ const getStyles = (theme: GrafanaTheme2) => ({
     padding: theme.spacing(1.5, 2),
     marginBottom: theme.spacing(2),
   }),
-  header: css({ display: 'flex', justifyContent: 'space-between', alignItems: 'center', marginBottom: theme.spacing(1) }),
+  header: css({
+    display: 'flex',
+    justifyContent: 'space-between',
+    alignItems: 'center',
+    marginBottom: theme.spacing(1),
+  }),
   title: css({ fontSize: theme.typography.h5.fontSize, margin: 0 }),
   empty: css({ color: theme.colors.text.secondary, padding: theme.spacing(2) }),
 });

@@ -18,7 +18,16 @@ import { useSort } from '../utils/useSort';
 import { containerColumns } from './Containers';
 import { nodeHasWarning } from './Nodes';
 
-const NUMERIC: readonly ContainerSortKey[] = ['cpu', 'memory', 'netRx', 'netTx', 'diskRead', 'diskWrite', 'created', 'restarts'];
+const NUMERIC: readonly ContainerSortKey[] = [
+  'cpu',
+  'memory',
+  'netRx',
+  'netTx',
+  'diskRead',
+  'diskWrite',
+  'created',
+  'restarts',
+];
 
 /** A usage bar with its name above it. */
 function LabelledBar({ label, children }: { label: string; children: React.ReactNode }) {
@@ -54,9 +63,19 @@ export function NodeDetailPage() {
           <MetaList
             label="Node facts"
             items={[
-              ['Name', <span key="n" data-testid="node-name">{n.name}</span>],
+              [
+                'Name',
+                <span key="n" data-testid="node-name">
+                  {n.name}
+                </span>,
+              ],
               ['Status', <NodeStatusBadge key="s" status={n.status} warning={nodeHasWarning(n, thresholds)} />],
-              ['Cluster', <>{n.clusterName} <EnvironmentTag environment={n.environment} /></>],
+              [
+                'Cluster',
+                <>
+                  {n.clusterName} <EnvironmentTag environment={n.environment} />
+                </>,
+              ],
               ['Role', n.role],
               ['CPU cores', String(n.cores)],
               ['Memory', formatUnit('bytes', n.memoryBytes)],
@@ -70,7 +89,12 @@ export function NodeDetailPage() {
           />
           <CardGrid min={260}>
             <LabelledBar label="CPU">
-              <UsageBar label="CPU" percent={n.cpuPercent} thresholds={thresholds} detail={`${formatCores(n.cpuCores)} of ${n.cores}`} />
+              <UsageBar
+                label="CPU"
+                percent={n.cpuPercent}
+                thresholds={thresholds}
+                detail={`${formatCores(n.cpuCores)} of ${n.cores}`}
+              />
             </LabelledBar>
             <LabelledBar label="Memory">
               <UsageBar
@@ -94,7 +118,15 @@ export function NodeDetailPage() {
             Containers ({n.containersRunning} running of {n.containersTotal})
           </h3>
           {rows.length > 0 ? (
-            <DataTable label="Containers on this node" testId="node-containers" columns={columns} rows={rows} rowKey={(c) => c.id} sort={sort} onSort={onSort} />
+            <DataTable
+              label="Containers on this node"
+              testId="node-containers"
+              columns={columns}
+              rows={rows}
+              rowKey={(c) => c.id}
+              sort={sort}
+              onSort={onSort}
+            />
           ) : (
             <p>No containers on this node.</p>
           )}

@@ -32,7 +32,9 @@ describe('Nodes page against a live backend', () => {
     expect(within(row).getByText('docker-host')).toBeInTheDocument();
     // node-01 of every cluster has 4 cores and 4 × 4 GiB of memory in the seeded fleet.
     const total = formattedValueToString(getValueFormat('bytes')(16 * GiB));
-    expect(within(row).getByRole('meter', { name: 'onprem-docker-node-01 memory' }).parentElement).toHaveTextContent(`/ ${total}`);
+    expect(within(row).getByRole('meter', { name: 'onprem-docker-node-01 memory' }).parentElement).toHaveTextContent(
+      `/ ${total}`
+    );
     expect(within(row).getByText(/Ready|Warning/)).toBeInTheDocument();
   });
 
@@ -42,7 +44,10 @@ describe('Nodes page against a live backend', () => {
     const reply = await backendGet<NodeListReply>('/nodes');
     for (const n of reply.items) {
       const meter = screen.getByRole('meter', { name: `${n.name} CPU` });
-      expect(meter).toHaveAttribute('aria-valuetext', formattedValueToString(getValueFormat('percent')(n.cpuPercent!, 1)));
+      expect(meter).toHaveAttribute(
+        'aria-valuetext',
+        formattedValueToString(getValueFormat('percent')(n.cpuPercent!, 1))
+      );
     }
   });
 

@@ -16,7 +16,16 @@ import type { Thresholds } from '../types';
 import { formatCores, formatDuration, formatUnit } from '../utils/format';
 import { useSort } from '../utils/useSort';
 
-const NUMERIC: readonly NodeSortKey[] = ['cpu', 'cpuPercent', 'memory', 'memPercent', 'disk', 'fsPercent', 'containers', 'uptime'];
+const NUMERIC: readonly NodeSortKey[] = [
+  'cpu',
+  'cpuPercent',
+  'memory',
+  'memPercent',
+  'disk',
+  'fsPercent',
+  'containers',
+  'uptime',
+];
 
 const STATUS_OPTIONS = [
   { label: 'All', value: '' },
@@ -62,7 +71,12 @@ export function nodeColumns(thresholds: Thresholds): Array<Column<NodeRow, NodeS
       sortKey: 'cpuPercent',
       width: 200,
       render: (n) => (
-        <UsageBar label={`${n.name} CPU`} percent={n.cpuPercent} thresholds={thresholds} detail={`${formatCores(n.cpuCores)} / ${n.cores}`} />
+        <UsageBar
+          label={`${n.name} CPU`}
+          percent={n.cpuPercent}
+          thresholds={thresholds}
+          detail={`${formatCores(n.cpuCores)} / ${n.cores}`}
+        />
       ),
     },
     {
@@ -100,7 +114,13 @@ export function nodeColumns(thresholds: Thresholds): Array<Column<NodeRow, NodeS
       align: 'right',
       render: (n) => `${n.containersRunning} / ${n.containersTotal}`,
     },
-    { id: 'uptime', header: 'Uptime', sortKey: 'uptime', align: 'right', render: (n) => formatDuration(n.uptimeSeconds) },
+    {
+      id: 'uptime',
+      header: 'Uptime',
+      sortKey: 'uptime',
+      align: 'right',
+      render: (n) => formatDuration(n.uptimeSeconds),
+    },
   ];
 }
 
@@ -110,7 +130,13 @@ export function NodesPage() {
   const [q, setQ] = useState('');
   const [status, setStatus] = useState('');
   const [sort, onSort] = useSort<NodeSortKey>({ key: 'name', order: 'asc' }, NUMERIC);
-  const params = { cluster: clusters, status: status || undefined, q: q || undefined, sort: sort.key, order: sort.order };
+  const params = {
+    cluster: clusters,
+    status: status || undefined,
+    q: q || undefined,
+    sort: sort.key,
+    order: sort.order,
+  };
   const nodes = useApiData<NodeListReply>(`nodes:${JSON.stringify(params)}`, (c, signal) => c.nodes(params, signal));
   const columns = useMemo(() => nodeColumns(thresholds), [thresholds]);
   const filtered = !!(q || status);
@@ -127,9 +153,19 @@ export function NodesPage() {
         </>
       }
     >
-      {nodes.data && nodes.data.items.length === 0 && (filtered || clusters.length ? <NoMatches what="nodes" /> : <NoData message="No nodes have reported yet" />)}
+      {nodes.data &&
+        nodes.data.items.length === 0 &&
+        (filtered || clusters.length ? <NoMatches what="nodes" /> : <NoData message="No nodes have reported yet" />)}
       {nodes.data && nodes.data.items.length > 0 && (
-        <DataTable label="Nodes" testId="nodes-table" columns={columns} rows={nodes.data.items} rowKey={(n) => n.id} sort={sort} onSort={onSort} />
+        <DataTable
+          label="Nodes"
+          testId="nodes-table"
+          columns={columns}
+          rows={nodes.data.items}
+          rowKey={(n) => n.id}
+          sort={sort}
+          onSort={onSort}
+        />
       )}
     </PageLayout>
   );

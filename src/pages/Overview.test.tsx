@@ -14,12 +14,18 @@ describe('Overview page against a live backend seeded through ingest', () => {
     // 3 Docker hosts × 4 containers + 3 Kubernetes nodes × 20 containers (the seeded fleet).
     const containers = await screen.findByTestId('card-containers');
     expect(within(containers).getByText('72')).toBeInTheDocument();
-    expect(within(screen.getByTestId('card-running')).getByText(String(reply.totals.containers.running))).toBeInTheDocument();
+    expect(
+      within(screen.getByTestId('card-running')).getByText(String(reply.totals.containers.running))
+    ).toBeInTheDocument();
     expect(within(screen.getByTestId('card-nodes')).getByText('6 / 6')).toBeInTheDocument();
 
     // Node memory is cores × 4 GiB with 4, 8 and 16 cores per cluster: 2 × 112 GiB in total.
-    expect(within(screen.getByTestId('card-memory')).getByText(new RegExp(`of ${fmt('bytes', 224 * GiB)}$`))).toBeInTheDocument();
-    expect(within(screen.getByTestId('card-net-in')).getByText(fmt('Bps', reply.totals.usage.netRxBps))).toBeInTheDocument();
+    expect(
+      within(screen.getByTestId('card-memory')).getByText(new RegExp(`of ${fmt('bytes', 224 * GiB)}$`))
+    ).toBeInTheDocument();
+    expect(
+      within(screen.getByTestId('card-net-in')).getByText(fmt('Bps', reply.totals.usage.netRxBps))
+    ).toBeInTheDocument();
 
     const cards = screen.getAllByTestId('cluster-card');
     expect(cards).toHaveLength(2);

@@ -21,7 +21,9 @@ import { rangeKey, toSeconds } from '../utils/time';
 /** The home page: fleet totals, one card per cluster, and the clusters' CPU and memory trends. */
 export function OverviewPage() {
   const { clusters, thresholds } = useFleetlens();
-  const overview = useApiData<OverviewReply>(`overview:${clusters.join(',')}`, (c, signal) => c.overview(clusters, signal));
+  const overview = useApiData<OverviewReply>(`overview:${clusters.join(',')}`, (c, signal) =>
+    c.overview(clusters, signal)
+  );
   const data = overview.data;
   const isEmpty = data && data.totals.nodes.total === 0 && data.totals.containers.total === 0;
 
@@ -50,7 +52,12 @@ function Totals({ data }: { data: OverviewReply }) {
   const abnormal = containers.restarting + containers.unhealthy;
   return (
     <CardGrid>
-      <StatCard testId="card-containers" title="Containers" value={String(containers.total)} sub={`${containers.paused} paused`} />
+      <StatCard
+        testId="card-containers"
+        title="Containers"
+        value={String(containers.total)}
+        sub={`${containers.paused} paused`}
+      />
       <StatCard testId="card-running" title="Running" value={String(containers.running)} tone="good" />
       <StatCard testId="card-stopped" title="Stopped" value={String(containers.stopped)} />
       <StatCard
@@ -92,7 +99,13 @@ function Totals({ data }: { data: OverviewReply }) {
 }
 
 /** One cluster: where it runs, its nodes and containers, and its usage. */
-const ClusterCard = React.memo(function ClusterCard({ cluster, thresholds }: { cluster: ClusterSummary; thresholds: Thresholds }) {
+const ClusterCard = React.memo(function ClusterCard({
+  cluster,
+  thresholds,
+}: {
+  cluster: ClusterSummary;
+  thresholds: Thresholds;
+}) {
   const styles = useStyles2(getStyles);
   const { setClusters } = useFleetlens();
   const u = cluster.usage;
@@ -107,16 +120,31 @@ const ClusterCard = React.memo(function ClusterCard({ cluster, thresholds }: { c
         <EnvironmentTag environment={cluster.environment} />
       </Stack>
       <div className={styles.meta}>
-        {cluster.kind === 'kubernetes' ? 'Kubernetes' : 'Docker'} · {cluster.nodes.ready}/{cluster.nodes.total} nodes ready ·{' '}
-        {cluster.containers.running}/{cluster.containers.total} containers running
+        {cluster.kind === 'kubernetes' ? 'Kubernetes' : 'Docker'} · {cluster.nodes.ready}/{cluster.nodes.total} nodes
+        ready · {cluster.containers.running}/{cluster.containers.total} containers running
       </div>
       <div className={styles.bars}>
         <span>CPU</span>
-        <UsageBar label={`${cluster.name} CPU`} percent={u.cpuPercent} thresholds={thresholds} detail={formatCores(u.usedCores)} />
+        <UsageBar
+          label={`${cluster.name} CPU`}
+          percent={u.cpuPercent}
+          thresholds={thresholds}
+          detail={formatCores(u.usedCores)}
+        />
         <span>Memory</span>
-        <UsageBar label={`${cluster.name} memory`} percent={u.memPercent} thresholds={thresholds} detail={formatUnit('bytes', u.memUsedBytes)} />
+        <UsageBar
+          label={`${cluster.name} memory`}
+          percent={u.memPercent}
+          thresholds={thresholds}
+          detail={formatUnit('bytes', u.memUsedBytes)}
+        />
         <span>Disk</span>
-        <UsageBar label={`${cluster.name} disk`} percent={u.fsPercent} thresholds={thresholds} detail={formatUnit('bytes', u.fsUsedBytes)} />
+        <UsageBar
+          label={`${cluster.name} disk`}
+          percent={u.fsPercent}
+          thresholds={thresholds}
+          detail={formatUnit('bytes', u.fsUsedBytes)}
+        />
       </div>
     </section>
   );
@@ -129,14 +157,22 @@ function ClusterTrends({ clusters }: { clusters: ClusterSummary[] }) {
   const ids = clusters.map((c) => c.id);
   const series = useApiData<SeriesReply[]>(`trend:${ids.join(',')}:${rangeKey(rawRange)}`, (c, signal) => {
     const { from, to, step } = toSeconds(range);
-    return Promise.all(ids.map((id) => c.series({ kind: 'cluster', id, metrics: ['cpuCores', 'memBytes'], from, to, step }, signal)));
+    return Promise.all(
+      ids.map((id) => c.series({ kind: 'cluster', id, metrics: ['cpuCores', 'memBytes'], from, to, step }, signal))
+    );
   });
   const cpu = useMemo(
-    () => (series.data ?? []).flatMap((r, i) => seriesToFrames(r, [{ metric: 'cpuCores', label: clusters[i]?.name ?? '' }])),
+    () =>
+      (series.data ?? []).flatMap((r, i) =>
+        seriesToFrames(r, [{ metric: 'cpuCores', label: clusters[i]?.name ?? '' }])
+      ),
     [series.data, clusters]
   );
   const mem = useMemo(
-    () => (series.data ?? []).flatMap((r, i) => seriesToFrames(r, [{ metric: 'memBytes', label: clusters[i]?.name ?? '' }])),
+    () =>
+      (series.data ?? []).flatMap((r, i) =>
+        seriesToFrames(r, [{ metric: 'memBytes', label: clusters[i]?.name ?? '' }])
+      ),
     [series.data, clusters]
   );
   return (
@@ -155,7 +191,11 @@ const getStyles = (theme: GrafanaTheme2) => ({
     padding: theme.spacing(1.5, 2),
   }),
   clusterName: css({ margin: 0, fontSize: theme.typography.h5.fontSize }),
-  meta: css({ color: theme.colors.text.secondary, fontSize: theme.typography.bodySmall.fontSize, margin: theme.spacing(0.5, 0, 1) }),
+  meta: css({
+    color: theme.colors.text.secondary,
+    fontSize: theme.typography.bodySmall.fontSize,
+    margin: theme.spacing(0.5, 0, 1),
+  }),
   bars: css({
     display: 'grid',
     gridTemplateColumns: 'auto 1fr',
@@ -163,5 +203,9 @@ const getStyles = (theme: GrafanaTheme2) => ({
     alignItems: 'center',
     fontSize: theme.typography.bodySmall.fontSize,
   }),
-  charts: css({ display: 'grid', gridTemplateColumns: 'repeat(auto-fit, minmax(420px, 1fr))', gap: theme.spacing(1.5) }),
+  charts: css({
+    display: 'grid',
+    gridTemplateColumns: 'repeat(auto-fit, minmax(420px, 1fr))',
+    gap: theme.spacing(1.5),
+  }),
 });

@@ -8,9 +8,12 @@ describe('Workloads page against a live backend', () => {
     renderApp('workloads');
     const namespaces = await screen.findByRole('table', { name: 'Namespaces' });
     // Only aws-k8s is a Kubernetes cluster; its containers spread over five namespaces.
-    expect(within(namespaces).getAllByRole('row').slice(1).map((r) => within(r).getAllByRole('cell')[0].textContent)).toEqual(
-      expect.arrayContaining(['default', 'monitoring', 'payments', 'search', 'web'])
-    );
+    expect(
+      within(namespaces)
+        .getAllByRole('row')
+        .slice(1)
+        .map((r) => within(r).getAllByRole('cell')[0].textContent)
+    ).toEqual(expect.arrayContaining(['default', 'monitoring', 'payments', 'search', 'web']));
     expect(within(namespaces).getAllByRole('row')).toHaveLength(6);
 
     await user.click(screen.getByRole('button', { name: 'Show namespace payments' }));

@@ -2,7 +2,16 @@ import React, { useMemo, useState } from 'react';
 import { css } from '@emotion/css';
 import type { GrafanaTheme2 } from '@grafana/data';
 import { Button, useStyles2 } from '@grafana/ui';
-import type { GroupUsage, NamespaceListReply, NamespaceRow, PodListReply, PodRow, WorkloadDetailReply, WorkloadListReply, WorkloadRow } from '@fleetlens/protocol/api';
+import type {
+  GroupUsage,
+  NamespaceListReply,
+  NamespaceRow,
+  PodListReply,
+  PodRow,
+  WorkloadDetailReply,
+  WorkloadListReply,
+  WorkloadRow,
+} from '@fleetlens/protocol/api';
 import { Link, useParams } from 'react-router-dom-v5-compat';
 import { useApiData } from '../api/useApiData';
 import { DataTable, type Column } from '../components/DataTable';
@@ -29,7 +38,8 @@ function usageColumns<T extends { usage: GroupUsage }>(): Array<Column<T>> {
       id: 'disk',
       header: 'Disk R / W',
       align: 'right',
-      render: (r) => `${formatMetric('diskReadBps', r.usage.diskReadBps)} / ${formatMetric('diskWriteBps', r.usage.diskWriteBps)}`,
+      render: (r) =>
+        `${formatMetric('diskReadBps', r.usage.diskReadBps)} / ${formatMetric('diskWriteBps', r.usage.diskWriteBps)}`,
     },
   ];
 }
@@ -57,7 +67,12 @@ function podColumns(): Array<Column<PodRow>> {
     { id: 'name', header: 'Pod', render: (p) => p.name },
     { id: 'phase', header: 'Phase', render: (p) => p.phase },
     { id: 'node', header: 'Node', render: (p) => <Link to={appUrl(ROUTES.nodes, p.nodeId)}>{p.nodeName}</Link> },
-    { id: 'containers', header: 'Containers', align: 'right', render: (p) => `${p.runningContainers} / ${p.containers}` },
+    {
+      id: 'containers',
+      header: 'Containers',
+      align: 'right',
+      render: (p) => `${p.runningContainers} / ${p.containers}`,
+    },
     { id: 'restarts', header: 'Restarts', align: 'right', render: (p) => p.restarts },
     ...usageColumns<PodRow>(),
   ];
@@ -73,12 +88,20 @@ function NamespacesView() {
   const styles = useStyles2(getStyles);
   const { clusters } = useFleetlens();
   const [selected, setSelected] = useState<NamespaceRow | undefined>();
-  const namespaces = useApiData<NamespaceListReply>(`namespaces:${clusters.join(',')}`, (c, signal) => c.namespaces(clusters, signal));
+  const namespaces = useApiData<NamespaceListReply>(`namespaces:${clusters.join(',')}`, (c, signal) =>
+    c.namespaces(clusters, signal)
+  );
   const scope = selected ? { cluster: [selected.clusterName], namespace: [selected.name] } : { cluster: clusters };
-  const workloads = useApiData<WorkloadListReply>(`workloads:${JSON.stringify(scope)}`, (c, signal) => c.workloads(scope, signal), {
+  const workloads = useApiData<WorkloadListReply>(
+    `workloads:${JSON.stringify(scope)}`,
+    (c, signal) => c.workloads(scope, signal),
+    {
+      enabled: !!selected,
+    }
+  );
+  const pods = useApiData<PodListReply>(`pods:${JSON.stringify(scope)}`, (c, signal) => c.pods(scope, signal), {
     enabled: !!selected,
   });
-  const pods = useApiData<PodListReply>(`pods:${JSON.stringify(scope)}`, (c, signal) => c.pods(scope, signal), { enabled: !!selected });
   const series = useEntitySeries('namespace', selected?.id, CONTAINER_CHARTS);
 
   const nsColumns = useMemo<Array<Column<NamespaceRow>>>(
@@ -108,8 +131,9 @@ function NamespacesView() {
     <PageLayout error={namespaces.error ?? workloads.error ?? pods.error} loading={namespaces.loading}>
       {namespaces.data && items.length === 0 && (
         <NoData message="No Kubernetes namespaces yet">
-          Workloads come from Kubernetes clusters. Deploy the Fleetlens agent DaemonSet and the cluster agent on a cluster; its
-          namespaces, deployments and pods appear here within a few seconds. Docker hosts have no workloads.
+          Workloads come from Kubernetes clusters. Deploy the Fleetlens agent DaemonSet and the cluster agent on a
+          cluster; its namespaces, deployments and pods appear here within a few seconds. Docker hosts have no
+          workloads.
         </NoData>
       )}
       {items.length > 0 && (
@@ -126,10 +150,24 @@ function NamespacesView() {
           <EntityCharts reply={series.data} charts={CONTAINER_CHARTS.slice(0, 2)} />
           <h4>Workloads</h4>
           {workloads.data && (
-            <DataTable label="Workloads" testId="workloads-table" columns={wColumns} rows={workloads.data.items} rowKey={(w) => w.id} />
+            <DataTable
+              label="Workloads"
+              testId="workloads-table"
+              columns={wColumns}
+              rows={workloads.data.items}
+              rowKey={(w) => w.id}
+            />
           )}
           <h4>Pods</h4>
-          {pods.data && <DataTable label="Pods" testId="pods-table" columns={pColumns} rows={pods.data.items} rowKey={(p) => p.uid} />}
+          {pods.data && (
+            <DataTable
+              label="Pods"
+              testId="pods-table"
+              columns={pColumns}
+              rows={pods.data.items}
+              rowKey={(p) => p.uid}
+            />
+          )}
         </section>
       )}
     </PageLayout>
@@ -154,7 +192,12 @@ function WorkloadDetail({ id }: { id: string }) {
           <MetaList
             label="Workload facts"
             items={[
-              ['Name', <span key="n" data-testid="workload-name">{w.name}</span>],
+              [
+                'Name',
+                <span key="n" data-testid="workload-name">
+                  {w.name}
+                </span>,
+              ],
               ['Kind', w.kind],
               ['Namespace', w.namespace],
               ['Cluster', w.clusterName],
@@ -162,7 +205,10 @@ function WorkloadDetail({ id }: { id: string }) {
               ['Pods running', `${w.runningPods} / ${w.pods.length}`],
               ['CPU', formatCores(w.usage.cpuCores)],
               ['Memory', formatMetric('memBytes', w.usage.memBytes)],
-              ['Network ↓ / ↑', `${formatMetric('netRxBps', w.usage.netRxBps)} / ${formatMetric('netTxBps', w.usage.netTxBps)}`],
+              [
+                'Network ↓ / ↑',
+                `${formatMetric('netRxBps', w.usage.netRxBps)} / ${formatMetric('netTxBps', w.usage.netTxBps)}`,
+              ],
               ['Desired', w.desiredReplicas === null ? NO_VALUE : String(w.desiredReplicas)],
             ]}
           />

@@ -26,7 +26,9 @@ export function serviceKey(): string {
 function required(name: string): string {
   const v = process.env[name];
   if (!v) {
-    throw new Error(`${name} is not set: run the plugin tests through Jest's plugin project (its globalSetup starts the backends)`);
+    throw new Error(
+      `${name} is not set: run the plugin tests through Jest's plugin project (its globalSetup starts the backends)`
+    );
   }
   return v;
 }
@@ -49,17 +51,29 @@ export async function closedUrl(): Promise<string> {
 }
 
 /** Installs an emulated Grafana (settings + proxy) as the BackendSrv the plugin uses. */
-export function installGrafana(settings: { backendUrl?: string; serviceKey?: string; enabled?: boolean; jsonData?: AppSettings }) {
+export function installGrafana(settings: {
+  backendUrl?: string;
+  serviceKey?: string;
+  enabled?: boolean;
+  jsonData?: AppSettings;
+}) {
   const emulator = new GrafanaEmulator(pluginJson as PluginJson, {
     enabled: settings.enabled ?? true,
-    jsonData: { ...(settings.jsonData ?? {}), ...(settings.backendUrl !== undefined ? { backendUrl: settings.backendUrl } : {}) },
+    jsonData: {
+      ...(settings.jsonData ?? {}),
+      ...(settings.backendUrl !== undefined ? { backendUrl: settings.backendUrl } : {}),
+    },
     secureJsonData: settings.serviceKey ? { serviceKey: settings.serviceKey } : {},
   });
   const requests: string[] = [];
   setBackendSrv(
     createBackendSrv(async (req) => {
       requests.push(`${req.method} ${req.url}`);
-      const res = (await emulator.handle(req)) ?? { status: 404, headers: { 'content-type': 'application/json' }, body: '{"message":"Not found"}' };
+      const res = (await emulator.handle(req)) ?? {
+        status: 404,
+        headers: { 'content-type': 'application/json' },
+        body: '{"message":"Not found"}',
+      };
       return { status: res.status, contentType: res.headers['content-type'] ?? '', body: res.body };
     })
   );
@@ -67,7 +81,10 @@ export function installGrafana(settings: { backendUrl?: string; serviceKey?: str
 }
 
 /** The plugin meta Grafana passes to the app root. */
-export function appMeta(jsonData: AppSettings, secureJsonFields: Record<string, boolean> = {}): AppPluginMeta<AppSettings> {
+export function appMeta(
+  jsonData: AppSettings,
+  secureJsonFields: Record<string, boolean> = {}
+): AppPluginMeta<AppSettings> {
   return {
     id: pluginJson.id,
     name: pluginJson.name,

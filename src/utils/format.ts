@@ -39,10 +39,16 @@ export function formatDuration(seconds: number | null | undefined): string {
 
 /** An epoch-seconds timestamp as a local date and time. */
 export function formatTime(epochSeconds: number | null | undefined): string {
-  return formatUnit('dateTimeAsSystem', epochSeconds === null || epochSeconds === undefined ? null : epochSeconds * 1000);
+  return formatUnit(
+    'dateTimeAsSystem',
+    epochSeconds === null || epochSeconds === undefined ? null : epochSeconds * 1000
+  );
 }
 
 /** "a ago" relative time of an epoch-seconds timestamp. */
 export function formatAgo(epochSeconds: number | null | undefined): string {
-  return formatUnit('dateTimeFromNow', epochSeconds === null || epochSeconds === undefined ? null : epochSeconds * 1000);
+  return formatUnit(
+    'dateTimeFromNow',
+    epochSeconds === null || epochSeconds === undefined ? null : epochSeconds * 1000
+  );
 }

@@ -32,7 +32,12 @@ const theme = createTheme({ colors: { mode: boot.theme } });
 setBackendSrv(
   createBackendSrv(async ({ method, url, headers, body, signal }) => {
     const res = await fetch(url, { method, headers, body, signal, credentials: 'same-origin' });
-    return { status: res.status, statusText: res.statusText, contentType: res.headers.get('content-type') ?? '', body: await res.text() };
+    return {
+      status: res.status,
+      statusText: res.statusText,
+      contentType: res.headers.get('content-type') ?? '',
+      body: await res.text(),
+    };
   })
 );
 
@@ -68,13 +73,24 @@ async function start() {
   );
 }
 
-function Shell({ includes, plugin, meta }: { includes: Array<NavInclude & { icon?: string }>; plugin: AppPlugin; meta: AppPluginMeta }) {
+function Shell({
+  includes,
+  plugin,
+  meta,
+}: {
+  includes: Array<NavInclude & { icon?: string }>;
+  plugin: AppPlugin;
+  meta: AppPluginMeta;
+}) {
   const styles = useStyles2(getStyles);
   const { pathname } = useLocation();
   const appBase = `/a/${meta.id}`;
   const Root = plugin.root!;
   const ConfigBody = plugin.configPages?.[0]?.body;
-  const rootProps = useMemo(() => ({ meta, basename: appBase, onNavChanged: () => undefined, query: {}, path: appBase }), [meta, appBase]);
+  const rootProps = useMemo(
+    () => ({ meta, basename: appBase, onNavChanged: () => undefined, query: {}, path: appBase }),
+    [meta, appBase]
+  );
   return (
     <div className={styles.shell}>
       <nav className={styles.nav} aria-label="Fleetlens navigation">
@@ -119,7 +135,13 @@ const getStyles = (theme: GrafanaTheme2) => ({
     gap: theme.spacing(0.5),
   }),
   brand: css({ fontWeight: theme.typography.fontWeightBold, padding: theme.spacing(0, 1, 1) }),
-  link: css({ display: 'flex', gap: theme.spacing(1), alignItems: 'center', padding: theme.spacing(0.5, 1), color: theme.colors.text.secondary }),
+  link: css({
+    display: 'flex',
+    gap: theme.spacing(1),
+    alignItems: 'center',
+    padding: theme.spacing(0.5, 1),
+    color: theme.colors.text.secondary,
+  }),
   active: css({
     display: 'flex',
     gap: theme.spacing(1),
