@@ -48,7 +48,11 @@ describe('docker-compose.yml', () => {
     () => {
       expect(typeof compose.services).toBe('object');
       if (hasComposePlugin) {
-        const r = tryRun('docker', ['compose', '--env-file', '.env.example', '-f', 'docker-compose.yml', 'config', '--quiet'], { timeout: 60_000 });
+        const r = tryRun(
+          'docker',
+          ['compose', '--env-file', '.env.example', '-f', 'docker-compose.yml', 'config', '--quiet'],
+          { timeout: 60_000 }
+        );
         expect(r).toEqual({ ok: true, out: '' });
       } else {
         expect(composePlugin?.ok).not.toBe(true);
@@ -60,7 +64,10 @@ describe('docker-compose.yml', () => {
     expect(dbName).toBeDefined();
     expect(Object.keys(services).sort()).toEqual(['agent', 'backend', dbName, 'grafana'].sort());
     for (const [name, s] of Object.entries(services)) {
-      expect({ name, test: Array.isArray(s.healthcheck?.test) && s.healthcheck.test.length > 1 }).toEqual({ name, test: true });
+      expect({ name, test: Array.isArray(s.healthcheck?.test) && s.healthcheck.test.length > 1 }).toEqual({
+        name,
+        test: true,
+      });
       expect({ name, restart: s.restart }).toEqual({ name, restart: 'unless-stopped' });
     }
     expect(services[dbName].image).toMatch(/^(mariadb:1[01]|mysql:8)/);
@@ -74,14 +81,20 @@ describe('docker-compose.yml', () => {
     expect(dep('grafana')).toEqual({ backend: { condition: 'service_healthy' } });
     // The backend's health check is its readiness (database reachable) on the port it listens on.
     expect(services.backend.healthcheck.test.join(' ')).toMatch(/127\.0\.0\.1:8480\/readyz/);
-    expect(services.agent.healthcheck.test.join(' ')).toContain(`127.0.0.1:${envMap(services.agent.environment).FLEETLENS_HEALTH_PORT}/healthz`);
+    expect(services.agent.healthcheck.test.join(' ')).toContain(
+      `127.0.0.1:${envMap(services.agent.environment).FLEETLENS_HEALTH_PORT}/healthz`
+    );
   });
 
   test('build contexts and Dockerfiles exist (backend/Dockerfile; agent/Dockerfile from the agent work)', () => {
     for (const name of ['backend', 'agent']) {
       const b = services[name].build;
       expect({ name, context: b.context }).toEqual({ name, context: '.' });
-      expect({ name, dockerfile: b.dockerfile, exists: exists(join(b.context, b.dockerfile)) }).toEqual({ name, dockerfile: `${name}/Dockerfile`, exists: true });
+      expect({ name, dockerfile: b.dockerfile, exists: exists(join(b.context, b.dockerfile)) }).toEqual({
+        name,
+        dockerfile: `${name}/Dockerfile`,
+        exists: true,
+      });
       expect(services[name].image).toMatch(new RegExp(`^fleetlens/${name}:`));
     }
   });
@@ -95,12 +108,16 @@ describe('docker-compose.yml', () => {
     expect(JSON.parse(read('dist/plugin.json')).id).toBe(PLUGIN_ID);
     for (const kind of ['plugins', 'datasources', 'dashboards']) {
       const m = g.find((x) => x.target === `/etc/grafana/provisioning/${kind}`);
-      expect({ kind, mount: m && { source: m.source, readOnly: m.readOnly } }).toEqual({ kind, mount: { source: `./provisioning/${kind}`, readOnly: true } });
+      expect({ kind, mount: m && { source: m.source, readOnly: m.readOnly } }).toEqual({
+        kind,
+        mount: { source: `./provisioning/${kind}`, readOnly: true },
+      });
       expect(exists(`provisioning/${kind}/fleetlens.yaml`)).toBe(true);
     }
     for (const s of Object.values(services)) {
       for (const m of mounts(s.volumes)) {
-        if (m.type === 'bind' && m.source.startsWith('.')) expect({ source: m.source, exists: exists(m.source) }).toEqual({ source: m.source, exists: true });
+        if (m.type === 'bind' && m.source.startsWith('.'))
+          expect({ source: m.source, exists: exists(m.source) }).toEqual({ source: m.source, exists: true });
         if (m.type === 'volume') expect(Object.keys(compose.volumes ?? {})).toContain(m.source);
       }
     }
@@ -108,7 +125,9 @@ describe('docker-compose.yml', () => {
 
   test('Grafana allows the unsigned app and datasource plugins and gets the service key for provisioning', () => {
     const env = envMap(services.grafana.environment);
-    expect(env.GF_PLUGINS_ALLOW_LOADING_UNSIGNED_PLUGINS.split(',').sort()).toEqual([PLUGIN_ID, 'fleetlens-monitor-datasource'].sort());
+    expect(env.GF_PLUGINS_ALLOW_LOADING_UNSIGNED_PLUGINS.split(',').sort()).toEqual(
+      [PLUGIN_ID, 'fleetlens-monitor-datasource'].sort()
+    );
     expect(env.FLEETLENS_SERVICE_KEY).toBe('${FLEETLENS_SERVICE_KEY:?set FLEETLENS_SERVICE_KEY in .env}');
   });
 
@@ -117,8 +136,15 @@ describe('docker-compose.yml', () => {
     const at = (target: string) => m.find((x) => x.target === target);
     expect(at('/var/run/docker.sock')).toMatchObject({ type: 'bind', source: '/var/run/docker.sock', readOnly: true });
     const env = envMap(services.agent.environment);
-    for (const [host, variable] of [['/proc', 'HOST_PROC'], ['/sys', 'HOST_SYS'], ['/', 'HOST_ROOT']]) {
-      expect({ variable, mount: at(env[variable]) }).toMatchObject({ variable, mount: { type: 'bind', source: host, readOnly: true } });
+    for (const [host, variable] of [
+      ['/proc', 'HOST_PROC'],
+      ['/sys', 'HOST_SYS'],
+      ['/', 'HOST_ROOT'],
+    ]) {
+      expect({ variable, mount: at(env[variable]) }).toMatchObject({
+        variable,
+        mount: { type: 'bind', source: host, readOnly: true },
+      });
     }
     expect(services.agent.privileged).toBeUndefined();
   });
@@ -130,8 +156,15 @@ describe('docker-compose.yml', () => {
       const hasDefault = r.op === ':-' || r.op === '-';
       expect({ name: r.name, defined: r.name in example || hasDefault }).toEqual({ name: r.name, defined: true });
     }
-    for (const k of Object.keys(example)) expect({ k, used: refs.some((r) => r.name === k) }).toEqual({ k, used: true });
-    expect(SECRET_VARS.sort()).toEqual(['FLEETLENS_AGENT_TOKEN', 'FLEETLENS_SERVICE_KEY', 'GRAFANA_ADMIN_PASSWORD', 'MYSQL_PASSWORD', 'MYSQL_ROOT_PASSWORD']);
+    for (const k of Object.keys(example))
+      expect({ k, used: refs.some((r) => r.name === k) }).toEqual({ k, used: true });
+    expect(SECRET_VARS.sort()).toEqual([
+      'FLEETLENS_AGENT_TOKEN',
+      'FLEETLENS_SERVICE_KEY',
+      'GRAFANA_ADMIN_PASSWORD',
+      'MYSQL_PASSWORD',
+      'MYSQL_ROOT_PASSWORD',
+    ]);
     for (const k of SECRET_VARS) {
       expect({ k, value: example[k] }).toEqual({ k, value: 'CHANGE-ME' });
       for (const r of refs.filter((x) => x.name === k)) expect({ k, op: r.op }).toEqual({ k, op: ':?' });
@@ -139,7 +172,8 @@ describe('docker-compose.yml', () => {
     // No secret is written into the compose file itself.
     for (const s of Object.values(services)) {
       for (const [k, v] of Object.entries(envMap(s.environment))) {
-        if (/PASSWORD|SERVICE_KEY|TOKEN/.test(k)) expect({ k, fromEnv: /\$\{[A-Z_]+:\?/.test(v) }).toEqual({ k, fromEnv: true });
+        if (/PASSWORD|SERVICE_KEY|TOKEN/.test(k))
+          expect({ k, fromEnv: /\$\{[A-Z_]+:\?/.test(v) }).toEqual({ k, fromEnv: true });
       }
     }
     // A missing secret stops Compose instead of starting with an empty one.

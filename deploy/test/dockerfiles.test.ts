@@ -46,7 +46,12 @@ function checkContextCopies(df: Dockerfile, file: string) {
       const sources = words.slice(0, -1);
       expect(sources.length).toBeGreaterThan(0);
       if (from) {
-        expect({ file, line: ins.line, from, known: stageNames.has(from) }).toEqual({ file, line: ins.line, from, known: true });
+        expect({ file, line: ins.line, from, known: stageNames.has(from) }).toEqual({
+          file,
+          line: ins.line,
+          from,
+          known: true,
+        });
         continue;
       }
       for (const src of sources) {
@@ -70,16 +75,39 @@ function build(dockerfile: string, tag: string): string {
   return execFileSync('docker', ['image', 'inspect', '--format', '{{.Id}}', tag], { encoding: 'utf8' }).trim();
 }
 
-function inspect(tag: string): { User: string; ExposedPorts?: Record<string, unknown>; Healthcheck?: { Test: string[] }; Volumes?: Record<string, unknown> } {
-  return JSON.parse(execFileSync('docker', ['image', 'inspect', '--format', '{{json .Config}}', tag], { encoding: 'utf8' }));
+function inspect(tag: string): {
+  User: string;
+  ExposedPorts?: Record<string, unknown>;
+  Healthcheck?: { Test: string[] };
+  Volumes?: Record<string, unknown>;
+} {
+  return JSON.parse(
+    execFileSync('docker', ['image', 'inspect', '--format', '{{json .Config}}', tag], { encoding: 'utf8' })
+  );
 }
 
 describe('.dockerignore', () => {
   test('keeps host builds, installs and secrets out of the context, keeps the sources in', () => {
-    for (const p of ['node_modules/x', 'backend/node_modules/x', 'backend/dist/main.js', 'backend/tsconfig.tsbuildinfo', '.env', 'data/monitor.db', '.git/HEAD']) {
+    for (const p of [
+      'node_modules/x',
+      'backend/node_modules/x',
+      'backend/dist/main.js',
+      'backend/tsconfig.tsbuildinfo',
+      '.env',
+      'data/monitor.db',
+      '.git/HEAD',
+    ]) {
       expect({ p, ignored: ignored(p) }).toEqual({ p, ignored: true });
     }
-    for (const p of ['package.json', 'package-lock.json', 'tsconfig.base.json', 'backend/src/main.ts', 'protocol/src/index.ts', 'agent/src/main.ts', 'backend/tsconfig.json']) {
+    for (const p of [
+      'package.json',
+      'package-lock.json',
+      'tsconfig.base.json',
+      'backend/src/main.ts',
+      'protocol/src/index.ts',
+      'agent/src/main.ts',
+      'backend/tsconfig.json',
+    ]) {
       expect({ p, ignored: ignored(p) }).toEqual({ p, ignored: false });
     }
   });
@@ -96,7 +124,10 @@ describe('backend/Dockerfile', () => {
     expect(df.stages[0].from).toMatch(/^node:20-bookworm$/);
     expect(finalStage(df).from).toMatch(/^node:20-bookworm-slim$/);
     // Compiling TypeScript happens in a build stage, not in the runtime stage.
-    const runs = (s: Stage) => all(s, 'RUN').map((r) => r.args).join('\n');
+    const runs = (s: Stage) =>
+      all(s, 'RUN')
+        .map((r) => r.args)
+        .join('\n');
     expect(df.stages.slice(0, -1).some((s) => /tsc -b backend/.test(runs(s)))).toBe(true);
     expect(runs(finalStage(df))).not.toMatch(/npm (ci|install)|tsc/);
     // The production install: lockfile-exact, dev dependencies omitted, install scripts on (native modules).
@@ -104,10 +135,14 @@ describe('backend/Dockerfile', () => {
     expect(prod).toBeDefined();
     expect(runs(prod!)).not.toMatch(/--ignore-scripts/);
     // better-sqlite3 compiles from source there: python3, make and g++ must be installed or come with the full image.
-    expect(prod!.from === 'node:20-bookworm' || /apt-get install[^\n]*python3[^\n]*make[^\n]*g\+\+/.test(runs(prod!))).toBe(true);
+    expect(
+      prod!.from === 'node:20-bookworm' || /apt-get install[^\n]*python3[^\n]*make[^\n]*g\+\+/.test(runs(prod!))
+    ).toBe(true);
     // The runtime stage takes node_modules from that stage and compiled JavaScript from a build stage.
     const fromCopies = all(finalStage(df), 'COPY').map((c) => instructionWords(c));
-    expect(fromCopies.some((c) => c.flags.includes(`--from=${prod!.name}`) && c.words[0].endsWith('node_modules'))).toBe(true);
+    expect(
+      fromCopies.some((c) => c.flags.includes(`--from=${prod!.name}`) && c.words[0].endsWith('node_modules'))
+    ).toBe(true);
     expect(fromCopies.some((c) => c.words[0].endsWith('backend/dist'))).toBe(true);
     expect(fromCopies.some((c) => c.words[0].endsWith('protocol/dist'))).toBe(true);
   });

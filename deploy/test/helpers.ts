@@ -116,7 +116,9 @@ export function envMap(environment: unknown): Record<string, string> {
       })
     );
   }
-  return Object.fromEntries(Object.entries(environment as Record<string, unknown>).map(([k, v]) => [k, v == null ? '' : String(v)]));
+  return Object.fromEntries(
+    Object.entries(environment as Record<string, unknown>).map(([k, v]) => [k, v == null ? '' : String(v)])
+  );
 }
 
 /** Compose volumes in long form (short `src:dst[:mode]` strings expanded). */
@@ -134,8 +136,20 @@ export function mounts(volumes: unknown[] | undefined): Mount[] {
       const isBind = source.startsWith('.') || source.startsWith('/') || source.startsWith('~');
       return { type: isBind ? 'bind' : 'volume', source, target, readOnly: mode.split(',').includes('ro') };
     }
-    const o = v as { type: 'bind' | 'volume'; source: string; target: string; read_only?: boolean; bind?: { propagation?: string } };
-    return { type: o.type, source: o.source, target: o.target, readOnly: o.read_only === true, propagation: o.bind?.propagation };
+    const o = v as {
+      type: 'bind' | 'volume';
+      source: string;
+      target: string;
+      read_only?: boolean;
+      bind?: { propagation?: string };
+    };
+    return {
+      type: o.type,
+      source: o.source,
+      target: o.target,
+      readOnly: o.read_only === true,
+      propagation: o.bind?.propagation,
+    };
   });
 }
 
@@ -290,9 +304,18 @@ export function walk(relDir: string): string[] {
 // Local tools
 
 /** Runs a command; null when it is not installed or fails to start. */
-export function tryRun(cmd: string, args: string[], opts: { timeout?: number; cwd?: string } = {}): { ok: boolean; out: string } | null {
+export function tryRun(
+  cmd: string,
+  args: string[],
+  opts: { timeout?: number; cwd?: string } = {}
+): { ok: boolean; out: string } | null {
   try {
-    const out = execFileSync(cmd, args, { cwd: opts.cwd ?? ROOT, timeout: opts.timeout ?? 30_000, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
+    const out = execFileSync(cmd, args, {
+      cwd: opts.cwd ?? ROOT,
+      timeout: opts.timeout ?? 30_000,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      encoding: 'utf8',
+    });
     return { ok: true, out };
   } catch (e) {
     const err = e as NodeJS.ErrnoException & { stdout?: string; stderr?: string; status?: number | null };

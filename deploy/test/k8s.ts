@@ -8,7 +8,14 @@ import YAML from 'yaml';
 import { K8S_DIR, loadYamlDocs, tryRun, type Doc } from './helpers';
 
 /** Kinds that live outside namespaces (the ones this project could plausibly use). */
-export const CLUSTER_SCOPED = new Set(['Namespace', 'ClusterRole', 'ClusterRoleBinding', 'PersistentVolume', 'StorageClass', 'PriorityClass']);
+export const CLUSTER_SCOPED = new Set([
+  'Namespace',
+  'ClusterRole',
+  'ClusterRoleBinding',
+  'PersistentVolume',
+  'StorageClass',
+  'PriorityClass',
+]);
 
 /**
  * apiVersion/kind pairs served by current Kubernetes (1.25+) that these manifests may use.
@@ -100,7 +107,9 @@ export function render(): Rendered {
     cached = { how: 'built-in renderer (kubectl not installed)', docs: builtin, builtin };
   } else {
     if (!r.ok) throw new Error(`kubectl kustomize ${K8S_DIR} failed:\n${r.out}`);
-    const docs = YAML.parseAllDocuments(r.out).map((d) => d.toJSON()).filter((d) => d != null);
+    const docs = YAML.parseAllDocuments(r.out)
+      .map((d) => d.toJSON())
+      .filter((d) => d != null);
     cached = { how: 'kubectl kustomize', docs, builtin };
   }
   return cached;
@@ -119,5 +128,7 @@ export function workloads(docs: Doc[]): Doc[] {
 
 /** Environment variables of a container as a map of literal values (valueFrom entries as `valueFrom`). */
 export function containerEnv(c: Doc): Record<string, string | { valueFrom: Doc }> {
-  return Object.fromEntries((c.env ?? []).map((e: Doc) => [e.name, e.valueFrom ? { valueFrom: e.valueFrom } : String(e.value ?? '')]));
+  return Object.fromEntries(
+    (c.env ?? []).map((e: Doc) => [e.name, e.valueFrom ? { valueFrom: e.valueFrom } : String(e.value ?? '')])
+  );
 }

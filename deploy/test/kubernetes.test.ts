@@ -10,7 +10,17 @@ import YAML from 'yaml';
 import { ConfigError, loadConfig } from '../../backend/src/config';
 import { validateConfig as validateAgentConfig } from '../../agent/src/config';
 import { K8S_DIR, exists, loadYamlDocs, parseDockerfile, read, type Doc } from './helpers';
-import { CLUSTER_SCOPED, CURRENT_KINDS, containerEnv, find, idOf, loadKustomization, podSpec, render, workloads } from './k8s';
+import {
+  CLUSTER_SCOPED,
+  CURRENT_KINDS,
+  containerEnv,
+  find,
+  idOf,
+  loadKustomization,
+  podSpec,
+  render,
+  workloads,
+} from './k8s';
 
 const rendered = render();
 const docs = rendered.docs;
@@ -28,8 +38,10 @@ function model(apiVersion: string, kind: string): new (o: Doc) => { validate(): 
 /** Which process a container runs, from its image; decides the health paths and port variable. */
 function processOf(image: string): { served: string[]; portVar: string; defaultPort: number } {
   const served = (rel: string) => [...read(rel).matchAll(/'(\/[a-z]+)'/g)].map((m) => m[1]);
-  if (image.startsWith('fleetlens/backend:')) return { served: served('backend/src/routes/health.ts'), portVar: 'PORT', defaultPort: 8480 };
-  if (image.startsWith('fleetlens/agent:')) return { served: served('agent/src/health.ts'), portVar: 'FLEETLENS_HEALTH_PORT', defaultPort: NaN };
+  if (image.startsWith('fleetlens/backend:'))
+    return { served: served('backend/src/routes/health.ts'), portVar: 'PORT', defaultPort: 8480 };
+  if (image.startsWith('fleetlens/agent:'))
+    return { served: served('agent/src/health.ts'), portVar: 'FLEETLENS_HEALTH_PORT', defaultPort: NaN };
   throw new Error(`unknown image ${image}`);
 }
 
@@ -39,15 +51,21 @@ describe(`Kubernetes manifests (rendered with ${rendered.how})`, () => {
     expect(k.apiVersion).toBe('kustomize.config.k8s.io/v1beta1');
     expect(k.kind).toBe('Kustomization');
     // The built-in renderer supports exactly these fields; anything else must be added there first.
-    expect(Object.keys(k).filter((f) => !['apiVersion', 'kind', 'namespace', 'labels', 'resources', 'images'].includes(f))).toEqual([]);
+    expect(
+      Object.keys(k).filter((f) => !['apiVersion', 'kind', 'namespace', 'labels', 'resources', 'images'].includes(f))
+    ).toEqual([]);
     for (const r of k.resources) expect({ r, exists: exists(`deploy/kubernetes/${r}`) }).toEqual({ r, exists: true });
-    const manifests = readdirSync(K8S_DIR).filter((f) => /\.ya?ml$/.test(f) && f !== 'kustomization.yaml' && !/\.example\.ya?ml$/.test(f));
+    const manifests = readdirSync(K8S_DIR).filter(
+      (f) => /\.ya?ml$/.test(f) && f !== 'kustomization.yaml' && !/\.example\.ya?ml$/.test(f)
+    );
     expect([...k.resources].sort()).toEqual(manifests.sort());
     expect(new Set(k.resources).size).toBe(k.resources.length);
     // Templates hold placeholders: re-applying the kustomization must never overwrite real secrets.
     expect(k.resources.some((r) => r.includes('example'))).toBe(false);
     // The images rules name images the workloads use.
-    const used = new Set(workloads(docs).flatMap((w) => podSpec(w).containers.map((c: Doc) => String(c.image).split(':')[0])));
+    const used = new Set(
+      workloads(docs).flatMap((w) => podSpec(w).containers.map((c: Doc) => String(c.image).split(':')[0]))
+    );
     for (const i of k.images ?? []) expect(used.has(i.newName ?? i.name)).toBe(true);
   });
 
@@ -57,7 +75,10 @@ describe(`Kubernetes manifests (rendered with ${rendered.how})`, () => {
     expect(new Set(ids).size).toBe(ids.length);
     if (rendered.how === 'kubectl kustomize') {
       expect(rendered.builtin.map(idOf).sort()).toEqual([...ids].sort());
-      const images = (list: Doc[]) => workloads(list).flatMap((w) => podSpec(w).containers.map((c: Doc) => `${idOf(w)} ${c.image}`)).sort();
+      const images = (list: Doc[]) =>
+        workloads(list)
+          .flatMap((w) => podSpec(w).containers.map((c: Doc) => `${idOf(w)} ${c.image}`))
+          .sort();
       expect(images(rendered.builtin)).toEqual(images(docs));
     }
   });
@@ -80,14 +101,20 @@ describe(`Kubernetes manifests (rendered with ${rendered.how})`, () => {
 
   test('the schema check can fail: a Deployment without a selector and a string containerPort are rejected', () => {
     const Deployment = model('apps/v1', 'Deployment');
-    const bad = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'x' }, spec: { template: { spec: { containers: [{ name: 'c', image: 'i', ports: [{ containerPort: 'http' }] }] } } } };
+    const bad = {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'x' },
+      spec: { template: { spec: { containers: [{ name: 'c', image: 'i', ports: [{ containerPort: 'http' }] }] } } },
+    };
     expect(() => new Deployment(bad).validate()).toThrow(/selector|containerPort/);
   });
 
   test('namespaced objects are in the fleetlens Namespace, which the kustomization creates', () => {
     expect(find(docs, 'Namespace', NS)).toBeDefined();
     for (const o of docs) {
-      if (CLUSTER_SCOPED.has(o.kind)) expect({ id: idOf(o), ns: o.metadata.namespace }).toEqual({ id: idOf(o), ns: undefined });
+      if (CLUSTER_SCOPED.has(o.kind))
+        expect({ id: idOf(o), ns: o.metadata.namespace }).toEqual({ id: idOf(o), ns: undefined });
       else expect({ id: idOf(o), ns: o.metadata.namespace }).toEqual({ id: idOf(o), ns: NS });
     }
     for (const b of docs.filter((d) => d.kind === 'ClusterRoleBinding')) {
@@ -97,16 +124,22 @@ describe(`Kubernetes manifests (rendered with ${rendered.how})`, () => {
 
   test('workloads: selectors match template labels; every container has an image, cpu/memory requests and limits, and liveness/readiness probes on paths its process serves, on a declared port it listens on', () => {
     const ws = workloads(docs);
-    expect(ws.map((w) => w.metadata.name).sort()).toEqual(['fleetlens-agent', 'fleetlens-backend', 'fleetlens-cluster-agent']);
+    expect(ws.map((w) => w.metadata.name).sort()).toEqual([
+      'fleetlens-agent',
+      'fleetlens-backend',
+      'fleetlens-cluster-agent',
+    ]);
     for (const w of ws) {
       const labels = w.spec.template.metadata.labels ?? {};
       expect(Object.keys(w.spec.selector.matchLabels).length).toBeGreaterThan(0);
-      for (const [k, v] of Object.entries(w.spec.selector.matchLabels)) expect({ w: idOf(w), k, v: labels[k] }).toEqual({ w: idOf(w), k, v });
+      for (const [k, v] of Object.entries(w.spec.selector.matchLabels))
+        expect({ w: idOf(w), k, v: labels[k] }).toEqual({ w: idOf(w), k, v });
       for (const c of podSpec(w).containers) {
         const where = `${idOf(w)} container ${c.name}`;
         expect(c.image).toMatch(/^fleetlens\/(backend|agent):[0-9]+\.[0-9]+\.[0-9]+$/);
         for (const kind of ['requests', 'limits']) {
-          for (const r of ['cpu', 'memory']) expect({ where, kind, r, set: c.resources?.[kind]?.[r] != null }).toEqual({ where, kind, r, set: true });
+          for (const r of ['cpu', 'memory'])
+            expect({ where, kind, r, set: c.resources?.[kind]?.[r] != null }).toEqual({ where, kind, r, set: true });
         }
         const proc = processOf(c.image);
         const env = containerEnv(c);
@@ -115,8 +148,15 @@ describe(`Kubernetes manifests (rendered with ${rendered.how})`, () => {
         for (const probeName of ['livenessProbe', 'readinessProbe']) {
           const probe = c[probeName];
           expect({ where, probeName, httpGet: !!probe?.httpGet }).toEqual({ where, probeName, httpGet: true });
-          expect({ where, probeName, path: probe.httpGet.path, served: proc.served.includes(probe.httpGet.path) }).toEqual({ where, probeName, path: probe.httpGet.path, served: true });
-          const port = (c.ports ?? []).find((p: Doc) => p.name === probe.httpGet.port || p.containerPort === probe.httpGet.port);
+          expect({
+            where,
+            probeName,
+            path: probe.httpGet.path,
+            served: proc.served.includes(probe.httpGet.path),
+          }).toEqual({ where, probeName, path: probe.httpGet.path, served: true });
+          const port = (c.ports ?? []).find(
+            (p: Doc) => p.name === probe.httpGet.port || p.containerPort === probe.httpGet.port
+          );
           expect({ where, probeName, port: port?.containerPort }).toEqual({ where, probeName, port: listenPort });
         }
       }
@@ -133,9 +173,17 @@ describe(`Kubernetes manifests (rendered with ${rendered.how})`, () => {
       const volumes = new Set((spec.volumes ?? []).map((v: Doc) => v.name));
       for (const c of spec.containers) {
         const where = `${idOf(w)} container ${c.name}`;
-        expect({ where, sc: c.securityContext }).toMatchObject({ where, sc: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } } });
+        expect({ where, sc: c.securityContext }).toMatchObject({
+          where,
+          sc: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
+        });
         expect(c.securityContext.privileged).not.toBe(true);
-        for (const m of c.volumeMounts ?? []) expect({ where, mount: m.name, defined: volumes.has(m.name) }).toEqual({ where, mount: m.name, defined: true });
+        for (const m of c.volumeMounts ?? [])
+          expect({ where, mount: m.name, defined: volumes.has(m.name) }).toEqual({
+            where,
+            mount: m.name,
+            defined: true,
+          });
       }
     }
     const dep = find(docs, 'Deployment', 'fleetlens-backend');
@@ -161,10 +209,21 @@ describe(`Kubernetes manifests (rendered with ${rendered.how})`, () => {
     for (const w of workloads(docs)) {
       const spec = podSpec(w);
       const sa = spec.serviceAccountName ?? 'default';
-      if (sa !== 'default') expect({ w: idOf(w), sa: !!find(docs, 'ServiceAccount', sa) }).toEqual({ w: idOf(w), sa: true });
+      if (sa !== 'default')
+        expect({ w: idOf(w), sa: !!find(docs, 'ServiceAccount', sa) }).toEqual({ w: idOf(w), sa: true });
       for (const v of spec.volumes ?? []) {
-        if (v.configMap) expect({ w: idOf(w), cm: v.configMap.name, found: !!find(docs, 'ConfigMap', v.configMap.name) }).toEqual({ w: idOf(w), cm: v.configMap.name, found: true });
-        if (v.secret) expect({ w: idOf(w), s: v.secret.secretName, found: !!find(docs, 'Secret', v.secret.secretName) }).toEqual({ w: idOf(w), s: v.secret.secretName, found: true });
+        if (v.configMap)
+          expect({ w: idOf(w), cm: v.configMap.name, found: !!find(docs, 'ConfigMap', v.configMap.name) }).toEqual({
+            w: idOf(w),
+            cm: v.configMap.name,
+            found: true,
+          });
+        if (v.secret)
+          expect({ w: idOf(w), s: v.secret.secretName, found: !!find(docs, 'Secret', v.secret.secretName) }).toEqual({
+            w: idOf(w),
+            s: v.secret.secretName,
+            found: true,
+          });
       }
       for (const c of spec.containers) {
         for (const e of c.env ?? []) {
@@ -173,7 +232,12 @@ describe(`Kubernetes manifests (rendered with ${rendered.how})`, () => {
           const kind = e.valueFrom.secretKeyRef ? 'Secret' : 'ConfigMap';
           const obj = find(docs, kind, ref.name) ?? (kind === 'Secret' ? outOfBand.get(ref.name) : undefined);
           const keys = Object.keys({ ...(obj?.data ?? {}), ...(obj?.stringData ?? {}) });
-          expect({ w: idOf(w), env: e.name, ref: `${kind}/${ref.name}`, hasKey: keys.includes(ref.key) }).toEqual({ w: idOf(w), env: e.name, ref: `${kind}/${ref.name}`, hasKey: true });
+          expect({ w: idOf(w), env: e.name, ref: `${kind}/${ref.name}`, hasKey: keys.includes(ref.key) }).toEqual({
+            w: idOf(w),
+            env: e.name,
+            ref: `${kind}/${ref.name}`,
+            hasKey: true,
+          });
         }
       }
     }
@@ -191,7 +255,9 @@ describe(`Kubernetes manifests (rendered with ${rendered.how})`, () => {
     expect(selects(pdb.spec.selector.matchLabels)).toBe(true);
     expect(pdb.spec.minAvailable).toBeLessThan(dep.spec.replicas);
     const c = podSpec(dep).containers[0];
-    const target = c.ports.find((p: Doc) => p.name === svc.spec.ports[0].targetPort || p.containerPort === svc.spec.ports[0].targetPort);
+    const target = c.ports.find(
+      (p: Doc) => p.name === svc.spec.ports[0].targetPort || p.containerPort === svc.spec.ports[0].targetPort
+    );
     expect(target?.containerPort).toBe(8480);
     expect(svc.spec.ports[0].port).toBe(8480);
   });
@@ -200,12 +266,15 @@ describe(`Kubernetes manifests (rendered with ${rendered.how})`, () => {
     const c = podSpec(find(docs, 'Deployment', 'fleetlens-backend')).containers[0];
     const secret = secretTemplate[0].stringData as Record<string, string>;
     // Every placeholder is marked as such.
-    for (const [k, v] of Object.entries(secret)) expect({ k, marked: v.includes('CHANGE-ME') }).toEqual({ k, marked: true });
+    for (const [k, v] of Object.entries(secret))
+      expect({ k, marked: v.includes('CHANGE-ME') }).toEqual({ k, marked: true });
     const env = (values: Record<string, string>) =>
       Object.fromEntries(
         (c.env as Doc[]).map((e) => [e.name, e.valueFrom ? values[e.valueFrom.secretKeyRef.key] : String(e.value)])
       ) as Record<string, string>;
-    const real = Object.fromEntries(Object.entries(secret).map(([k, v]) => [k, v.replace(/CHANGE-ME(-[a-z-]+)?/g, 'x7Qp2Lm9Zt4Rw8Vb3Nc6')]));
+    const real = Object.fromEntries(
+      Object.entries(secret).map(([k, v]) => [k, v.replace(/CHANGE-ME(-[a-z-]+)?/g, 'x7Qp2Lm9Zt4Rw8Vb3Nc6')])
+    );
     const cfg = loadConfig(env(real));
     expect(cfg.port).toBe(8480);
     expect(cfg.dataDir).toBe('/data');
@@ -219,7 +288,12 @@ describe(`Kubernetes manifests (rendered with ${rendered.how})`, () => {
     const fileSettings = YAML.parse(cm.data['agent.yaml']);
     const svc = find(docs, 'Service', 'fleetlens-backend');
     const url = new URL(fileSettings.backendUrl);
-    expect([svc.metadata.name, `${svc.metadata.name}.${NS}`, `${svc.metadata.name}.${NS}.svc`, `${svc.metadata.name}.${NS}.svc.cluster.local`]).toContain(url.hostname);
+    expect([
+      svc.metadata.name,
+      `${svc.metadata.name}.${NS}`,
+      `${svc.metadata.name}.${NS}.svc`,
+      `${svc.metadata.name}.${NS}.svc.cluster.local`,
+    ]).toContain(url.hostname);
     expect(Number(url.port)).toBe(svc.spec.ports[0].port);
     const agents = workloads(docs).filter((w) => podSpec(w).containers[0].image.startsWith('fleetlens/agent:'));
     expect(agents.length).toBe(2);
@@ -234,7 +308,11 @@ describe(`Kubernetes manifests (rendered with ${rendered.how})`, () => {
       const merged: Record<string, unknown> = { ...fileSettings };
       for (const e of c.env ?? []) {
         // Downward-API and secret values are only known in the cluster: stand-ins of the right shape.
-        const value = e.valueFrom ? (e.valueFrom.fieldRef ? 'node-1' : 'token-from-secret') : String(e.value).replace(/\$\([A-Z_]+\)/g, '192.0.2.10');
+        const value = e.valueFrom
+          ? e.valueFrom.fieldRef
+            ? 'node-1'
+            : 'token-from-secret'
+          : String(e.value).replace(/\$\([A-Z_]+\)/g, '192.0.2.10');
         if (VARS[e.name]) merged[VARS[e.name]] = value;
       }
       const cfg = validateAgentConfig(merged);

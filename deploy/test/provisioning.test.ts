@@ -52,7 +52,11 @@ describe('Grafana provisioning', () => {
     for (const k of needed.jsonData) expect({ k, set: a.jsonData?.[k] != null }).toEqual({ k, set: true });
     for (const k of needed.secure) expect({ k, set: a.secureJsonData?.[k] != null }).toEqual({ k, set: true });
     // Only settings the app knows (AppSettings in src/types.ts).
-    const known = [...(/export interface AppSettings \{([\s\S]*?)\n\}/.exec(read('src/types.ts'))?.[1] ?? '').matchAll(/^\s+(\w+)\??:/gm)].map((m) => m[1]);
+    const known = [
+      ...(/export interface AppSettings \{([\s\S]*?)\n\}/.exec(read('src/types.ts'))?.[1] ?? '').matchAll(
+        /^\s+(\w+)\??:/gm
+      ),
+    ].map((m) => m[1]);
     for (const k of Object.keys(a.jsonData)) expect(known).toContain(k);
     expect(a.jsonData.backendUrl).toBe(composeBackendUrl);
     expect(a.secureJsonData.serviceKey).toBe('$FLEETLENS_SERVICE_KEY');
@@ -92,7 +96,13 @@ describe('Grafana provisioning', () => {
       expect(dashboards.apiVersion).toBe(1);
       expect(dashboards.providers).toHaveLength(1);
       const p = dashboards.providers[0];
-      expect(p).toMatchObject({ type: 'file', orgId: 1, folder: 'Fleetlens', disableDeletion: true, allowUiUpdates: false });
+      expect(p).toMatchObject({
+        type: 'file',
+        orgId: 1,
+        folder: 'Fleetlens',
+        disableDeletion: true,
+        allowUiUpdates: false,
+      });
       // The path is the plugin's own folder in Grafana: Compose mounts dist/ there; a manual install copies dist/ there.
       expect(p.options.path).toBe(`${pluginMount.target}/dashboards`);
       expect(pluginMount.target).toBe(`/var/lib/grafana/plugins/${app.id}`);

@@ -49,7 +49,15 @@ function toCall(file: string, raw: string, kubelet: boolean): Call {
   const [resource, name, sub] = rest;
   if (!resource) throw new Error(`${file}: no resource in ${raw}`);
   const verb = watch ? 'watch' : name ? 'get' : 'list';
-  return { file, path: raw, kubelet, viaProxy: sub === 'proxy', group, resource: sub ? `${resource}/${sub}` : resource, verb };
+  return {
+    file,
+    path: raw,
+    kubelet,
+    viaProxy: sub === 'proxy',
+    group,
+    resource: sub ? `${resource}/${sub}` : resource,
+    verb,
+  };
 }
 
 /** Every REST path literal in the collector sources, with the client it is passed to. */
@@ -85,7 +93,8 @@ const docs = rendered.docs;
 function grants(role: Doc): Set<string> {
   const out = new Set<string>();
   for (const r of role.rules ?? []) {
-    for (const g of r.apiGroups ?? []) for (const res of r.resources ?? []) for (const v of r.verbs ?? []) out.add(`${g}|${res}|${v}`);
+    for (const g of r.apiGroups ?? [])
+      for (const res of r.resources ?? []) for (const v of r.verbs ?? []) out.add(`${g}|${res}|${v}`);
   }
   return out;
 }
@@ -95,7 +104,11 @@ function rolesOf(w: Doc): Doc[] {
   const sa = podSpec(w).serviceAccountName;
   const ns = w.metadata.namespace;
   return docs
-    .filter((b) => b.kind === 'ClusterRoleBinding' && (b.subjects ?? []).some((s: Doc) => s.kind === 'ServiceAccount' && s.name === sa && s.namespace === ns))
+    .filter(
+      (b) =>
+        b.kind === 'ClusterRoleBinding' &&
+        (b.subjects ?? []).some((s: Doc) => s.kind === 'ServiceAccount' && s.name === sa && s.namespace === ns)
+    )
     .map((b) => find(docs, b.roleRef.kind, b.roleRef.name));
 }
 
@@ -106,12 +119,32 @@ describe(`RBAC equals what the agent calls (scanned from ${COLLECTOR_DIR}; manif
     expect(calls.length).toBeGreaterThanOrEqual(5);
     for (const c of calls) expect({ file: c.file, mode: modeOfFile(c.file) }).not.toEqual({ file: c.file, mode: null });
     // Sanity of the mapping on known shapes (so that a wrong mapping cannot make both sides agree).
-    expect(toCall('t', '/api/v1/pods?fieldSelector={}', false)).toMatchObject({ group: '', resource: 'pods', verb: 'list' });
+    expect(toCall('t', '/api/v1/pods?fieldSelector={}', false)).toMatchObject({
+      group: '',
+      resource: 'pods',
+      verb: 'list',
+    });
     expect(toCall('t', '/api/v1/nodes/{}', false)).toMatchObject({ group: '', resource: 'nodes', verb: 'get' });
-    expect(toCall('t', '/apis/apps/v1/namespaces/{}/replicasets/{}', false)).toMatchObject({ group: 'apps', resource: 'replicasets', verb: 'get' });
-    expect(toCall('t', '/api/v1/events?watch=1&resourceVersion={}', false)).toMatchObject({ group: '', resource: 'events', verb: 'watch' });
-    expect(toCall('t', '/api/v1/namespaces/{}/pods/{}/log', false)).toMatchObject({ group: '', resource: 'pods/log', verb: 'get' });
-    expect(toCall('t', '/api/v1/nodes/{}/proxy/stats/summary', false)).toMatchObject({ resource: 'nodes/proxy', verb: 'get', viaProxy: true });
+    expect(toCall('t', '/apis/apps/v1/namespaces/{}/replicasets/{}', false)).toMatchObject({
+      group: 'apps',
+      resource: 'replicasets',
+      verb: 'get',
+    });
+    expect(toCall('t', '/api/v1/events?watch=1&resourceVersion={}', false)).toMatchObject({
+      group: '',
+      resource: 'events',
+      verb: 'watch',
+    });
+    expect(toCall('t', '/api/v1/namespaces/{}/pods/{}/log', false)).toMatchObject({
+      group: '',
+      resource: 'pods/log',
+      verb: 'get',
+    });
+    expect(toCall('t', '/api/v1/nodes/{}/proxy/stats/summary', false)).toMatchObject({
+      resource: 'nodes/proxy',
+      verb: 'get',
+      viaProxy: true,
+    });
     expect(toCall('t', '/stats/summary', true)).toMatchObject({ group: '', resource: 'nodes/stats', verb: 'get' });
   });
 
@@ -141,15 +174,24 @@ describe(`RBAC equals what the agent calls (scanned from ${COLLECTOR_DIR}; manif
       const granted = grants(role);
       const extra = [...granted].filter((g) => !needed.has(g)).sort();
       const missing = [...needed].filter((n) => !granted.has(n)).sort();
-      expect({ role: role.metadata.name, extra, missing }).toEqual({ role: role.metadata.name, extra: [], missing: [] });
+      expect({ role: role.metadata.name, extra, missing }).toEqual({
+        role: role.metadata.name,
+        extra: [],
+        missing: [],
+      });
       // Nothing else (Role/RoleBinding) gives this ServiceAccount more.
       const sa = podSpec(w).serviceAccountName;
-      expect(docs.filter((d) => d.kind === 'RoleBinding' && (d.subjects ?? []).some((s: Doc) => s.name === sa))).toEqual([]);
+      expect(
+        docs.filter((d) => d.kind === 'RoleBinding' && (d.subjects ?? []).some((s: Doc) => s.name === sa))
+      ).toEqual([]);
     }
   );
 
   test('there are exactly two agent workloads (node DaemonSet, cluster Deployment), and the backend has no Kubernetes API access', () => {
-    expect(agents.map((w) => `${w.kind}/${containerEnv(podSpec(w).containers[0]).FLEETLENS_MODE}`).sort()).toEqual(['DaemonSet/node', 'Deployment/cluster']);
+    expect(agents.map((w) => `${w.kind}/${containerEnv(podSpec(w).containers[0]).FLEETLENS_MODE}`).sort()).toEqual([
+      'DaemonSet/node',
+      'Deployment/cluster',
+    ]);
     const backend = find(docs, 'Deployment', 'fleetlens-backend');
     expect(podSpec(backend).automountServiceAccountToken).toBe(false);
     expect(rolesOf(backend)).toEqual([]);
