@@ -126,6 +126,24 @@ describe.each(DIALECTS)('administration on %s', (dialect) => {
     expect((await be.call('DELETE', `/api/v1/users/${idle.id}`, ADMIN_KEY)).status).toBe(204);
   });
 
+  it('two concurrent demotions of the only two admins: exactly one succeeds, one admin remains', async () => {
+    const a = await createUser('race-a@example.com', 'admin');
+    const b = await createUser('race-b@example.com', 'admin');
+    // Leave a and b as the only active admins.
+    const root = idOf['root@example.com'];
+    expect((await be.call('PATCH', `/api/v1/users/${root}`, ADMIN_KEY, { role: 'editor' })).status).toBe(200);
+    const results = await Promise.all([
+      be.call('PATCH', `/api/v1/users/${a.id}`, ADMIN_KEY, { role: 'viewer' }),
+      be.call('PATCH', `/api/v1/users/${b.id}`, ADMIN_KEY, { active: false }),
+    ]);
+    expect(results.map((r) => r.status).sort()).toEqual([200, 409]);
+    const admins = await be.db('users').where({ role: 'admin', active: true }).select('email');
+    expect(admins).toHaveLength(1);
+    // Restore: root admin again, the race users gone.
+    expect((await be.call('PATCH', `/api/v1/users/${root}`, ADMIN_KEY, { role: 'admin' })).status).toBe(200);
+    for (const u of [a, b]) expect((await be.call('DELETE', `/api/v1/users/${u.id}`, ADMIN_KEY)).status).toBe(204);
+  });
+
   it('agent tokens: shown once, bound to their cluster (403 for another), last use listed, revocable', async () => {
     const created = await be.call('POST', '/api/v1/agent-tokens', keyOf['root@example.com'], { name: 'east agents', cluster: 'cl-east' });
     expect(created.status).toBe(201);

@@ -8,7 +8,7 @@ import { buildApp, createDeps, type AppDeps } from '../src/app';
 import { loadConfig, type AccessConfig, type Config } from '../src/config';
 import { openDb } from '../src/db/connection';
 import { migrate } from '../src/db/migrations';
-import { silentLogger } from '../src/logger';
+import { silentLogger, type Logger } from '../src/logger';
 import { createTelemetry } from '../src/telemetry';
 import { AGENT_TOKEN, SERVICE_KEY } from './helpers/backend';
 import { createTestDatabase, type TestDatabase } from './helpers/databases';
@@ -251,7 +251,12 @@ export const ADMIN_KEY = { 'x-fleetlens-key': SERVICE_KEY };
  * A backend built in-process on a fresh database, with a clock the test moves and access
  * settings it chooses (the shared helper starts one with the real clock and defaults).
  */
-export async function clockedBackend(dialect: 'sqlite' | 'mysql', access: Partial<AccessConfig> = {}, extra: Partial<Config> = {}) {
+export async function clockedBackend(
+  dialect: 'sqlite' | 'mysql',
+  access: Partial<AccessConfig> = {},
+  extra: Partial<Config> = {},
+  log: Logger = silentLogger
+) {
   const database: TestDatabase = await createTestDatabase(dialect);
   const base = loadConfig({});
   const config: Config = {
@@ -266,7 +271,7 @@ export async function clockedBackend(dialect: 'sqlite' | 'mysql', access: Partia
   const db = openDb(config.databaseUrl, 4);
   await migrate(db.knex);
   const clock = { now: Math.floor(Date.now() / 1000) };
-  const deps: AppDeps = createDeps(config, db, silentLogger, createTelemetry(), 'test', () => clock.now);
+  const deps: AppDeps = createDeps(config, db, log, createTelemetry(), 'test', () => clock.now);
   const server: Server = await new Promise((ok) => {
     const s = buildApp(deps).listen(0, '127.0.0.1', () => ok(s));
   });

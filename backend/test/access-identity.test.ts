@@ -318,3 +318,31 @@ describe.each(DIALECTS)('identity settings on %s', (dialect) => {
     }
   });
 });
+
+describe('secrets in logs', () => {
+  it('never logs passwords, tokens, keys or hashes, even at debug level and on failures', async () => {
+    const lines: string[] = [];
+    const capture = (level: string) => (msg: string, fields?: Record<string, unknown>) => lines.push(`${level} ${msg} ${JSON.stringify(fields ?? {})}`);
+    const log = { debug: capture('debug'), info: capture('info'), warn: capture('warn'), error: capture('error') };
+    const be = await clockedBackend('sqlite', {}, {}, log);
+    try {
+      const password = 'log-secret-password-42';
+      const u = await be.call('POST', '/api/v1/users', ADMIN_KEY, { email: 'log@example.com', displayName: 'L', role: 'viewer', password });
+      const ok = await be.call('POST', '/api/v1/auth/login', {}, { email: 'log@example.com', password });
+      await be.call('POST', '/api/v1/auth/login', {}, { email: 'log@example.com', password: `${password}-wrong` });
+      await be.call('POST', '/api/v1/auth/login', {}, '{"email": broken');
+      const k = await be.call('POST', '/api/v1/api-keys', ADMIN_KEY, { name: 'k', userId: u.body.id });
+      const t = await be.call('POST', '/api/v1/agent-tokens', ADMIN_KEY, { name: 't', cluster: 'c1' });
+      await be.call('GET', '/api/v1/me', { authorization: `Bearer ${ok.body.token}` });
+      await be.call('GET', '/api/v1/me', { 'x-api-key': `${k.body.key}x` });
+      await be.call('GET', '/api/v1/me', { 'x-fleetlens-key': `${SERVICE_KEY}x` });
+      await be.call('POST', '/api/v1/ingest', { authorization: `Bearer ${t.body.token}x` }, {});
+      const hash = (await be.db('users').where('id', u.body.id).first()).password_hash;
+      expect(ok.status).toBe(200);
+      const text = lines.join('\n');
+      for (const secret of [password, ok.body.token, k.body.key, t.body.token, SERVICE_KEY, hash]) expect(text.includes(secret)).toBe(false);
+    } finally {
+      await be.close();
+    }
+  });
+});

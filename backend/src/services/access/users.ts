@@ -145,12 +145,13 @@ export class UserService {
     const hash = patch.password ? await hashPassword(patch.password) : patch.password === null ? null : undefined;
     try {
       return await this.knex.transaction(async (trx) => {
+        const admins = await this.lockAdmins(trx);
         const row = await this.lockedRow(trx, id);
         const before = toUser(row);
         const demoted = patch.role !== undefined && patch.role !== 'admin';
         const deactivated = patch.active === false;
         if (before.role === 'admin' && before.active && (demoted || deactivated))
-          await this.assertAnotherAdmin(trx, id, deactivated ? 'deactivate' : 'demote');
+          this.assertAnotherAdmin(admins, id, deactivated ? 'deactivate' : 'demote');
         await this.assertFree(trx, patch.email ?? null, patch.login ?? null, id);
         const changes: Row = { updated_at: this.now() };
         if (patch.email !== undefined) changes.email = patch.email;
@@ -178,9 +179,10 @@ export class UserService {
 
   async remove(who: Actor, id: string): Promise<void> {
     await this.knex.transaction(async (trx) => {
+      const admins = await this.lockAdmins(trx);
       const row = await this.lockedRow(trx, id);
       const before = toUser(row);
-      if (before.role === 'admin' && before.active) await this.assertAnotherAdmin(trx, id, 'delete');
+      if (before.role === 'admin' && before.active) this.assertAnotherAdmin(admins, id, 'delete');
       await trx('sessions').where('user_id', id).delete();
       const keys = await trx('api_keys').where('user_id', id).whereNull('revoked_at').select('id');
       await trx('api_keys').where('user_id', id).whereNull('revoked_at').update({ revoked_at: this.now() });
@@ -202,10 +204,18 @@ export class UserService {
     return row;
   }
 
-  /** Refuses (409) a change that would leave no active admin. Locks the admin rows on MySQL. */
-  private async assertAnotherAdmin(trx: Knex.Transaction, id: string, what: string) {
-    const others = await this.forUpdate(trx('users').where({ role: 'admin', active: true }).whereNot('id', id)).select('id');
-    if (!others.length)
+  /**
+   * The active admins, locked (MySQL) before anything else in a change, always in id order: two
+   * concurrent demotions then queue behind each other instead of both passing (or deadlocking).
+   */
+  private async lockAdmins(trx: Knex.Transaction): Promise<string[]> {
+    const rows = await this.forUpdate(trx('users').where({ role: 'admin', active: true }).orderBy('id')).select('id');
+    return rows.map((r: Row) => String(r.id));
+  }
+
+  /** Refuses (409) a change that would leave no active admin. */
+  private assertAnotherAdmin(admins: string[], id: string, what: string) {
+    if (!admins.some((a) => a !== id))
       throw new AccessError(409, `cannot ${what} the last active admin: make another user an active admin first`);
   }
 
