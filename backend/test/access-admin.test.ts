@@ -27,7 +27,12 @@ describe.each(DIALECTS)('administration on %s', (dialect) => {
   const idOf: Record<string, string> = {};
 
   const createUser = async (email: string, role: string, extra: Record<string, unknown> = {}) => {
-    const r = await be.call('POST', '/api/v1/users', ADMIN_KEY, { email, displayName: email.split('@')[0], role, ...extra });
+    const r = await be.call('POST', '/api/v1/users', ADMIN_KEY, {
+      email,
+      displayName: email.split('@')[0],
+      role,
+      ...extra,
+    });
     expect(r.status).toBe(201);
     idOf[email] = r.body.id;
     const k = await be.call('POST', '/api/v1/api-keys', ADMIN_KEY, { name: `key of ${email}`, userId: r.body.id });
@@ -60,7 +65,10 @@ describe.each(DIALECTS)('administration on %s', (dialect) => {
     }
     // The admin's own calls above created one user and one agent token; the refused ones nothing.
     expect(await auditCount()).toBeGreaterThan(before);
-    const refusedOnly = await be.db('audit_log').where('actor', 'in', ['ed@example.com', 'vi@example.com']).count({ n: '*' });
+    const refusedOnly = await be
+      .db('audit_log')
+      .where('actor', 'in', ['ed@example.com', 'vi@example.com'])
+      .count({ n: '*' });
     expect(Number(refusedOnly[0].n)).toBe(0);
     expect(Number((await be.db('users').count({ n: '*' }))[0].n)).toBe(users + 1);
   });
@@ -69,9 +77,24 @@ describe.each(DIALECTS)('administration on %s', (dialect) => {
     const before = { audit: await auditCount(), users: Number((await be.db('users').count({ n: '*' }))[0].n) };
     const cases: [string, string, unknown, string[]][] = [
       ['POST', '/api/v1/users', { email: 'nope', displayName: '', role: 'root' }, ['displayName', 'email', 'role']],
-      ['POST', '/api/v1/users', { email: 'a@example.com', displayName: 'A', role: 'viewer', scopes: { clusters: 'all' } }, ['scopes.clusters', 'scopes.namespaces', 'scopes.nodes']],
-      ['POST', '/api/v1/users', { email: 'a@example.com', displayName: 'A', role: 'viewer', password: 'short' }, ['password']],
-      ['POST', '/api/v1/users', { email: 'a@example.com', displayName: 'A', role: 'viewer', isAdmin: true }, ['(root)']],
+      [
+        'POST',
+        '/api/v1/users',
+        { email: 'a@example.com', displayName: 'A', role: 'viewer', scopes: { clusters: 'all' } },
+        ['scopes.clusters', 'scopes.namespaces', 'scopes.nodes'],
+      ],
+      [
+        'POST',
+        '/api/v1/users',
+        { email: 'a@example.com', displayName: 'A', role: 'viewer', password: 'short' },
+        ['password'],
+      ],
+      [
+        'POST',
+        '/api/v1/users',
+        { email: 'a@example.com', displayName: 'A', role: 'viewer', isAdmin: true },
+        ['(root)'],
+      ],
       ['PATCH', `/api/v1/users/${idOf['vi@example.com']}`, {}, ['(root)']],
       ['PATCH', `/api/v1/users/${idOf['vi@example.com']}`, { role: 'owner', active: 'yes' }, ['active', 'role']],
       ['POST', '/api/v1/agent-tokens', { name: '', cluster: '' }, ['cluster', 'name']],
@@ -92,15 +115,22 @@ describe.each(DIALECTS)('administration on %s', (dialect) => {
   });
 
   it('refuses a second user with the same e-mail (409)', async () => {
-    const r = await be.call('POST', '/api/v1/users', ADMIN_KEY, { email: 'ED@example.com', displayName: 'dup', role: 'viewer' });
+    const r = await be.call('POST', '/api/v1/users', ADMIN_KEY, {
+      email: 'ED@example.com',
+      displayName: 'dup',
+      role: 'viewer',
+    });
     expect(r.status).toBe(409);
-    expect((await be.call('PATCH', `/api/v1/users/${idOf['vi@example.com']}`, ADMIN_KEY, { email: 'ed@example.com' })).status).toBe(409);
+    expect(
+      (await be.call('PATCH', `/api/v1/users/${idOf['vi@example.com']}`, ADMIN_KEY, { email: 'ed@example.com' })).status
+    ).toBe(409);
   });
 
   it('always keeps one active admin: demoting, deactivating or deleting the last one is 409', async () => {
     // Only admin records count; root is the only one (the admin created in the 403 test was made by root; remove it first).
     for (const u of (await be.call('GET', '/api/v1/users?role=admin', ADMIN_KEY)).body.items)
-      if (u.email !== 'root@example.com') expect((await be.call('DELETE', `/api/v1/users/${u.id}`, ADMIN_KEY)).status).toBe(204);
+      if (u.email !== 'root@example.com')
+        expect((await be.call('DELETE', `/api/v1/users/${u.id}`, ADMIN_KEY)).status).toBe(204);
     const root = idOf['root@example.com'];
     const before = await auditCount();
     for (const [method, body] of [
@@ -114,7 +144,10 @@ describe.each(DIALECTS)('administration on %s', (dialect) => {
       expect(r.body.error).toMatch(/last active admin/);
     }
     expect(await auditCount()).toBe(before);
-    expect((await be.call('GET', `/api/v1/users/${root}`, ADMIN_KEY)).body).toMatchObject({ role: 'admin', active: true });
+    expect((await be.call('GET', `/api/v1/users/${root}`, ADMIN_KEY)).body).toMatchObject({
+      role: 'admin',
+      active: true,
+    });
     // An inactive admin does not count: making one does not free root.
     const idle = await createUser('idle-admin@example.com', 'admin', { active: false });
     expect((await be.call('PATCH', `/api/v1/users/${root}`, ADMIN_KEY, { role: 'editor' })).status).toBe(409);
@@ -145,7 +178,10 @@ describe.each(DIALECTS)('administration on %s', (dialect) => {
   });
 
   it('agent tokens: shown once, bound to their cluster (403 for another), last use listed, revocable', async () => {
-    const created = await be.call('POST', '/api/v1/agent-tokens', keyOf['root@example.com'], { name: 'east agents', cluster: 'cl-east' });
+    const created = await be.call('POST', '/api/v1/agent-tokens', keyOf['root@example.com'], {
+      name: 'east agents',
+      cluster: 'cl-east',
+    });
     expect(created.status).toBe(201);
     const token: string = created.body.token;
     expect(created.body).toMatchObject({ name: 'east agents', cluster: 'cl-east', lastUsedAt: null, revokedAt: null });
@@ -163,7 +199,9 @@ describe.each(DIALECTS)('administration on %s', (dialect) => {
     expect(row).not.toHaveProperty('token');
     expect(JSON.stringify(listed.body)).not.toContain(token);
     expect((await be.db('agent_tokens').where('id', created.body.id).first()).token_hash).not.toContain(token);
-    expect((await be.call('DELETE', `/api/v1/agent-tokens/${created.body.id}`, ADMIN_KEY)).body.revokedAt).not.toBeNull();
+    expect(
+      (await be.call('DELETE', `/api/v1/agent-tokens/${created.body.id}`, ADMIN_KEY)).body.revokedAt
+    ).not.toBeNull();
     expect((await ingest(east)).status).toBe(401);
     expect((await be.call('DELETE', '/api/v1/agent-tokens/does-not-exist', ADMIN_KEY)).status).toBe(404);
   });
@@ -171,8 +209,17 @@ describe.each(DIALECTS)('administration on %s', (dialect) => {
   it('audits every change with actor, before and after, and never a secret', async () => {
     const root = keyOf['root@example.com'];
     const secretPassword = 'audit-secret-password-1';
-    const u = await be.call('POST', '/api/v1/users', root, { email: 'aud@example.com', displayName: 'Aud', role: 'viewer', password: secretPassword });
-    const p = await be.call('PATCH', `/api/v1/users/${u.body.id}`, root, { role: 'editor', scopes: { clusters: ['cl-east'], namespaces: null, nodes: null }, password: 'audit-secret-password-2' });
+    const u = await be.call('POST', '/api/v1/users', root, {
+      email: 'aud@example.com',
+      displayName: 'Aud',
+      role: 'viewer',
+      password: secretPassword,
+    });
+    const p = await be.call('PATCH', `/api/v1/users/${u.body.id}`, root, {
+      role: 'editor',
+      scopes: { clusters: ['cl-east'], namespaces: null, nodes: null },
+      password: 'audit-secret-password-2',
+    });
     const k = await be.call('POST', '/api/v1/api-keys', root, { name: 'aud key', userId: u.body.id });
     await be.call('DELETE', `/api/v1/api-keys/${k.body.id}`, root);
     const t = await be.call('POST', '/api/v1/agent-tokens', root, { name: 'aud token', cluster: 'cl-dock' });
@@ -181,7 +228,8 @@ describe.each(DIALECTS)('administration on %s', (dialect) => {
     await be.call('DELETE', `/api/v1/users/${u.body.id}`, root);
     expect(p.status).toBe(200);
 
-    const entries = (await be.call('GET', '/api/v1/audit?actor=root@example.com&pageSize=500', ADMIN_KEY)).body.items as {
+    const entries = (await be.call('GET', '/api/v1/audit?actor=root@example.com&pageSize=500', ADMIN_KEY)).body
+      .items as {
       action: string;
       targetId: string;
       actor: string;
@@ -189,7 +237,11 @@ describe.each(DIALECTS)('administration on %s', (dialect) => {
       before: any; // eslint-disable-line @typescript-eslint/no-explicit-any
       after: any; // eslint-disable-line @typescript-eslint/no-explicit-any
     }[];
-    const about = (id: string) => entries.filter((e) => e.targetId === id).map((e) => e.action).reverse();
+    const about = (id: string) =>
+      entries
+        .filter((e) => e.targetId === id)
+        .map((e) => e.action)
+        .reverse();
     expect(about(u.body.id)).toEqual(['user.create', 'user.update', 'user.delete']);
     expect(about(k.body.id)).toEqual(['apikey.create', 'apikey.revoke']);
     expect(about(t.body.id)).toEqual(['agent_token.create', 'agent_token.revoke']);
@@ -211,29 +263,45 @@ describe.each(DIALECTS)('administration on %s', (dialect) => {
     // No secret in any stored entry: passwords, hashes, keys, tokens.
     const raw = JSON.stringify(await be.db('audit_log').select('*'));
     const hashes = (await be.db('agent_tokens').select('token_hash')).map((r: { token_hash: string }) => r.token_hash);
-    for (const secret of [secretPassword, 'audit-secret-password-2', k.body.key, k2.body.key, t.body.token, '$argon2', ...hashes])
+    for (const secret of [
+      secretPassword,
+      'audit-secret-password-2',
+      k.body.key,
+      k2.body.key,
+      t.body.token,
+      '$argon2',
+      ...hashes,
+    ])
       expect(raw.includes(secret)).toBe(false);
   });
 
   it('lists the audit log newest first, filtered by actor, action and time, paged', async () => {
     const all = (await be.call('GET', '/api/v1/audit?pageSize=500', ADMIN_KEY)).body;
     expect(all.total).toBe(all.items.length);
-    expect(all.items.map((e: { id: number }) => e.id)).toEqual([...all.items.map((e: { id: number }) => e.id)].sort((a, b) => b - a));
+    expect(all.items.map((e: { id: number }) => e.id)).toEqual(
+      [...all.items.map((e: { id: number }) => e.id)].sort((a, b) => b - a)
+    );
     const byAction = (await be.call('GET', '/api/v1/audit?action=agent_token.create&pageSize=500', ADMIN_KEY)).body;
-    expect(byAction.items.length).toBe(all.items.filter((e: { action: string }) => e.action === 'agent_token.create').length);
+    expect(byAction.items.length).toBe(
+      all.items.filter((e: { action: string }) => e.action === 'agent_token.create').length
+    );
     expect(byAction.items.length).toBeGreaterThanOrEqual(2);
     const bySvcKey = (await be.call('GET', '/api/v1/audit?actor=service-key&pageSize=500', ADMIN_KEY)).body;
     expect(bySvcKey.items.length).toBeGreaterThan(0);
     expect(bySvcKey.items.every((e: { actor: string }) => e.actor === 'service-key')).toBe(true);
     const page2 = (await be.call('GET', '/api/v1/audit?pageSize=2&page=2', ADMIN_KEY)).body;
-    expect(page2.items.map((e: { id: number }) => e.id)).toEqual(all.items.slice(2, 4).map((e: { id: number }) => e.id));
+    expect(page2.items.map((e: { id: number }) => e.id)).toEqual(
+      all.items.slice(2, 4).map((e: { id: number }) => e.id)
+    );
     // Time filters: move the clock, make one change, and find only it after that time.
     const start = be.clock.now;
     try {
       be.clock.now = start + 1000;
       await be.call('POST', '/api/v1/agent-tokens', ADMIN_KEY, { name: 'late', cluster: 'cl-east' });
       const late = (await be.call('GET', `/api/v1/audit?from=${start + 1000}`, ADMIN_KEY)).body;
-      expect(late.items.map((e: { action: string; after: { name: string } }) => [e.action, e.after.name])).toEqual([['agent_token.create', 'late']]);
+      expect(late.items.map((e: { action: string; after: { name: string } }) => [e.action, e.after.name])).toEqual([
+        ['agent_token.create', 'late'],
+      ]);
       const early = (await be.call('GET', `/api/v1/audit?to=${start + 999}&pageSize=500`, ADMIN_KEY)).body;
       expect(early.total).toBe(all.total);
     } finally {

@@ -55,7 +55,14 @@ export const NODES: SeedNode[] = [
   { cluster: 'cl-dock', name: 'node-d1', cores: 2, cpu: 0.125 },
 ];
 
-const c = (cluster: string, node: string, code: string, namespace: string | null, workload: string | null, cpu: number): SeedContainer => ({
+const c = (
+  cluster: string,
+  node: string,
+  code: string,
+  namespace: string | null,
+  workload: string | null,
+  cpu: number
+): SeedContainer => ({
   cluster,
   node,
   name: `ctr-${code}`,
@@ -120,7 +127,13 @@ export function seedBatches() {
           image: 'img:1',
           state: 'running',
           kubernetes: x.namespace
-            ? { namespace: x.namespace, pod: x.pod, podUid: `uid-${x.pod}`, workloadKind: 'Deployment', workloadName: x.workload }
+            ? {
+                namespace: x.namespace,
+                pod: x.pod,
+                podUid: `uid-${x.pod}`,
+                workloadKind: 'Deployment',
+                workloadName: x.workload,
+              }
             : null,
           samples: [T - 10, T].map((ts) => ({ ts, cpuCores: x.cpu, memBytes: 1000 })),
         })),
@@ -150,7 +163,13 @@ export function seedBatches() {
             nodeName: node.name,
           },
         ],
-        logs: cs.map((x) => ({ ts: T, containerId: `rt-${x.name}`, stream: 'stdout', level: 'error', message: `log line of ${x.name}` })),
+        logs: cs.map((x) => ({
+          ts: T,
+          containerId: `rt-${x.name}`,
+          stream: 'stdout',
+          level: 'error',
+          message: `log line of ${x.name}`,
+        })),
       });
     }
     const wls = WORKLOADS.filter((w) => w.cluster === cl.name);
@@ -161,7 +180,14 @@ export function seedBatches() {
         sentAt: T,
         agent: { id: `agent-${cl.name}-cluster`, version: '1', mode: 'cluster', hostname: `${cl.name}-agent` },
         cluster: cl,
-        workloads: wls.map((w) => ({ kind: 'Deployment', namespace: w.namespace, name: w.name, desiredReplicas: 1, readyReplicas: 1, ts: T })),
+        workloads: wls.map((w) => ({
+          kind: 'Deployment',
+          namespace: w.namespace,
+          name: w.name,
+          desiredReplicas: 1,
+          readyReplicas: 1,
+          ts: T,
+        })),
       });
   }
   return batches;
@@ -184,8 +210,11 @@ const allows = (list: string[] | null, v: string | null) => list === null || (v 
  * namespace, unless nodes are restricted).
  */
 export function visibleTo(s: ScopeSpec) {
-  const containers = CONTAINERS.filter((x) => allows(s.clusters, x.cluster) && allows(s.namespaces, x.namespace) && allows(s.nodes, x.node));
-  const nodes = s.namespaces !== null ? [] : NODES.filter((x) => allows(s.clusters, x.cluster) && allows(s.nodes, x.name));
+  const containers = CONTAINERS.filter(
+    (x) => allows(s.clusters, x.cluster) && allows(s.namespaces, x.namespace) && allows(s.nodes, x.node)
+  );
+  const nodes =
+    s.namespaces !== null ? [] : NODES.filter((x) => allows(s.clusters, x.cluster) && allows(s.nodes, x.name));
   const clusters = CLUSTERS.map((x) => x.name).filter(
     (cl) =>
       allows(s.clusters, cl) &&
@@ -200,7 +229,9 @@ export function visibleTo(s: ScopeSpec) {
   const workloads = new Set<string>();
   for (const p of pods) workloads.add(workloadKey(p.cluster, p.namespace!, p.workload!));
   if (s.nodes === null)
-    for (const w of WORKLOADS) if (allows(s.clusters, w.cluster) && allows(s.namespaces, w.namespace)) workloads.add(workloadKey(w.cluster, w.namespace, w.name));
+    for (const w of WORKLOADS)
+      if (allows(s.clusters, w.cluster) && allows(s.namespaces, w.namespace))
+        workloads.add(workloadKey(w.cluster, w.namespace, w.name));
   const namespaces = new Set<string>();
   for (const p of pods) namespaces.add(`${p.cluster}/${p.namespace}`);
   for (const w of workloads) namespaces.add(w.split('/').slice(0, 2).join('/'));
@@ -229,7 +260,8 @@ export async function call(
   path: string,
   headers: Record<string, string> = {},
   body?: unknown
-): Promise<{ status: number; body: any; headers: Headers }> { // eslint-disable-line @typescript-eslint/no-explicit-any
+): Promise<{ status: number; body: any; headers: Headers }> {
+  // eslint-disable-line @typescript-eslint/no-explicit-any
   const res = await fetch(`${url}${path}`, {
     method,
     headers: { ...headers, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
@@ -282,7 +314,8 @@ export async function clockedBackend(
     clock,
     deps,
     db: db.knex,
-    call: (method: string, path: string, headers: Record<string, string> = {}, body?: unknown) => call(url, method, path, headers, body),
+    call: (method: string, path: string, headers: Record<string, string> = {}, body?: unknown) =>
+      call(url, method, path, headers, body),
     async close() {
       await new Promise<void>((ok) => server.close(() => ok()));
       server.closeAllConnections?.();

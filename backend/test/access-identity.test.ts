@@ -10,11 +10,31 @@ import { ADMIN_KEY, AGENT_TOKEN, SERVICE_KEY, clockedBackend, seedBatches, type 
 
 describe('X-Grafana-Context / X-Grafana-User parsing', () => {
   it.each([
-    ['Go field names (Grafana 10+)', { UserID: 7, Login: 'ana', Email: 'Ana@Example.com', OrgRole: 'Admin', Name: 'Ana' }, { login: 'ana', email: 'ana@example.com', orgRole: 'Admin', name: 'Ana' }],
-    ['older Go names', { UserId: 7, OrgId: 1, Login: 'ana', Email: 'ana@example.com', OrgRole: 'Viewer' }, { login: 'ana', email: 'ana@example.com', orgRole: 'Viewer' }],
-    ['camelCase', { userId: 7, login: 'bo', email: 'bo@example.com', orgRole: 'editor' }, { login: 'bo', email: 'bo@example.com', orgRole: 'Editor' }],
-    ['"Role" instead of "OrgRole"', { login: 'cy', email: 'cy@example.com', Role: 'VIEWER' }, { login: 'cy', email: 'cy@example.com', orgRole: 'Viewer' }],
-    ['nested under SignedInUser', { SignedInUser: { Login: 'di', Email: 'di@example.com', OrgRole: 'Admin' } }, { login: 'di', email: 'di@example.com', orgRole: 'Admin' }],
+    [
+      'Go field names (Grafana 10+)',
+      { UserID: 7, Login: 'ana', Email: 'Ana@Example.com', OrgRole: 'Admin', Name: 'Ana' },
+      { login: 'ana', email: 'ana@example.com', orgRole: 'Admin', name: 'Ana' },
+    ],
+    [
+      'older Go names',
+      { UserId: 7, OrgId: 1, Login: 'ana', Email: 'ana@example.com', OrgRole: 'Viewer' },
+      { login: 'ana', email: 'ana@example.com', orgRole: 'Viewer' },
+    ],
+    [
+      'camelCase',
+      { userId: 7, login: 'bo', email: 'bo@example.com', orgRole: 'editor' },
+      { login: 'bo', email: 'bo@example.com', orgRole: 'Editor' },
+    ],
+    [
+      '"Role" instead of "OrgRole"',
+      { login: 'cy', email: 'cy@example.com', Role: 'VIEWER' },
+      { login: 'cy', email: 'cy@example.com', orgRole: 'Viewer' },
+    ],
+    [
+      'nested under SignedInUser',
+      { SignedInUser: { Login: 'di', Email: 'di@example.com', OrgRole: 'Admin' } },
+      { login: 'di', email: 'di@example.com', orgRole: 'Admin' },
+    ],
     ['e-mail that is not one', { Login: 'ed', Email: 'not-an-email' }, { login: 'ed', email: null, orgRole: null }],
   ])('%s', (_name, ctx, want) => {
     expect(parseGrafanaIdentity(null, JSON.stringify(ctx))).toMatchObject(want);
@@ -23,7 +43,10 @@ describe('X-Grafana-Context / X-Grafana-User parsing', () => {
   it('reads URI- and base64-encoded contexts, and the user header alone', () => {
     const json = JSON.stringify({ Login: 'fa', Email: 'fa@example.com', OrgRole: 'Editor' });
     expect(parseGrafanaIdentity(null, encodeURIComponent(json))).toMatchObject({ login: 'fa', orgRole: 'Editor' });
-    expect(parseGrafanaIdentity(null, Buffer.from(json).toString('base64'))).toMatchObject({ login: 'fa', email: 'fa@example.com' });
+    expect(parseGrafanaIdentity(null, Buffer.from(json).toString('base64'))).toMatchObject({
+      login: 'fa',
+      email: 'fa@example.com',
+    });
     expect(parseGrafanaIdentity('gus', null)).toEqual({ login: 'gus', email: null, name: null, orgRole: null });
     // The context wins over the header when both name a login.
     expect(parseGrafanaIdentity('someone-else', json)).toMatchObject({ login: 'fa' });
@@ -51,9 +74,21 @@ describe('access configuration', () => {
   });
 
   it('reads the environment and names bad values', () => {
-    const c = loadConfig({ SERVICE_KEY_ANONYMOUS_ROLE: 'none', GRAFANA_DEFAULT_ROLE: 'editor', TOKEN_TTL_SECONDS: '900', GRAFANA_AUTO_PROVISION: 'false' });
-    expect(c.access).toMatchObject({ serviceKeyAnonymousRole: 'none', grafanaDefaultRole: 'editor', tokenTtlSeconds: 900, grafanaAutoProvision: false });
-    expect(() => loadConfig({ SERVICE_KEY_ANONYMOUS_ROLE: 'root', LOGIN_MAX_FAILURES: '0' })).toThrow(/SERVICE_KEY_ANONYMOUS_ROLE[\s\S]*LOGIN_MAX_FAILURES|LOGIN_MAX_FAILURES[\s\S]*SERVICE_KEY_ANONYMOUS_ROLE/);
+    const c = loadConfig({
+      SERVICE_KEY_ANONYMOUS_ROLE: 'none',
+      GRAFANA_DEFAULT_ROLE: 'editor',
+      TOKEN_TTL_SECONDS: '900',
+      GRAFANA_AUTO_PROVISION: 'false',
+    });
+    expect(c.access).toMatchObject({
+      serviceKeyAnonymousRole: 'none',
+      grafanaDefaultRole: 'editor',
+      tokenTtlSeconds: 900,
+      grafanaAutoProvision: false,
+    });
+    expect(() => loadConfig({ SERVICE_KEY_ANONYMOUS_ROLE: 'root', LOGIN_MAX_FAILURES: '0' })).toThrow(
+      /SERVICE_KEY_ANONYMOUS_ROLE[\s\S]*LOGIN_MAX_FAILURES|LOGIN_MAX_FAILURES[\s\S]*SERVICE_KEY_ANONYMOUS_ROLE/
+    );
   });
 });
 
@@ -67,7 +102,8 @@ describe.each(DIALECTS)('identity on %s', (dialect) => {
 
   beforeAll(async () => {
     be = await clockedBackend(dialect);
-    for (const b of seedBatches()) expect((await be.call('POST', '/api/v1/ingest', { authorization: `Bearer ${AGENT_TOKEN}` }, b)).status).toBe(202);
+    for (const b of seedBatches())
+      expect((await be.call('POST', '/api/v1/ingest', { authorization: `Bearer ${AGENT_TOKEN}` }, b)).status).toBe(202);
   });
   afterAll(async () => {
     await be?.close();
@@ -86,10 +122,18 @@ describe.each(DIALECTS)('identity on %s', (dialect) => {
     });
 
     it('maps a known user by e-mail, whatever the field names, to its role and scopes', async () => {
-      for (const ctx of [{ Login: 'x', Email: 'EVE@example.com', OrgRole: 'Admin' }, { login: 'x', email: 'eve@example.com', orgRole: 'Admin' }]) {
+      for (const ctx of [
+        { Login: 'x', Email: 'EVE@example.com', OrgRole: 'Admin' },
+        { login: 'x', email: 'eve@example.com', orgRole: 'Admin' },
+      ]) {
         const me = await be.call('GET', '/api/v1/me', grafana(ctx));
         // The record decides the role, not the Grafana org role.
-        expect(me.body).toMatchObject({ email: 'eve@example.com', role: 'editor', via: 'grafana', scopes: { clusters: ['cl-east'], namespaces: null, nodes: null } });
+        expect(me.body).toMatchObject({
+          email: 'eve@example.com',
+          role: 'editor',
+          via: 'grafana',
+          scopes: { clusters: ['cl-east'], namespaces: null, nodes: null },
+        });
         const clusters = await be.call('GET', '/api/v1/clusters', grafana(ctx));
         expect(clusters.body.items.map((c: { name: string }) => c.name)).toEqual(['cl-east']);
       }
@@ -102,34 +146,71 @@ describe.each(DIALECTS)('identity on %s', (dialect) => {
 
     it('refuses a user asserted without the service key (401), even next to other credentials', async () => {
       expect((await be.call('GET', '/api/v1/clusters', { 'x-grafana-user': 'eve' })).status).toBe(401);
-      expect((await be.call('GET', '/api/v1/me', { 'x-grafana-context': JSON.stringify({ Login: 'admin', OrgRole: 'Admin' }) })).status).toBe(401);
-      const key = await be.call('POST', '/api/v1/api-keys', ADMIN_KEY, { name: 'k', userId: (await be.call('GET', '/api/v1/users?q=eve', ADMIN_KEY)).body.items[0].id });
+      expect(
+        (
+          await be.call('GET', '/api/v1/me', {
+            'x-grafana-context': JSON.stringify({ Login: 'admin', OrgRole: 'Admin' }),
+          })
+        ).status
+      ).toBe(401);
+      const key = await be.call('POST', '/api/v1/api-keys', ADMIN_KEY, {
+        name: 'k',
+        userId: (await be.call('GET', '/api/v1/users?q=eve', ADMIN_KEY)).body.items[0].id,
+      });
       expect((await be.call('GET', '/api/v1/me', { 'x-api-key': key.body.key })).status).toBe(200);
-      expect((await be.call('GET', '/api/v1/me', { 'x-api-key': key.body.key, 'x-grafana-user': 'eve' })).status).toBe(401);
-      expect((await be.call('GET', '/api/v1/me', { 'x-fleetlens-key': 'wrong-key-0123456789', 'x-grafana-user': 'eve' })).status).toBe(401);
+      expect((await be.call('GET', '/api/v1/me', { 'x-api-key': key.body.key, 'x-grafana-user': 'eve' })).status).toBe(
+        401
+      );
+      expect(
+        (await be.call('GET', '/api/v1/me', { 'x-fleetlens-key': 'wrong-key-0123456789', 'x-grafana-user': 'eve' }))
+          .status
+      ).toBe(401);
     });
 
     it('gives an unknown viewer the default: viewer, no scopes (sees nothing), recorded for admins to grant', async () => {
       const h = grafana({ Login: 'newbie', Email: 'newbie@example.com', OrgRole: 'Viewer' });
       const me = await be.call('GET', '/api/v1/me', h);
       expect(me.status).toBe(200);
-      expect(me.body).toMatchObject({ role: 'viewer', scopes: { clusters: [], namespaces: null, nodes: null }, via: 'grafana' });
+      expect(me.body).toMatchObject({
+        role: 'viewer',
+        scopes: { clusters: [], namespaces: null, nodes: null },
+        via: 'grafana',
+      });
       expect((await be.call('GET', '/api/v1/clusters', h)).body.items).toEqual([]);
       expect((await be.call('GET', '/api/v1/containers', h)).body.total).toBe(0);
       expect((await be.call('GET', '/api/v1/users', h)).status).toBe(403);
       const users = (await be.call('GET', '/api/v1/users?q=newbie', ADMIN_KEY)).body.items;
       expect(users).toHaveLength(1);
-      expect(users[0]).toMatchObject({ email: 'newbie@example.com', login: 'newbie', role: 'viewer', hasPassword: false });
+      expect(users[0]).toMatchObject({
+        email: 'newbie@example.com',
+        login: 'newbie',
+        role: 'viewer',
+        hasPassword: false,
+      });
       const audit = (await be.call('GET', `/api/v1/audit?action=user.provision`, ADMIN_KEY)).body.items;
-      expect(audit.find((a: { targetId: string }) => a.targetId === users[0].id)).toMatchObject({ actor: 'grafana:newbie', before: null });
+      expect(audit.find((a: { targetId: string }) => a.targetId === users[0].id)).toMatchObject({
+        actor: 'grafana:newbie',
+        before: null,
+      });
       // Once an admin grants a scope, the same Grafana user sees it.
-      expect((await be.call('PATCH', `/api/v1/users/${users[0].id}`, ADMIN_KEY, { scopes: { clusters: ['cl-dock'], namespaces: null, nodes: null } })).status).toBe(200);
-      expect((await be.call('GET', '/api/v1/clusters', h)).body.items.map((c: { name: string }) => c.name)).toEqual(['cl-dock']);
+      expect(
+        (
+          await be.call('PATCH', `/api/v1/users/${users[0].id}`, ADMIN_KEY, {
+            scopes: { clusters: ['cl-dock'], namespaces: null, nodes: null },
+          })
+        ).status
+      ).toBe(200);
+      expect((await be.call('GET', '/api/v1/clusters', h)).body.items.map((c: { name: string }) => c.name)).toEqual([
+        'cl-dock',
+      ]);
     });
 
     it('gives an unknown Grafana org Admin the admin role', async () => {
       const h = grafana({ Login: 'boss', Email: 'boss@example.com', OrgRole: 'Admin' });
-      expect((await be.call('GET', '/api/v1/me', h)).body).toMatchObject({ role: 'admin', scopes: { clusters: null, namespaces: null, nodes: null } });
+      expect((await be.call('GET', '/api/v1/me', h)).body).toMatchObject({
+        role: 'admin',
+        scopes: { clusters: null, namespaces: null, nodes: null },
+      });
       expect((await be.call('GET', '/api/v1/clusters', h)).body.items).toHaveLength(3);
       expect((await be.call('GET', '/api/v1/users', h)).status).toBe(200);
     });
@@ -137,15 +218,25 @@ describe.each(DIALECTS)('identity on %s', (dialect) => {
     it('refuses a deactivated user (403)', async () => {
       const id = (await be.call('GET', '/api/v1/users?q=eve', ADMIN_KEY)).body.items[0].id;
       expect((await be.call('PATCH', `/api/v1/users/${id}`, ADMIN_KEY, { active: false })).status).toBe(200);
-      expect((await be.call('GET', '/api/v1/me', { 'x-fleetlens-key': SERVICE_KEY, 'x-grafana-user': 'eve' })).status).toBe(403);
+      expect(
+        (await be.call('GET', '/api/v1/me', { 'x-fleetlens-key': SERVICE_KEY, 'x-grafana-user': 'eve' })).status
+      ).toBe(403);
       expect((await be.call('PATCH', `/api/v1/users/${id}`, ADMIN_KEY, { active: true })).status).toBe(200);
-      expect((await be.call('GET', '/api/v1/me', { 'x-fleetlens-key': SERVICE_KEY, 'x-grafana-user': 'eve' })).status).toBe(200);
+      expect(
+        (await be.call('GET', '/api/v1/me', { 'x-fleetlens-key': SERVICE_KEY, 'x-grafana-user': 'eve' })).status
+      ).toBe(200);
     });
 
     it('keeps the bare service key working as admin (default), and nothing works without credentials', async () => {
-      expect((await be.call('GET', '/api/v1/me', ADMIN_KEY)).body).toMatchObject({ role: 'admin', via: 'service-key', userId: null });
+      expect((await be.call('GET', '/api/v1/me', ADMIN_KEY)).body).toMatchObject({
+        role: 'admin',
+        via: 'service-key',
+        userId: null,
+      });
       expect((await be.call('GET', '/api/v1/clusters')).status).toBe(401);
-      expect((await be.call('GET', '/api/v1/clusters', { 'x-fleetlens-key': 'wrong-key-0123456789' })).status).toBe(401);
+      expect((await be.call('GET', '/api/v1/clusters', { 'x-fleetlens-key': 'wrong-key-0123456789' })).status).toBe(
+        401
+      );
     });
   });
 
@@ -186,8 +277,13 @@ describe.each(DIALECTS)('identity on %s', (dialect) => {
       expect(ok.body).toMatchObject({ tokenType: 'Bearer', user: { userId, role: 'viewer', via: 'token' } });
       expect(ok.body.expiresAt).toBe(be.clock.now + 3600);
       const h = { authorization: `Bearer ${ok.body.token}` };
-      expect((await be.call('GET', '/api/v1/me', h)).body).toMatchObject({ email: 'lou@example.com', scopes: { namespaces: ['data'] } });
-      const containers = (await be.call('GET', '/api/v1/containers', h)).body.items.map((c: { name: string }) => c.name).sort();
+      expect((await be.call('GET', '/api/v1/me', h)).body).toMatchObject({
+        email: 'lou@example.com',
+        scopes: { namespaces: ['data'] },
+      });
+      const containers = (await be.call('GET', '/api/v1/containers', h)).body.items
+        .map((c: { name: string }) => c.name)
+        .sort();
       expect(containers).toEqual(['ctr-wb', 'ctr-wc']);
       expect((await be.call('GET', '/api/v1/users', h)).status).toBe(403);
       expect((await login('lou@example.com', 'wrong password', '10.0.0.2')).status).toBe(401);
@@ -225,7 +321,8 @@ describe.each(DIALECTS)('identity on %s', (dialect) => {
     it('rate-limits failed logins per e-mail: 429 with Retry-After, even for the right password, until the window passes', async () => {
       const start = be.clock.now;
       try {
-        for (let i = 0; i < 5; i++) expect((await login('lou@example.com', `wrong ${i}`, `10.1.0.${i}`)).status).toBe(401);
+        for (let i = 0; i < 5; i++)
+          expect((await login('lou@example.com', `wrong ${i}`, `10.1.0.${i}`)).status).toBe(401);
         const limited = await login('lou@example.com', PASSWORD, '10.1.0.99');
         expect(limited.status).toBe(429);
         expect(Number(limited.headers.get('retry-after'))).toBe(60);
@@ -249,14 +346,18 @@ describe.each(DIALECTS)('identity on %s', (dialect) => {
     it('logs out every session of a user whose password changes or who is deactivated', async () => {
       const a = await login('lou@example.com', PASSWORD, '10.3.0.1');
       const h = { authorization: `Bearer ${a.body.token}` };
-      expect((await be.call('PATCH', `/api/v1/users/${userId}`, ADMIN_KEY, { password: 'another password 123' })).status).toBe(200);
+      expect(
+        (await be.call('PATCH', `/api/v1/users/${userId}`, ADMIN_KEY, { password: 'another password 123' })).status
+      ).toBe(200);
       expect((await be.call('GET', '/api/v1/me', h)).status).toBe(401);
       const b = await login('lou@example.com', 'another password 123', '10.3.0.1');
       expect(b.status).toBe(200);
       expect((await be.call('PATCH', `/api/v1/users/${userId}`, ADMIN_KEY, { active: false })).status).toBe(200);
       expect((await be.call('GET', '/api/v1/me', { authorization: `Bearer ${b.body.token}` })).status).toBe(401);
       expect((await login('lou@example.com', 'another password 123', '10.3.0.1')).status).toBe(401);
-      expect((await be.call('PATCH', `/api/v1/users/${userId}`, ADMIN_KEY, { active: true, password: PASSWORD })).status).toBe(200);
+      expect(
+        (await be.call('PATCH', `/api/v1/users/${userId}`, ADMIN_KEY, { active: true, password: PASSWORD })).status
+      ).toBe(200);
     });
 
     it('API keys act as their owner, are shown once, and stop working at once when revoked', async () => {
@@ -290,13 +391,27 @@ describe.each(DIALECTS)('identity on %s', (dialect) => {
 
 describe.each(DIALECTS)('identity settings on %s', (dialect) => {
   it('SERVICE_KEY_ANONYMOUS_ROLE=none requires a Grafana user; GRAFANA_DEFAULT_ROLE=none refuses unknown users', async () => {
-    const be = await clockedBackend(dialect, { serviceKeyAnonymousRole: 'none', grafanaDefaultRole: 'none', grafanaAutoProvision: false });
+    const be = await clockedBackend(dialect, {
+      serviceKeyAnonymousRole: 'none',
+      grafanaDefaultRole: 'none',
+      grafanaAutoProvision: false,
+    });
     try {
       expect((await be.call('GET', '/api/v1/clusters', ADMIN_KEY)).status).toBe(401);
-      const stranger = { ...ADMIN_KEY, 'x-grafana-context': JSON.stringify({ login: 'stranger', email: 's@example.com', orgRole: 'Editor' }) };
+      const stranger = {
+        ...ADMIN_KEY,
+        'x-grafana-context': JSON.stringify({ login: 'stranger', email: 's@example.com', orgRole: 'Editor' }),
+      };
       expect((await be.call('GET', '/api/v1/me', stranger)).status).toBe(403);
-      const boss = { ...ADMIN_KEY, 'x-grafana-context': JSON.stringify({ login: 'boss', email: 'b@example.com', orgRole: 'Admin' }) };
-      expect((await be.call('GET', '/api/v1/me', boss)).body).toMatchObject({ role: 'admin', userId: null, via: 'grafana' });
+      const boss = {
+        ...ADMIN_KEY,
+        'x-grafana-context': JSON.stringify({ login: 'boss', email: 'b@example.com', orgRole: 'Admin' }),
+      };
+      expect((await be.call('GET', '/api/v1/me', boss)).body).toMatchObject({
+        role: 'admin',
+        userId: null,
+        via: 'grafana',
+      });
       // Auto-provisioning off: nobody was recorded.
       expect(await be.db('users').count({ n: '*' })).toEqual([{ n: 0 }]);
     } finally {
@@ -307,12 +422,18 @@ describe.each(DIALECTS)('identity settings on %s', (dialect) => {
   it('SERVICE_KEY_ANONYMOUS_ROLE=viewer reads everything but may not administer', async () => {
     const be = await clockedBackend(dialect, { serviceKeyAnonymousRole: 'viewer', grafanaDefaultScope: 'all' });
     try {
-      expect((await be.call('GET', '/api/v1/me', ADMIN_KEY)).body).toMatchObject({ role: 'viewer', scopes: { clusters: null } });
+      expect((await be.call('GET', '/api/v1/me', ADMIN_KEY)).body).toMatchObject({
+        role: 'viewer',
+        scopes: { clusters: null },
+      });
       expect((await be.call('GET', '/api/v1/users', ADMIN_KEY)).status).toBe(403);
       expect((await be.call('POST', '/api/v1/agent-tokens', ADMIN_KEY, { name: 'x', cluster: 'c' })).status).toBe(403);
       // GRAFANA_DEFAULT_SCOPE=all: an unknown viewer sees everything.
       const v = { ...ADMIN_KEY, 'x-grafana-user': 'vic@example.com' };
-      expect((await be.call('GET', '/api/v1/me', v)).body).toMatchObject({ role: 'viewer', scopes: { clusters: null, namespaces: null, nodes: null } });
+      expect((await be.call('GET', '/api/v1/me', v)).body).toMatchObject({
+        role: 'viewer',
+        scopes: { clusters: null, namespaces: null, nodes: null },
+      });
     } finally {
       await be.close();
     }
@@ -322,12 +443,18 @@ describe.each(DIALECTS)('identity settings on %s', (dialect) => {
 describe('secrets in logs', () => {
   it('never logs passwords, tokens, keys or hashes, even at debug level and on failures', async () => {
     const lines: string[] = [];
-    const capture = (level: string) => (msg: string, fields?: Record<string, unknown>) => lines.push(`${level} ${msg} ${JSON.stringify(fields ?? {})}`);
+    const capture = (level: string) => (msg: string, fields?: Record<string, unknown>) =>
+      lines.push(`${level} ${msg} ${JSON.stringify(fields ?? {})}`);
     const log = { debug: capture('debug'), info: capture('info'), warn: capture('warn'), error: capture('error') };
     const be = await clockedBackend('sqlite', {}, {}, log);
     try {
       const password = 'log-secret-password-42';
-      const u = await be.call('POST', '/api/v1/users', ADMIN_KEY, { email: 'log@example.com', displayName: 'L', role: 'viewer', password });
+      const u = await be.call('POST', '/api/v1/users', ADMIN_KEY, {
+        email: 'log@example.com',
+        displayName: 'L',
+        role: 'viewer',
+        password,
+      });
       const ok = await be.call('POST', '/api/v1/auth/login', {}, { email: 'log@example.com', password });
       await be.call('POST', '/api/v1/auth/login', {}, { email: 'log@example.com', password: `${password}-wrong` });
       await be.call('POST', '/api/v1/auth/login', {}, '{"email": broken');
@@ -340,7 +467,8 @@ describe('secrets in logs', () => {
       const hash = (await be.db('users').where('id', u.body.id).first()).password_hash;
       expect(ok.status).toBe(200);
       const text = lines.join('\n');
-      for (const secret of [password, ok.body.token, k.body.key, t.body.token, SERVICE_KEY, hash]) expect(text.includes(secret)).toBe(false);
+      for (const secret of [password, ok.body.token, k.body.key, t.body.token, SERVICE_KEY, hash])
+        expect(text.includes(secret)).toBe(false);
     } finally {
       await be.close();
     }

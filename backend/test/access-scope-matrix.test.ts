@@ -69,7 +69,10 @@ const CHECKERS: Record<string, (c: Ctx) => Promise<void>> = {
   },
   '/clusters': async (c) => {
     const r = await c.get('/api/v1/clusters');
-    check(JSON.stringify(names(r.body.items)) === JSON.stringify(sortStr(c.expect.clusters)), `/clusters: ${names(r.body.items)} ≠ ${sortStr(c.expect.clusters)}`);
+    check(
+      JSON.stringify(names(r.body.items)) === JSON.stringify(sortStr(c.expect.clusters)),
+      `/clusters: ${names(r.body.items)} ≠ ${sortStr(c.expect.clusters)}`
+    );
   },
   '/overview': async (c) => {
     for (const filter of [null, ...CLUSTERS.map((x) => x.name)]) {
@@ -79,16 +82,40 @@ const CHECKERS: Record<string, (c: Ctx) => Promise<void>> = {
       const nodes = inF(c.expect.nodes);
       const containers = inF(c.expect.containers);
       const tag = `/overview?cluster=${filter}`;
-      check(JSON.stringify(names(r.body.clusters)) === JSON.stringify(sortStr(clusters)), `${tag} clusters ${names(r.body.clusters)} ≠ ${clusters}`);
-      check(r.body.totals.clusters === clusters.length, `${tag} totals.clusters ${r.body.totals.clusters} ≠ ${clusters.length}`);
-      check(r.body.totals.nodes.total === nodes.length, `${tag} totals.nodes.total ${r.body.totals.nodes.total} ≠ ${nodes.length}`);
-      check(r.body.totals.containers.total === containers.length, `${tag} totals.containers.total ${r.body.totals.containers.total} ≠ ${containers.length}`);
+      check(
+        JSON.stringify(names(r.body.clusters)) === JSON.stringify(sortStr(clusters)),
+        `${tag} clusters ${names(r.body.clusters)} ≠ ${clusters}`
+      );
+      check(
+        r.body.totals.clusters === clusters.length,
+        `${tag} totals.clusters ${r.body.totals.clusters} ≠ ${clusters.length}`
+      );
+      check(
+        r.body.totals.nodes.total === nodes.length,
+        `${tag} totals.nodes.total ${r.body.totals.nodes.total} ≠ ${nodes.length}`
+      );
+      check(
+        r.body.totals.containers.total === containers.length,
+        `${tag} totals.containers.total ${r.body.totals.containers.total} ≠ ${containers.length}`
+      );
       check(r.body.totals.containers.running === containers.length, `${tag} totals.containers.running`);
-      check(close(r.body.totals.usage.usedCores, sum(nodes.map((n) => n.cpu))), `${tag} totals.usage.usedCores ${r.body.totals.usage.usedCores} ≠ ${sum(nodes.map((n) => n.cpu))}`);
-      check(close(r.body.totals.usage.capacityCores, sum(nodes.map((n) => n.cores))), `${tag} totals.usage.capacityCores`);
+      check(
+        close(r.body.totals.usage.usedCores, sum(nodes.map((n) => n.cpu))),
+        `${tag} totals.usage.usedCores ${r.body.totals.usage.usedCores} ≠ ${sum(nodes.map((n) => n.cpu))}`
+      );
+      check(
+        close(r.body.totals.usage.capacityCores, sum(nodes.map((n) => n.cores))),
+        `${tag} totals.usage.capacityCores`
+      );
       for (const cl of r.body.clusters) {
-        check(cl.containers.total === containers.filter((x) => x.cluster === cl.name).length, `${tag} ${cl.name}.containers.total ${cl.containers.total}`);
-        check(cl.nodes.total === nodes.filter((x) => x.cluster === cl.name).length, `${tag} ${cl.name}.nodes.total ${cl.nodes.total}`);
+        check(
+          cl.containers.total === containers.filter((x) => x.cluster === cl.name).length,
+          `${tag} ${cl.name}.containers.total ${cl.containers.total}`
+        );
+        check(
+          cl.nodes.total === nodes.filter((x) => x.cluster === cl.name).length,
+          `${tag} ${cl.name}.nodes.total ${cl.nodes.total}`
+        );
       }
     }
   },
@@ -96,7 +123,10 @@ const CHECKERS: Record<string, (c: Ctx) => Promise<void>> = {
     for (const filter of [null, ...CLUSTERS.map((x) => x.name)]) {
       const r = await c.get(`/api/v1/nodes${filter ? `?cluster=${filter}` : ''}`);
       const want = names(c.expect.nodes.filter((x) => !filter || x.cluster === filter));
-      check(JSON.stringify(names(r.body.items)) === JSON.stringify(want), `/nodes?cluster=${filter}: ${names(r.body.items)} ≠ ${want}`);
+      check(
+        JSON.stringify(names(r.body.items)) === JSON.stringify(want),
+        `/nodes?cluster=${filter}: ${names(r.body.items)} ≠ ${want}`
+      );
       check(r.body.total === want.length, `/nodes?cluster=${filter} total ${r.body.total} ≠ ${want.length}`);
     }
   },
@@ -107,21 +137,33 @@ const CHECKERS: Record<string, (c: Ctx) => Promise<void>> = {
       check(r.status === (visible ? 200 : 404), `/nodes/${n.name} → ${r.status}, want ${visible ? 200 : 404}`);
       if (visible && r.status === 200) {
         const want = names(c.expect.containers.filter((x) => x.node === n.name));
-        check(JSON.stringify(names(r.body.containers)) === JSON.stringify(want), `/nodes/${n.name} containers ${names(r.body.containers)} ≠ ${want}`);
+        check(
+          JSON.stringify(names(r.body.containers)) === JSON.stringify(want),
+          `/nodes/${n.name} containers ${names(r.body.containers)} ≠ ${want}`
+        );
       }
     }
   },
   '/containers': async (c) => {
     const filters: [string, (x: (typeof CONTAINERS)[number]) => boolean][] = [
       ['', () => true],
-      ...CLUSTERS.map((cl) => [`cluster=${cl.name}`, (x: (typeof CONTAINERS)[number]) => x.cluster === cl.name] as [string, (x: (typeof CONTAINERS)[number]) => boolean]),
+      ...CLUSTERS.map(
+        (cl) =>
+          [`cluster=${cl.name}`, (x: (typeof CONTAINERS)[number]) => x.cluster === cl.name] as [
+            string,
+            (x: (typeof CONTAINERS)[number]) => boolean,
+          ]
+      ),
       ['namespace=shop,data', (x) => x.namespace === 'shop' || x.namespace === 'data'],
       ['node=node-w1,node-d1', (x) => x.node === 'node-w1' || x.node === 'node-d1'],
     ];
     for (const [q, f] of filters) {
       const r = await c.get(`/api/v1/containers?pageSize=500${q ? `&${q}` : ''}`);
       const want = names(c.expect.containers.filter(f));
-      check(JSON.stringify(names(r.body.items)) === JSON.stringify(want), `/containers?${q}: ${names(r.body.items)} ≠ ${want}`);
+      check(
+        JSON.stringify(names(r.body.items)) === JSON.stringify(want),
+        `/containers?${q}: ${names(r.body.items)} ≠ ${want}`
+      );
       check(r.body.total === want.length, `/containers?${q} total ${r.body.total} ≠ ${want.length}`);
     }
   },
@@ -135,19 +177,38 @@ const CHECKERS: Record<string, (c: Ctx) => Promise<void>> = {
   '/k8s/namespaces': async (c) => {
     const r = await c.get('/api/v1/k8s/namespaces');
     const got = sortStr(r.body.items.map((n: { clusterName: string; name: string }) => `${n.clusterName}/${n.name}`));
-    check(JSON.stringify(got) === JSON.stringify(sortStr([...c.expect.namespaces])), `/k8s/namespaces ${got} ≠ ${[...c.expect.namespaces]}`);
+    check(
+      JSON.stringify(got) === JSON.stringify(sortStr([...c.expect.namespaces])),
+      `/k8s/namespaces ${got} ≠ ${[...c.expect.namespaces]}`
+    );
     for (const n of r.body.items) {
       const pods = c.expect.pods.filter((p) => p.cluster === n.clusterName && p.namespace === n.name);
       const wls = [...c.expect.workloads].filter((w) => w.startsWith(`${n.clusterName}/${n.name}/`));
-      check(n.pods === pods.length && n.containers === pods.length, `/k8s/namespaces ${n.clusterName}/${n.name} pods ${n.pods} ≠ ${pods.length}`);
-      check(n.workloads === wls.length, `/k8s/namespaces ${n.clusterName}/${n.name} workloads ${n.workloads} ≠ ${wls.length}`);
-      check(close(n.usage.cpuCores, sum(pods.map((p) => p.cpu))), `/k8s/namespaces ${n.clusterName}/${n.name} cpu ${n.usage.cpuCores}`);
+      check(
+        n.pods === pods.length && n.containers === pods.length,
+        `/k8s/namespaces ${n.clusterName}/${n.name} pods ${n.pods} ≠ ${pods.length}`
+      );
+      check(
+        n.workloads === wls.length,
+        `/k8s/namespaces ${n.clusterName}/${n.name} workloads ${n.workloads} ≠ ${wls.length}`
+      );
+      check(
+        close(n.usage.cpuCores, sum(pods.map((p) => p.cpu))),
+        `/k8s/namespaces ${n.clusterName}/${n.name} cpu ${n.usage.cpuCores}`
+      );
     }
   },
   '/k8s/workloads': async (c) => {
     const r = await c.get('/api/v1/k8s/workloads');
-    const got = sortStr(r.body.items.map((w: { clusterName: string; namespace: string; name: string }) => `${w.clusterName}/${w.namespace}/${w.name}`));
-    check(JSON.stringify(got) === JSON.stringify(sortStr([...c.expect.workloads])), `/k8s/workloads ${got} ≠ ${[...c.expect.workloads]}`);
+    const got = sortStr(
+      r.body.items.map(
+        (w: { clusterName: string; namespace: string; name: string }) => `${w.clusterName}/${w.namespace}/${w.name}`
+      )
+    );
+    check(
+      JSON.stringify(got) === JSON.stringify(sortStr([...c.expect.workloads])),
+      `/k8s/workloads ${got} ≠ ${[...c.expect.workloads]}`
+    );
     for (const w of r.body.items) {
       const pods = c.expect.pods.filter((p) => p.cluster === w.clusterName && p.workload === w.name);
       check(w.pods === pods.length, `/k8s/workloads ${w.name} pods ${w.pods} ≠ ${pods.length}`);
@@ -160,8 +221,13 @@ const CHECKERS: Record<string, (c: Ctx) => Promise<void>> = {
       const visible = c.expect.workloads.has(`${w.cluster}/${w.namespace}/${w.name}`);
       check(r.status === (visible ? 200 : 404), `/k8s/workloads/${w.name} → ${r.status}, want ${visible ? 200 : 404}`);
       if (visible && r.status === 200) {
-        const want = sortStr(c.expect.pods.filter((p) => p.cluster === w.cluster && p.workload === w.name).map((p) => p.pod!));
-        check(JSON.stringify(names(r.body.pods)) === JSON.stringify(want), `/k8s/workloads/${w.name} pods ${names(r.body.pods)} ≠ ${want}`);
+        const want = sortStr(
+          c.expect.pods.filter((p) => p.cluster === w.cluster && p.workload === w.name).map((p) => p.pod!)
+        );
+        check(
+          JSON.stringify(names(r.body.pods)) === JSON.stringify(want),
+          `/k8s/workloads/${w.name} pods ${names(r.body.pods)} ≠ ${want}`
+        );
       }
     }
   },
@@ -173,12 +239,17 @@ const CHECKERS: Record<string, (c: Ctx) => Promise<void>> = {
           .filter((p) => (q === 'namespace=shop' ? p.namespace === 'shop' : q ? `cluster=${p.cluster}` === q : true))
           .map((p) => p.pod!)
       );
-      check(JSON.stringify(names(r.body.items)) === JSON.stringify(want), `/k8s/pods?${q}: ${names(r.body.items)} ≠ ${want}`);
+      check(
+        JSON.stringify(names(r.body.items)) === JSON.stringify(want),
+        `/k8s/pods?${q}: ${names(r.body.items)} ≠ ${want}`
+      );
     }
   },
   '/series': async (c) => {
     const at = async (kind: string, id: string | null, want: number | null, label: string) => {
-      const r = await c.get(`/api/v1/series?kind=${kind}${id ? `&id=${id}` : ''}&metrics=cpuCores&from=${T - 60}&to=${T + 10}&step=10&tier=raw`);
+      const r = await c.get(
+        `/api/v1/series?kind=${kind}${id ? `&id=${id}` : ''}&metrics=cpuCores&from=${T - 60}&to=${T + 10}&step=10&tier=raw`
+      );
       if (want === null && kind !== 'all') {
         check(r.status === 404, `/series ${label} → ${r.status}, want 404`);
         return;
@@ -189,35 +260,72 @@ const CHECKERS: Record<string, (c: Ctx) => Promise<void>> = {
       check(want === null ? v === null : close(v, want), `/series ${label} value ${v} ≠ ${want}`);
     };
     const some = (xs: number[]) => (xs.length ? sum(xs) : null);
-    for (const n of NODES) await at('node', c.ids.node[n.name], c.expect.nodes.includes(n) ? n.cpu : null, `node ${n.name}`);
+    for (const n of NODES)
+      await at('node', c.ids.node[n.name], c.expect.nodes.includes(n) ? n.cpu : null, `node ${n.name}`);
     for (const cl of CLUSTERS)
-      await at('cluster', c.ids.cluster[cl.name], some(c.expect.nodes.filter((n) => n.cluster === cl.name).map((n) => n.cpu)), `cluster ${cl.name}`);
+      await at(
+        'cluster',
+        c.ids.cluster[cl.name],
+        some(c.expect.nodes.filter((n) => n.cluster === cl.name).map((n) => n.cpu)),
+        `cluster ${cl.name}`
+      );
     await at('all', null, some(c.expect.nodes.map((n) => n.cpu)), 'all');
-    for (const x of CONTAINERS) await at('container', c.ids.container[x.name], c.expect.containers.includes(x) ? x.cpu : null, `container ${x.name}`);
+    for (const x of CONTAINERS)
+      await at(
+        'container',
+        c.ids.container[x.name],
+        c.expect.containers.includes(x) ? x.cpu : null,
+        `container ${x.name}`
+      );
     for (const x of CONTAINERS.filter((y) => y.pod))
       await at('pod', `uid-${x.pod}`, c.expect.pods.includes(x) ? x.cpu : null, `pod ${x.pod}`);
     for (const [key, id] of Object.entries(c.ids.namespace)) {
       const [cl, ns] = key.split('/');
-      await at('namespace', id, some(c.expect.containers.filter((x) => x.cluster === cl && x.namespace === ns).map((x) => x.cpu)), `namespace ${key}`);
+      await at(
+        'namespace',
+        id,
+        some(c.expect.containers.filter((x) => x.cluster === cl && x.namespace === ns).map((x) => x.cpu)),
+        `namespace ${key}`
+      );
     }
     for (const w of WORKLOADS)
-      await at('workload', c.ids.workload[w.name], some(c.expect.containers.filter((x) => x.cluster === w.cluster && x.workload === w.name).map((x) => x.cpu)), `workload ${w.name}`);
+      await at(
+        'workload',
+        c.ids.workload[w.name],
+        some(c.expect.containers.filter((x) => x.cluster === w.cluster && x.workload === w.name).map((x) => x.cpu)),
+        `workload ${w.name}`
+      );
   },
   '/top': async (c) => {
     for (const q of ['', ...CLUSTERS.map((x) => `cluster=${x.name}`), 'namespace=data', 'node=node-e1,node-w2']) {
       const r = await c.get(`/api/v1/top?metric=cpuCores&window=300&limit=100${q ? `&${q}` : ''}`);
       const f = (x: (typeof CONTAINERS)[number]) =>
-        !q || (q.startsWith('cluster=') ? `cluster=${x.cluster}` === q : q === 'namespace=data' ? x.namespace === 'data' : ['node-e1', 'node-w2'].includes(x.node));
+        !q ||
+        (q.startsWith('cluster=')
+          ? `cluster=${x.cluster}` === q
+          : q === 'namespace=data'
+            ? x.namespace === 'data'
+            : ['node-e1', 'node-w2'].includes(x.node));
       const want = names(c.expect.containers.filter(f));
-      check(JSON.stringify(names(r.body.items)) === JSON.stringify(want), `/top?${q}: ${names(r.body.items)} ≠ ${want}`);
+      check(
+        JSON.stringify(names(r.body.items)) === JSON.stringify(want),
+        `/top?${q}: ${names(r.body.items)} ≠ ${want}`
+      );
     }
   },
   '/heatmap': async (c) => {
     for (const q of ['', `from=${T - 60}&to=${T + 10}&step=10`, ...CLUSTERS.map((x) => `cluster=${x.name}`)]) {
       const r = await c.get(`/api/v1/heatmap?metric=cpuPercent${q ? `&${q}` : ''}`);
       const want = names(c.expect.nodes.filter((n) => !q.startsWith('cluster=') || `cluster=${n.cluster}` === q));
-      check(JSON.stringify(names(r.body.nodes)) === JSON.stringify(want), `/heatmap?${q}: ${names(r.body.nodes)} ≠ ${want}`);
-      if (r.body.matrix) check(r.body.matrix.length === want.length, `/heatmap?${q} matrix rows ${r.body.matrix.length} ≠ ${want.length}`);
+      check(
+        JSON.stringify(names(r.body.nodes)) === JSON.stringify(want),
+        `/heatmap?${q}: ${names(r.body.nodes)} ≠ ${want}`
+      );
+      if (r.body.matrix)
+        check(
+          r.body.matrix.length === want.length,
+          `/heatmap?${q} matrix rows ${r.body.matrix.length} ≠ ${want.length}`
+        );
     }
   },
   // Events and logs (the alerting engineer's endpoints; checked when present in ENDPOINTS).
@@ -225,8 +333,12 @@ const CHECKERS: Record<string, (c: Ctx) => Promise<void>> = {
     for (const q of ['', 'cluster=cl-east', 'namespace=shop', 'node=node-w1']) {
       const r = await c.get(`/api/v1/events?pageSize=500${q ? `&${q}` : ''}`);
       const [k, v] = q.split('=');
-      const cs = c.expect.containers.filter((x) => !q || (k === 'cluster' ? x.cluster : k === 'namespace' ? x.namespace : x.node) === v);
-      const ns = c.expect.nodes.filter((n) => !q || (k === 'cluster' ? n.cluster === v : k === 'node' ? n.name === v : false));
+      const cs = c.expect.containers.filter(
+        (x) => !q || (k === 'cluster' ? x.cluster : k === 'namespace' ? x.namespace : x.node) === v
+      );
+      const ns = c.expect.nodes.filter(
+        (n) => !q || (k === 'cluster' ? n.cluster === v : k === 'node' ? n.name === v : false)
+      );
       const want = sortStr([...cs.map((x) => `event about ${x.name}`), ...ns.map((n) => `event about ${n.name}`)]);
       const got = sortStr(r.body.items.map((e: { message: string }) => e.message));
       check(JSON.stringify(got) === JSON.stringify(want), `/events?${q}: ${got} ≠ ${want}`);
@@ -235,8 +347,14 @@ const CHECKERS: Record<string, (c: Ctx) => Promise<void>> = {
   },
   '/events/counts': async (c) => {
     const r = await c.get(`/api/v1/events/counts?from=${T - 60}&to=${T + 10}&step=10`);
-    check(r.body.totals?.warning === c.expect.containers.length, `/events/counts warning ${r.body.totals?.warning} ≠ ${c.expect.containers.length}`);
-    check(r.body.totals?.normal === c.expect.nodes.length, `/events/counts normal ${r.body.totals?.normal} ≠ ${c.expect.nodes.length}`);
+    check(
+      r.body.totals?.warning === c.expect.containers.length,
+      `/events/counts warning ${r.body.totals?.warning} ≠ ${c.expect.containers.length}`
+    );
+    check(
+      r.body.totals?.normal === c.expect.nodes.length,
+      `/events/counts normal ${r.body.totals?.normal} ≠ ${c.expect.nodes.length}`
+    );
   },
   // Alerts: the seed gets one alert per container and per node from two catch-all rules (see beforeAll).
   '/alerts': async (c) => {
@@ -256,13 +374,20 @@ const CHECKERS: Record<string, (c: Ctx) => Promise<void>> = {
   '/alerts/stats': async (c) => {
     const r = await c.get('/api/v1/alerts/stats');
     const want = c.expect.containers.length + c.expect.nodes.length;
-    check(r.body.firing?.info?.current === want, `/alerts/stats firing.info.current ${r.body.firing?.info?.current} ≠ ${want}`);
+    check(
+      r.body.firing?.info?.current === want,
+      `/alerts/stats firing.info.current ${r.body.firing?.info?.current} ≠ ${want}`
+    );
   },
   '/logs': async (c) => {
     for (const q of ['', 'cluster=cl-west', 'namespace=data']) {
       const r = await c.get(`/api/v1/logs?limit=1000${q ? `&${q}` : ''}`);
       const [k, v] = q.split('=');
-      const want = sortStr(c.expect.containers.filter((x) => !q || (k === 'cluster' ? x.cluster : x.namespace) === v).map((x) => `log line of ${x.name}`));
+      const want = sortStr(
+        c.expect.containers
+          .filter((x) => !q || (k === 'cluster' ? x.cluster : x.namespace) === v)
+          .map((x) => `log line of ${x.name}`)
+      );
       const got = sortStr(r.body.items.map((l: { message: string }) => l.message));
       check(JSON.stringify(got) === JSON.stringify(want), `/logs?${q}: ${got} ≠ ${want}`);
     }
@@ -274,7 +399,8 @@ const CHECKERS: Record<string, (c: Ctx) => Promise<void>> = {
  * the list answers 200 and, like every reply, is searched for out-of-scope names; a detail
  * endpoint is asked for every id the full view lists and must answer 200 or 404.
  */
-async function genericCheck(c: Ctx, path: string, adminGet: (p: string) => Promise<any>) { // eslint-disable-line @typescript-eslint/no-explicit-any
+async function genericCheck(c: Ctx, path: string, adminGet: (p: string) => Promise<any>) {
+  // eslint-disable-line @typescript-eslint/no-explicit-any
   if (!path.includes(':')) {
     const r = await c.get(`/api/v1${path}`);
     check(r.status === 200, `${path} → ${r.status}`);
@@ -301,7 +427,14 @@ describe.each(DIALECTS)('scope matrix on %s', (dialect) => {
     }
     // Alerts to scope: catch-all rules make one firing alert per container and per node.
     for (const target of ['container', 'node']) {
-      const r = await be.call('POST', '/api/v1/alert-rules', ADMIN_KEY, { name: `matrix ${target}`, target, metric: 'cpuPercent', operator: '>', threshold: 0, severity: 'info' });
+      const r = await be.call('POST', '/api/v1/alert-rules', ADMIN_KEY, {
+        name: `matrix ${target}`,
+        target,
+        metric: 'cpuPercent',
+        operator: '>',
+        threshold: 0,
+        severity: 'info',
+      });
       if (r.status !== 201) throw new Error(`create rule → ${r.status} ${JSON.stringify(r.body)}`);
     }
     await be.deps.alerts.evaluator.evaluate(be.clock.now);
@@ -332,13 +465,29 @@ describe.each(DIALECTS)('scope matrix on %s', (dialect) => {
 
   it('checks every read endpoint, and the seed is complete in the full view', () => {
     // Endpoints over the seed's data must have a dedicated checker; the generic one is for the rest.
-    const dataPaths = ['/clusters', '/overview', '/nodes', '/containers', '/k8s/', '/series', '/top', '/heatmap', '/events', '/logs', '/alerts'];
-    expect(ENDPOINTS.map((e) => e.path).filter((p) => !CHECKERS[p] && dataPaths.some((d) => p.startsWith(d)))).toEqual([]);
+    const dataPaths = [
+      '/clusters',
+      '/overview',
+      '/nodes',
+      '/containers',
+      '/k8s/',
+      '/series',
+      '/top',
+      '/heatmap',
+      '/events',
+      '/logs',
+      '/alerts',
+    ];
+    expect(ENDPOINTS.map((e) => e.path).filter((p) => !CHECKERS[p] && dataPaths.some((d) => p.startsWith(d)))).toEqual(
+      []
+    );
     expect(Object.keys(ids.node).sort()).toEqual(NODES.map((n) => n.name).sort());
     expect(Object.keys(ids.container).sort()).toEqual(CONTAINERS.map((x) => x.name).sort());
     expect(Object.keys(ids.workload).sort()).toEqual(WORKLOADS.map((w) => w.name).sort());
     expect(Object.keys(ids.namespace).sort()).toEqual(['cl-east/ops', 'cl-east/shop', 'cl-west/data', 'cl-west/shop']);
-    expect(Object.values(ids.alert).sort()).toEqual([...CONTAINERS.map((x) => x.name), ...NODES.map((n) => n.name)].sort());
+    expect(Object.values(ids.alert).sort()).toEqual(
+      [...CONTAINERS.map((x) => x.name), ...NODES.map((n) => n.name)].sort()
+    );
   });
 
   it.each(CASES)('%s with scope %s sees only its scope on every read endpoint', async (role, scope) => {

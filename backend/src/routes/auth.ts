@@ -55,7 +55,13 @@ export function mountRoutes(deps: AppDeps, specs: RouteSpec[]) {
         body = validate(s.body, parseJson(raw), 'body');
       }
       const bearer = ctx.get('authorization').match(/^Bearer\s+(\S+)\s*$/i)?.[1] ?? null;
-      const out = await s.handle(deps, caller, { query, body, params: ctx.params as Record<string, string>, ip: ctx.ip || null, bearer });
+      const out = await s.handle(deps, caller, {
+        query,
+        body,
+        params: ctx.params as Record<string, string>,
+        ip: ctx.ip || null,
+        bearer,
+      });
       if (s.reply) {
         ctx.status = s.status ?? 200;
         ctx.body = out;
@@ -74,7 +80,10 @@ export const AUTH_ROUTES: RouteSpec[] = [
     access: 'public',
     body: access.LoginRequest,
     reply: access.LoginReply,
-    responses: { '401': 'Wrong e-mail or password', '429': 'Too many failed logins for this e-mail or address; see Retry-After' },
+    responses: {
+      '401': 'Wrong e-mail or password',
+      '429': 'Too many failed logins for this e-mail or address; see Retry-After',
+    },
     handle: (d, _c, i) => d.access.identity.login(i.body.email, i.body.password, i.ip),
   },
   {

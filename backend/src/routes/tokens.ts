@@ -49,7 +49,10 @@ export const TOKEN_ROUTES: RouteSpec[] = [
     status: 201,
     handle: (d, c, i) => {
       const owner = i.body.userId ?? c!.userId;
-      if (!owner) throw new HttpError(400, 'invalid body', [{ path: 'userId', message: 'required when the caller is not a user' }]);
+      if (!owner)
+        throw new HttpError(400, 'invalid body', [
+          { path: 'userId', message: 'required when the caller is not a user' },
+        ]);
       return d.access.apiKeys.create(actorOf(c!), i.body.name, owner);
     },
   },

@@ -45,7 +45,11 @@ export function applyScope<T extends Knex.QueryBuilder>(qb: T, scope: Scope, col
  * series, heatmap, overview node counts and usage). A node's numbers mix every namespace running
  * on it, so a namespace-restricted caller sees no nodes at all; otherwise clusters and nodes apply.
  */
-export function applyNodeScope<T extends Knex.QueryBuilder>(qb: T, scope: Scope, cols: { clusterName: string; nodeName: string }): T {
+export function applyNodeScope<T extends Knex.QueryBuilder>(
+  qb: T,
+  scope: Scope,
+  cols: { clusterName: string; nodeName: string }
+): T {
   applyScope(qb, scope, cols);
   if (scope.namespaces !== null) qb.whereRaw('1 = 0');
   return qb;
@@ -76,7 +80,10 @@ export function applyClusterScope<T extends Knex.QueryBuilder>(
     );
   } else if (scope.nodes !== null) {
     qb.whereExists(
-      knex('nodes as sn').select(knex.raw('1')).where('sn.cluster_id', knex.ref(cols.clusterId)).whereIn('sn.name', scope.nodes)
+      knex('nodes as sn')
+        .select(knex.raw('1'))
+        .where('sn.cluster_id', knex.ref(cols.clusterId))
+        .whereIn('sn.name', scope.nodes)
     );
   }
   return qb;

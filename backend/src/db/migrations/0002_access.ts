@@ -61,6 +61,7 @@ export const access: Migration = {
     });
   },
   async down(knex) {
-    for (const t of ['login_failures', 'audit_log', 'api_keys', 'sessions', 'users']) await knex.schema.dropTableIfExists(t);
+    for (const t of ['login_failures', 'audit_log', 'api_keys', 'sessions', 'users'])
+      await knex.schema.dropTableIfExists(t);
   },
 };

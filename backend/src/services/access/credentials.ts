@@ -22,7 +22,9 @@ export class SessionService {
     const token = newSecret('fls_');
     const now = this.now();
     const expiresAt = now + this.ttlSeconds;
-    await this.db.knex('sessions').insert({ id: newId(), token_hash: secretHash(token), user_id: userId, created_at: now, expires_at: expiresAt });
+    await this.db
+      .knex('sessions')
+      .insert({ id: newId(), token_hash: secretHash(token), user_id: userId, created_at: now, expires_at: expiresAt });
     // Expired sessions are dropped as new ones are made: the table stays small without a job.
     await this.db.knex('sessions').where('expires_at', '<=', now).delete();
     return { token, expiresAt };
@@ -71,7 +73,10 @@ export class ApiKeyService {
   ) {}
 
   private list_() {
-    return this.db.knex('api_keys as k').leftJoin('users as u', 'u.id', 'k.user_id').select('k.*', 'u.email as user_email');
+    return this.db
+      .knex('api_keys as k')
+      .leftJoin('users as u', 'u.id', 'k.user_id')
+      .select('k.*', 'u.email as user_email');
   }
 
   async list(): Promise<access.ApiKeyListReply> {
@@ -151,7 +156,11 @@ export class AgentTokenService {
   ) {}
 
   async list(): Promise<access.AgentTokenListReply> {
-    return { items: (await this.db.knex('agent_tokens').select('*').orderBy('created_at', 'desc').orderBy('id')).map(toAgentToken) };
+    return {
+      items: (await this.db.knex('agent_tokens').select('*').orderBy('created_at', 'desc').orderBy('id')).map(
+        toAgentToken
+      ),
+    };
   }
 
   async create(who: Actor, name: string, cluster: string): Promise<access.AgentTokenCreated> {
@@ -222,12 +231,20 @@ export class LoginThrottle {
 
   async fail(email: string, ip: string | null): Promise<void> {
     const now = this.now();
-    await this.db.knex('login_failures').insert(this.subjects(email, ip).map(([kind, subject]) => ({ kind, subject: subject.slice(0, 254), ts: now })));
-    await this.db.knex('login_failures').where('ts', '<=', now - this.window).delete();
+    await this.db
+      .knex('login_failures')
+      .insert(this.subjects(email, ip).map(([kind, subject]) => ({ kind, subject: subject.slice(0, 254), ts: now })));
+    await this.db
+      .knex('login_failures')
+      .where('ts', '<=', now - this.window)
+      .delete();
   }
 
   /** A successful login clears the e-mail's failures (not the address's). */
   async clear(email: string): Promise<void> {
-    await this.db.knex('login_failures').where({ kind: 'email', subject: email.toLowerCase().slice(0, 254) }).delete();
+    await this.db
+      .knex('login_failures')
+      .where({ kind: 'email', subject: email.toLowerCase().slice(0, 254) })
+      .delete();
   }
 }

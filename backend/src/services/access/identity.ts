@@ -34,7 +34,8 @@ const str = (v: unknown) => (typeof v === 'string' && v.trim() ? v.trim() : null
 /** Reads a field whatever its capitalisation (`Login`, `login`, `LOGIN`, …), one level of nesting allowed. */
 function field(obj: Record<string, unknown>, names: string[]): unknown {
   const want = names.map((n) => n.toLowerCase());
-  for (const [k, v] of Object.entries(obj)) if (want.includes(k.toLowerCase()) && v !== null && v !== undefined && v !== '') return v;
+  for (const [k, v] of Object.entries(obj))
+    if (want.includes(k.toLowerCase()) && v !== null && v !== undefined && v !== '') return v;
   for (const nest of ['SignedInUser', 'signedInUser', 'user', 'User']) {
     const inner = obj[nest];
     if (inner && typeof inner === 'object') {
@@ -101,13 +102,26 @@ export class IdentityService {
   async resolve(p: Presented): Promise<Caller> {
     const asserts = !!(p.grafanaUser || p.grafanaContext);
     if (p.serviceKey !== null) {
-      if (!this.serviceKey || !sameSecret(p.serviceKey, this.serviceKey)) throw new AccessError(401, 'invalid service key (X-Fleetlens-Key)');
+      if (!this.serviceKey || !sameSecret(p.serviceKey, this.serviceKey))
+        throw new AccessError(401, 'invalid service key (X-Fleetlens-Key)');
       const g = asserts ? parseGrafanaIdentity(p.grafanaUser, p.grafanaContext) : null;
       if (g) return this.grafanaCaller(g);
       if (asserts) throw new AccessError(401, 'X-Grafana-User / X-Grafana-Context name no user');
       const role = this.cfg.serviceKeyAnonymousRole;
-      if (role === 'none') throw new AccessError(401, 'a Grafana user (X-Grafana-User or X-Grafana-Context) is required with the service key');
-      return { userId: null, email: null, displayName: null, role, scope: FULL_SCOPE, via: 'service-key', actor: 'service-key' };
+      if (role === 'none')
+        throw new AccessError(
+          401,
+          'a Grafana user (X-Grafana-User or X-Grafana-Context) is required with the service key'
+        );
+      return {
+        userId: null,
+        email: null,
+        displayName: null,
+        role,
+        scope: FULL_SCOPE,
+        via: 'service-key',
+        actor: 'service-key',
+      };
     }
     if (asserts) throw new AccessError(401, 'only requests carrying the service key may name a Grafana user');
     const bearer = (p.authorization ?? '').match(/^Bearer\s+(\S+)\s*$/i)?.[1];
@@ -121,7 +135,10 @@ export class IdentityService {
       if (!row) throw new AccessError(401, 'invalid or revoked API key');
       return this.userCaller(row, 'api-key');
     }
-    throw new AccessError(401, 'authentication required: a login token (Authorization: Bearer), an API key (X-Api-Key) or the service key');
+    throw new AccessError(
+      401,
+      'authentication required: a login token (Authorization: Bearer), an API key (X-Api-Key) or the service key'
+    );
   }
 
   private async userCaller(row: Row, via: Caller['via']): Promise<Caller> {
@@ -144,11 +161,23 @@ export class IdentityService {
     let row = await this.users.rowForGrafana(g.login, g.email);
     if (!row) {
       const role = (g.orgRole === 'Admin' ? this.cfg.grafanaAdminRole : this.cfg.grafanaDefaultRole) as Role | 'none';
-      if (role === 'none') throw new AccessError(403, `Grafana user ${g.login ?? g.email} has no access to Fleetlens; ask an admin`);
-      const scopes = role === 'admin' || this.cfg.grafanaDefaultScope === 'all' ? { clusters: null, namespaces: null, nodes: null } : { ...access.NO_SCOPES };
+      if (role === 'none')
+        throw new AccessError(403, `Grafana user ${g.login ?? g.email} has no access to Fleetlens; ask an admin`);
+      const scopes =
+        role === 'admin' || this.cfg.grafanaDefaultScope === 'all'
+          ? { clusters: null, namespaces: null, nodes: null }
+          : { ...access.NO_SCOPES };
       const email = g.email ?? (g.login && isEmail(g.login) ? g.login.toLowerCase() : null);
       if (!this.cfg.grafanaAutoProvision || !email) {
-        return { userId: null, email, displayName: g.name ?? g.login, role, scope: effectiveScope(role, scopes), via: 'grafana', actor: `grafana:${g.login ?? email}` };
+        return {
+          userId: null,
+          email,
+          displayName: g.name ?? g.login,
+          role,
+          scope: effectiveScope(role, scopes),
+          via: 'grafana',
+          actor: `grafana:${g.login ?? email}`,
+        };
       }
       const input = access.UserCreate.safeParse({
         email,
@@ -159,14 +188,27 @@ export class IdentityService {
       });
       if (input.success) {
         try {
-          await this.users.create({ actor: `grafana:${g.login ?? email}`, actorId: null }, input.data, 'user.provision');
+          await this.users.create(
+            { actor: `grafana:${g.login ?? email}`, actorId: null },
+            input.data,
+            'user.provision'
+          );
         } catch (err) {
           // Two first requests at once: the other one created the record.
           if (!(err instanceof AccessError && err.status === 409)) throw err;
         }
         row = await this.users.rowForGrafana(g.login, email);
       }
-      if (!row) return { userId: null, email, displayName: g.name ?? g.login, role, scope: effectiveScope(role, scopes), via: 'grafana', actor: `grafana:${g.login ?? email}` };
+      if (!row)
+        return {
+          userId: null,
+          email,
+          displayName: g.name ?? g.login,
+          role,
+          scope: effectiveScope(role, scopes),
+          via: 'grafana',
+          actor: `grafana:${g.login ?? email}`,
+        };
     }
     return this.userCaller(row, 'grafana');
   }

@@ -41,7 +41,11 @@ const auditView = (u: access.User) => {
 
 const isUniqueViolation = (err: unknown) => {
   const e = err as { code?: string; message?: string };
-  return e?.code === 'ER_DUP_ENTRY' || e?.code === 'SQLITE_CONSTRAINT_UNIQUE' || /UNIQUE constraint failed/i.test(e?.message ?? '');
+  return (
+    e?.code === 'ER_DUP_ENTRY' ||
+    e?.code === 'SQLITE_CONSTRAINT_UNIQUE' ||
+    /UNIQUE constraint failed/i.test(e?.message ?? '')
+  );
 };
 
 /** Users CRUD. At least one active admin always remains; every change is audited. */
@@ -221,11 +225,17 @@ export class UserService {
 
   private async assertFree(trx: Knex.Transaction, email: string | null, login: string | null, self: string | null) {
     if (email) {
-      const hit = await trx('users').where('email', email).modify((q) => (self ? q.whereNot('id', self) : q)).first();
+      const hit = await trx('users')
+        .where('email', email)
+        .modify((q) => (self ? q.whereNot('id', self) : q))
+        .first();
       if (hit) throw new AccessError(409, `e-mail ${email} is already used by another user`);
     }
     if (login) {
-      const hit = await trx('users').where('login', login).modify((q) => (self ? q.whereNot('id', self) : q)).first();
+      const hit = await trx('users')
+        .where('login', login)
+        .modify((q) => (self ? q.whereNot('id', self) : q))
+        .first();
       if (hit) throw new AccessError(409, `login ${login} is already used by another user`);
     }
   }
