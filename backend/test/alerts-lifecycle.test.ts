@@ -235,7 +235,7 @@ describe.each(DIALECTS)('alert lifecycle on real ingested data (%s)', (dialect) 
       created_by: null,
       created_at: t - 10,
     });
-    expect((await silences.list({})).items.map((s) => s.id)).toContain('sil1');
+    expect((await silences.list(FULL_SCOPE, {})).items.map((s) => s.id)).toContain('sil1');
     await live.ingest(alertBatch(t, { cluster: 'gamma', node: 'g1', containers: [{ id: 'ccc1', name: 'busy', cpuPct: 90 }] }));
     const before = (await live.backend.db('notification_deliveries').count({ n: '*' }))[0].n;
     await evaluate(t);
@@ -253,7 +253,28 @@ describe.each(DIALECTS)('alert lifecycle on real ingested data (%s)', (dialect) 
     const scopedRules = await live.backend.deps.alerts.rules.list(alphaOnly);
     expect(scopedRules.items.map((x) => x.name)).not.toContain('gamma cpu');
     await expect(live.backend.deps.alerts.queries.get(alphaOnly, a[0].id)).rejects.toThrow(/not found/);
-    const stats = await live.backend.deps.alerts.queries.stats({ clusters: ['gamma'], namespaces: null, nodes: null }, { period: 3600 }, t);
+    // Silences: the gamma-only rule's silence is invisible to the alpha-only caller; an entity
+    // silence shows only where that entity has an alert inside the scope.
+    await live.backend.db('alert_silences').insert([
+      { id: 'sil2', rule_id: null, entity_id: a[0].entity.id, starts_at: t, ends_at: t + 100, comment: '', created_by: null, created_at: t },
+      { id: 'sil3', rule_id: ruleId, entity_id: null, starts_at: t, ends_at: t + 100, comment: '', created_by: null, created_at: t },
+    ]);
+    const gammaOnly = { clusters: ['gamma'], namespaces: null, nodes: null };
+    expect((await silences.list(alphaOnly, {})).items.map((x) => x.id).sort()).toEqual(['sil3']);
+    expect((await silences.list(gammaOnly, {})).items.map((x) => x.id).sort()).toEqual(['sil1', 'sil2', 'sil3']);
+    await live.backend.db('alert_silences').whereIn('id', ['sil2', 'sil3']).delete();
+
+    // A restricted editor may write only rules inside their scope.
+    const rules = live.backend.deps.alerts.rules;
+    const base = { ...(await rules.get(FULL_SCOPE, r.body.id)) };
+    const input = { name: 'scoped', description: '', target: base.target, metric: base.metric, operator: base.operator, threshold: 1, forSeconds: 0, windowSeconds: 600, severity: base.severity, cooldownSeconds: 0, channelIds: [], enabled: true };
+    await expect(rules.create({ ...input, filters: { clusters: [], namespaces: [], nodes: [], namePattern: null } }, alphaOnly)).rejects.toThrow(/filters.clusters: must name only clusters within your scope/);
+    await expect(rules.create({ ...input, filters: { clusters: ['alpha', 'gamma'], namespaces: [], nodes: [], namePattern: null } }, alphaOnly)).rejects.toThrow(/filters.clusters/);
+    const mine = await rules.create({ ...input, filters: { clusters: ['alpha'], namespaces: [], nodes: [], namePattern: null } }, alphaOnly);
+    await rules.remove(alphaOnly, mine.id);
+    await expect(rules.remove(alphaOnly, 'builtin-cpu-high')).rejects.toThrow(/filters.clusters/);
+
+    const stats = await live.backend.deps.alerts.queries.stats(gammaOnly, { period: 3600 }, t);
     expect(stats.firing.total.current).toBe(1);
     expect(stats.firing.warning.current).toBe(1);
   });

@@ -28,7 +28,7 @@ describe.each(DIALECTS)('two backend replicas on one %s database', (dialect) => 
     });
   const post = async (be: RunningBackend, path: string, body: unknown, auth: Record<string, string>) => {
     const res = await fetch(`${be.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...auth }, body: JSON.stringify(body) });
-    return { status: res.status, body: await res.json().catch(() => null) };
+    return { status: res.status, body: (await res.json().catch(() => null)) as { id: string } };
   };
 
   beforeAll(async () => {

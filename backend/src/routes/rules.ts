@@ -31,7 +31,7 @@ export const RULE_WRITES: WriteEndpoint[] = [
     reply: wire.AlertRule,
     status: 201,
     audit: { action: 'alert-rule.create', targetType: 'alert-rule' },
-    handle: (d, r) => d.alerts.rules.create(r.body),
+    handle: (d, r) => d.alerts.rules.create(r.body, r.scope),
   },
   {
     method: 'put',

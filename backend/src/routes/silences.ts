@@ -5,10 +5,10 @@ import { callerName, type WriteEndpoint } from './alerts';
 export const SILENCE_READS: Endpoint[] = [
   {
     path: '/silences',
-    summary: 'Silences (active, or ended with ?active=false)',
+    summary: 'Silences in scope (active, or ended with ?active=false)',
     query: wire.SilenceListQuery,
     reply: wire.SilenceListReply,
-    handle: (d, _s, q) => d.alerts.silences.list(q),
+    handle: (d, s, q) => d.alerts.silences.list(s, q),
   },
 ];
 

@@ -6,6 +6,7 @@ import { InvalidFieldsError, newId, parseJson } from './common';
 
 type Row = Record<string, unknown>;
 
+const FULL: Scope = { clusters: null, namespaces: null, nodes: null };
 const NO_FILTERS: wire.RuleFilters = { clusters: [], namespaces: [], nodes: [], namePattern: null };
 
 /** A stored rule as the API shows it. */
@@ -63,6 +64,23 @@ export function ruleInScope(rule: wire.AlertRule, scope: Scope): boolean {
   return dims.every(([s, f]) => s === null || f.length === 0 || f.some((x) => s.includes(x)));
 }
 
+/**
+ * A restricted caller may only write rules that stay inside their scope: on every dimension the
+ * scope restricts, the rule must filter to values of the scope (a rule without that filter would
+ * watch — and notify about — entities the caller may not see).
+ */
+export function assertRuleWithinScope(filters: wire.RuleFilters, scope: Scope) {
+  const dims = [
+    ['clusters', scope.clusters, filters.clusters],
+    ['namespaces', scope.namespaces, filters.namespaces],
+    ['nodes', scope.nodes, filters.nodes],
+  ] as const;
+  const issues = dims
+    .filter(([, s, f]) => s !== null && (f.length === 0 || f.some((x) => !s.includes(x))))
+    .map(([name, s]) => ({ path: `filters.${name}`, message: `must name only ${name} within your scope (${s!.join(', ') || 'none'})` }));
+  if (issues.length) throw new InvalidFieldsError(issues);
+}
+
 /** Alert rules: create, read, update, delete; the defaults are seeded by migration 0003. */
 export class RuleService {
   constructor(
@@ -104,22 +122,24 @@ export class RuleService {
     if (issues.length) throw new InvalidFieldsError(issues);
   }
 
-  async create(input: wire.AlertRuleInput): Promise<wire.AlertRule> {
+  async create(input: wire.AlertRuleInput, scope: Scope = FULL): Promise<wire.AlertRule> {
+    assertRuleWithinScope(input.filters, scope);
     await this.checkChannels(input.channelIds);
     const now = this.now();
     const id = newId();
     await this.knex('alert_rules').insert({ id, ...toColumns(input), builtin: false, created_at: now, updated_at: now });
-    return this.get({ clusters: null, namespaces: null, nodes: null }, id);
+    return this.get(FULL, id);
   }
 
   /** Replaces a rule's fields (PUT). */
   async replace(scope: Scope, id: string, input: wire.AlertRuleInput): Promise<wire.AlertRule> {
-    await this.get(scope, id);
+    assertRuleWithinScope((await this.get(scope, id)).filters, scope);
+    assertRuleWithinScope(input.filters, scope);
     await this.checkChannels(input.channelIds);
     await this.knex('alert_rules')
       .where('id', id)
       .update({ ...toColumns(input), updated_at: this.now() });
-    return this.get({ clusters: null, namespaces: null, nodes: null }, id);
+    return this.get(FULL, id);
   }
 
   /** Changes some fields (PATCH); the merged rule is validated as a whole. */
@@ -150,7 +170,7 @@ export class RuleService {
 
   /** Deletes a rule; its alerts stay as history (resolved by the next evaluation). */
   async remove(scope: Scope, id: string): Promise<void> {
-    await this.get(scope, id);
+    assertRuleWithinScope((await this.get(scope, id)).filters, scope);
     await this.knex('alert_rules').where('id', id).delete();
   }
 }

@@ -1,6 +1,8 @@
 import type { alerts as wire } from '@fleetlens/protocol';
 import type { Db } from '../../db/connection';
 import { NotFoundError } from '../context';
+import { applyScope, type Scope } from '../scope';
+import { ruleInScope, toRule } from './rules';
 import { InvalidFieldsError, newId } from './common';
 
 type Row = Record<string, unknown>;
@@ -27,12 +29,35 @@ export class SilenceService {
     private readonly now: () => number
   ) {}
 
-  async list(q: { active?: 'true' | 'false' }): Promise<wire.SilenceListReply> {
+  /**
+   * Silences visible in the scope: a restricted caller sees a silence when its rule (if any) may
+   * concern the scope and its entity (if any) has an alert inside the scope.
+   */
+  async list(scope: Scope, q: { active?: 'true' | 'false' }): Promise<wire.SilenceListReply> {
     const now = this.now();
-    const qb = this.db.knex('alert_silences').select('*').orderBy([{ column: 'ends_at', order: 'desc' }, { column: 'id' }]);
-    if (q.active === 'true') qb.where('starts_at', '<=', now).where('ends_at', '>', now);
-    if (q.active === 'false') qb.where((w) => w.where('starts_at', '>', now).orWhere('ends_at', '<=', now));
-    return { items: (await qb).map((r: Row) => toSilence(r, now)) };
+    const k = this.db.knex;
+    const qb = k('alert_silences as s').select('s.*').orderBy([{ column: 's.ends_at', order: 'desc' }, { column: 's.id' }]);
+    if (q.active === 'true') qb.where('s.starts_at', '<=', now).where('s.ends_at', '>', now);
+    if (q.active === 'false') qb.where((w) => w.where('s.starts_at', '>', now).orWhere('s.ends_at', '<=', now));
+    const restricted = scope.clusters !== null || scope.namespaces !== null || scope.nodes !== null;
+    if (restricted)
+      qb.where((w) =>
+        w.whereNull('s.entity_id').orWhereExists(
+          applyScope(k('alerts as a').select(k.raw('1')).where('a.entity_id', k.ref('s.entity_id')), scope, {
+            clusterName: 'a.cluster_name',
+            namespace: 'a.namespace',
+            nodeName: 'a.node_name',
+          })
+        )
+      );
+    let rows: Row[] = await qb;
+    if (restricted) {
+      const ruleIds = [...new Set(rows.map((r) => r.rule_id).filter((x): x is string => !!x))];
+      const rules = ruleIds.length ? (await k('alert_rules').whereIn('id', ruleIds).select('*')).map(toRule) : [];
+      const visible = new Set(rules.filter((r) => ruleInScope(r, scope)).map((r) => r.id));
+      rows = rows.filter((r) => !r.rule_id || visible.has(String(r.rule_id)));
+    }
+    return { items: rows.map((r) => toSilence(r, now)) };
   }
 
   async create(input: wire.SilenceInput, createdBy: string | null): Promise<wire.Silence> {
