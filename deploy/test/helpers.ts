@@ -333,3 +333,73 @@ export function dockerAvailable(): boolean {
 export function localImage(ref: string): boolean {
   return tryRun('docker', ['image', 'inspect', '--format', '{{.Id}}', ref], { timeout: 15_000 })?.ok === true;
 }
+
+// ---------------------------------------------------------------------------------------------
+// JSON Schema (the subset the Compose Specification schema uses)
+
+/**
+ * Validates against a JSON schema: type, enum, const, required, properties,
+ * patternProperties, additionalProperties, items, minimum, oneOf/anyOf (as "at least one
+ * branch": lenient where the real `oneOf` wants exactly one), allOf, and local `$ref`s.
+ * `format` and other annotations are ignored. Returns the errors, empty when valid.
+ */
+export function validateSchema(root: Doc, value: unknown, schema: Doc = root, path = ''): string[] {
+  if (schema === true || schema == null) return [];
+  if (schema === false) return [`${path || '/'}: not allowed`];
+  if (schema.$ref) {
+    const target = String(schema.$ref)
+      .replace(/^#\//, '')
+      .split('/')
+      .reduce((o: Doc, k: string) => o?.[k], root);
+    if (!target) return [`${path}: unresolved $ref ${schema.$ref}`];
+    return validateSchema(root, value, target, path);
+  }
+  const errors: string[] = [];
+  const at = path || '/';
+  if (schema.type) {
+    const types: string[] = Array.isArray(schema.type) ? schema.type : [schema.type];
+    const actual = value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value;
+    const ok = types.some(
+      (t) => t === actual || (t === 'integer' && Number.isInteger(value)) || (t === 'number' && actual === 'number')
+    );
+    if (!ok) return [`${at}: expected ${types.join('|')}, got ${actual}`];
+  }
+  if (schema.enum && !schema.enum.includes(value))
+    errors.push(`${at}: ${JSON.stringify(value)} not in ${JSON.stringify(schema.enum)}`);
+  if ('const' in schema && schema.const !== value) errors.push(`${at}: expected ${JSON.stringify(schema.const)}`);
+  if (typeof value === 'number' && typeof schema.minimum === 'number' && value < schema.minimum)
+    errors.push(`${at}: below ${schema.minimum}`);
+  if (value && typeof value === 'object' && !Array.isArray(value)) {
+    const obj = value as Record<string, unknown>;
+    for (const r of schema.required ?? []) if (!(r in obj)) errors.push(`${at}: missing ${r}`);
+    for (const [k, v] of Object.entries(obj)) {
+      const p = `${path}/${k}`;
+      let matched = false;
+      if (schema.properties && k in schema.properties) {
+        matched = true;
+        errors.push(...validateSchema(root, v, schema.properties[k], p));
+      }
+      for (const [pat, sub] of Object.entries(schema.patternProperties ?? {})) {
+        if (new RegExp(pat).test(k)) {
+          matched = true;
+          errors.push(...validateSchema(root, v, sub, p));
+        }
+      }
+      if (!matched && schema.additionalProperties !== undefined) {
+        if (schema.additionalProperties === false) errors.push(`${p}: unknown property`);
+        else errors.push(...validateSchema(root, v, schema.additionalProperties, p));
+      }
+    }
+  }
+  if (Array.isArray(value) && schema.items)
+    value.forEach((v, i) => errors.push(...validateSchema(root, v, schema.items, `${path}/${i}`)));
+  for (const sub of schema.allOf ?? []) errors.push(...validateSchema(root, value, sub, path));
+  for (const key of ['oneOf', 'anyOf'] as const) {
+    if (!schema[key]) continue;
+    const branches = (schema[key] as Doc[]).map((s) => validateSchema(root, value, s, path));
+    if (!branches.some((b) => b.length === 0)) {
+      errors.push(`${at}: matches no ${key} branch (${branches.map((b) => b[0]).join(' / ')})`);
+    }
+  }
+  return errors;
+}
