@@ -62,6 +62,8 @@ export class AlertEvaluator {
     const active: Row[] = await this.knex('alerts').whereIn('state', ['pending', 'firing']).select('*');
     const activeByFp = new Map(active.map((a) => [String(a.fingerprint), a]));
     const seen = new Set<string>();
+    /** Active alerts that stay as they are: value, evaluation time and silenced flag, written in batches. */
+    const refresh: { id: string; value: number | null; silenced: boolean }[] = [];
 
     for (const rule of rules) {
       let evaluated: Evaluated[];
@@ -113,10 +115,7 @@ export class AlertEvaluator {
                 );
             }
           } else {
-            await this.knex('alerts')
-              .where('id', String(cur.id))
-              .whereIn('state', ['pending', 'firing'])
-              .update({ value: e.value, last_eval_at: now, silenced: mute });
+            refresh.push({ id: String(cur.id), value: e.value, silenced: mute });
             sum.updated++;
           }
           continue;
@@ -163,6 +162,8 @@ export class AlertEvaluator {
       for (const [fp, v] of values) if (!seen.has(fp) && activeByFp.has(fp)) activeByFp.get(fp)!.__value = v;
     }
 
+    await this.refresh(refresh, now);
+
     // Resolve every active alert whose condition cleared, whose entity is gone, or whose rule is disabled or deleted.
     const ruleById = new Map(rules.map((r) => [r.id, r]));
     for (const a of active) {
@@ -190,6 +191,30 @@ export class AlertEvaluator {
       }
     }
     return sum;
+  }
+
+  /** Updates value, last evaluation and silenced flag of many active alerts, 500 per statement. */
+  private async refresh(rows: { id: string; value: number | null; silenced: boolean }[], now: number) {
+    for (let i = 0; i < rows.length; i += 500) {
+      const part = rows.slice(i, i + 500);
+      const cases = (col: (r: (typeof part)[number]) => unknown) => ({
+        sql: `CASE id ${part.map(() => 'WHEN ? THEN ?').join(' ')} END`,
+        bindings: part.flatMap((r) => [r.id, col(r)]),
+      });
+      const value = cases((r) => r.value);
+      const silenced = cases((r) => (r.silenced ? 1 : 0));
+      await this.knex('alerts')
+        .whereIn(
+          'id',
+          part.map((r) => r.id)
+        )
+        .whereIn('state', ['pending', 'firing'])
+        .update({
+          value: this.knex.raw(value.sql, value.bindings as never[]),
+          silenced: this.knex.raw(silenced.sql, silenced.bindings as never[]),
+          last_eval_at: now,
+        });
+    }
   }
 
   private async channelsOfRule(ruleId: string): Promise<string[]> {
