@@ -7,7 +7,7 @@
 const { execFileSync, spawn } = require('node:child_process');
 const { createServer } = require('node:http');
 const { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } = require('node:fs');
-const { cpus, tmpdir } = require('node:os');
+const { cpus, loadavg, tmpdir } = require('node:os');
 const { join } = require('node:path');
 
 const ROOT = join(__dirname, '..', '..');
@@ -142,6 +142,8 @@ async function main() {
         dockerdCpuPercentIdle: +dockerdIdle.toFixed(3),
         dockerdCpuPercentWithAgent: +dockerdWith.toFixed(3),
         dockerdExtraCpuPercent: +(dockerdWith - dockerdIdle).toFixed(3),
+        // Other work on the machine inflates dockerd's numbers (not the agent's CPU time): recorded.
+        loadAverage1m: +loadavg()[0].toFixed(2),
         batchesReceived: batches,
         avgBatchBytesGzip: batches ? Math.round((received.bytes - bytes0) / batches) : null,
       };

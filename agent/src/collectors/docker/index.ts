@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ContainerHealth, ContainerReport, ContainerSample, ContainerState, LogLine } from '@fleetlens/protocol';
 import { ContainerState as ContainerStateSchema } from '@fleetlens/protocol';
@@ -99,9 +99,14 @@ export class DockerCollector implements Collector {
     }
     await this.events.start(this.startedAtSec);
     if (this.opts.logsEnabled) {
-      const cursors = await JsonState.open<LogCursors>(join(this.opts.stateDir, 'log-cursors.json'), {});
+      const cursorFile = join(this.opts.stateDir, 'log-cursors.json');
+      // First run on this host: containers already there start at agent start (no flood of
+      // history). After a restart, a container without a cursor was created while the agent
+      // was down, so its whole log is new.
+      const firstRun = !existsSync(cursorFile);
+      const cursors = await JsonState.open<LogCursors>(cursorFile, {});
       this.logs = new LogTailer(this.docker, cursors, this.opts.logLinesPerCycle, (id) =>
-        this.preexisting.has(id) ? this.startedAtSec : 0
+        firstRun && this.preexisting.has(id) ? this.startedAtSec : 0
       );
     }
     const list = await this.list();

@@ -43,7 +43,12 @@ export class LogTailer {
     const lines = toLines(demultiplex(buf, tty))
       .filter((l) => after(l, cursor) && l.sec < untilSec)
       .sort((a, b) => a.sec - b.sec || a.nanos - b.nanos);
-    if (lines.length === 0) return [];
+    if (lines.length === 0) {
+      // Remember where this container starts even without lines, so that a restarted agent
+      // does not take its older history for new lines.
+      this.cursors.value[id] ??= cursor;
+      return [];
+    }
     const kept = this.cap > 0 ? lines.slice(0, this.cap) : [];
     const last = lines[lines.length - 1];
     this.cursors.value[id] = { sec: last.sec, nanos: last.nanos };
