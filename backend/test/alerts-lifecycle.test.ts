@@ -1,4 +1,5 @@
-import type { alerts as wire } from '@fleetlens/protocol';
+import { alerts as wire } from '@fleetlens/protocol';
+import { ALERTING_READS } from '../src/routes/alerting';
 import { FULL_SCOPE } from '../src/services/scope';
 import { DIALECTS } from './helpers/databases';
 import { liveBackend, type Live } from './helpers/backend';
@@ -277,5 +278,24 @@ describe.each(DIALECTS)('alert lifecycle on real ingested data (%s)', (dialect) 
     const stats = await live.backend.deps.alerts.queries.stats(gammaOnly, { period: 3600 }, t);
     expect(stats.firing.total.current).toBe(1);
     expect(stats.firing.warning.current).toBe(1);
+  });
+
+  it('every alerting read endpoint answers what its reply schema says', async () => {
+    const alert = (await live.get<wire.AlertListReply>('/api/v1/alerts')).items[0];
+    const channel = (await live.get<wire.ChannelListReply>('/api/v1/notification-channels')).items[0];
+    const paths: Record<string, string> = {
+      '/alerts/:id': `/alerts/${alert.id}`,
+      '/alert-rules/:id': `/alert-rules/${ruleId}`,
+      '/notification-channels/:id': `/notification-channels/${channel.id}`,
+      '/events/counts': `/events/counts?from=${T0}&to=${T0 + 3600}`,
+    };
+    for (const e of ALERTING_READS) {
+      const body = await live.get(`/api/v1${paths[e.path] ?? e.path}`);
+      const r = e.reply.safeParse(body);
+      expect({ path: e.path, ok: r.success, error: r.success ? null : r.error.issues.slice(0, 3) }).toEqual({ path: e.path, ok: true, error: null });
+    }
+    // Over HTTP the statistics use the wall clock: everything firing now counts, whatever its age.
+    const stats = wire.AlertStatsReply.parse(await live.get('/api/v1/alerts/stats?period=86400'));
+    expect(stats.firing.total.current).toBe((await live.get<wire.AlertListReply>('/api/v1/alerts?state=firing')).total);
   });
 });

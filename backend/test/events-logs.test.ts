@@ -1,4 +1,4 @@
-import type { alerts as wire } from '@fleetlens/protocol';
+import { alerts as wire } from '@fleetlens/protocol';
 import { EventQueries } from '../src/services/events';
 import { capLogsPerContainer, deleteLogsBefore, LogQueries } from '../src/services/logs';
 import type { Scope } from '../src/services/scope';
@@ -106,6 +106,7 @@ describe.each(DIALECTS)('events and logs (%s)', (dialect) => {
   describe('events', () => {
     it('lists newest first with the total, and pages without gaps or overlaps', async () => {
       const all = await ev('');
+      expect(wire.EventListReply.safeParse(all).success).toBe(true);
       expect(all.total).toBe(ALL.length);
       expect(all.items.map(key)).toEqual(newestFirst(ALL).map(key));
       const pages: string[] = [];
@@ -144,6 +145,7 @@ describe.each(DIALECTS)('events and logs (%s)', (dialect) => {
 
     it('counts events over time by type in aligned buckets', async () => {
       const r = await live.get<wire.EventCountsReply>(`/api/v1/events/counts?from=${T}&to=${T + 119}&step=60`);
+      expect(wire.EventCountsReply.safeParse(r).success).toBe(true);
       expect(r.step).toBe(60);
       expect(r.buckets).toEqual([
         { ts: T, normal: 2, warning: 2 }, // Scheduled, Pulled | BackOff, die
@@ -185,6 +187,7 @@ describe.each(DIALECTS)('events and logs (%s)', (dialect) => {
 
     it('returns a container’s lines newest first, with cursor paging that covers every line once', async () => {
       const first = await lg(`container=${ids.ka}&limit=50`);
+      expect(wire.LogReply.safeParse(first).success).toBe(true);
       expect(first.items.map((l) => l.message)).toEqual(kaOrder.slice(0, 50));
       expect(first.items[0]).toMatchObject({ containerId: ids.ka, containerName: 'ka', pod: 'pay-1', namespace: 'payments', nodeName: 'k1-n1', clusterName: 'k1', ts: T + 24, nanos: 9000 });
       const seen: string[] = [];

@@ -135,7 +135,8 @@ export class Notifier {
         w
           .where((p) => p.where('status', 'pending').where('next_attempt_at', '<=', now))
           // A claim left behind by a replica that died mid-send.
-          .orWhere((s) => s.where('status', 'sending').where('claimed_until', '<', now))
+          // (Test sends are answered synchronously and never retried.)
+          .orWhere((s) => s.where('status', 'sending').where('claimed_until', '<', now).whereNot('event', 'test'))
       )
       .orderBy('next_attempt_at')
       .limit(limit)
