@@ -105,6 +105,10 @@ describe.each(DIALECTS)('administration on %s', (dialect) => {
       expect(r.status).toBe(400);
       expect([...new Set(r.body.issues.map((i: { path: string }) => i.path))].sort()).toEqual(fields);
     }
+    // The bare service key is not a user: an API key needs an explicit owner.
+    const ownerless = await be.call('POST', '/api/v1/api-keys', ADMIN_KEY, { name: 'k' });
+    expect(ownerless.status).toBe(400);
+    expect(ownerless.body.issues.map((i: { path: string }) => i.path)).toEqual(['userId']);
     const notJson = await be.call('POST', '/api/v1/users', ADMIN_KEY, '{"email":');
     expect(notJson.status).toBe(400);
     expect((await be.call('GET', '/api/v1/audit?pageSize=100000', ADMIN_KEY)).body.issues[0].path).toBe('pageSize');

@@ -187,6 +187,7 @@ describe.each(DIALECTS)('identity on %s', (dialect) => {
         role: 'viewer',
         hasPassword: false,
       });
+      expect(users[0].lastSeenAt).toBe(be.clock.now);
       const audit = (await be.call('GET', `/api/v1/audit?action=user.provision`, ADMIN_KEY)).body.items;
       expect(audit.find((a: { targetId: string }) => a.targetId === users[0].id)).toMatchObject({
         actor: 'grafana:newbie',
