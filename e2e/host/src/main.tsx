@@ -1,4 +1,4 @@
-import React, { useMemo } from 'react';
+import React, { useEffect, useMemo } from 'react';
 import { createRoot } from 'react-dom/client';
 import { css } from '@emotion/css';
 import { AppPlugin, createTheme, type AppPluginMeta, type GrafanaTheme2 } from '@grafana/data';
@@ -6,7 +6,7 @@ import { config, setBackendSrv } from '@grafana/runtime';
 import { GlobalStyles, Icon, ThemeContext, useStyles2, type IconName } from '@grafana/ui';
 // Grafana sets the page chrome through this internal setter; the host does the same.
 import { setPluginPage } from 'grafana-runtime-plugin-page';
-import { BrowserRouter, Link, Navigate, Route, Routes, useLocation } from 'react-router-dom-v5-compat';
+import { BrowserRouter, Link, Navigate, Route, Routes, useLocation, useNavigate } from 'react-router-dom-v5-compat';
 import { createBackendSrv } from '../backendSrv';
 import { loadAmdModule } from './amdLoader';
 import { makeHostPage, type NavInclude } from './HostPage';
@@ -84,6 +84,11 @@ function Shell({
 }) {
   const styles = useStyles2(getStyles);
   const { pathname } = useLocation();
+  const navigate = useNavigate();
+  // In-app navigation for the benchmark (Grafana moves between app pages without reloading).
+  useEffect(() => {
+    (window as unknown as { __hostNavigate: (to: string) => void }).__hostNavigate = (to) => navigate(to);
+  }, [navigate]);
   const appBase = `/a/${meta.id}`;
   const Root = plugin.root!;
   const ConfigBody = plugin.configPages?.[0]?.body;
