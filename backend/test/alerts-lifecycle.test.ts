@@ -171,7 +171,8 @@ describe.each(DIALECTS)('alert lifecycle on real ingested data (%s)', (dialect) 
 
   it('state metrics on real container reports: restarted, exited non-zero, OOM-killed; node not ready', async () => {
     const t = T0 + 1000;
-    const k8s = (n: string) => ({ namespace: 'shop', pod: `pod-${n}`, podUid: `uid-${n}`, workloadKind: 'Deployment', workloadName: 'shop' });
+    // Pod uids as long as the protocol allows (64), so the longest fingerprints are stored too.
+    const k8s = (n: string) => ({ namespace: 'shop', pod: `pod-${n}`, podUid: `uid-${n}`.padEnd(64, 'x'), workloadKind: 'Deployment', workloadName: 'shop' });
     const containers = (restarts: number) => [
       { id: 'bbb1', name: 'flaky', cpuPct: 1, restartCount: restarts, k8s: k8s('1') },
       { id: 'bbb2', name: 'crashed', state: 'exited', exitCode: 2, k8s: k8s('2') },
@@ -182,6 +183,7 @@ describe.each(DIALECTS)('alert lifecycle on real ingested data (%s)', (dialect) 
       { name: 'exited', target: 'container', metric: 'exitedNonZero', operator: '>', threshold: 0, severity: 'warning' },
       { name: 'oom', target: 'container', metric: 'oomKilled', operator: '>', threshold: 0, severity: 'critical' },
       { name: 'ns exited', target: 'namespace', metric: 'exitedNonZero', operator: '>=', threshold: 2, severity: 'info' },
+      { name: 'pod oom', target: 'pod', metric: 'oomKilled', operator: '>', threshold: 0, severity: 'critical' },
     ])
       expect((await send(live, 'POST', '/api/v1/alert-rules', body)).status).toBe(201);
     await live.ingest(alertBatch(t, { cluster: 'beta', node: 'm1', containers: containers(0) }));
@@ -200,6 +202,7 @@ describe.each(DIALECTS)('alert lifecycle on real ingested data (%s)', (dialect) 
         'exited|container|oom',
         'ns exited|namespace|shop',
         'oom|container|oom',
+        'pod oom|pod|pod-3',
       ].sort()
     );
     // The restart alert clears once the window (600 s) has passed without another restart.

@@ -87,9 +87,9 @@ export const alerts: Migration = {
       t.string('rule_id', 36).notNullable();
       t.string('rule_name', 128).notNullable();
       /** rule id + entity kind + entity id: one alert episode at a time per fingerprint. */
-      t.string('fingerprint', 96).notNullable();
+      t.string('fingerprint', 160).notNullable();
       /** Equals the fingerprint while pending or firing, NULL once resolved: a unique key that forbids duplicates. */
-      t.string('active_key', 96).nullable().unique();
+      t.string('active_key', 160).nullable().unique();
       t.string('severity', 16).notNullable();
       t.string('state', 16).notNullable();
       t.boolean('silenced').notNullable();
