@@ -1,6 +1,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
+import { get as httpGet } from 'node:http';
 import { join } from 'node:path';
 import { HostCollector } from '../src/collectors/host';
 import {
@@ -10,6 +11,24 @@ import {
   parseNetDev,
   parseProcStat,
 } from '../src/collectors/host/procfs';
+import { IMAGE, docker, dockerAvailable, ensureTestImage, removeLabelled, runLabel } from './helpers/docker';
+
+const HAVE_DOCKER = dockerAvailable();
+
+/** Downloads `url` `times` times over HTTP, discarding the body; resolves with the bytes read. */
+async function download(url: string, times: number): Promise<number> {
+  let total = 0;
+  for (let i = 0; i < times; i++) {
+    total += await new Promise<number>((resolve, reject) => {
+      httpGet(url, (res) => {
+        let n = 0;
+        res.on('data', (c: Buffer) => (n += c.length));
+        res.on('end', () => resolve(n));
+      }).on('error', reject);
+    });
+  }
+  return total;
+}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -40,6 +59,33 @@ describe('host collector against an independent read of /proc over the same inte
   it('reports CPU, memory, filesystem, disk and network like /proc, free and df say', async () => {
     const col = new HostCollector({ nodeName: 'n1', hostProc: '/proc', hostSys: '/sys', hostRoot: '/' });
     const dir = mkdtempSync(join(tmpdir(), 'fl-host-'));
+    // Network traffic the host itself receives: downloads from a container over the docker0
+    // bridge (counted on docker0; the same bytes also cross the container's veth, which must
+    // not be counted a second time).
+    const label = `fleetlens.test=${runLabel('fltest-host')}`;
+    let webUrl: string | null = null;
+    if (HAVE_DOCKER) {
+      ensureTestImage();
+      const id = docker(
+        'run',
+        '-d',
+        '--label',
+        label,
+        IMAGE,
+        'sh',
+        '-c',
+        'dd if=/dev/zero of=/www/big bs=1M count=4 2>/dev/null; exec httpd -f -p 8080 -h /www'
+      );
+      webUrl = `http://${docker('inspect', '-f', '{{.NetworkSettings.IPAddress}}', id)}:8080/big`;
+      for (let i = 0; i < 50; i++) {
+        try {
+          await download(webUrl, 1);
+          break;
+        } catch {
+          await sleep(100);
+        }
+      }
+    }
     // One core busy for the whole window, and 48 MB written with fsync.
     const burner = spawn(process.execPath, ['-e', 'const e=Date.now()+4500;while(Date.now()<e){}']);
     try {
@@ -49,7 +95,9 @@ describe('host collector against an independent read of /proc over the same inte
       execFileSync('dd', ['if=/dev/zero', `of=${join(dir, 'f')}`, 'bs=1M', 'count=48', 'conv=fsync'], {
         stdio: 'ignore',
       });
-      await sleep(3000);
+      const t1 = Date.now();
+      const downloaded = webUrl ? await download(webUrl, 6) : 0;
+      await sleep(Math.max(0, 3000 - (Date.now() - t1)));
       const b = readProcByHand();
       const tCollect = Date.now();
       const parts = await col.collect(tCollect);
@@ -91,6 +139,11 @@ describe('host collector against an independent read of /proc over the same inte
       const refWrite = (b.written - a.written) / secs;
       expect(s.diskWriteBps!).toBeGreaterThan((40e6 / secs) * 0.9);
       expect(Math.abs(s.diskWriteBps! - refWrite)).toBeLessThan(refWrite * 0.1 + 256e3);
+      if (webUrl) {
+        expect(downloaded).toBe(6 * 4 * 2 ** 20);
+        expect(s.netRxBps!).toBeGreaterThan((downloaded / secs) * 0.9); // the 24 MiB were seen…
+        expect(s.netRxBps!).toBeLessThan((downloaded / secs) * 1.5); // …once, not also on the veth
+      }
       // Network (lo and veth excluded) within 10 % + 4 kB/s of the same window.
       expect(Math.abs(s.netRxBps! - (b.rx - a.rx) / secs)).toBeLessThan(((b.rx - a.rx) / secs) * 0.1 + 4e3);
       expect(Math.abs(s.netTxBps! - (b.tx - a.tx) / secs)).toBeLessThan(((b.tx - a.tx) / secs) * 0.1 + 4e3);
@@ -103,6 +156,7 @@ describe('host collector against an independent read of /proc over the same inte
     } finally {
       burner.kill();
       rmSync(dir, { recursive: true, force: true });
+      if (HAVE_DOCKER) removeLabelled(label);
     }
   });
 
