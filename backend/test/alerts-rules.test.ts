@@ -1,4 +1,5 @@
 import type { alerts as wire } from '@fleetlens/protocol';
+import { ConfigError, loadConfig } from '../src/config';
 import { buildOpenApi } from '../src/routes/openapi';
 import { ALERTING_READS, ALERTING_WRITES } from '../src/routes/alerting';
 import { DIALECTS } from './helpers/databases';
@@ -133,5 +134,23 @@ describe.each(DIALECTS)('alert rules API (%s)', (dialect) => {
     expect(doc.paths['/api/v1/alert-rules'].post.requestBody).toBeDefined();
     expect(doc.paths['/api/v1/logs'].get.parameters!.map((x) => x.name)).toEqual(expect.arrayContaining(['container', 'pod', 'level', 'q', 'cursor', 'from', 'to']));
     expect(doc.paths['/api/v1/events/counts'].get.parameters!.map((x) => x.name)).toEqual(expect.arrayContaining(['from', 'to', 'step', 'type']));
+  });
+});
+
+describe('alerting and log configuration', () => {
+  it('has defaults and names a bad variable', () => {
+    const c = loadConfig({});
+    expect(c.alerts).toEqual({ historyDays: 90, notifyMaxAttempts: 5, notifyRetryBaseSeconds: 30, notifyTimeoutSeconds: 10 });
+    expect(c.logs).toEqual({ retentionDays: 2, maxLinesPerContainer: 10_000 });
+    expect(loadConfig({ LOG_MAX_LINES_PER_CONTAINER: '500', NOTIFY_MAX_ATTEMPTS: '2' })).toMatchObject({ logs: { maxLinesPerContainer: 500 }, alerts: { notifyMaxAttempts: 2 } });
+    let message = '';
+    try {
+      loadConfig({ LOG_MAX_LINES_PER_CONTAINER: '5', NOTIFY_RETRY_BASE_SECONDS: 'soon' });
+    } catch (e) {
+      expect(e).toBeInstanceOf(ConfigError);
+      message = String((e as Error).message);
+    }
+    expect(message).toContain('LOG_MAX_LINES_PER_CONTAINER');
+    expect(message).toContain('NOTIFY_RETRY_BASE_SECONDS');
   });
 });

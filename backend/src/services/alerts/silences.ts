@@ -74,7 +74,7 @@ export class SilenceService {
       starts_at: startsAt,
       ends_at: input.endsAt,
       comment: input.comment,
-      created_by: createdBy,
+      created_by: createdBy ? createdBy.slice(0, 320) : null,
       created_at: now,
     });
     return toSilence(await this.db.knex('alert_silences').where('id', id).first(), now);
