@@ -154,6 +154,14 @@ describe.each(DIALECTS)('administration on %s', (dialect) => {
     });
     // An inactive admin does not count: making one does not free root.
     const idle = await createUser('idle-admin@example.com', 'admin', { active: false });
+    const inactive = (await be.call('GET', '/api/v1/users?active=false', ADMIN_KEY)).body.items.map(
+      (u: { email: string }) => u.email
+    );
+    expect(inactive).toEqual(['idle-admin@example.com']);
+    const active = (await be.call('GET', '/api/v1/users?active=true&role=admin', ADMIN_KEY)).body.items.map(
+      (u: { email: string }) => u.email
+    );
+    expect(active).toEqual(['root@example.com']);
     expect((await be.call('PATCH', `/api/v1/users/${root}`, ADMIN_KEY, { role: 'editor' })).status).toBe(409);
     // With a second active admin, root may step down; then the other one is the last.
     expect((await be.call('PATCH', `/api/v1/users/${idle.id}`, ADMIN_KEY, { active: true })).status).toBe(200);
