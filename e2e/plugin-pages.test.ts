@@ -288,14 +288,60 @@ describe('Fleetlens plugin in a browser (built dist/, test host, live backend)',
     try {
       const { page, errors } = await open(down.url, `${APP}/nodes`);
       await page.getByText('Cannot reach the Fleetlens backend').waitFor();
-      await page.getByRole('link', { name: /Open the Fleetlens configuration/ }).click();
-      await page.getByRole('button', { name: 'Test connection' }).waitFor();
       await shot(page, 'error-unreachable');
+      await page.getByRole('link', { name: /Open the Fleetlens configuration/ }).click();
+      await page.getByRole('button', { name: 'Test connection' }).click();
+      await page.getByText('Backend unreachable').waitFor();
+      await expect(page.getByText(/Grafana could not reach http:\/\/127\.0\.0\.1:9\./).count()).resolves.toBe(1);
+      await shot(page, 'configuration-unreachable');
       // The browser logs the proxy's 502 answers; nothing else may be logged.
       expect(errors.filter((e) => !/status of 502/.test(e))).toEqual([]);
       await page.close();
     } finally {
       await down.stop();
+    }
+  });
+
+  it('Heatmap stays readable with 500 nodes: every tile on one screen width, hover and click still work', async () => {
+    const big = await startSeededBackend(
+      {
+        seed: 5,
+        clusters: [
+          { name: 'big-k8s', kind: 'kubernetes', environment: 'public-cloud', nodes: 500, containersPerNode: 1 },
+        ],
+      },
+      120
+    );
+    const h = await startHost({ backendUrl: big.url, serviceKey: SERVICE_KEY, theme: 'dark' });
+    try {
+      const { page, errors } = await open(h.url, `${APP}/heatmap`);
+      await page.getByTestId('heatmap-tile').nth(499).waitFor();
+      await expect(page.getByTestId('heatmap-tile').count()).resolves.toBe(500);
+      // No horizontal scrolling, tiles big enough to point at, the whole map within two screens.
+      const layout = await page.evaluate(() => {
+        const tiles = [...document.querySelectorAll('[data-testid="heatmap-tile"]')].map((t) =>
+          t.getBoundingClientRect()
+        );
+        return {
+          overflowX: document.documentElement.scrollWidth > window.innerWidth,
+          minSide: Math.min(...tiles.map((r) => Math.min(r.width, r.height))),
+          bottom: Math.max(...tiles.map((r) => r.bottom)),
+        };
+      });
+      expect(layout.overflowX).toBe(false);
+      expect(layout.minSide).toBeGreaterThanOrEqual(20);
+      expect(layout.bottom).toBeLessThan(2 * 960);
+      const tile = page.getByRole('link', { name: /^big-k8s-node-250: CPU/ });
+      await tile.hover();
+      await expect(page.getByTestId('heatmap-hover').textContent()).resolves.toContain('big-k8s-node-250');
+      await shot(page, 'heatmap-500-nodes');
+      await tile.click();
+      await page.getByTestId('node-name').getByText('big-k8s-node-250').waitFor();
+      expect(errors).toEqual([]);
+      await page.close();
+    } finally {
+      await h.stop();
+      await big.stop();
     }
   });
 

@@ -74,7 +74,7 @@ function page(pluginId: string, theme: 'dark' | 'light'): string {
   // <base href="/"> as in Grafana's index.html: @grafana/ui loads icons from relative paths.
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><base href="/"><title>Fleetlens · test host</title>
-<link rel="icon" href="data:,">
+<link rel="icon" href="data:,"><style>body { margin: 0; }</style>
 <script>window.__hostBoot = ${JSON.stringify({ pluginId, theme })};
 window.grafanaBootData = ${JSON.stringify(bootData(theme))};</script>
 </head><body class="theme-${theme}"><div id="root"></div><script src="/host/host.js"></script></body></html>`;
