@@ -99,6 +99,14 @@ function grants(role: Doc): Set<string> {
   return out;
 }
 
+/** What a role grants beyond what is needed, and what it lacks. */
+function compare(granted: Set<string>, needed: Set<string>): { extra: string[]; missing: string[] } {
+  return {
+    extra: [...granted].filter((g) => !needed.has(g)).sort(),
+    missing: [...needed].filter((n) => !granted.has(n)).sort(),
+  };
+}
+
 /** The ClusterRoles bound to a workload's ServiceAccount. */
 function rolesOf(w: Doc): Doc[] {
   const sa = podSpec(w).serviceAccountName;
@@ -146,6 +154,12 @@ describe(`RBAC equals what the agent calls (scanned from ${COLLECTOR_DIR}; manif
       viaProxy: true,
     });
     expect(toCall('t', '/stats/summary', true)).toMatchObject({ group: '', resource: 'nodes/stats', verb: 'get' });
+    // And the comparison reports both directions.
+    const role = { rules: [{ apiGroups: [''], resources: ['pods'], verbs: ['list', 'delete'] }] };
+    expect(compare(grants(role), new Set(['|pods|list', '|pods|watch']))).toEqual({
+      extra: ['|pods|delete'],
+      missing: ['|pods|watch'],
+    });
   });
 
   const agents = workloads(docs).filter((w) => String(podSpec(w).containers[0].image).startsWith('fleetlens/agent:'));
@@ -171,9 +185,7 @@ describe(`RBAC equals what the agent calls (scanned from ${COLLECTOR_DIR}; manif
         expect(r.resourceNames).toBeUndefined();
         for (const list of [r.apiGroups, r.resources, r.verbs]) expect(list).not.toContain('*');
       }
-      const granted = grants(role);
-      const extra = [...granted].filter((g) => !needed.has(g)).sort();
-      const missing = [...needed].filter((n) => !granted.has(n)).sort();
+      const { extra, missing } = compare(grants(role), needed);
       expect({ role: role.metadata.name, extra, missing }).toEqual({
         role: role.metadata.name,
         extra: [],
