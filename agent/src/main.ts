@@ -42,6 +42,7 @@ export async function buildCollectors(
           socketPath: config.dockerSocket,
           hostProc: config.hostProc,
           hostSys: config.hostSys,
+          hostRoot: config.hostRoot,
           stateDir: config.stateDir,
           logsEnabled: config.logsEnabled,
           logLinesPerCycle: config.logLinesPerCycle,

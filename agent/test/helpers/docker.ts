@@ -122,11 +122,13 @@ export interface EngineCounters {
 
 export async function engineCounters(id: string): Promise<EngineCounters> {
   const s = await engineGet<{
+    read: string;
     cpu_stats: { cpu_usage: { total_usage: number } };
     networks?: Record<string, { rx_bytes: number; tx_bytes: number }>;
     blkio_stats: { io_service_bytes_recursive: Array<{ op: string; value: number }> | null };
   }>(`/containers/${id}/stats?stream=false&one-shot=true`);
-  const at = Date.now();
+  // When the engine read the counters (not when the reply arrived): exact on a busy machine.
+  const at = Number.isFinite(Date.parse(s.read)) ? Date.parse(s.read) : Date.now();
   let rx = 0;
   let tx = 0;
   for (const n of Object.values(s.networks ?? {})) {
