@@ -15,17 +15,29 @@ describe.each(DIALECTS)('alert lifecycle on real ingested data (%s)', (dialect) 
   let channelId: string;
 
   const push = async (t: number, cpuPct: number) =>
-    expect((await live.ingest(alertBatch(t, { containers: [{ id: 'aaa1', name: 'web-1', cpuPct }] }))).status).toBe(202);
+    expect((await live.ingest(alertBatch(t, { containers: [{ id: 'aaa1', name: 'web-1', cpuPct }] }))).status).toBe(
+      202
+    );
   const evaluate = (t: number) => live.backend.deps.alerts.evaluator.evaluate(t);
   const alertsOfRule = async () =>
-    (await live.get<wire.AlertListReply>(`/api/v1/alerts?ruleId=${ruleId}&pageSize=100`)).items.sort((a, b) => a.startedAt - b.startedAt);
-  const deliveries = async () => (await live.backend.db('notification_deliveries').where('channel_id', channelId).orderBy('created_at')) as { event: string; alert_id: string }[];
+    (await live.get<wire.AlertListReply>(`/api/v1/alerts?ruleId=${ruleId}&pageSize=100`)).items.sort(
+      (a, b) => a.startedAt - b.startedAt
+    );
+  const deliveries = async () =>
+    (await live.backend.db('notification_deliveries').where('channel_id', channelId).orderBy('created_at')) as {
+      event: string;
+      alert_id: string;
+    }[];
 
   beforeAll(async () => {
     live = await liveBackend(dialect);
     hook = await httpReceiver();
     // The defaults stay enabled: they must not interfere (node CPU and memory stay low, nothing restarts).
-    const ch = await send(live, 'POST', '/api/v1/notification-channels', { name: 'hook', type: 'webhook', config: { url: `${hook.url}/hook/tok` } });
+    const ch = await send(live, 'POST', '/api/v1/notification-channels', {
+      name: 'hook',
+      type: 'webhook',
+      config: { url: `${hook.url}/hook/tok` },
+    });
     expect(ch.status).toBe(201);
     channelId = ch.body.id;
     const r = await send(live, 'POST', '/api/v1/alert-rules', {
@@ -53,7 +65,12 @@ describe.each(DIALECTS)('alert lifecycle on real ingested data (%s)', (dialect) 
     await evaluate(T0);
     let list = await alertsOfRule();
     expect(list).toHaveLength(1);
-    expect(list[0]).toMatchObject({ state: 'pending', firedAt: null, severity: 'critical', entity: { kind: 'container', name: 'web-1', clusterName: 'alpha', nodeName: 'n1' } });
+    expect(list[0]).toMatchObject({
+      state: 'pending',
+      firedAt: null,
+      severity: 'critical',
+      entity: { kind: 'container', name: 'web-1', clusterName: 'alpha', nodeName: 'n1' },
+    });
     expect(list[0].value).toBeCloseTo(95, 6);
 
     // t0+30: still pending; evaluating the same instant again changes nothing.
@@ -172,7 +189,13 @@ describe.each(DIALECTS)('alert lifecycle on real ingested data (%s)', (dialect) 
   it('state metrics on real container reports: restarted, exited non-zero, OOM-killed; node not ready', async () => {
     const t = T0 + 1000;
     // Pod uids as long as the protocol allows (64), so the longest fingerprints are stored too.
-    const k8s = (n: string) => ({ namespace: 'shop', pod: `pod-${n}`, podUid: `uid-${n}`.padEnd(64, 'x'), workloadKind: 'Deployment', workloadName: 'shop' });
+    const k8s = (n: string) => ({
+      namespace: 'shop',
+      pod: `pod-${n}`,
+      podUid: `uid-${n}`.padEnd(64, 'x'),
+      workloadKind: 'Deployment',
+      workloadName: 'shop',
+    });
     const containers = (restarts: number) => [
       { id: 'bbb1', name: 'flaky', cpuPct: 1, restartCount: restarts, k8s: k8s('1') },
       { id: 'bbb2', name: 'crashed', state: 'exited', exitCode: 2, k8s: k8s('2') },
@@ -180,9 +203,23 @@ describe.each(DIALECTS)('alert lifecycle on real ingested data (%s)', (dialect) 
       { id: 'bbb4', name: 'done', state: 'exited', exitCode: 0, k8s: k8s('4') },
     ];
     for (const body of [
-      { name: 'exited', target: 'container', metric: 'exitedNonZero', operator: '>', threshold: 0, severity: 'warning' },
+      {
+        name: 'exited',
+        target: 'container',
+        metric: 'exitedNonZero',
+        operator: '>',
+        threshold: 0,
+        severity: 'warning',
+      },
       { name: 'oom', target: 'container', metric: 'oomKilled', operator: '>', threshold: 0, severity: 'critical' },
-      { name: 'ns exited', target: 'namespace', metric: 'exitedNonZero', operator: '>=', threshold: 2, severity: 'info' },
+      {
+        name: 'ns exited',
+        target: 'namespace',
+        metric: 'exitedNonZero',
+        operator: '>=',
+        threshold: 2,
+        severity: 'info',
+      },
       { name: 'pod oom', target: 'pod', metric: 'oomKilled', operator: '>', threshold: 0, severity: 'critical' },
     ])
       expect((await send(live, 'POST', '/api/v1/alert-rules', body)).status).toBe(201);
@@ -240,7 +277,9 @@ describe.each(DIALECTS)('alert lifecycle on real ingested data (%s)', (dialect) 
       created_at: t - 10,
     });
     expect((await silences.list(FULL_SCOPE, {})).items.map((s) => s.id)).toContain('sil1');
-    await live.ingest(alertBatch(t, { cluster: 'gamma', node: 'g1', containers: [{ id: 'ccc1', name: 'busy', cpuPct: 90 }] }));
+    await live.ingest(
+      alertBatch(t, { cluster: 'gamma', node: 'g1', containers: [{ id: 'ccc1', name: 'busy', cpuPct: 90 }] })
+    );
     const before = (await live.backend.db('notification_deliveries').count({ n: '*' }))[0].n;
     await evaluate(t);
     const a = (await live.get<wire.AlertListReply>(`/api/v1/alerts?ruleId=${r.body.id}`)).items;
@@ -260,8 +299,26 @@ describe.each(DIALECTS)('alert lifecycle on real ingested data (%s)', (dialect) 
     // Silences: the gamma-only rule's silence is invisible to the alpha-only caller; an entity
     // silence shows only where that entity has an alert inside the scope.
     await live.backend.db('alert_silences').insert([
-      { id: 'sil2', rule_id: null, entity_id: a[0].entity.id, starts_at: t, ends_at: t + 100, comment: '', created_by: null, created_at: t },
-      { id: 'sil3', rule_id: ruleId, entity_id: null, starts_at: t, ends_at: t + 100, comment: '', created_by: null, created_at: t },
+      {
+        id: 'sil2',
+        rule_id: null,
+        entity_id: a[0].entity.id,
+        starts_at: t,
+        ends_at: t + 100,
+        comment: '',
+        created_by: null,
+        created_at: t,
+      },
+      {
+        id: 'sil3',
+        rule_id: ruleId,
+        entity_id: null,
+        starts_at: t,
+        ends_at: t + 100,
+        comment: '',
+        created_by: null,
+        created_at: t,
+      },
     ]);
     const gammaOnly = { clusters: ['gamma'], namespaces: null, nodes: null };
     expect((await silences.list(alphaOnly, {})).items.map((x) => x.id).sort()).toEqual(['sil3']);
@@ -271,10 +328,33 @@ describe.each(DIALECTS)('alert lifecycle on real ingested data (%s)', (dialect) 
     // A restricted editor may write only rules inside their scope.
     const rules = live.backend.deps.alerts.rules;
     const base = { ...(await rules.get(FULL_SCOPE, r.body.id)) };
-    const input = { name: 'scoped', description: '', target: base.target, metric: base.metric, operator: base.operator, threshold: 1, forSeconds: 0, windowSeconds: 600, severity: base.severity, cooldownSeconds: 0, channelIds: [], enabled: true };
-    await expect(rules.create({ ...input, filters: { clusters: [], namespaces: [], nodes: [], namePattern: null } }, alphaOnly)).rejects.toThrow(/filters.clusters: must name only clusters within your scope/);
-    await expect(rules.create({ ...input, filters: { clusters: ['alpha', 'gamma'], namespaces: [], nodes: [], namePattern: null } }, alphaOnly)).rejects.toThrow(/filters.clusters/);
-    const mine = await rules.create({ ...input, filters: { clusters: ['alpha'], namespaces: [], nodes: [], namePattern: null } }, alphaOnly);
+    const input = {
+      name: 'scoped',
+      description: '',
+      target: base.target,
+      metric: base.metric,
+      operator: base.operator,
+      threshold: 1,
+      forSeconds: 0,
+      windowSeconds: 600,
+      severity: base.severity,
+      cooldownSeconds: 0,
+      channelIds: [],
+      enabled: true,
+    };
+    await expect(
+      rules.create({ ...input, filters: { clusters: [], namespaces: [], nodes: [], namePattern: null } }, alphaOnly)
+    ).rejects.toThrow(/filters.clusters: must name only clusters within your scope/);
+    await expect(
+      rules.create(
+        { ...input, filters: { clusters: ['alpha', 'gamma'], namespaces: [], nodes: [], namePattern: null } },
+        alphaOnly
+      )
+    ).rejects.toThrow(/filters.clusters/);
+    const mine = await rules.create(
+      { ...input, filters: { clusters: ['alpha'], namespaces: [], nodes: [], namePattern: null } },
+      alphaOnly
+    );
     await rules.remove(alphaOnly, mine.id);
     await expect(rules.remove(alphaOnly, 'builtin-cpu-high')).rejects.toThrow(/filters.clusters/);
 
@@ -295,7 +375,11 @@ describe.each(DIALECTS)('alert lifecycle on real ingested data (%s)', (dialect) 
     for (const e of ALERTING_READS) {
       const body = await live.get(`/api/v1${paths[e.path] ?? e.path}`);
       const r = e.reply.safeParse(body);
-      expect({ path: e.path, ok: r.success, error: r.success ? null : r.error.issues.slice(0, 3) }).toEqual({ path: e.path, ok: true, error: null });
+      expect({ path: e.path, ok: r.success, error: r.success ? null : r.error.issues.slice(0, 3) }).toEqual({
+        path: e.path,
+        ok: true,
+        error: null,
+      });
     }
     // Over HTTP the statistics use the wall clock: everything firing now counts, whatever its age.
     const stats = wire.AlertStatsReply.parse(await live.get('/api/v1/alerts/stats?period=86400'));

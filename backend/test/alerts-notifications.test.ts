@@ -14,7 +14,8 @@ const SMTP_PASS = 'smtp-pass-s3cr3t';
 /** A logger that keeps every line, to prove secrets never reach the logs. */
 function capturingLogger() {
   const lines: string[] = [];
-  const w = (level: string) => (msg: string, fields?: Record<string, unknown>) => lines.push(JSON.stringify({ level, msg, ...fields }));
+  const w = (level: string) => (msg: string, fields?: Record<string, unknown>) =>
+    lines.push(JSON.stringify({ level, msg, ...fields }));
   const log: Logger = { debug: w('debug'), info: w('info'), warn: w('warn'), error: w('error') };
   return { log, lines };
 }
@@ -36,13 +37,29 @@ describe.each(DIALECTS)('notifications to real local receivers (%s)', (dialect) 
       expect(r.status).toBe(201);
       return r.body as wire.Channel;
     };
-    ids.webhook = (await mk({ name: 'ops webhook', type: 'webhook', config: { url: `${hook.url}/in/${HOOK_TOKEN}?k=${HOOK_TOKEN}`, headers: { Authorization: HEADER_SECRET } } })).id;
-    ids.slack = (await mk({ name: 'ops slack', type: 'slack', config: { url: `${slack.url}/services/${SLACK_TOKEN}` } })).id;
+    ids.webhook = (
+      await mk({
+        name: 'ops webhook',
+        type: 'webhook',
+        config: { url: `${hook.url}/in/${HOOK_TOKEN}?k=${HOOK_TOKEN}`, headers: { Authorization: HEADER_SECRET } },
+      })
+    ).id;
+    ids.slack = (
+      await mk({ name: 'ops slack', type: 'slack', config: { url: `${slack.url}/services/${SLACK_TOKEN}` } })
+    ).id;
     ids.email = (
       await mk({
         name: 'ops mail',
         type: 'email',
-        config: { host: smtp.host, port: smtp.port, secure: false, username: 'alerts@example.com', password: SMTP_PASS, from: 'fleetlens@example.com', to: ['oncall@example.com', 'lead@example.com'] },
+        config: {
+          host: smtp.host,
+          port: smtp.port,
+          secure: false,
+          username: 'alerts@example.com',
+          password: SMTP_PASS,
+          from: 'fleetlens@example.com',
+          to: ['oncall@example.com', 'lead@example.com'],
+        },
       })
     ).id;
   });
@@ -60,10 +77,20 @@ describe.each(DIALECTS)('notifications to real local receivers (%s)', (dialect) 
     const byName = Object.fromEntries(list.items.map((c) => [c.name, c]));
     expect(byName['ops webhook'].config).toEqual({ url: `${hook.url}/***`, headers: { Authorization: '***' } });
     expect(byName['ops slack'].config.url).toBe(`${slack.url}/***`);
-    expect(byName['ops mail'].config).toMatchObject({ host: '127.0.0.1', password: '***', to: ['oncall@example.com', 'lead@example.com'] });
+    expect(byName['ops mail'].config).toMatchObject({
+      host: '127.0.0.1',
+      password: '***',
+      to: ['oncall@example.com', 'lead@example.com'],
+    });
 
     // Rename the e-mail channel sending back the masked password: the stored one still works (test-send below).
-    const put = await send(live, 'PUT', `/api/v1/notification-channels/${ids.email}`, { ...byName['ops mail'], id: undefined, createdAt: undefined, updatedAt: undefined, name: 'on-call mail' });
+    const put = await send(live, 'PUT', `/api/v1/notification-channels/${ids.email}`, {
+      ...byName['ops mail'],
+      id: undefined,
+      createdAt: undefined,
+      updatedAt: undefined,
+      name: 'on-call mail',
+    });
     expect(put.status).toBe(200);
     expect(put.body.name).toBe('on-call mail');
     const stored = await live.backend.deps.alerts.channels.stored(ids.email);
@@ -71,13 +98,24 @@ describe.each(DIALECTS)('notifications to real local receivers (%s)', (dialect) 
 
     // A bad channel is refused naming the field; nothing is stored.
     const before = (await live.get<wire.ChannelListReply>('/api/v1/notification-channels')).items.length;
-    const bad = await send(live, 'POST', '/api/v1/notification-channels', { name: 'x', type: 'email', config: { host: '', to: ['not-an-address'], from: 'a@b.c' } });
+    const bad = await send(live, 'POST', '/api/v1/notification-channels', {
+      name: 'x',
+      type: 'email',
+      config: { host: '', to: ['not-an-address'], from: 'a@b.c' },
+    });
     expect(bad.status).toBe(400);
-    expect(bad.body.issues.map((i: { path: string }) => i.path)).toEqual(expect.arrayContaining(['config.host', 'config.to.0']));
+    expect(bad.body.issues.map((i: { path: string }) => i.path)).toEqual(
+      expect.arrayContaining(['config.host', 'config.to.0'])
+    );
     expect((await live.get<wire.ChannelListReply>('/api/v1/notification-channels')).items).toHaveLength(before);
     // Channel changes are audited, with secrets masked in before and after.
     const audit = await live.backend.db('audit_log').where('target_type', 'notification-channel');
-    expect(audit.map((a: { action: string }) => a.action).sort()).toEqual(['channel.create', 'channel.create', 'channel.create', 'channel.update']);
+    expect(audit.map((a: { action: string }) => a.action).sort()).toEqual([
+      'channel.create',
+      'channel.create',
+      'channel.create',
+      'channel.update',
+    ]);
     const auditText = JSON.stringify(audit);
     for (const secret of [HOOK_TOKEN, SLACK_TOKEN, HEADER_SECRET, SMTP_PASS]) expect(auditText).not.toContain(secret);
   });
@@ -96,7 +134,11 @@ describe.each(DIALECTS)('notifications to real local receivers (%s)', (dialect) 
     expect(slack.received).toHaveLength(1);
     expect(slack.received[0].body.text).toMatch(/^\[TEST\]/);
     expect(smtp.mails).toHaveLength(1);
-    expect(smtp.mails[0]).toMatchObject({ from: 'fleetlens@example.com', to: ['oncall@example.com', 'lead@example.com'], user: 'alerts@example.com' });
+    expect(smtp.mails[0]).toMatchObject({
+      from: 'fleetlens@example.com',
+      to: ['oncall@example.com', 'lead@example.com'],
+      user: 'alerts@example.com',
+    });
     expect(subjectOf(smtp.mails[0].raw)).toBe('[TEST] Fleetlens test notification for channel "on-call mail"');
     const tests = await live.get<wire.DeliveryListReply>('/api/v1/notification-deliveries?status=sent');
     expect(tests.total).toBe(3);
@@ -106,7 +148,12 @@ describe.each(DIALECTS)('notifications to real local receivers (%s)', (dialect) 
     const { log, lines } = capturingLogger();
     const deps = live.backend.deps.alerts;
     // A notifier with a capturing logger (the backend's own logs nothing in tests), same database and channels.
-    const notifier = new Notifier(live.backend.deps.db, deps.channels, { maxAttempts: 3, retryBaseSeconds: 30, timeoutMs: 5000 }, log);
+    const notifier = new Notifier(
+      live.backend.deps.db,
+      deps.channels,
+      { maxAttempts: 3, retryBaseSeconds: 30, timeoutMs: 5000 },
+      log
+    );
     const rule = await send(live, 'POST', '/api/v1/alert-rules', {
       name: 'Hot container',
       target: 'container',
@@ -132,15 +179,33 @@ describe.each(DIALECTS)('notifications to real local receivers (%s)', (dialect) 
     expect(wh.body).toMatchObject({
       version: 1,
       event: 'firing',
-      alert: { id: alert.id, ruleName: 'Hot container', severity: 'critical', state: 'firing', metric: 'cpuPercent', operator: '>=', threshold: 90, entity: { kind: 'container', name: 'api-7', clusterName: 'alpha', nodeName: 'n1' }, firedAt: T0 },
+      alert: {
+        id: alert.id,
+        ruleName: 'Hot container',
+        severity: 'critical',
+        state: 'firing',
+        metric: 'cpuPercent',
+        operator: '>=',
+        threshold: 90,
+        entity: { kind: 'container', name: 'api-7', clusterName: 'alpha', nodeName: 'n1' },
+        firedAt: T0,
+      },
     });
     expect(wh.body.alert.value).toBeCloseTo(93, 6);
-    expect(wh.body.summary).toMatch(/^\[FIRING\] critical — Hot container on container api-7 \(cluster alpha\): cpuPercent 93 >= 90$/);
+    expect(wh.body.summary).toMatch(
+      /^\[FIRING\] critical — Hot container on container api-7 \(cluster alpha\): cpuPercent 93 >= 90$/
+    );
     // Slack: text plus an attachment with colour and fields.
     const sl = slack.received[slack0].body;
     expect(sl.text).toBe(wh.body.summary);
     expect(sl.attachments[0]).toMatchObject({ color: '#d32f2f', title: 'Hot container — firing' });
-    expect(sl.attachments[0].fields.map((f: { title: string }) => f.title)).toEqual(['Severity', 'Entity', 'Cluster', 'Value', 'Firing since']);
+    expect(sl.attachments[0].fields.map((f: { title: string }) => f.title)).toEqual([
+      'Severity',
+      'Entity',
+      'Cluster',
+      'Value',
+      'Firing since',
+    ]);
     // E-mail: subject and body.
     const mail = smtp.mails[mail0];
     expect(subjectOf(mail.raw)).toBe(wh.body.summary);
@@ -152,11 +217,23 @@ describe.each(DIALECTS)('notifications to real local receivers (%s)', (dialect) 
     await live.ingest(alertBatch(T0 + 60, { containers: [{ id: 'dd01', name: 'api-7', cpuPct: 20 }] }));
     await deps.evaluator.evaluate(T0 + 60);
     expect(await notifier.deliverDue(T0 + 60)).toBe(3);
-    const failed = (await live.get<wire.DeliveryListReply>(`/api/v1/notification-deliveries?alertId=${alert.id}&channelId=${ids.webhook}`)).items;
+    const failed = (
+      await live.get<wire.DeliveryListReply>(
+        `/api/v1/notification-deliveries?alertId=${alert.id}&channelId=${ids.webhook}`
+      )
+    ).items;
     const resolvedDelivery = failed.find((d) => d.event === 'resolved')!;
-    expect(resolvedDelivery).toMatchObject({ status: 'pending', attempts: 1, responseCode: 500, nextAttemptAt: T0 + 90 });
+    expect(resolvedDelivery).toMatchObject({
+      status: 'pending',
+      attempts: 1,
+      responseCode: 500,
+      nextAttemptAt: T0 + 90,
+    });
     expect(resolvedDelivery.lastError).toBe('HTTP 500: unknown hook ***'); // the URL's path is a secret
-    expect(slack.received[slack0 + 1].body.attachments[0]).toMatchObject({ color: '#2e7d32', title: 'Hot container — resolved' });
+    expect(slack.received[slack0 + 1].body.attachments[0]).toMatchObject({
+      color: '#2e7d32',
+      title: 'Hot container — resolved',
+    });
     expect(subjectOf(smtp.mails[mail0 + 1].raw)).toMatch(/^\[RESOLVED\] critical — Hot container on container api-7/);
 
     // Not due yet at +20 s; due at +30 s (the first backoff) → sent on the 2nd attempt.
@@ -174,10 +251,14 @@ describe.each(DIALECTS)('notifications to real local receivers (%s)', (dialect) 
       ])
     );
     expect(after).toHaveLength(6);
-    expect(after.find((d) => d.channelType === 'webhook' && d.event === 'resolved')!.lastError).toBe('HTTP 500: unknown hook ***');
+    expect(after.find((d) => d.channelType === 'webhook' && d.event === 'resolved')!.lastError).toBe(
+      'HTTP 500: unknown hook ***'
+    );
     const webhookResolved = hook.received.filter((r) => r.body.event === 'resolved');
     expect(webhookResolved).toHaveLength(2); // the 500 and the retry
-    expect(webhookResolved.every((r) => r.body.alert.id === alert.id && r.body.alert.resolvedAt === T0 + 60)).toBe(true);
+    expect(webhookResolved.every((r) => r.body.alert.id === alert.id && r.body.alert.resolvedAt === T0 + 60)).toBe(
+      true
+    );
 
     // Gives up after maxAttempts (3): 500, 500, 500 → failed; backoff 30 s then 60 s.
     hook.failNext([500, 500, 500]);
@@ -188,7 +269,11 @@ describe.each(DIALECTS)('notifications to real local receivers (%s)', (dialect) 
     expect(await notifier.deliverDue(T0 + 489)).toBe(0);
     await notifier.deliverDue(T0 + 490);
     const second = (await live.get<wire.AlertListReply>(`/api/v1/alerts?ruleId=${rule.body.id}&state=firing`)).items[0];
-    const gaveUp = (await live.get<wire.DeliveryListReply>(`/api/v1/notification-deliveries?alertId=${second.id}&channelId=${ids.webhook}`)).items[0];
+    const gaveUp = (
+      await live.get<wire.DeliveryListReply>(
+        `/api/v1/notification-deliveries?alertId=${second.id}&channelId=${ids.webhook}`
+      )
+    ).items[0];
     expect(gaveUp).toMatchObject({ status: 'failed', attempts: 3, responseCode: 500, nextAttemptAt: null });
     expect(await notifier.deliverDue(T0 + 10_000)).toBe(0);
 
@@ -199,7 +284,11 @@ describe.each(DIALECTS)('notifications to real local receivers (%s)', (dialect) 
   });
 
   it('records a failure to reach the receiver (connection refused) and a wrong SMTP password', async () => {
-    const dead = await send(live, 'POST', '/api/v1/notification-channels', { name: 'dead', type: 'webhook', config: { url: `http://127.0.0.1:1/x/${HOOK_TOKEN}` } });
+    const dead = await send(live, 'POST', '/api/v1/notification-channels', {
+      name: 'dead',
+      type: 'webhook',
+      config: { url: `http://127.0.0.1:1/x/${HOOK_TOKEN}` },
+    });
     const r = await send(live, 'POST', `/api/v1/notification-channels/${dead.body.id}/test`);
     expect(r.body).toMatchObject({ status: 'failed', attempts: 1 });
     expect(r.body.lastError).toMatch(/fetch failed|ECONNREFUSED/);
@@ -207,7 +296,14 @@ describe.each(DIALECTS)('notifications to real local receivers (%s)', (dialect) 
     const wrong = await send(live, 'POST', '/api/v1/notification-channels', {
       name: 'wrong pass',
       type: 'email',
-      config: { host: smtp.host, port: smtp.port, username: 'alerts@example.com', password: 'wrong-password-1', from: 'f@example.com', to: ['t@example.com'] },
+      config: {
+        host: smtp.host,
+        port: smtp.port,
+        username: 'alerts@example.com',
+        password: 'wrong-password-1',
+        from: 'f@example.com',
+        to: ['t@example.com'],
+      },
     });
     const w = await send(live, 'POST', `/api/v1/notification-channels/${wrong.body.id}/test`);
     expect(w.body).toMatchObject({ status: 'failed', attempts: 1 });
@@ -218,18 +314,30 @@ describe.each(DIALECTS)('notifications to real local receivers (%s)', (dialect) 
   it('silences: created through the API for a rule, listed as active, mute notifications, and can be ended', async () => {
     const now = Math.floor(Date.now() / 1000);
     const rule = await send(live, 'POST', '/api/v1/alert-rules', {
-      name: 'Silenced rule', target: 'container', metric: 'cpuPercent', operator: '>', threshold: 50, severity: 'info', channelIds: [ids.webhook],
+      name: 'Silenced rule',
+      target: 'container',
+      metric: 'cpuPercent',
+      operator: '>',
+      threshold: 50,
+      severity: 'info',
+      channelIds: [ids.webhook],
     });
     const bad = await send(live, 'POST', '/api/v1/silences', { endsAt: now - 10 });
     expect(bad.status).toBe(400);
     expect(bad.body.issues.map((i: { path: string }) => i.path)).toContain('ruleId');
-    const s = await send(live, 'POST', '/api/v1/silences', { ruleId: rule.body.id, endsAt: now + 3600, comment: 'deploy window' });
+    const s = await send(live, 'POST', '/api/v1/silences', {
+      ruleId: rule.body.id,
+      endsAt: now + 3600,
+      comment: 'deploy window',
+    });
     expect(s.status).toBe(201);
     expect(s.body).toMatchObject({ ruleId: rule.body.id, entityId: null, active: true, comment: 'deploy window' });
     const active = await live.get<wire.SilenceListReply>('/api/v1/silences?active=true');
     expect(active.items.map((x) => x.id)).toContain(s.body.id);
 
-    await live.ingest(alertBatch(now, { cluster: 'sil', node: 's1', containers: [{ id: 'ee01', name: 'quiet', cpuPct: 80 }] }));
+    await live.ingest(
+      alertBatch(now, { cluster: 'sil', node: 's1', containers: [{ id: 'ee01', name: 'quiet', cpuPct: 80 }] })
+    );
     await live.backend.deps.alerts.evaluator.evaluate(now);
     const a = (await live.get<wire.AlertListReply>(`/api/v1/alerts?ruleId=${rule.body.id}`)).items;
     expect(a).toHaveLength(1);
@@ -240,6 +348,8 @@ describe.each(DIALECTS)('notifications to real local receivers (%s)', (dialect) 
     expect(ended.status).toBe(200);
     expect(ended.body.active).toBe(false);
     await live.backend.deps.alerts.evaluator.evaluate(now + 1);
-    expect((await live.get<wire.AlertListReply>(`/api/v1/alerts?ruleId=${rule.body.id}`)).items[0].silenced).toBe(false);
+    expect((await live.get<wire.AlertListReply>(`/api/v1/alerts?ruleId=${rule.body.id}`)).items[0].silenced).toBe(
+      false
+    );
   });
 });

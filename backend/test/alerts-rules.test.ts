@@ -33,7 +33,16 @@ describe.each(DIALECTS)('alert rules API (%s)', (dialect) => {
 
   it('a new install starts with the five built-in rules', async () => {
     const { items } = await live.get<wire.AlertRuleListReply>('/api/v1/alert-rules');
-    const pick = (r: wire.AlertRule) => [r.target, r.metric, r.operator, r.threshold, r.forSeconds, r.severity, r.builtin, r.enabled];
+    const pick = (r: wire.AlertRule) => [
+      r.target,
+      r.metric,
+      r.operator,
+      r.threshold,
+      r.forSeconds,
+      r.severity,
+      r.builtin,
+      r.enabled,
+    ];
     expect(items.map(pick).sort()).toEqual(
       [
         ['node', 'cpuPercent', '>', 85, 300, 'warning', true, true],
@@ -61,7 +70,12 @@ describe.each(DIALECTS)('alert rules API (%s)', (dialect) => {
     expect((await live.getRaw(`/api/v1/alert-rules/${id}`)).status).toBe(404);
     // Every change is in the audit log, with before and after.
     const audit = await live.backend.db('audit_log').where({ target_type: 'alert-rule', target_id: id }).orderBy('id');
-    expect(audit.map((a: { action: string }) => a.action)).toEqual(['alert-rule.create', 'alert-rule.update', 'alert-rule.update', 'alert-rule.delete']);
+    expect(audit.map((a: { action: string }) => a.action)).toEqual([
+      'alert-rule.create',
+      'alert-rule.update',
+      'alert-rule.update',
+      'alert-rule.delete',
+    ]);
     expect(audit[0].before).toBeNull();
     expect(JSON.parse(audit[1].before).threshold).toBe(95);
     expect(JSON.parse(audit[1].after).threshold).toBe(97);
@@ -87,7 +101,18 @@ describe.each(DIALECTS)('alert rules API (%s)', (dialect) => {
     });
     expect(bad.status).toBe(400);
     const paths = bad.body.issues.map((i: { path: string }) => i.path);
-    expect(paths).toEqual(expect.arrayContaining(['name', 'target', 'operator', 'threshold', 'forSeconds', 'severity', 'cooldownSeconds', 'filters.clusters.0']));
+    expect(paths).toEqual(
+      expect.arrayContaining([
+        'name',
+        'target',
+        'operator',
+        'threshold',
+        'forSeconds',
+        'severity',
+        'cooldownSeconds',
+        'filters.clusters.0',
+      ])
+    );
     expect(bad.body.issues.some((i: { message: string }) => /surprise/.test(i.message))).toBe(true);
 
     // A metric that does not apply to the target names `metric`.
@@ -98,10 +123,16 @@ describe.each(DIALECTS)('alert rules API (%s)', (dialect) => {
     // An unknown channel id names `channelIds.<index>`.
     const noChannel = await send(live, 'POST', '/api/v1/alert-rules', { ...GOOD, channelIds: ['nope'] });
     expect(noChannel.status).toBe(400);
-    expect(noChannel.body.issues).toEqual([{ path: 'channelIds.0', message: 'no notification channel with id "nope"' }]);
+    expect(noChannel.body.issues).toEqual([
+      { path: 'channelIds.0', message: 'no notification channel with id "nope"' },
+    ]);
 
     // Not JSON at all.
-    const res = await fetch(`${live.backend.url}/api/v1/alert-rules`, { method: 'POST', headers: { 'x-fleetlens-key': 'test-service-key-0123456789' }, body: '{' });
+    const res = await fetch(`${live.backend.url}/api/v1/alert-rules`, {
+      method: 'POST',
+      headers: { 'x-fleetlens-key': 'test-service-key-0123456789' },
+      body: '{',
+    });
     expect(res.status).toBe(400);
 
     // A PATCH that makes the whole rule invalid is refused too, and changes nothing.
@@ -117,32 +148,58 @@ describe.each(DIALECTS)('alert rules API (%s)', (dialect) => {
   it('viewers may read rules but may not write rules, silences or channels (403)', async () => {
     // An unknown Grafana user behind the service key gets the default role: viewer.
     const viewer = { 'x-grafana-user': 'vera-viewer' };
-    expect((await live.getRaw('/api/v1/alert-rules', { 'x-fleetlens-key': 'test-service-key-0123456789', ...viewer })).status).toBe(200);
+    expect(
+      (await live.getRaw('/api/v1/alert-rules', { 'x-fleetlens-key': 'test-service-key-0123456789', ...viewer })).status
+    ).toBe(200);
     const before = await count();
     const w = await send(live, 'POST', '/api/v1/alert-rules', GOOD, viewer);
     expect(w.status).toBe(403);
     expect((await send(live, 'POST', '/api/v1/silences', { ruleId: 'x', endsAt: 4e9 }, viewer)).status).toBe(403);
-    expect((await send(live, 'POST', '/api/v1/notification-channels', { name: 'x', type: 'slack', config: { url: 'http://x/y' } }, viewer)).status).toBe(403);
+    expect(
+      (
+        await send(
+          live,
+          'POST',
+          '/api/v1/notification-channels',
+          { name: 'x', type: 'slack', config: { url: 'http://x/y' } },
+          viewer
+        )
+      ).status
+    ).toBe(403);
     expect(await count()).toBe(before);
   });
 
   it('every alerting endpoint is in the OpenAPI document', () => {
-    const doc = buildOpenApi('test') as { paths: Record<string, Record<string, { requestBody?: unknown; parameters?: { name: string }[] }>> };
+    const doc = buildOpenApi('test') as {
+      paths: Record<string, Record<string, { requestBody?: unknown; parameters?: { name: string }[] }>>;
+    };
     const p = (s: string) => `/api/v1${s.replace(/:(\w+)/g, '{$1}')}`;
     for (const e of ALERTING_READS) expect(doc.paths[p(e.path)]?.get).toBeDefined();
     for (const w of ALERTING_WRITES) expect(doc.paths[p(w.path)]?.[w.method]).toBeDefined();
     expect(doc.paths['/api/v1/alert-rules'].post.requestBody).toBeDefined();
-    expect(doc.paths['/api/v1/logs'].get.parameters!.map((x) => x.name)).toEqual(expect.arrayContaining(['container', 'pod', 'level', 'q', 'cursor', 'from', 'to']));
-    expect(doc.paths['/api/v1/events/counts'].get.parameters!.map((x) => x.name)).toEqual(expect.arrayContaining(['from', 'to', 'step', 'type']));
+    expect(doc.paths['/api/v1/logs'].get.parameters!.map((x) => x.name)).toEqual(
+      expect.arrayContaining(['container', 'pod', 'level', 'q', 'cursor', 'from', 'to'])
+    );
+    expect(doc.paths['/api/v1/events/counts'].get.parameters!.map((x) => x.name)).toEqual(
+      expect.arrayContaining(['from', 'to', 'step', 'type'])
+    );
   });
 });
 
 describe('alerting and log configuration', () => {
   it('has defaults and names a bad variable', () => {
     const c = loadConfig({});
-    expect(c.alerts).toEqual({ historyDays: 90, notifyMaxAttempts: 5, notifyRetryBaseSeconds: 30, notifyTimeoutSeconds: 10 });
+    expect(c.alerts).toEqual({
+      historyDays: 90,
+      notifyMaxAttempts: 5,
+      notifyRetryBaseSeconds: 30,
+      notifyTimeoutSeconds: 10,
+    });
     expect(c.logs).toEqual({ retentionDays: 2, maxLinesPerContainer: 10_000 });
-    expect(loadConfig({ LOG_MAX_LINES_PER_CONTAINER: '500', NOTIFY_MAX_ATTEMPTS: '2' })).toMatchObject({ logs: { maxLinesPerContainer: 500 }, alerts: { notifyMaxAttempts: 2 } });
+    expect(loadConfig({ LOG_MAX_LINES_PER_CONTAINER: '500', NOTIFY_MAX_ATTEMPTS: '2' })).toMatchObject({
+      logs: { maxLinesPerContainer: 500 },
+      alerts: { notifyMaxAttempts: 2 },
+    });
     let message = '';
     try {
       loadConfig({ LOG_MAX_LINES_PER_CONTAINER: '5', NOTIFY_RETRY_BASE_SECONDS: 'soon' });

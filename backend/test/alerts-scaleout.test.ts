@@ -27,7 +27,11 @@ describe.each(DIALECTS)('two backend replicas on one %s database', (dialect) => 
       dataDir: '/tmp/fleetlens-test-data',
     });
   const post = async (be: RunningBackend, path: string, body: unknown, auth: Record<string, string>) => {
-    const res = await fetch(`${be.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...auth }, body: JSON.stringify(body) });
+    const res = await fetch(`${be.url}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...auth },
+      body: JSON.stringify(body),
+    });
     return { status: res.status, body: (await res.json().catch(() => null)) as { id: string } };
   };
 
@@ -47,22 +51,42 @@ describe.each(DIALECTS)('two backend replicas on one %s database', (dialect) => 
   it('exactly one of them evaluates: one alert row, one notification', async () => {
     expect([a.scheduler!.isLeader, b.scheduler!.isLeader].filter(Boolean)).toHaveLength(1);
     const key = { 'x-fleetlens-key': SERVICE_KEY };
-    const ch = await post(a, '/api/v1/notification-channels', { name: 'hook', type: 'webhook', config: { url: `${hook.url}/x` } }, key);
+    const ch = await post(
+      a,
+      '/api/v1/notification-channels',
+      { name: 'hook', type: 'webhook', config: { url: `${hook.url}/x` } },
+      key
+    );
     const rule = await post(
       b,
       '/api/v1/alert-rules',
-      { name: 'replicas', target: 'container', metric: 'cpuPercent', operator: '>', threshold: 50, severity: 'warning', channelIds: [ch.body.id] },
+      {
+        name: 'replicas',
+        target: 'container',
+        metric: 'cpuPercent',
+        operator: '>',
+        threshold: 50,
+        severity: 'warning',
+        channelIds: [ch.body.id],
+      },
       key
     );
     expect(rule.status).toBe(201);
     // Real time: the jobs use the wall clock.
     const now = Math.floor(Date.now() / 1000);
-    expect((await post(a, '/api/v1/ingest', alertBatch(now, { containers: [{ id: 'ff01', name: 'hot', cpuPct: 90 }] }), { authorization: `Bearer ${AGENT_TOKEN}` })).status).toBe(202);
+    expect(
+      (
+        await post(a, '/api/v1/ingest', alertBatch(now, { containers: [{ id: 'ff01', name: 'hot', cpuPct: 90 }] }), {
+          authorization: `Bearer ${AGENT_TOKEN}`,
+        })
+      ).status
+    ).toBe(202);
 
     const jobA = alertingJobs(a.deps).find((j) => j.name === 'alert-evaluation')!;
     const jobB = alertingJobs(b.deps).find((j) => j.name === 'alert-evaluation')!;
     const ran: boolean[] = [];
-    for (let i = 0; i < 3; i++) ran.push(...(await Promise.all([a.scheduler!.runJob(jobA), b.scheduler!.runJob(jobB)])));
+    for (let i = 0; i < 3; i++)
+      ran.push(...(await Promise.all([a.scheduler!.runJob(jobA), b.scheduler!.runJob(jobB)])));
     // Each round, exactly the leader ran the job.
     expect(ran.filter(Boolean)).toHaveLength(3);
 
@@ -77,15 +101,30 @@ describe.each(DIALECTS)('two backend replicas on one %s database', (dialect) => 
 
   it('even evaluators racing past the lease cannot duplicate an alert or a notification', async () => {
     const key = { 'x-fleetlens-key': SERVICE_KEY };
-    const ch = await post(a, '/api/v1/notification-channels', { name: 'hook2', type: 'webhook', config: { url: `${hook.url}/y` } }, key);
+    const ch = await post(
+      a,
+      '/api/v1/notification-channels',
+      { name: 'hook2', type: 'webhook', config: { url: `${hook.url}/y` } },
+      key
+    );
     const rule = await post(
       a,
       '/api/v1/alert-rules',
-      { name: 'race', target: 'container', metric: 'cpuPercent', operator: '>', threshold: 50, severity: 'info', channelIds: [ch.body.id] },
+      {
+        name: 'race',
+        target: 'container',
+        metric: 'cpuPercent',
+        operator: '>',
+        threshold: 50,
+        severity: 'info',
+        channelIds: [ch.body.id],
+      },
       key
     );
     const now = Math.floor(Date.now() / 1000);
-    await post(a, '/api/v1/ingest', alertBatch(now, { containers: [{ id: 'ff01', name: 'hot', cpuPct: 90 }] }), { authorization: `Bearer ${AGENT_TOKEN}` });
+    await post(a, '/api/v1/ingest', alertBatch(now, { containers: [{ id: 'ff01', name: 'hot', cpuPct: 90 }] }), {
+      authorization: `Bearer ${AGENT_TOKEN}`,
+    });
     // Both replicas' evaluators and notifiers at once, several times (no lease involved).
     for (let i = 0; i < 3; i++)
       await Promise.all([
@@ -100,7 +139,9 @@ describe.each(DIALECTS)('two backend replicas on one %s database', (dialect) => 
     const deliveries = await a.db('notification_deliveries').where('alert_id', alerts[0].id);
     expect(deliveries).toHaveLength(1);
     expect(hook.received.filter((r) => r.body.alert?.ruleName === 'race')).toHaveLength(1);
-    const list = (await (await fetch(`${b.url}/api/v1/alerts?ruleId=${rule.body.id}`, { headers: key })).json()) as wire.AlertListReply;
+    const list = (await (
+      await fetch(`${b.url}/api/v1/alerts?ruleId=${rule.body.id}`, { headers: key })
+    ).json()) as wire.AlertListReply;
     expect(list.total).toBe(1);
   });
 });

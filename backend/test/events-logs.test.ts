@@ -23,19 +23,93 @@ interface Ev {
 }
 
 const K1_EVENTS: Ev[] = [
-  { ts: T, source: 'kubernetes', type: 'warning', reason: 'BackOff', message: 'Back-off restarting failed container', objectKind: 'Pod', objectName: 'pay-1', namespace: 'payments', nodeName: 'k1-n1' },
-  { ts: T + 10, source: 'kubernetes', type: 'normal', reason: 'Scheduled', message: 'Successfully assigned web/web-1', objectKind: 'Pod', objectName: 'web-1', namespace: 'web', nodeName: null },
-  { ts: T + 20, source: 'kubernetes', type: 'normal', reason: 'Pulled', message: 'Pulled image "a%b_c!d"', objectKind: 'Pod', objectName: 'pay-1', namespace: 'payments', nodeName: 'k1-n1' },
-  { ts: T + 70, source: 'kubernetes', type: 'warning', reason: 'FailedMount', message: 'MountVolume.SetUp failed', objectKind: 'Pod', objectName: 'web-1', namespace: 'web', nodeName: 'k1-n1' },
+  {
+    ts: T,
+    source: 'kubernetes',
+    type: 'warning',
+    reason: 'BackOff',
+    message: 'Back-off restarting failed container',
+    objectKind: 'Pod',
+    objectName: 'pay-1',
+    namespace: 'payments',
+    nodeName: 'k1-n1',
+  },
+  {
+    ts: T + 10,
+    source: 'kubernetes',
+    type: 'normal',
+    reason: 'Scheduled',
+    message: 'Successfully assigned web/web-1',
+    objectKind: 'Pod',
+    objectName: 'web-1',
+    namespace: 'web',
+    nodeName: null,
+  },
+  {
+    ts: T + 20,
+    source: 'kubernetes',
+    type: 'normal',
+    reason: 'Pulled',
+    message: 'Pulled image "a%b_c!d"',
+    objectKind: 'Pod',
+    objectName: 'pay-1',
+    namespace: 'payments',
+    nodeName: 'k1-n1',
+  },
+  {
+    ts: T + 70,
+    source: 'kubernetes',
+    type: 'warning',
+    reason: 'FailedMount',
+    message: 'MountVolume.SetUp failed',
+    objectKind: 'Pod',
+    objectName: 'web-1',
+    namespace: 'web',
+    nodeName: 'k1-n1',
+  },
 ];
 const D1_EVENTS: Ev[] = [
-  { ts: T + 5, source: 'docker', type: 'warning', reason: 'die', message: 'container died, exit 1', objectKind: 'container', objectName: 'da', nodeName: 'd1-h1', containerId: rid('da') },
-  { ts: T + 100, source: 'docker', type: 'normal', reason: 'start', message: 'container started', objectKind: 'container', objectName: 'da', nodeName: 'd1-h1', containerId: rid('da') },
-  ...Array.from({ length: 30 }, (_, i): Ev => ({ ts: T + 200 + i, source: 'docker', type: 'normal', reason: 'tick', message: `tick ${i}`, objectKind: 'container', objectName: 'db', nodeName: 'd1-h1' })),
+  {
+    ts: T + 5,
+    source: 'docker',
+    type: 'warning',
+    reason: 'die',
+    message: 'container died, exit 1',
+    objectKind: 'container',
+    objectName: 'da',
+    nodeName: 'd1-h1',
+    containerId: rid('da'),
+  },
+  {
+    ts: T + 100,
+    source: 'docker',
+    type: 'normal',
+    reason: 'start',
+    message: 'container started',
+    objectKind: 'container',
+    objectName: 'da',
+    nodeName: 'd1-h1',
+    containerId: rid('da'),
+  },
+  ...Array.from({ length: 30 }, (_, i): Ev => ({
+    ts: T + 200 + i,
+    source: 'docker',
+    type: 'normal',
+    reason: 'tick',
+    message: `tick ${i}`,
+    objectKind: 'container',
+    objectName: 'db',
+    nodeName: 'd1-h1',
+  })),
 ];
 
 /** ka's lines: i at T + floor(i/10) s, nanos (i % 10) × 1000; every 5th is an error; a few carry wildcard characters. */
-const SPECIAL: Record<number, string> = { 7: 'cost 100% done', 8: 'cost 100x done', 9: 'snake_case here', 11: 'wild!card' };
+const SPECIAL: Record<number, string> = {
+  7: 'cost 100% done',
+  8: 'cost 100x done',
+  9: 'snake_case here',
+  11: 'wild!card',
+};
 const kaMessage = (i: number) => SPECIAL[i] ?? `line ${i}`;
 
 function batches() {
@@ -47,8 +121,20 @@ function batches() {
     cluster: { name: 'k1', kind: 'kubernetes', environment: 'public-cloud' },
     nodes: [{ name: 'k1-n1', cores: 4, memoryBytes: 8e9, samples: [{ ts: T + 300, cpuCores: 1 }] }],
     containers: [
-      { id: rid('ka'), nodeName: 'k1-n1', name: 'ka', state: 'running', kubernetes: { namespace: 'payments', pod: 'pay-1', podUid: 'uid-pay-1' } },
-      { id: rid('kb'), nodeName: 'k1-n1', name: 'kb', state: 'running', kubernetes: { namespace: 'web', pod: 'web-1', podUid: 'uid-web-1' } },
+      {
+        id: rid('ka'),
+        nodeName: 'k1-n1',
+        name: 'ka',
+        state: 'running',
+        kubernetes: { namespace: 'payments', pod: 'pay-1', podUid: 'uid-pay-1' },
+      },
+      {
+        id: rid('kb'),
+        nodeName: 'k1-n1',
+        name: 'kb',
+        state: 'running',
+        kubernetes: { namespace: 'web', pod: 'web-1', podUid: 'uid-web-1' },
+      },
     ],
     events: K1_EVENTS,
     logs: [
@@ -60,7 +146,13 @@ function batches() {
         level: i % 5 === 0 ? 'error' : 'info',
         message: kaMessage(i),
       })),
-      ...Array.from({ length: 20 }, (_, i) => ({ ts: T + i, containerId: rid('kb'), stream: 'stdout', level: 'warning', message: `web line ${i}` })),
+      ...Array.from({ length: 20 }, (_, i) => ({
+        ts: T + i,
+        containerId: rid('kb'),
+        stream: 'stdout',
+        level: 'warning',
+        message: `web line ${i}`,
+      })),
     ],
   };
   const d1 = {
@@ -72,7 +164,13 @@ function batches() {
     nodes: [{ name: 'd1-h1', cores: 2, memoryBytes: 4e9, samples: [{ ts: T + 300, cpuCores: 1 }] }],
     containers: [{ id: rid('da'), nodeName: 'd1-h1', name: 'da', state: 'running' }],
     events: D1_EVENTS,
-    logs: Array.from({ length: 20 }, (_, i) => ({ ts: T + i, containerId: rid('da'), stream: 'stdout', level: 'debug', message: `docker line ${i}` })),
+    logs: Array.from({ length: 20 }, (_, i) => ({
+      ts: T + i,
+      containerId: rid('da'),
+      stream: 'stdout',
+      level: 'debug',
+      message: `docker line ${i}`,
+    })),
   };
   return [k1, d1];
 }
@@ -117,7 +215,15 @@ describe.each(DIALECTS)('events and logs (%s)', (dialect) => {
       }
       expect(pages).toEqual(newestFirst(ALL).map(key));
       const one = all.items.find((e) => e.reason === 'die')!;
-      expect(one).toMatchObject({ clusterName: 'd1', source: 'docker', objectKind: 'container', objectName: 'da', nodeName: 'd1-h1', containerId: ids.da, count: 1 });
+      expect(one).toMatchObject({
+        clusterName: 'd1',
+        source: 'docker',
+        objectKind: 'container',
+        objectName: 'da',
+        nodeName: 'd1-h1',
+        containerId: ids.da,
+        count: 1,
+      });
     });
 
     it('filters by cluster, namespace, object, type, reason, time and keyword (wildcards match themselves)', async () => {
@@ -127,13 +233,34 @@ describe.each(DIALECTS)('events and logs (%s)', (dialect) => {
         expect(r.total).toBe(want.length);
       };
       await expectKeys('cluster=k1', K1_EVENTS);
-      await expectKeys('namespace=payments', ALL.filter((e) => e.namespace === 'payments'));
-      await expectKeys('object=pay-1', ALL.filter((e) => e.objectName === 'pay-1'));
-      await expectKeys('objectKind=container&object=da', ALL.filter((e) => e.objectName === 'da'));
-      await expectKeys('type=warning', ALL.filter((e) => e.type === 'warning'));
-      await expectKeys('reason=BackOff,die', ALL.filter((e) => ['BackOff', 'die'].includes(e.reason)));
-      await expectKeys(`from=${T + 5}&to=${T + 70}`, ALL.filter((e) => e.ts >= T + 5 && e.ts <= T + 70));
-      await expectKeys('cluster=d1&type=normal&from=' + (T + 210), ALL.filter((e) => cluster(e) === 'd1' && e.type === 'normal' && e.ts >= T + 210));
+      await expectKeys(
+        'namespace=payments',
+        ALL.filter((e) => e.namespace === 'payments')
+      );
+      await expectKeys(
+        'object=pay-1',
+        ALL.filter((e) => e.objectName === 'pay-1')
+      );
+      await expectKeys(
+        'objectKind=container&object=da',
+        ALL.filter((e) => e.objectName === 'da')
+      );
+      await expectKeys(
+        'type=warning',
+        ALL.filter((e) => e.type === 'warning')
+      );
+      await expectKeys(
+        'reason=BackOff,die',
+        ALL.filter((e) => ['BackOff', 'die'].includes(e.reason))
+      );
+      await expectKeys(
+        `from=${T + 5}&to=${T + 70}`,
+        ALL.filter((e) => e.ts >= T + 5 && e.ts <= T + 70)
+      );
+      await expectKeys(
+        'cluster=d1&type=normal&from=' + (T + 210),
+        ALL.filter((e) => cluster(e) === 'd1' && e.type === 'normal' && e.ts >= T + 210)
+      );
       await expectKeys(`q=${encodeURIComponent('a%b_c!d')}`, [K1_EVENTS[2]]);
       await expectKeys(`q=${encodeURIComponent('%')}`, [K1_EVENTS[2]]);
       await expectKeys(`q=${encodeURIComponent('_')}`, [K1_EVENTS[2]]);
@@ -152,8 +279,14 @@ describe.each(DIALECTS)('events and logs (%s)', (dialect) => {
         { ts: T + 60, normal: 1, warning: 1 }, // start | FailedMount
       ]);
       expect(r.totals).toEqual({ normal: 3, warning: 3 });
-      const k1 = await live.get<wire.EventCountsReply>(`/api/v1/events/counts?from=${T}&to=${T + 299}&step=100&cluster=k1`);
-      expect(k1.buckets.map((b) => [b.normal, b.warning])).toEqual([[2, 2], [0, 0], [0, 0]]);
+      const k1 = await live.get<wire.EventCountsReply>(
+        `/api/v1/events/counts?from=${T}&to=${T + 299}&step=100&cluster=k1`
+      );
+      expect(k1.buckets.map((b) => [b.normal, b.warning])).toEqual([
+        [2, 2],
+        [0, 0],
+        [0, 0],
+      ]);
       const all = await live.get<wire.EventCountsReply>(`/api/v1/events/counts?from=${T}&to=${T + 299}`);
       expect(all.totals.normal + all.totals.warning).toBe(ALL.length);
       const tooMany = await live.getRaw(`/api/v1/events/counts?from=0&to=${T}&step=10`);
@@ -175,7 +308,11 @@ describe.each(DIALECTS)('events and logs (%s)', (dialect) => {
       // A node scope sees events on its node only (events without a node are outside it).
       const node: Scope = { clusters: null, namespaces: null, nodes: ['k1-n1'] };
       const n = await events.list(node, { page: 1, pageSize: 500 });
-      expect(n.items.map(key).sort()).toEqual(K1_EVENTS.filter((e) => e.nodeName === 'k1-n1').map(key).sort());
+      expect(n.items.map(key).sort()).toEqual(
+        K1_EVENTS.filter((e) => e.nodeName === 'k1-n1')
+          .map(key)
+          .sort()
+      );
       const none: Scope = { clusters: [], namespaces: [], nodes: [] };
       expect((await events.list(none, { page: 1, pageSize: 500 })).total).toBe(0);
     });
@@ -189,7 +326,16 @@ describe.each(DIALECTS)('events and logs (%s)', (dialect) => {
       const first = await lg(`container=${ids.ka}&limit=50`);
       expect(wire.LogReply.safeParse(first).success).toBe(true);
       expect(first.items.map((l) => l.message)).toEqual(kaOrder.slice(0, 50));
-      expect(first.items[0]).toMatchObject({ containerId: ids.ka, containerName: 'ka', pod: 'pay-1', namespace: 'payments', nodeName: 'k1-n1', clusterName: 'k1', ts: T + 24, nanos: 9000 });
+      expect(first.items[0]).toMatchObject({
+        containerId: ids.ka,
+        containerName: 'ka',
+        pod: 'pay-1',
+        namespace: 'payments',
+        nodeName: 'k1-n1',
+        clusterName: 'k1',
+        ts: T + 24,
+        nanos: 9000,
+      });
       const seen: string[] = [];
       let cursor: string | null = null;
       let pages = 0;
@@ -202,7 +348,9 @@ describe.each(DIALECTS)('events and logs (%s)', (dialect) => {
       expect(pages).toBe(Math.ceil(250 / 37));
       expect(seen).toEqual(kaOrder);
       // Page paging as an alternative.
-      expect((await lg(`container=${ids.ka}&limit=50&page=2`)).items.map((l) => l.message)).toEqual(kaOrder.slice(50, 100));
+      expect((await lg(`container=${ids.ka}&limit=50&page=2`)).items.map((l) => l.message)).toEqual(
+        kaOrder.slice(50, 100)
+      );
       expect((await live.getRaw(`/api/v1/logs?cursor=nonsense`)).status).toBe(400);
     });
 
@@ -218,13 +366,21 @@ describe.each(DIALECTS)('events and logs (%s)', (dialect) => {
       expect(await msgs(`q=${encodeURIComponent('_')}`)).toEqual(['snake_case here']);
       expect(await msgs(`q=${encodeURIComponent('!')}`)).toEqual(['wild!card']);
       expect(await msgs(`q=${encodeURIComponent('LINE 249')}`)).toEqual(['line 249']);
-      expect(await msgs(`q=docker&level=debug,warning`)).toEqual(Array.from({ length: 20 }, (_, i) => `docker line ${19 - i}`));
+      expect(await msgs(`q=docker&level=debug,warning`)).toEqual(
+        Array.from({ length: 20 }, (_, i) => `docker line ${19 - i}`)
+      );
       expect((await live.getRaw('/api/v1/logs?level=loud')).status).toBe(400);
     });
 
     it('follows new lines after a head cursor (live tail)', async () => {
       const head = await lg(`container=${ids.kb}&limit=5`);
-      expect(head.items.map((l) => l.message)).toEqual(['web line 19', 'web line 18', 'web line 17', 'web line 16', 'web line 15']);
+      expect(head.items.map((l) => l.message)).toEqual([
+        'web line 19',
+        'web line 18',
+        'web line 17',
+        'web line 16',
+        'web line 15',
+      ]);
       const none = await lg(`container=${ids.kb}&after=${head.headCursor}`);
       expect(none.items).toEqual([]);
       expect(none.headCursor).toBe(head.headCursor);
@@ -233,7 +389,14 @@ describe.each(DIALECTS)('events and logs (%s)', (dialect) => {
         batchId: 'k1-more',
         events: [],
         logs: [
-          { ts: T + 19, nanos: 5, containerId: rid('kb'), stream: 'stdout', level: 'info', message: 'same second, later' },
+          {
+            ts: T + 19,
+            nanos: 5,
+            containerId: rid('kb'),
+            stream: 'stdout',
+            level: 'info',
+            message: 'same second, later',
+          },
           { ts: T + 30, containerId: rid('kb'), stream: 'stdout', level: 'info', message: 'newest' },
         ],
       };
@@ -250,12 +413,15 @@ describe.each(DIALECTS)('events and logs (%s)', (dialect) => {
       expect(r.items.map((l) => l.containerName)).toEqual(Array(20).fill('kb'));
       expect((await logs.query(web, { limit: 1000, container: [ids.ka, ids.da] })).items).toEqual([]);
       const docker: Scope = { clusters: ['d1'], namespaces: null, nodes: null };
-      expect(new Set((await logs.query(docker, { limit: 1000 })).items.map((l) => l.containerName))).toEqual(new Set(['da']));
+      expect(new Set((await logs.query(docker, { limit: 1000 })).items.map((l) => l.containerName))).toEqual(
+        new Set(['da'])
+      );
       expect((await logs.query(docker, { limit: 1000, cluster: ['k1'] })).items).toEqual([]);
     });
 
     it('keeps at most N lines per container (the newest), and drops lines past retention', async () => {
-      const count = async (c: string) => Number((await live.backend.db('logs').where('container_id', c).count({ n: '*' }))[0].n);
+      const count = async (c: string) =>
+        Number((await live.backend.db('logs').where('container_id', c).count({ n: '*' }))[0].n);
       expect(await capLogsPerContainer(live.backend.deps.db, 100)).toBe(150);
       expect(await count(ids.ka)).toBe(100);
       expect(await count(ids.kb)).toBe(20);

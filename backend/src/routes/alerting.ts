@@ -8,7 +8,14 @@ import { RULE_READS, RULE_WRITES } from './rules';
 import { SILENCE_READS, SILENCE_WRITES } from './silences';
 
 /** Read endpoints of alerting, events and logs (merged into ENDPOINTS, so routed and documented like the others). */
-export const ALERTING_READS: Endpoint[] = [...ALERT_READS, ...RULE_READS, ...SILENCE_READS, ...CHANNEL_READS, ...EVENT_READS, ...LOG_READS];
+export const ALERTING_READS: Endpoint[] = [
+  ...ALERT_READS,
+  ...RULE_READS,
+  ...SILENCE_READS,
+  ...CHANNEL_READS,
+  ...EVENT_READS,
+  ...LOG_READS,
+];
 
 /** Write endpoints of alerting (rules, silences, channels, test-send). */
 export const ALERTING_WRITES: WriteEndpoint[] = [...RULE_WRITES, ...SILENCE_WRITES, ...CHANNEL_WRITES];

@@ -22,7 +22,8 @@ export function callerRole(ctx: Context): string {
 /** Refuses the request with 403 unless the caller has at least `min`. */
 export function requireRole(ctx: Context, min: MinRole) {
   const role = callerRole(ctx);
-  if ((RANK[role] ?? 0) < RANK[min]) throw new HttpError(403, `this needs the ${min} role (you are ${role || 'unknown'})`);
+  if ((RANK[role] ?? 0) < RANK[min])
+    throw new HttpError(403, `this needs the ${min} role (you are ${role || 'unknown'})`);
 }
 
 /** Who made a change, for `createdBy` fields. */
@@ -42,8 +43,20 @@ export interface WriteEndpoint {
   reply?: z.ZodType;
   status?: number;
   /** Audit entry for the change: action name, target type, and the target as it was before (secrets masked). */
-  audit: { action: string; targetType: string; before?: (deps: AppDeps, params: Record<string, string>) => Promise<unknown> };
-  handle(deps: AppDeps, req: { scope: Scope; body: any; params: Record<string, string>; ctx: Context }): Promise<unknown>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  audit: {
+    action: string;
+    targetType: string;
+    before?: (deps: AppDeps, params: Record<string, string>) => Promise<unknown>;
+  };
+  handle(deps: AppDeps, req: WriteRequest): Promise<unknown>;
+}
+
+/** What a write handler gets: the caller's scope, the validated body, path parameters and the request. */
+export interface WriteRequest {
+  scope: Scope;
+  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  params: Record<string, string>;
+  ctx: Context;
 }
 
 /** Registers write endpoints under /api/v1: role check, body validation (400 naming each bad field), handler. */
@@ -64,7 +77,7 @@ export function writeRoutes(deps: AppDeps, endpoints: WriteEndpoint[]) {
           { actor: caller?.actor ?? 'service-key', actorId: caller?.userId ?? null },
           e.audit.action,
           e.audit.targetType,
-          params.id ?? ((out as { id?: string } | undefined)?.id ?? null),
+          params.id ?? (out as { id?: string } | undefined)?.id ?? null,
           before,
           e.method === 'delete' && !e.reply ? null : (out ?? null)
         );

@@ -43,7 +43,11 @@ export const CHANNEL_WRITES: WriteEndpoint[] = [
     minRole: 'admin',
     body: wire.ChannelInput,
     reply: wire.Channel,
-    audit: { action: 'channel.update', targetType: 'notification-channel', before: (d, p) => d.alerts.channels.get(p.id) },
+    audit: {
+      action: 'channel.update',
+      targetType: 'notification-channel',
+      before: (d, p) => d.alerts.channels.get(p.id),
+    },
     handle: (d, r) => d.alerts.channels.replace(r.params.id, r.body),
   },
   {
@@ -51,7 +55,11 @@ export const CHANNEL_WRITES: WriteEndpoint[] = [
     path: '/notification-channels/:id',
     summary: 'Delete a channel and remove it from every rule (admin)',
     minRole: 'admin',
-    audit: { action: 'channel.delete', targetType: 'notification-channel', before: (d, p) => d.alerts.channels.get(p.id) },
+    audit: {
+      action: 'channel.delete',
+      targetType: 'notification-channel',
+      before: (d, p) => d.alerts.channels.get(p.id),
+    },
     handle: (d, r) => d.alerts.channels.remove(r.params.id),
   },
   {

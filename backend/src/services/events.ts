@@ -61,7 +61,10 @@ export class EventQueries {
     const [{ n }] = await this.filtered(scope, q).count({ n: '*' });
     const rows = await this.filtered(scope, q)
       .select('e.*', 'cl.name as cluster_name')
-      .orderBy([{ column: 'e.ts', order: 'desc' }, { column: 'e.id', order: 'desc' }])
+      .orderBy([
+        { column: 'e.ts', order: 'desc' },
+        { column: 'e.id', order: 'desc' },
+      ])
       .limit(q.pageSize)
       .offset((q.page - 1) * q.pageSize);
     return { total: Number(n), page: q.page, pageSize: q.pageSize, items: rows.map(toEvent) };
@@ -72,7 +75,10 @@ export class EventQueries {
     const step = q.step ?? Math.max(10, Math.ceil((q.to - q.from) / 60));
     const first = q.from - (q.from % step);
     if ((q.to - first) / step >= MAX_BUCKETS)
-      throw new BadQueryError('step', `too many buckets (at most ${MAX_BUCKETS}); use a larger step or a shorter range`);
+      throw new BadQueryError(
+        'step',
+        `too many buckets (at most ${MAX_BUCKETS}); use a larger step or a shorter range`
+      );
     const rows: Row[] = await this.filtered(scope, q)
       .select(this.ctx.db.knex.raw(`(e.ts - (e.ts % ${Number(step)})) as b`), 'e.type')
       .count({ n: '*' })

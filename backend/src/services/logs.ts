@@ -73,7 +73,14 @@ export class LogQueries {
       );
     }
     const rows: Row[] = await qb
-      .select('l.*', 'c.name as container_name', 'c.pod', 'c.namespace', 'n.name as node_name', 'cl.name as cluster_name')
+      .select(
+        'l.*',
+        'c.name as container_name',
+        'c.pod',
+        'c.namespace',
+        'n.name as node_name',
+        'cl.name as cluster_name'
+      )
       .orderBy([
         { column: 'l.ts', order: 'desc' },
         { column: 'l.nanos', order: 'desc' },
@@ -86,7 +93,10 @@ export class LogQueries {
     return {
       items,
       nextCursor: more && items.length ? encodeCursor(items[items.length - 1]) : null,
-      headCursor: items.length && !q.cursor && !q.page ? encodeCursor(items[0]) : (q.after ?? (items.length ? encodeCursor(items[0]) : null)),
+      headCursor:
+        items.length && !q.cursor && !q.page
+          ? encodeCursor(items[0])
+          : (q.after ?? (items.length ? encodeCursor(items[0]) : null)),
     };
   }
 }
@@ -94,7 +104,11 @@ export class LogQueries {
 /** Keeps at most `maxLines` log lines per container (the newest); returns the lines deleted. */
 export async function capLogsPerContainer(db: Db, maxLines: number): Promise<number> {
   const k = db.knex;
-  const over: Row[] = await k('logs').select('container_id').count({ n: '*' }).groupBy('container_id').havingRaw('COUNT(*) > ?', [maxLines]);
+  const over: Row[] = await k('logs')
+    .select('container_id')
+    .count({ n: '*' })
+    .groupBy('container_id')
+    .havingRaw('COUNT(*) > ?', [maxLines]);
   let deleted = 0;
   for (const o of over) {
     const id = String(o.container_id);
@@ -126,7 +140,9 @@ export async function capLogsPerContainer(db: Db, maxLines: number): Promise<num
 export async function deleteLogsBefore(db: Db, cutoff: number): Promise<number> {
   let total = 0;
   for (;;) {
-    const ids = (await db.knex('logs').where('ts', '<', cutoff).limit(5000).select('id')).map((r: { id: string }) => r.id);
+    const ids = (await db.knex('logs').where('ts', '<', cutoff).limit(5000).select('id')).map(
+      (r: { id: string }) => r.id
+    );
     if (!ids.length) return total;
     total += await db.knex('logs').whereIn('id', ids).delete();
   }

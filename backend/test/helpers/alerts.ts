@@ -18,7 +18,15 @@ export interface TestContainer {
 /** One ingest batch at time `t`: one node (`cores` cores) with the given CPU % and containers. */
 export function alertBatch(
   t: number,
-  o: { cluster?: string; node?: string; cores?: number; nodeCpuPct?: number; nodeMemPct?: number; nodeStatus?: string; containers?: TestContainer[] } = {}
+  o: {
+    cluster?: string;
+    node?: string;
+    cores?: number;
+    nodeCpuPct?: number;
+    nodeMemPct?: number;
+    nodeStatus?: string;
+    containers?: TestContainer[];
+  } = {}
 ) {
   const cores = o.cores ?? 2;
   const node = o.node ?? 'n1';
@@ -62,7 +70,16 @@ export function alertBatch(
         kubernetes: c.k8s ?? null,
         samples:
           state === 'running' && c.cpuPct !== null
-            ? [{ ts: t, cpuCores: ((c.cpuPct ?? 5) / 100) * cores, memBytes: 1e8, memLimitBytes: 1e9, netRxBps: 100, netTxBps: 50 }]
+            ? [
+                {
+                  ts: t,
+                  cpuCores: ((c.cpuPct ?? 5) / 100) * cores,
+                  memBytes: 1e8,
+                  memLimitBytes: 1e9,
+                  netRxBps: 100,
+                  netTxBps: 50,
+                },
+              ]
             : [],
       };
     }),
@@ -70,10 +87,20 @@ export function alertBatch(
 }
 
 /** POST/PUT/PATCH/DELETE against the live backend with the service key. */
-export async function send(live: Live, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
+export async function send(
+  live: Live,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {}
+) {
   const res = await fetch(`${live.backend.url}${path}`, {
     method,
-    headers: { 'x-fleetlens-key': SERVICE_KEY, ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
+    headers: {
+      'x-fleetlens-key': SERVICE_KEY,
+      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+      ...headers,
+    },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await res.text();
@@ -191,6 +218,11 @@ export function subjectOf(raw: string): string {
     .replace(/=\?utf-8\?([qb])\?([^?]*)\?=/gi, (_m, enc: string, text: string) =>
       enc.toLowerCase() === 'b'
         ? Buffer.from(text, 'base64').toString('utf8')
-        : Buffer.from(text.replace(/_/g, ' ').replace(/=([0-9a-f]{2})/gi, (_x, h: string) => String.fromCharCode(parseInt(h, 16))), 'latin1').toString('utf8')
+        : Buffer.from(
+            text
+              .replace(/_/g, ' ')
+              .replace(/=([0-9a-f]{2})/gi, (_x, h: string) => String.fromCharCode(parseInt(h, 16))),
+            'latin1'
+          ).toString('utf8')
     );
 }

@@ -61,10 +61,37 @@ export const Operator = z.enum(['>', '>=', '<', '<=', '==', '!=']);
 /** Which metrics each target supports (the backend rejects other combinations, naming `metric`). */
 export const METRICS_BY_TARGET: Record<z.infer<typeof AlertTarget>, z.infer<typeof AlertMetric>[]> = {
   node: ['cpuPercent', 'memPercent', 'diskPercent', 'netRxBps', 'netTxBps', 'nodeNotReady'],
-  container: ['cpuPercent', 'memPercent', 'netRxBps', 'netTxBps', 'restartCount', 'restarts', 'exitedNonZero', 'oomKilled'],
+  container: [
+    'cpuPercent',
+    'memPercent',
+    'netRxBps',
+    'netTxBps',
+    'restartCount',
+    'restarts',
+    'exitedNonZero',
+    'oomKilled',
+  ],
   pod: ['cpuPercent', 'memPercent', 'netRxBps', 'netTxBps', 'restartCount', 'restarts', 'exitedNonZero', 'oomKilled'],
-  namespace: ['cpuPercent', 'memPercent', 'netRxBps', 'netTxBps', 'restartCount', 'restarts', 'exitedNonZero', 'oomKilled'],
-  workload: ['cpuPercent', 'memPercent', 'netRxBps', 'netTxBps', 'restartCount', 'restarts', 'exitedNonZero', 'oomKilled'],
+  namespace: [
+    'cpuPercent',
+    'memPercent',
+    'netRxBps',
+    'netTxBps',
+    'restartCount',
+    'restarts',
+    'exitedNonZero',
+    'oomKilled',
+  ],
+  workload: [
+    'cpuPercent',
+    'memPercent',
+    'netRxBps',
+    'netTxBps',
+    'restartCount',
+    'restarts',
+    'exitedNonZero',
+    'oomKilled',
+  ],
   cluster: [
     'cpuPercent',
     'memPercent',
@@ -95,13 +122,28 @@ const RuleFields = z.object({
   operator: Operator,
   threshold: z.number().finite(),
   /** How long the condition must hold before the alert fires (0: at once). */
-  forSeconds: z.number().int().min(0).max(7 * 86_400).default(0),
+  forSeconds: z
+    .number()
+    .int()
+    .min(0)
+    .max(7 * 86_400)
+    .default(0),
   /** Window of the `restarts` metric. */
-  windowSeconds: z.number().int().min(60).max(7 * 86_400).default(600),
+  windowSeconds: z
+    .number()
+    .int()
+    .min(60)
+    .max(7 * 86_400)
+    .default(600),
   severity: Severity,
   filters: RuleFilters.default({ clusters: [], namespaces: [], nodes: [], namePattern: null }),
   /** After an alert of this rule resolves, the same entity cannot fire again for this long. */
-  cooldownSeconds: z.number().int().min(0).max(7 * 86_400).default(300),
+  cooldownSeconds: z
+    .number()
+    .int()
+    .min(0)
+    .max(7 * 86_400)
+    .default(300),
   channelIds: z.array(Id).max(20).default([]),
   enabled: z.boolean().default(true),
 });
@@ -268,7 +310,10 @@ export const SilenceInput = z
     message: 'a silence needs a ruleId, an entityId or both',
     path: ['ruleId'],
   })
-  .refine((s) => s.startsAt === undefined || s.endsAt > s.startsAt, { message: 'must be after startsAt', path: ['endsAt'] });
+  .refine((s) => s.startsAt === undefined || s.endsAt > s.startsAt, {
+    message: 'must be after startsAt',
+    path: ['endsAt'],
+  });
 
 export const Silence = z.object({
   id: z.string(),
@@ -315,9 +360,30 @@ export const EmailChannelConfig = z
 
 export const ChannelType = z.enum(['webhook', 'slack', 'email']);
 export const ChannelInput = z.discriminatedUnion('type', [
-  z.object({ name: z.string().trim().min(1).max(128), type: z.literal('webhook'), enabled: z.boolean().default(true), config: WebhookChannelConfig }).strict(),
-  z.object({ name: z.string().trim().min(1).max(128), type: z.literal('slack'), enabled: z.boolean().default(true), config: SlackChannelConfig }).strict(),
-  z.object({ name: z.string().trim().min(1).max(128), type: z.literal('email'), enabled: z.boolean().default(true), config: EmailChannelConfig }).strict(),
+  z
+    .object({
+      name: z.string().trim().min(1).max(128),
+      type: z.literal('webhook'),
+      enabled: z.boolean().default(true),
+      config: WebhookChannelConfig,
+    })
+    .strict(),
+  z
+    .object({
+      name: z.string().trim().min(1).max(128),
+      type: z.literal('slack'),
+      enabled: z.boolean().default(true),
+      config: SlackChannelConfig,
+    })
+    .strict(),
+  z
+    .object({
+      name: z.string().trim().min(1).max(128),
+      type: z.literal('email'),
+      enabled: z.boolean().default(true),
+      config: EmailChannelConfig,
+    })
+    .strict(),
 ]);
 
 /** A channel as replies show it: secrets masked (URL paths and queries, header values, the SMTP password). */

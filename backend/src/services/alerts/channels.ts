@@ -93,7 +93,10 @@ function keepMaskedSecrets(input: wire.ChannelInput, cur: StoredChannel | null):
   if (input.type === 'webhook') {
     const oh = (old.headers as Record<string, string>) ?? {};
     c.headers = Object.fromEntries(
-      Object.entries((c.headers as Record<string, string>) ?? {}).map(([k, v]) => [k, v === MASK && k in oh ? oh[k] : v])
+      Object.entries((c.headers as Record<string, string>) ?? {}).map(([k, v]) => [
+        k,
+        v === MASK && k in oh ? oh[k] : v,
+      ])
     );
   }
   if (input.type === 'email' && c.password === MASK) c.password = old.password ?? null;
@@ -108,7 +111,10 @@ export class ChannelService {
   ) {}
 
   async list(): Promise<wire.ChannelListReply> {
-    const rows = await this.db.knex('notification_channels').select('*').orderBy([{ column: 'name' }, { column: 'id' }]);
+    const rows = await this.db
+      .knex('notification_channels')
+      .select('*')
+      .orderBy([{ column: 'name' }, { column: 'id' }]);
     return { items: rows.map(toStored).map(toChannel) };
   }
 
@@ -144,7 +150,13 @@ export class ChannelService {
     await this.db
       .knex('notification_channels')
       .where('id', id)
-      .update({ name: input.name, type: input.type, enabled: input.enabled, config: JSON.stringify(input.config), updated_at: this.now() });
+      .update({
+        name: input.name,
+        type: input.type,
+        enabled: input.enabled,
+        config: JSON.stringify(input.config),
+        updated_at: this.now(),
+      });
     return this.get(id);
   }
 

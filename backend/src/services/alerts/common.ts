@@ -23,7 +23,10 @@ export function parseJson<T>(s: unknown, fallback: T): T {
 
 /** A glob (`*` any run, `?` one character) as an anchored, case-insensitive regular expression. */
 export function globToRegExp(glob: string): RegExp {
-  const body = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  const body = glob
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
   return new RegExp(`^${body}$`, 'i');
 }
 

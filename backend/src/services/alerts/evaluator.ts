@@ -48,7 +48,15 @@ export class AlertEvaluator {
   }
 
   async evaluate(now: number): Promise<EvaluationSummary> {
-    const sum: EvaluationSummary = { rules: 0, entities: 0, opened: 0, fired: 0, resolved: 0, updated: 0, notifications: 0 };
+    const sum: EvaluationSummary = {
+      rules: 0,
+      entities: 0,
+      opened: 0,
+      fired: 0,
+      resolved: 0,
+      updated: 0,
+      notifications: 0,
+    };
     await this.observeRestarts(now);
     const rules = await this.rules.enabled();
     sum.rules = rules.length;
@@ -58,7 +66,9 @@ export class AlertEvaluator {
       .where('ends_at', '>', now)
       .select('rule_id', 'entity_id');
     const silenced = (ruleId: string, entityId: string) =>
-      silences.some((s) => (s.rule_id === null || s.rule_id === ruleId) && (s.entity_id === null || s.entity_id === entityId));
+      silences.some(
+        (s) => (s.rule_id === null || s.rule_id === ruleId) && (s.entity_id === null || s.entity_id === entityId)
+      );
     const active: Row[] = await this.knex('alerts').whereIn('state', ['pending', 'firing']).select('*');
     const activeByFp = new Map(active.map((a) => [String(a.fingerprint), a]));
     const seen = new Set<string>();
@@ -101,14 +111,27 @@ export class AlertEvaluator {
           if (due) {
             const n = await this.knex('alerts')
               .where({ id: String(cur.id), state: 'pending' })
-              .update({ state: 'firing', fired_at: now, value: e.value, last_eval_at: now, silenced: mute, severity: rule.severity });
+              .update({
+                state: 'firing',
+                fired_at: now,
+                value: e.value,
+                last_eval_at: now,
+                silenced: mute,
+                severity: rule.severity,
+              });
             if (n === 1) {
               sum.fired++;
               await this.transition(String(cur.id), now, 'pending', 'firing', e.value);
               if (!mute)
                 sum.notifications += await this.notifier.enqueue(
                   this.knex,
-                  { ...(cur as unknown as AlertForMessage), state: 'firing', fired_at: now, value: e.value, severity: rule.severity },
+                  {
+                    ...(cur as unknown as AlertForMessage),
+                    state: 'firing',
+                    fired_at: now,
+                    value: e.value,
+                    severity: rule.severity,
+                  },
                   rule.channelIds,
                   'firing',
                   now
@@ -180,7 +203,8 @@ export class AlertEvaluator {
       // Only a fired alert announces its resolution; a pending one never told anyone.
       const mute = silenced(String(a.rule_id), String(a.entity_id));
       if (a.state === 'firing' && !mute) {
-        const channelIds = ruleById.get(String(a.rule_id))?.channelIds ?? (await this.channelsOfRule(String(a.rule_id)));
+        const channelIds =
+          ruleById.get(String(a.rule_id))?.channelIds ?? (await this.channelsOfRule(String(a.rule_id)));
         sum.notifications += await this.notifier.enqueue(
           this.knex,
           { ...(a as unknown as AlertForMessage), state: 'resolved', resolved_at: now, value },
@@ -226,7 +250,13 @@ export class AlertEvaluator {
     }
   }
 
-  private async transition(alertId: string, ts: number, from: wire.AlertState | null, to: wire.AlertState, value: number | null) {
+  private async transition(
+    alertId: string,
+    ts: number,
+    from: wire.AlertState | null,
+    to: wire.AlertState,
+    value: number | null
+  ) {
     await this.knex('alert_transitions').insert({ alert_id: alertId, ts, from_state: from, to_state: to, value });
   }
 
@@ -246,9 +276,19 @@ export class AlertEvaluator {
       if (r.seen === null || r.seen === undefined) {
         changes.push({ container_id: r.id, restart_count: count, changed_at: null, last_increase: 0 });
       } else if (count > Number(r.seen)) {
-        changes.push({ container_id: r.id, restart_count: count, changed_at: now, last_increase: count - Number(r.seen) });
+        changes.push({
+          container_id: r.id,
+          restart_count: count,
+          changed_at: now,
+          last_increase: count - Number(r.seen),
+        });
       } else if (count < Number(r.seen)) {
-        changes.push({ container_id: r.id, restart_count: count, changed_at: r.changed_at, last_increase: Number(r.last_increase) });
+        changes.push({
+          container_id: r.id,
+          restart_count: count,
+          changed_at: r.changed_at,
+          last_increase: Number(r.last_increase),
+        });
       }
     }
     await upsertRows(this.db, this.knex, 'restart_observations', changes, ['container_id']);

@@ -102,7 +102,9 @@ export async function loadFrame(knex: Knex, now: number, staleAfter: number): Pr
     );
   const containers: ContainerFact[] = crow.map((r: Record<string, unknown>) => {
     const live =
-      (r.state === 'running' || r.state === 'restarting') && r.sample_ts !== null && now - Number(r.sample_ts) <= staleAfter;
+      (r.state === 'running' || r.state === 'restarting') &&
+      r.sample_ts !== null &&
+      now - Number(r.sample_ts) <= staleAfter;
     const m = (v: unknown) => (live ? num(v) : null);
     return {
       id: String(r.id),
@@ -182,14 +184,22 @@ const ratio = (part: number | null, whole: number | null) =>
   part === null || whole === null || !(whole > 0) ? null : (part / whole) * 100;
 
 /** Value of a container metric over a group of containers (one container for the container target). */
-function containerValue(metric: wire.AlertMetric, cs: ContainerFact[], now: number, windowSeconds: number): number | null {
+function containerValue(
+  metric: wire.AlertMetric,
+  cs: ContainerFact[],
+  now: number,
+  windowSeconds: number
+): number | null {
   const live = cs.filter((c) => c.cpu !== null || c.mem !== null);
   switch (metric) {
     case 'cpuPercent': {
       const withCpu = live.filter((c) => c.cpu !== null);
       if (!withCpu.length) return null;
       const cores = new Map(withCpu.map((c) => [c.nodeName + '\u0000' + c.clusterName, c.nodeCores]));
-      return ratio(sumOrNull(withCpu.map((c) => c.cpu)), [...cores.values()].reduce((a, b) => a + b, 0));
+      return ratio(
+        sumOrNull(withCpu.map((c) => c.cpu)),
+        [...cores.values()].reduce((a, b) => a + b, 0)
+      );
     }
     case 'memPercent': {
       const withMem = live.filter((c) => c.mem !== null);
@@ -205,9 +215,13 @@ function containerValue(metric: wire.AlertMetric, cs: ContainerFact[], now: numb
     case 'restartCount':
       return cs.reduce((a, c) => a + c.restartCount, 0);
     case 'restarts':
-      return cs.reduce((a, c) => a + (c.changedAt !== null && c.changedAt > now - windowSeconds ? c.lastIncrease : 0), 0);
+      return cs.reduce(
+        (a, c) => a + (c.changedAt !== null && c.changedAt > now - windowSeconds ? c.lastIncrease : 0),
+        0
+      );
     case 'exitedNonZero':
-      return cs.filter((c) => (c.state === 'exited' || c.state === 'dead') && c.exitCode !== null && c.exitCode !== 0).length;
+      return cs.filter((c) => (c.state === 'exited' || c.state === 'dead') && c.exitCode !== null && c.exitCode !== 0)
+        .length;
     case 'oomKilled':
       return cs.filter((c) => c.oomKilled).length;
     default:
@@ -220,7 +234,12 @@ function nodeValue(metric: wire.AlertMetric, ns: NodeFact[]): number | null {
   const withCpu = ns.filter((n) => n.cpu !== null);
   switch (metric) {
     case 'cpuPercent':
-      return withCpu.length ? ratio(sumOrNull(withCpu.map((n) => n.cpu)), withCpu.reduce((a, n) => a + n.cores, 0)) : null;
+      return withCpu.length
+        ? ratio(
+            sumOrNull(withCpu.map((n) => n.cpu)),
+            withCpu.reduce((a, n) => a + n.cores, 0)
+          )
+        : null;
     case 'memPercent': {
       const m = ns.filter((n) => n.memUsed !== null && n.memTotal !== null);
       return m.length ? ratio(sumOrNull(m.map((n) => n.memUsed)), sumOrNull(m.map((n) => n.memTotal))) : null;
@@ -240,7 +259,14 @@ function nodeValue(metric: wire.AlertMetric, ns: NodeFact[]): number | null {
   }
 }
 
-const NODE_FAMILY: wire.AlertMetric[] = ['cpuPercent', 'memPercent', 'diskPercent', 'netRxBps', 'netTxBps', 'nodeNotReady'];
+const NODE_FAMILY: wire.AlertMetric[] = [
+  'cpuPercent',
+  'memPercent',
+  'diskPercent',
+  'netRxBps',
+  'netTxBps',
+  'nodeNotReady',
+];
 
 /** Compares a value with a threshold; no data never breaches. */
 export function breaches(value: number | null, op: wire.Operator, threshold: number): boolean {
@@ -289,12 +315,22 @@ export function evaluateRule(rule: wire.AlertRule, frame: Frame): Evaluated[] {
   switch (rule.target) {
     case 'node':
       for (const n of nodes)
-        push({ kind: 'node', id: n.id, name: n.name, clusterName: n.clusterName, namespace: null, nodeName: n.name }, nodeValue(rule.metric, [n]));
+        push(
+          { kind: 'node', id: n.id, name: n.name, clusterName: n.clusterName, namespace: null, nodeName: n.name },
+          nodeValue(rule.metric, [n])
+        );
       break;
     case 'container':
       for (const c of containers)
         push(
-          { kind: 'container', id: c.id, name: c.name, clusterName: c.clusterName, namespace: c.namespace, nodeName: c.nodeName },
+          {
+            kind: 'container',
+            id: c.id,
+            name: c.name,
+            clusterName: c.clusterName,
+            namespace: c.namespace,
+            nodeName: c.nodeName,
+          },
           cv([c])
         );
       break;
@@ -317,7 +353,9 @@ export function evaluateRule(rule: wire.AlertRule, frame: Frame): Evaluated[] {
       break;
     case 'workload':
       for (const [, cs] of groups(containers, (c) =>
-        c.workloadKind && c.workloadName && c.namespace ? `${c.clusterName}\u0000${c.namespace}\u0000${c.workloadKind}\u0000${c.workloadName}` : null
+        c.workloadKind && c.workloadName && c.namespace
+          ? `${c.clusterName}\u0000${c.namespace}\u0000${c.workloadKind}\u0000${c.workloadName}`
+          : null
       )) {
         const c = cs[0];
         push(
@@ -337,7 +375,14 @@ export function evaluateRule(rule: wire.AlertRule, frame: Frame): Evaluated[] {
       for (const [, cs] of groups(containers, (c) => (c.namespace ? `${c.clusterName}\u0000${c.namespace}` : null))) {
         const c = cs[0];
         push(
-          { kind: 'namespace', id: ids.namespaceId(c.clusterName, c.namespace!), name: c.namespace!, clusterName: c.clusterName, namespace: c.namespace, nodeName: null },
+          {
+            kind: 'namespace',
+            id: ids.namespaceId(c.clusterName, c.namespace!),
+            name: c.namespace!,
+            clusterName: c.clusterName,
+            namespace: c.namespace,
+            nodeName: null,
+          },
           cv(cs)
         );
       }
@@ -346,9 +391,15 @@ export function evaluateRule(rule: wire.AlertRule, frame: Frame): Evaluated[] {
       const names = new Set([...nodes.map((n) => n.clusterName), ...containers.map((c) => c.clusterName)]);
       for (const name of names) {
         const value = NODE_FAMILY.includes(rule.metric)
-          ? nodeValue(rule.metric, nodes.filter((n) => n.clusterName === name))
+          ? nodeValue(
+              rule.metric,
+              nodes.filter((n) => n.clusterName === name)
+            )
           : cv(containers.filter((c) => c.clusterName === name));
-        push({ kind: 'cluster', id: ids.clusterId(name), name, clusterName: name, namespace: null, nodeName: null }, value);
+        push(
+          { kind: 'cluster', id: ids.clusterId(name), name, clusterName: name, namespace: null, nodeName: null },
+          value
+        );
       }
       break;
     }

@@ -43,9 +43,9 @@ export function createAlertServices(db: Db, opts: AlertOptions, log: Logger, now
       const k = db.knex;
       let total = 0;
       for (;;) {
-        const ids = (await k('alerts').where('state', 'resolved').where('resolved_at', '<', cutoff).limit(1000).select('id')).map(
-          (r: { id: string }) => r.id
-        );
+        const ids = (
+          await k('alerts').where('state', 'resolved').where('resolved_at', '<', cutoff).limit(1000).select('id')
+        ).map((r: { id: string }) => r.id);
         if (!ids.length) return total;
         await k('alert_transitions').whereIn('alert_id', ids).delete();
         await k('notification_deliveries').whereIn('alert_id', ids).delete();

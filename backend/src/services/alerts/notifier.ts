@@ -104,7 +104,13 @@ export class Notifier {
   }
 
   /** Queues one delivery per enabled channel of the rule; returns how many were queued. */
-  async enqueue(trx: Knex | Knex.Transaction, alert: AlertForMessage, channelIds: string[], event: 'firing' | 'resolved', now: number) {
+  async enqueue(
+    trx: Knex | Knex.Transaction,
+    alert: AlertForMessage,
+    channelIds: string[],
+    event: 'firing' | 'resolved',
+    now: number
+  ) {
     if (!channelIds.length) return 0;
     const enabled = await trx('notification_channels').whereIn('id', channelIds).where('enabled', true).select('id');
     const payload = JSON.stringify(messageOf(event, alert));
@@ -146,7 +152,9 @@ export class Notifier {
       const claimed = await this.knex('notification_deliveries')
         .where('id', String(d.id))
         .where('status', d.status as string)
-        .where((w) => (d.claimed_until === null ? w.whereNull('claimed_until') : w.where('claimed_until', d.claimed_until as number)))
+        .where((w) =>
+          d.claimed_until === null ? w.whereNull('claimed_until') : w.where('claimed_until', d.claimed_until as number)
+        )
         .update({ status: 'sending', claimed_until: now + Math.ceil(this.opts.timeoutMs / 1000) * 2 + 30 });
       if (claimed !== 1) continue; // another replica has it
       await this.attempt(String(d.id), now);
@@ -168,7 +176,11 @@ export class Notifier {
       ? { ok: false, responseCode: null, error: 'channel no longer exists' }
       : !ch.enabled
         ? { ok: false, responseCode: null, error: 'channel is disabled' }
-        : await send(ch, parseJson<Message>(d.payload, { version: 1, event: d.event, summary: '', alert: null }), this.opts.timeoutMs);
+        : await send(
+            ch,
+            parseJson<Message>(d.payload, { version: 1, event: d.event, summary: '', alert: null }),
+            this.opts.timeoutMs
+          );
     const tries = Number(d.attempts) + 1;
     const error = result.error && ch ? scrub(result.error, ch).slice(0, 2000) : result.error;
     const final = result.ok || tries >= this.opts.maxAttempts || !ch;
@@ -187,13 +199,19 @@ export class Notifier {
     // Channel id and outcome only: never the URL, headers or SMTP credentials.
     const fields = { delivery: id, channel: d.channel_id, event: d.event, attempt: tries, status: result.responseCode };
     if (result.ok) this.log.info('notification sent', fields);
-    else this.log.warn(final ? 'notification failed for good' : 'notification failed, will retry', { ...fields, error });
+    else
+      this.log.warn(final ? 'notification failed for good' : 'notification failed, will retry', { ...fields, error });
   }
 
   /** Sends a test message over a channel now (one attempt) and records it as a delivery. */
   async testSend(channelId: string, now: number): Promise<wire.Delivery> {
     const ch = await this.channels.stored(channelId);
-    const message: Message = { version: 1, event: 'test', summary: `[TEST] Fleetlens test notification for channel "${ch.name}"`, alert: null };
+    const message: Message = {
+      version: 1,
+      event: 'test',
+      summary: `[TEST] Fleetlens test notification for channel "${ch.name}"`,
+      alert: null,
+    };
     const id = newId();
     await this.knex('notification_deliveries').insert({
       id,
@@ -223,7 +241,9 @@ export class Notifier {
         claimed_until: null,
       });
     this.log.info('test notification', { channel: ch.id, ok: r.ok, status: r.responseCode });
-    return (await this.deliveries({ clusters: null, namespaces: null, nodes: null }, { page: 1, pageSize: 1, deliveryId: id })).items[0];
+    return (
+      await this.deliveries({ clusters: null, namespaces: null, nodes: null }, { page: 1, pageSize: 1, deliveryId: id })
+    ).items[0];
   }
 
   /**
@@ -248,7 +268,10 @@ export class Notifier {
     const [{ n }] = await base().count({ n: '*' });
     const rows = await base()
       .select('d.*', 'ch.name as channel_name', 'ch.type as channel_type')
-      .orderBy([{ column: 'd.created_at', order: 'desc' }, { column: 'd.id', order: 'desc' }])
+      .orderBy([
+        { column: 'd.created_at', order: 'desc' },
+        { column: 'd.id', order: 'desc' },
+      ])
       .limit(q.pageSize)
       .offset((q.page - 1) * q.pageSize);
     return { total: Number(n), page: q.page, pageSize: q.pageSize, items: rows.map(toDelivery) };

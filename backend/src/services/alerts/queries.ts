@@ -60,7 +60,10 @@ export class AlertQueries {
     const [{ n }] = await base().count({ n: '*' });
     const rows = await base()
       .select('a.*')
-      .orderBy([{ column: 'a.started_at', order: 'desc' }, { column: 'a.id', order: 'desc' }])
+      .orderBy([
+        { column: 'a.started_at', order: 'desc' },
+        { column: 'a.id', order: 'desc' },
+      ])
       .limit(q.pageSize)
       .offset((q.page - 1) * q.pageSize);
     return { total: Number(n), page: q.page, pageSize: q.pageSize, items: rows.map(toAlert) };
@@ -70,7 +73,9 @@ export class AlertQueries {
   async get(scope: Scope, id: string): Promise<wire.AlertDetailReply> {
     const row = await applyScope(this.knex('alerts as a').where('a.id', id), scope, ALERT_SCOPE).first('a.*');
     if (!row) throw new NotFoundError(`alert ${id} not found`);
-    const transitions = await this.knex('alert_transitions').where('alert_id', id).orderBy([{ column: 'ts' }, { column: 'id' }]);
+    const transitions = await this.knex('alert_transitions')
+      .where('alert_id', id)
+      .orderBy([{ column: 'ts' }, { column: 'id' }]);
     const deliveries = await this.knex('notification_deliveries as d')
       .leftJoin('notification_channels as ch', 'ch.id', 'd.channel_id')
       .where('d.alert_id', id)
@@ -106,16 +111,34 @@ export class AlertQueries {
     };
     const firingNow = await count((qb) => qb.where('a.state', 'firing'));
     const firingAtStart = await count((qb) =>
-      qb.where('a.fired_at', '<=', start).where((w) => w.whereNull('a.resolved_at').orWhere('a.resolved_at', '>', start))
+      qb
+        .where('a.fired_at', '<=', start)
+        .where((w) => w.whereNull('a.resolved_at').orWhere('a.resolved_at', '>', start))
     );
     const resolvedNow = await count((qb) => qb.where('a.resolved_at', '>', start).where('a.resolved_at', '<=', now));
-    const resolvedBefore = await count((qb) => qb.where('a.resolved_at', '>', prevStart).where('a.resolved_at', '<=', start));
+    const resolvedBefore = await count((qb) =>
+      qb.where('a.resolved_at', '>', prevStart).where('a.resolved_at', '<=', start)
+    );
     const cards = (cur: Record<string, number>, prev: Record<string, number>) => {
-      const c = (k: string) => ({ current: cur[k] ?? 0, previous: prev[k] ?? 0, change: (cur[k] ?? 0) - (prev[k] ?? 0) });
+      const c = (k: string) => ({
+        current: cur[k] ?? 0,
+        previous: prev[k] ?? 0,
+        change: (cur[k] ?? 0) - (prev[k] ?? 0),
+      });
       const total = SEVERITIES.reduce((a, k) => a + (cur[k] ?? 0), 0);
       const totalPrev = SEVERITIES.reduce((a, k) => a + (prev[k] ?? 0), 0);
-      return { critical: c('critical'), warning: c('warning'), info: c('info'), total: { current: total, previous: totalPrev, change: total - totalPrev } };
+      return {
+        critical: c('critical'),
+        warning: c('warning'),
+        info: c('info'),
+        total: { current: total, previous: totalPrev, change: total - totalPrev },
+      };
     };
-    return { now, period: q.period, firing: cards(firingNow, firingAtStart), resolved: cards(resolvedNow, resolvedBefore) };
+    return {
+      now,
+      period: q.period,
+      firing: cards(firingNow, firingAtStart),
+      resolved: cards(resolvedNow, resolvedBefore),
+    };
   }
 }

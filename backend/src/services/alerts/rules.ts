@@ -77,7 +77,10 @@ export function assertRuleWithinScope(filters: wire.RuleFilters, scope: Scope) {
   ] as const;
   const issues = dims
     .filter(([, s, f]) => s !== null && (f.length === 0 || f.some((x) => !s.includes(x))))
-    .map(([name, s]) => ({ path: `filters.${name}`, message: `must name only ${name} within your scope (${s!.join(', ') || 'none'})` }));
+    .map(([name, s]) => ({
+      path: `filters.${name}`,
+      message: `must name only ${name} within your scope (${s!.join(', ') || 'none'})`,
+    }));
   if (issues.length) throw new InvalidFieldsError(issues);
 }
 
@@ -94,7 +97,9 @@ export class RuleService {
 
   /** Rules that may concern something in the caller's scope, by name. */
   async list(scope: Scope): Promise<wire.AlertRuleListReply> {
-    const rows = await this.knex('alert_rules').select('*').orderBy([{ column: 'name' }, { column: 'id' }]);
+    const rows = await this.knex('alert_rules')
+      .select('*')
+      .orderBy([{ column: 'name' }, { column: 'id' }]);
     return { items: rows.map(toRule).filter((r) => ruleInScope(r, scope)) };
   }
 
@@ -127,7 +132,13 @@ export class RuleService {
     await this.checkChannels(input.channelIds);
     const now = this.now();
     const id = newId();
-    await this.knex('alert_rules').insert({ id, ...toColumns(input), builtin: false, created_at: now, updated_at: now });
+    await this.knex('alert_rules').insert({
+      id,
+      ...toColumns(input),
+      builtin: false,
+      created_at: now,
+      updated_at: now,
+    });
     return this.get(FULL, id);
   }
 
@@ -163,7 +174,10 @@ export class RuleService {
     });
     if (!merged.success)
       throw new InvalidFieldsError(
-        merged.error.issues.map((i) => ({ path: i.path.length ? i.path.map(String).join('.') : '(root)', message: i.message }))
+        merged.error.issues.map((i) => ({
+          path: i.path.length ? i.path.map(String).join('.') : '(root)',
+          message: i.message,
+        }))
       );
     return this.replace(scope, id, merged.data);
   }

@@ -40,7 +40,12 @@ export function summarize(event: wire.DeliveryEvent, a: NonNullable<Message['ale
   return `[${event.toUpperCase()}] ${a.severity} — ${a.ruleName} on ${where}: ${a.metric} ${fmt(a.value)} ${a.operator} ${fmt(a.threshold)}`;
 }
 
-const SLACK_COLORS: Record<string, string> = { critical: '#d32f2f', warning: '#f9a825', info: '#1976d2', resolved: '#2e7d32' };
+const SLACK_COLORS: Record<string, string> = {
+  critical: '#d32f2f',
+  warning: '#f9a825',
+  info: '#1976d2',
+  resolved: '#2e7d32',
+};
 
 /** Slack incoming-webhook body (also understood by Mattermost, Rocket.Chat and similar). */
 export function slackBody(m: Message) {
@@ -58,7 +63,11 @@ export function slackBody(m: Message) {
           { title: 'Entity', value: `${a.entity.kind} ${a.entity.name}`, short: true },
           { title: 'Cluster', value: a.entity.clusterName, short: true },
           { title: 'Value', value: `${fmt(a.value)} (${a.operator} ${fmt(a.threshold)})`, short: true },
-          { title: m.event === 'resolved' ? 'Resolved at' : 'Firing since', value: iso(m.event === 'resolved' ? a.resolvedAt : a.firedAt), short: false },
+          {
+            title: m.event === 'resolved' ? 'Resolved at' : 'Firing since',
+            value: iso(m.event === 'resolved' ? a.resolvedAt : a.firedAt),
+            short: false,
+          },
         ],
       },
     ],
@@ -90,7 +99,12 @@ export function emailContent(m: Message): { subject: string; text: string } {
   return { subject: m.summary, text: lines.join('\n') };
 }
 
-async function postJson(url: string, body: unknown, headers: Record<string, string>, timeoutMs: number): Promise<SendResult> {
+async function postJson(
+  url: string,
+  body: unknown,
+  headers: Record<string, string>,
+  timeoutMs: number
+): Promise<SendResult> {
   const res = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'user-agent': 'fleetlens-notifier/1', ...headers },
@@ -107,7 +121,8 @@ async function postJson(url: string, body: unknown, headers: Record<string, stri
 export async function send(ch: StoredChannel, m: Message, timeoutMs: number): Promise<SendResult> {
   try {
     const c = ch.config;
-    if (ch.type === 'webhook') return await postJson(String(c.url), m, (c.headers as Record<string, string>) ?? {}, timeoutMs);
+    if (ch.type === 'webhook')
+      return await postJson(String(c.url), m, (c.headers as Record<string, string>) ?? {}, timeoutMs);
     if (ch.type === 'slack') return await postJson(String(c.url), slackBody(m), {}, timeoutMs);
     const transport = nodemailer.createTransport({
       host: String(c.host),
@@ -129,6 +144,10 @@ export async function send(ch: StoredChannel, m: Message, timeoutMs: number): Pr
   } catch (err) {
     const e = err as { message?: string; cause?: { message?: string; code?: string }; responseCode?: number };
     const cause = e.cause?.code ?? e.cause?.message;
-    return { ok: false, responseCode: e.responseCode ?? null, error: `${e.message ?? String(err)}${cause ? ` (${cause})` : ''}` };
+    return {
+      ok: false,
+      responseCode: e.responseCode ?? null,
+      error: `${e.message ?? String(err)}${cause ? ` (${cause})` : ''}`,
+    };
   }
 }

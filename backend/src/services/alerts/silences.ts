@@ -36,7 +36,9 @@ export class SilenceService {
   async list(scope: Scope, q: { active?: 'true' | 'false' }): Promise<wire.SilenceListReply> {
     const now = this.now();
     const k = this.db.knex;
-    const qb = k('alert_silences as s').select('s.*').orderBy([{ column: 's.ends_at', order: 'desc' }, { column: 's.id' }]);
+    const qb = k('alert_silences as s')
+      .select('s.*')
+      .orderBy([{ column: 's.ends_at', order: 'desc' }, { column: 's.id' }]);
     if (q.active === 'true') qb.where('s.starts_at', '<=', now).where('s.ends_at', '>', now);
     if (q.active === 'false') qb.where((w) => w.where('s.starts_at', '>', now).orWhere('s.ends_at', '<=', now));
     const restricted = scope.clusters !== null || scope.namespaces !== null || scope.nodes !== null;
