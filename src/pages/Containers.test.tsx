@@ -60,6 +60,26 @@ describe('Containers page against a live backend', () => {
     await waitFor(() => expect(containerNames().sort()).toEqual(['svc-1', 'svc-10', 'svc-11']));
   });
 
+  it('narrows to one namespace and one cluster with the filters', async () => {
+    const user = userEvent.setup();
+    renderApp('containers');
+    await screen.findByRole('table', { name: 'Containers' });
+    const payments = await backendGet<ContainerListReply>('/containers?namespace=payments&pageSize=500');
+    expect(payments.total).toBeGreaterThan(0);
+    await pickOption(user, 'Namespace', 'payments');
+    await waitFor(() =>
+      expect(screen.getByTestId('container-count')).toHaveTextContent(`of ${payments.total} containers`)
+    );
+    const table = screen.getByRole('table', { name: 'Containers' });
+    expect(within(table).getAllByText('payments')).toHaveLength(payments.total);
+
+    await pickOption(user, 'Namespace', 'All namespaces');
+    await pickOption(user, 'Cluster', 'onprem-docker · On-premises');
+    // 3 Docker hosts × 4 containers.
+    await waitFor(() => expect(screen.getByTestId('container-count')).toHaveTextContent('1–12 of 12 containers'));
+    expect(containerNames().every((n) => n.startsWith('svc-'))).toBe(true);
+  });
+
   it('sorts by memory, biggest first, with a sort indicator on the column', async () => {
     const user = userEvent.setup();
     renderApp('containers');
