@@ -347,9 +347,31 @@ describe.each(DIALECTS)('notifications to real local receivers (%s)', (dialect) 
     const ended = await send(live, 'DELETE', `/api/v1/silences/${s.body.id}`);
     expect(ended.status).toBe(200);
     expect(ended.body.active).toBe(false);
+    // Still firing when the silence ends: announced now, once.
     await live.backend.deps.alerts.evaluator.evaluate(now + 1);
-    expect((await live.get<wire.AlertListReply>(`/api/v1/alerts?ruleId=${rule.body.id}`)).items[0].silenced).toBe(
-      false
-    );
+    await live.backend.deps.alerts.evaluator.evaluate(now + 2);
+    const list = (await live.get<wire.AlertListReply>(`/api/v1/alerts?ruleId=${rule.body.id}`)).items;
+    expect(list[0].silenced).toBe(false);
+    const after = (await live.get<wire.AlertDetailReply>(`/api/v1/alerts/${a[0].id}`)).deliveries;
+    expect(after.map((d) => d.event)).toEqual(['firing']);
+
+    // An alert that fired and resolved entirely under a silence sends nothing, not even "resolved".
+    const s2 = await send(live, 'POST', '/api/v1/silences', { ruleId: rule.body.id, endsAt: now + 3600 });
+    const two = [
+      { id: 'ee01', name: 'quiet', cpuPct: 80 },
+      { id: 'ee02', name: 'quiet-2', cpuPct: 80 },
+    ];
+    await live.ingest(alertBatch(now + 3, { cluster: 'sil', node: 's1', containers: two }));
+    await live.backend.deps.alerts.evaluator.evaluate(now + 3);
+    const firing = (await live.get<wire.AlertListReply>(`/api/v1/alerts?ruleId=${rule.body.id}&state=firing`)).items;
+    const quiet2 = firing.find((x) => x.entity.name === 'quiet-2')!;
+    expect(quiet2.silenced).toBe(true);
+    await send(live, 'DELETE', `/api/v1/silences/${s2.body.id}`);
+    two[1].cpuPct = 1;
+    await live.ingest(alertBatch(now + 4, { cluster: 'sil', node: 's1', containers: two }));
+    await live.backend.deps.alerts.evaluator.evaluate(now + 4);
+    const q2 = await live.get<wire.AlertDetailReply>(`/api/v1/alerts/${quiet2.id}`);
+    expect(q2.state).toBe('resolved');
+    expect(q2.deliveries).toEqual([]);
   });
 });

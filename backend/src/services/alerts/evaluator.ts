@@ -140,6 +140,15 @@ export class AlertEvaluator {
           } else {
             refresh.push({ id: String(cur.id), value: e.value, silenced: mute });
             sum.updated++;
+            // A silence ended while the alert is still firing: announce it now (once: deliveries are unique).
+            if (cur.state === 'firing' && !!cur.silenced && !mute)
+              sum.notifications += await this.notifier.enqueue(
+                this.knex,
+                { ...(cur as unknown as AlertForMessage), value: e.value },
+                rule.channelIds,
+                'firing',
+                now
+              );
           }
           continue;
         }
@@ -200,9 +209,15 @@ export class AlertEvaluator {
       if (n !== 1) continue;
       sum.resolved++;
       await this.transition(String(a.id), now, a.state as wire.AlertState, 'resolved', value);
-      // Only a fired alert announces its resolution; a pending one never told anyone.
+      // Only an alert whose firing was announced announces its resolution (not a pending one, nor
+      // one that fired under a silence), and not while a silence covers it.
       const mute = silenced(String(a.rule_id), String(a.entity_id));
-      if (a.state === 'firing' && !mute) {
+      const told =
+        a.state === 'firing' &&
+        !!(await this.knex('notification_deliveries')
+          .where({ alert_id: String(a.id), event: 'firing' })
+          .first('id'));
+      if (told && !mute) {
         const channelIds =
           ruleById.get(String(a.rule_id))?.channelIds ?? (await this.channelsOfRule(String(a.rule_id)));
         sum.notifications += await this.notifier.enqueue(
