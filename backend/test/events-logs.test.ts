@@ -1,5 +1,6 @@
 import { alerts as wire } from '@fleetlens/protocol';
 import { EventQueries } from '../src/services/events';
+import { defaultJobs } from '../src/jobs';
 import { capLogsPerContainer, deleteLogsBefore, LogQueries } from '../src/services/logs';
 import type { Scope } from '../src/services/scope';
 import { DIALECTS } from './helpers/databases';
@@ -422,7 +423,14 @@ describe.each(DIALECTS)('events and logs (%s)', (dialect) => {
     it('keeps at most N lines per container (the newest), and drops lines past retention', async () => {
       const count = async (c: string) =>
         Number((await live.backend.db('logs').where('container_id', c).count({ n: '*' }))[0].n);
-      expect(await capLogsPerContainer(live.backend.deps.db, 100)).toBe(150);
+      // Through the leader job, configured by LOG_MAX_LINES_PER_CONTAINER / LOG_RETENTION_DAYS.
+      const deps = live.backend.deps;
+      expect(defaultJobs(deps).map((j) => j.name)).toEqual(
+        expect.arrayContaining(['alert-evaluation', 'alert-notifications', 'log-limits', 'alert-history'])
+      );
+      const config = { ...deps.config, logs: { retentionDays: 3650, maxLinesPerContainer: 100 } };
+      const job = defaultJobs({ ...deps, config }).find((j) => j.name === 'log-limits')!;
+      expect(await job.run(T + 300)).toBe(150);
       expect(await count(ids.ka)).toBe(100);
       expect(await count(ids.kb)).toBe(20);
       expect(await count(ids.da)).toBe(20);
