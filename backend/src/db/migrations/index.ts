@@ -13,7 +13,24 @@ const source: Knex.MigrationSource<Migration> = {
   getMigration: async (m) => m,
 };
 
-/** Brings the schema up to date; safe to run on every start and from several replicas (knex locks). */
-export async function migrate(knex: Knex): Promise<void> {
-  await knex.migrate.latest({ migrationSource: source, tableName: 'knex_migrations' });
+/**
+ * Brings the schema up to date; safe to run on every start and from several replicas: knex locks
+ * the migration, and a replica that finds it locked waits for the other one to finish.
+ */
+export async function migrate(knex: Knex, waitMs = 120_000): Promise<void> {
+  const until = Date.now() + waitMs;
+  for (;;) {
+    try {
+      await knex.migrate.latest({ migrationSource: source, tableName: 'knex_migrations' });
+      return;
+    } catch (err) {
+      // Locked by another replica, or lost the race to create knex's own bookkeeping tables.
+      const e = err as Error;
+      const contended =
+        e?.name === 'MigrationLocked' ||
+        /knex_migrations\S*` already exists|knex_migrations\S* already exists/.test(String(e?.message));
+      if (!contended || Date.now() > until) throw err;
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  }
 }

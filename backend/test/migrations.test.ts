@@ -1,0 +1,21 @@
+import { openDb } from '../src/db/connection';
+import { migrate } from '../src/db/migrations';
+import { createTestDatabase, DIALECTS } from './helpers/databases';
+
+describe.each(DIALECTS)('migrations on %s', (dialect) => {
+  it("two replicas starting at once both come up: the second waits for the first one's lock", async () => {
+    const database = await createTestDatabase(dialect);
+    const a = openDb(database.url);
+    const b = openDb(database.url);
+    try {
+      await Promise.all([migrate(a.knex), migrate(b.knex)]);
+      const done = await a.knex('knex_migrations').select('name').orderBy('id');
+      expect(done.map((r) => r.name)).toEqual(['0001_initial', '0002_access', '0003_alerts']);
+      await migrate(a.knex); // and again on the next start: nothing to do
+    } finally {
+      await a.knex.destroy();
+      await b.knex.destroy();
+      await database.drop();
+    }
+  });
+});
