@@ -27,7 +27,13 @@ function containerBatch(times: number[], cpu: (t: number) => number = cpuAt) {
     cluster: { name: 'tiers', kind: 'docker', environment: 'on-prem' },
     nodes: [{ name: 'h', cores: 2, memoryBytes: 1e9, samples: times.map((t) => ({ ts: t, cpuCores: cpu(t) * 2 })) }],
     containers: [
-      { id: 'x'.repeat(64), nodeName: 'h', name: 'saw', state: 'running', samples: times.map((t) => ({ ts: t, cpuCores: cpu(t) })) },
+      {
+        id: 'x'.repeat(64),
+        nodeName: 'h',
+        name: 'saw',
+        state: 'running',
+        samples: times.map((t) => ({ ts: t, cpuCores: cpu(t) })),
+      },
     ],
   };
 }
@@ -54,7 +60,8 @@ describe.each(DIALECTS)('rollup tiers on %s', (dialect) => {
     live = await liveBackend(dialect);
     const times: number[] = [];
     for (let t = START; t < END; t += 10) times.push(t);
-    for (let i = 0; i < times.length; i += 360) expect((await live.ingest(containerBatch(times.slice(i, i + 360)))).status).toBe(202);
+    for (let i = 0; i < times.length; i += 360)
+      expect((await live.ingest(containerBatch(times.slice(i, i + 360)))).status).toBe(202);
     await new RollupService({ knex: live.backend.db, dialect, describe: '' }).run(END + 120);
     containerId = (await live.get('/api/v1/containers')).items[0].id;
   });
@@ -91,7 +98,9 @@ describe.each(DIALECTS)('rollup tiers on %s', (dialect) => {
 
   it('picks the tier from the step', async () => {
     const q = (step: number) =>
-      live.get<api.SeriesReply>(`/api/v1/series?kind=container&id=${containerId}&metrics=cpuCores&from=${START}&to=${END}&step=${step}`);
+      live.get<api.SeriesReply>(
+        `/api/v1/series?kind=container&id=${containerId}&metrics=cpuCores&from=${START}&to=${END}&step=${step}`
+      );
     expect((await q(10)).tier).toBe('raw');
     expect((await q(300)).tier).toBe('1m');
     expect((await q(7200)).tier).toBe('1h');
@@ -114,7 +123,9 @@ describe.each(DIALECTS)('rollup tiers on %s', (dialect) => {
     const r = await live.get<api.SeriesReply>(
       `/api/v1/series?kind=cluster&id=${clusterId}&metrics=cpuCores&from=${START + HOUR}&to=${END}&step=${HOUR}&tier=1h`
     );
-    const want = expectedAverages(HOUR).slice(1).map((v) => v * 2);
+    const want = expectedAverages(HOUR)
+      .slice(1)
+      .map((v) => v * 2);
     r.series[0].points.forEach((p, i) => expect(p[1]).toBeCloseTo(want[i], 9));
   });
 
@@ -160,7 +171,14 @@ describe.each(DIALECTS)('jobs lease and retention on %s', (dialect) => {
       await migrate(db.knex);
       const runs: string[] = [];
       const mk = (who: string) =>
-        new JobScheduler(db, [{ name: 'j', schedule: '0 0 1 1 *', run: async () => void runs.push(who) }], silentLogger, createTelemetry(), who, 30);
+        new JobScheduler(
+          db,
+          [{ name: 'j', schedule: '0 0 1 1 *', run: async () => void runs.push(who) }],
+          silentLogger,
+          createTelemetry(),
+          who,
+          30
+        );
       const s1 = mk('one');
       const s2 = mk('two');
       await s1.renew();
@@ -204,7 +222,19 @@ describe.each(DIALECTS)('jobs lease and retention on %s', (dialect) => {
         { entity_id: 'a', ts: now - 31 * day },
         { entity_id: 'a', ts: now - 3 * day },
       ]);
-      await new RetentionService(db, { raw: 2, m1: 30, h1: 400 }).run(now);
+      const log = (id: string, ts: number) => ({
+        id,
+        container_id: 'a',
+        ts,
+        nanos: 0,
+        stream: 'stdout',
+        level: 'info',
+        message: id,
+      });
+      await db.knex('logs').insert([log('old', now - 6 * day), log('kept', now - 4 * day)]);
+      await new RetentionService(db, { raw: 2, m1: 30, h1: 400, logs: 5 }).run(now);
+      // Logs follow their own retention (5 days here), not the raw samples' 2.
+      expect((await db.knex('logs').select('id')).map((r) => r.id)).toEqual(['kept']);
       expect((await db.knex('container_samples').select('ts')).map((r) => Number(r.ts))).toEqual([now - day]);
       expect((await db.knex('container_samples_1m').select('ts')).map((r) => Number(r.ts))).toEqual([now - 3 * day]);
       if (dialect === 'mysql') {
@@ -213,7 +243,8 @@ describe.each(DIALECTS)('jobs lease and retention on %s', (dialect) => {
           `SELECT PARTITION_NAME AS name FROM information_schema.PARTITIONS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'container_samples'`
         );
         const names = parts.map((p: { name: string }) => p.name);
-        const dayName = (t: number) => `p${new Date((t - (t % day)) * 1000).toISOString().slice(0, 10).replace(/-/g, '')}`;
+        const dayName = (t: number) =>
+          `p${new Date((t - (t % day)) * 1000).toISOString().slice(0, 10).replace(/-/g, '')}`;
         expect(names).not.toContain(dayName(now - 5 * day));
         expect(names).toContain(dayName(now - day));
         expect(names).toContain(dayName(now + 3 * day));

@@ -7,7 +7,10 @@ import type { Job } from './scheduler';
 /** The leader-only jobs: rollups every minute, retention every hour, alerting and log limits (jobs/alerting.ts). */
 export function defaultJobs(deps: AppDeps): Job[] {
   const rollup = new RollupService(deps.db);
-  const retention = new RetentionService(deps.db, deps.config.retentionDays);
+  const retention = new RetentionService(deps.db, {
+    ...deps.config.retentionDays,
+    logs: deps.config.logs.retentionDays,
+  });
   return [
     { name: 'rollup', schedule: '10 * * * * *', run: (now) => rollup.run(now) },
     { name: 'retention', schedule: '0 17 * * * *', run: (now) => retention.run(now) },

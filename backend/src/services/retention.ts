@@ -9,7 +9,7 @@ const BATCH = 50_000;
 export class RetentionService {
   constructor(
     private readonly db: Db,
-    private readonly days: { raw: number; m1: number; h1: number }
+    private readonly days: { raw: number; m1: number; h1: number; logs?: number }
   ) {}
 
   /**
@@ -23,7 +23,7 @@ export class RetentionService {
       plan.push([TABLES[f]['1m'], now - this.days.m1 * DAY]);
       plan.push([TABLES[f]['1h'], now - this.days.h1 * DAY]);
     }
-    plan.push(['logs', now - this.days.raw * DAY], ['events', now - this.days.m1 * DAY]);
+    plan.push(['logs', now - (this.days.logs ?? this.days.raw) * DAY], ['events', now - this.days.m1 * DAY]);
     let deleted = 0;
     for (const [table, cutoff] of plan) {
       if (this.db.dialect === 'mysql' && (await isPartitioned(this.db.knex, table))) {
@@ -39,7 +39,9 @@ export class RetentionService {
     for (;;) {
       const n =
         this.db.dialect === 'mysql'
-          ? Number((await this.db.knex.raw(`DELETE FROM \`${table}\` WHERE ts < ? LIMIT ${BATCH}`, [cutoff]))[0].affectedRows)
+          ? Number(
+              (await this.db.knex.raw(`DELETE FROM \`${table}\` WHERE ts < ? LIMIT ${BATCH}`, [cutoff]))[0].affectedRows
+            )
           : Number(
               (
                 await this.db.knex.raw(
