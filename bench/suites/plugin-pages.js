@@ -6,11 +6,11 @@
 // one auto-refresh cycle: request-to-painted time and how many DOM nodes the refresh touched.
 // Measured, not asserted. Writes bench/results/plugin-pages.json.
 //
+/* global document, window, MutationObserver, requestAnimationFrame -- used inside page.evaluate(), in the browser */
 // Needs `npm run build:server` (npm run bench does it) and builds dist/ and the host bundle if missing.
 const { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } = require('node:fs');
 const { cpus, loadavg, tmpdir } = require('node:os');
 const { join } = require('node:path');
-const { performance } = require('node:perf_hooks');
 
 const root = join(__dirname, '..', '..');
 for (const f of ['backend/dist/server.js', 'backend/dist/testing/fleet.js', 'backend/dist/services/rollup.js']) {
