@@ -1,7 +1,7 @@
 import type { ContainerReport, ContainerState, KubernetesRef, LogLine, WorkloadKind } from '@fleetlens/protocol';
 import { type BatchParts, type Collector, counterRate, toEpochSeconds } from '../types';
 import { type KubeClient, parseQuantity } from './client';
-import type { ContainerStatus, List, Node, ObjectMeta, Pod, Summary, Workload } from './types';
+import type { ContainerStatus, List, Node, ObjectMeta, Pod, Summary } from './types';
 import type { PodLogTailer } from './podlogs';
 
 /** Node metadata the host collector reports (role, readiness, labels) as Kubernetes sees it. */
@@ -307,5 +307,3 @@ export class KubeNodeCollector implements Collector {
     };
   }
 }
-
-export type { Workload };
