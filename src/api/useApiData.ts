@@ -20,10 +20,15 @@ export interface ApiData<T> {
 export function useApiData<T>(
   key: string,
   load: (client: FleetlensClient, signal: AbortSignal) => Promise<T>,
-  options: { enabled?: boolean } = {}
+  options: {
+    enabled?: boolean;
+    /** Keep showing the previous key's data while a new key loads (lists: yes; one entity's page: no). */
+    keepPrevious?: boolean;
+  } = {}
 ): ApiData<T> {
   const { client, tick, settings } = useFleetlens();
   const enabled = options.enabled ?? true;
+  const keepPrevious = options.keepPrevious ?? true;
   const [state, setState] = useState<ApiData<T> & { key?: string }>({ loading: enabled });
   const loadRef = useRef(load);
   loadRef.current = load;
@@ -46,7 +51,7 @@ export function useApiData<T>(
     }
     const id = ++seq.current;
     const controller = new AbortController();
-    setState((s) => (s.key === key ? s : { data: s.data, loading: true, key }));
+    setState((s) => (s.key === key ? s : { data: keepPrevious ? s.data : undefined, loading: true, key }));
     loadRef.current(client, controller.signal).then(
       (data) => {
         if (id === seq.current) {
@@ -65,7 +70,7 @@ export function useApiData<T>(
       }
     );
     return () => controller.abort();
-  }, [key, tick, client, enabled, settings.backendUrl]);
+  }, [key, tick, client, enabled, keepPrevious, settings.backendUrl]);
 
   return state;
 }

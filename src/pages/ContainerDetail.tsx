@@ -14,7 +14,9 @@ import { formatCores, formatMetric, formatPercent, formatTime, formatUnit, NO_VA
 /** One container: its metadata, current usage and charts. */
 export function ContainerDetailPage() {
   const { id = '' } = useParams();
-  const container = useApiData<ContainerDetailReply>(`container:${id}`, (c, signal) => c.container(id, signal));
+  const container = useApiData<ContainerDetailReply>(`container:${id}`, (c, signal) => c.container(id, signal), {
+    keepPrevious: false,
+  });
   const series = useEntitySeries('container', id, CONTAINER_CHARTS);
   const c = container.data;
 

@@ -1,4 +1,7 @@
 import React, { useMemo } from 'react';
+import { css } from '@emotion/css';
+import type { GrafanaTheme2 } from '@grafana/data';
+import { useStyles2 } from '@grafana/ui';
 import type { ContainerSortKey, NodeDetailReply } from '@fleetlens/protocol/api';
 import { useParams } from 'react-router-dom-v5-compat';
 import { useApiData } from '../api/useApiData';
@@ -31,19 +34,28 @@ const NUMERIC: readonly ContainerSortKey[] = [
 
 /** A usage bar with its name above it. */
 function LabelledBar({ label, children }: { label: string; children: React.ReactNode }) {
+  const styles = useStyles2(getStyles);
   return (
     <div>
-      <div style={{ fontSize: 12, opacity: 0.8, marginBottom: 4 }}>{label}</div>
+      <div className={styles.barLabel}>{label}</div>
       {children}
     </div>
   );
 }
 
+const getStyles = (theme: GrafanaTheme2) => ({
+  barLabel: css({
+    fontSize: theme.typography.bodySmall.fontSize,
+    color: theme.colors.text.secondary,
+    marginBottom: theme.spacing(0.5),
+  }),
+});
+
 /** One node: its facts, usage, charts and containers. */
 export function NodeDetailPage() {
   const { id = '' } = useParams();
   const { thresholds } = useFleetlens();
-  const node = useApiData<NodeDetailReply>(`node:${id}`, (c, signal) => c.node(id, signal));
+  const node = useApiData<NodeDetailReply>(`node:${id}`, (c, signal) => c.node(id, signal), { keepPrevious: false });
   const series = useEntitySeries('node', id, NODE_CHARTS);
   const [sort, onSort] = useSort<ContainerSortKey>({ key: 'cpu', order: 'desc' }, NUMERIC);
   const columns = useMemo(() => containerColumns(thresholds, { showNode: false }), [thresholds]);

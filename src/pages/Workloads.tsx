@@ -175,7 +175,9 @@ function NamespacesView() {
 }
 
 function WorkloadDetail({ id }: { id: string }) {
-  const workload = useApiData<WorkloadDetailReply>(`workload:${id}`, (c, signal) => c.workload(id, signal));
+  const workload = useApiData<WorkloadDetailReply>(`workload:${id}`, (c, signal) => c.workload(id, signal), {
+    keepPrevious: false,
+  });
   const series = useEntitySeries('workload', id, CONTAINER_CHARTS);
   const pColumns = useMemo(podColumns, []);
   const w = workload.data;
