@@ -265,6 +265,25 @@ describeDocker('docker collector against a real Docker engine', () => {
     expect(cycles.flatMap((c) => c.cg.logs ?? []).filter((l) => l.containerId === ids.noisy)).toHaveLength(0);
   });
 
+  it('reports an OOM kill and a restart, and gives no rate across a restart (counters start over)', async () => {
+    start('oom', ['-m', '8m', '--memory-swap', '8m'], 'tail /dev/zero');
+    docker('restart', '-t', '0', ids.burner);
+    await sleep(1500);
+    const { cg: afterRestart } = await collectBoth();
+    // The first sample after the restart has no previous reading of this run: no CPU rate
+    // (and never a negative one from the reset counter).
+    expect(sampleOf(afterRestart, 'burner').cpuCores).toBeNull();
+    await sleep(1500);
+    const { cg: next } = await collectBoth();
+    expect(sampleOf(next, 'burner').cpuCores!).toBeGreaterThan(0.1);
+    const events = cycles.flatMap((c) => c.cg.events ?? []);
+    expect(events.some((e) => e.containerId === ids.burner && e.reason === 'restart')).toBe(true);
+    const oom = events.filter((e) => e.containerId === ids.oom);
+    expect(oom.some((e) => e.reason === 'oom' && e.type === 'warning')).toBe(true);
+    expect(oom.find((e) => e.reason === 'die')?.exitCode).toBe(137);
+    expect(report(next, 'oom')).toMatchObject({ state: 'exited', oomKilled: true, exitCode: 137 });
+  });
+
   it('inventory lists exactly the containers docker ps -a lists', () => {
     const last = cycles[cycles.length - 1].cg;
     const listed = docker('ps', '-aq', '--no-trunc', '--filter', `label=${label}`).split('\n').filter(Boolean).sort();

@@ -118,7 +118,7 @@ describe('sender against a local HTTP receiver', () => {
     }
   });
 
-  it('retries 503 (honouring Retry-After), 429, 500 and refused connections, in order, without loss', async () => {
+  it('retries 503 (honouring Retry-After), 429 and 500, in order, without loss', async () => {
     const script = [{ status: 503, headers: { 'retry-after': '1' } }, { status: 429 }, { status: 500 }];
     const rx = await startReceiver((n) => script[n] ?? { status: 202 });
     const spool = await Spool.open(tmp(), 1 << 20);
@@ -132,6 +132,34 @@ describe('sender against a local HTTP receiver', () => {
       expect(seq).toEqual(['x:503', 'x:429', 'x:500', 'x:202', 'y:202']);
       // The 503 said "retry after 1 s": the next try came no sooner.
       expect(rx.received[1].at - rx.received[0].at).toBeGreaterThanOrEqual(950);
+    } finally {
+      await sender.stop();
+      await rx.close();
+    }
+  });
+
+  it('keeps batches on 401 (wrong token) and delivers them once the token is accepted', async () => {
+    let accept = false;
+    const rx = await startReceiver(() =>
+      accept ? { status: 202 } : { status: 401, body: { error: 'missing or invalid agent token' } }
+    );
+    const logs: string[] = [];
+    const spool = await Spool.open(tmp(), 1 << 20);
+    const sender = new Sender(spool, new IngestClient({ backendUrl: rx.url, token: 't', timeoutMs: 5000 }), {
+      ...fast,
+      log: (m) => logs.push(m),
+    });
+    try {
+      await spool.append(enc({ batchId: 'k1' }));
+      await spool.append(enc({ batchId: 'k2' }));
+      sender.start();
+      await new Promise((r) => setTimeout(r, 300));
+      expect(spool.batches).toBe(2); // nothing dropped while refused
+      expect(logs.join('\n')).toContain('missing or invalid agent token');
+      accept = true; // the admin fixed the token on the backend side
+      expect(await sender.drained(5000)).toBe(true);
+      expect(rx.received.filter((r) => r.status === 202).map((r) => r.body?.batchId)).toEqual(['k1', 'k2']);
+      expect(sender.rejectedBatches).toBe(0);
     } finally {
       await sender.stop();
       await rx.close();
