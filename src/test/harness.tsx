@@ -104,13 +104,19 @@ interface RenderOptions {
   key?: string;
   /** Query string of the first URL, e.g. '?refresh=' (auto-refresh off is the harness default). */
   search?: string;
+  /** Extra app settings (thresholds). */
+  jsonData?: AppSettings;
 }
 
 /** Renders the app root at a page path (relative to /a/<id>/) against a live backend. */
 export function renderApp(page: string, opts: RenderOptions = {}): RenderResult & { requests: string[] } {
   const url = backendUrl(opts.backend ?? 'fleet');
-  const { requests } = installGrafana({ backendUrl: url, serviceKey: opts.key ?? serviceKey() });
-  const meta = appMeta({ backendUrl: url });
+  const { requests } = installGrafana({
+    backendUrl: url,
+    serviceKey: opts.key ?? serviceKey(),
+    jsonData: opts.jsonData,
+  });
+  const meta = appMeta({ ...(opts.jsonData ?? {}), backendUrl: url });
   const entry = `${APP_BASE}/${page}${opts.search ?? '?refresh='}`;
   const result = render(
     <MemoryRouter initialEntries={[entry]} future={{ v7_startTransition: true, v7_relativeSplatPath: true }}>
