@@ -21,11 +21,28 @@ function stampPluginJson(content: Buffer): string {
     .replace(/%TODAY%/g, today);
 }
 
+/**
+ * One entry per `module.ts(x)` under src/: the app's, and those of nested plugins
+ * (src/datasource/module.ts → dist/datasource/module.js), as the scaffold does.
+ */
+function entries(dir = SOURCE_DIR): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory() && !['test', 'img'].includes(e.name)) {
+      Object.assign(out, entries(p));
+    } else if (/^module\.tsx?$/.test(e.name)) {
+      out[path.relative(SOURCE_DIR, path.join(dir, 'module'))] = p;
+    }
+  }
+  return out;
+}
+
 const config = (env: Env = {}): Configuration => ({
   context: ROOT,
   mode: env.production ? 'production' : 'development',
   devtool: env.production ? 'source-map' : 'eval-source-map',
-  entry: { module: path.join(SOURCE_DIR, 'module.tsx') },
+  entry: entries(),
   externals: [
     ...EXTERNALS,
     // Grafana's internal modules (`grafana/app/...`) also come from the host.
