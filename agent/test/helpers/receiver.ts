@@ -18,7 +18,9 @@ export async function startReceiver(
   reply: (
     n: number,
     body: Record<string, unknown> | null
-  ) => { status: number; headers?: Record<string, string>; body?: unknown } = () => ({ status: 202 })
+  ) => { status: number; headers?: Record<string, string>; body?: unknown } = () => ({ status: 202 }),
+  /** Interface to listen on; containers reach the host on the bridge gateway, not on loopback. */
+  host = '127.0.0.1'
 ) {
   const received: Received[] = [];
   let n = 0;
@@ -40,10 +42,12 @@ export async function startReceiver(
       res.end(JSON.stringify(r.body ?? { batchId: body?.batchId ?? '' }));
     });
   });
-  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  await new Promise<void>((ok) => server.listen(0, host, ok));
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://127.0.0.1:${port}`;
   return {
     url,
+    port,
     received,
     close: () =>
       new Promise<void>((ok) => {
