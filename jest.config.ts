@@ -57,6 +57,7 @@ const config: Config = {
         '\\.(css|scss|sass)$': 'identity-obj-proxy',
         '^@fleetlens/protocol$': '<rootDir>/protocol/src/index.ts',
         '^@fleetlens/protocol/api$': '<rootDir>/protocol/src/api/v1.ts',
+        '^@fleetlens/protocol/api/units$': '<rootDir>/protocol/src/api/units.ts',
       },
       // ES-module-only packages @grafana/ui pulls in (the scaffold's list plus what 12.4 needs).
       transformIgnorePatterns: [

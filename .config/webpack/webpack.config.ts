@@ -69,7 +69,10 @@ const config = (env: Env = {}): Configuration => ({
     modules: [SOURCE_DIR, 'node_modules'],
     // Types only come from the protocol package; the alias lets `import type` resolve and keeps
     // any accidental value import visible in the bundle analysis.
-    alias: { '@fleetlens/protocol/api': path.join(ROOT, 'protocol', 'src', 'api', 'v1.ts') },
+    alias: {
+      '@fleetlens/protocol/api/units': path.join(ROOT, 'protocol', 'src', 'api', 'units.ts'),
+      '@fleetlens/protocol/api': path.join(ROOT, 'protocol', 'src', 'api', 'v1.ts'),
+    },
   },
   module: {
     rules: [

@@ -1,5 +1,5 @@
 import { formattedValueToString, getValueFormat } from '@grafana/data';
-import { METRIC_UNITS } from '@fleetlens/protocol/api';
+import { METRIC_UNITS } from '@fleetlens/protocol/api/units';
 
 /** What a missing value looks like everywhere (no sample yet, not applicable). */
 export const NO_VALUE = '–';

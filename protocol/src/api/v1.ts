@@ -47,24 +47,7 @@ export const AnyMetric = z.enum([...new Set([...NodeMetric.options, ...Container
   ...string[],
 ]);
 
-/** Grafana value-format id per metric, so every client formats with the same unit. */
-export const METRIC_UNITS: Record<string, string> = {
-  cpuCores: 'short',
-  memBytes: 'bytes',
-  memTotalBytes: 'bytes',
-  memLimitBytes: 'bytes',
-  fsUsedBytes: 'bytes',
-  fsTotalBytes: 'bytes',
-  netRxBps: 'Bps',
-  netTxBps: 'Bps',
-  diskReadBps: 'Bps',
-  diskWriteBps: 'Bps',
-  load1: 'short',
-  pids: 'short',
-  cpuPercent: 'percent',
-  memPercent: 'percent',
-  fsPercent: 'percent',
-};
+export { METRIC_UNITS } from './units';
 
 export const Usage = z.object({
   usedCores: Num,

@@ -1,0 +1,22 @@
+/*
+ * Kept free of zod so that the plugin can import it without bundling the schema library.
+ */
+
+/** Grafana value-format id per metric, so every client formats with the same unit. */
+export const METRIC_UNITS: Record<string, string> = {
+  cpuCores: 'short',
+  memBytes: 'bytes',
+  memTotalBytes: 'bytes',
+  memLimitBytes: 'bytes',
+  fsUsedBytes: 'bytes',
+  fsTotalBytes: 'bytes',
+  netRxBps: 'Bps',
+  netTxBps: 'Bps',
+  diskReadBps: 'Bps',
+  diskWriteBps: 'Bps',
+  load1: 'short',
+  pids: 'short',
+  cpuPercent: 'percent',
+  memPercent: 'percent',
+  fsPercent: 'percent',
+};
