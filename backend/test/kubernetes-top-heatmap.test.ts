@@ -7,7 +7,15 @@ const T = NOW - 20 - (NOW % 10); // on a 10 s bucket boundary
 
 /** A Kubernetes node with two pods of deployment "api" (2 containers each) and one pod of "worker". */
 function k8sBatch() {
-  const c = (id: string, pod: string, podUid: string, workloadName: string, cpu: number, mem: number, state = 'running') => ({
+  const c = (
+    id: string,
+    pod: string,
+    podUid: string,
+    workloadName: string,
+    cpu: number,
+    mem: number,
+    state = 'running'
+  ) => ({
     id,
     nodeName: 'k-node-1',
     name: `${pod}-main`,
@@ -23,8 +31,18 @@ function k8sBatch() {
     agent: { id: 'k-agent', version: '1', mode: 'node', hostname: 'k-node-1' },
     cluster: { name: 'k8s-prod', kind: 'kubernetes', environment: 'private-cloud' },
     nodes: [
-      { name: 'k-node-1', cores: 8, memoryBytes: 32e9, samples: [{ ts: T, cpuCores: 2, memUsedBytes: 8e9, memTotalBytes: 32e9, fsUsedBytes: 90, fsTotalBytes: 100 }] },
-      { name: 'k-node-2', cores: 4, memoryBytes: 16e9, samples: [{ ts: T, cpuCores: 3, memUsedBytes: 4e9, memTotalBytes: 16e9, fsUsedBytes: 10, fsTotalBytes: 100 }] },
+      {
+        name: 'k-node-1',
+        cores: 8,
+        memoryBytes: 32e9,
+        samples: [{ ts: T, cpuCores: 2, memUsedBytes: 8e9, memTotalBytes: 32e9, fsUsedBytes: 90, fsTotalBytes: 100 }],
+      },
+      {
+        name: 'k-node-2',
+        cores: 4,
+        memoryBytes: 16e9,
+        samples: [{ ts: T, cpuCores: 3, memUsedBytes: 4e9, memTotalBytes: 16e9, fsUsedBytes: 10, fsTotalBytes: 100 }],
+      },
     ],
     containers: [
       c('a1', 'api-1', 'u1', 'api', 0.5, 100),
@@ -92,6 +110,12 @@ describe.each(DIALECTS)('kubernetes aggregates, top-N and heatmap on %s', (diale
     expect(byMem.items[0].value).toBe(200);
   });
 
+  it('top-N over an hour answers from raw samples before any rollup has run (fresh install)', async () => {
+    const r = api.TopReply.parse(await live.get('/api/v1/top?metric=cpuCores&window=3600&limit=1'));
+    expect(r.tier).toBe('raw');
+    expect(r.items.map((i) => i.name)).toEqual(['api-2-main']);
+  });
+
   it('heatmap: one tile per node with its current percent, and a time matrix on request', async () => {
     const cpu = api.HeatmapReply.parse(await live.get('/api/v1/heatmap?metric=cpuPercent'));
     expect(cpu.nodes.map((n) => [n.name, n.value])).toEqual([
@@ -100,7 +124,9 @@ describe.each(DIALECTS)('kubernetes aggregates, top-N and heatmap on %s', (diale
     ]);
     const fs = api.HeatmapReply.parse(await live.get('/api/v1/heatmap?metric=fsPercent'));
     expect(fs.nodes.map((n) => n.value)).toEqual([90, 10]);
-    const m = api.HeatmapReply.parse(await live.get(`/api/v1/heatmap?metric=memPercent&from=${T - 50}&to=${T + 10}&step=10`));
+    const m = api.HeatmapReply.parse(
+      await live.get(`/api/v1/heatmap?metric=memPercent&from=${T - 50}&to=${T + 10}&step=10`)
+    );
     expect(m.times!.length).toBe(m.matrix![0].length);
     const col = m.times!.indexOf(T);
     expect(m.matrix!.map((row) => row[col])).toEqual([25, 25]);

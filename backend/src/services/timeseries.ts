@@ -40,7 +40,13 @@ export class TimeseriesQueries {
     });
     // Wrapped: a knex builder is thenable, so returning it bare from an async function would run it.
     const { members } = await this.members(scope, q.kind, q.id ?? null, q.cluster ?? null);
-    const { tier, step } = pickTier(q.step ?? defaultStep(q.from, q.to), q.from, this.ctx.now(), this.retention, q.tier);
+    const { tier, step } = pickTier(
+      q.step ?? defaultStep(q.from, q.to),
+      q.from,
+      this.ctx.now(),
+      this.retention,
+      q.tier
+    );
     const from = q.from - (q.from % step);
     const inner = this.knex(tierTable(family, tier))
       .select(bucketSelect(this.knex, family, tier, cols, q.agg as Agg, step))
@@ -104,7 +110,12 @@ export class TimeseriesQueries {
     } else if (kind === 'workload') {
       const w = await this.knex('workloads').where('id', id!).first();
       if (!w) throw new NotFoundError(`workload ${id} not found`);
-      qb.where({ 'c.cluster_id': w.cluster_id, 'c.namespace': w.namespace, 'c.workload_kind': w.kind, 'c.workload_name': w.name });
+      qb.where({
+        'c.cluster_id': w.cluster_id,
+        'c.namespace': w.namespace,
+        'c.workload_kind': w.kind,
+        'c.workload_name': w.name,
+      });
     }
     await this.mustExist(qb.clone(), kind, id!);
     return { members: qb };
@@ -132,10 +143,14 @@ export class TimeseriesQueries {
    */
   async top(scope: Scope, q: api.TopQuery): Promise<api.TopReply> {
     const now = this.ctx.now();
-    const tier: api.Tier = q.window >= 600 ? '1m' : 'raw';
+    const tier = await this.topTier(q.window, now);
     const col = metricsOf('container').find((d) => d.api === q.metric)!.column;
     const from = tier === 'raw' ? now - q.window : now - q.window - ((now - q.window) % 60);
-    const s = narrow(scope, { clusters: q.cluster ?? undefined, nodes: q.node ?? undefined, namespaces: q.namespace ?? undefined });
+    const s = narrow(scope, {
+      clusters: q.cluster ?? undefined,
+      nodes: q.node ?? undefined,
+      namespaces: q.namespace ?? undefined,
+    });
     const scoped = s.clusters || s.nodes || s.namespaces;
     const allowed: string[] | null = scoped
       ? (
@@ -206,13 +221,25 @@ export class TimeseriesQueries {
     };
   }
 
+  /**
+   * Top-N reads the 1-minute tier for windows of 10 minutes or more, unless the rollups cover less
+   * than half the window yet (a fresh install, or a leader that was down): then raw samples.
+   */
+  private async topTier(window: number, now: number): Promise<api.Tier> {
+    if (window < 600) return 'raw';
+    const wm = await this.knex('rollup_state').where('name', 'container_1m').first('watermark');
+    return wm && Number(wm.watermark) >= now - window / 2 ? '1m' : 'raw';
+  }
+
   /** One tile per node with its current value, and with from/to a nodes × time matrix. */
   async heatmap(scope: Scope, q: api.HeatmapQuery): Promise<api.HeatmapReply> {
     const now = this.ctx.now();
     const s = narrow(scope, { clusters: q.cluster ?? undefined });
     const nodes = (await applyNodeScope(nodeQuery(this.knex), s, { clusterName: 'cl.name', nodeName: 'n.name' }))
       .map((r: Row) => toNodeRow(r, now, this.ctx.staleAfter))
-      .sort((a: api.NodeRow, b: api.NodeRow) => a.clusterName.localeCompare(b.clusterName) || a.name.localeCompare(b.name));
+      .sort(
+        (a: api.NodeRow, b: api.NodeRow) => a.clusterName.localeCompare(b.clusterName) || a.name.localeCompare(b.name)
+      );
     const reply: api.HeatmapReply = {
       metric: q.metric,
       nodes: nodes.map((n: api.NodeRow) => ({
@@ -260,4 +287,3 @@ export class TimeseriesQueries {
     return { ...reply, times, matrix: nodes.map((n: api.NodeRow) => rowOf.get(n.id)!), tier };
   }
 }
-
