@@ -187,7 +187,7 @@ export class GrafanaEmulator {
 }
 
 /** Sends the proxied request; a connection failure becomes Grafana's 502. */
-function forward(
+export function forward(
   target: URL,
   method: string,
   headers: Record<string, string>,

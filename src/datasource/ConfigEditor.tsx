@@ -25,7 +25,10 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
           }
         />
       </Field>
-      <Field label="Service key" description="The backend's SERVICE_KEY; sent as X-Fleetlens-Key by Grafana's proxy. Stored encrypted, never shown again.">
+      <Field
+        label="Service key"
+        description="The backend's SERVICE_KEY; sent as X-Fleetlens-Key by Grafana's proxy. Stored encrypted, never shown again."
+      >
         <SecretInput
           id="fleetlens-ds-key"
           width={60}

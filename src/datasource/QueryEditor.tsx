@@ -106,10 +106,22 @@ export function QueryEditor({ query, onChange, onRunQuery }: Props) {
         {type === 'timeseries' && (
           <>
             <InlineField label="Aggregation" labelWidth={13} tooltip="How the series of a group combine per time step">
-              <Select aria-label="Aggregation" width={10} options={AGGS} value={q.agg} onChange={(v) => set({ agg: v.value })} />
+              <Select
+                aria-label="Aggregation"
+                width={10}
+                options={AGGS}
+                value={q.agg}
+                onChange={(v) => set({ agg: v.value })}
+              />
             </InlineField>
             <InlineField label="Group by" labelWidth={10}>
-              <Select aria-label="Group by" width={22} options={GROUPS} value={q.groupBy} onChange={(v) => set({ groupBy: v.value })} />
+              <Select
+                aria-label="Group by"
+                width={22}
+                options={GROUPS}
+                value={q.groupBy}
+                onChange={(v) => set({ groupBy: v.value })}
+              />
             </InlineField>
           </>
         )}
@@ -128,7 +140,13 @@ export function QueryEditor({ query, onChange, onRunQuery }: Props) {
         )}
         {type === 'events' && (
           <InlineField label="Type" labelWidth={8}>
-            <Select aria-label="Event type" width={12} options={EVENT_TYPES} value={q.eventType ?? ''} onChange={(v) => set({ eventType: v.value })} />
+            <Select
+              aria-label="Event type"
+              width={12}
+              options={EVENT_TYPES}
+              value={q.eventType ?? ''}
+              onChange={(v) => set({ eventType: v.value })}
+            />
           </InlineField>
         )}
       </InlineFieldRow>
@@ -162,7 +180,10 @@ function TextFilter(props: {
     <InlineField
       label={props.label}
       labelWidth={12}
-      tooltip={props.tooltip ?? `${props.label} names, comma separated; template variables allowed, e.g. $${props.label.toLowerCase()}`}
+      tooltip={
+        props.tooltip ??
+        `${props.label} names, comma separated; template variables allowed, e.g. $${props.label.toLowerCase()}`
+      }
     >
       <Input
         aria-label={`${props.label} filter`}

@@ -76,7 +76,9 @@ export class FleetlensDataSource extends DataSourceApi<FleetlensQuery, Fleetlens
   constructor(instanceSettings: DataSourceInstanceSettings<FleetlensOptions>) {
     super(instanceSettings);
     this.backendUrl = instanceSettings.jsonData?.backendUrl;
-    this.client = new FleetlensClient(`${instanceSettings.url ?? `/api/datasources/proxy/uid/${instanceSettings.uid}`}/api`);
+    this.client = new FleetlensClient(
+      `${instanceSettings.url ?? `/api/datasources/proxy/uid/${instanceSettings.uid}`}/api`
+    );
     // Annotations: the regular query editor with the `events` query type.
     this.annotations = { getDefaultQuery: () => ({ queryType: 'events' }) };
   }
@@ -263,8 +265,7 @@ export class FleetlensDataSource extends DataSourceApi<FleetlensQuery, Fleetlens
     const groups = new Map<string, { labels: Record<string, string>; members: SeriesReply[] }>();
     entities.forEach((e, i) => {
       const key = groupBy === 'entity' ? e.id : groupBy === 'none' ? '' : (e.labels[groupBy] ?? '');
-      const labels =
-        groupBy === 'entity' ? e.labels : groupBy === 'none' ? {} : { [groupBy]: e.labels[groupBy] ?? '' };
+      const labels = groupBy === 'entity' ? e.labels : groupBy === 'none' ? {} : { [groupBy]: e.labels[groupBy] ?? '' };
       const g = groups.get(key);
       if (g) {
         g.members.push(replies[i]);
@@ -273,7 +274,10 @@ export class FleetlensDataSource extends DataSourceApi<FleetlensQuery, Fleetlens
       }
     });
     if (groupBy !== 'entity' && groupBy !== 'none' && entities.some((e) => e.labels[groupBy] === undefined)) {
-      notices.push({ severity: 'info', text: `Some ${kind}s have no ${groupBy}; they are grouped under an empty ${groupBy}.` });
+      notices.push({
+        severity: 'info',
+        text: `Some ${kind}s have no ${groupBy}; they are grouped under an empty ${groupBy}.`,
+      });
     }
     const frames = [...groups.entries()].map(([key, g]) => {
       const first = g.members[0];
@@ -297,7 +301,12 @@ export class FleetlensDataSource extends DataSourceApi<FleetlensQuery, Fleetlens
           custom: { step: first.step, tier: first.tier, from: first.from, to: first.to, members: g.members.length },
         },
         fields: [
-          { name: 'Time', type: FieldType.time, values: points.map((p) => p[0] * 1000), config: { interval: first.step * 1000 } },
+          {
+            name: 'Time',
+            type: FieldType.time,
+            values: points.map((p) => p[0] * 1000),
+            config: { interval: first.step * 1000 },
+          },
           {
             name: metric,
             type: FieldType.number,
@@ -355,7 +364,8 @@ export class FleetlensDataSource extends DataSourceApi<FleetlensQuery, Fleetlens
    */
   private async topTable(q: FleetlensQuery, from: number, to: number): Promise<DataFrame[]> {
     const f = this.filters(q);
-    const metric = q.metric && (metricsOfKind('container') as readonly string[]).includes(q.metric) ? q.metric : 'cpuCores';
+    const metric =
+      q.metric && (metricsOfKind('container') as readonly string[]).includes(q.metric) ? q.metric : 'cpuCores';
     const window = Math.min(31 * 86_400, Math.max(60, to - from));
     const limit = Math.min(100, Math.max(1, Math.round(Number(q.limit) || 10)));
     const r: TopReply = await this.client.top({
@@ -419,7 +429,11 @@ export class FleetlensDataSource extends DataSourceApi<FleetlensQuery, Fleetlens
       meta: { custom: { fleetlens: 'events', total: r.total } },
       fields: [
         { name: 'time', type: FieldType.time, values: items.map((e) => e.ts * 1000) },
-        { name: 'title', type: FieldType.string, values: items.map((e) => `${e.reason} (${e.objectKind} ${e.objectName})`) },
+        {
+          name: 'title',
+          type: FieldType.string,
+          values: items.map((e) => `${e.reason} (${e.objectKind} ${e.objectName})`),
+        },
         {
           name: 'text',
           type: FieldType.string,
@@ -428,7 +442,12 @@ export class FleetlensDataSource extends DataSourceApi<FleetlensQuery, Fleetlens
         {
           name: 'tags',
           type: FieldType.other,
-          values: items.map((e) => [e.type, e.clusterName, ...(e.namespace ? [e.namespace] : []), ...(e.nodeName ? [e.nodeName] : [])]),
+          values: items.map((e) => [
+            e.type,
+            e.clusterName,
+            ...(e.namespace ? [e.namespace] : []),
+            ...(e.nodeName ? [e.nodeName] : []),
+          ]),
         },
         { name: 'type', type: FieldType.string, values: items.map((e) => e.type) },
         { name: 'cluster', type: FieldType.string, values: items.map((e) => e.clusterName) },
@@ -440,7 +459,9 @@ export class FleetlensDataSource extends DataSourceApi<FleetlensQuery, Fleetlens
     if (r.total > r.items.length) {
       frame.meta = {
         ...frame.meta,
-        notices: [{ severity: 'info', text: `${r.total} events in the range; the newest ${r.items.length} are shown.` }],
+        notices: [
+          { severity: 'info', text: `${r.total} events in the range; the newest ${r.items.length} are shown.` },
+        ],
       };
     }
     return [frame];
@@ -453,7 +474,10 @@ export class FleetlensDataSource extends DataSourceApi<FleetlensQuery, Fleetlens
    * `containers`, `pods`, optionally with filters: `nodes(cluster=$cluster)`,
    * `containers(cluster=$cluster, node=$node, namespace=$namespace)`. Values are names.
    */
-  async metricFindQuery(query: string | { query?: string }, options?: { scopedVars?: ScopedVars }): Promise<MetricFindValue[]> {
+  async metricFindQuery(
+    query: string | { query?: string },
+    options?: { scopedVars?: ScopedVars }
+  ): Promise<MetricFindValue[]> {
     const text = typeof query === 'string' ? query : (query?.query ?? '');
     const parsed = parseVariableQuery(text);
     const t = getTemplateSrv();
@@ -480,7 +504,11 @@ export class FleetlensDataSource extends DataSourceApi<FleetlensQuery, Fleetlens
   /** Save & test: reaches the backend through the proxy, checks the API version and the key. */
   async testDatasource(): Promise<TestDataSourceResponse> {
     if (!this.backendUrl) {
-      return { status: 'error', message: 'No backend URL is set. Enter the Fleetlens backend URL (for example http://fleetlens-backend:8480) and save.' };
+      return {
+        status: 'error',
+        message:
+          'No backend URL is set. Enter the Fleetlens backend URL (for example http://fleetlens-backend:8480) and save.',
+      };
     }
     try {
       // /version first: it tells "not a Fleetlens backend" and "wrong version" apart from a bad key.

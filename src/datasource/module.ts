@@ -4,8 +4,11 @@ import { FleetlensDataSource } from './datasource';
 import { QueryEditor } from './QueryEditor';
 import type { FleetlensOptions, FleetlensQuery, FleetlensSecureOptions } from './types';
 
-export const plugin = new DataSourcePlugin<FleetlensDataSource, FleetlensQuery, FleetlensOptions, FleetlensSecureOptions>(
-  FleetlensDataSource
-)
+export const plugin = new DataSourcePlugin<
+  FleetlensDataSource,
+  FleetlensQuery,
+  FleetlensOptions,
+  FleetlensSecureOptions
+>(FleetlensDataSource)
   .setConfigEditor(ConfigEditor)
   .setQueryEditor(QueryEditor);

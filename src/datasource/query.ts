@@ -15,7 +15,12 @@ export function rangeSeconds(range: { from: { valueOf(): number }; to: { valueOf
  * than maxDataPoints over the range, at least 1 s and at most one day (the backend's limit). The
  * backend may coarsen it further to the resolution of the tier it reads (1 min, 1 h).
  */
-export function stepFor(from: number, to: number, intervalMs: number | undefined, maxDataPoints: number | undefined): number {
+export function stepFor(
+  from: number,
+  to: number,
+  intervalMs: number | undefined,
+  maxDataPoints: number | undefined
+): number {
   const byInterval = intervalMs && intervalMs > 0 ? Math.ceil(intervalMs / 1000) : 1;
   const byPoints = maxDataPoints && maxDataPoints > 0 ? Math.ceil((to - from) / maxDataPoints) : 1;
   return Math.min(86_400, Math.max(1, byInterval, byPoints));
@@ -48,7 +53,15 @@ export function namePredicate(pattern: string | undefined): (name: string) => bo
     .split(',')
     .map((g) => g.trim())
     .filter(Boolean)
-    .map((g) => new RegExp(`^${g.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`));
+    .map(
+      (g) =>
+        new RegExp(
+          `^${g
+            .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+            .replace(/\*/g, '.*')
+            .replace(/\?/g, '.')}$`
+        )
+    );
   return (name) => globs.some((g) => g.test(name));
 }
 
@@ -71,7 +84,10 @@ export function aggregate(values: Array<number | null>, agg: Aggregation): numbe
 }
 
 /** Merges series point lists (same step) into one timeline, combining values per timestamp. */
-export function combineSeries(series: Array<Array<[number, number | null]>>, agg: Aggregation): Array<[number, number | null]> {
+export function combineSeries(
+  series: Array<Array<[number, number | null]>>,
+  agg: Aggregation
+): Array<[number, number | null]> {
   if (series.length === 1) {
     return series[0];
   }
