@@ -77,7 +77,7 @@ describe('node heatmap panel', () => {
   });
 
   test('without a Nodes table it says which query it needs', () => {
-    render(<NodeHeatmapPanel {...panelProps([], { metric: 'cpuPercent', warn: 70, crit: 90 })} />);
+    render(<NodeHeatmapPanel {...panelProps<NodeHeatmapOptions>([], { metric: 'cpuPercent', warn: 70, crit: 90 })} />);
     expect(screen.getByRole('status')).toHaveTextContent('query type "Nodes table"');
   });
 });
