@@ -115,6 +115,9 @@ describe('dist/ as Grafana loads it', () => {
     ]);
     for (const inc of pj.includes) {
       expect(['dashboard', 'page', 'panel', 'datasource', 'secretsmanager']).toContain(inc.type);
+    }
+    // Nested datasource, panels and dashboards: e2e/nested-plugins.test.ts.
+    for (const inc of pages) {
       expect(['Admin', 'Editor', 'Viewer']).toContain(inc.role);
       expect(inc.addToNav).toBe(true);
       expect(inc.path.startsWith(`/a/${pj.id}/`) || inc.path === `/plugins/${pj.id}`).toBe(true);

@@ -102,6 +102,9 @@ const config = (env: Env = {}): Configuration => ({
         { from: '**/plugin.json', to: '.', context: SOURCE_DIR, transform: stampPluginJson },
         { from: 'README.md', to: '.', context: SOURCE_DIR },
         { from: 'img/**/*', to: '.', context: SOURCE_DIR },
+        // Nested plugins' own logos (src/datasource/img, src/panels/*/img) and the dashboards the app includes.
+        { from: '{datasource,panels/*}/img/**/*', to: '.', context: SOURCE_DIR, noErrorOnMissing: true },
+        { from: 'dashboards/*.json', to: '.', context: SOURCE_DIR, noErrorOnMissing: true },
       ],
     }),
   ],
