@@ -22,6 +22,10 @@ export const ROUTES = {
   containers: 'containers',
   workloads: 'workloads',
   monitoring: 'monitoring',
+  alerts: 'alerts',
+  events: 'events',
+  logs: 'logs',
+  admin: 'admin',
 } as const;
 
 /** Absolute URL of a page of the app, e.g. appUrl('nodes', id). */

@@ -20,11 +20,17 @@ export const AGENT_TOKEN = 'plugin-test-agent-token-0123456789';
 
 export interface StartedBackend {
   url: string;
+  /** The running backend, for setups that call its services directly (alert evaluation). */
+  backend?: Awaited<ReturnType<typeof startBackend>>;
   stop(): Promise<void>;
 }
 
 /** Starts the real backend on a fresh SQLite file; seeds it through the ingest API when a fleet is given. */
-export async function startSeededBackend(fleet: FleetSpec | null, windowSeconds = 1800): Promise<StartedBackend> {
+export async function startSeededBackend(
+  fleet: FleetSpec | null,
+  windowSeconds = 1800,
+  expose = false
+): Promise<StartedBackend> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fleetlens-plugin-'));
   const backend = await startBackend({
     databaseUrl: path.join(dir, 'monitor.db'),
@@ -48,6 +54,7 @@ export async function startSeededBackend(fleet: FleetSpec | null, windowSeconds 
   }
   return {
     url: backend.url,
+    backend: expose ? backend : undefined,
     stop: async () => {
       await backend.stop();
       fs.rmSync(dir, { recursive: true, force: true });

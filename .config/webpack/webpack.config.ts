@@ -71,6 +71,8 @@ const config = (env: Env = {}): Configuration => ({
     // any accidental value import visible in the bundle analysis.
     alias: {
       '@fleetlens/protocol/api/units': path.join(ROOT, 'protocol', 'src', 'api', 'units.ts'),
+      '@fleetlens/protocol/api/alerts': path.join(ROOT, 'protocol', 'src', 'api', 'alerts.ts'),
+      '@fleetlens/protocol/api/access': path.join(ROOT, 'protocol', 'src', 'api', 'access.ts'),
       '@fleetlens/protocol/api': path.join(ROOT, 'protocol', 'src', 'api', 'v1.ts'),
     },
   },

@@ -22,6 +22,41 @@ import type {
   WorkloadDetailReply,
   WorkloadListReply,
 } from '@fleetlens/protocol/api';
+import type {
+  Alert,
+  AlertListReply,
+  AlertRule,
+  AlertRuleInputRaw,
+  AlertRuleListReply,
+  AlertRulePatch,
+  AlertStatsReply,
+  AlertState,
+  Channel,
+  ChannelInputRaw,
+  ChannelListReply,
+  Delivery,
+  DeliveryListReply,
+  EventCountsReply,
+  EventListReply,
+  LogReply,
+  Severity,
+  Silence,
+  SilenceListReply,
+} from '@fleetlens/protocol/api/alerts';
+import type {
+  AgentToken,
+  AgentTokenCreated,
+  AgentTokenListReply,
+  ApiKey,
+  ApiKeyCreated,
+  ApiKeyListReply,
+  AuditListReply,
+  MeReply,
+  User,
+  UserCreateInput,
+  UserListReply,
+  UserUpdateInput,
+} from '@fleetlens/protocol/api/access';
 import { EXPECTED_API_VERSION, PROXY_BASE } from '../constants';
 import { ApiError, toApiError } from './errors';
 
@@ -96,6 +131,74 @@ export interface HeatmapParams {
   step?: number;
 }
 
+export interface AlertListParams {
+  state?: AlertState[];
+  severity?: Severity[];
+  ruleId?: string;
+  entityId?: string;
+  cluster?: string[];
+  from?: number;
+  to?: number;
+  page?: number;
+  pageSize?: number;
+}
+
+export interface EventListParams {
+  cluster?: string[];
+  namespace?: string[];
+  node?: string[];
+  objectKind?: string;
+  object?: string;
+  type?: string[];
+  reason?: string[];
+  q?: string;
+  from?: number;
+  to?: number;
+  page?: number;
+  pageSize?: number;
+}
+
+export interface EventCountParams extends Omit<EventListParams, 'page' | 'pageSize' | 'from' | 'to'> {
+  from: number;
+  to: number;
+  step?: number;
+}
+
+export interface LogParams {
+  container?: string[];
+  pod?: string[];
+  cluster?: string[];
+  namespace?: string[];
+  level?: string[];
+  stream?: string[];
+  q?: string;
+  from?: number;
+  to?: number;
+  limit?: number;
+  cursor?: string;
+  after?: string;
+}
+
+export interface AuditParams {
+  actor?: string;
+  action?: string;
+  targetType?: string;
+  from?: number;
+  to?: number;
+  page?: number;
+  pageSize?: number;
+}
+
+export interface SilenceCreate {
+  ruleId?: string | null;
+  entityId?: string | null;
+  startsAt?: number;
+  endsAt: number;
+  comment?: string;
+}
+
+type WriteMethod = 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
 /**
  * The one typed client of the Fleetlens query API. Every call goes through Grafana's backend
  * service to the app's proxy route, which adds the service key; errors come out as ApiError.
@@ -132,6 +235,25 @@ export class FleetlensClient {
           reply.status
         );
       }
+      return reply.data;
+    } catch (err) {
+      throw toApiError(err);
+    }
+  }
+
+  /** Sends a change (POST, PUT, PATCH, DELETE) with a JSON body; 400 replies carry the backend's field issues. */
+  async send<T>(method: WriteMethod, path: string, body?: unknown): Promise<T> {
+    await this.ensureCompatible();
+    try {
+      const reply = await lastValueFrom(
+        getBackendSrv().fetch<T>({
+          url: `${this.base}/api/v1${path}`,
+          method,
+          data: body,
+          showErrorAlert: false,
+          showSuccessAlert: false,
+        })
+      );
       return reply.data;
     } catch (err) {
       throw toApiError(err);
@@ -189,6 +311,113 @@ export class FleetlensClient {
   }
   heatmap(params: HeatmapParams, signal?: AbortSignal): Promise<HeatmapReply> {
     return this.get('/heatmap', { ...params }, signal);
+  }
+
+  // ── who am I ──
+  me(signal?: AbortSignal): Promise<MeReply> {
+    return this.get('/me', {}, signal);
+  }
+
+  // ── alerts, rules, silences, channels ──
+  alerts(params: AlertListParams, signal?: AbortSignal): Promise<AlertListReply> {
+    return this.get('/alerts', { ...params }, signal);
+  }
+  alert(id: string, signal?: AbortSignal): Promise<Alert> {
+    return this.get(`/alerts/${encodeURIComponent(id)}`, {}, signal);
+  }
+  alertStats(params: { period?: number; cluster?: string[] }, signal?: AbortSignal): Promise<AlertStatsReply> {
+    return this.get('/alerts/stats', { ...params }, signal);
+  }
+  rules(signal?: AbortSignal): Promise<AlertRuleListReply> {
+    return this.get('/alert-rules', {}, signal);
+  }
+  createRule(rule: AlertRuleInputRaw | Record<string, unknown>): Promise<AlertRule> {
+    return this.send('POST', '/alert-rules', rule);
+  }
+  replaceRule(id: string, rule: AlertRuleInputRaw | Record<string, unknown>): Promise<AlertRule> {
+    return this.send('PUT', `/alert-rules/${encodeURIComponent(id)}`, rule);
+  }
+  patchRule(id: string, patch: AlertRulePatch): Promise<AlertRule> {
+    return this.send('PATCH', `/alert-rules/${encodeURIComponent(id)}`, patch);
+  }
+  deleteRule(id: string): Promise<void> {
+    return this.send('DELETE', `/alert-rules/${encodeURIComponent(id)}`);
+  }
+  silences(params: { active?: boolean }, signal?: AbortSignal): Promise<SilenceListReply> {
+    return this.get('/silences', { active: params.active }, signal);
+  }
+  createSilence(silence: SilenceCreate): Promise<Silence> {
+    return this.send('POST', '/silences', silence);
+  }
+  deleteSilence(id: string): Promise<void> {
+    return this.send('DELETE', `/silences/${encodeURIComponent(id)}`);
+  }
+  channels(signal?: AbortSignal): Promise<ChannelListReply> {
+    return this.get('/notification-channels', {}, signal);
+  }
+  createChannel(channel: ChannelInputRaw): Promise<Channel> {
+    return this.send('POST', '/notification-channels', channel);
+  }
+  replaceChannel(id: string, channel: ChannelInputRaw): Promise<Channel> {
+    return this.send('PUT', `/notification-channels/${encodeURIComponent(id)}`, channel);
+  }
+  deleteChannel(id: string): Promise<void> {
+    return this.send('DELETE', `/notification-channels/${encodeURIComponent(id)}`);
+  }
+  testChannel(id: string): Promise<Delivery> {
+    return this.send('POST', `/notification-channels/${encodeURIComponent(id)}/test`);
+  }
+  deliveries(
+    params: { channelId?: string; alertId?: string; page?: number; pageSize?: number },
+    signal?: AbortSignal
+  ): Promise<DeliveryListReply> {
+    return this.get('/notification-deliveries', { ...params }, signal);
+  }
+
+  // ── events and logs ──
+  events(params: EventListParams, signal?: AbortSignal): Promise<EventListReply> {
+    return this.get('/events', { ...params }, signal);
+  }
+  eventCounts(params: EventCountParams, signal?: AbortSignal): Promise<EventCountsReply> {
+    return this.get('/events/counts', { ...params }, signal);
+  }
+  logs(params: LogParams, signal?: AbortSignal): Promise<LogReply> {
+    return this.get('/logs', { ...params }, signal);
+  }
+
+  // ── administration ──
+  users(signal?: AbortSignal): Promise<UserListReply> {
+    return this.get('/users', {}, signal);
+  }
+  createUser(user: UserCreateInput): Promise<User> {
+    return this.send('POST', '/users', user);
+  }
+  updateUser(id: string, change: UserUpdateInput): Promise<User> {
+    return this.send('PATCH', `/users/${encodeURIComponent(id)}`, change);
+  }
+  deleteUser(id: string): Promise<void> {
+    return this.send('DELETE', `/users/${encodeURIComponent(id)}`);
+  }
+  agentTokens(signal?: AbortSignal): Promise<AgentTokenListReply> {
+    return this.get('/agent-tokens', {}, signal);
+  }
+  createAgentToken(body: { name: string; cluster: string }): Promise<AgentTokenCreated> {
+    return this.send('POST', '/agent-tokens', body);
+  }
+  revokeAgentToken(id: string): Promise<AgentToken | void> {
+    return this.send('DELETE', `/agent-tokens/${encodeURIComponent(id)}`);
+  }
+  apiKeys(signal?: AbortSignal): Promise<ApiKeyListReply> {
+    return this.get('/api-keys', {}, signal);
+  }
+  createApiKey(body: { name: string; userId?: string }): Promise<ApiKeyCreated> {
+    return this.send('POST', '/api-keys', body);
+  }
+  revokeApiKey(id: string): Promise<ApiKey | void> {
+    return this.send('DELETE', `/api-keys/${encodeURIComponent(id)}`);
+  }
+  audit(params: AuditParams, signal?: AbortSignal): Promise<AuditListReply> {
+    return this.get('/audit', { ...params }, signal);
   }
 }
 

@@ -8,6 +8,7 @@ export type ApiErrorKind =
   | 'forbidden'
   | 'not-found'
   | 'bad-request'
+  | 'conflict'
   | 'unavailable'
   | 'version-mismatch'
   | 'not-fleetlens'
@@ -104,6 +105,9 @@ export function toApiError(err: unknown): ApiError {
         status,
         bodyIssues(data)
       );
+    case status === 409:
+      // The backend's reason is already a sentence a person can act on (e.g. the last admin).
+      return new ApiError('conflict', detail ?? 'The change conflicts with the current state.', status);
     case status === 503:
       return new ApiError(
         'unavailable',

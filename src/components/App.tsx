@@ -4,7 +4,11 @@ import { Navigate, Route, Routes, useLocation } from 'react-router-dom-v5-compat
 import { appUrl, ROUTES } from '../constants';
 import type { AppSettings } from '../types';
 import { FleetlensProvider } from './FleetlensContext';
+import { AdminPage } from '../pages/Admin';
+import { AlertsPage } from '../pages/Alerts';
 import { ContainersPage } from '../pages/Containers';
+import { EventsPage } from '../pages/Events';
+import { LogsPage } from '../pages/Logs';
 import { ContainerDetailPage } from '../pages/ContainerDetail';
 import { HeatmapPage } from '../pages/Heatmap';
 import { MonitoringPage } from '../pages/Monitoring';
@@ -45,6 +49,10 @@ export function App(props: AppRootProps<AppSettings>) {
         <Route path={ROUTES.workloads} element={<WorkloadsPage />} />
         <Route path={`${ROUTES.workloads}/:id`} element={<WorkloadsPage />} />
         <Route path={ROUTES.monitoring} element={<MonitoringPage />} />
+        <Route path={ROUTES.alerts} element={<AlertsPage />} />
+        <Route path={ROUTES.events} element={<EventsPage />} />
+        <Route path={ROUTES.logs} element={<LogsPage />} />
+        <Route path={ROUTES.admin} element={<AdminPage />} />
         <Route path="*" element={<Navigate replace to={appUrl(ROUTES.overview)} />} />
       </Routes>
     </FleetlensProvider>

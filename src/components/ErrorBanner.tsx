@@ -10,6 +10,7 @@ const TITLES: Record<ApiError['kind'], string> = {
   forbidden: 'Not allowed',
   'not-found': 'Not found',
   'bad-request': 'The request was refused',
+  conflict: 'Not possible right now',
   unavailable: 'The Fleetlens backend cannot serve data right now',
   'version-mismatch': 'Plugin and backend versions do not match',
   'not-fleetlens': 'The backend URL does not point to Fleetlens',

@@ -6,7 +6,7 @@ import type { AppPluginMeta } from '@grafana/data';
 import { setBackendSrv } from '@grafana/runtime';
 import { MemoryRouter, Route, Routes } from 'react-router-dom-v5-compat';
 import { createBackendSrv } from '../../e2e/host/backendSrv';
-import { GrafanaEmulator, type PluginJson } from '../../e2e/host/grafanaEmulator';
+import { GrafanaEmulator, type GrafanaUser, type PluginJson } from '../../e2e/host/grafanaEmulator';
 import { App } from '../components/App';
 import { APP_BASE } from '../constants';
 import pluginJson from '../plugin.json';
@@ -17,7 +17,7 @@ import type { AppSettings } from '../types';
  * routes, BackendSrv) in front of a real backend started by .config/jest/globalSetup.ts.
  */
 
-export type BackendChoice = 'fleet' | 'empty' | { url: string };
+export type BackendChoice = 'fleet' | 'empty' | 'ops' | { url: string };
 
 export function serviceKey(): string {
   return required('FLEETLENS_TEST_SERVICE_KEY');
@@ -38,7 +38,13 @@ export function backendUrl(choice: BackendChoice): string {
   if (typeof choice === 'object') {
     return choice.url;
   }
-  return required(choice === 'fleet' ? 'FLEETLENS_TEST_FLEET_URL' : 'FLEETLENS_TEST_EMPTY_URL');
+  return required(
+    choice === 'fleet'
+      ? 'FLEETLENS_TEST_FLEET_URL'
+      : choice === 'ops'
+        ? 'FLEETLENS_TEST_OPS_URL'
+        : 'FLEETLENS_TEST_EMPTY_URL'
+  );
 }
 
 /** An address where nothing listens (a port just released by the OS). */
@@ -56,15 +62,21 @@ export function installGrafana(settings: {
   serviceKey?: string;
   enabled?: boolean;
   jsonData?: AppSettings;
+  /** The signed-in Grafana user (defaults to the emulator's org Admin). */
+  user?: GrafanaUser;
 }) {
-  const emulator = new GrafanaEmulator(pluginJson as PluginJson, {
-    enabled: settings.enabled ?? true,
-    jsonData: {
-      ...(settings.jsonData ?? {}),
-      ...(settings.backendUrl !== undefined ? { backendUrl: settings.backendUrl } : {}),
+  const emulator = new GrafanaEmulator(
+    pluginJson as PluginJson,
+    {
+      enabled: settings.enabled ?? true,
+      jsonData: {
+        ...(settings.jsonData ?? {}),
+        ...(settings.backendUrl !== undefined ? { backendUrl: settings.backendUrl } : {}),
+      },
+      secureJsonData: settings.serviceKey ? { serviceKey: settings.serviceKey } : {},
     },
-    secureJsonData: settings.serviceKey ? { serviceKey: settings.serviceKey } : {},
-  });
+    settings.user
+  );
   const requests: string[] = [];
   setBackendSrv(
     createBackendSrv(async (req) => {
@@ -106,7 +118,12 @@ interface RenderOptions {
   search?: string;
   /** Extra app settings (thresholds). */
   jsonData?: AppSettings;
+  /** The signed-in Grafana user (defaults to an org Admin). */
+  user?: GrafanaUser;
 }
+
+/** A Grafana user with the Viewer org role, unknown to the backend (so a Fleetlens viewer). */
+export const VIEWER_USER: GrafanaUser = { id: 7, login: 'viewer', email: 'viewer@example.com', orgRole: 'Viewer' };
 
 /** Renders the app root at a page path (relative to /a/<id>/) against a live backend. */
 export function renderApp(page: string, opts: RenderOptions = {}): RenderResult & { requests: string[] } {
@@ -115,6 +132,7 @@ export function renderApp(page: string, opts: RenderOptions = {}): RenderResult 
     backendUrl: url,
     serviceKey: opts.key ?? serviceKey(),
     jsonData: opts.jsonData,
+    user: opts.user,
   });
   const meta = appMeta({ ...(opts.jsonData ?? {}), backendUrl: url });
   const entry = `${APP_BASE}/${page}${opts.search ?? '?refresh='}`;
@@ -149,6 +167,69 @@ export function backendGet<T>(path: string, choice: BackendChoice = 'fleet'): Pr
         });
       })
       .on('error', reject);
+  });
+}
+
+/** Sends a change to the backend's API directly (service key, acting as admin); resolves the parsed reply. */
+export function backendSend<T>(
+  method: string,
+  path: string,
+  body?: unknown,
+  choice: BackendChoice = 'fleet'
+): Promise<T> {
+  const url = new URL(`/api/v1${path}`, backendUrl(choice));
+  const data = body === undefined ? undefined : JSON.stringify(body);
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      url,
+      {
+        method,
+        headers: { 'X-Fleetlens-Key': serviceKey(), ...(data ? { 'content-type': 'application/json' } : {}) },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          if ((res.statusCode ?? 500) >= 300) {
+            reject(new Error(`backend ${method} ${path} answered ${res.statusCode}: ${text}`));
+          } else {
+            resolve((text ? JSON.parse(text) : undefined) as T);
+          }
+        });
+      }
+    );
+    req.on('error', reject);
+    req.end(data);
+  });
+}
+
+/** Pushes one ingest batch (plain JSON) with the test agent token, as an agent would. */
+export function ingest(batch: unknown, choice: BackendChoice = 'ops'): Promise<void> {
+  const url = new URL('/api/v1/ingest', backendUrl(choice));
+  const data = JSON.stringify(batch);
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      url,
+      {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${required('FLEETLENS_TEST_AGENT_TOKEN')}`,
+          'content-type': 'application/json',
+        },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          res.statusCode === 202
+            ? resolve()
+            : reject(new Error(`ingest answered ${res.statusCode}: ${Buffer.concat(chunks).toString('utf8')}`))
+        );
+      }
+    );
+    req.on('error', reject);
+    req.end(data);
   });
 }
 

@@ -1,0 +1,129 @@
+import React from 'react';
+import { Badge, type BadgeColor, type IconName } from '@grafana/ui';
+import { Link } from 'react-router-dom-v5-compat';
+import type { Alert, AlertMetric, AlertState, AlertTarget, Severity } from '@fleetlens/protocol/api/alerts';
+import { appUrl, ROUTES } from '../../constants';
+import { formatMetric, formatUnit } from '../../utils/format';
+
+const SEVERITY: Record<Severity, { color: BadgeColor; icon: IconName }> = {
+  critical: { color: 'red', icon: 'exclamation-circle' },
+  warning: { color: 'orange', icon: 'exclamation-triangle' },
+  info: { color: 'blue', icon: 'info-circle' },
+};
+
+export function SeverityBadge({ severity }: { severity: Severity }) {
+  const s = SEVERITY[severity];
+  return <Badge color={s.color} icon={s.icon} text={severity} />;
+}
+
+const STATE: Record<AlertState, BadgeColor> = { pending: 'orange', firing: 'red', resolved: 'green' };
+
+export function AlertStateBadge({ state, silenced }: { state: AlertState; silenced?: boolean }) {
+  return (
+    <>
+      <Badge color={STATE[state]} text={state} />
+      {silenced && <Badge color="darkgrey" icon="bell-slash" text="silenced" />}
+    </>
+  );
+}
+
+/** Metric names as people say them. */
+export const METRIC_LABELS: Record<AlertMetric, string> = {
+  cpuPercent: 'CPU %',
+  memPercent: 'Memory %',
+  diskPercent: 'Disk %',
+  netRxBps: 'Network receive',
+  netTxBps: 'Network transmit',
+  restartCount: 'Restart count',
+  restarts: 'Restarts in window',
+  nodeNotReady: 'Nodes not ready',
+  exitedNonZero: 'Exited non-zero',
+  oomKilled: 'OOM-killed',
+};
+
+/**
+ * Which metrics each target supports: the backend's table (`METRICS_BY_TARGET` in the protocol),
+ * repeated here because the plugin imports only types from the protocol. The backend still
+ * validates, naming `metric`, if the two ever disagree.
+ */
+export const METRICS_BY_TARGET: Record<AlertTarget, AlertMetric[]> = {
+  node: ['cpuPercent', 'memPercent', 'diskPercent', 'netRxBps', 'netTxBps', 'nodeNotReady'],
+  container: [
+    'cpuPercent',
+    'memPercent',
+    'netRxBps',
+    'netTxBps',
+    'restartCount',
+    'restarts',
+    'exitedNonZero',
+    'oomKilled',
+  ],
+  pod: ['cpuPercent', 'memPercent', 'netRxBps', 'netTxBps', 'restartCount', 'restarts', 'exitedNonZero', 'oomKilled'],
+  namespace: [
+    'cpuPercent',
+    'memPercent',
+    'netRxBps',
+    'netTxBps',
+    'restartCount',
+    'restarts',
+    'exitedNonZero',
+    'oomKilled',
+  ],
+  workload: [
+    'cpuPercent',
+    'memPercent',
+    'netRxBps',
+    'netTxBps',
+    'restartCount',
+    'restarts',
+    'exitedNonZero',
+    'oomKilled',
+  ],
+  cluster: [
+    'cpuPercent',
+    'memPercent',
+    'diskPercent',
+    'netRxBps',
+    'netTxBps',
+    'nodeNotReady',
+    'restartCount',
+    'restarts',
+    'exitedNonZero',
+    'oomKilled',
+  ],
+};
+
+/** A metric value with its unit: percentages, byte rates, or plain counts. */
+export function formatAlertValue(metric: AlertMetric, value: number | null | undefined): string {
+  switch (metric) {
+    case 'cpuPercent':
+    case 'memPercent':
+    case 'diskPercent':
+      return formatUnit('percent', value, 1);
+    case 'netRxBps':
+    case 'netTxBps':
+      return formatMetric(metric, value);
+    default:
+      return formatUnit('none', value, 0);
+  }
+}
+
+/** The entity an alert is about, linked to its page where the plugin has one. */
+export function EntityLink({ entity }: { entity: Alert['entity'] }) {
+  const where = [entity.clusterName, entity.namespace].filter(Boolean).join(' / ');
+  const label = `${entity.kind} ${entity.name}`;
+  const route =
+    entity.kind === 'node'
+      ? appUrl(ROUTES.nodes, entity.id)
+      : entity.kind === 'container'
+        ? appUrl(ROUTES.containers, entity.id)
+        : entity.kind === 'workload'
+          ? appUrl(ROUTES.workloads, entity.id)
+          : undefined;
+  return (
+    <span title={where}>
+      {route ? <Link to={route}>{label}</Link> : label}
+      {where && <span style={{ opacity: 0.7 }}> · {where}</span>}
+    </span>
+  );
+}

@@ -1,0 +1,176 @@
+import React, { useMemo, useState } from 'react';
+import { createDataFrame, FieldType, type DataFrame } from '@grafana/data';
+import { Badge, EmptyState, Pagination, Stack } from '@grafana/ui';
+import type { NamespaceListReply } from '@fleetlens/protocol/api';
+import type { EventCountsReply, EventListReply, EventRow } from '@fleetlens/protocol/api/alerts';
+import { useApiData } from '../api/useApiData';
+import { DataTable, type Column } from '../components/DataTable';
+import { EntityFilter } from '../components/EntityFilter';
+import { useFleetlens } from '../components/FleetlensContext';
+import { NoMatches } from '../components/NoData';
+import { PageLayout } from '../components/PageLayout';
+import { SearchBox } from '../components/SearchBox';
+import { TimeSeriesChart } from '../components/TimeSeriesChart';
+import { formatTime } from '../utils/format';
+import { rangeKey, toSeconds } from '../utils/time';
+
+export const EVENTS_PAGE_SIZE = 50;
+
+const TYPES = [
+  { label: 'normal', value: 'normal' },
+  { label: 'warning', value: 'warning' },
+];
+
+const columns: Array<Column<EventRow>> = [
+  { id: 'ts', header: 'Time', render: (e) => formatTime(e.ts) },
+  { id: 'cluster', header: 'Cluster', render: (e) => e.clusterName },
+  { id: 'namespace', header: 'Namespace', render: (e) => e.namespace ?? '–' },
+  { id: 'object', header: 'Object', render: (e) => `${e.objectKind}/${e.objectName}` },
+  {
+    id: 'type',
+    header: 'Type',
+    render: (e) => <Badge color={e.type === 'warning' ? 'orange' : 'blue'} text={e.type} />,
+  },
+  { id: 'reason', header: 'Reason', render: (e) => e.reason },
+  {
+    id: 'message',
+    header: 'Message',
+    render: (e) => (
+      <span style={{ whiteSpace: 'normal' }}>
+        {e.message}
+        {e.count > 1 ? ` (×${e.count})` : ''}
+      </span>
+    ),
+  },
+];
+
+/** Event counts per bucket as two series (normal, warning), drawn as bars. */
+function countFrames(reply: EventCountsReply | undefined): DataFrame[] {
+  if (!reply) {
+    return [];
+  }
+  const time = reply.buckets.map((b) => b.ts * 1000);
+  return (['normal', 'warning'] as const).map((type) =>
+    createDataFrame({
+      name: type,
+      refId: type,
+      fields: [
+        { name: 'Time', type: FieldType.time, values: time, config: {} },
+        {
+          name: type,
+          type: FieldType.number,
+          values: reply.buckets.map((b) => b[type]),
+          config: {
+            unit: 'none',
+            decimals: 0,
+            displayName: type === 'normal' ? 'Normal' : 'Warning',
+            custom: { drawStyle: 'bars', fillOpacity: 60, lineWidth: 1, stacking: { mode: 'normal', group: 'A' } },
+          },
+        },
+      ],
+    })
+  );
+}
+
+/** Events: filters, a table paged on the backend, and counts over time by type. */
+export function EventsPage() {
+  const { clusters, range, rawRange } = useFleetlens();
+  const [namespace, setNamespace] = useState('');
+  const [type, setType] = useState('');
+  const [reason, setReason] = useState('');
+  const [q, setQ] = useState('');
+  const rk = rangeKey(rawRange);
+
+  const filters = {
+    cluster: clusters,
+    namespace: namespace ? [namespace] : undefined,
+    type: type ? [type] : undefined,
+    reason: reason.trim() ? [reason.trim()] : undefined,
+    q: q || undefined,
+  };
+  const filterKey = JSON.stringify({ ...filters, rk });
+  const [pageState, setPageState] = useState({ key: filterKey, page: 1 });
+  const page = pageState.key === filterKey ? pageState.page : 1;
+
+  const list = useApiData<EventListReply>(`events:${filterKey}:${page}`, (c, s) => {
+    const { from, to } = toSeconds(range);
+    return c.events({ ...filters, from, to, page, pageSize: EVENTS_PAGE_SIZE }, s);
+  });
+  const counts = useApiData<EventCountsReply>(`event-counts:${filterKey}`, (c, s) => {
+    const { from, to, step } = toSeconds(range, 60);
+    return c.eventCounts({ ...filters, from, to, step: Math.max(60, step) }, s);
+  });
+  const namespaces = useApiData<NamespaceListReply>(`event-ns:${clusters.join(',')}`, (c, s) =>
+    c.namespaces(clusters, s)
+  );
+  const nsOptions = useMemo(
+    () => [...new Set((namespaces.data?.items ?? []).map((n) => n.name))].sort().map((n) => ({ label: n, value: n })),
+    [namespaces.data]
+  );
+  const frames = useMemo(() => countFrames(counts.data), [counts.data]);
+  const data = list.data;
+  const filtered = !!(namespace || type || reason || q || clusters.length);
+
+  return (
+    <PageLayout
+      error={list.error ?? counts.error}
+      loading={list.loading}
+      controls={
+        <>
+          <SearchBox label="Search events" placeholder="Search messages" value={q} onChange={setQ} />
+          <EntityFilter
+            label="Namespace"
+            allLabel="All namespaces"
+            options={nsOptions}
+            value={namespace}
+            onChange={setNamespace}
+          />
+          <EntityFilter label="Type" allLabel="All types" options={TYPES} value={type} onChange={setType} width={16} />
+          <SearchBox label="Reason" placeholder="Reason, e.g. BackOff (exact)" value={reason} onChange={setReason} />
+        </>
+      }
+    >
+      <div style={{ marginBottom: 16 }}>
+        <TimeSeriesChart
+          title={
+            counts.data
+              ? `Events over time: ${counts.data.totals.normal} normal, ${counts.data.totals.warning} warning`
+              : 'Events over time'
+          }
+          frames={frames}
+          timeRange={range}
+          height={180}
+          emptyText="No events in this time range"
+          testId="event-counts"
+        />
+      </div>
+      {data &&
+        data.items.length === 0 &&
+        (filtered ? (
+          <NoMatches what="events" />
+        ) : (
+          <EmptyState variant="call-to-action" message="No events in this time range">
+            Container events come from the node agents and Kubernetes events from the cluster agent. Widen the time
+            range, or check that a cluster agent runs in your Kubernetes clusters.
+          </EmptyState>
+        ))}
+      {data && data.items.length > 0 && (
+        <>
+          <DataTable label="Events" testId="events-table" columns={columns} rows={data.items} rowKey={(e) => e.id} />
+          <Stack justifyContent="space-between" alignItems="center">
+            <span data-testid="event-count">
+              {(data.page - 1) * data.pageSize + 1}–{(data.page - 1) * data.pageSize + data.items.length} of{' '}
+              {data.total} events
+            </span>
+            <Pagination
+              currentPage={data.page}
+              numberOfPages={Math.max(1, Math.ceil(data.total / data.pageSize))}
+              onNavigate={(p) => setPageState({ key: filterKey, page: p })}
+              hideWhenSinglePage
+            />
+          </Stack>
+        </>
+      )}
+    </PageLayout>
+  );
+}
