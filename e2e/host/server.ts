@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
+import { DatasourceProxyEmulator } from './datasourceProxy';
 import { GrafanaEmulator, type PluginJson } from './grafanaEmulator';
 
 /**
@@ -118,6 +119,16 @@ export async function startHost(opts: HostOptions): Promise<RunningHost> {
     jsonData: { ...(opts.jsonData ?? {}), backendUrl: opts.backendUrl },
     secureJsonData: { serviceKey: opts.serviceKey },
   });
+  // The nested datasource (dist/datasource), as one instance with uid "fleetlens" (the provisioned
+  // one) using the same backend and key: its settings and Grafana's datasource proxy.
+  const dsJsonPath = path.join(PLUGIN_DIST, 'datasource', 'plugin.json');
+  const dsProxy = fs.existsSync(dsJsonPath)
+    ? new DatasourceProxyEmulator(JSON.parse(fs.readFileSync(dsJsonPath, 'utf8')) as PluginJson, {
+        uid: 'fleetlens',
+        jsonData: { backendUrl: opts.backendUrl },
+        secureJsonData: { serviceKey: opts.serviceKey },
+      })
+    : undefined;
   const theme = opts.theme ?? 'dark';
   const missingIcons = new Set<string>();
   const pluginPrefix = `/public/plugins/${plugin.id}/`;
@@ -129,7 +140,16 @@ export async function startHost(opts: HostOptions): Promise<RunningHost> {
       if (p.startsWith('/api/')) {
         const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, String(v)]));
         const body = req.method === 'GET' || req.method === 'HEAD' ? undefined : await readBody(req);
-        const out = await emulator.handle({ method: req.method ?? 'GET', url: req.url ?? '/', headers, body });
+        const request = { method: req.method ?? 'GET', url: req.url ?? '/', headers, body };
+        let out = (await emulator.handle(request)) ?? (await dsProxy?.handle(request));
+        if (!out && dsProxy && p === `/api/datasources/uid/${dsProxy.instance.uid}`) {
+          const { uid, jsonData } = dsProxy.instance;
+          out = {
+            status: 200,
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ uid, type: dsProxy.plugin.id, jsonData, secureJsonFields: { serviceKey: true } }),
+          };
+        }
         const reply = out ?? {
           status: 404,
           headers: { 'content-type': 'application/json' },

@@ -10,6 +10,7 @@ import { BrowserRouter, Link, Navigate, Route, Routes, useLocation, useNavigate 
 import { createBackendSrv } from '../backendSrv';
 import { loadAmdModule } from './amdLoader';
 import { makeHostPage, type NavInclude } from './HostPage';
+import { startPanelHost } from './panelHost';
 import { SHARED_MODULES } from './sharedModules';
 
 /**
@@ -160,7 +161,7 @@ const getStyles = (theme: GrafanaTheme2) => ({
   config: css({ padding: theme.spacing(2, 3) }),
 });
 
-start().catch((e: unknown) => {
+(location.pathname.startsWith('/panel-host/') ? startPanelHost(boot.pluginId, theme) : start()).catch((e: unknown) => {
   // Shown in the page and logged: the e2e test fails on console errors.
   console.error('host: plugin failed to load', e);
   document.getElementById('root')!.textContent = `Plugin failed to load: ${e instanceof Error ? e.message : String(e)}`;

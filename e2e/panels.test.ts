@@ -1,0 +1,119 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import type { NodeListReply, TopReply } from '@fleetlens/protocol/api';
+import { ensureHostBuilt, ensurePluginBuilt } from './host/build';
+import { startHost, type RunningHost } from './host/server';
+import { E2E_FLEET, SERVICE_KEY, startSeededBackend, type SeededBackend } from './support/backend';
+import { launchChromium, watchErrors } from './support/browser';
+
+/**
+ * The built nested panels (dist/panels/*) in Chromium, each fed with the frames the built nested
+ * datasource (dist/datasource) returns from a live seeded backend through the emulated Grafana
+ * datasource proxy (the test host's panel mode). Fails on console errors; writes
+ * e2e/screenshots/panel-*.png.
+ */
+
+jest.setTimeout(300_000);
+
+const SHOTS = path.join(__dirname, 'screenshots');
+let backend: SeededBackend;
+let host: RunningHost;
+let browser: Browser;
+
+beforeAll(async () => {
+  ensurePluginBuilt();
+  ensureHostBuilt();
+  backend = await startSeededBackend(E2E_FLEET);
+  host = await startHost({ backendUrl: backend.url, serviceKey: SERVICE_KEY, theme: 'dark' });
+  browser = await launchChromium();
+  fs.mkdirSync(SHOTS, { recursive: true });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await host?.stop();
+  await backend?.stop();
+});
+
+async function api<T>(p: string): Promise<T> {
+  const res = await fetch(`${backend.url}/api/v1${p}`, { headers: { 'X-Fleetlens-Key': SERVICE_KEY } });
+  if (!res.ok) throw new Error(`${p}: ${res.status}`);
+  return (await res.json()) as T;
+}
+
+async function openPanel(
+  dir: string,
+  query: object,
+  options: object,
+  title: string
+): Promise<{ page: Page; errors: string[]; requests: string[] }> {
+  const page = await browser.newPage({ viewport: { width: 980, height: 620 } });
+  const errors = watchErrors(page);
+  const requests: string[] = [];
+  page.on('request', (r) => r.url().includes('/api/') && requests.push(new URL(r.url()).pathname));
+  const q = new URLSearchParams({
+    query: JSON.stringify(query),
+    options: JSON.stringify(options),
+    title,
+    width: '900',
+    height: '520',
+  });
+  await page.goto(`${host.url}/panel-host/${dir}?${q}`);
+  return { page, errors, requests };
+}
+
+describe('nested panels in a browser with frames from the nested datasource', () => {
+  it('node heatmap: a tile per node coloured by CPU band, status, link to the node page', async () => {
+    const { page, errors, requests } = await openPanel(
+      'node-heatmap',
+      { queryType: 'nodes' },
+      { metric: 'cpuPercent', warn: 20, crit: 40 },
+      'Node heatmap (CPU)'
+    );
+    const nodes = await api<NodeListReply>('/nodes');
+    const tiles = page.getByTestId('heatmap-tile');
+    await tiles.first().waitFor();
+    expect(await tiles.count()).toBe(nodes.items.length);
+    expect(nodes.items.length).toBe(E2E_FLEET.clusters.reduce((a, c) => a + c.nodes, 0));
+    for (const n of nodes.items) {
+      const tile = page.locator(`a[href="/a/fleetlens-monitor-app/nodes/${n.id}"]`);
+      await expect(tile.getAttribute('aria-label')).resolves.toMatch(new RegExp(`^${n.name}: CPU `));
+      const level = n.cpuPercent === null ? 'none' : n.cpuPercent >= 40 ? 'crit' : n.cpuPercent >= 20 ? 'warn' : 'ok';
+      await expect(tile.getAttribute('data-level')).resolves.toBe(level);
+    }
+    for (const c of E2E_FLEET.clusters) await page.getByRole('region', { name: `Cluster ${c.name}` }).waitFor();
+    // The data came through the datasource's proxy route, not the app's.
+    expect(requests.some((r) => r.startsWith('/api/datasources/proxy/uid/fleetlens/api/api/v1/nodes'))).toBe(true);
+    expect(requests.some((r) => r.startsWith('/api/plugin-proxy/'))).toBe(false);
+    await tiles.first().hover();
+    await page.screenshot({ path: path.join(SHOTS, 'panel-node-heatmap.png'), fullPage: true });
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('top containers: N items with rank badges, the ranking value and the secondary metrics', async () => {
+    const { page, errors } = await openPanel(
+      'top-containers',
+      { queryType: 'top', metric: 'memBytes', limit: 10 },
+      { limit: 8, metric: 'auto' },
+      'Top 8 containers by memory'
+    );
+    const top = await api<TopReply>('/top?metric=memBytes&window=3600&limit=10');
+    const items = page.getByTestId('top-item');
+    await items.first().waitFor();
+    expect(await items.count()).toBe(8);
+    for (let i = 0; i < 8; i++) {
+      const it = items.nth(i);
+      await it.getByLabel(`Rank ${i + 1}`).waitFor();
+      await expect(it.getByRole('link', { name: top.items[i].name }).getAttribute('href')).resolves.toBe(
+        `/a/fleetlens-monitor-app/containers/${top.items[i].id}`
+      );
+      await expect(it.textContent()).resolves.toMatch(/CPU.*Mem.*Net.*Disk/);
+    }
+    await page.getByRole('list', { name: 'Top containers by Memory' }).waitFor();
+    await page.screenshot({ path: path.join(SHOTS, 'panel-top-containers.png'), fullPage: true });
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+});
