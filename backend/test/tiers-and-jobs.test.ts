@@ -25,7 +25,10 @@ function containerBatch(times: number[], cpu: (t: number) => number = cpuAt) {
     sentAt: times[times.length - 1],
     agent: { id: 'agent-t', version: '1', mode: 'node', hostname: 'h' },
     cluster: { name: 'tiers', kind: 'docker', environment: 'on-prem' },
-    nodes: [{ name: 'h', cores: 2, memoryBytes: 1e9, samples: times.map((t) => ({ ts: t, cpuCores: cpu(t) * 2 })) }],
+    nodes: [
+      { name: 'h', cores: 2, memoryBytes: 1e9, samples: times.map((t) => ({ ts: t, cpuCores: cpu(t) * 2 })) },
+      { name: 'h2', cores: 1, memoryBytes: 1e9, samples: times.map((t) => ({ ts: t, cpuCores: 0.5 })) },
+    ],
     containers: [
       {
         id: 'x'.repeat(64),
@@ -118,15 +121,21 @@ describe.each(DIALECTS)('rollup tiers on %s', (dialect) => {
     expect(r.series[0].points[0][1]).toBeCloseTo(1, 9);
   });
 
-  it('cluster series sums its nodes; node CPU reads the node family', async () => {
+  it('cluster and fleet series sum their nodes, alike from every tier (hand-computed)', async () => {
     const clusterId = (await live.get<api.OverviewReply>('/api/v1/overview')).clusters[0].id;
-    const r = await live.get<api.SeriesReply>(
-      `/api/v1/series?kind=cluster&id=${clusterId}&metrics=cpuCores&from=${START + HOUR}&to=${END}&step=${HOUR}&tier=1h`
-    );
+    // Node h runs at 2 × the sawtooth, node h2 at a flat 0.5 cores.
     const want = expectedAverages(HOUR)
       .slice(1)
-      .map((v) => v * 2);
-    r.series[0].points.forEach((p, i) => expect(p[1]).toBeCloseTo(want[i], 9));
+      .map((v) => v * 2 + 0.5);
+    for (const tier of ['raw', '1m', '1h']) {
+      for (const q of [`kind=cluster&id=${clusterId}`, 'kind=all']) {
+        const r = await live.get<api.SeriesReply>(
+          `/api/v1/series?${q}&metrics=cpuCores&from=${START + HOUR}&to=${END}&step=${HOUR}&tier=${tier}`
+        );
+        expect(r.series[0].points).toHaveLength(2);
+        r.series[0].points.forEach((p, i) => expect(p[1]).toBeCloseTo(want[i], 9));
+      }
+    }
   });
 
   it('rejects a metric of the wrong family and a range that ends before it starts', async () => {

@@ -37,8 +37,13 @@ export class RollupService {
     let m1 = 0;
     let h1 = 0;
     if (start < upto) {
-      for (let t = start; t < upto; t += CHUNK) m1 += await this.rollMinute(family, t, Math.min(t + CHUNK, upto));
-      await k('rollup_state').where('name', `${family}_1m`).update({ watermark: Math.max(wm, upto) });
+      for (let t = start; t < upto; t += CHUNK) {
+        m1 += await this.rollMinute(family, t, Math.min(t + CHUNK, upto));
+        if (family === 'node') m1 += await this.rollClusterMinutes(t, Math.min(t + CHUNK, upto));
+      }
+      await k('rollup_state')
+        .where('name', `${family}_1m`)
+        .update({ watermark: Math.max(wm, upto) });
     }
     if (dirty?.id != null) await k('rollup_dirty').where('family', family).where('id', '<=', dirty.id).del();
     // Hours are rebuilt from the minute tier for every hour the minute pass touched.
@@ -46,8 +51,11 @@ export class RollupService {
     const hStart = floorTo(Math.min(hw, start), 3600);
     const hUpto = floorTo(Math.max(wm, upto, start), 3600);
     if (hStart < hUpto) {
-      for (let t = hStart; t < hUpto; t += CHUNK * 24) h1 += await this.rollHour(family, t, Math.min(t + CHUNK * 24, hUpto));
-      await k('rollup_state').where('name', `${family}_1h`).update({ watermark: Math.max(hw, hUpto) });
+      for (let t = hStart; t < hUpto; t += CHUNK * 24)
+        h1 += await this.rollHour(family, t, Math.min(t + CHUNK * 24, hUpto));
+      await k('rollup_state')
+        .where('name', `${family}_1h`)
+        .update({ watermark: Math.max(hw, hUpto) });
     }
     return { m1, h1 };
   }
@@ -66,15 +74,48 @@ export class RollupService {
   private async rollMinute(family: SampleFamily, from: number, to: number): Promise<number> {
     const cols = metricsOf(family).map((m) => m.column);
     const select = cols.map((c) => `MIN(${c}), MAX(${c}), SUM(${c}), COUNT(${c})`).join(', ');
-    return this.upsertSelect(family, TABLES[family]['1m'], cols, `SELECT entity_id, ts - (ts % 60) AS b, ${select}
-      FROM ${TABLES[family].raw} WHERE ts >= ? AND ts < ? GROUP BY entity_id, b`, [from, to]);
+    return this.upsertSelect(
+      family,
+      TABLES[family]['1m'],
+      cols,
+      `SELECT entity_id, ts - (ts % 60) AS b, ${select}
+      FROM ${TABLES[family].raw} WHERE ts >= ? AND ts < ? GROUP BY entity_id, b`,
+      [from, to]
+    );
+  }
+
+  /**
+   * Per-cluster minute rows in the node tier (entity = cluster id): the sum over the cluster's
+   * nodes of each node's minute average, so a cluster's trend over days reads one row per minute
+   * instead of one per node and minute. Written right after the node minutes they sum.
+   */
+  private async rollClusterMinutes(from: number, to: number): Promise<number> {
+    const cols = metricsOf('node').map((m) => m.column);
+    const per = (c: string) => `SUM(m.${c}_sum / NULLIF(m.${c}_cnt, 0))`;
+    const select = cols
+      .map((c) => `${per(c)}, ${per(c)}, ${per(c)}, CASE WHEN SUM(m.${c}_cnt) > 0 THEN 1 ELSE 0 END`)
+      .join(', ');
+    return this.upsertSelect(
+      'node',
+      TABLES.node['1m'],
+      cols,
+      `SELECT n.cluster_id, m.ts AS b, ${select}
+      FROM ${TABLES.node['1m']} m JOIN nodes n ON n.id = m.entity_id WHERE m.ts >= ? AND m.ts < ? GROUP BY n.cluster_id, m.ts`,
+      [from, to]
+    );
   }
 
   private async rollHour(family: SampleFamily, from: number, to: number): Promise<number> {
     const cols = metricsOf(family).map((m) => m.column);
     const select = cols.map((c) => `MIN(${c}_min), MAX(${c}_max), SUM(${c}_sum), SUM(${c}_cnt)`).join(', ');
-    return this.upsertSelect(family, TABLES[family]['1h'], cols, `SELECT entity_id, ts - (ts % 3600) AS b, ${select}
-      FROM ${TABLES[family]['1m']} WHERE ts >= ? AND ts < ? GROUP BY entity_id, b`, [from, to]);
+    return this.upsertSelect(
+      family,
+      TABLES[family]['1h'],
+      cols,
+      `SELECT entity_id, ts - (ts % 3600) AS b, ${select}
+      FROM ${TABLES[family]['1m']} WHERE ts >= ? AND ts < ? GROUP BY entity_id, b`,
+      [from, to]
+    );
   }
 
   private async upsertSelect(_family: SampleFamily, table: string, cols: string[], select: string, bindings: number[]) {

@@ -38,8 +38,6 @@ export class TimeseriesQueries {
       if (!d) throw new BadQueryError('metrics', `${m} is not a ${family} metric`);
       return d.column;
     });
-    // Wrapped: a knex builder is thenable, so returning it bare from an async function would run it.
-    const { members } = await this.members(scope, q.kind, q.id ?? null, q.cluster ?? null);
     const { tier, step } = pickTier(
       q.step ?? defaultStep(q.from, q.to),
       q.from,
@@ -47,6 +45,7 @@ export class TimeseriesQueries {
       this.retention,
       q.tier
     );
+    const members = await this.members(scope, q.kind, q.id ?? null, q.cluster ?? null, tier);
     const from = q.from - (q.from % step);
     const inner = this.knex(tierTable(family, tier))
       .select(bucketSelect(this.knex, family, tier, cols, q.agg as Agg, step))
@@ -78,14 +77,20 @@ export class TimeseriesQueries {
     };
   }
 
-  /** Entity ids whose samples make up the requested series, within the caller's scope. */
+  /**
+   * Entity ids whose samples make up the requested series, within the caller's scope, as a literal
+   * list (the planner then scans the tier's time range instead of probing it once per member).
+   * Clusters and "all" read the rollup's per-cluster rows when the caller may see whole clusters.
+   */
   private async members(
     scope: Scope,
     kind: api.SeriesKind,
     id: string | null,
-    clusters: string[] | null
-  ): Promise<{ members: Knex.QueryBuilder }> {
+    clusters: string[] | null,
+    tier: api.Tier
+  ): Promise<string[]> {
     const s = narrow(scope, { clusters: clusters ?? undefined });
+    const ids = async (qb: Knex.QueryBuilder) => ((await qb) as Row[]).map((r) => String(r.id));
     if (kind === 'node' || kind === 'cluster' || kind === 'all') {
       const qb = applyNodeScope(
         this.knex('nodes as n').join('clusters as cl', 'cl.id', 'n.cluster_id').select('n.id'),
@@ -95,7 +100,10 @@ export class TimeseriesQueries {
       if (kind === 'node') qb.where('n.id', id!);
       if (kind === 'cluster') qb.where('cl.id', id!);
       if (kind !== 'all') await this.mustExist(qb.clone(), kind, id!);
-      return { members: qb };
+      if (kind !== 'node' && tier !== 'raw' && !s.nodes && !s.namespaces) {
+        return ids(qb.clearSelect().distinct('cl.id as id'));
+      }
+      return ids(qb);
     }
     const qb = applyScope(containerJoins(this.knex).select('c.id'), s, {
       clusterName: 'cl.name',
@@ -118,7 +126,7 @@ export class TimeseriesQueries {
       });
     }
     await this.mustExist(qb.clone(), kind, id!);
-    return { members: qb };
+    return ids(qb);
   }
 
   private async mustExist(qb: Knex.QueryBuilder, kind: string, id: string) {
