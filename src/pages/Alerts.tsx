@@ -54,7 +54,7 @@ const activeColumns: Array<Column<Alert>> = [
     header: 'Value',
     align: 'right',
     render: (a) => (
-      <span title={`threshold ${a.operator} ${formatAlertValue(a.metric, a.threshold)}`}>
+      <span title={`threshold ${a.operator} ${formatAlertValue(a.metric, a.threshold, true)}`}>
         {formatAlertValue(a.metric, a.value)}
       </span>
     ),

@@ -93,18 +93,18 @@ export const METRICS_BY_TARGET: Record<AlertTarget, AlertMetric[]> = {
   ],
 };
 
-/** A metric value with its unit: percentages, byte rates, or plain counts. */
-export function formatAlertValue(metric: AlertMetric, value: number | null | undefined): string {
+/** A metric value with its unit: percentages, byte rates, or plain counts (thresholds: as many decimals as they have). */
+export function formatAlertValue(metric: AlertMetric, value: number | null | undefined, exact = false): string {
   switch (metric) {
     case 'cpuPercent':
     case 'memPercent':
     case 'diskPercent':
-      return formatUnit('percent', value, 1);
+      return formatUnit('percent', value, exact ? undefined : 1);
     case 'netRxBps':
     case 'netTxBps':
       return formatMetric(metric, value);
     default:
-      return formatUnit('none', value, 0);
+      return formatUnit('none', value, exact ? undefined : 0);
   }
 }
 

@@ -50,7 +50,7 @@ export function RulesTable({ rules, canEdit, busy, onToggle, onEdit, onDelete }:
         header: 'Condition',
         render: (r) => (
           <span>
-            {r.target} {METRIC_LABELS[r.metric]} {r.operator} {formatAlertValue(r.metric, r.threshold)}
+            {r.target} {METRIC_LABELS[r.metric]} {r.operator} {formatAlertValue(r.metric, r.threshold, true)}
             {r.metric === 'restarts' ? ` within ${formatDuration(r.windowSeconds)}` : ''}
           </span>
         ),

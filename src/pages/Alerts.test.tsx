@@ -1,0 +1,276 @@
+import http from 'node:http';
+import { screen, waitFor, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import type {
+  AlertListReply,
+  AlertRule,
+  AlertRuleListReply,
+  AlertStatsReply,
+  Channel,
+} from '@fleetlens/protocol/api/alerts';
+import { backendGet, backendSend, renderApp, VIEWER_USER } from '../test/harness';
+
+/** The number on a stat card. */
+function cardValue(testId: string): string {
+  const card = screen.getByTestId(testId);
+  return card.querySelector('div')!.textContent ?? '';
+}
+
+describe('Alerts page against a live backend (alerts evaluated from ingested data)', () => {
+  it('shows the firing and resolved counts and their changes exactly as /alerts/stats reports them', async () => {
+    renderApp('alerts', { backend: 'ops' });
+    await screen.findByTestId('stat-critical');
+    // The page's default range is the last hour: period 3600 s.
+    const stats = await backendGet<AlertStatsReply>('/alerts/stats?period=3600', 'ops');
+    // Setup fired 2 critical (exited containers), 4 warning (node memory), 2 info (restarts); 4 resolved (disk rule disabled).
+    expect(stats.firing.critical.current).toBeGreaterThan(0);
+    expect(stats.firing.warning.current).toBeGreaterThan(0);
+    expect(stats.firing.info.current).toBeGreaterThan(0);
+    expect(stats.resolved.total.current).toBeGreaterThan(0);
+    await waitFor(() => expect(cardValue('stat-critical')).toBe(String(stats.firing.critical.current)));
+    expect(cardValue('stat-warning')).toBe(String(stats.firing.warning.current));
+    expect(cardValue('stat-info')).toBe(String(stats.firing.info.current));
+    expect(cardValue('stat-resolved')).toBe(String(stats.resolved.total.current));
+    const sign = (n: number) => (n > 0 ? `+${n}` : n < 0 ? `−${-n}` : '±0');
+    expect(screen.getByTestId('stat-critical')).toHaveTextContent(
+      `${sign(stats.firing.critical.change)} vs the previous 1 hour`
+    );
+    expect(screen.getByTestId('stat-resolved')).toHaveTextContent(
+      `${sign(stats.resolved.total.change)} vs the previous 1 hour`
+    );
+  });
+
+  it('lists the active alerts with severity, rule, entity linked to its page, value and since', async () => {
+    renderApp('alerts', { backend: 'ops' });
+    const table = await screen.findByRole('table', { name: 'Active alerts' });
+    const active = await backendGet<AlertListReply>('/alerts?state=firing,pending&pageSize=500', 'ops');
+    expect(within(table).getAllByRole('row')).toHaveLength(active.total + 1);
+    const exited = active.items.find((a) => a.ruleName === 'Container exited non-zero')!;
+    const link = within(table).getByRole('link', { name: `container ${exited.entity.name}` });
+    expect(link).toHaveAttribute('href', `/a/fleetlens-monitor-app/containers/${exited.entity.id}`);
+    const row = link.closest('tr')!;
+    expect(within(row).getByText('critical')).toBeInTheDocument();
+    expect(within(row).getByText('firing')).toBeInTheDocument();
+    expect(row).toHaveTextContent('Container exited non-zero');
+    // exitedNonZero counts matching containers: 1 for one container.
+    expect(within(row).getAllByRole('cell')[4]).toHaveTextContent(/^1$/);
+    expect(row).toHaveTextContent(/ago/);
+    const node = active.items.find((a) => a.entity.kind === 'node')!;
+    expect(within(table).getAllByRole('link', { name: `node ${node.entity.name}` })[0]).toHaveAttribute(
+      'href',
+      `/a/fleetlens-monitor-app/nodes/${node.entity.id}`
+    );
+  });
+
+  it('shows resolved alerts in the history', async () => {
+    const user = userEvent.setup();
+    renderApp('alerts', { backend: 'ops' });
+    await screen.findByRole('table', { name: 'Active alerts' });
+    await user.click(screen.getByRole('tab', { name: /History/ }));
+    const table = await screen.findByRole('table', { name: 'Alert history' });
+    const resolved = await backendGet<AlertListReply>('/alerts?state=resolved&pageSize=500', 'ops');
+    expect(resolved.items.some((a) => a.ruleName === 'Node disk above 1 %')).toBe(true);
+    expect(within(table).getAllByText('Node disk above 1 %')).toHaveLength(
+      resolved.items.filter((a) => a.ruleName === 'Node disk above 1 %').length
+    );
+  });
+
+  it('creates a rule through the form: it appears in the table and in the backend with every field', async () => {
+    const user = userEvent.setup();
+    renderApp('alerts', { backend: 'ops' });
+    await screen.findByRole('table', { name: 'Alert rules' });
+    await user.click(screen.getByRole('button', { name: 'New rule' }));
+    const form = await screen.findByRole('form', { name: 'Alert rule' });
+    await user.type(within(form).getByLabelText('Name'), 'Payments memory form test');
+    await user.type(within(form).getByLabelText('Description'), 'created by the page test');
+    await user.clear(within(form).getByLabelText('Threshold'));
+    await user.type(within(form).getByLabelText('Threshold'), '75');
+    // Target "container" and metric "CPU %" are the defaults; choose memory instead.
+    await user.click(within(form).getByLabelText('Metric'));
+    await user.click(await screen.findByText('Memory %'));
+    await user.clear(within(form).getByLabelText(/For \(seconds\)/));
+    await user.type(within(form).getByLabelText(/For \(seconds\)/), '120');
+    await user.clear(within(form).getByLabelText(/Cooldown \(seconds\)/));
+    await user.type(within(form).getByLabelText(/Cooldown \(seconds\)/), '600');
+    await user.click(within(form).getByLabelText('Critical'));
+    await user.type(within(form).getByLabelText(/Namespaces/), 'payments{enter}');
+    await user.type(within(form).getByLabelText(/Name pattern/), 'app-*');
+    await user.click(within(form).getByRole('button', { name: 'Create rule' }));
+
+    await waitFor(() => expect(screen.queryByRole('form', { name: 'Alert rule' })).not.toBeInTheDocument());
+    const table = screen.getByRole('table', { name: 'Alert rules' });
+    await within(table).findByText('Payments memory form test');
+    const rules = await backendGet<AlertRuleListReply>('/alert-rules', 'ops');
+    const rule = rules.items.find((r) => r.name === 'Payments memory form test')!;
+    expect(rule).toMatchObject({
+      description: 'created by the page test',
+      target: 'container',
+      metric: 'memPercent',
+      operator: '>',
+      threshold: 75,
+      forSeconds: 120,
+      cooldownSeconds: 600,
+      severity: 'critical',
+      filters: { clusters: [], namespaces: ['payments'], nodes: [], namePattern: 'app-*' },
+      enabled: true,
+    });
+    const row = within(table).getByText('Payments memory form test').closest('tr')!;
+    expect(row).toHaveTextContent('namespaces: payments; name: app-*');
+    expect(row).toHaveTextContent('container Memory % > 75%');
+  });
+
+  it("shows the backend's field error next to a bad threshold and stores nothing", async () => {
+    const user = userEvent.setup();
+    renderApp('alerts', { backend: 'ops' });
+    await screen.findByRole('table', { name: 'Alert rules' });
+    await user.click(screen.getByRole('button', { name: 'New rule' }));
+    const form = await screen.findByRole('form', { name: 'Alert rule' });
+    await user.type(within(form).getByLabelText('Name'), 'Bad threshold rule');
+    await user.type(within(form).getByLabelText('Threshold'), 'ninety');
+    await user.click(within(form).getByRole('button', { name: 'Create rule' }));
+    await within(form).findByText('The rule was not saved');
+    // The message is the backend's own, for the field `threshold`.
+    const refused = await backendSend(
+      'POST',
+      '/alert-rules',
+      { name: 'x', target: 'container', metric: 'cpuPercent', operator: '>', threshold: 'ninety', severity: 'warning' },
+      'ops'
+    ).catch(
+      (e: Error) =>
+        JSON.parse(e.message.slice(e.message.indexOf('{'))) as { issues: Array<{ path: string; message: string }> }
+    );
+    const issue = (refused as { issues: Array<{ path: string; message: string }> }).issues.find(
+      (i) => i.path === 'threshold'
+    )!;
+    const message = await within(form).findByText(issue.message);
+    // Shown next to the threshold input: the smallest block holding the message also holds that input, and no other.
+    let field: HTMLElement = message;
+    while (!field.contains(within(form).getByLabelText('Threshold'))) {
+      field = field.parentElement!;
+    }
+    expect(within(field).queryByLabelText('Name')).not.toBeInTheDocument();
+    expect(within(field).getAllByRole('textbox')).toHaveLength(1);
+    const rules = await backendGet<AlertRuleListReply>('/alert-rules', 'ops');
+    expect(rules.items.some((r) => r.name === 'Bad threshold rule')).toBe(false);
+  });
+
+  it('disables and re-enables a rule with its toggle; the backend follows each time', async () => {
+    const user = userEvent.setup();
+    const rule = await backendSend<AlertRule>(
+      'POST',
+      '/alert-rules',
+      {
+        name: 'Toggle me',
+        target: 'node',
+        metric: 'cpuPercent',
+        operator: '>',
+        threshold: 99,
+        severity: 'info',
+        enabled: true,
+      },
+      'ops'
+    );
+    renderApp('alerts', { backend: 'ops' });
+    const toggle = await screen
+      .findByRole('switch', { name: 'Disable rule Toggle me' })
+      .catch(() => screen.findByLabelText('Disable rule Toggle me'));
+    await user.click(toggle);
+    await screen.findByLabelText('Enable rule Toggle me');
+    expect((await backendGet<AlertRule>(`/alert-rules/${rule.id}`, 'ops')).enabled).toBe(false);
+    await user.click(screen.getByLabelText('Enable rule Toggle me'));
+    await screen.findByLabelText('Disable rule Toggle me');
+    expect((await backendGet<AlertRule>(`/alert-rules/${rule.id}`, 'ops')).enabled).toBe(true);
+  });
+
+  it('test-sends over a webhook channel and reports what a local receiver answered', async () => {
+    const received: string[] = [];
+    const receiver = http.createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        received.push(Buffer.concat(chunks).toString('utf8'));
+        res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
+      });
+    });
+    await new Promise<void>((ok) => receiver.listen(0, '127.0.0.1', () => ok()));
+    const { port } = receiver.address() as { port: number };
+    const failing = http.createServer((_req, res) => res.writeHead(500).end('nope'));
+    await new Promise<void>((ok) => failing.listen(0, '127.0.0.1', () => ok()));
+    try {
+      const good = await backendSend<Channel>(
+        'POST',
+        '/notification-channels',
+        { name: 'Receiver OK', type: 'webhook', config: { url: `http://127.0.0.1:${port}/hook/secret-token` } },
+        'ops'
+      );
+      const bad = await backendSend<Channel>(
+        'POST',
+        '/notification-channels',
+        {
+          name: 'Receiver failing',
+          type: 'webhook',
+          config: { url: `http://127.0.0.1:${(failing.address() as { port: number }).port}/hook` },
+        },
+        'ops'
+      );
+      const user = userEvent.setup();
+      renderApp('alerts', { backend: 'ops' });
+      await screen.findByRole('table', { name: 'Alert rules' });
+      await user.click(screen.getByRole('tab', { name: /Channels/ }));
+      const table = await screen.findByRole('table', { name: 'Notification channels' });
+      // Secrets stay masked: the URL's path is not shown.
+      expect(table).not.toHaveTextContent('secret-token');
+      await user.click(within(table).getByRole('button', { name: 'Send a test message over Receiver OK' }));
+      await waitFor(() =>
+        expect(screen.getByTestId(`test-outcome-${good.id}`)).toHaveTextContent('Test message sent (answer 200).')
+      );
+      expect(received).toHaveLength(1);
+      expect(JSON.parse(received[0])).toMatchObject({ event: 'test' });
+
+      await user.click(within(table).getByRole('button', { name: 'Send a test message over Receiver failing' }));
+      await waitFor(() =>
+        expect(screen.getByTestId(`test-outcome-${bad.id}`)).toHaveTextContent(/Test message failed \(answer 500\)/)
+      );
+    } finally {
+      receiver.close();
+      failing.close();
+    }
+  });
+
+  it('creates a silence for a rule from the page and lists it', async () => {
+    const user = userEvent.setup();
+    renderApp('alerts', { backend: 'ops' });
+    await screen.findByRole('table', { name: 'Alert rules' });
+    await user.click(screen.getByRole('tab', { name: /Silences/ }));
+    const form = await screen.findByRole('form', { name: 'New silence' });
+    await user.click(within(form).getByLabelText('Rule'));
+    await user.click(await screen.findByText('Restarted more than once', { selector: 'span' }));
+    await user.type(within(form).getByLabelText('Comment'), 'maintenance window');
+    await user.click(within(form).getByRole('button', { name: 'Silence' }));
+    const table = await screen.findByRole('table', { name: 'Silences' });
+    const row = within(table).getByText('maintenance window').closest('tr')!;
+    expect(row).toHaveTextContent('Restarted more than once');
+    expect(row).toHaveTextContent('active');
+    const silences = await backendGet<{ items: Array<{ comment: string; active: boolean; id: string }> }>(
+      '/silences',
+      'ops'
+    );
+    const s = silences.items.find((x) => x.comment === 'maintenance window')!;
+    expect(s.active).toBe(true);
+    await user.click(within(row).getByRole('button', { name: `End silence ${s.id}` }));
+    await waitFor(() =>
+      expect(
+        within(screen.getByRole('table', { name: 'Silences' }))
+          .getByText('maintenance window')
+          .closest('tr')
+      ).toHaveTextContent('ended')
+    );
+  });
+
+  it('is read-only for a viewer (Grafana Viewer unknown to the backend): a notice and no way to create rules', async () => {
+    renderApp('alerts', { backend: 'ops', user: VIEWER_USER });
+    await screen.findByText('Read only');
+    expect(screen.getByText(/Your Fleetlens role is viewer/)).toBeInTheDocument();
+    expect(screen.queryByRole('button', { name: 'New rule' })).not.toBeInTheDocument();
+  });
+});
