@@ -1,5 +1,6 @@
 import {
   createDataFrame,
+  DataFrameType,
   DataSourceApi,
   FieldType,
   type DataFrame,
@@ -296,7 +297,7 @@ export class FleetlensDataSource extends DataSourceApi<FleetlensQuery, Fleetlens
         refId: q.refId,
         name: display,
         meta: {
-          type: 'timeseries-multi' as never,
+          type: DataFrameType.TimeSeriesMulti,
           executedQueryString: `${kind} ${metric} agg=${agg} groupBy=${groupBy} step=${first.step}s tier=${first.tier} (${g.members.length} series)`,
           custom: { step: first.step, tier: first.tier, from: first.from, to: first.to, members: g.members.length },
         },

@@ -1,0 +1,76 @@
+import React from 'react';
+import { render, screen } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import type { DataSourceSettings } from '@grafana/data';
+import { pickOption } from '../test/harness';
+import { ConfigEditor } from './ConfigEditor';
+import { QueryEditor } from './QueryEditor';
+import type { FleetlensDataSource } from './datasource';
+import type { FleetlensOptions, FleetlensQuery } from './types';
+
+function settings(over: Partial<DataSourceSettings<FleetlensOptions>> = {}): DataSourceSettings<FleetlensOptions> {
+  return {
+    id: 1,
+    uid: 'fleetlens',
+    orgId: 1,
+    name: 'Fleetlens',
+    type: 'fleetlens-monitor-datasource',
+    typeName: 'Fleetlens',
+    typeLogoUrl: '',
+    access: 'proxy',
+    url: '',
+    user: '',
+    database: '',
+    basicAuth: false,
+    basicAuthUser: '',
+    isDefault: false,
+    jsonData: { backendUrl: 'http://backend:8480' },
+    secureJsonFields: {},
+    readOnly: false,
+    withCredentials: false,
+    ...over,
+  } as DataSourceSettings<FleetlensOptions>;
+}
+
+describe('config editor', () => {
+  test('backend URL in jsonData; a set key shows as configured and can be reset, a new one goes to secureJsonData', async () => {
+    const user = userEvent.setup();
+    const onOptionsChange = jest.fn();
+    const { rerender } = render(
+      <ConfigEditor options={settings({ secureJsonFields: { serviceKey: true } })} onOptionsChange={onOptionsChange} />
+    );
+    expect(screen.getByDisplayValue('http://backend:8480')).toBeInTheDocument();
+    expect(screen.getByDisplayValue('configured')).toBeDisabled();
+    await user.click(screen.getByRole('button', { name: 'Reset' }));
+    expect(onOptionsChange).toHaveBeenLastCalledWith(
+      expect.objectContaining({ secureJsonFields: { serviceKey: false }, secureJsonData: { serviceKey: '' } })
+    );
+    rerender(<ConfigEditor options={settings()} onOptionsChange={onOptionsChange} />);
+    await user.type(screen.getByPlaceholderText('service key'), 'k');
+    expect(onOptionsChange).toHaveBeenLastCalledWith(expect.objectContaining({ secureJsonData: { serviceKey: 'k' } }));
+    expect(JSON.stringify(onOptionsChange.mock.lastCall[0].jsonData)).not.toContain('serviceKey');
+  });
+});
+
+describe('query editor', () => {
+  test('switching to Top containers shows the limit; filters commit on blur and run the query', async () => {
+    const user = userEvent.setup();
+    let query: FleetlensQuery = { refId: 'A', queryType: 'timeseries', kind: 'node', metric: 'cpuCores' };
+    const onChange = jest.fn((q: FleetlensQuery) => (query = q));
+    const onRunQuery = jest.fn();
+    const ds = {} as FleetlensDataSource;
+    const { rerender } = render(
+      <QueryEditor datasource={ds} query={query} onChange={onChange} onRunQuery={onRunQuery} />
+    );
+    expect(screen.getByLabelText('Group by')).toBeInTheDocument();
+    await pickOption(user, 'Query type', 'Top containers');
+    expect(query.queryType).toBe('top');
+    rerender(<QueryEditor datasource={ds} query={query} onChange={onChange} onRunQuery={onRunQuery} />);
+    expect(screen.getByLabelText('Limit')).toBeInTheDocument();
+    expect(screen.queryByLabelText('Group by')).not.toBeInTheDocument();
+    await user.type(screen.getByLabelText('Cluster filter'), '$cluster');
+    await user.tab();
+    expect(query).toMatchObject({ queryType: 'top', cluster: '$cluster' });
+    expect(onRunQuery).toHaveBeenCalledTimes(2);
+  });
+});
