@@ -32,10 +32,10 @@ export function AdminPage() {
       </PageLayout>
     );
   }
-  return <AdminContent />;
+  return <AdminContent selfId={me.data.userId} />;
 }
 
-function AdminContent() {
+function AdminContent({ selfId }: { selfId: string | null }) {
   const styles = useStyles2(getStyles);
   const { client, refreshNow, range, rawRange } = useFleetlens();
   const rk = rangeKey(rawRange);
@@ -67,7 +67,13 @@ function AdminContent() {
           <AgentTokens client={client} tokens={tokens.data.items} onChanged={refreshNow} />
         )}
         {tab === 'keys' && keys.data && (
-          <ApiKeys client={client} keys={keys.data.items} users={users.data?.items ?? []} onChanged={refreshNow} />
+          <ApiKeys
+            client={client}
+            keys={keys.data.items}
+            users={users.data?.items ?? []}
+            selfId={selfId}
+            onChanged={refreshNow}
+          />
         )}
         {tab === 'audit' && <AuditLog from={from} to={rawRange.to === 'now' ? undefined : to} />}
       </TabContent>

@@ -138,11 +138,14 @@ export function ApiKeys({
   client,
   keys,
   users,
+  selfId,
   onChanged,
 }: {
   client: FleetlensClient;
   keys: ApiKey[];
   users: User[];
+  /** The caller's user record, if any (a key "for me"); without one, a user must be chosen. */
+  selfId: string | null;
   onChanged(): void;
 }) {
   const [name, setName] = useState('');
@@ -220,7 +223,7 @@ export function ApiKeys({
                 { label: 'Me', value: '' },
                 ...users.filter((u) => u.active).map((u) => ({ label: u.email, value: u.id, description: u.role })),
               ]}
-              value={userId}
+              value={userId || (selfId ? '' : null)}
               onChange={(o) => setUserId(o.value ?? '')}
             />
           </Field>
