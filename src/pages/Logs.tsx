@@ -174,8 +174,8 @@ export function LogsPage() {
         <>
           <RadioButtonGroup
             options={[
-              { label: 'Container', value: 'container' },
-              { label: 'Pod', value: 'pod' },
+              { label: 'By container', value: 'container' },
+              { label: 'By pod', value: 'pod' },
             ]}
             value={source}
             onChange={setSource}
