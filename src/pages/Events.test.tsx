@@ -1,0 +1,74 @@
+import { screen, waitFor, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import type { EventCountsReply, EventListReply } from '@fleetlens/protocol/api/alerts';
+import { backendGet, pickOption, renderApp } from '../test/harness';
+
+function eventRows(): HTMLElement[] {
+  return within(screen.getByRole('table', { name: 'Events' }))
+    .getAllByRole('row')
+    .slice(1);
+}
+
+describe('Events page against a live backend', () => {
+  it('lists every event of the time range, newest first, with its columns', async () => {
+    renderApp('events', { backend: 'ops' });
+    await screen.findByRole('table', { name: 'Events' });
+    const all = await backendGet<EventListReply>('/events?pageSize=500', 'ops');
+    // 24 events from each of the two clusters, all within the last half hour.
+    expect(all.total).toBe(48);
+    await waitFor(() => expect(screen.getByTestId('event-count')).toHaveTextContent(`1–48 of ${all.total} events`));
+    const first = eventRows()[0];
+    const e = all.items[0];
+    for (const text of [e.clusterName, `${e.objectKind}/${e.objectName}`, e.type, e.reason, e.message]) {
+      expect(first).toHaveTextContent(text);
+    }
+  });
+
+  it('narrows by type, reason, text and namespace, as the backend filters', async () => {
+    const user = userEvent.setup();
+    renderApp('events', { backend: 'ops' });
+    await screen.findByRole('table', { name: 'Events' });
+
+    await pickOption(user, 'Type', 'warning');
+    const warnings = await backendGet<EventListReply>('/events?type=warning&pageSize=500', 'ops');
+    expect(warnings.total).toBeGreaterThan(0);
+    expect(warnings.total).toBeLessThan(48);
+    await waitFor(() => expect(screen.getByTestId('event-count')).toHaveTextContent(`of ${warnings.total} events`));
+    expect(eventRows().every((r) => within(r).getByText('warning'))).toBe(true);
+
+    await user.type(screen.getByLabelText('Reason'), 'BackOff');
+    const backoff = await backendGet<EventListReply>('/events?type=warning&reason=BackOff&pageSize=500', 'ops');
+    expect(backoff.total).toBeGreaterThan(0);
+    await waitFor(() => expect(screen.getByTestId('event-count')).toHaveTextContent(`of ${backoff.total} events`));
+    expect(eventRows().every((r) => r.textContent!.includes('BackOff'))).toBe(true);
+
+    await user.clear(screen.getByLabelText('Reason'));
+    await pickOption(user, 'Type', 'All types');
+    await user.type(screen.getByLabelText('Search events'), 'event 1');
+    const text = await backendGet<EventListReply>(`/events?q=${encodeURIComponent('event 1')}&pageSize=500`, 'ops');
+    expect(text.total).toBeGreaterThan(0);
+    await waitFor(() => expect(screen.getByTestId('event-count')).toHaveTextContent(`of ${text.total} events`));
+
+    await user.clear(screen.getByLabelText('Search events'));
+    const ns = (await backendGet<EventListReply>('/events?pageSize=500', 'ops')).items.find(
+      (x) => x.namespace
+    )!.namespace!;
+    await pickOption(user, 'Namespace', ns);
+    const inNs = await backendGet<EventListReply>(`/events?namespace=${ns}&pageSize=500`, 'ops');
+    await waitFor(() => expect(screen.getByTestId('event-count')).toHaveTextContent(`of ${inNs.total} events`));
+    expect(eventRows().every((r) => r.textContent!.includes(ns))).toBe(true);
+  });
+
+  it('charts the counts per type over the page time range, with the totals /events/counts reports', async () => {
+    renderApp('events', { backend: 'ops' });
+    const chart = await screen.findByTestId('event-counts');
+    const now = Math.floor(Date.now() / 1000);
+    const counts = await backendGet<EventCountsReply>(`/events/counts?from=${now - 3600}&to=${now}&step=60`, 'ops');
+    await waitFor(() =>
+      expect(within(chart).getByRole('heading')).toHaveTextContent(
+        `Events over time: ${counts.totals.normal} normal, ${counts.totals.warning} warning`
+      )
+    );
+    expect(counts.totals.normal + counts.totals.warning).toBe(48);
+  });
+});
