@@ -38,6 +38,8 @@ export async function startSeededBackend(
     serviceKey: SERVICE_KEY,
     agentToken: AGENT_TOKEN,
     jobsEnabled: false,
+    // The fleet is seeded once per run; keep its newest samples "current" however long the run takes.
+    goneAfterSeconds: 86_400,
   });
   if (fleet) {
     const now = Math.floor(Date.now() / 1000);
