@@ -112,51 +112,71 @@ describe('time series queries', () => {
     ).toBe('60');
   });
 
-  test('group by cluster with sum equals the backend cluster series; max per cluster is the largest node value', async () => {
-    const { ds } = fleet();
-    const to = now();
-    const from = to - 1800;
-    const opts = { fromSec: from, toSec: to, maxDataPoints: 30, intervalMs: 1000 };
-    const sum = (await ds.query(request([{ kind: 'node', metric: 'cpuCores', agg: 'sum', groupBy: 'cluster' }], opts)))
-      .data as DataFrame[];
-    expect(sum.map((f) => f.name).sort()).toEqual(['aws-k8s', 'onprem-docker']);
-    const clusters = await backendGet<{ items: Array<{ id: string; name: string }> }>('/clusters');
-    for (const f of sum) {
-      const c = clusters.items.find((x) => x.name === f.name)!;
-      const direct = await backendGet<SeriesReply>(
-        `/series?kind=cluster&id=${c.id}&metrics=cpuCores&from=${from}&to=${to}&step=60`
+  test.each([
+    ['the backend cluster aggregate (one request per cluster)', undefined],
+    ['per-node series summed in the plugin (a name pattern forces it)', '*-node-*'],
+  ])(
+    'group by cluster with sum, via %s, equals the backend cluster series; max per cluster is the largest node value',
+    async (_how, name) => {
+      const { ds, requests } = fleet();
+      const to = now();
+      const from = to - 1800;
+      const opts = { fromSec: from, toSec: to, maxDataPoints: 30, intervalMs: 1000 };
+      const sum = (
+        await ds.query(request([{ kind: 'node', metric: 'cpuCores', agg: 'sum', groupBy: 'cluster', name }], opts))
+      ).data as DataFrame[];
+      const seriesCalls = requests.filter((r) => r.includes('/series?'));
+      expect(seriesCalls).toHaveLength(name ? specNodes().length : 2);
+      for (const c of seriesCalls) expect(c).toContain(name ? 'kind=node' : 'kind=cluster');
+      expect(sum.map((f) => f.name).sort()).toEqual(['aws-k8s', 'onprem-docker']);
+      const clusters = await backendGet<{ items: Array<{ id: string; name: string }> }>('/clusters');
+      for (const f of sum) {
+        const c = clusters.items.find((x) => x.name === f.name)!;
+        const direct = await backendGet<SeriesReply>(
+          `/series?kind=cluster&id=${c.id}&metrics=cpuCores&from=${from}&to=${to}&step=60`
+        );
+        expect(numberField(f).labels).toEqual({ cluster: f.name });
+        expect(numberField(f).config.unit).toBe('short');
+        const got = values(f, 'cpuCores') as Array<number | null>;
+        expect(got.length).toBe(direct.series[0].points.length);
+        expect(got.filter((v) => v !== null).length).toBeGreaterThan(20);
+        direct.series[0].points.forEach(([, v], i) =>
+          v === null ? expect(got[i]).toBeNull() : expect(got[i]).toBeCloseTo(v, 6)
+        );
+      }
+      const max = (
+        await ds.query(
+          request(
+            [{ kind: 'node', metric: 'cpuCores', agg: 'max', groupBy: 'cluster', cluster: 'onprem-docker' }],
+            opts
+          )
+        )
+      ).data as DataFrame[];
+      expect(max.map((f) => f.name)).toEqual(['onprem-docker']);
+      const nodes = await backendGet<NodeListReply>('/nodes?cluster=onprem-docker');
+      const perNode = await Promise.all(
+        nodes.items.map((n) =>
+          backendGet<SeriesReply>(`/series?kind=node&id=${n.id}&metrics=cpuCores&from=${from}&to=${to}&step=60&agg=max`)
+        )
       );
-      expect(numberField(f).labels).toEqual({ cluster: f.name });
-      expect(numberField(f).config.unit).toBe('short');
-      const got = values(f, 'cpuCores') as Array<number | null>;
-      expect(got.length).toBe(direct.series[0].points.length);
-      expect(got.filter((v) => v !== null).length).toBeGreaterThan(20);
-      direct.series[0].points.forEach(([, v], i) =>
-        v === null ? expect(got[i]).toBeNull() : expect(got[i]).toBeCloseTo(v, 6)
+      const got = values(max[0], 'cpuCores') as Array<number | null>;
+      perNode[0].series[0].points.forEach(([,], i) => {
+        const vs = perNode.map((s) => s.series[0].points[i][1]).filter((v): v is number => v !== null);
+        if (vs.length) expect(got[i]).toBeCloseTo(Math.max(...vs), 9);
+      });
+      // None: one series for everything, the backend's fleet-wide sum (kind=all).
+      const all = (
+        await ds.query(request([{ kind: 'node', metric: 'cpuCores', agg: 'sum', groupBy: 'none', name }], opts))
+      ).data as DataFrame[];
+      expect(all).toHaveLength(1);
+      const fleetSum = await backendGet<SeriesReply>(`/series?kind=all&metrics=cpuCores&from=${from}&to=${to}&step=60`);
+      const allValues = values(all[0], 'cpuCores') as Array<number | null>;
+      expect(allValues.filter((v) => v !== null).length).toBeGreaterThan(20);
+      fleetSum.series[0].points.forEach(([, v], i) =>
+        v === null ? expect(allValues[i]).toBeNull() : expect(allValues[i]).toBeCloseTo(v, 6)
       );
     }
-    const max = (
-      await ds.query(
-        request([{ kind: 'node', metric: 'cpuCores', agg: 'max', groupBy: 'cluster', cluster: 'onprem-docker' }], opts)
-      )
-    ).data as DataFrame[];
-    expect(max.map((f) => f.name)).toEqual(['onprem-docker']);
-    const nodes = await backendGet<NodeListReply>('/nodes?cluster=onprem-docker');
-    const perNode = await Promise.all(
-      nodes.items.map((n) =>
-        backendGet<SeriesReply>(`/series?kind=node&id=${n.id}&metrics=cpuCores&from=${from}&to=${to}&step=60&agg=max`)
-      )
-    );
-    const got = values(max[0], 'cpuCores') as Array<number | null>;
-    perNode[0].series[0].points.forEach(([,], i) => {
-      const vs = perNode.map((s) => s.series[0].points[i][1]).filter((v): v is number => v !== null);
-      if (vs.length) expect(got[i]).toBeCloseTo(Math.max(...vs), 9);
-    });
-    // None: one series for everything.
-    const all = (await ds.query(request([{ kind: 'node', metric: 'cpuCores', agg: 'sum', groupBy: 'none' }], opts)))
-      .data as DataFrame[];
-    expect(all).toHaveLength(1);
-  });
+  );
 
   test('template variables in filters: multi-value cluster, namespace and a name pattern, and scoped variables of repeated panels', async () => {
     const { ds } = fleet();

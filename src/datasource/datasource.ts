@@ -239,7 +239,20 @@ export class FleetlensDataSource extends DataSourceApi<FleetlensQuery, Fleetlens
     const agg: Aggregation = q.agg ?? 'avg';
     const groupBy: GroupBy = q.groupBy ?? 'entity';
     const notices: QueryResultMetaNotice[] = [];
-    let entities = await this.entities(kind, this.filters(q));
+    const filters = this.filters(q);
+    // The sum of all nodes of a cluster (or of every node) is one of the backend's own aggregates
+    // (kind=cluster / kind=all: the sum of the members' bucket averages, what the per-node path
+    // computes too): one request per cluster instead of one per node.
+    if (
+      kind === 'node' &&
+      agg === 'sum' &&
+      (groupBy === 'cluster' || groupBy === 'none') &&
+      !filters.node &&
+      !q.name?.trim()
+    ) {
+      return this.nodeAggregate(q, metric, groupBy, filters, from, to, step);
+    }
+    let entities = await this.entities(kind, filters);
     if (!entities.length) {
       return [
         createDataFrame({
@@ -293,35 +306,84 @@ export class FleetlensDataSource extends DataSourceApi<FleetlensQuery, Fleetlens
           : groupBy === 'none'
             ? `${agg}(${metric})`
             : `${g.labels[groupBy] || `(no ${groupBy})`}`;
-      return createDataFrame({
-        refId: q.refId,
-        name: display,
-        meta: {
-          type: DataFrameType.TimeSeriesMulti,
-          executedQueryString: `${kind} ${metric} agg=${agg} groupBy=${groupBy} step=${first.step}s tier=${first.tier} (${g.members.length} series)`,
-          custom: { step: first.step, tier: first.tier, from: first.from, to: first.to, members: g.members.length },
-        },
-        fields: [
-          {
-            name: 'Time',
-            type: FieldType.time,
-            values: points.map((p) => p[0] * 1000),
-            config: { interval: first.step * 1000 },
-          },
-          {
-            name: metric,
-            type: FieldType.number,
-            values: points.map((p) => p[1]),
-            labels: g.labels,
-            config: { unit: first.series[0]?.unit, displayNameFromDS: display },
-          },
-        ],
-      });
+      return seriesFrame(
+        q.refId,
+        display,
+        metric,
+        g.labels,
+        first,
+        points,
+        `${kind} ${metric} agg=${agg} groupBy=${groupBy}`,
+        g.members.length
+      );
     });
     if (notices.length && frames.length) {
       frames[0].meta = { ...frames[0].meta, notices };
     }
     return frames;
+  }
+
+  private async nodeAggregate(
+    q: FleetlensQuery,
+    metric: string,
+    groupBy: 'cluster' | 'none',
+    filters: Filters,
+    from: number,
+    to: number,
+    step: number
+  ): Promise<DataFrame[]> {
+    const parts: Array<{ labels: Record<string, string>; display: string; reply: Promise<SeriesReply> }> = [];
+    if (groupBy === 'none') {
+      parts.push({
+        labels: {},
+        display: `sum(${metric})`,
+        reply: this.client.series({
+          kind: 'all',
+          metrics: [metric],
+          from,
+          to,
+          step,
+          agg: 'avg',
+          cluster: filters.cluster,
+        }),
+      });
+    } else {
+      for (const c of await this.entities('cluster', filters)) {
+        parts.push({
+          labels: { cluster: c.name },
+          display: c.name,
+          reply: this.client.series({ kind: 'cluster', id: c.id, metrics: [metric], from, to, step, agg: 'avg' }),
+        });
+      }
+    }
+    // A cluster without nodes (only a cluster agent so far) has no node aggregate: skipped.
+    const replies = await Promise.all(
+      parts.map((p) =>
+        p.reply.catch((err: unknown) => {
+          if (toApiError(err).kind === 'not-found') {
+            return null;
+          }
+          throw err;
+        })
+      )
+    );
+    return parts.flatMap((p, i) => {
+      const r = replies[i];
+      return !r
+        ? []
+        : [
+            seriesFrame(
+              q.refId,
+              p.display,
+              metric,
+              p.labels,
+              r,
+              r.series[0]?.points ?? [],
+              `node ${metric} agg=sum groupBy=${groupBy}: backend kind=${r.kind}`,
+              1
+            ),
+          ];
+    });
   }
 
   // ───────────────────────────── tables ─────────────────────────────
@@ -524,6 +586,43 @@ export class FleetlensDataSource extends DataSourceApi<FleetlensQuery, Fleetlens
       return { status: 'error', message: datasourceMessage(toApiError(err), this.backendUrl) };
     }
   }
+}
+
+/** A time series frame: Time + the metric with its labels and the backend's unit. */
+function seriesFrame(
+  refId: string,
+  display: string,
+  metric: string,
+  labels: Record<string, string>,
+  reply: SeriesReply,
+  points: Array<[number, number | null]>,
+  what: string,
+  members: number
+): DataFrame {
+  return createDataFrame({
+    refId,
+    name: display,
+    meta: {
+      type: DataFrameType.TimeSeriesMulti,
+      executedQueryString: `${what} step=${reply.step}s tier=${reply.tier} (${members} series)`,
+      custom: { step: reply.step, tier: reply.tier, from: reply.from, to: reply.to, members },
+    },
+    fields: [
+      {
+        name: 'Time',
+        type: FieldType.time,
+        values: points.map((p) => p[0] * 1000),
+        config: { interval: reply.step * 1000 },
+      },
+      {
+        name: metric,
+        type: FieldType.number,
+        values: points.map((p) => p[1]),
+        labels,
+        config: { unit: reply.series[0]?.unit, displayNameFromDS: display },
+      },
+    ],
+  });
 }
 
 function nodeEntity(n: NodeRow): Entity {
