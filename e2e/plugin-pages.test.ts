@@ -6,6 +6,9 @@ import { ensureHostBuilt, ensurePluginBuilt } from './host/build';
 import { startHost, type RunningHost } from './host/server';
 import { E2E_FLEET, SERVICE_KEY, startSeededBackend, type SeededBackend } from './support/backend';
 import { launchChromium, watchErrors } from './support/browser';
+import type { AlertListReply, AlertStatsReply, EventListReply } from '@fleetlens/protocol/api/alerts';
+import { SERVICE_KEY as OPS_KEY, type StartedBackend } from '../.config/jest/fleet';
+import { startOpsBackend } from '../.config/jest/ops';
 
 /**
  * The built plugin (dist/module.js) in Chromium, loaded by the test host the way Grafana loads it,
@@ -358,6 +361,140 @@ describe('Fleetlens plugin in a browser (built dist/, test host, live backend)',
     } finally {
       await h.stop();
       await empty.stop();
+    }
+  });
+});
+
+describe('Alerts, events, logs and admin pages in a browser (built dist/, test host, live backend with alerts)', () => {
+  // A backend whose alerts were evaluated from ingested data, with events and log lines (.config/jest/ops.ts).
+  let ops: StartedBackend;
+  let opsHost: RunningHost;
+
+  beforeAll(async () => {
+    ops = await startOpsBackend();
+    opsHost = await startHost({ backendUrl: ops.url, serviceKey: OPS_KEY, theme: 'dark' });
+  });
+  afterAll(async () => {
+    await opsHost?.stop();
+    await ops?.stop();
+  });
+
+  async function opsApi<T>(p: string): Promise<T> {
+    const res = await fetch(`${ops.url}/api/v1${p}`, { headers: { 'X-Fleetlens-Key': OPS_KEY } });
+    if (!res.ok) {
+      throw new Error(`${p}: ${res.status}`);
+    }
+    return (await res.json()) as T;
+  }
+
+  it('Alerts: stat cards as /alerts/stats reports them, active alerts linked to their entities, rules', async () => {
+    const { page, errors } = await open(opsHost.url, `${APP}/alerts`);
+    const stats = await opsApi<AlertStatsReply>('/alerts/stats?period=3600');
+    const active = await opsApi<AlertListReply>('/alerts?state=firing,pending&pageSize=500');
+    await page.getByRole('table', { name: 'Active alerts' }).waitFor();
+    for (const [id, n] of [
+      ['stat-critical', stats.firing.critical.current],
+      ['stat-warning', stats.firing.warning.current],
+      ['stat-info', stats.firing.info.current],
+      ['stat-resolved', stats.resolved.total.current],
+    ] as const) {
+      await expect(page.getByTestId(id).locator('div').first().textContent()).resolves.toBe(String(n));
+    }
+    await expect(page.getByRole('table', { name: 'Active alerts' }).locator('tbody tr').count()).resolves.toBe(
+      active.total
+    );
+    await page
+      .getByRole('table', { name: 'Alert rules' })
+      .getByText('Container exited non-zero', { exact: true })
+      .waitFor();
+    await shot(page, 'alerts');
+    // The entity link opens the container's page.
+    const exited = active.items.find((a) => a.ruleName === 'Container exited non-zero')!;
+    await page
+      .getByRole('link', { name: `container ${exited.entity.name}` })
+      .first()
+      .click();
+    await page.getByTestId('container-name').getByText(exited.entity.name).waitFor();
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('Events: table of the time range, counts chart by type, type filter', async () => {
+    const { page, errors } = await open(opsHost.url, `${APP}/events`);
+    const all = await opsApi<EventListReply>('/events?pageSize=1');
+    await page.getByTestId('event-count').getByText(`of ${all.total} events`).waitFor();
+    await page.getByTestId('event-counts').locator('canvas').first().waitFor();
+    await shot(page, 'events');
+    const warnings = await opsApi<EventListReply>('/events?type=warning&pageSize=1');
+    await page.getByLabel('Type', { exact: true }).click();
+    await page.getByLabel('Select options menu').getByText('warning', { exact: true }).click();
+    await page.getByTestId('event-count').getByText(`of ${warnings.total} events`).waitFor();
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('Logs: newest first, keyword matches marked', async () => {
+    const { page, errors } = await open(opsHost.url, `${APP}/logs`);
+    await page.getByTestId('log-line').first().waitFor();
+    await page.getByLabel('Search logs').fill('timeout');
+    await page.locator('mark').first().waitFor();
+    const texts = await page.locator('mark').allTextContents();
+    expect(texts.length).toBeGreaterThan(0);
+    expect(texts.every((t) => t.toLowerCase() === 'timeout')).toBe(true);
+    await page.getByLabel('Search logs').fill('');
+    await page.getByTestId('log-line').nth(20).waitFor();
+    await page.getByLabel('Search logs').fill('timeout');
+    await page.locator('mark').first().waitFor();
+    await shot(page, 'logs');
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('Admin: add a user with a role and scope, then an agent token shown once with its copy button', async () => {
+    const { page, errors } = await open(opsHost.url, `${APP}/admin`);
+    await page.getByRole('button', { name: 'Add user' }).click();
+    const form = page.getByRole('form', { name: 'User' });
+    await form.getByLabel('E-mail').fill('sam@example.com');
+    await form.getByLabel('Display name').fill('Sam Platform');
+    await form.getByLabel('Editor').check({ force: true });
+    await form.getByPlaceholder('Add cluster').fill('ops-k8s');
+    await form.getByPlaceholder('Add cluster').press('Enter');
+    await form.getByRole('button', { name: 'Add user' }).click();
+    const row = page.getByRole('table', { name: 'Users' }).getByRole('row').filter({ hasText: 'sam@example.com' });
+    await row.waitFor();
+    await expect(row.textContent()).resolves.toMatch(/Sam Platform.*editor.*clusters: ops-k8s/);
+    await shot(page, 'admin');
+    await page.getByRole('tab', { name: 'Agent tokens' }).click();
+    await page.getByLabel('Token name').fill('dc2 docker hosts');
+    await page.getByLabel(/^Cluster/).fill('dc2-docker');
+    await page.getByRole('button', { name: 'Create agent token' }).click();
+    await expect(page.getByTestId('secret-once').textContent()).resolves.toMatch(/^fla_/);
+    await page.getByText(/you won’t see it again/).waitFor();
+    await page.getByRole('table', { name: 'Agent tokens' }).getByText('dc2 docker hosts').waitFor();
+    await shot(page, 'admin-agent-token');
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('Admin for a non-admin: "not allowed", then back to the overview after 5 s', async () => {
+    const viewerHost = await startHost({
+      backendUrl: ops.url,
+      serviceKey: OPS_KEY,
+      theme: 'dark',
+      user: { id: 9, login: 'viewer', email: 'viewer@example.com', orgRole: 'Viewer' },
+    });
+    try {
+      const { page, errors } = await open(viewerHost.url, `${APP}/admin`);
+      await page.getByText('Not allowed', { exact: true }).waitFor();
+      await page.getByText(/Your Fleetlens role is/).waitFor();
+      await shot(page, 'admin-not-allowed');
+      const shown = Date.now();
+      await page.waitForURL(/\/a\/fleetlens-monitor-app\/overview/, { timeout: 10_000 });
+      expect(Date.now() - shown).toBeGreaterThan(3_000);
+      expect(errors).toEqual([]);
+      await page.close();
+    } finally {
+      await viewerHost.stop();
     }
   });
 });

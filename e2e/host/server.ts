@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { DatasourceProxyEmulator } from './datasourceProxy';
-import { GrafanaEmulator, type PluginJson } from './grafanaEmulator';
+import { GrafanaEmulator, type GrafanaUser, type PluginJson } from './grafanaEmulator';
 
 /**
  * The test host's HTTP server, standing in for a Grafana server:
@@ -35,6 +35,8 @@ export interface HostOptions {
   port?: number;
   /** Extra jsonData (thresholds…). */
   jsonData?: Record<string, unknown>;
+  /** The signed-in Grafana user (default: an org Admin, login "admin"). */
+  user?: GrafanaUser;
 }
 
 const PLACEHOLDER_ICON =
@@ -48,8 +50,10 @@ export interface RunningHost {
   stop(): Promise<void>;
 }
 
+const DEFAULT_USER: GrafanaUser = { id: 1, login: 'admin', email: 'admin@localhost', orgRole: 'Admin' };
+
 /** The slice of Grafana's boot data that @grafana/runtime's config reads at load time. */
-function bootData(theme: 'dark' | 'light') {
+function bootData(theme: 'dark' | 'light', user: GrafanaUser = DEFAULT_USER) {
   return {
     assets: { dark: '', light: '' },
     settings: {
@@ -58,10 +62,10 @@ function bootData(theme: 'dark' | 'light') {
       appSubUrl: '',
     },
     user: {
-      id: 1,
-      login: 'admin',
-      email: 'admin@localhost',
-      orgRole: 'Admin',
+      id: user.id,
+      login: user.login,
+      email: user.email,
+      orgRole: user.orgRole,
       isSignedIn: true,
       theme,
       lightTheme: theme === 'light',
@@ -71,13 +75,13 @@ function bootData(theme: 'dark' | 'light') {
   };
 }
 
-function page(pluginId: string, theme: 'dark' | 'light'): string {
+function page(pluginId: string, theme: 'dark' | 'light', user?: GrafanaUser): string {
   // <base href="/"> as in Grafana's index.html: @grafana/ui loads icons from relative paths.
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><base href="/"><title>Fleetlens · test host</title>
 <link rel="icon" href="data:,"><style>body { margin: 0; }</style>
 <script>window.__hostBoot = ${JSON.stringify({ pluginId, theme })};
-window.grafanaBootData = ${JSON.stringify(bootData(theme))};</script>
+window.grafanaBootData = ${JSON.stringify(bootData(theme, user))};</script>
 </head><body class="theme-${theme}"><div id="root"></div><script src="/host/host.js"></script></body></html>`;
 }
 
@@ -114,11 +118,15 @@ export async function startHost(opts: HostOptions): Promise<RunningHost> {
     throw new Error('e2e/host/dist/host.js is missing: build the host bundle first (see e2e/host/build.ts)');
   }
   const plugin = JSON.parse(fs.readFileSync(pluginJsonPath, 'utf8')) as PluginJson;
-  const emulator = new GrafanaEmulator(plugin, {
-    enabled: true,
-    jsonData: { ...(opts.jsonData ?? {}), backendUrl: opts.backendUrl },
-    secureJsonData: { serviceKey: opts.serviceKey },
-  });
+  const emulator = new GrafanaEmulator(
+    plugin,
+    {
+      enabled: true,
+      jsonData: { ...(opts.jsonData ?? {}), backendUrl: opts.backendUrl },
+      secureJsonData: { serviceKey: opts.serviceKey },
+    },
+    opts.user
+  );
   // The nested datasource (dist/datasource), as one instance with uid "fleetlens" (the provisioned
   // one) using the same backend and key: its settings and Grafana's datasource proxy.
   const dsJsonPath = path.join(PLUGIN_DIST, 'datasource', 'plugin.json');
@@ -176,7 +184,7 @@ export async function startHost(opts: HostOptions): Promise<RunningHost> {
       } else {
         res
           .writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' })
-          .end(page(plugin.id, theme));
+          .end(page(plugin.id, theme, opts.user));
       }
     })().catch((e: unknown) => {
       res.writeHead(500, { 'content-type': 'text/plain' }).end(String(e));

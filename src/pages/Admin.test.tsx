@@ -7,7 +7,7 @@ describe('Admin page against a live backend', () => {
   it('adds a user with a role and scopes; the backend stores them and the list shows them', async () => {
     const user = userEvent.setup();
     renderApp('admin', { backend: 'ops' });
-    await screen.findByRole('table', { name: 'Users' });
+    await screen.findByRole('button', { name: 'Add user' });
     await user.click(screen.getByRole('button', { name: 'Add user' }));
     const form = await screen.findByRole('form', { name: 'User' });
     await user.type(within(form).getByLabelText('E-mail'), 'dana@example.com');
@@ -17,7 +17,7 @@ describe('Admin page against a live backend', () => {
     await user.type(within(form).getByPlaceholderText('Add cluster'), 'ops-k8s{enter}');
     await user.click(within(form).getByRole('button', { name: 'Add user' }));
     await waitFor(() => expect(screen.queryByRole('form', { name: 'User' })).not.toBeInTheDocument());
-    const table = screen.getByRole('table', { name: 'Users' });
+    const table = await screen.findByRole('table', { name: 'Users' });
     const row = (await within(table).findByText('dana@example.com')).closest('tr')!;
     expect(row).toHaveTextContent('Dana Ops');
     expect(row).toHaveTextContent('editor');
@@ -75,7 +75,7 @@ describe('Admin page against a live backend', () => {
   it('creates an agent token shown once with a copy button, then lists it without the token and revokes it', async () => {
     const user = userEvent.setup();
     renderApp('admin', { backend: 'ops' });
-    await screen.findByRole('table', { name: 'Users' });
+    await screen.findByRole('button', { name: 'Add user' });
     await user.click(screen.getByRole('tab', { name: 'Agent tokens' }));
     const form = await screen.findByRole('form', { name: 'New agent token' });
     await user.type(within(form).getByLabelText('Token name'), 'edge site');
@@ -113,7 +113,7 @@ describe('Admin page against a live backend', () => {
     await backendSend('POST', '/users', { email: 'keys@example.com', displayName: 'Key owner', role: 'viewer' }, 'ops');
     const user = userEvent.setup();
     renderApp('admin', { backend: 'ops' });
-    await screen.findByRole('table', { name: 'Users' });
+    await screen.findByRole('button', { name: 'Add user' });
     await user.click(screen.getByRole('tab', { name: 'API keys' }));
     const form = await screen.findByRole('form', { name: 'New API key' });
     await user.type(within(form).getByLabelText('Key name'), 'nightly report');
@@ -138,7 +138,7 @@ describe('Admin page against a live backend', () => {
     );
     const user = userEvent.setup();
     renderApp('admin', { backend: 'ops' });
-    await screen.findByRole('table', { name: 'Users' });
+    await screen.findByRole('button', { name: 'Add user' });
     await user.click(screen.getByRole('tab', { name: 'Audit log' }));
     const table = await screen.findByRole('table', { name: 'Audit log' });
     const all = await backendGet<AuditListReply>('/audit?pageSize=1', 'ops');

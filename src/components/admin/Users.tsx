@@ -4,6 +4,7 @@ import {
   Alert as Banner,
   Badge,
   Button,
+  EmptyState,
   Field,
   Input,
   Modal,
@@ -127,7 +128,14 @@ export function Users({ client, users, onChanged }: Props) {
           {error.message}
         </Banner>
       )}
-      <DataTable label="Users" testId="users-table" columns={columns} rows={users} rowKey={(u) => u.id} />
+      {users.length === 0 ? (
+        <EmptyState variant="call-to-action" message="No user records yet">
+          Grafana users get a role on their first visit (org Admins become Fleetlens admins, others viewers with no
+          scopes). Add users here to give them a role and the clusters, namespaces or nodes they may see.
+        </EmptyState>
+      ) : (
+        <DataTable label="Users" testId="users-table" columns={columns} rows={users} rowKey={(u) => u.id} />
+      )}
       {editing && (
         <UserForm
           client={client}
