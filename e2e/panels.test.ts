@@ -4,7 +4,8 @@ import type { Browser, Page } from 'playwright-core';
 import type { NodeListReply, TopReply } from '@fleetlens/protocol/api';
 import { ensureHostBuilt, ensurePluginBuilt } from './host/build';
 import { startHost, type RunningHost } from './host/server';
-import { E2E_FLEET, SERVICE_KEY, startSeededBackend, type SeededBackend } from './support/backend';
+import { pushBatch } from '../backend/src/testing/fleet';
+import { AGENT_TOKEN, E2E_FLEET, SERVICE_KEY, startSeededBackend, type SeededBackend } from './support/backend';
 import { launchChromium, watchErrors } from './support/browser';
 
 /**
@@ -25,6 +26,24 @@ beforeAll(async () => {
   ensurePluginBuilt();
   ensureHostBuilt();
   backend = await startSeededBackend(E2E_FLEET);
+  // One more Docker host that reports itself not ready, so the heatmap shows its status icon.
+  const now = Math.floor(Date.now() / 1000);
+  await pushBatch(backend.url, AGENT_TOKEN, {
+    version: 'v1',
+    batchId: 'panels-not-ready',
+    sentAt: now,
+    agent: { id: 'agent-dc1-docker-node-99', version: 'test', mode: 'node', hostname: 'dc1-docker-node-99' },
+    cluster: { name: 'dc1-docker', kind: 'docker', environment: 'on-prem', labels: {} },
+    nodes: [
+      {
+        name: 'dc1-docker-node-99',
+        cores: 4,
+        memoryBytes: 16 * 1024 ** 3,
+        status: 'not_ready',
+        samples: [{ ts: now - 30, cpuCores: 0.2, memUsedBytes: 2 * 1024 ** 3, memTotalBytes: 16 * 1024 ** 3 }],
+      },
+    ],
+  });
   host = await startHost({ backendUrl: backend.url, serviceKey: SERVICE_KEY, theme: 'dark' });
   browser = await launchChromium();
   fs.mkdirSync(SHOTS, { recursive: true });
@@ -75,7 +94,12 @@ describe('nested panels in a browser with frames from the nested datasource', ()
     const tiles = page.getByTestId('heatmap-tile');
     await tiles.first().waitFor();
     expect(await tiles.count()).toBe(nodes.items.length);
-    expect(nodes.items.length).toBe(E2E_FLEET.clusters.reduce((a, c) => a + c.nodes, 0));
+    expect(nodes.items.length).toBe(E2E_FLEET.clusters.reduce((a, c) => a + c.nodes, 0) + 1);
+    // The not-ready host: its status in the tile's name, and the status icon instead of the value.
+    const down = nodes.items.find((n) => n.name === 'dc1-docker-node-99')!;
+    const downTile = page.locator(`a[href="/a/fleetlens-monitor-app/nodes/${down.id}"]`);
+    await expect(downTile.getAttribute('aria-label')).resolves.toMatch(/, NotReady$/);
+    expect(await downTile.locator('svg').count()).toBe(1);
     for (const n of nodes.items) {
       const tile = page.locator(`a[href="/a/fleetlens-monitor-app/nodes/${n.id}"]`);
       await expect(tile.getAttribute('aria-label')).resolves.toMatch(new RegExp(`^${n.name}: CPU `));

@@ -6,7 +6,7 @@ import { RollupService } from '../../backend/src/services/rollup';
 import { fleetBatches, pushFleet, type FleetSpec } from '../../backend/src/testing/fleet';
 
 export const SERVICE_KEY = 'e2e-service-key-0123456789abcdef';
-const AGENT_TOKEN = 'e2e-agent-token-0123456789abcdef';
+export const AGENT_TOKEN = 'e2e-agent-token-0123456789abcdef';
 
 /** A hybrid fleet: Docker hosts on premises, Kubernetes in a private and a public cloud. */
 export const E2E_FLEET: FleetSpec = {
