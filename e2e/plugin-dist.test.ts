@@ -111,6 +111,10 @@ describe('dist/ as Grafana loads it', () => {
       'Containers',
       'Workloads',
       'Monitoring',
+      'Alerts',
+      'Events',
+      'Logs',
+      'Admin',
       'Configuration',
     ]);
     for (const inc of pj.includes) {

@@ -454,9 +454,9 @@ describe('Alerts, events, logs and admin pages in a browser (built dist/, test h
     const { page, errors } = await open(opsHost.url, `${APP}/admin`);
     await page.getByRole('button', { name: 'Add user' }).click();
     const form = page.getByRole('form', { name: 'User' });
-    await form.getByLabel('E-mail').fill('sam@example.com');
-    await form.getByLabel('Display name').fill('Sam Platform');
-    await form.getByLabel('Editor').check({ force: true });
+    await form.getByLabel('E-mail', { exact: true }).fill('sam@example.com');
+    await form.getByLabel('Display name', { exact: true }).fill('Sam Platform');
+    await form.getByRole('radio', { name: 'Editor' }).check();
     await form.getByPlaceholder('Add cluster').fill('ops-k8s');
     await form.getByPlaceholder('Add cluster').press('Enter');
     await form.getByRole('button', { name: 'Add user' }).click();
