@@ -40,7 +40,6 @@ function AdminContent({ selfId }: { selfId: string | null }) {
   const { client, refreshNow, range, rawRange } = useFleetlens();
   const rk = rangeKey(rawRange);
   // Resolved when the chosen range changes, not at every refresh (the audit filters keep their page).
-  // eslint-disable-next-line react-hooks/exhaustive-deps
   const { from, to } = useMemo(() => toSeconds(range), [rk]);
   const [tab, setTab] = useState<TabId>('users');
   const users = useApiData<UserListReply>('users', (c, s) => c.users(s));

@@ -1,6 +1,6 @@
 import React, { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { SelectableValue } from '@grafana/data';
-import { Button, EmptyState, InlineField, InlineSwitch, RadioButtonGroup, Select, Stack } from '@grafana/ui';
+import { Button, EmptyState, InlineField, InlineSwitch, RadioButtonGroup, Stack } from '@grafana/ui';
 import type { ContainerListReply, PodListReply } from '@fleetlens/protocol/api';
 import type { LogRow } from '@fleetlens/protocol/api/alerts';
 import type { LogParams } from '../api/client';
@@ -82,7 +82,6 @@ export function LogsPage() {
       to: rawRange.to === 'now' ? undefined : to,
       limit: LOG_PAGE,
     };
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [source, container, pod, clusters, level, q, rk]);
   const key = JSON.stringify(base);
   const [state, setState] = useState<LogState>({
