@@ -4,7 +4,7 @@ import type { AgentTokenListReply, AuditListReply, UserListReply } from '@fleetl
 import { backendGet, backendSend, renderApp, VIEWER_USER } from '../test/harness';
 
 describe('Admin page against a live backend', () => {
-  it('adds a user with a role and scopes; the backend stores them and the list shows them', async () => {
+  it('adds a user with a role and scopes, edits, deactivates and deletes them; the backend follows', async () => {
     const user = userEvent.setup();
     renderApp('admin', { backend: 'ops' });
     await screen.findByRole('button', { name: 'Add user' });
@@ -52,6 +52,13 @@ describe('Admin page against a live backend', () => {
     );
     const after = (await backendGet<UserListReply>('/users', 'ops')).items.find((u) => u.email === 'dana@example.com')!;
     expect(after).toMatchObject({ role: 'viewer', active: false });
+
+    await user.click(screen.getByRole('button', { name: 'Delete user dana@example.com' }));
+    // Gone from the list (the last user: the list gives way to its empty state).
+    await waitFor(() => expect(screen.queryByText('dana@example.com')).not.toBeInTheDocument());
+    expect((await backendGet<UserListReply>('/users', 'ops')).items.some((u) => u.email === 'dana@example.com')).toBe(
+      false
+    );
   });
 
   it("shows the backend's 409 in plain words when the last admin would be deactivated", async () => {

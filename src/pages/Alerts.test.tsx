@@ -154,6 +154,44 @@ describe('Alerts page against a live backend (alerts evaluated from ingested dat
     expect(rules.items.some((r) => r.name === 'Bad threshold rule')).toBe(false);
   });
 
+  it('edits a rule in the form: the changed fields reach the backend, the rest stay', async () => {
+    const user = userEvent.setup();
+    const rule = await backendSend<AlertRule>(
+      'POST',
+      '/alert-rules',
+      {
+        name: 'Edit me',
+        target: 'node',
+        metric: 'diskPercent',
+        operator: '>',
+        threshold: 80,
+        severity: 'warning',
+        forSeconds: 60,
+      },
+      'ops'
+    );
+    renderApp('alerts', { backend: 'ops' });
+    await user.click(await screen.findByRole('button', { name: 'Edit rule Edit me' }));
+    const form = await screen.findByRole('form', { name: 'Alert rule' });
+    expect(within(form).getByLabelText('Threshold')).toHaveValue('80');
+    await user.clear(within(form).getByLabelText('Threshold'));
+    await user.type(within(form).getByLabelText('Threshold'), '95.5');
+    await user.type(within(form).getByLabelText(/Nodes/), 'ops-k8s-node-01{enter}');
+    await user.click(within(form).getByRole('button', { name: 'Save rule' }));
+    await waitFor(() => expect(screen.queryByRole('form', { name: 'Alert rule' })).not.toBeInTheDocument());
+    const saved = await backendGet<AlertRule>(`/alert-rules/${rule.id}`, 'ops');
+    expect(saved).toMatchObject({
+      name: 'Edit me',
+      metric: 'diskPercent',
+      threshold: 95.5,
+      forSeconds: 60,
+      severity: 'warning',
+      filters: { nodes: ['ops-k8s-node-01'] },
+    });
+    const row = (await within(screen.getByRole('table', { name: 'Alert rules' })).findByText('Edit me')).closest('tr')!;
+    await waitFor(() => expect(row).toHaveTextContent('node Disk % > 95.5%'));
+  });
+
   it('disables and re-enables a rule with its toggle; the backend follows each time', async () => {
     const user = userEvent.setup();
     const rule = await backendSend<AlertRule>(

@@ -1,7 +1,7 @@
 import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import type { EventCountsReply, EventListReply } from '@fleetlens/protocol/api/alerts';
-import { backendGet, pickOption, renderApp } from '../test/harness';
+import { backendGet, ingest, pickOption, renderApp } from '../test/harness';
 
 function eventRows(): HTMLElement[] {
   return within(screen.getByRole('table', { name: 'Events' }))
@@ -70,5 +70,36 @@ describe('Events page against a live backend', () => {
       )
     );
     expect(counts.totals.normal + counts.totals.warning).toBe(48);
+  });
+
+  // Last: it adds events.
+  it('pages through more than 50 events on the backend', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    await ingest({
+      version: 'v1',
+      batchId: `events-paging-${now}`,
+      sentAt: now,
+      agent: { id: 'agent-ops-docker-node-01', version: 'test', mode: 'node', hostname: 'ops-docker-node-01' },
+      cluster: { name: 'ops-docker', kind: 'docker', environment: 'on-prem', labels: {} },
+      events: Array.from({ length: 12 }, (_, i) => ({
+        ts: now - 300 + i,
+        source: 'docker',
+        type: 'normal',
+        reason: 'exec_start',
+        message: `paging event ${i}`,
+        objectKind: 'container',
+        objectName: 'svc-3',
+        nodeName: 'ops-docker-node-01',
+      })),
+    });
+    const user = userEvent.setup();
+    renderApp('events', { backend: 'ops' });
+    await waitFor(() => expect(screen.getByTestId('event-count')).toHaveTextContent('1–50 of 60 events'));
+    expect(eventRows()).toHaveLength(50);
+    await user.click(screen.getByRole('button', { name: '2' }));
+    await waitFor(() => expect(screen.getByTestId('event-count')).toHaveTextContent('51–60 of 60 events'));
+    const second = await backendGet<EventListReply>('/events?page=2&pageSize=50', 'ops');
+    expect(eventRows().map((r) => r.textContent)).toHaveLength(second.items.length);
+    expect(eventRows()[0]).toHaveTextContent(second.items[0].message);
   });
 });

@@ -151,6 +151,15 @@ export function Users({ client, users, onChanged }: Props) {
   );
 }
 
+/** A row of controls inside a Field; takes (and drops) the props Field gives its child, e.g. `invalid`. */
+function ScopeRow({ children }: { children: React.ReactNode }) {
+  return (
+    <Stack gap={1} alignItems="center">
+      {children}
+    </Stack>
+  );
+}
+
 function UserForm({
   client,
   user,
@@ -251,7 +260,7 @@ function UserForm({
                 description={v === null ? 'All (no restriction)' : v.length ? undefined : 'None'}
                 {...f(`scopes.${key}`)}
               >
-                <Stack gap={1} alignItems="center">
+                <ScopeRow>
                   <Switch
                     id={`scope-${key}-all`}
                     label={`All ${label.toLowerCase()}`}
@@ -268,7 +277,7 @@ function UserForm({
                       width={40}
                     />
                   )}
-                </Stack>
+                </ScopeRow>
               </Field>
             );
           })}
