@@ -275,6 +275,26 @@ describe('Alerts page against a live backend (alerts evaluated from ingested dat
     }
   });
 
+  it('creates a webhook channel through its form; the list shows its URL masked', async () => {
+    const user = userEvent.setup();
+    renderApp('alerts', { backend: 'ops' });
+    await screen.findByRole('table', { name: 'Alert rules' });
+    await user.click(screen.getByRole('tab', { name: /Channels/ }));
+    await user.click(await screen.findByRole('button', { name: 'New channel' }));
+    const form = await screen.findByRole('form', { name: 'Notification channel' });
+    await user.type(within(form).getByLabelText('Name'), 'Ops webhook from form');
+    await user.type(within(form).getByLabelText('URL'), 'http://127.0.0.1:9/hooks/T0KEN-SECRET');
+    await user.click(within(form).getByRole('button', { name: 'Create channel' }));
+    await waitFor(() => expect(screen.queryByRole('form', { name: 'Notification channel' })).not.toBeInTheDocument());
+    const table = await screen.findByRole('table', { name: 'Notification channels' });
+    const row = (await within(table).findByText('Ops webhook from form')).closest('tr')!;
+    const channels = await backendGet<{ items: Channel[] }>('/notification-channels', 'ops');
+    const created = channels.items.find((c) => c.name === 'Ops webhook from form')!;
+    expect(created.type).toBe('webhook');
+    expect(row).toHaveTextContent(String(created.config.url));
+    expect(row).not.toHaveTextContent('T0KEN-SECRET');
+  });
+
   it('creates a silence for a rule from the page and lists it', async () => {
     const user = userEvent.setup();
     renderApp('alerts', { backend: 'ops' });
