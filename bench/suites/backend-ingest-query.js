@@ -53,7 +53,7 @@ async function main() {
     env: { ...process.env, PORT: String(PORT), HOST: '127.0.0.1', DATABASE_URL: `${MYSQL}/${dbName}`, SERVICE_KEY: KEY, AGENT_TOKEN: TOKEN, JOBS_ENABLED: 'false', LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
-  const result = { suite: 'backend-ingest-query', date: new Date().toISOString(), database: 'MariaDB', machine: { cores: require('node:os').cpus().length } };
+  const result = { suite: 'backend-ingest-query', date: new Date().toISOString(), database: 'MariaDB', machine: { cores: require('node:os').cpus().length, loadAverageAtStart: require('node:os').loadavg()[0] } };
   try {
     await waitReady(url);
     const now = Math.floor(Date.now() / 1000);
@@ -160,6 +160,8 @@ async function main() {
     if (process.env.BENCH_KEEP_DB !== '1') await admin.raw(`DROP DATABASE IF EXISTS \`${dbName}\``);
     await admin.destroy();
   }
+  // Other work on the machine skews every figure; record how busy it was.
+  result.machine.loadAverageAtEnd = require('node:os').loadavg()[0];
   mkdirSync(join(root, 'bench/results'), { recursive: true });
   const out = join(root, 'bench/results/backend-ingest-query.json');
   writeFileSync(out, JSON.stringify(result, null, 2) + '\n');
