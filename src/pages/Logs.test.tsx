@@ -1,6 +1,6 @@
 import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import type { ContainerListReply } from '@fleetlens/protocol/api';
+import type { ContainerListReply, PodListReply } from '@fleetlens/protocol/api';
 import type { LogReply } from '@fleetlens/protocol/api/alerts';
 import { backendGet, ingest, pickOption, renderApp } from '../test/harness';
 
@@ -66,6 +66,22 @@ describe('Logs page against a live backend', () => {
     await waitFor(() => expect(lines()).toHaveLength(errors.items.length));
     expect(lines().every((l) => l.dataset.level === 'error')).toBe(true);
     expect(document.querySelectorAll('mark')).toHaveLength(0);
+  });
+
+  it("shows one pod's lines when a pod is picked", async () => {
+    const user = userEvent.setup();
+    const k8s = await backendGet<ContainerListReply>('/containers?cluster=ops-k8s&q=app-0-c0&pageSize=500', 'ops');
+    const c = k8s.items.find((x) => x.name === 'app-0-c0')!;
+    const pods = await backendGet<PodListReply>('/k8s/pods?cluster=ops-k8s', 'ops');
+    const pod = pods.items.find((p) => p.name === c.pod)!;
+    const expected = await backendGet<LogReply>(`/logs?pod=${pod.uid}&limit=1000`, 'ops');
+    expect(expected.items.length).toBeGreaterThan(0);
+    renderApp('logs', { backend: 'ops' });
+    await waitFor(() => expect(lines().length).toBeGreaterThan(0));
+    await user.click(screen.getByLabelText('By pod'));
+    await pickOption(user, 'Pod', pod.name);
+    await waitFor(() => expect(lines()).toHaveLength(expected.items.length));
+    expect(lines().every((l) => l.textContent!.includes('app-0-c0'))).toBe(true);
   });
 
   it('live tail shows a line ingested after the page opened, and pauses', async () => {
