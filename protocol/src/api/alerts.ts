@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { METRICS_BY_TARGET as TARGET_METRICS } from './alert-metrics';
 import { EventType, LogLevel, LogStream } from '../v1/ingest';
 
 /**
@@ -59,52 +60,7 @@ export const AlertMetric = z.enum([
 export const Operator = z.enum(['>', '>=', '<', '<=', '==', '!=']);
 
 /** Which metrics each target supports (the backend rejects other combinations, naming `metric`). */
-export const METRICS_BY_TARGET: Record<z.infer<typeof AlertTarget>, z.infer<typeof AlertMetric>[]> = {
-  node: ['cpuPercent', 'memPercent', 'diskPercent', 'netRxBps', 'netTxBps', 'nodeNotReady'],
-  container: [
-    'cpuPercent',
-    'memPercent',
-    'netRxBps',
-    'netTxBps',
-    'restartCount',
-    'restarts',
-    'exitedNonZero',
-    'oomKilled',
-  ],
-  pod: ['cpuPercent', 'memPercent', 'netRxBps', 'netTxBps', 'restartCount', 'restarts', 'exitedNonZero', 'oomKilled'],
-  namespace: [
-    'cpuPercent',
-    'memPercent',
-    'netRxBps',
-    'netTxBps',
-    'restartCount',
-    'restarts',
-    'exitedNonZero',
-    'oomKilled',
-  ],
-  workload: [
-    'cpuPercent',
-    'memPercent',
-    'netRxBps',
-    'netTxBps',
-    'restartCount',
-    'restarts',
-    'exitedNonZero',
-    'oomKilled',
-  ],
-  cluster: [
-    'cpuPercent',
-    'memPercent',
-    'diskPercent',
-    'netRxBps',
-    'netTxBps',
-    'nodeNotReady',
-    'restartCount',
-    'restarts',
-    'exitedNonZero',
-    'oomKilled',
-  ],
-};
+export const METRICS_BY_TARGET: Record<z.infer<typeof AlertTarget>, z.infer<typeof AlertMetric>[]> = TARGET_METRICS;
 
 /** Which entities a rule looks at: empty lists mean "all"; `namePattern` is a glob (`*`, `?`) on the entity's name. */
 export const RuleFilters = z.object({

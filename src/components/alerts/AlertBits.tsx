@@ -1,7 +1,7 @@
 import React from 'react';
 import { Badge, type BadgeColor, type IconName } from '@grafana/ui';
 import { Link } from 'react-router-dom-v5-compat';
-import type { Alert, AlertMetric, AlertState, AlertTarget, Severity } from '@fleetlens/protocol/api/alerts';
+import type { Alert, AlertMetric, AlertState, Severity } from '@fleetlens/protocol/api/alerts';
 import { appUrl, ROUTES } from '../../constants';
 import { formatMetric, formatUnit } from '../../utils/format';
 
@@ -41,57 +41,8 @@ export const METRIC_LABELS: Record<AlertMetric, string> = {
   oomKilled: 'OOM-killed',
 };
 
-/**
- * Which metrics each target supports: the backend's table (`METRICS_BY_TARGET` in the protocol),
- * repeated here because the plugin imports only types from the protocol. The backend still
- * validates, naming `metric`, if the two ever disagree.
- */
-export const METRICS_BY_TARGET: Record<AlertTarget, AlertMetric[]> = {
-  node: ['cpuPercent', 'memPercent', 'diskPercent', 'netRxBps', 'netTxBps', 'nodeNotReady'],
-  container: [
-    'cpuPercent',
-    'memPercent',
-    'netRxBps',
-    'netTxBps',
-    'restartCount',
-    'restarts',
-    'exitedNonZero',
-    'oomKilled',
-  ],
-  pod: ['cpuPercent', 'memPercent', 'netRxBps', 'netTxBps', 'restartCount', 'restarts', 'exitedNonZero', 'oomKilled'],
-  namespace: [
-    'cpuPercent',
-    'memPercent',
-    'netRxBps',
-    'netTxBps',
-    'restartCount',
-    'restarts',
-    'exitedNonZero',
-    'oomKilled',
-  ],
-  workload: [
-    'cpuPercent',
-    'memPercent',
-    'netRxBps',
-    'netTxBps',
-    'restartCount',
-    'restarts',
-    'exitedNonZero',
-    'oomKilled',
-  ],
-  cluster: [
-    'cpuPercent',
-    'memPercent',
-    'diskPercent',
-    'netRxBps',
-    'netTxBps',
-    'nodeNotReady',
-    'restartCount',
-    'restarts',
-    'exitedNonZero',
-    'oomKilled',
-  ],
-};
+/** Which metrics each target supports (the protocol's table; zod-free module). */
+export { METRICS_BY_TARGET } from '@fleetlens/protocol/api/alert-metrics';
 
 /** A metric value with its unit: percentages, byte rates, or plain counts (thresholds: as many decimals as they have). */
 export function formatAlertValue(metric: AlertMetric, value: number | null | undefined, exact = false): string {
