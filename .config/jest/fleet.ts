@@ -1,10 +1,7 @@
 import './resolveProtocol';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { startBackend } from '../../backend/src/server';
-import { RollupService } from '../../backend/src/services/rollup';
-import { fleetBatches, pushFleet, type FleetSpec } from '../../backend/src/testing/fleet';
+import type { startBackend } from '../../backend/src/server';
+import type { FleetSpec } from '../../backend/src/testing/fleet';
+import { startSeededBackend as seed } from '../../backend/src/testing/seeded';
 
 /** The fleet the plugin's Jest tests see: a Docker site on premises and a Kubernetes cluster in a public cloud. */
 export const TEST_FLEET: FleetSpec = {
@@ -31,35 +28,12 @@ export async function startSeededBackend(
   windowSeconds = 1800,
   expose = false
 ): Promise<StartedBackend> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fleetlens-plugin-'));
-  const backend = await startBackend({
-    databaseUrl: path.join(dir, 'monitor.db'),
-    dataDir: dir,
-    port: 0,
-    host: '127.0.0.1',
+  const seeded = await seed(fleet, {
     serviceKey: SERVICE_KEY,
     agentToken: AGENT_TOKEN,
-    jobsEnabled: false,
-    // The fleet is seeded once per run; keep its newest samples "current" however long the run takes.
-    goneAfterSeconds: 86_400,
+    windowSeconds,
+    intervalsPerBatch: 20,
+    tmpPrefix: 'fleetlens-plugin-',
   });
-  if (fleet) {
-    const now = Math.floor(Date.now() / 1000);
-    await pushFleet(
-      backend.url,
-      AGENT_TOKEN,
-      fleetBatches(fleet, { from: now - windowSeconds, to: now, interval: 30, intervalsPerBatch: 20 })
-    );
-    // What the backend's rollup job would have done by now (jobs are off in tests for determinism):
-    // the minute and hour tiers that top-N and longer ranges read.
-    await new RollupService(backend.deps.db).run(now + 60);
-  }
-  return {
-    url: backend.url,
-    backend: expose ? backend : undefined,
-    stop: async () => {
-      await backend.stop();
-      fs.rmSync(dir, { recursive: true, force: true });
-    },
-  };
+  return { url: seeded.url, backend: expose ? seeded.backend : undefined, stop: seeded.stop };
 }

@@ -1,9 +1,5 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { startBackend } from '../../backend/src/server';
-import { RollupService } from '../../backend/src/services/rollup';
-import { fleetBatches, pushFleet, type FleetSpec } from '../../backend/src/testing/fleet';
+import type { FleetSpec } from '../../backend/src/testing/fleet';
+import { startSeededBackend as seed } from '../../backend/src/testing/seeded';
 
 export const SERVICE_KEY = 'e2e-service-key-0123456789abcdef';
 export const AGENT_TOKEN = 'e2e-agent-token-0123456789abcdef';
@@ -29,34 +25,13 @@ export async function startSeededBackend(
   windowSeconds = 3600,
   interval = 30
 ): Promise<SeededBackend> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fleetlens-e2e-'));
-  const backend = await startBackend({
-    databaseUrl: path.join(dir, 'monitor.db'),
-    dataDir: dir,
-    port: 0,
-    host: '127.0.0.1',
+  const { url, stop } = await seed(fleet, {
     serviceKey: SERVICE_KEY,
     agentToken: AGENT_TOKEN,
-    jobsEnabled: false,
-    // The fleet is seeded once per run; keep its newest samples "current" however long the run takes.
-    goneAfterSeconds: 86_400,
+    windowSeconds,
+    interval,
+    intervalsPerBatch: 30,
+    tmpPrefix: 'fleetlens-e2e-',
   });
-  if (fleet) {
-    const now = Math.floor(Date.now() / 1000);
-    await pushFleet(
-      backend.url,
-      AGENT_TOKEN,
-      fleetBatches(fleet, { from: now - windowSeconds, to: now, interval, intervalsPerBatch: 30 })
-    );
-    // What the backend's rollup job would have done by now (jobs are off in tests for determinism):
-    // the minute and hour tiers that top-N and longer ranges read.
-    await new RollupService(backend.deps.db).run(now + 60);
-  }
-  return {
-    url: backend.url,
-    stop: async () => {
-      await backend.stop();
-      fs.rmSync(dir, { recursive: true, force: true });
-    },
-  };
+  return { url, stop };
 }
