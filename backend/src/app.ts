@@ -6,6 +6,7 @@ import type { Logger } from './logger';
 import { healthRoutes } from './routes/health';
 import { ingestRoutes } from './routes/ingest';
 import { openApiRoutes } from './routes/openapi';
+import { prometheusErrors, prometheusRoutes } from './routes/prometheus';
 import { queryRoutes } from './routes/query';
 import { alertingRoutes } from './routes/alerting';
 import { ACCESS_ROUTES, mountRoutes } from './routes/auth';
@@ -18,6 +19,7 @@ import { NotFoundError } from './services/context';
 import { IngestService } from './services/ingest';
 import { InventoryQueries } from './services/inventory';
 import { KubernetesQueries } from './services/kubernetes';
+import { PrometheusQueries } from './services/promql';
 import { BadQueryError, TimeseriesQueries } from './services/timeseries';
 import type { Telemetry } from './telemetry';
 
@@ -30,7 +32,13 @@ export interface AppDeps {
   version: string;
   agentAuth: AgentAuth;
   ingest: IngestService;
-  queries: { inventory: InventoryQueries; kubernetes: KubernetesQueries; timeseries: TimeseriesQueries };
+  queries: {
+    inventory: InventoryQueries;
+    kubernetes: KubernetesQueries;
+    timeseries: TimeseriesQueries;
+    /** The Prometheus-compatible read API (docs/prometheus.md). */
+    prometheus: PrometheusQueries;
+  };
   access: AccessServices;
   /** Alert rules, evaluation, alerts, silences, channels, notifications (services/alerts). */
   alerts: AlertServices & { now: () => number };
@@ -61,6 +69,7 @@ export function createDeps(
       inventory: new InventoryQueries(ctx),
       kubernetes: new KubernetesQueries(ctx),
       timeseries: new TimeseriesQueries(ctx, retention),
+      prometheus: new PrometheusQueries(ctx, retention),
     },
     access: createAccess(config, db, now),
     alerts: {
@@ -129,12 +138,14 @@ export function buildApp(deps: AppDeps): Koa {
     }
   });
 
-  // Identity (docs/access.md): every /api/v1 route but ingest (agent tokens), the OpenAPI document
-  // and login needs a caller: the service key (optionally naming a Grafana user), a login token or
-  // an API key. The caller's scope is what every read service applies.
+  app.use(prometheusErrors);
+
+  // Identity (docs/access.md): every /api/v1 and /prometheus route but ingest (agent tokens), the
+  // OpenAPI document and login needs a caller: the service key (optionally naming a Grafana user),
+  // a login token or an API key. The caller's scope is what every read service applies.
   const open = new Set(['/api/v1/ingest', '/api/v1/openapi.json', '/api/v1/auth/login']);
   app.use(async (ctx, next) => {
-    if (ctx.path.startsWith('/api/v1/') && !open.has(ctx.path)) {
+    if ((ctx.path.startsWith('/api/v1/') || ctx.path.startsWith('/prometheus/')) && !open.has(ctx.path)) {
       const caller = await deps.access.identity.resolve({
         serviceKey: ctx.get('x-fleetlens-key') || null,
         grafanaUser: ctx.get('x-grafana-user') || null,
@@ -153,6 +164,7 @@ export function buildApp(deps: AppDeps): Koa {
     ingestRoutes(deps),
     openApiRoutes(deps),
     queryRoutes(deps),
+    prometheusRoutes(deps),
     mountRoutes(deps, ACCESS_ROUTES),
     alertingRoutes(deps),
   ]) {

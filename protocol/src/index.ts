@@ -4,3 +4,4 @@ export * from './v1/issues';
 export * as api from './api/v1';
 export * as access from './api/access';
 export * as alerts from './api/alerts';
+export * as prometheus from './api/prometheus';

@@ -1,36 +1,141 @@
 import type { ContainerSample, NodeSample } from '@fleetlens/protocol';
 
-/** One stored metric: its wire field, its column, its query-API name. */
+/** One stored metric: its wire field, its column, its query-API name, its Prometheus-API name and help. */
 export interface MetricDef<S> {
   field: keyof S & string;
   column: string;
   api: string;
+  /** Name on the Prometheus-compatible read API (base units, Prometheus naming conventions). */
+  prom: string;
+  help: string;
 }
 
 /** Node sample columns, in table order. Node memory used is stored as mem_used_bytes, exposed as memBytes. */
 export const NODE_METRICS: MetricDef<NodeSample>[] = [
-  { field: 'cpuCores', column: 'cpu_cores', api: 'cpuCores' },
-  { field: 'memUsedBytes', column: 'mem_used_bytes', api: 'memBytes' },
-  { field: 'memTotalBytes', column: 'mem_total_bytes', api: 'memTotalBytes' },
-  { field: 'fsUsedBytes', column: 'fs_used_bytes', api: 'fsUsedBytes' },
-  { field: 'fsTotalBytes', column: 'fs_total_bytes', api: 'fsTotalBytes' },
-  { field: 'netRxBps', column: 'net_rx_bps', api: 'netRxBps' },
-  { field: 'netTxBps', column: 'net_tx_bps', api: 'netTxBps' },
-  { field: 'diskReadBps', column: 'disk_read_bps', api: 'diskReadBps' },
-  { field: 'diskWriteBps', column: 'disk_write_bps', api: 'diskWriteBps' },
-  { field: 'load1', column: 'load1', api: 'load1' },
+  {
+    field: 'cpuCores',
+    column: 'cpu_cores',
+    api: 'cpuCores',
+    prom: 'fleetlens_node_cpu_usage_cores',
+    help: 'CPU in use on the node, in cores',
+  },
+  {
+    field: 'memUsedBytes',
+    column: 'mem_used_bytes',
+    api: 'memBytes',
+    prom: 'fleetlens_node_memory_used_bytes',
+    help: 'Memory in use on the node (total minus available)',
+  },
+  {
+    field: 'memTotalBytes',
+    column: 'mem_total_bytes',
+    api: 'memTotalBytes',
+    prom: 'fleetlens_node_memory_total_bytes',
+    help: 'Memory installed on the node',
+  },
+  {
+    field: 'fsUsedBytes',
+    column: 'fs_used_bytes',
+    api: 'fsUsedBytes',
+    prom: 'fleetlens_node_filesystem_used_bytes',
+    help: 'Root filesystem space in use',
+  },
+  {
+    field: 'fsTotalBytes',
+    column: 'fs_total_bytes',
+    api: 'fsTotalBytes',
+    prom: 'fleetlens_node_filesystem_size_bytes',
+    help: 'Root filesystem size',
+  },
+  {
+    field: 'netRxBps',
+    column: 'net_rx_bps',
+    api: 'netRxBps',
+    prom: 'fleetlens_node_network_receive_bytes_per_second',
+    help: 'Bytes received per second on physical interfaces',
+  },
+  {
+    field: 'netTxBps',
+    column: 'net_tx_bps',
+    api: 'netTxBps',
+    prom: 'fleetlens_node_network_transmit_bytes_per_second',
+    help: 'Bytes sent per second on physical interfaces',
+  },
+  {
+    field: 'diskReadBps',
+    column: 'disk_read_bps',
+    api: 'diskReadBps',
+    prom: 'fleetlens_node_disk_read_bytes_per_second',
+    help: 'Bytes read per second from whole disks',
+  },
+  {
+    field: 'diskWriteBps',
+    column: 'disk_write_bps',
+    api: 'diskWriteBps',
+    prom: 'fleetlens_node_disk_written_bytes_per_second',
+    help: 'Bytes written per second to whole disks',
+  },
+  { field: 'load1', column: 'load1', api: 'load1', prom: 'fleetlens_node_load1', help: 'One-minute load average' },
 ];
 
 /** Container sample columns, in table order. Memory is the working set. */
 export const CONTAINER_METRICS: MetricDef<ContainerSample>[] = [
-  { field: 'cpuCores', column: 'cpu_cores', api: 'cpuCores' },
-  { field: 'memBytes', column: 'mem_bytes', api: 'memBytes' },
-  { field: 'memLimitBytes', column: 'mem_limit_bytes', api: 'memLimitBytes' },
-  { field: 'netRxBps', column: 'net_rx_bps', api: 'netRxBps' },
-  { field: 'netTxBps', column: 'net_tx_bps', api: 'netTxBps' },
-  { field: 'diskReadBps', column: 'disk_read_bps', api: 'diskReadBps' },
-  { field: 'diskWriteBps', column: 'disk_write_bps', api: 'diskWriteBps' },
-  { field: 'pids', column: 'pids', api: 'pids' },
+  {
+    field: 'cpuCores',
+    column: 'cpu_cores',
+    api: 'cpuCores',
+    prom: 'fleetlens_container_cpu_usage_cores',
+    help: 'CPU used by the container, in cores',
+  },
+  {
+    field: 'memBytes',
+    column: 'mem_bytes',
+    api: 'memBytes',
+    prom: 'fleetlens_container_memory_working_set_bytes',
+    help: 'Container memory working set (usage minus inactive file cache)',
+  },
+  {
+    field: 'memLimitBytes',
+    column: 'mem_limit_bytes',
+    api: 'memLimitBytes',
+    prom: 'fleetlens_container_memory_limit_bytes',
+    help: 'Container memory limit (absent when unlimited)',
+  },
+  {
+    field: 'netRxBps',
+    column: 'net_rx_bps',
+    api: 'netRxBps',
+    prom: 'fleetlens_container_network_receive_bytes_per_second',
+    help: 'Bytes received per second by the container',
+  },
+  {
+    field: 'netTxBps',
+    column: 'net_tx_bps',
+    api: 'netTxBps',
+    prom: 'fleetlens_container_network_transmit_bytes_per_second',
+    help: 'Bytes sent per second by the container',
+  },
+  {
+    field: 'diskReadBps',
+    column: 'disk_read_bps',
+    api: 'diskReadBps',
+    prom: 'fleetlens_container_disk_read_bytes_per_second',
+    help: 'Bytes read per second by the container',
+  },
+  {
+    field: 'diskWriteBps',
+    column: 'disk_write_bps',
+    api: 'diskWriteBps',
+    prom: 'fleetlens_container_disk_written_bytes_per_second',
+    help: 'Bytes written per second by the container',
+  },
+  {
+    field: 'pids',
+    column: 'pids',
+    api: 'pids',
+    prom: 'fleetlens_container_pids',
+    help: 'Processes and threads in the container',
+  },
 ];
 
 export type SampleFamily = 'node' | 'container';

@@ -1,0 +1,184 @@
+import type { api, prometheus } from '@fleetlens/protocol';
+import type { Knex } from 'knex';
+import { TIER_SECONDS } from '../../db/metrics';
+import type { QueryContext } from '../context';
+import type { Scope } from '../scope';
+import type { Retention } from '../tiers';
+import { Evaluator, labelKey, type Value } from './evaluate';
+import { parsePromql, PromqlError, type Expr } from './parse';
+import { PROM_METRICS, PromSource, type Labels } from './source';
+
+export { PromqlError } from './parse';
+
+/** Prometheus' default lookback for instant selectors. */
+export const DEFAULT_LOOKBACK = 300;
+
+/**
+ * The Prometheus-compatible read API (docs/prometheus.md): PromQL subset evaluation over the
+ * stored samples, series and label discovery, metric metadata. Every read is limited to the
+ * caller's scope by PromSource.
+ */
+export class PrometheusQueries {
+  constructor(
+    private readonly ctx: QueryContext,
+    private readonly retention: Retention
+  ) {}
+
+  private get knex(): Knex {
+    return this.ctx.db.knex;
+  }
+
+  /** An instant query at `time` (default now). */
+  async instant(scope: Scope, q: prometheus.InstantQuery): Promise<prometheus.QueryData> {
+    const t = q.time ?? this.ctx.now();
+    const v = await this.run(scope, q.query, [t], 0, q.lookback_delta ?? DEFAULT_LOOKBACK);
+    if (v.kind === 'scalar') return { resultType: 'scalar', result: [t, formatValue(v.values[0])] };
+    return {
+      resultType: 'vector',
+      result: sortSeries(v.series).map((s) => ({ metric: s.labels, value: [t, formatValue(s.values[0]!)] })),
+    };
+  }
+
+  /** A range query: the expression at start, start + step, ... up to end. */
+  async range(scope: Scope, q: prometheus.RangeQuery): Promise<prometheus.QueryData> {
+    const steps: number[] = [];
+    for (let i = 0; q.start + i * q.step <= q.end + 1e-9; i++) steps.push(round(q.start + i * q.step));
+    const v = await this.run(scope, q.query, steps, q.step, q.lookback_delta ?? DEFAULT_LOOKBACK);
+    const series = v.kind === 'scalar' ? [{ labels: {}, values: v.values }] : sortSeries(v.series);
+    return {
+      resultType: 'matrix',
+      result: series.map((s) => ({
+        metric: s.labels,
+        values: s.values.flatMap((x, i) => (x === null ? [] : [[steps[i], formatValue(x)] as [number, string]])),
+      })),
+    };
+  }
+
+  private async run(scope: Scope, query: string, steps: number[], step: number, lookback: number): Promise<Value> {
+    const expr = parsePromql(query);
+    const reach = Math.max(lookback, longestRange(expr));
+    const tier = pickSourceTier(steps, step, reach, this.ctx.now(), this.retention);
+    const width = tier === 'raw' ? 0 : TIER_SECONDS[tier];
+    const source = new PromSource(this.knex, scope, steps[0] - reach - width);
+    return new Evaluator(source, { steps, tier, lookback: Math.max(lookback, width) }).evaluate(expr);
+  }
+
+  /** Label sets of the series that `match[]` selectors pick. */
+  async series(scope: Scope, q: prometheus.SeriesQuery): Promise<Labels[]> {
+    const found = new Map<string, Labels>();
+    const source = new PromSource(this.knex, scope, this.since(q.start));
+    for (const m of q['match[]']) {
+      for (const r of await source.select(selectorOf(m))) found.set(labelKey(r.labels), r.labels);
+    }
+    return [...found.values()].sort((a, b) => labelKey(a).localeCompare(labelKey(b)));
+  }
+
+  /** Label names present on the matched series (all series when no `match[]`). */
+  async labelNames(scope: Scope, q: prometheus.LabelsQuery): Promise<string[]> {
+    const names = new Set<string>();
+    for (const l of await this.matched(scope, q)) for (const k of Object.keys(l)) names.add(k);
+    return [...names].sort();
+  }
+
+  /** Values of one label on the matched series. */
+  async labelValues(scope: Scope, name: string, q: prometheus.LabelsQuery): Promise<string[]> {
+    if (!/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(name)) throw new PromqlError(`invalid label name "${name}"`);
+    const values = new Set<string>();
+    for (const l of await this.matched(scope, q)) if (l[name] !== undefined) values.add(l[name]);
+    return [...values].sort();
+  }
+
+  /** HELP, type and unit of every metric (all are gauges: rates are computed by the agent). */
+  metadata(metric?: string): prometheus.MetadataReply['data'] {
+    const out: prometheus.MetadataReply['data'] = {};
+    for (const [name, { def }] of PROM_METRICS) {
+      if (metric && metric !== name) continue;
+      const unit = /_bytes_per_second$/.test(name)
+        ? 'bytes_per_second'
+        : /_bytes$/.test(name)
+          ? 'bytes'
+          : /_cores$/.test(name)
+            ? 'cores'
+            : '';
+      out[name] = [{ type: 'gauge', help: def.help, unit }];
+    }
+    return out;
+  }
+
+  private async matched(scope: Scope, q: prometheus.LabelsQuery): Promise<Labels[]> {
+    const source = new PromSource(this.knex, scope, this.since(q.start));
+    const selectors = q['match[]']?.map(selectorOf) ?? [[{ label: '__name__', op: '=~' as const, value: '.+' }]];
+    return (await Promise.all(selectors.map((s) => source.select(s)))).flat().map((r) => r.labels);
+  }
+
+  /** Discovery without a start looks back over the raw retention, where selectors can find samples. */
+  private since(start?: number) {
+    return start ?? this.ctx.now() - this.retention.raw;
+  }
+}
+
+/** `match[]` and series discovery take plain selectors only. */
+function selectorOf(text: string) {
+  const e = parsePromql(text);
+  if (e.type !== 'selector')
+    throw new PromqlError(`match[] "${text}" must be a series selector, like metric{label="value"}`);
+  return e.matchers;
+}
+
+/** The longest range vector in an expression, so that samples are read from far enough back. */
+function longestRange(e: Expr): number {
+  switch (e.type) {
+    case 'range':
+      return e.seconds;
+    case 'aggregate':
+    case 'negate':
+      return longestRange(e.expr);
+    case 'binary':
+      return Math.max(longestRange(e.left), longestRange(e.right));
+    default:
+      return 0;
+  }
+}
+
+/**
+ * Raw samples answer with Prometheus' exact semantics; they are read for instant queries, steps
+ * under a minute and ranges up to an hour. Longer, coarser ranges read the 1-minute tier (steps of
+ * an hour or more the 1-hour tier), where each bucket is one sample; so does any query reaching
+ * past a tier's retention.
+ */
+export function pickSourceTier(
+  steps: number[],
+  step: number,
+  reach: number,
+  now: number,
+  retention: Retention
+): api.Tier {
+  const first = steps[0] - reach;
+  const span = steps[steps.length - 1] - steps[0];
+  if ((step < 60 || span <= 3600) && first >= now - retention.raw) return 'raw';
+  if (step < 3600 && first >= now - retention.m1) return '1m';
+  return '1h';
+}
+
+const sortSeries = <T extends { labels: Labels }>(s: T[]) =>
+  [...s].sort((a, b) => labelKey(a.labels).localeCompare(labelKey(b.labels)));
+const round = (t: number) => Math.round(t * 1000) / 1000;
+
+/** A value as Prometheus prints it: shortest round-trip decimal without an exponent, NaN, +Inf, -Inf. */
+export function formatValue(v: number): string {
+  if (Number.isNaN(v)) return 'NaN';
+  if (!Number.isFinite(v)) return v > 0 ? '+Inf' : '-Inf';
+  const s = String(v);
+  const m = /^(-?)(\d)(?:\.(\d+))?e([+-]\d+)$/.exec(s);
+  if (!m) return s;
+  const [, sign, lead, frac = '', expText] = m;
+  const exp = Number(expText);
+  const digits = lead + frac;
+  if (exp < 0) return `${sign}0.${'0'.repeat(-exp - 1)}${digits}`;
+  return (
+    sign +
+    (digits.length > exp + 1
+      ? `${digits.slice(0, exp + 1)}.${digits.slice(exp + 1)}`
+      : digits + '0'.repeat(exp + 1 - digits.length))
+  );
+}

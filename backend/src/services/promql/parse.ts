@@ -1,0 +1,263 @@
+import { parser } from '@prometheus-io/lezer-promql';
+import type { SyntaxNode } from '@lezer/common';
+import { prometheus } from '@fleetlens/protocol';
+
+/**
+ * The subset of PromQL the Prometheus-compatible API evaluates (docs/prometheus.md), parsed with
+ * the Prometheus project's own grammar into a small tree. Anything outside the subset is refused
+ * with a message that names the construct, never answered approximately.
+ */
+
+export type MatchOp = '=' | '!=' | '=~' | '!~';
+export interface Matcher {
+  label: string;
+  op: MatchOp;
+  value: string;
+}
+
+export const AGGREGATIONS = ['sum', 'avg', 'min', 'max', 'count'] as const;
+export type AggOp = (typeof AGGREGATIONS)[number];
+export const RANGE_FUNCTIONS = [
+  'avg_over_time',
+  'min_over_time',
+  'max_over_time',
+  'sum_over_time',
+  'count_over_time',
+  'last_over_time',
+] as const;
+export type RangeFn = (typeof RANGE_FUNCTIONS)[number];
+export type ArithOp = '+' | '-' | '*' | '/' | '%' | '^';
+export type CompareOp = '==' | '!=' | '>' | '<' | '>=' | '<=';
+export const isComparison = (op: ArithOp | CompareOp): op is CompareOp =>
+  ['==', '!=', '>', '<', '>=', '<='].includes(op);
+
+export type Expr =
+  | { type: 'number'; value: number }
+  | { type: 'selector'; matchers: Matcher[] }
+  | { type: 'range'; fn: RangeFn; matchers: Matcher[]; seconds: number }
+  | { type: 'aggregate'; op: AggOp; grouping: { by: boolean; labels: string[] } | null; expr: Expr }
+  | {
+      type: 'binary';
+      op: ArithOp | CompareOp;
+      bool: boolean;
+      matching: { on: boolean; labels: string[] } | null;
+      left: Expr;
+      right: Expr;
+    }
+  | { type: 'negate'; expr: Expr };
+
+/** A query the API cannot answer; `position` is the character offset it concerns. */
+export class PromqlError extends Error {
+  constructor(
+    message: string,
+    readonly position = 0
+  ) {
+    super(message);
+  }
+}
+
+const OPS: Record<string, ArithOp | CompareOp> = {
+  Add: '+',
+  Sub: '-',
+  Mul: '*',
+  Div: '/',
+  Mod: '%',
+  Pow: '^',
+  EqlSingle: '==',
+  Eql: '==',
+  Neq: '!=',
+  Gtr: '>',
+  Lss: '<',
+  Gte: '>=',
+  Lte: '<=',
+};
+const MATCH_OPS: Record<string, MatchOp> = { EqlSingle: '=', Neq: '!=', EqlRegex: '=~', NeqRegex: '!~' };
+
+/** Parses a query into the subset's tree, or throws PromqlError. */
+export function parsePromql(text: string): Expr {
+  const tree = parser.parse(text);
+  tree.iterate({
+    enter: (n) => {
+      if (n.type.isError) throw new PromqlError(`parse error at character ${n.from + 1}: unexpected input`, n.from);
+    },
+  });
+  const top = tree.topNode.firstChild;
+  if (!top) throw new PromqlError('query is empty');
+  return new Converter(text).expr(top);
+}
+
+class Converter {
+  constructor(private readonly text: string) {}
+
+  private src(n: SyntaxNode) {
+    return this.text.slice(n.from, n.to);
+  }
+
+  private unsupported(n: SyntaxNode, what: string): never {
+    throw new PromqlError(
+      `${what} is not supported by the Fleetlens Prometheus API (at character ${n.from + 1})`,
+      n.from
+    );
+  }
+
+  private children(n: SyntaxNode): SyntaxNode[] {
+    const out: SyntaxNode[] = [];
+    for (let c = n.firstChild; c; c = c.nextSibling) out.push(c);
+    return out;
+  }
+
+  expr(n: SyntaxNode): Expr {
+    switch (n.name) {
+      case 'NumberDurationLiteral':
+        return { type: 'number', value: this.number(n) };
+      case 'ParenExpr':
+        return this.expr(n.firstChild!);
+      case 'UnaryExpr': {
+        const [op, inner] = this.children(n);
+        const e = this.expr(inner);
+        return this.src(op) === '-' ? { type: 'negate', expr: e } : e;
+      }
+      case 'VectorSelector':
+        return { type: 'selector', matchers: this.selector(n) };
+      case 'MatrixSelector':
+        return this.unsupported(n, 'a range vector outside avg/min/max/sum/count/last_over_time');
+      case 'FunctionCall':
+        return this.call(n);
+      case 'AggregateExpr':
+        return this.aggregate(n);
+      case 'BinaryExpr':
+        return this.binary(n);
+      case 'OffsetExpr':
+        return this.unsupported(n, 'the offset modifier');
+      case 'StepInvariantExpr':
+        return this.unsupported(n, 'the @ modifier');
+      case 'SubqueryExpr':
+        return this.unsupported(n, 'a subquery');
+      case 'StringLiteral':
+        return this.unsupported(n, 'a string expression');
+      default:
+        return this.unsupported(n, `"${this.src(n)}"`);
+    }
+  }
+
+  private number(n: SyntaxNode): number {
+    const s = this.src(n).toLowerCase();
+    if (s === 'inf' || s === '+inf') return Infinity;
+    if (s === '-inf') return -Infinity;
+    if (s === 'nan') return NaN;
+    const v = /^0x[0-9a-f]+$/.test(s) ? parseInt(s, 16) : Number(s);
+    if (Number.isNaN(v)) this.unsupported(n, `the duration literal "${this.src(n)}" as a number`);
+    return v;
+  }
+
+  private string(n: SyntaxNode): string {
+    const raw = this.src(n);
+    if (raw.startsWith('`')) return raw.slice(1, -1);
+    const body = raw.slice(1, -1);
+    // Go-style escapes; JSON covers those PromQL users write (\\ \" \n \t \uXXXX).
+    const json = raw.startsWith("'") ? body.replace(/\\'/g, "'").replace(/"/g, '\\"') : body;
+    try {
+      return JSON.parse(`"${json}"`) as string;
+    } catch {
+      throw new PromqlError(`invalid escape in string at character ${n.from + 1}`, n.from);
+    }
+  }
+
+  private selector(n: SyntaxNode): Matcher[] {
+    const matchers: Matcher[] = [];
+    for (const c of this.children(n)) {
+      if (c.name === 'Identifier') matchers.push({ label: '__name__', op: '=', value: this.src(c) });
+      else if (c.name === 'LabelMatchers') {
+        for (const m of this.children(c)) {
+          const parts = this.children(m);
+          if (m.name === 'UnquotedLabelMatcher' || m.name === 'QuotedLabelMatcher') {
+            const [name, op, value] = parts;
+            const label = name.name === 'QuotedLabelName' ? this.string(name.firstChild!) : this.src(name);
+            const matcher: Matcher = { label, op: MATCH_OPS[op.firstChild!.name], value: this.string(value) };
+            try {
+              matcherTest(matcher);
+            } catch {
+              throw new PromqlError(
+                `invalid regular expression "${matcher.value}" at character ${value.from + 1}`,
+                value.from
+              );
+            }
+            matchers.push(matcher);
+          } else if (m.name === 'QuotedLabelName') {
+            matchers.push({ label: '__name__', op: '=', value: this.string(m.firstChild!) });
+          } else this.unsupported(m, `"${this.src(m)}"`);
+        }
+      }
+    }
+    if (!matchers.some((m) => !matcherTest(m)('')))
+      throw new PromqlError(
+        `vector selector ${this.src(n)} must contain at least one matcher that does not match the empty string`,
+        n.from
+      );
+    return matchers;
+  }
+
+  private call(n: SyntaxNode): Expr {
+    const [ident, body] = this.children(n);
+    const fn = this.src(ident) as RangeFn;
+    if (!RANGE_FUNCTIONS.includes(fn)) return this.unsupported(ident, `the function ${this.src(ident)}()`);
+    const args = this.children(body);
+    if (args.length !== 1 || args[0].name !== 'MatrixSelector')
+      throw new PromqlError(`${fn}() takes one range vector, like ${fn}(metric[5m])`, n.from);
+    const [vs, dur] = this.children(args[0]);
+    const seconds = prometheus.parseDuration(this.src(dur));
+    if (!seconds) throw new PromqlError(`invalid range "${this.src(dur)}" at character ${dur.from + 1}`, dur.from);
+    return { type: 'range', fn, matchers: this.selector(vs), seconds };
+  }
+
+  private grouping(n: SyntaxNode): string[] {
+    const labels = n.getChild('GroupingLabels');
+    return labels
+      ? this.children(labels).map((l) => (l.name === 'QuotedLabelName' ? this.string(l.firstChild!) : this.src(l)))
+      : [];
+  }
+
+  private aggregate(n: SyntaxNode): Expr {
+    const opNode = n.getChild('AggregateOp')!;
+    const op = this.src(opNode) as AggOp;
+    if (!AGGREGATIONS.includes(op)) return this.unsupported(opNode, `the aggregation ${this.src(opNode)}`);
+    const args = this.children(n.getChild('FunctionCallBody')!);
+    if (args.length !== 1) throw new PromqlError(`${op}() takes one expression`, n.from);
+    const mod = n.getChild('AggregateModifier');
+    return {
+      type: 'aggregate',
+      op,
+      grouping: mod ? { by: !!mod.getChild('By'), labels: this.grouping(mod) } : null,
+      expr: this.expr(args[0]),
+    };
+  }
+
+  private binary(n: SyntaxNode): Expr {
+    const parts = this.children(n);
+    const left = parts[0];
+    const right = parts[parts.length - 1];
+    const opNode = parts[1];
+    const op = OPS[opNode.name];
+    if (!op) return this.unsupported(opNode, `the operator ${this.src(opNode)}`);
+    let bool = false;
+    let matching: { on: boolean; labels: string[] } | null = null;
+    for (const m of parts.slice(2, -1)) {
+      if (m.name === 'BoolModifier') bool = true;
+      else if (m.name === 'MatchingModifierClause') {
+        if (m.getChild('GroupLeft') || m.getChild('GroupRight')) this.unsupported(m, 'group_left/group_right');
+        matching = { on: !!m.getChild('On'), labels: this.grouping(m) };
+      } else this.unsupported(m, `"${this.src(m)}"`);
+    }
+    if (bool && !['==', '!=', '>', '<', '>=', '<='].includes(op))
+      throw new PromqlError(`bool modifier can only be used on comparison operators`, opNode.from);
+    return { type: 'binary', op, bool, matching, left: this.expr(left), right: this.expr(right) };
+  }
+}
+
+/** A predicate for a label value (absent labels are the empty string), anchored as in Prometheus. */
+export function matcherTest(m: Matcher): (value: string) => boolean {
+  if (m.op === '=') return (v) => v === m.value;
+  if (m.op === '!=') return (v) => v !== m.value;
+  const re = new RegExp(`^(?:${m.value})$`, 's');
+  return m.op === '=~' ? (v) => re.test(v) : (v) => !re.test(v);
+}

@@ -1,0 +1,188 @@
+import type { api } from '@fleetlens/protocol';
+import type { Knex } from 'knex';
+import { metricsOf, TIER_SECONDS, type MetricDef, type SampleFamily } from '../../db/metrics';
+import { applyNodeScope, applyScope, type Scope } from '../scope';
+import { tierTable } from '../tiers';
+import { matcherTest, type Matcher } from './parse';
+
+/** A Prometheus label set; absent labels are left out, as Prometheus does with empty values. */
+export type Labels = Record<string, string>;
+
+/** One metric of one entity, as a Prometheus series. */
+export interface SeriesRef {
+  labels: Labels;
+  family: SampleFamily;
+  column: string;
+  entityId: string;
+}
+
+/**
+ * The samples of one series, oldest first. Raw samples have count 1; a rollup bucket stands as one
+ * sample stamped at its end, carrying its sum, count, min and max so that *_over_time stay exact
+ * over whole buckets.
+ */
+export interface Samples {
+  ts: number[];
+  sum: number[];
+  cnt: number[];
+  min: number[];
+  max: number[];
+}
+
+/** Every metric on the Prometheus API, by name. */
+export const PROM_METRICS = new Map<string, { family: SampleFamily; def: MetricDef<Record<string, unknown>> }>(
+  (['node', 'container'] as const).flatMap((family) => metricsOf(family).map((def) => [def.prom, { family, def }]))
+);
+
+/** Label names per family, besides __name__. */
+export const FAMILY_LABELS: Record<SampleFamily, string[]> = {
+  node: ['cluster', 'node'],
+  container: ['cluster', 'node', 'container', 'container_id', 'image', 'namespace', 'pod', 'workload', 'workload_kind'],
+};
+
+type Row = Record<string, unknown>;
+const CHUNK = 500;
+
+/** Series and samples for one request, within the caller's scope. */
+export class PromSource {
+  private readonly entities = new Map<SampleFamily, Promise<{ id: string; labels: Labels }[]>>();
+
+  constructor(
+    private readonly knex: Knex,
+    private readonly scope: Scope,
+    /** Containers gone before this time have no samples the request can see. */
+    private readonly notBefore: number
+  ) {}
+
+  /** The series a selector's matchers pick. */
+  async select(matchers: Matcher[]): Promise<SeriesRef[]> {
+    const tests = matchers.map((m) => ({ label: m.label, test: matcherTest(m) }));
+    const out: SeriesRef[] = [];
+    for (const [name, { family, def }] of PROM_METRICS) {
+      const nameTests = tests.filter((t) => t.label === '__name__');
+      if (!nameTests.every((t) => t.test(name))) continue;
+      for (const e of await this.entitiesOf(family)) {
+        const labels: Labels = { __name__: name, ...e.labels };
+        if (tests.every((t) => t.label === '__name__' || t.test(labels[t.label] ?? ''))) {
+          out.push({ labels, family, column: def.column, entityId: e.id });
+        }
+      }
+    }
+    return out;
+  }
+
+  private entitiesOf(family: SampleFamily) {
+    let p = this.entities.get(family);
+    if (!p) {
+      p = family === 'node' ? this.nodes() : this.containers();
+      this.entities.set(family, p);
+    }
+    return p;
+  }
+
+  private async nodes() {
+    const rows: Row[] = await applyNodeScope(
+      this.knex('nodes as n')
+        .join('clusters as cl', 'cl.id', 'n.cluster_id')
+        .select('n.id', 'n.name', 'cl.name as cluster'),
+      this.scope,
+      { clusterName: 'cl.name', nodeName: 'n.name' }
+    );
+    return rows.map((r) => ({ id: String(r.id), labels: compact({ cluster: r.cluster, node: r.name }) }));
+  }
+
+  private async containers() {
+    const rows: Row[] = await applyScope(
+      this.knex('containers as c')
+        .join('nodes as n', 'n.id', 'c.node_id')
+        .join('clusters as cl', 'cl.id', 'c.cluster_id')
+        .select(
+          'c.id',
+          'c.runtime_id',
+          'c.name',
+          'c.image',
+          'c.namespace',
+          'c.pod',
+          'c.workload_kind',
+          'c.workload_name'
+        )
+        .select('n.name as node', 'cl.name as cluster')
+        .where((q) => q.whereNull('c.gone_at').orWhere('c.gone_at', '>=', Math.floor(this.notBefore))),
+      this.scope,
+      { clusterName: 'cl.name', nodeName: 'n.name', namespace: 'c.namespace' }
+    );
+    return rows.map((r) => ({
+      id: String(r.id),
+      labels: compact({
+        cluster: r.cluster,
+        node: r.node,
+        container: r.name,
+        container_id: r.runtime_id,
+        image: r.image,
+        namespace: r.namespace,
+        pod: r.pod,
+        workload: r.workload_name,
+        workload_kind: r.workload_kind,
+      }),
+    }));
+  }
+
+  /** Samples of the series stamped in (from, to], from a tier, keyed by entity id and column. */
+  async samples(refs: SeriesRef[], from: number, to: number, tier: api.Tier): Promise<Map<string, Samples>> {
+    const out = new Map<string, Samples>();
+    const groups = new Map<string, SeriesRef[]>();
+    for (const r of refs) {
+      const k = `${r.family}\u0000${r.column}`;
+      groups.set(k, [...(groups.get(k) ?? []), r]);
+    }
+    const width = tier === 'raw' ? 0 : TIER_SECONDS[tier];
+    for (const group of groups.values()) {
+      const { family, column } = group[0];
+      const ids = [...new Set(group.map((r) => r.entityId))];
+      for (let i = 0; i < ids.length; i += CHUNK) {
+        const qb = this.knex(tierTable(family, tier))
+          .select('entity_id', 'ts')
+          .whereIn('entity_id', ids.slice(i, i + CHUNK))
+          .where('ts', '>', from - width)
+          .where('ts', '<=', to - width)
+          .orderBy(['entity_id', 'ts']);
+        if (tier === 'raw') qb.select(`${column} as v`).whereNotNull(column);
+        else
+          qb.select(`${column}_sum as s`, `${column}_cnt as c`, `${column}_min as lo`, `${column}_max as hi`).where(
+            `${column}_cnt`,
+            '>',
+            0
+          );
+        const rows: Row[] = await qb;
+        for (const r of rows) {
+          const key = `${r.entity_id}\u0000${column}`;
+          let s = out.get(key);
+          if (!s) out.set(key, (s = { ts: [], sum: [], cnt: [], min: [], max: [] }));
+          s.ts.push(Number(r.ts) + width);
+          if (tier === 'raw') {
+            const v = Number(r.v);
+            s.sum.push(v);
+            s.cnt.push(1);
+            s.min.push(v);
+            s.max.push(v);
+          } else {
+            s.sum.push(Number(r.s));
+            s.cnt.push(Number(r.c));
+            s.min.push(Number(r.lo));
+            s.max.push(Number(r.hi));
+          }
+        }
+      }
+    }
+    return out;
+  }
+}
+
+/** Drops null and empty values, as Prometheus has no empty labels. */
+function compact(o: Record<string, unknown>): Labels {
+  const out: Labels = {};
+  for (const [k, v] of Object.entries(o)) if (v !== null && v !== undefined && v !== '') out[k] = String(v);
+  return out;
+}
+
+export const sampleKey = (r: SeriesRef) => `${r.entityId}\u0000${r.column}`;
