@@ -46,7 +46,8 @@ export class Evaluator {
       case 'selector':
         return this.select(e.matchers, this.plan.lookback, (s, lo, hi) => s.sum[hi - 1] / s.cnt[hi - 1], false);
       case 'range':
-        return this.select(e.matchers, e.seconds, RANGE_FNS[e.fn], true);
+        // As in Prometheus, *_over_time results lose the metric name, but last_over_time keeps it.
+        return this.select(e.matchers, e.seconds, RANGE_FNS[e.fn], e.fn !== 'last_over_time');
       case 'aggregate':
         return aggregate(e.op, e.grouping, await this.vector(e.expr, e.op));
       case 'binary':
@@ -65,7 +66,7 @@ export class Evaluator {
     matchers: Parameters<PromSource['select']>[0],
     window: number,
     reduce: (s: Samples, lo: number, hi: number) => number,
-    isRange: boolean
+    dropsName: boolean
   ): Promise<Value> {
     const { steps, tier } = this.plan;
     const refs = await this.source.select(matchers);
@@ -81,7 +82,8 @@ export class Evaluator {
         while (lo < hi && s.ts[lo] <= t - window) lo++;
         return lo < hi ? reduce(s, lo, hi) : null;
       });
-      if (values.some((v) => v !== null)) series.push({ labels: isRange ? dropName(ref.labels) : ref.labels, values });
+      if (values.some((v) => v !== null))
+        series.push({ labels: dropsName ? dropName(ref.labels) : ref.labels, values });
     }
     return { kind: 'vector', series };
   }

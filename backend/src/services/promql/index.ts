@@ -68,7 +68,8 @@ export class PrometheusQueries {
     const found = new Map<string, Labels>();
     const source = new PromSource(this.knex, scope, this.since(q.start));
     for (const m of q['match[]']) {
-      for (const r of await source.select(selectorOf(m))) found.set(labelKey(r.labels), r.labels);
+      const refs = await source.withData(await source.select(selectorOf(m)), this.since(q.start));
+      for (const r of refs) found.set(labelKey(r.labels), r.labels);
     }
     return [...found.values()].sort((a, b) => labelKey(a).localeCompare(labelKey(b)));
   }
@@ -108,7 +109,8 @@ export class PrometheusQueries {
   private async matched(scope: Scope, q: prometheus.LabelsQuery): Promise<Labels[]> {
     const source = new PromSource(this.knex, scope, this.since(q.start));
     const selectors = q['match[]']?.map(selectorOf) ?? [[{ label: '__name__', op: '=~' as const, value: '.+' }]];
-    return (await Promise.all(selectors.map((s) => source.select(s)))).flat().map((r) => r.labels);
+    const refs = (await Promise.all(selectors.map((s) => source.select(s)))).flat();
+    return (await source.withData(refs, this.since(q.start))).map((r) => r.labels);
   }
 
   /** Discovery without a start looks back over the raw retention, where selectors can find samples. */

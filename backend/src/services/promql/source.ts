@@ -1,6 +1,6 @@
 import type { api } from '@fleetlens/protocol';
 import type { Knex } from 'knex';
-import { metricsOf, TIER_SECONDS, type MetricDef, type SampleFamily } from '../../db/metrics';
+import { metricsOf, TABLES, TIER_SECONDS, type MetricDef, type SampleFamily } from '../../db/metrics';
 import { applyNodeScope, applyScope, type Scope } from '../scope';
 import { tierTable } from '../tiers';
 import { matcherTest, type Matcher } from './parse';
@@ -125,6 +125,26 @@ export class PromSource {
         workload_kind: r.workload_kind,
       }),
     }));
+  }
+
+  /**
+   * The series that have data, for discovery (series, labels, label values): the entity's newest
+   * sample is at or after `from` and carries the metric. Read from the *_latest tables, so
+   * discovery never scans sample history.
+   */
+  async withData(refs: SeriesRef[], from: number): Promise<SeriesRef[]> {
+    const has = new Set<string>();
+    for (const family of ['node', 'container'] as const) {
+      const ids = [...new Set(refs.filter((r) => r.family === family).map((r) => r.entityId))];
+      for (let i = 0; i < ids.length; i += CHUNK) {
+        const rows: Row[] = await this.knex(TABLES[family].latest)
+          .whereIn('entity_id', ids.slice(i, i + CHUNK))
+          .where('ts', '>=', Math.floor(from));
+        for (const r of rows)
+          for (const def of metricsOf(family)) if (r[def.column] !== null) has.add(`${r.entity_id}\u0000${def.column}`);
+      }
+    }
+    return refs.filter((r) => has.has(sampleKey(r)));
   }
 
   /** Samples of the series stamped in (from, to], from a tier, keyed by entity id and column. */

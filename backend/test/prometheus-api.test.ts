@@ -1,0 +1,393 @@
+/**
+ * The Prometheus-compatible read API (docs/prometheus.md), checked against a real Prometheus
+ * server holding the same samples: every query is sent to both, and the answers (result type,
+ * series label sets, timestamps, values) must agree. The fleet and its label sets are written
+ * here from the seed spec; nothing expected is taken from the code under test.
+ */
+import { RollupService } from '../src/services/rollup';
+import { liveBackend, SERVICE_KEY, type Live } from './helpers/backend';
+import { DIALECTS } from './helpers/databases';
+import {
+  PROMETHEUS_AVAILABLE,
+  startReferencePrometheus,
+  type OmSeries,
+  type ReferencePrometheus,
+} from './helpers/prometheus';
+
+const NOW = Math.floor(Date.now() / 1000);
+/** Samples every 10 s at times ending in 3, so no step (multiples of 5 s) or window edge lands on one. */
+const END = NOW - (NOW % 10) - 7;
+const START = END - 40 * 60;
+const TIMES: number[] = [];
+for (let t = START; t <= END; t += 10) TIMES.push(t);
+
+interface SpecContainer {
+  id: string;
+  cluster: string;
+  node: string;
+  name: string;
+  image: string;
+  k8s: { namespace: string; pod: string; workloadKind: string; workloadName: string } | null;
+  limit: number | null;
+  /** Present at t? (a job that ended, an agent outage) */
+  present: (t: number) => boolean;
+}
+
+const K = (namespace: string, pod: string, workloadKind: string, workloadName: string) => ({
+  namespace,
+  pod,
+  workloadKind,
+  workloadName,
+});
+const always = () => true;
+const CONTAINERS: SpecContainer[] = [
+  {
+    id: 'c'.repeat(63) + '1',
+    cluster: 'prod',
+    node: 'p1',
+    name: 'web',
+    image: 'shop/web:1',
+    k8s: K('shop', 'web-7d9-a', 'Deployment', 'web'),
+    limit: 268435456,
+    present: always,
+  },
+  {
+    id: 'c'.repeat(63) + '2',
+    cluster: 'prod',
+    node: 'p2',
+    name: 'web',
+    image: 'shop/web:1',
+    k8s: K('shop', 'web-7d9-b', 'Deployment', 'web'),
+    limit: 268435456,
+    present: always,
+  },
+  {
+    id: 'c'.repeat(63) + '3',
+    cluster: 'prod',
+    node: 'p2',
+    name: 'postgres',
+    image: 'postgres:16',
+    k8s: K('data', 'pg-0', 'StatefulSet', 'pg'),
+    limit: null,
+    present: always,
+  },
+  // A job that finished 15 minutes before the end: its series must go away 5 minutes later.
+  {
+    id: 'c'.repeat(63) + '4',
+    cluster: 'prod',
+    node: 'p1',
+    name: 'report',
+    image: 'shop/report:3',
+    k8s: K('shop', 'report-x1', 'Job', 'report'),
+    limit: 134217728,
+    present: (t) => t <= END - 900,
+  },
+  {
+    id: 'd'.repeat(63) + '1',
+    cluster: 'edge',
+    node: 'e1',
+    name: 'nginx',
+    image: 'nginx:1.27',
+    k8s: null,
+    limit: null,
+    present: always,
+  },
+  // Seven minutes without samples in the middle (an agent outage): a gap longer than the lookback.
+  {
+    id: 'd'.repeat(63) + '2',
+    cluster: 'edge',
+    node: 'e1',
+    name: 'cache',
+    image: 'redis:7',
+    k8s: null,
+    limit: 536870912,
+    present: (t) => t < END - 1500 || t > END - 1080,
+  },
+];
+const NODES = [
+  { cluster: 'prod', name: 'p1', cores: 4, memory: 8e9 },
+  { cluster: 'prod', name: 'p2', cores: 8, memory: 16e9 },
+  { cluster: 'edge', name: 'e1', cores: 2, memory: 4e9 },
+];
+
+// Sample values: smooth but irregular, different per entity.
+const cpu = (i: number, t: number) => 0.1 * (i + 1) + 0.05 * Math.sin(t / 97 + i);
+const mem = (i: number, t: number) => 100e6 * (i + 1) + 1e6 * (Math.floor(t / 10) % 17);
+const nodeCpu = (i: number, t: number) => 0.5 + i + 0.25 * Math.cos(t / 131 + i);
+const nodeMem = (i: number, t: number) => 2e9 + 1e8 * i + 1e6 * (Math.floor(t / 10) % 23);
+const load = (i: number, t: number) => Math.round((1 + i + Math.sin(t / 300)) * 100) / 100;
+
+function batches() {
+  const out: unknown[] = [];
+  for (const cluster of ['prod', 'edge']) {
+    for (let k = 0; k < TIMES.length; k += 60) {
+      const times = TIMES.slice(k, k + 60);
+      out.push({
+        version: 'v1',
+        batchId: `prom-${cluster}-${k}`,
+        sentAt: times[times.length - 1],
+        agent: { id: `agent-${cluster}`, version: '1', mode: 'node', hostname: cluster },
+        cluster: { name: cluster, kind: cluster === 'prod' ? 'kubernetes' : 'docker', environment: 'on-prem' },
+        nodes: NODES.map((n, i) => ({ n, i }))
+          .filter(({ n }) => n.cluster === cluster)
+          .map(({ n, i }) => ({
+            name: n.name,
+            cores: n.cores,
+            memoryBytes: n.memory,
+            samples: times.map((t) => ({
+              ts: t,
+              cpuCores: nodeCpu(i, t),
+              memUsedBytes: nodeMem(i, t),
+              memTotalBytes: n.memory,
+              load1: load(i, t),
+            })),
+          })),
+        containers: CONTAINERS.map((c, i) => ({ c, i }))
+          .filter(({ c }) => c.cluster === cluster)
+          .map(({ c, i }) => ({
+            id: c.id,
+            nodeName: c.node,
+            name: c.name,
+            image: c.image,
+            state: 'running',
+            kubernetes: c.k8s ? { ...c.k8s, podUid: `uid-${c.k8s.pod}` } : null,
+            samples: times.filter(c.present).map((t) => ({
+              ts: t,
+              cpuCores: cpu(i, t),
+              memBytes: mem(i, t),
+              ...(c.limit ? { memLimitBytes: c.limit } : {}),
+            })),
+          })),
+      });
+    }
+  }
+  return out;
+}
+
+/** The same samples as Prometheus series, with the label scheme docs/prometheus.md promises. */
+function referenceSeries(): OmSeries[] {
+  const out: OmSeries[] = [];
+  NODES.forEach((n, i) => {
+    const labels = { cluster: n.cluster, node: n.name };
+    const at = (f: (t: number) => number) => TIMES.map((t) => [t, f(t)] as [number, number]);
+    out.push({ name: 'fleetlens_node_cpu_usage_cores', labels, samples: at((t) => nodeCpu(i, t)) });
+    out.push({ name: 'fleetlens_node_memory_used_bytes', labels, samples: at((t) => nodeMem(i, t)) });
+    out.push({ name: 'fleetlens_node_memory_total_bytes', labels, samples: at(() => n.memory) });
+    out.push({ name: 'fleetlens_node_load1', labels, samples: at((t) => load(i, t)) });
+  });
+  CONTAINERS.forEach((c, i) => {
+    const labels: Record<string, string> = {
+      cluster: c.cluster,
+      node: c.node,
+      container: c.name,
+      container_id: c.id,
+      image: c.image,
+    };
+    if (c.k8s)
+      Object.assign(labels, {
+        namespace: c.k8s.namespace,
+        pod: c.k8s.pod,
+        workload: c.k8s.workloadName,
+        workload_kind: c.k8s.workloadKind,
+      });
+    const times = TIMES.filter(c.present);
+    out.push({ name: 'fleetlens_container_cpu_usage_cores', labels, samples: times.map((t) => [t, cpu(i, t)]) });
+    out.push({
+      name: 'fleetlens_container_memory_working_set_bytes',
+      labels,
+      samples: times.map((t) => [t, mem(i, t)]),
+    });
+    if (c.limit)
+      out.push({ name: 'fleetlens_container_memory_limit_bytes', labels, samples: times.map((t) => [t, c.limit!]) });
+  });
+  return out;
+}
+
+/** Queries both engines must answer identically. */
+const QUERIES = [
+  '1+1',
+  '2 * 3 - 1',
+  'fleetlens_container_cpu_usage_cores',
+  'fleetlens_container_memory_working_set_bytes{namespace="shop"}',
+  'fleetlens_container_cpu_usage_cores{container=~"web|cache", cluster!="prod"}',
+  'fleetlens_container_cpu_usage_cores{namespace!~"sh.*"}',
+  '{__name__=~"fleetlens_node_memory_.*"}',
+  'sum by (node) (fleetlens_container_cpu_usage_cores)',
+  'sum(fleetlens_container_cpu_usage_cores) by (cluster, namespace)',
+  'avg without (container_id, image, pod) (fleetlens_container_memory_working_set_bytes)',
+  'max(fleetlens_node_cpu_usage_cores)',
+  'min by (cluster) (fleetlens_node_load1)',
+  'count(fleetlens_container_cpu_usage_cores)',
+  'fleetlens_container_memory_working_set_bytes / fleetlens_container_memory_limit_bytes',
+  '100 * fleetlens_node_memory_used_bytes / on(cluster, node) fleetlens_node_memory_total_bytes',
+  'fleetlens_node_memory_used_bytes / ignoring(node) fleetlens_node_memory_total_bytes{node="e1"}',
+  'sum by (namespace) (fleetlens_container_cpu_usage_cores) > 0.3',
+  '0.3 < fleetlens_container_cpu_usage_cores',
+  'fleetlens_container_cpu_usage_cores > bool 0.25',
+  'fleetlens_node_load1 % 1 + -fleetlens_node_load1 ^ 2',
+  'avg_over_time(fleetlens_container_cpu_usage_cores[2m])',
+  'max_over_time(fleetlens_node_cpu_usage_cores[5m]) - min_over_time(fleetlens_node_cpu_usage_cores[5m])',
+  'sum_over_time(fleetlens_node_load1[1m])',
+  'count_over_time(fleetlens_container_memory_working_set_bytes[10m])',
+  'last_over_time(fleetlens_container_cpu_usage_cores{container="report"}[20m])',
+  'sum by (cluster) (avg_over_time(fleetlens_container_cpu_usage_cores[5m])) > bool 0.5',
+];
+
+type Reply = { status: string; data?: { resultType: string; result: unknown }; errorType?: string; error?: string };
+type Point = [number, string];
+
+/** Result as { labels → points }, so that series order does not matter. */
+function normalise(data: NonNullable<Reply['data']>): Map<string, Point[]> {
+  const out = new Map<string, Point[]>();
+  const key = (m: Record<string, string>) => JSON.stringify(Object.entries(m).sort(([a], [b]) => a.localeCompare(b)));
+  if (data.resultType === 'scalar') out.set('scalar', [data.result as Point]);
+  else if (data.resultType === 'vector')
+    for (const s of data.result as { metric: Record<string, string>; value: Point }[])
+      out.set(key(s.metric), [s.value]);
+  else
+    for (const s of data.result as { metric: Record<string, string>; values: Point[] }[])
+      out.set(key(s.metric), s.values);
+  return out;
+}
+
+function expectSameAnswer(ours: Reply, reference: Reply, query: string) {
+  expect({ query, status: ours.status }).toEqual({ query, status: 'success' });
+  expect(reference.status).toBe('success');
+  expect(ours.data!.resultType).toBe(reference.data!.resultType);
+  const a = normalise(ours.data!);
+  const b = normalise(reference.data!);
+  expect({ query, series: [...a.keys()].sort() }).toEqual({ query, series: [...b.keys()].sort() });
+  for (const [k, pts] of b) {
+    const mine = a.get(k)!;
+    expect({ query, k, times: mine.map((p) => p[0]) }).toEqual({ query, k, times: pts.map((p) => p[0]) });
+    pts.forEach(([, v], i) => {
+      const x = Number(mine[i][1]);
+      const y = Number(v);
+      if (Math.abs(x - y) > 1e-9 * Math.max(1, Math.abs(y)))
+        throw new Error(`${query} ${k} at ${pts[i][0]}: ours ${mine[i][1]}, Prometheus ${v}`);
+    });
+  }
+  return a;
+}
+
+const requirePrometheus = process.env.REQUIRE_PROMETHEUS === '1';
+const suite = PROMETHEUS_AVAILABLE || requirePrometheus ? describe : describe.skip;
+
+let reference: ReferencePrometheus;
+beforeAll(async () => {
+  if (PROMETHEUS_AVAILABLE || requirePrometheus) reference = await startReferencePrometheus(referenceSeries());
+}, 120_000);
+afterAll(async () => {
+  await reference?.stop();
+});
+
+suite.each(DIALECTS)('Prometheus-compatible API on %s, against a real Prometheus', (dialect) => {
+  let live: Live;
+  beforeAll(async () => {
+    live = await liveBackend(dialect);
+    for (const b of batches()) {
+      const r = await live.ingest(b);
+      if (r.status !== 202) throw new Error(`ingest → ${r.status} ${JSON.stringify(r.body)}`);
+    }
+  }, 120_000);
+  afterAll(async () => {
+    await live?.close();
+  });
+
+  const ours = async (path: string, init?: RequestInit) =>
+    (await (
+      await fetch(`${live.backend.url}/prometheus/api/v1${path}`, {
+        ...init,
+        headers: { 'x-fleetlens-key': SERVICE_KEY, ...init?.headers },
+      })
+    ).json()) as Reply;
+  const theirs = async (path: string) => (await (await fetch(`${reference.url}/api/v1${path}`)).json()) as Reply;
+  const q = encodeURIComponent;
+
+  it.each(QUERIES)('range query %s: same series, times and values as Prometheus', async (query) => {
+    // 15 s steps from a minute boundary; runs 6 minutes past the last sample to see series go stale.
+    const start = START + 600 - ((START + 600) % 60);
+    const path = `/query_range?query=${q(query)}&start=${start}&end=${END + 360}&step=15`;
+    expectSameAnswer(await ours(path), await theirs(path), query);
+  });
+
+  it.each(QUERIES)('instant query %s at four times: same answer as Prometheus', async (query) => {
+    for (const t of [END + 1, END - 595, END - 1196, END + 292]) {
+      const path = `/query?query=${q(query)}&time=${t}`;
+      expectSameAnswer(await ours(path), await theirs(path), `${query} @${t}`);
+    }
+  });
+
+  it('the job that ended is gone 5 minutes after its last sample, the outage is a gap, as in Prometheus', async () => {
+    const path = `/query_range?query=${q('fleetlens_container_cpu_usage_cores{container=~"report|cache"}')}&start=${START + 302}&end=${END}&step=30`;
+    const a = expectSameAnswer(await ours(path), await theirs(path), 'staleness');
+    const report = [...a.entries()].find(([k]) => k.includes('"report"'))![1];
+    const lastReport = TIMES.filter((t) => t <= END - 900).pop()!;
+    expect(Math.max(...report.map((p) => p[0]))).toBeLessThan(lastReport + 300);
+    expect(Math.max(...report.map((p) => p[0]))).toBeGreaterThan(lastReport + 300 - 30);
+    const cache = [...a.entries()].find(([k]) => k.includes('"cache"'))![1].map((p) => p[0]);
+    const missing = cache.slice(1).filter((t, i) => t - cache[i] > 30);
+    expect(missing).toHaveLength(1); // exactly one hole, where the outage outlasted the lookback
+  });
+
+  it('series, label names and label values match Prometheus', async () => {
+    const range = `start=${START}&end=${END}`;
+    for (const path of [
+      `/series?match[]=${q('fleetlens_node_load1')}&${range}`,
+      `/series?match[]=${q('fleetlens_container_memory_limit_bytes')}&match[]=${q('{__name__="fleetlens_node_load1",cluster="edge"}')}&${range}`,
+      `/labels?match[]=${q('fleetlens_container_cpu_usage_cores')}&${range}`,
+      `/label/namespace/values?match[]=${q('fleetlens_container_cpu_usage_cores')}&${range}`,
+      `/label/node/values?match[]=${q('{__name__=~"fleetlens_node_.*"}')}&${range}`,
+    ]) {
+      const [a, b] = [await ours(path), await theirs(path)];
+      const canonical = (v: unknown) =>
+        typeof v === 'string' ? v : JSON.stringify(Object.entries(v as object).sort(([x], [y]) => x.localeCompare(y)));
+      const sort = (x: unknown) => (x as unknown[]).map(canonical).sort();
+      expect({ path, data: sort(a.data) }).toEqual({ path, data: sort(b.data) });
+    }
+  });
+
+  it('POST with a form body (what Grafana sends) answers like GET', async () => {
+    const query = 'sum by (cluster) (fleetlens_node_cpu_usage_cores)';
+    const form = new URLSearchParams({ query, start: String(END - 598), end: String(END), step: '30' });
+    const posted = await ours('/query_range', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: form.toString(),
+    });
+    expectSameAnswer(posted, await theirs(`/query_range?${form}`), query);
+  });
+
+  it('syntax errors are bad_data on both', async () => {
+    for (const query of ['sum(', 'fleetlens_node_load1{node=}', 'rate(']) {
+      const [a, b] = [await ours(`/query?query=${q(query)}`), await theirs(`/query?query=${q(query)}`)];
+      expect({ query, ours: a.errorType, status: a.status }).toEqual({ query, ours: b.errorType, status: 'error' });
+    }
+  });
+
+  it('coarse ranges read the 1-minute rollup: each point is the mean of the minute before it (hand-computed)', async () => {
+    await new RollupService({ knex: live.backend.db, dialect, describe: '' }).run(END + 180);
+    const start = END - 2 * 3600 - ((END - 2 * 3600) % 60);
+    const end = END - (END % 60);
+    const r = await ours(
+      `/query_range?query=${q('fleetlens_container_cpu_usage_cores{container="postgres"}')}&start=${start}&end=${end}&step=60`
+    );
+    const i = CONTAINERS.findIndex((c) => c.name === 'postgres');
+    const points = (r.data!.result as { values: Point[] }[])[0].values;
+    expect(points.length).toBeGreaterThan(30);
+    for (const [t, v] of points) {
+      const inMinute = TIMES.filter((s) => s >= t - 60 && s < t);
+      expect(inMinute.length).toBeGreaterThan(0);
+      const mean = inMinute.reduce((acc, s) => acc + cpu(i, s), 0) / inMinute.length;
+      expect(Number(v)).toBeCloseTo(mean, 9);
+    }
+    // A 5-minute average on the rollup weighs the buckets by their sample counts: the plain mean.
+    const avg = await ours(
+      `/query_range?query=${q('avg_over_time(fleetlens_container_cpu_usage_cores{container="postgres"}[5m])')}&start=${start}&end=${end}&step=60`
+    );
+    for (const [t, v] of (avg.data!.result as { values: Point[] }[])[0].values) {
+      const inWindow = TIMES.filter((s) => s >= t - 300 && s < t);
+      expect(Number(v)).toBeCloseTo(inWindow.reduce((acc, s) => acc + cpu(i, s), 0) / inWindow.length, 9);
+    }
+  });
+});
