@@ -391,3 +391,131 @@ suite.each(DIALECTS)('Prometheus-compatible API on %s, against a real Prometheus
     }
   });
 });
+
+describe.each(DIALECTS)('Prometheus-compatible API on %s: scope, credentials and bad input', (dialect) => {
+  let live: Live;
+  let shopKey: string;
+  beforeAll(async () => {
+    live = await liveBackend(dialect);
+    for (const b of batches()) expect((await live.ingest(b)).status).toBe(202);
+    const admin = { 'x-fleetlens-key': SERVICE_KEY, 'content-type': 'application/json' };
+    const post = async (path: string, body: unknown) => {
+      const r = await fetch(`${live.backend.url}${path}`, {
+        method: 'POST',
+        headers: admin,
+        body: JSON.stringify(body),
+      });
+      expect(r.status).toBe(201);
+      return (await r.json()) as { id: string; key: string };
+    };
+    const user = await post('/api/v1/users', {
+      email: 'shop-viewer@example.com',
+      displayName: 'Shop viewer',
+      role: 'viewer',
+      scopes: { clusters: null, namespaces: ['shop'], nodes: null },
+    });
+    shopKey = (await post('/api/v1/api-keys', { name: 'grafana-prometheus', userId: user.id })).key;
+  }, 120_000);
+  afterAll(async () => {
+    await live?.close();
+  });
+
+  const call = async (
+    path: string,
+    headers: Record<string, string> = { 'x-fleetlens-key': SERVICE_KEY },
+    init: RequestInit = {}
+  ) => {
+    const r = await fetch(`${live.backend.url}/prometheus/api/v1${path}`, {
+      ...init,
+      headers: { ...headers, ...(init.headers as object) },
+    });
+    return { status: r.status, body: (await r.json()) as Reply & { data: any } }; // eslint-disable-line @typescript-eslint/no-explicit-any
+  };
+  const q = encodeURIComponent;
+
+  it('a namespace-scoped API key sees only that namespace: no other containers, no nodes, in queries and discovery', async () => {
+    const key = { 'x-api-key': shopKey };
+    const containers = await call(
+      `/query?query=${q('fleetlens_container_memory_working_set_bytes')}&time=${END - 1000}`,
+      key
+    );
+    expect(containers.status).toBe(200);
+    const expected = CONTAINERS.filter((c) => c.k8s?.namespace === 'shop' && c.present(END - 1000))
+      .map((c) => c.id)
+      .sort();
+    expect(
+      containers.body.data.result.map((s: { metric: { container_id: string } }) => s.metric.container_id).sort()
+    ).toEqual(expected);
+    // An aggregate over everything is still only the caller's part of the fleet.
+    const total = await call(`/query?query=${q('count(fleetlens_container_cpu_usage_cores)')}&time=${END - 1000}`, key);
+    expect(Number(total.body.data.result[0].value[1])).toBe(expected.length);
+    const nodes = await call(`/query?query=${q('fleetlens_node_cpu_usage_cores')}&time=${END}`, key);
+    expect(nodes.body.data.result).toEqual([]);
+    const namespaces = await call(`/label/namespace/values`, key);
+    expect(namespaces.body.data).toEqual(['shop']);
+    const clusters = await call(`/label/cluster/values`, key);
+    expect(clusters.body.data).toEqual(['prod']);
+    // The service key without a user (the admin's view) sees both clusters.
+    expect((await call('/label/cluster/values')).body.data).toEqual(['edge', 'prod']);
+  });
+
+  it('without credentials: 401 in the Prometheus error shape', async () => {
+    const r = await call(`/query?query=1`, {});
+    expect(r.status).toBe(401);
+    expect(r.body).toMatchObject({ status: 'error', errorType: 'client_error' });
+    const wrong = await call(`/query?query=1`, { 'x-fleetlens-key': 'not-the-key' });
+    expect(wrong.status).toBe(401);
+  });
+
+  it.each([
+    ['/query', 'query'],
+    ['/query?query=1&time=yesterday', 'time'],
+    [`/query_range?query=1&start=${END}&end=${END + 60}`, 'step'],
+    [`/query_range?query=1&start=${END}&end=${END + 60}&step=-5s`, 'step'],
+    [`/query_range?query=1&start=${END}&end=${END - 60}&step=15`, 'end'],
+    [`/query_range?query=1&start=${END - 86400 * 30}&end=${END}&step=1`, 'step'],
+    ['/series', 'match[]'],
+    [`/series?match[]=${q('sum(fleetlens_node_load1)')}`, 'match[]'],
+  ])('%s is refused with 400 bad_data naming "%s"', async (path, field) => {
+    const r = await call(path);
+    expect(r.status).toBe(400);
+    expect(r.body.status).toBe('error');
+    expect(r.body.errorType).toBe('bad_data');
+    expect(r.body.error).toContain(field);
+  });
+
+  it.each([
+    ['rate(fleetlens_container_cpu_usage_cores[5m])', 'rate()'],
+    ['fleetlens_node_load1 offset 5m', 'offset'],
+    ['topk(3, fleetlens_node_load1)', 'topk'],
+    ['fleetlens_node_load1 and fleetlens_node_load1', 'and'],
+    ['{node="p1"} / on(node) group_left fleetlens_node_load1', 'group_left'],
+    ['1 > 2', 'bool'],
+    ['{node=~""}', 'empty string'],
+    ['fleetlens_node_load1{node=~"("}', 'regular expression'],
+  ])('%s is refused with a message naming what is unsupported', async (query, word) => {
+    const r = await call(`/query?query=${q(query)}&time=${END}`);
+    expect(r.status).toBe(400);
+    expect(r.body.errorType).toBe('bad_data');
+    expect(r.body.error).toContain(word);
+  });
+
+  it('a POST must be a form; JSON is refused with 415', async () => {
+    const r = await call(
+      '/query',
+      { 'x-fleetlens-key': SERVICE_KEY, 'content-type': 'application/json' },
+      { method: 'POST', body: '{"query":"1"}' }
+    );
+    expect(r.status).toBe(415);
+    expect(r.body.status).toBe('error');
+  });
+
+  it('metadata lists every metric as a gauge with its help and unit', async () => {
+    const r = await call('/metadata');
+    expect(r.body.data.fleetlens_container_memory_working_set_bytes).toEqual([
+      { type: 'gauge', help: expect.stringContaining('working set'), unit: 'bytes' },
+    ]);
+    expect(r.body.data.fleetlens_node_network_receive_bytes_per_second[0].unit).toBe('bytes_per_second');
+    expect(Object.keys(r.body.data).every((n) => /^fleetlens_(node|container)_[a-z0-9_]+$/.test(n))).toBe(true);
+  });
+});
