@@ -6,6 +6,12 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT, allStrings, envMap, exists, loadYaml, mounts, read, walk, type Doc } from './helpers';
+import { PROMETHEUS_PREFIX } from '../../backend/src/routes/prometheus';
+
+/** The agent's default sample interval, read from its config schema's source. */
+const AGENT_DEFAULT_INTERVAL = Number(
+  /intervalSeconds: z\.coerce\.number\(\)[^\n]*\.default\((\d+)\)/.exec(read('agent/src/config.ts'))![1]
+);
 
 const DATASOURCE_ID = 'fleetlens-monitor-datasource';
 const app = JSON.parse(read('src/plugin.json'));
@@ -17,6 +23,7 @@ const srcDashboards = exists('src') ? walk('src').filter((f) => /\/dashboards\/.
 
 const plugins = loadYaml('provisioning/plugins/fleetlens.yaml');
 const datasources = loadYaml('provisioning/datasources/fleetlens.yaml');
+const promDatasources = loadYaml('provisioning/datasources/fleetlens-prometheus.yaml');
 const dashboards = loadYaml('provisioning/dashboards/fleetlens.yaml');
 
 /** Settings a plugin.json's proxy routes read: {{ .JsonData.x }} and {{ .SecureJsonData.x }}. */
@@ -119,8 +126,25 @@ describe('Grafana provisioning', () => {
     }
   );
 
+  test("datasources/fleetlens-prometheus.yaml: Grafana's built-in Prometheus datasource on the backend's Prometheus API, key in secureJsonData", () => {
+    expect(promDatasources.apiVersion).toBe(1);
+    expect(promDatasources.datasources).toHaveLength(1);
+    const ds = promDatasources.datasources[0];
+    expect(ds).toMatchObject({ type: 'prometheus', uid: 'fleetlens-prometheus', access: 'proxy', orgId: 1 });
+    // Grafana appends /api/v1/query, /api/v1/query_range, ... to the URL: that must be the backend's route prefix.
+    expect(`${ds.url}/api/v1`).toBe(`${composeBackendUrl}${PROMETHEUS_PREFIX}`);
+    // The custom header carries the service key; its value is a secret, so it sits in secureJsonData only.
+    expect(ds.jsonData.httpHeaderName1.toLowerCase()).toBe('x-fleetlens-key');
+    expect(ds.secureJsonData.httpHeaderValue1).toBe('$FLEETLENS_SERVICE_KEY');
+    expect(JSON.stringify(ds.jsonData)).not.toContain('FLEETLENS_SERVICE_KEY');
+    // Grafana POSTs forms by default; the backend accepts both (backend/test/prometheus-api.test.ts).
+    expect(ds.jsonData.httpMethod).toBe('POST');
+    // The smallest step equals the agents' default interval (agent/src/config.ts).
+    expect(ds.jsonData.timeInterval).toBe(`${AGENT_DEFAULT_INTERVAL}s`);
+  });
+
   test('every environment variable the provisioning files use is given to the Grafana service in docker-compose.yml', () => {
-    const refs = [...new Set([plugins, datasources, dashboards].flatMap(envRefs))];
+    const refs = [...new Set([plugins, datasources, promDatasources, dashboards].flatMap(envRefs))];
     expect(refs).toEqual(['FLEETLENS_SERVICE_KEY']);
     for (const r of refs) expect({ r, given: r in grafanaEnv }).toEqual({ r, given: true });
   });
