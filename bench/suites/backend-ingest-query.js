@@ -2,19 +2,13 @@
 // Backend benchmark on MariaDB: a synthetic fleet of 50 nodes × 20 containers at a 10 s interval,
 // BENCH_HOURS (default 24) of history pushed through the real ingest API by a separate process,
 // (generated ahead, untimed), then p50/p95 latency of the queries the pages make. Writes bench/results/backend-ingest-query.json.
-const { spawn } = require('node:child_process');
-const { randomBytes } = require('node:crypto');
 const { writeFileSync, mkdirSync } = require('node:fs');
 const { join } = require('node:path');
+const { root, round, startBenchBackend, pushFleet, timeRequest } = require('../lib/backend');
 
-const root = join(__dirname, '..', '..');
-const { gzipSync } = require('node:zlib');
-const { fleetBatches } = require(join(root, 'backend/dist/testing/fleet.js'));
 const { openDb } = require(join(root, 'backend/dist/db/connection.js'));
 const { RollupService } = require(join(root, 'backend/dist/services/rollup.js'));
-const knexFactory = require(join(root, 'node_modules/knex'));
 
-const MYSQL = process.env.BENCH_MYSQL_URL || 'mysql://root@127.0.0.1:3306';
 const HOURS = Number(process.env.BENCH_HOURS || 24);
 const NODES = Number(process.env.BENCH_NODES || 50);
 const PER_NODE = Number(process.env.BENCH_CONTAINERS_PER_NODE || 20);
@@ -22,75 +16,25 @@ const INTERVAL = 10;
 const PER_BATCH = Number(process.env.BENCH_INTERVALS_PER_BATCH || 30);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY || 4);
 const QUERY_RUNS = Number(process.env.BENCH_QUERY_RUNS || 60);
-const KEY = 'bench-service-key-0123456789';
-const TOKEN = 'bench-agent-token-0123456789';
-const PORT = 18000 + Math.floor(Math.random() * 1000);
-
-const pct = (xs, p) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
-};
-const round = (x, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
-
-async function waitReady(url) {
-  for (let i = 0; i < 100; i++) {
-    try {
-      if ((await fetch(`${url}/readyz`)).ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error('backend did not become ready');
-}
 
 async function main() {
-  const dbName = `fleetlens_bench_${randomBytes(4).toString('hex')}`;
-  const admin = knexFactory({ client: 'mysql2', connection: `${MYSQL}/`, pool: { min: 0, max: 1 } });
-  await admin.raw(`CREATE DATABASE \`${dbName}\``);
-  const url = `http://127.0.0.1:${PORT}`;
-  const backend = spawn(process.execPath, [...(process.env.BENCH_BACKEND_NODE_ARGS || '').split(' ').filter(Boolean), join(root, 'backend/dist/main.js')], {
-    env: { ...process.env, PORT: String(PORT), HOST: '127.0.0.1', DATABASE_URL: `${MYSQL}/${dbName}`, SERVICE_KEY: KEY, AGENT_TOKEN: TOKEN, JOBS_ENABLED: 'false', LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
+  const backend = await startBenchBackend();
+  const url = backend.url;
+  const dbName = backend.dbName;
   const result = { suite: 'backend-ingest-query', date: new Date().toISOString(), database: 'MariaDB', machine: { cores: require('node:os').cpus().length, loadAverageAtStart: require('node:os').loadavg()[0] } };
   try {
-    await waitReady(url);
+    await backend.ready();
     const now = Math.floor(Date.now() / 1000);
     const from = now - HOURS * 3600;
     const spec = { clusters: [{ name: 'bench', kind: 'kubernetes', environment: 'on-prem', nodes: NODES, containersPerNode: PER_NODE }] };
-    // Batches are generated and gzipped ahead of each hour's push (untimed), so the figure is the
-    // backend's and the database's throughput, not this load generator's.
-    let containerSamples = 0;
-    let nodeSamples = 0;
-    let requests = 0;
-    let ingestSeconds = 0;
-    const push = async (body) => {
-      const res = await fetch(`${url}/api/v1/ingest`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json', 'content-encoding': 'gzip' },
-        body,
-      });
-      if (res.status !== 202) throw new Error(`ingest answered ${res.status}: ${await res.text()}`);
-    };
-    for (let h = from; h < now; h += 3600) {
-      const chunk = [];
-      for (const b of fleetBatches(spec, { from: h, to: Math.min(h + 3600, now), interval: INTERVAL, intervalsPerBatch: PER_BATCH })) {
-        for (const c of b.containers || []) containerSamples += c.samples.length;
-        for (const n of b.nodes || []) nodeSamples += n.samples.length;
-        chunk.push(gzipSync(JSON.stringify(b)));
-      }
-      const t0 = performance.now();
-      let next = 0;
-      await Promise.all(
-        Array.from({ length: CONCURRENCY }, async () => {
-          while (next < chunk.length) await push(chunk[next++]);
-        })
-      );
-      ingestSeconds += (performance.now() - t0) / 1000;
-      requests += chunk.length;
-      console.log(`  ingest: hour ${(h - from) / 3600 + 1}/${HOURS}: ${containerSamples} container samples, ${(containerSamples / ingestSeconds).toFixed(0)}/s so far`);
-    }
+    const { containerSamples, nodeSamples, requests, seconds: ingestSeconds } = await pushFleet(url, spec, {
+      from,
+      now,
+      interval: INTERVAL,
+      intervalsPerBatch: PER_BATCH,
+      concurrency: CONCURRENCY,
+      onHour: (h, t) => console.log(`  ingest: hour ${h}/${HOURS}: ${t.containerSamples} container samples, ${(t.containerSamples / t.seconds).toFixed(0)}/s so far`),
+    });
     result.fleet = { nodes: NODES, containers: NODES * PER_NODE, intervalSeconds: INTERVAL, hours: HOURS, intervalsPerBatch: PER_BATCH, concurrency: CONCURRENCY };
     result.ingest = {
       requests,
@@ -102,7 +46,7 @@ async function main() {
     };
     console.log(`  ingest done: ${result.ingest.containerSamplesPerSecond} container samples/s`);
 
-    const db = openDb(`${MYSQL}/${dbName}`);
+    const db = openDb(backend.databaseUrl);
     const r0 = performance.now();
     await new RollupService(db).run(now + 60);
     result.rollup = { seconds: round((performance.now() - r0) / 1000, 1), hoursOfData: HOURS };
@@ -125,12 +69,7 @@ async function main() {
     };
     await db.knex.destroy();
 
-    const h = { 'x-fleetlens-key': KEY };
-    const get = async (path) => {
-      const res = await fetch(`${url}${path}`, { headers: h });
-      if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
-      return res.json();
-    };
+    const get = backend.get;
     const overview = await get('/api/v1/overview');
     const clusterId = overview.clusters[0].id;
     const someContainer = (await get('/api/v1/containers?sort=cpu&order=desc&pageSize=1')).items[0].id;
@@ -144,21 +83,11 @@ async function main() {
     };
     result.queries = {};
     for (const [name, path] of Object.entries(q)) {
-      for (let i = 0; i < 5; i++) await get(path);
-      const ms = [];
-      for (let i = 0; i < QUERY_RUNS; i++) {
-        const s = performance.now();
-        await get(path);
-        ms.push(performance.now() - s);
-      }
-      result.queries[name] = { p50ms: round(pct(ms, 50)), p95ms: round(pct(ms, 95)), runs: QUERY_RUNS, path, targetP95ms: 50 };
+      result.queries[name] = { ...(await timeRequest(() => get(path), QUERY_RUNS)), path, targetP95ms: 50 };
       console.log(`  ${name}: p50 ${result.queries[name].p50ms} ms, p95 ${result.queries[name].p95ms} ms`);
     }
   } finally {
-    backend.kill('SIGTERM');
-    await new Promise((r) => backend.once('exit', r));
-    if (process.env.BENCH_KEEP_DB !== '1') await admin.raw(`DROP DATABASE IF EXISTS \`${dbName}\``);
-    await admin.destroy();
+    await backend.stop();
   }
   // Other work on the machine skews every figure; record how busy it was.
   result.machine.loadAverageAtEnd = require('node:os').loadavg()[0];

@@ -1,6 +1,6 @@
 import type { api } from '@fleetlens/protocol';
 import { isComparison, PromqlError, type AggOp, type ArithOp, type CompareOp, type Expr, type RangeFn } from './parse';
-import { sampleKey, type Labels, type PromSource, type Samples } from './source';
+import { sampleKey, type Labels, type PromSource, type Samples, type SeriesRef } from './source';
 
 /** A value at every evaluation step; null where the series has no sample. */
 export interface Series {
@@ -44,10 +44,16 @@ export class Evaluator {
         };
       }
       case 'selector':
-        return this.select(e.matchers, this.plan.lookback, (s, lo, hi) => s.sum[hi - 1] / s.cnt[hi - 1], false);
+        return this.select(e.matchers, this.plan.lookback, RANGE_FNS.last_over_time, {
+          dropsName: false,
+          newestOnly: true,
+        });
       case 'range':
         // As in Prometheus, *_over_time results lose the metric name, but last_over_time keeps it.
-        return this.select(e.matchers, e.seconds, RANGE_FNS[e.fn], e.fn !== 'last_over_time');
+        return this.select(e.matchers, e.seconds, RANGE_FNS[e.fn], {
+          dropsName: e.fn !== 'last_over_time',
+          newestOnly: e.fn === 'last_over_time',
+        });
       case 'aggregate':
         return aggregate(e.op, e.grouping, await this.vector(e.expr, e.op));
       case 'binary':
@@ -61,16 +67,27 @@ export class Evaluator {
     return v.series;
   }
 
+  /** Samples for the refs; at a single step, a reduction needing only the newest sample starts from the latest tables. */
+  private async read(refs: SeriesRef[], window: number, newestOnly: boolean): Promise<Map<string, Samples>> {
+    const { steps, tier } = this.plan;
+    if (!newestOnly || steps.length !== 1 || tier !== 'raw')
+      return this.source.samples(refs, steps[0] - window, steps[steps.length - 1], tier);
+    const { found, unresolved } = await this.source.latest(refs, steps[0], window);
+    if (unresolved.length)
+      for (const [k, v] of await this.source.samples(unresolved, steps[0] - window, steps[0], tier)) found.set(k, v);
+    return found;
+  }
+
   /** Reads the selected series and reduces, at each step, the samples in (t − window, t]. */
   private async select(
     matchers: Parameters<PromSource['select']>[0],
     window: number,
     reduce: (s: Samples, lo: number, hi: number) => number,
-    dropsName: boolean
+    opts: { dropsName: boolean; newestOnly: boolean }
   ): Promise<Value> {
     const { steps, tier } = this.plan;
     const refs = await this.source.select(matchers);
-    const data = await this.source.samples(refs, steps[0] - window, steps[steps.length - 1], tier);
+    const data = await this.read(refs, window, opts.newestOnly);
     const series: Series[] = [];
     for (const ref of refs) {
       const s = data.get(sampleKey(ref));
@@ -83,7 +100,7 @@ export class Evaluator {
         return lo < hi ? reduce(s, lo, hi) : null;
       });
       if (values.some((v) => v !== null))
-        series.push({ labels: dropsName ? dropName(ref.labels) : ref.labels, values });
+        series.push({ labels: opts.dropsName ? dropName(ref.labels) : ref.labels, values });
     }
     return { kind: 'vector', series };
   }

@@ -147,6 +147,37 @@ export class PromSource {
     return refs.filter((r) => has.has(sampleKey(r)));
   }
 
+  /**
+   * Instant selectors at time t from the *_latest tables, one row per entity instead of a lookback
+   * window of raw samples. Exact: an entity whose newest sample is at or before t has no newer raw
+   * sample. Entities whose newest sample is after t, or lacks the metric (an older one might carry
+   * it), come back as `unresolved`, for the raw tier.
+   */
+  async latest(refs: SeriesRef[], t: number, lookback: number) {
+    const found = new Map<string, Samples>();
+    const unresolved: SeriesRef[] = [];
+    for (const family of ['node', 'container'] as const) {
+      const mine = refs.filter((r) => r.family === family);
+      const ids = [...new Set(mine.map((r) => r.entityId))];
+      const rows = new Map<string, Row>();
+      for (let i = 0; i < ids.length; i += CHUNK) {
+        for (const r of (await this.knex(TABLES[family].latest).whereIn('entity_id', ids.slice(i, i + CHUNK))) as Row[])
+          rows.set(String(r.entity_id), r);
+      }
+      for (const ref of mine) {
+        const r = rows.get(ref.entityId);
+        if (!r) continue;
+        const ts = Number(r.ts);
+        if (ts > t || r[ref.column] === null) unresolved.push(ref);
+        else if (ts > t - lookback) {
+          const v = Number(r[ref.column]);
+          found.set(sampleKey(ref), { ts: [ts], sum: [v], cnt: [1], min: [v], max: [v] });
+        }
+      }
+    }
+    return { found, unresolved };
+  }
+
   /** Samples of the series stamped in (from, to], from a tier, keyed by entity id and column. */
   async samples(refs: SeriesRef[], from: number, to: number, tier: api.Tier): Promise<Map<string, Samples>> {
     const out = new Map<string, Samples>();
