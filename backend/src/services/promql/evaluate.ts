@@ -85,7 +85,7 @@ export class Evaluator {
     reduce: (s: Samples, lo: number, hi: number) => number,
     opts: { dropsName: boolean; newestOnly: boolean }
   ): Promise<Value> {
-    const { steps, tier } = this.plan;
+    const { steps } = this.plan;
     const refs = await this.source.select(matchers);
     const data = await this.read(refs, window, opts.newestOnly);
     const series: Series[] = [];
