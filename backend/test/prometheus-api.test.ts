@@ -510,6 +510,32 @@ describe.each(DIALECTS)('Prometheus-compatible API on %s: scope, credentials and
     expect(r.body.status).toBe('error');
   });
 
+  it('the OpenAPI document lists the Prometheus endpoints, GET and POST, with their parameters', async () => {
+    const doc = (await (await fetch(`${live.backend.url}/api/v1/openapi.json`)).json()) as {
+      paths: Record<string, Record<string, { parameters: { name: string; required: boolean }[] }>>;
+    };
+    const expected: Record<string, string[]> = {
+      '/prometheus/api/v1/query': ['query'],
+      '/prometheus/api/v1/query_range': ['query', 'start', 'end', 'step'],
+      '/prometheus/api/v1/series': ['match[]'],
+      '/prometheus/api/v1/labels': [],
+      '/prometheus/api/v1/label/{name}/values': ['name'],
+      '/prometheus/api/v1/metadata': [],
+    };
+    for (const [path, required] of Object.entries(expected)) {
+      for (const method of ['get', 'post']) {
+        const op = doc.paths[path]?.[method];
+        expect({ path, method, documented: !!op }).toEqual({ path, method, documented: true });
+        expect(
+          op.parameters
+            .filter((p) => p.required)
+            .map((p) => p.name)
+            .sort()
+        ).toEqual([...required].sort());
+      }
+    }
+  });
+
   it('metadata lists every metric as a gauge with its help and unit', async () => {
     const r = await call('/metadata');
     expect(r.body.data.fleetlens_container_memory_working_set_bytes).toEqual([

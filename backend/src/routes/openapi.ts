@@ -1,8 +1,9 @@
 import Router from '@koa/router';
-import { ErrorReply, IngestBatch, IngestReply } from '@fleetlens/protocol';
+import { ErrorReply, IngestBatch, IngestReply, prometheus } from '@fleetlens/protocol';
 import { z } from 'zod';
 import type { AppDeps } from '../app';
 import { ENDPOINTS } from './query';
+import { PROMETHEUS_ENDPOINTS, PROMETHEUS_PREFIX } from './prometheus';
 import { ALERTING_WRITES } from './alerting';
 import { ACCESS_ROUTES, type RouteSpec } from './auth';
 
@@ -10,7 +11,10 @@ const schema = (s: z.ZodType, io: 'input' | 'output') =>
   z.toJSONSchema(s, { io, unrepresentable: 'any', target: 'openapi-3.0' }) as Record<string, unknown>;
 
 const errors = {
-  '400': { description: 'Invalid input; `issues` names each bad field', content: { 'application/json': { schema: schema(ErrorReply, 'output') } } },
+  '400': {
+    description: 'Invalid input; `issues` names each bad field',
+    content: { 'application/json': { schema: schema(ErrorReply, 'output') } },
+  },
   '401': { description: 'Missing or invalid credentials' },
   '503': { description: 'Database unavailable; retry after `Retry-After` seconds' },
 };
@@ -20,7 +24,12 @@ const CALLER = [{ serviceKey: [] }, { bearerToken: [] }, { apiKey: [] }];
 
 function accessOperation(r: RouteSpec) {
   const params = [
-    ...[...r.path.matchAll(/:(\w+)/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } })),
+    ...[...r.path.matchAll(/:(\w+)/g)].map((m) => ({
+      name: m[1],
+      in: 'path',
+      required: true,
+      schema: { type: 'string' },
+    })),
     ...Object.entries(r.query?.shape ?? {}).map(([name, s]) => ({
       name,
       in: 'query',
@@ -33,11 +42,17 @@ function accessOperation(r: RouteSpec) {
     summary: r.summary,
     security: r.access === 'public' ? [] : CALLER,
     parameters: params,
-    ...(r.body ? { requestBody: { required: true, content: { 'application/json': { schema: schema(r.body, 'input') } } } } : {}),
+    ...(r.body
+      ? { requestBody: { required: true, content: { 'application/json': { schema: schema(r.body, 'input') } } } }
+      : {}),
     responses: {
-      [status]: r.reply ? { description: 'OK', content: { 'application/json': { schema: schema(r.reply, 'output') } } } : { description: 'Done' },
+      [status]: r.reply
+        ? { description: 'OK', content: { 'application/json': { schema: schema(r.reply, 'output') } } }
+        : { description: 'Done' },
       ...errors,
-      ...(r.access === 'admin' || r.access === 'editor' ? { '403': { description: `Needs the ${r.access} role` } } : {}),
+      ...(r.access === 'admin' || r.access === 'editor'
+        ? { '403': { description: `Needs the ${r.access} role` } }
+        : {}),
       ...(r.path.includes(':') ? { '404': { description: 'Not found' } } : {}),
       ...Object.fromEntries(Object.entries(r.responses ?? {}).map(([k, v]) => [k, { description: v }])),
     },
@@ -50,7 +65,12 @@ export function buildOpenApi(version: string) {
   for (const e of ENDPOINTS) {
     const path = `/api/v1${e.path.replace(/:(\w+)/g, '{$1}')}`;
     const params = [
-      ...[...e.path.matchAll(/:(\w+)/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } })),
+      ...[...e.path.matchAll(/:(\w+)/g)].map((m) => ({
+        name: m[1],
+        in: 'path',
+        required: true,
+        schema: { type: 'string' },
+      })),
       ...Object.entries(e.query?.shape ?? {}).map(([name, s]) => ({
         name,
         in: 'query',
@@ -63,7 +83,11 @@ export function buildOpenApi(version: string) {
         summary: e.summary,
         security: CALLER,
         parameters: params,
-        responses: { '200': { description: 'OK', content: { 'application/json': { schema: schema(e.reply, 'output') } } }, ...errors, '404': { description: 'Not found or outside your scope' } },
+        responses: {
+          '200': { description: 'OK', content: { 'application/json': { schema: schema(e.reply, 'output') } } },
+          ...errors,
+          '404': { description: 'Not found or outside your scope' },
+        },
       },
     };
   }
@@ -71,16 +95,33 @@ export function buildOpenApi(version: string) {
   for (const w of ALERTING_WRITES) {
     const path = `/api/v1${w.path.replace(/:(\w+)/g, '{$1}')}`;
     const ok = w.reply
-      ? { [String(w.status ?? 200)]: { description: 'OK', content: { 'application/json': { schema: schema(w.reply, 'output') } } } }
+      ? {
+          [String(w.status ?? 200)]: {
+            description: 'OK',
+            content: { 'application/json': { schema: schema(w.reply, 'output') } },
+          },
+        }
       : { '204': { description: 'Done' } };
     paths[path] = {
       ...((paths[path] as Record<string, unknown>) ?? {}),
       [w.method]: {
         summary: w.summary,
         security: CALLER,
-        parameters: [...w.path.matchAll(/:(\w+)/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } })),
-        ...(w.body ? { requestBody: { required: true, content: { 'application/json': { schema: schema(w.body, 'input') } } } } : {}),
-        responses: { ...ok, ...errors, '403': { description: `Needs the ${w.minRole} role` }, '404': { description: 'Not found' } },
+        parameters: [...w.path.matchAll(/:(\w+)/g)].map((m) => ({
+          name: m[1],
+          in: 'path',
+          required: true,
+          schema: { type: 'string' },
+        })),
+        ...(w.body
+          ? { requestBody: { required: true, content: { 'application/json': { schema: schema(w.body, 'input') } } } }
+          : {}),
+        responses: {
+          ...ok,
+          ...errors,
+          '403': { description: `Needs the ${w.minRole} role` },
+          '404': { description: 'Not found' },
+        },
       },
     };
   }
@@ -102,7 +143,48 @@ export function buildOpenApi(version: string) {
     },
   };
   for (const p of ['/healthz', '/readyz', '/metrics'])
-    paths[p] = { get: { summary: { '/healthz': 'Liveness', '/readyz': 'Readiness: the database answers', '/metrics': 'Prometheus metrics' }[p], responses: { '200': { description: 'OK' } } } };
+    paths[p] = {
+      get: {
+        summary: {
+          '/healthz': 'Liveness',
+          '/readyz': 'Readiness: the database answers',
+          '/metrics': 'Prometheus metrics',
+        }[p],
+        responses: { '200': { description: 'OK' } },
+      },
+    };
+  // The Prometheus-compatible API (docs/prometheus.md): GET with a query string, or POST with the same fields as a form.
+  for (const e of PROMETHEUS_ENDPOINTS) {
+    const parameters = [
+      ...[...e.path.matchAll(/:(\w+)/g)].map((m) => ({
+        name: m[1],
+        in: 'path',
+        required: true,
+        schema: { type: 'string' },
+      })),
+      ...Object.entries((e.query as z.ZodObject).shape).map(([name, s]) => ({
+        name,
+        in: 'query',
+        required: !(s as z.ZodType).safeParse(undefined).success,
+        schema: schema(s as z.ZodType, 'input'),
+      })),
+    ];
+    const operation = {
+      summary: e.summary,
+      security: CALLER,
+      parameters,
+      responses: {
+        '200': { description: 'OK', content: { 'application/json': { schema: schema(e.reply, 'output') } } },
+        '400': {
+          description: 'Bad parameter or unsupported PromQL (errorType bad_data)',
+          content: { 'application/json': { schema: schema(prometheus.ErrorReply, 'output') } },
+        },
+        '401': errors['401'],
+        '503': errors['503'],
+      },
+    };
+    paths[`${PROMETHEUS_PREFIX}${e.path.replace(/:(\w+)/g, '{$1}')}`] = { get: operation, post: operation };
+  }
   return {
     openapi: '3.0.3',
     info: { title: 'Fleetlens backend API', version },
@@ -116,7 +198,12 @@ export function buildOpenApi(version: string) {
             "Injected by Grafana's plugin proxy, which also names the signed-in user in X-Grafana-Context / X-Grafana-User (only honoured with this key)",
         },
         bearerToken: { type: 'http', scheme: 'bearer', description: 'Login token from POST /api/v1/auth/login' },
-        apiKey: { type: 'apiKey', in: 'header', name: 'X-Api-Key', description: 'API key for scripts; acts as its owner' },
+        apiKey: {
+          type: 'apiKey',
+          in: 'header',
+          name: 'X-Api-Key',
+          description: 'API key for scripts; acts as its owner',
+        },
         agentToken: { type: 'http', scheme: 'bearer', description: 'Agent token (ingest only)' },
       },
     },

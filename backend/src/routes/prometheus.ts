@@ -5,7 +5,7 @@ import type { z } from 'zod';
 import type { AppDeps } from '../app';
 import { HttpError, isDbUnavailable, readBody, validate } from '../http';
 import { AccessError } from '../services/access';
-import { PromqlError } from '../services/promql';
+import { PromqlError, type PrometheusQueries } from '../services/promql';
 import type { Scope } from '../services/scope';
 
 export const PROMETHEUS_PREFIX = '/prometheus/api/v1';
@@ -52,30 +52,76 @@ async function params(ctx: Context): Promise<Record<string, string | string[]>> 
   return out;
 }
 
-type Handler<S extends z.ZodType> = (
-  deps: AppDeps,
-  scope: Scope,
-  q: z.infer<S>,
-  ctx: Context
-) => Promise<unknown> | unknown;
+/** One endpoint of the Prometheus API; the router and the OpenAPI document both come from this list. */
+export interface PrometheusEndpoint {
+  path: string;
+  summary: string;
+  query: z.ZodType;
+  reply: z.ZodType;
+  handle(q: PrometheusQueries, scope: Scope, input: any, params: Record<string, string>): Promise<unknown> | unknown; // eslint-disable-line @typescript-eslint/no-explicit-any
+}
 
-/** Prometheus HTTP API routes over Fleetlens data; identity and scope come from the app's middleware. */
+export const PROMETHEUS_ENDPOINTS: PrometheusEndpoint[] = [
+  {
+    path: '/query',
+    summary: 'PromQL instant query (the subset in docs/prometheus.md)',
+    query: prometheus.InstantQuery,
+    reply: prometheus.QueryReply,
+    handle: (q, s, p) => q.instant(s, p),
+  },
+  {
+    path: '/query_range',
+    summary: 'PromQL range query',
+    query: prometheus.RangeQuery,
+    reply: prometheus.QueryReply,
+    handle: (q, s, p) => q.range(s, p),
+  },
+  {
+    path: '/series',
+    summary: 'Label sets of the series matching match[] selectors',
+    query: prometheus.SeriesQuery,
+    reply: prometheus.SeriesReply,
+    handle: (q, s, p) => q.series(s, p),
+  },
+  {
+    path: '/labels',
+    summary: 'Label names',
+    query: prometheus.LabelsQuery,
+    reply: prometheus.LabelsReply,
+    handle: (q, s, p) => q.labelNames(s, p),
+  },
+  {
+    path: '/label/:name/values',
+    summary: 'Values of one label',
+    query: prometheus.LabelsQuery,
+    reply: prometheus.LabelsReply,
+    handle: (q, s, p, params) => q.labelValues(s, params.name, p),
+  },
+  {
+    path: '/metadata',
+    summary: 'Type, help and unit of each metric',
+    query: prometheus.MetadataQuery,
+    reply: prometheus.MetadataReply,
+    handle: (q, _s, p) => q.metadata(p.metric),
+  },
+];
+
+/** Prometheus HTTP API routes (GET and POST) over Fleetlens data; identity and scope come from the app's middleware. */
 export function prometheusRoutes(deps: AppDeps) {
   const r = new Router({ prefix: PROMETHEUS_PREFIX });
-  const q = deps.queries.prometheus;
-  const route = <S extends z.ZodType>(path: string, schema: S, handle: Handler<S>) => {
+  for (const e of PROMETHEUS_ENDPOINTS) {
     const run = async (ctx: Context) => {
-      const input = validate(schema, await params(ctx), 'parameters');
-      ctx.body = { status: 'success', data: await handle(deps, ctx.state.scope as Scope, input, ctx) };
+      const input = validate(e.query, await params(ctx), 'parameters');
+      const data = await e.handle(
+        deps.queries.prometheus,
+        ctx.state.scope as Scope,
+        input,
+        ctx.params as Record<string, string>
+      );
+      ctx.body = { status: 'success', data };
     };
-    r.get(path, run);
-    r.post(path, run);
-  };
-  route('/query', prometheus.InstantQuery, (_d, s, p) => q.instant(s, p));
-  route('/query_range', prometheus.RangeQuery, (_d, s, p) => q.range(s, p));
-  route('/series', prometheus.SeriesQuery, (_d, s, p) => q.series(s, p));
-  route('/labels', prometheus.LabelsQuery, (_d, s, p) => q.labelNames(s, p));
-  route('/label/:name/values', prometheus.LabelsQuery, (_d, s, p, ctx) => q.labelValues(s, String(ctx.params.name), p));
-  route('/metadata', prometheus.MetadataQuery, (_d, _s, p) => q.metadata(p.metric));
+    r.get(e.path, run);
+    r.post(e.path, run);
+  }
   return r;
 }
