@@ -22,21 +22,26 @@ const errors = {
 /** Any caller (docs/access.md): the service key (optionally with a Grafana user), a login token, or an API key. */
 const CALLER = [{ serviceKey: [] }, { bearerToken: [] }, { apiKey: [] }];
 
-function accessOperation(r: RouteSpec) {
-  const params = [
-    ...[...r.path.matchAll(/:(\w+)/g)].map((m) => ({
+/** OpenAPI parameters: the `:name` segments of a route path, then the fields of its query schema. */
+function parametersOf(path: string, query?: z.ZodObject) {
+  return [
+    ...[...path.matchAll(/:(\w+)/g)].map((m) => ({
       name: m[1],
       in: 'path',
       required: true,
       schema: { type: 'string' },
     })),
-    ...Object.entries(r.query?.shape ?? {}).map(([name, s]) => ({
+    ...Object.entries(query?.shape ?? {}).map(([name, s]) => ({
       name,
       in: 'query',
       required: !(s as z.ZodType).safeParse(undefined).success,
       schema: schema(s as z.ZodType, 'input'),
     })),
   ];
+}
+
+function accessOperation(r: RouteSpec) {
+  const params = parametersOf(r.path, r.query);
   const status = String(r.status ?? (r.reply ? 200 : 204));
   return {
     summary: r.summary,
@@ -64,20 +69,7 @@ export function buildOpenApi(version: string) {
   const paths: Record<string, unknown> = {};
   for (const e of ENDPOINTS) {
     const path = `/api/v1${e.path.replace(/:(\w+)/g, '{$1}')}`;
-    const params = [
-      ...[...e.path.matchAll(/:(\w+)/g)].map((m) => ({
-        name: m[1],
-        in: 'path',
-        required: true,
-        schema: { type: 'string' },
-      })),
-      ...Object.entries(e.query?.shape ?? {}).map(([name, s]) => ({
-        name,
-        in: 'query',
-        required: !(s as z.ZodType).safeParse(undefined).success,
-        schema: schema(s as z.ZodType, 'input'),
-      })),
-    ];
+    const params = parametersOf(e.path, e.query);
     paths[path] = {
       get: {
         summary: e.summary,
@@ -155,20 +147,7 @@ export function buildOpenApi(version: string) {
     };
   // The Prometheus-compatible API (docs/prometheus.md): GET with a query string, or POST with the same fields as a form.
   for (const e of PROMETHEUS_ENDPOINTS) {
-    const parameters = [
-      ...[...e.path.matchAll(/:(\w+)/g)].map((m) => ({
-        name: m[1],
-        in: 'path',
-        required: true,
-        schema: { type: 'string' },
-      })),
-      ...Object.entries((e.query as z.ZodObject).shape).map(([name, s]) => ({
-        name,
-        in: 'query',
-        required: !(s as z.ZodType).safeParse(undefined).success,
-        schema: schema(s as z.ZodType, 'input'),
-      })),
-    ];
+    const parameters = parametersOf(e.path, e.query as z.ZodObject);
     const operation = {
       summary: e.summary,
       security: CALLER,
