@@ -1,7 +1,8 @@
 import React, { useState, type ChangeEvent } from 'react';
 import type { QueryEditorProps, SelectableValue } from '@grafana/data';
-import { InlineField, InlineFieldRow, Input, Select } from '@grafana/ui';
+import { ClipboardButton, InlineField, InlineFieldRow, Input, Select } from '@grafana/ui';
 import type { FleetlensDataSource } from './datasource';
+import { toPromql } from './promql';
 import {
   DEFAULT_QUERY,
   METRIC_LABELS,
@@ -164,7 +165,31 @@ export function QueryEditor({ query, onChange, onRunQuery }: Props) {
           onCommit={(name) => set({ name })}
         />
       </InlineFieldRow>
+      <PromqlRow query={q} />
     </div>
+  );
+}
+
+/** The same query in PromQL, for Grafana alert rules on the "Fleetlens (Prometheus API)" datasource. */
+function PromqlRow({ query }: { query: FleetlensQuery }) {
+  const promql = toPromql(query);
+  if (!promql) {
+    return null;
+  }
+  return (
+    <InlineFieldRow>
+      <InlineField
+        label="PromQL"
+        labelWidth={12}
+        grow
+        tooltip="For Grafana alert rules: use this with the Fleetlens (Prometheus API) datasource, which Grafana alerting can evaluate"
+      >
+        <Input aria-label="PromQL equivalent" value={promql} readOnly />
+      </InlineField>
+      <ClipboardButton icon="copy" variant="secondary" getText={() => promql}>
+        Copy
+      </ClipboardButton>
+    </InlineFieldRow>
   );
 }
 

@@ -63,11 +63,16 @@ describe('query editor', () => {
       <QueryEditor datasource={ds} query={query} onChange={onChange} onRunQuery={onRunQuery} />
     );
     expect(screen.getByLabelText('Group by')).toBeInTheDocument();
+    // A time series offers its PromQL for Grafana alert rules (src/datasource/promql.test.ts checks the numbers).
+    expect((screen.getByLabelText('PromQL equivalent') as HTMLInputElement).value).toBe(
+      'avg_over_time(fleetlens_node_cpu_usage_cores[$__interval])'
+    );
     await pickOption(user, 'Query type', 'Top containers');
     expect(query.queryType).toBe('top');
     rerender(<QueryEditor datasource={ds} query={query} onChange={onChange} onRunQuery={onRunQuery} />);
     expect(screen.getByLabelText('Limit')).toBeInTheDocument();
     expect(screen.queryByLabelText('Group by')).not.toBeInTheDocument();
+    expect(screen.queryByLabelText('PromQL equivalent')).not.toBeInTheDocument();
     await user.type(screen.getByLabelText('Cluster filter'), '$cluster');
     await user.tab();
     expect(query).toMatchObject({ queryType: 'top', cluster: '$cluster' });
