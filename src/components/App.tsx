@@ -4,6 +4,8 @@ import { Navigate, Route, Routes, useLocation } from 'react-router-dom-v5-compat
 import { appUrl, ROUTES } from '../constants';
 import type { AppSettings } from '../types';
 import { FleetlensProvider } from './FleetlensContext';
+import { VIEW_DEFAULTS, ViewStateUrlSync } from './ViewStateUrlSync';
+import { parseViewState } from '../utils/viewState';
 import { AdminPage } from '../pages/Admin';
 import { AlertsPage } from '../pages/Alerts';
 import { ContainersPage } from '../pages/Containers';
@@ -17,28 +19,15 @@ import { NodesPage } from '../pages/Nodes';
 import { OverviewPage } from '../pages/Overview';
 import { WorkloadsPage } from '../pages/Workloads';
 
-/** Reads the shareable view state (from, to, refresh, cluster) from the URL the app opened with. */
-function initialFromSearch(search: string) {
-  const p = new URLSearchParams(search);
-  const from = p.get('from');
-  const to = p.get('to');
-  const refresh = p.get('refresh');
-  const cluster = p.get('cluster');
-  return {
-    rawRange: from && to ? { from, to } : undefined,
-    refresh: refresh ?? undefined,
-    clusters: cluster ? cluster.split(',').filter(Boolean) : undefined,
-  };
-}
-
 /** The app root: shared state and the page routes, relative to /a/fleetlens-monitor-app. */
 export function App(props: AppRootProps<AppSettings>) {
   const location = useLocation();
-  // Only the first location matters: afterwards the state lives in the provider.
-  const initial = useMemo(() => initialFromSearch(location.search), []);
+  // The first render starts from the URL; afterwards ViewStateUrlSync keeps the two in step.
+  const initial = useMemo(() => parseViewState(location.search, VIEW_DEFAULTS), []);
   const settings = useMemo(() => props.meta.jsonData ?? {}, [props.meta.jsonData]);
   return (
     <FleetlensProvider settings={settings} initial={initial}>
+      <ViewStateUrlSync />
       <Routes>
         <Route path={ROUTES.overview} element={<OverviewPage />} />
         <Route path={ROUTES.nodes} element={<NodesPage />} />

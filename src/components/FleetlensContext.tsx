@@ -43,8 +43,8 @@ export function useFleetlens(): FleetlensState {
 interface ProviderProps {
   settings: AppSettings;
   client?: FleetlensClient;
-  /** Initial values, typically from the URL (from, to, refresh, cluster). */
-  initial?: { rawRange?: RawTimeRange; refresh?: string; clusters?: string[] };
+  /** Initial values, typically from the URL (from, to, refresh, timezone, cluster). */
+  initial?: { rawRange?: RawTimeRange; refresh?: string; timeZone?: TimeZone; clusters?: string[] };
   children: React.ReactNode;
 }
 
@@ -52,7 +52,7 @@ interface ProviderProps {
 export function FleetlensProvider({ settings, client, initial, children }: ProviderProps) {
   const clientRef = useRef(client ?? new FleetlensClient());
   const [rawRange, setRawRange] = useState<RawTimeRange>(initial?.rawRange ?? DEFAULT_RANGE);
-  const [timeZone, setTimeZone] = useState<TimeZone>('browser');
+  const [timeZone, setTimeZone] = useState<TimeZone>(initial?.timeZone ?? 'browser');
   const [refresh, setRefresh] = useState<string>(initial?.refresh ?? DEFAULT_REFRESH);
   const [clusters, setClusters] = useState<string[]>(initial?.clusters ?? []);
   const [tick, setTick] = useState(0);

@@ -4,7 +4,15 @@ import net from 'node:net';
 import { render, screen, within, type RenderResult } from '@testing-library/react';
 import type { AppPluginMeta } from '@grafana/data';
 import { setBackendSrv } from '@grafana/runtime';
-import { MemoryRouter, Route, Routes } from 'react-router-dom-v5-compat';
+import {
+  MemoryRouter,
+  Route,
+  Routes,
+  useLocation,
+  useNavigate,
+  type Location,
+  type NavigateFunction,
+} from 'react-router-dom-v5-compat';
 import { createBackendSrv } from '../../e2e/host/backendSrv';
 import { GrafanaEmulator, type GrafanaUser, type PluginJson } from '../../e2e/host/grafanaEmulator';
 import { App } from '../components/App';
@@ -125,8 +133,23 @@ interface RenderOptions {
 /** A Grafana user with the Viewer org role, unknown to the backend (so a Fleetlens viewer). */
 export const VIEWER_USER: GrafanaUser = { id: 7, login: 'viewer', email: 'viewer@example.com', orgRole: 'Viewer' };
 
+/** The test's view of the router: where the app is, and Back/Forward (`navigate(-1)`). */
+export interface RouterHandle {
+  location(): Location;
+  navigate: NavigateFunction;
+}
+
+function RouterProbe({ handle }: { handle: { location?: Location; navigate?: NavigateFunction } }) {
+  handle.location = useLocation();
+  handle.navigate = useNavigate();
+  return null;
+}
+
 /** Renders the app root at a page path (relative to /a/<id>/) against a live backend. */
-export function renderApp(page: string, opts: RenderOptions = {}): RenderResult & { requests: string[] } {
+export function renderApp(
+  page: string,
+  opts: RenderOptions = {}
+): RenderResult & { requests: string[]; router: RouterHandle } {
   const url = backendUrl(opts.backend ?? 'fleet');
   const { requests } = installGrafana({
     backendUrl: url,
@@ -136,8 +159,14 @@ export function renderApp(page: string, opts: RenderOptions = {}): RenderResult 
   });
   const meta = appMeta({ ...(opts.jsonData ?? {}), backendUrl: url });
   const entry = `${APP_BASE}/${page}${opts.search ?? '?refresh='}`;
+  const probe: { location?: Location; navigate?: NavigateFunction } = {};
+  const router: RouterHandle = {
+    location: () => probe.location!,
+    navigate: ((to: never, o?: never) => probe.navigate!(to, o)) as NavigateFunction,
+  };
   const result = render(
     <MemoryRouter initialEntries={[entry]} future={{ v7_startTransition: true, v7_relativeSplatPath: true }}>
+      <RouterProbe handle={probe} />
       <Routes>
         <Route
           path={`${APP_BASE}/*`}
@@ -146,7 +175,7 @@ export function renderApp(page: string, opts: RenderOptions = {}): RenderResult 
       </Routes>
     </MemoryRouter>
   );
-  return Object.assign(result, { requests });
+  return Object.assign(result, { requests, router });
 }
 
 /** GETs the backend's query API directly (not through the plugin), for the expected values. */
