@@ -4,12 +4,10 @@ import { defaultJobs } from '../src/jobs';
 import { capLogsPerContainer, deleteLogsBefore, LogQueries } from '../src/services/logs';
 import type { Scope } from '../src/services/scope';
 import { DIALECTS } from './helpers/databases';
-import { liveBackend, type Live } from './helpers/backend';
+import { issuesOf, liveBackend, type Live } from './helpers/backend';
 
 const T = Math.floor(Date.now() / 1000 / 3600) * 3600 - 7200;
 const rid = (s: string) => s.padEnd(64, '0');
-const issues = (body: unknown) => (body as { issues: { path: string }[] }).issues;
-
 interface Ev {
   ts: number;
   source: 'docker' | 'kubernetes';
@@ -268,7 +266,7 @@ describe.each(DIALECTS)('events and logs (%s)', (dialect) => {
       await expectKeys(`q=${encodeURIComponent('BACK-OFF')}`, [K1_EVENTS[0]]);
       const bad = await live.getRaw('/api/v1/events?type=fatal');
       expect(bad.status).toBe(400);
-      expect(issues(bad.body)[0].path).toBe('type.0');
+      expect(issuesOf(bad.body)[0].path).toBe('type.0');
     });
 
     it('counts events over time by type in aligned buckets', async () => {
@@ -292,8 +290,8 @@ describe.each(DIALECTS)('events and logs (%s)', (dialect) => {
       expect(all.totals.normal + all.totals.warning).toBe(ALL.length);
       const tooMany = await live.getRaw(`/api/v1/events/counts?from=0&to=${T}&step=10`);
       expect(tooMany.status).toBe(400);
-      expect(issues(tooMany.body)[0].path).toBe('step');
-      expect(issues((await live.getRaw(`/api/v1/events/counts?from=${T}&to=${T - 1}`)).body)[0].path).toBe('to');
+      expect(issuesOf(tooMany.body)[0].path).toBe('step');
+      expect(issuesOf((await live.getRaw(`/api/v1/events/counts?from=${T}&to=${T - 1}`)).body)[0].path).toBe('to');
     });
 
     it('never returns events outside the caller scope (service level, scope built directly)', async () => {

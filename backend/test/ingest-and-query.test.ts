@@ -1,6 +1,6 @@
 import { api } from '@fleetlens/protocol';
 import { DIALECTS } from './helpers/databases';
-import { liveBackend, tableCounts, type IngestBatchInput, type Live } from './helpers/backend';
+import { issuesOf, liveBackend, tableCounts, type IngestBatchInput, type Live } from './helpers/backend';
 
 const NOW = Math.floor(Date.now() / 1000);
 const T0 = NOW - 30; // recent enough to count as current usage
@@ -31,7 +31,12 @@ function batch(overrides: Partial<IngestBatchInput> = {}, ts = [T0, T0 + 10]): I
           netTxBps: 500,
         })),
       },
-      { name: 'node-b', cores: 2, memoryBytes: 8 * GiB, samples: ts.map((t) => ({ ts: t, cpuCores: 0.5, memUsedBytes: 2 * GiB, memTotalBytes: 8 * GiB })) },
+      {
+        name: 'node-b',
+        cores: 2,
+        memoryBytes: 8 * GiB,
+        samples: ts.map((t) => ({ ts: t, cpuCores: 0.5, memUsedBytes: 2 * GiB, memTotalBytes: 8 * GiB })),
+      },
     ],
     containers: [
       {
@@ -40,7 +45,14 @@ function batch(overrides: Partial<IngestBatchInput> = {}, ts = [T0, T0 + 10]): I
         name: 'web',
         image: 'nginx:1.27',
         state: 'running',
-        samples: ts.map((t) => ({ ts: t, cpuCores: 0.5, memBytes: 256 * 1024 * 1024, memLimitBytes: 1 * GiB, netRxBps: 800, netTxBps: 400 })),
+        samples: ts.map((t) => ({
+          ts: t,
+          cpuCores: 0.5,
+          memBytes: 256 * 1024 * 1024,
+          memLimitBytes: 1 * GiB,
+          netRxBps: 800,
+          netTxBps: 400,
+        })),
       },
       {
         id: 'd'.repeat(64),
@@ -49,11 +61,19 @@ function batch(overrides: Partial<IngestBatchInput> = {}, ts = [T0, T0 + 10]): I
         image: 'postgres:16',
         state: 'running',
         hostNetwork: true,
-        samples: ts.map((t) => ({ ts: t, cpuCores: 0.25, memBytes: 512 * 1024 * 1024, netRxBps: null, netTxBps: null })),
+        samples: ts.map((t) => ({
+          ts: t,
+          cpuCores: 0.25,
+          memBytes: 512 * 1024 * 1024,
+          netRxBps: null,
+          netTxBps: null,
+        })),
       },
       { id: 'e'.repeat(64), nodeName: 'node-a', name: 'job', image: 'busybox', state: 'exited', exitCode: 3 },
     ],
-    inventories: [{ nodeName: 'node-a', ts: ts[ts.length - 1], containerIds: ['c', 'd', 'e'].map((x) => x.repeat(64)) }],
+    inventories: [
+      { nodeName: 'node-a', ts: ts[ts.length - 1], containerIds: ['c', 'd', 'e'].map((x) => x.repeat(64)) },
+    ],
     ...overrides,
   };
 }
@@ -70,7 +90,7 @@ describe.each(DIALECTS)('ingest → query on %s', (dialect) => {
   it('stores a valid batch and answers 202 with counts', async () => {
     const r = await live.ingest(batch(), { gzip: true });
     expect(r.status).toBe(202);
-    expect(r.body.accepted).toMatchObject({ nodes: 2, nodeSamples: 4, containers: 3, containerSamples: 4 });
+    expect(r.body).toMatchObject({ accepted: { nodes: 2, nodeSamples: 4, containers: 3, containerSamples: 4 } });
   });
 
   it('overview counts nodes and containers by state and sums usage (hand-computed)', async () => {
@@ -84,7 +104,11 @@ describe.each(DIALECTS)('ingest → query on %s', (dialect) => {
     expect(o.totals.usage.cpuPercent).toBeCloseTo(25);
     expect(o.totals.usage.memUsedBytes).toBe(6 * GiB);
     expect(o.totals.usage.memPercent).toBeCloseTo((6 / 24) * 100);
-    expect(o.clusters[0]).toMatchObject({ name: 'prod-eu', environment: 'public-cloud', labels: { region: 'eu-west-1' } });
+    expect(o.clusters[0]).toMatchObject({
+      name: 'prod-eu',
+      environment: 'public-cloud',
+      labels: { region: 'eu-west-1' },
+    });
   });
 
   it('lists nodes with absolute and percent usage, sortable', async () => {
@@ -129,7 +153,11 @@ describe.each(DIALECTS)('ingest → query on %s', (dialect) => {
   it('rejects a bad query string naming the parameter', async () => {
     const r = await live.getRaw('/api/v1/containers?pageSize=9999&sort=bogus');
     expect(r.status).toBe(400);
-    expect(r.body.issues.map((i: { path: string }) => i.path).sort()).toEqual(['pageSize', 'sort']);
+    expect(
+      issuesOf(r.body)
+        .map((i) => i.path)
+        .sort()
+    ).toEqual(['pageSize', 'sort']);
   });
 
   it('replaying a batch is idempotent: no duplicate rows', async () => {
@@ -146,9 +174,11 @@ describe.each(DIALECTS)('ingest → query on %s', (dialect) => {
     delete bad.agent.id;
     const r = await live.ingest(bad);
     expect(r.status).toBe(400);
-    expect(r.body.issues.map((i: { path: string }) => i.path).sort()).toEqual(
-      ['agent.id', 'containers.1.state', 'nodes.0.samples.0.cpuCores'].sort()
-    );
+    expect(
+      issuesOf(r.body)
+        .map((i) => i.path)
+        .sort()
+    ).toEqual(['agent.id', 'containers.1.state', 'nodes.0.samples.0.cpuCores'].sort());
     expect(await tableCounts(live)).toEqual(before);
   });
 

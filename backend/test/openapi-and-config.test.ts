@@ -22,7 +22,7 @@ describe('OpenAPI document', () => {
     try {
       const res = await fetch(`${live.backend.url}/api/v1/openapi.json`);
       expect(res.status).toBe(200);
-      expect((await res.json()).openapi).toMatch(/^3\./);
+      expect(((await res.json()) as { openapi: string }).openapi).toMatch(/^3\./);
       const metrics = await (await fetch(`${live.backend.url}/metrics`)).text();
       expect(metrics).toContain('fleetlens_http_request_duration_seconds');
     } finally {
@@ -34,7 +34,11 @@ describe('OpenAPI document', () => {
 describe('configuration', () => {
   it('has working defaults', () => {
     const c = loadConfig({});
-    expect(c).toMatchObject({ port: 8480, databaseUrl: './data/monitor.db', retentionDays: { raw: 2, m1: 30, h1: 400 } });
+    expect(c).toMatchObject({
+      port: 8480,
+      databaseUrl: './data/monitor.db',
+      retentionDays: { raw: 2, m1: 30, h1: 400 },
+    });
   });
 
   it('names every bad variable', () => {

@@ -9,7 +9,7 @@ import { JobScheduler } from '../src/jobs/scheduler';
 import { silentLogger } from '../src/logger';
 import { createTelemetry } from '../src/telemetry';
 import { createTestDatabase, DIALECTS } from './helpers/databases';
-import { liveBackend, type Live } from './helpers/backend';
+import { issuesOf, liveBackend, type Live } from './helpers/backend';
 
 const HOUR = 3600;
 // Three whole hours of 10 s samples, ending two hours ago (aligned so every tier has whole buckets).
@@ -141,10 +141,10 @@ describe.each(DIALECTS)('rollup tiers on %s', (dialect) => {
   it('rejects a metric of the wrong family and a range that ends before it starts', async () => {
     const bad = await live.getRaw(`/api/v1/series?kind=container&id=${containerId}&metrics=load1&from=1&to=100`);
     expect(bad.status).toBe(400);
-    expect(bad.body.issues[0].path).toBe('metrics');
+    expect(issuesOf(bad.body)[0].path).toBe('metrics');
     const backwards = await live.getRaw(`/api/v1/series?kind=all&metrics=cpuCores&from=100&to=50`);
     expect(backwards.status).toBe(400);
-    expect(backwards.body.issues[0].path).toBe('to');
+    expect(issuesOf(backwards.body)[0].path).toBe('to');
   });
 });
 

@@ -40,7 +40,8 @@ export async function liveBackend(dialect: 'sqlite' | 'mysql', jobsEnabled = fal
       return { status: res.status, headers: res.headers, body: await res.json().catch(() => null) };
     },
     /** GETs a read endpoint with the service key; returns the parsed body (throws on non-200). */
-    async get<T = any>(path: string): Promise<T> { // eslint-disable-line @typescript-eslint/no-explicit-any
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    async get<T = any>(path: string): Promise<T> {
       const res = await fetch(`${backend.url}${path}`, { headers: { 'x-fleetlens-key': SERVICE_KEY } });
       if (res.status !== 200) throw new Error(`GET ${path} → ${res.status}: ${await res.text()}`);
       return (await res.json()) as T;
@@ -54,10 +55,25 @@ export async function liveBackend(dialect: 'sqlite' | 'mysql', jobsEnabled = fal
 
 export type Live = Awaited<ReturnType<typeof liveBackend>>;
 
+/** The `issues` of a 400 reply body (the raw helpers leave bodies `unknown`). */
+export const issuesOf = (body: unknown) => (body as { issues: { path: string }[] }).issues;
+
 /** Row counts of every data table, to prove a rejected request changed nothing. */
 export async function tableCounts(live: Live): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
-  for (const t of ['clusters', 'nodes', 'containers', 'node_samples', 'container_samples', 'node_latest', 'container_latest', 'events', 'logs', 'workloads', 'agents']) {
+  for (const t of [
+    'clusters',
+    'nodes',
+    'containers',
+    'node_samples',
+    'container_samples',
+    'node_latest',
+    'container_latest',
+    'events',
+    'logs',
+    'workloads',
+    'agents',
+  ]) {
     const [{ n }] = await live.backend.db(t).count({ n: '*' });
     out[t] = Number(n);
   }
