@@ -260,8 +260,8 @@ export async function call(
   path: string,
   headers: Record<string, string> = {},
   body?: unknown
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
 ): Promise<{ status: number; body: any; headers: Headers }> {
-  // eslint-disable-line @typescript-eslint/no-explicit-any
   const res = await fetch(`${url}${path}`, {
     method,
     headers: { ...headers, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },

@@ -399,8 +399,8 @@ const CHECKERS: Record<string, (c: Ctx) => Promise<void>> = {
  * the list answers 200 and, like every reply, is searched for out-of-scope names; a detail
  * endpoint is asked for every id the full view lists and must answer 200 or 404.
  */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 async function genericCheck(c: Ctx, path: string, adminGet: (p: string) => Promise<any>) {
-  // eslint-disable-line @typescript-eslint/no-explicit-any
   if (!path.includes(':')) {
     const r = await c.get(`/api/v1${path}`);
     check(r.status === 200, `${path} → ${r.status}`);

@@ -23,7 +23,9 @@ describe('ingest batch schema (v1)', () => {
     };
     const result = IngestBatch.safeParse(bad);
     expect(result.success).toBe(false);
-    const paths = fieldIssues(result.error!).map((i) => i.path).sort();
+    const paths = fieldIssues(result.error!)
+      .map((i) => i.path)
+      .sort();
     expect(paths).toEqual(
       ['cluster.environment', 'cluster.name', 'containers.0.samples.0.cpuCores', 'containers.0.samples.0.ts'].sort()
     );

@@ -22,7 +22,10 @@ const MYSQL = process.env.TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306';
 export const DIALECTS: ('sqlite' | 'mysql')[] = (() => {
   const probe = spawnSync(
     process.execPath,
-    ['-e', `require('net').connect(3306,'127.0.0.1').on('connect',()=>process.exit(0)).on('error',()=>process.exit(1))`],
+    [
+      '-e',
+      `require('net').connect(3306,'127.0.0.1').on('connect',()=>process.exit(0)).on('error',()=>process.exit(1))`,
+    ],
     { timeout: 3000 }
   );
   if (probe.status === 0) return ['sqlite', 'mysql'];
