@@ -95,7 +95,10 @@ export function createDeps(
 /** Builds the Koa app (no listen), so tests mount it in-process. */
 export function buildApp(deps: AppDeps): Koa {
   const app = new Koa();
-  app.proxy = true;
+  // Client addresses (the per-address login limit) from X-Forwarded-For only behind a trusted
+  // proxy, and then only the entry that proxy appended (docs/access.md).
+  app.proxy = deps.config.access.trustProxy;
+  app.maxIpsCount = 1;
 
   // Errors become JSON `{ error, issues? }`; a database outage is a 503 that agents retry.
   app.use(async (ctx, next) => {

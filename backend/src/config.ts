@@ -30,6 +30,7 @@ export const ConfigSchema = z.object({
   TOKEN_TTL_SECONDS: int(60, 7 * 86400).default(3600),
   LOGIN_MAX_FAILURES: int(1, 1000).default(5),
   LOGIN_WINDOW_SECONDS: int(1, 86400).default(60),
+  TRUST_PROXY: bool.default(false),
   // Alerts, notifications and logs (docs/alerts.md).
   ALERT_HISTORY_DAYS: int(1, 3650).default(90),
   NOTIFY_MAX_ATTEMPTS: int(1, 50).default(5),
@@ -95,6 +96,11 @@ export interface AccessConfig {
   /** Failed logins per e-mail and per client address within the window before 429. */
   loginMaxFailures: number;
   loginWindowSeconds: number;
+  /**
+   * Take the client address from the last X-Forwarded-For entry (the one the nearest proxy
+   * added). Off by default: a directly reachable backend would otherwise let clients choose it.
+   */
+  trustProxy: boolean;
 }
 
 export class ConfigError extends Error {}
@@ -135,6 +141,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       tokenTtlSeconds: c.TOKEN_TTL_SECONDS,
       loginMaxFailures: c.LOGIN_MAX_FAILURES,
       loginWindowSeconds: c.LOGIN_WINDOW_SECONDS,
+      trustProxy: c.TRUST_PROXY,
     },
     alerts: {
       historyDays: c.ALERT_HISTORY_DAYS,

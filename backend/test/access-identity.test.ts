@@ -70,6 +70,7 @@ describe('access configuration', () => {
       tokenTtlSeconds: 3600,
       loginMaxFailures: 5,
       loginWindowSeconds: 60,
+      trustProxy: false,
     });
   });
 
@@ -101,7 +102,8 @@ describe.each(DIALECTS)('identity on %s', (dialect) => {
   });
 
   beforeAll(async () => {
-    be = await clockedBackend(dialect);
+    // Clients come through a proxy that sets X-Forwarded-For (how the tests give each a different address).
+    be = await clockedBackend(dialect, { trustProxy: true });
     for (const b of seedBatches())
       expect((await be.call('POST', '/api/v1/ingest', { authorization: `Bearer ${AGENT_TOKEN}` }, b)).status).toBe(202);
   });
@@ -470,6 +472,40 @@ describe('secrets in logs', () => {
       const text = lines.join('\n');
       for (const secret of [password, ok.body.token, k.body.key, t.body.token, SERVICE_KEY, hash])
         expect(text.includes(secret)).toBe(false);
+    } finally {
+      await be.close();
+    }
+  });
+});
+
+describe('client address for the per-address login limit (TRUST_PROXY)', () => {
+  const failFrom = (be: Awaited<ReturnType<typeof clockedBackend>>, i: number, xff: string) =>
+    be.call(
+      'POST',
+      '/api/v1/auth/login',
+      { 'x-forwarded-for': xff },
+      { email: `ghost${i}@example.com`, password: 'x' }
+    );
+
+  it('by default a client cannot dodge the limit with X-Forwarded-For: its socket address counts', async () => {
+    const be = await clockedBackend('sqlite');
+    try {
+      expect(be.deps.config.access.trustProxy).toBe(false);
+      for (let i = 0; i < 5; i++) expect((await failFrom(be, i, `198.51.100.${i}`)).status).toBe(401);
+      expect((await failFrom(be, 9, '198.51.100.99')).status).toBe(429);
+    } finally {
+      await be.close();
+    }
+  });
+
+  it('with TRUST_PROXY=true only the entry the proxy appended counts, not what the client put before it', async () => {
+    const be = await clockedBackend('sqlite', { trustProxy: true });
+    try {
+      // The client forges a different first entry each time; the proxy appends the real address.
+      for (let i = 0; i < 5; i++) expect((await failFrom(be, i, `198.51.100.${i}, 203.0.113.7`)).status).toBe(401);
+      expect((await failFrom(be, 9, '198.51.100.99, 203.0.113.7')).status).toBe(429);
+      // Another real client behind the same proxy is not limited.
+      expect((await failFrom(be, 10, '203.0.113.8')).status).toBe(401);
     } finally {
       await be.close();
     }
