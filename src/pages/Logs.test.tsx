@@ -138,4 +138,56 @@ describe('Logs page against a live backend', () => {
     expect(within(screen.getByRole('list', { name: 'Log lines' })).getAllByTestId('log-line')).toHaveLength(270);
     expect(lines()[269]).toHaveTextContent(every.items[269].message);
   });
+
+  it('auto-refresh adds new lines on top, keeping the loaded older lines and their elements, without duplicates', async () => {
+    const user = userEvent.setup();
+    // svc-2 has no seeded lines: 230 make one page of 200 and 30 older.
+    const now = Math.floor(Date.now() / 1000);
+    const rid = runtimeId('ops-docker', 2);
+    await ingest(
+      logBatch(
+        `refresh-${now}`,
+        rid,
+        Array.from({ length: 230 }, (_, i) => ({ ts: now - 900 + i, level: 'info', message: `refresh base ${i}` }))
+      )
+    );
+    const { requests } = renderApp('logs', { backend: 'ops', search: '?refresh=5s' });
+    await waitFor(() => expect(lines().length).toBeGreaterThan(0));
+    await pickOption(user, 'Container', 'svc-2');
+    await waitFor(() => expect(screen.getByTestId('log-count')).toHaveTextContent('200 lines, newest first'));
+    await user.click(screen.getByRole('button', { name: 'Load older' }));
+    await waitFor(() => expect(screen.getByTestId('log-count')).toHaveTextContent('230 lines, newest first'));
+    // The oldest line's element, to see that a refresh keeps it (no reload, so no scroll jump).
+    const oldest = lines()[229];
+    expect(oldest).toHaveTextContent('refresh base 0');
+
+    await ingest(
+      logBatch(`refresh-${now}-new`, rid, [
+        { ts: now + 1, level: 'warning', message: 'refresh new one' },
+        { ts: now + 2, level: 'info', message: 'refresh new two' },
+      ])
+    );
+    // The next tick of the page's 5 s auto-refresh brings them, without the Live switch.
+    await waitFor(() => expect(lines()[0]).toHaveTextContent('refresh new two'), { timeout: 12_000 });
+    expect(lines()[1]).toHaveTextContent('refresh new one');
+    expect(screen.getByTestId('log-count')).toHaveTextContent('232 lines, newest first');
+    expect(lines()[231]).toBe(oldest);
+
+    // Another tick adds nothing twice.
+    const asked = requests.filter((r) => r.includes('/logs?') && r.includes('after=')).length;
+    await waitFor(
+      () => expect(requests.filter((r) => r.includes('/logs?') && r.includes('after=')).length).toBeGreaterThan(asked),
+      { timeout: 12_000 }
+    );
+    const id = await containerId('svc-2');
+    const every = await backendGet<LogReply>(`/logs?container=${id}&limit=1000`, 'ops');
+    expect(every.items).toHaveLength(232);
+    expect(lines()).toHaveLength(232);
+    expect(lines().map((l) => l.textContent)).toEqual(
+      lines()
+        .map((l) => l.textContent)
+        .filter((t, i, a) => a.indexOf(t) === i)
+    );
+    expect(lines()[231]).toBe(oldest);
+  });
 });

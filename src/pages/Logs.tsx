@@ -16,6 +16,8 @@ import { rangeKey, toSeconds } from '../utils/time';
 export const LOG_PAGE = 200;
 /** How often live tail asks for new lines. */
 export const TAIL_MS = 2000;
+/** At most this many pages of new lines per refresh before starting over from the newest. */
+const MAX_NEWER_PAGES = 10;
 
 const LEVELS: Array<SelectableValue<string>> = ['error', 'warning', 'info', 'debug'].map((l) => ({
   label: l,
@@ -34,7 +36,7 @@ interface LogState {
 
 /** Container logs: pick a container or pod, filter by level and keyword, load older lines, follow new ones live. */
 export function LogsPage() {
-  const { clusters, range, rawRange, client, settings } = useFleetlens();
+  const { clusters, range, rawRange, client, settings, tick } = useFleetlens();
   const [source, setSource] = useState<Source>('container');
   const [container, setContainer] = useState('');
   const [pod, setPod] = useState('');
@@ -123,44 +125,89 @@ export function LogsPage() {
     }
   }, [base, client, key]);
 
-  // Live tail: ask for lines newer than the newest shown, every TAIL_MS, while on.
-  useEffect(() => {
-    if (!live) {
-      return undefined;
-    }
-    let stopped = false;
-    const poll = async () => {
+  // Lines newer than the newest shown, prepended: by live tail every TAIL_MS, and at every refresh
+  // tick (the page's refresh picker, like every other page). Older lines already loaded stay, and
+  // rows are keyed by id, so the lines on screen keep their elements and the scroll position.
+  const polling = useRef(false);
+  const fetchNewer = useCallback(
+    async (openEnd: boolean) => {
       const s = stateRef.current;
-      if (s.key !== key || s.loading) {
+      if (s.key !== key || s.loading || polling.current) {
         return;
       }
+      polling.current = true;
+      // Live tail follows past the range's end; a refresh keeps to the range (open when it ends "now").
+      const params: LogParams = openEnd ? { ...base, to: undefined } : base;
       try {
-        const r = await client.logs({ ...base, to: undefined, ...(s.headCursor ? { after: s.headCursor } : {}) });
-        if (stopped) {
+        if (!s.headCursor) {
+          // Nothing shown yet: the newest page, as on first load.
+          const r = await client.logs(params);
+          setState((x) =>
+            x.key !== key || x.headCursor
+              ? x
+              : { ...x, rows: r.items, nextCursor: r.nextCursor, headCursor: r.headCursor, error: undefined }
+          );
           return;
+        }
+        // Every line after the head, newest first, page by page (a burst can exceed one page).
+        const fresh: LogRow[] = [];
+        let head: string | null = null;
+        let cursor: string | null = null;
+        for (let i = 0; i < MAX_NEWER_PAGES; i++) {
+          const r = await client.logs({ ...params, after: s.headCursor, ...(cursor ? { cursor } : {}) });
+          head ??= r.headCursor;
+          fresh.push(...r.items);
+          cursor = r.nextCursor;
+          if (!cursor) {
+            break;
+          }
         }
         setState((x) => {
           if (x.key !== key) {
             return x;
           }
+          if (cursor) {
+            // Still more than MAX_NEWER_PAGES pages behind: start over from the newest lines
+            // rather than show a gap; "Load older" continues below them.
+            return { ...x, rows: fresh, nextCursor: cursor, headCursor: head ?? x.headCursor, error: undefined };
+          }
           const seen = new Set(x.rows.map((row) => row.id));
-          const fresh = r.items.filter((row) => !seen.has(row.id));
-          return fresh.length || r.headCursor !== x.headCursor
-            ? { ...x, rows: [...fresh, ...x.rows], headCursor: r.headCursor ?? x.headCursor, error: undefined }
+          const add = fresh.filter((row) => !seen.has(row.id));
+          return add.length || (head && head !== x.headCursor) || x.error
+            ? {
+                ...x,
+                rows: add.length ? [...add, ...x.rows] : x.rows,
+                headCursor: head ?? x.headCursor,
+                error: undefined,
+              }
             : x;
         });
       } catch (err) {
-        if (!stopped) {
-          setState((x) => ({ ...x, error: toApiError(err) }));
-        }
+        setState((x) => (x.key === key ? { ...x, error: toApiError(err) } : x));
+      } finally {
+        polling.current = false;
       }
-    };
-    const timer = window.setInterval(() => void poll(), TAIL_MS);
-    return () => {
-      stopped = true;
-      window.clearInterval(timer);
-    };
-  }, [live, key, base, client]);
+    },
+    [key, base, client]
+  );
+
+  // The page's refresh ticks (auto-refresh interval or the refresh button).
+  const firstTick = useRef(tick);
+  useEffect(() => {
+    if (tick !== firstTick.current) {
+      void fetchNewer(false);
+    }
+    // Only a new tick triggers this; filter changes reload through `key`.
+  }, [tick]);
+
+  // Live tail: ask for lines newer than the newest shown, every TAIL_MS, while on.
+  useEffect(() => {
+    if (!live) {
+      return undefined;
+    }
+    const timer = window.setInterval(() => void fetchNewer(true), TAIL_MS);
+    return () => window.clearInterval(timer);
+  }, [live, fetchNewer]);
 
   const showing = state.key === key ? state.rows : [];
   const filtered = !!(container || pod || level || q || clusters.length);
