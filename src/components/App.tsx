@@ -1,7 +1,8 @@
-import React, { useMemo } from 'react';
+import React, { useEffect, useMemo, useState } from 'react';
 import type { AppRootProps } from '@grafana/data';
+import { getBackendSrv } from '@grafana/runtime';
 import { Navigate, Route, Routes, useLocation } from 'react-router-dom-v5-compat';
-import { appUrl, ROUTES } from '../constants';
+import { appUrl, PLUGIN_ID, ROUTES } from '../constants';
 import type { AppSettings } from '../types';
 import { FleetlensProvider } from './FleetlensContext';
 import { VIEW_DEFAULTS, ViewStateUrlSync } from './ViewStateUrlSync';
@@ -19,12 +20,44 @@ import { NodesPage } from '../pages/Nodes';
 import { OverviewPage } from '../pages/Overview';
 import { WorkloadsPage } from '../pages/Workloads';
 
+/**
+ * The app's settings as saved now. Grafana hands the app the plugin meta it loaded once and keeps
+ * it cached, so after "Save settings" on the configuration page the meta is stale until a page
+ * reload; the app root therefore reads its settings from Grafana's settings API when it mounts
+ * (one small request per visit of the app, not per page). Until that answer, or if it fails, the
+ * meta's jsonData is used; when the meta has no backend URL yet, pages wait for the answer instead
+ * of flashing "not configured".
+ */
+function useCurrentSettings(metaSettings: AppSettings | undefined): AppSettings | undefined {
+  const [fresh, setFresh] = useState<AppSettings | null | undefined>(undefined);
+  useEffect(() => {
+    const sub = getBackendSrv()
+      .fetch<{ jsonData?: AppSettings }>({ url: `/api/plugins/${PLUGIN_ID}/settings`, showErrorAlert: false })
+      .subscribe({
+        next: (r) => setFresh(r.data?.jsonData ?? {}),
+        error: () => setFresh(null),
+      });
+    return () => sub.unsubscribe();
+  }, []);
+  return useMemo(() => {
+    const meta = metaSettings ?? {};
+    if (fresh === undefined) {
+      return meta.backendUrl ? meta : undefined;
+    }
+    // Same content, same object: nothing reloads when the meta was current.
+    return fresh === null || JSON.stringify(fresh) === JSON.stringify(meta) ? meta : fresh;
+  }, [metaSettings, fresh]);
+}
+
 /** The app root: shared state and the page routes, relative to /a/fleetlens-monitor-app. */
 export function App(props: AppRootProps<AppSettings>) {
   const location = useLocation();
   // The first render starts from the URL; afterwards ViewStateUrlSync keeps the two in step.
   const initial = useMemo(() => parseViewState(location.search, VIEW_DEFAULTS), []);
-  const settings = useMemo(() => props.meta.jsonData ?? {}, [props.meta.jsonData]);
+  const settings = useCurrentSettings(props.meta.jsonData);
+  if (!settings) {
+    return null;
+  }
   return (
     <FleetlensProvider settings={settings} initial={initial}>
       <ViewStateUrlSync />

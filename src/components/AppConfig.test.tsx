@@ -1,8 +1,9 @@
 import React from 'react';
-import { render, screen, waitFor } from '@testing-library/react';
+import { cleanup, render, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { AppPlugin } from '@grafana/data';
-import { appMeta, backendUrl, closedUrl, installGrafana, serviceKey } from '../test/harness';
+import type { NodeListReply } from '@fleetlens/protocol/api';
+import { appMeta, backendGet, backendUrl, closedUrl, installGrafana, renderAppRoot, serviceKey } from '../test/harness';
 import type { AppSettings } from '../types';
 import { AppConfig } from './AppConfig';
 
@@ -66,5 +67,44 @@ describe('Configuration page', () => {
     expect(screen.getByText('The URL must start with http:// or https://')).toBeInTheDocument();
     expect(screen.getByRole('button', { name: 'Test connection' })).toBeDisabled();
     await waitFor(() => expect(requests).toHaveLength(0));
+  });
+});
+
+describe('Settings saved on the configuration page', () => {
+  // Grafana keeps the plugin meta it loaded first (cached) and passes that same object to the app
+  // root after a save; these tests hand the app that stale meta, as Grafana would.
+  it('apply to the app without a page reload: a first configuration shows data at once', async () => {
+    const user = userEvent.setup();
+    renderConfig();
+    const cachedMeta = appMeta({});
+    await fillIn(user, backendUrl('fleet'), serviceKey());
+    await user.click(screen.getByRole('button', { name: 'Save settings' }));
+    expect(await screen.findByText('Settings saved')).toBeInTheDocument();
+    cleanup();
+
+    renderAppRoot('overview', cachedMeta);
+    const containers = await screen.findByTestId('card-containers');
+    expect(within(containers).getByText('72')).toBeInTheDocument();
+    expect(screen.queryByText('Fleetlens is not configured')).not.toBeInTheDocument();
+  });
+
+  it('apply to the app without a page reload: new usage thresholds colour the bars', async () => {
+    const cachedMeta = appMeta({ backendUrl: backendUrl('fleet') });
+    const { emulator } = installGrafana({ backendUrl: backendUrl('fleet'), serviceKey: serviceKey() });
+    // What "Save settings" stored after the meta was loaded.
+    emulator.settings.jsonData = { backendUrl: backendUrl('fleet'), warnPercent: 10, critPercent: 25 };
+    renderAppRoot('nodes', cachedMeta);
+    await screen.findByRole('table', { name: 'Nodes' });
+    const nodes = await backendGet<NodeListReply>('/nodes');
+    for (const n of nodes.items) {
+      const expected = n.cpuPercent! >= 25 ? 'crit' : n.cpuPercent! >= 10 ? 'warn' : 'ok';
+      await waitFor(() =>
+        expect(screen.getByRole('meter', { name: `${n.name} CPU` })).toHaveAttribute('data-level', expected)
+      );
+    }
+    // The fleet has nodes in each band, so the default thresholds would have coloured them otherwise.
+    expect(
+      new Set(nodes.items.map((n) => (n.cpuPercent! >= 25 ? 'crit' : n.cpuPercent! >= 10 ? 'warn' : 'ok'))).size
+    ).toBeGreaterThan(1);
   });
 });

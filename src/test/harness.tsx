@@ -158,7 +158,16 @@ export function renderApp(
     user: opts.user,
   });
   const meta = appMeta({ ...(opts.jsonData ?? {}), backendUrl: url });
-  const entry = `${APP_BASE}/${page}${opts.search ?? '?refresh='}`;
+  return Object.assign(renderAppRoot(page, meta, opts.search), { requests });
+}
+
+/** Renders the app root with this plugin meta (as Grafana passes it) against the installed Grafana. */
+export function renderAppRoot(
+  page: string,
+  meta: AppPluginMeta<AppSettings>,
+  search?: string
+): RenderResult & { router: RouterHandle } {
+  const entry = `${APP_BASE}/${page}${search ?? '?refresh='}`;
   const probe: { location?: Location; navigate?: NavigateFunction } = {};
   const router: RouterHandle = {
     location: () => probe.location!,
@@ -175,7 +184,7 @@ export function renderApp(
       </Routes>
     </MemoryRouter>
   );
-  return Object.assign(result, { requests, router });
+  return Object.assign(result, { router });
 }
 
 /** GETs the backend's query API directly (not through the plugin), for the expected values. */
