@@ -92,6 +92,13 @@ export class KubeError extends Error {
   }
 }
 
+/** `GET <url>: <reason>`, keeping the original error's code (e.g. UNABLE_TO_VERIFY_LEAF_SIGNATURE) and cause. */
+function requestError(url: URL, e: NodeJS.ErrnoException): Error {
+  const err: NodeJS.ErrnoException = new Error(`GET ${url.origin}${url.pathname}: ${e.message.trim()}`, { cause: e });
+  if (e.code) err.code = e.code;
+  return err;
+}
+
 /**
  * A deliberately small Kubernetes REST client: GET of standard paths and WATCH streams of
  * newline-delimited JSON, with bearer token or client-certificate auth.
@@ -120,8 +127,11 @@ export class KubeClient {
       // Stopping must also cancel a watch whose response headers have not arrived yet.
       signal?.addEventListener('abort', () => req.destroy(new Error('aborted')), { once: true });
       req.on('response', resolve);
-      req.on('timeout', () => req.destroy(new Error(`GET ${url.pathname}: timed out`)));
-      req.on('error', reject);
+      req.on('timeout', () => req.destroy(new Error(`timed out after ${timeoutMs} ms`)));
+      // Connection and TLS errors name the server: the API server and the kubelet fail differently
+      // (e.g. "unable to verify the first certificate" when the server's certificate is not from
+      // the configured CA), and the bare Node.js message does not say which one it was.
+      req.on('error', (e: NodeJS.ErrnoException) => reject(requestError(url, e)));
       req.end();
     });
   }
