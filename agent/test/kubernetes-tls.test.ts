@@ -236,6 +236,43 @@ describe('Kubernetes TLS against a fake API server and a fake kubelet (local HTT
     expect(api.seen).toHaveLength(1);
   });
 
+  it('kubeconfig with certificate-authority, client-certificate and client-key file paths (absolute, and relative to the kubeconfig as kubectl resolves them): mTLS with a fake API server', async () => {
+    const api = await serve(
+      { cert: apiCert.cert, key: apiCert.key, ca: ca.cert, requestCert: true, rejectUnauthorized: true },
+      kubeHandler({ requireToken: false })
+    );
+    const absolute = kubeconfig(
+      'paths.yaml',
+      { server: api.url, 'certificate-authority': ca.certFile },
+      { 'client-certificate': clientCert.certFile, 'client-key': clientCert.keyFile }
+    );
+    await expect(new KubeClient(kubeconfigConnection(absolute), 5000).get('/api/v1/nodes/node-1')).resolves.toEqual(
+      NODE
+    );
+    // Relative paths are relative to the kubeconfig file (kubectl's rule), not to the agent's working directory.
+    const kdir = join(dir, 'kube');
+    mkdirSync(join(kdir, 'pki'), { recursive: true });
+    writeFileSync(join(kdir, 'pki', 'ca.crt'), ca.cert);
+    writeFileSync(join(kdir, 'pki', 'agent.crt'), clientCert.cert);
+    writeFileSync(join(kdir, 'pki', 'agent.key'), clientCert.key);
+    const relative = join(kdir, 'config');
+    writeFileSync(
+      relative,
+      [
+        'apiVersion: v1',
+        'kind: Config',
+        'current-context: test',
+        'contexts: [{name: test, context: {cluster: fake, user: agent}}]',
+        `clusters: [{name: fake, cluster: {server: "${api.url}", certificate-authority: pki/ca.crt}}]`,
+        'users: [{name: agent, user: {client-certificate: pki/agent.crt, client-key: ./pki/agent.key}}]',
+      ].join('\n')
+    );
+    await expect(new KubeClient(kubeconfigConnection(relative), 5000).get('/api/v1/nodes/node-1')).resolves.toEqual(
+      NODE
+    );
+    expect(api.seen.map((r) => r.clientCn)).toEqual(['fleetlens-agent', 'fleetlens-agent']);
+  });
+
   it('insecure-skip-tls-verify: true connects to a self-signed fake API server (with the token); without it the server is refused', async () => {
     const api = await serve({ cert: selfSignedApi.cert, key: selfSignedApi.key }, kubeHandler({ requireToken: true }));
     const insecure = kubeconfig(

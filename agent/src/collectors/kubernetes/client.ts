@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 
@@ -69,9 +70,11 @@ export function kubeconfigConnection(path: string): KubeConnection {
   const cluster = doc.clusters?.find((c) => c.name === ctx.cluster)?.cluster;
   if (!cluster) throw new Error(`kubeconfig ${path}: cluster ${ctx.cluster} not found`);
   const user = doc.users?.find((u) => u.name === ctx.user)?.user ?? {};
+  // As kubectl does: relative file paths are relative to the kubeconfig's own directory.
+  const at = (file: string) => resolve(dirname(path), file);
   const fileOrData = (file?: string, data?: string) =>
-    data ? Buffer.from(data, 'base64') : file ? readFileSync(file) : undefined;
-  const token = user.token ?? (user.tokenFile ? readFileSync(user.tokenFile, 'utf8').trim() : undefined);
+    data ? Buffer.from(data, 'base64') : file ? readFileSync(at(file)) : undefined;
+  const token = user.token ?? (user.tokenFile ? readFileSync(at(user.tokenFile), 'utf8').trim() : undefined);
   return {
     server: cluster.server,
     ca: fileOrData(cluster['certificate-authority'], cluster['certificate-authority-data']),
