@@ -11,6 +11,12 @@ export function issueFor(error: ApiError | undefined, path: string): string | un
   return hit.length ? hit.map((i) => i.message).join('; ') : undefined;
 }
 
+/** The `invalid` and `error` props of a Field showing the issue at `path`, if any. */
+export function fieldProps(error: ApiError | undefined, path: string): { invalid: boolean; error?: string } {
+  const issue = issueFor(error, path);
+  return { invalid: !!issue, error: issue };
+}
+
 /** Issues no field of the form shows (so they are listed in the form's error banner instead). */
 export function otherIssues(error: ApiError | undefined, shown: string[]): ApiIssue[] {
   return (error?.issues ?? []).filter(

@@ -6,8 +6,6 @@ import {
   Button,
   EmptyState,
   Field,
-  Input,
-  Modal,
   RadioButtonGroup,
   Stack,
   Switch,
@@ -17,7 +15,9 @@ import type { Role, Scopes, User } from '@fleetlens/protocol/api/access';
 import type { FleetlensClient } from '../../api/client';
 import { toApiError, type ApiError } from '../../api/errors';
 import { DataTable, type Column } from '../DataTable';
-import { issueFor } from '../FieldIssues';
+import { fieldProps } from '../FieldIssues';
+import { FormModal, TextField } from '../FormParts';
+import { DeleteButton, EditButton } from '../RowActions';
 import { formatAgo, formatTime } from '../../utils/format';
 
 const ROLES: Array<SelectableValue<Role>> = [
@@ -82,15 +82,7 @@ export function Users({ client, users, onChanged }: Props) {
       header: '',
       render: (u) => (
         <Stack gap={1}>
-          <Button
-            size="sm"
-            variant="secondary"
-            icon="pen"
-            onClick={() => setEditing(u)}
-            aria-label={`Edit user ${u.email}`}
-          >
-            Edit
-          </Button>
+          <EditButton label={`Edit user ${u.email}`} onClick={() => setEditing(u)} />
           <Button
             size="sm"
             variant="secondary"
@@ -99,14 +91,7 @@ export function Users({ client, users, onChanged }: Props) {
           >
             {u.active ? 'Deactivate' : 'Activate'}
           </Button>
-          <Button
-            size="sm"
-            variant="destructive"
-            fill="text"
-            icon="trash-alt"
-            onClick={() => act(() => client.deleteUser(u.id))}
-            aria-label={`Delete user ${u.email}`}
-          />
+          <DeleteButton label={`Delete user ${u.email}`} onClick={() => act(() => client.deleteUser(u.id))} />
         </Stack>
       ),
     },
@@ -206,88 +191,77 @@ function UserForm({
       setError(toApiError(err));
     }
   };
-  const f = (p: string) => ({ invalid: !!issueFor(error, p), error: issueFor(error, p) });
+  const f = (p: string) => fieldProps(error, p);
 
   return (
-    <Modal title={user ? `Edit ${user.email}` : 'Add user'} isOpen onDismiss={onDismiss}>
-      <form
-        aria-label="User"
-        onSubmit={(e) => {
-          e.preventDefault();
-          void save();
-        }}
-      >
-        {error && (
-          <Banner title="The user was not saved" severity="error">
-            {error.issues.length ? 'Fix the fields marked below.' : error.message}
-          </Banner>
-        )}
-        <Field label="E-mail" {...f('email')}>
-          <Input id="user-email" value={email} onChange={(e) => setEmail(e.currentTarget.value)} />
-        </Field>
-        <Field label="Display name" {...f('displayName')}>
-          <Input id="user-name" value={displayName} onChange={(e) => setDisplayName(e.currentTarget.value)} />
-        </Field>
-        <Field
-          label="Grafana login"
-          description="Optional: matches a Grafana user by login as well as by e-mail"
-          {...f('login')}
-        >
-          <Input id="user-login" value={login} onChange={(e) => setLogin(e.currentTarget.value)} />
-        </Field>
-        <Field label="Role" {...f('role')}>
-          <RadioButtonGroup options={ROLES} value={role} onChange={setRole} />
-        </Field>
-        <Field
-          label={user ? 'New password' : 'Password'}
-          description="Optional: only for logging in to the API directly (8 characters or more)"
-          {...f('password')}
-        >
-          <Input
-            id="user-password"
-            type="password"
-            value={password}
-            onChange={(e) => setPassword(e.currentTarget.value)}
-          />
-        </Field>
-        {role !== 'admin' &&
-          DIMENSIONS.map(({ key, label }) => {
-            const v = scopes[key];
-            return (
-              <Field
-                key={key}
-                label={`${label} this user sees`}
-                description={v === null ? 'All (no restriction)' : v.length ? undefined : 'None'}
-                {...f(`scopes.${key}`)}
-              >
-                <ScopeRow>
-                  <Switch
-                    id={`scope-${key}-all`}
-                    label={`All ${label.toLowerCase()}`}
-                    value={v === null}
-                    onChange={(e) => setScopes((s) => ({ ...s, [key]: e.currentTarget.checked ? null : [] }))}
+    <FormModal
+      title={user ? `Edit ${user.email}` : 'Add user'}
+      label="User"
+      notSaved="The user was not saved"
+      error={error}
+      submitText={user ? 'Save user' : 'Add user'}
+      onSubmit={() => void save()}
+      onDismiss={onDismiss}
+    >
+      <TextField id="user-email" label="E-mail" {...f('email')} value={email} onChange={setEmail} />
+      <TextField
+        id="user-name"
+        label="Display name"
+        {...f('displayName')}
+        value={displayName}
+        onChange={setDisplayName}
+      />
+      <TextField
+        id="user-login"
+        label="Grafana login"
+        description="Optional: matches a Grafana user by login as well as by e-mail"
+        {...f('login')}
+        value={login}
+        onChange={setLogin}
+      />
+      <Field label="Role" {...f('role')}>
+        <RadioButtonGroup options={ROLES} value={role} onChange={setRole} />
+      </Field>
+      <TextField
+        id="user-password"
+        label={user ? 'New password' : 'Password'}
+        description="Optional: only for logging in to the API directly (8 characters or more)"
+        {...f('password')}
+        type="password"
+        value={password}
+        onChange={setPassword}
+      />
+      {role !== 'admin' &&
+        DIMENSIONS.map(({ key, label }) => {
+          const v = scopes[key];
+          return (
+            <Field
+              key={key}
+              label={`${label} this user sees`}
+              description={v === null ? 'All (no restriction)' : v.length ? undefined : 'None'}
+              {...f(`scopes.${key}`)}
+            >
+              <ScopeRow>
+                <Switch
+                  id={`scope-${key}-all`}
+                  label={`All ${label.toLowerCase()}`}
+                  value={v === null}
+                  onChange={(e) => setScopes((s) => ({ ...s, [key]: e.currentTarget.checked ? null : [] }))}
+                />
+                <span>All</span>
+                {v !== null && (
+                  <TagsInput
+                    id={`scope-${key}`}
+                    tags={v}
+                    onChange={(tags) => setScopes((s) => ({ ...s, [key]: tags }))}
+                    placeholder={`Add ${label.toLowerCase().replace(/s$/, '')}`}
+                    width={40}
                   />
-                  <span>All</span>
-                  {v !== null && (
-                    <TagsInput
-                      id={`scope-${key}`}
-                      tags={v}
-                      onChange={(tags) => setScopes((s) => ({ ...s, [key]: tags }))}
-                      placeholder={`Add ${label.toLowerCase().replace(/s$/, '')}`}
-                      width={40}
-                    />
-                  )}
-                </ScopeRow>
-              </Field>
-            );
-          })}
-        <Modal.ButtonRow>
-          <Button variant="secondary" fill="outline" type="button" onClick={onDismiss}>
-            Cancel
-          </Button>
-          <Button type="submit">{user ? 'Save user' : 'Add user'}</Button>
-        </Modal.ButtonRow>
-      </form>
-    </Modal>
+                )}
+              </ScopeRow>
+            </Field>
+          );
+        })}
+    </FormModal>
   );
 }

@@ -1,22 +1,13 @@
 import React, { useState } from 'react';
 import type { SelectableValue } from '@grafana/data';
-import {
-  Alert as Banner,
-  Badge,
-  Button,
-  EmptyState,
-  Field,
-  Input,
-  Modal,
-  RadioButtonGroup,
-  Stack,
-  Switch,
-} from '@grafana/ui';
+import { Alert as Banner, Badge, Button, EmptyState, Field, RadioButtonGroup, Stack, Switch } from '@grafana/ui';
 import type { Channel, ChannelInputRaw, ChannelType, Delivery } from '@fleetlens/protocol/api/alerts';
 import type { FleetlensClient } from '../../api/client';
 import { toApiError, type ApiError } from '../../api/errors';
 import { DataTable, type Column } from '../DataTable';
-import { issueFor } from '../FieldIssues';
+import { fieldProps } from '../FieldIssues';
+import { FormModal, TextField } from '../FormParts';
+import { editDeleteColumn } from '../RowActions';
 import { formatAgo } from '../../utils/format';
 
 const TYPES: Array<SelectableValue<ChannelType>> = [
@@ -116,35 +107,7 @@ export function Channels({ client, channels, isAdmin, onChanged }: Props) {
         );
       },
     },
-    ...(isAdmin
-      ? [
-          {
-            id: 'actions',
-            header: '',
-            render: (c: Channel) => (
-              <>
-                <Button
-                  size="sm"
-                  variant="secondary"
-                  icon="pen"
-                  onClick={() => setEditing(c)}
-                  aria-label={`Edit channel ${c.name}`}
-                >
-                  Edit
-                </Button>{' '}
-                <Button
-                  size="sm"
-                  variant="destructive"
-                  fill="text"
-                  icon="trash-alt"
-                  onClick={() => remove(c)}
-                  aria-label={`Delete channel ${c.name}`}
-                />
-              </>
-            ),
-          },
-        ]
-      : []),
+    ...(isAdmin ? [editDeleteColumn<Channel>('channel', setEditing, remove)] : []),
   ];
 
   return (
@@ -256,86 +219,87 @@ function ChannelForm({
       setError(toApiError(err));
     }
   };
-  const f = (p: string) => ({ invalid: !!issueFor(error, p), error: issueFor(error, p) });
+  const f = (p: string) => fieldProps(error, p);
 
   return (
-    <Modal title={channel ? `Edit channel ${channel.name}` : 'New notification channel'} isOpen onDismiss={onDismiss}>
-      <form
-        aria-label="Notification channel"
-        onSubmit={(e) => {
-          e.preventDefault();
-          void save();
-        }}
-      >
-        {error && (
-          <Banner title="The channel was not saved" severity="error">
-            {error.issues.length ? 'Fix the fields marked below.' : error.message}
-          </Banner>
-        )}
-        <Field label="Name" {...f('name')}>
-          <Input id="channel-name" value={name} onChange={(e) => setName(e.currentTarget.value)} />
-        </Field>
-        <Field label="Type" {...f('type')}>
-          <RadioButtonGroup options={TYPES} value={type} onChange={setType} disabled={!!channel} />
-        </Field>
-        {type !== 'email' ? (
-          <Field
-            label="URL"
-            description={channel ? 'Shown masked; leave it as is to keep the stored URL' : undefined}
-            {...f('config.url')}
-          >
-            <Input id="channel-url" value={url} onChange={(e) => setUrl(e.currentTarget.value)} />
-          </Field>
-        ) : (
-          <>
-            <Stack gap={2}>
-              <Field label="SMTP host" {...f('config.host')}>
-                <Input id="channel-host" value={host} onChange={(e) => setHost(e.currentTarget.value)} width={30} />
-              </Field>
-              <Field label="Port" {...f('config.port')}>
-                <Input id="channel-port" value={port} onChange={(e) => setPort(e.currentTarget.value)} width={10} />
-              </Field>
-              <Field label="TLS from the start">
-                <Switch id="channel-secure" value={secure} onChange={(e) => setSecure(e.currentTarget.checked)} />
-              </Field>
-            </Stack>
-            <Stack gap={2}>
-              <Field label="Username" {...f('config.username')}>
-                <Input
-                  id="channel-username"
-                  value={username}
-                  onChange={(e) => setUsername(e.currentTarget.value)}
-                  width={24}
-                />
-              </Field>
-              <Field label="Password" {...f('config.password')}>
-                <Input
-                  id="channel-password"
-                  type="password"
-                  value={password}
-                  onChange={(e) => setPassword(e.currentTarget.value)}
-                  width={24}
-                />
-              </Field>
-            </Stack>
-            <Field label="From" {...f('config.from')}>
-              <Input id="channel-from" value={from} onChange={(e) => setFrom(e.currentTarget.value)} />
+    <FormModal
+      title={channel ? `Edit channel ${channel.name}` : 'New notification channel'}
+      label="Notification channel"
+      notSaved="The channel was not saved"
+      error={error}
+      submitText={channel ? 'Save channel' : 'Create channel'}
+      onSubmit={() => void save()}
+      onDismiss={onDismiss}
+    >
+      <TextField id="channel-name" label="Name" {...f('name')} value={name} onChange={setName} />
+      <Field label="Type" {...f('type')}>
+        <RadioButtonGroup options={TYPES} value={type} onChange={setType} disabled={!!channel} />
+      </Field>
+      {type !== 'email' ? (
+        <TextField
+          id="channel-url"
+          label="URL"
+          description={channel ? 'Shown masked; leave it as is to keep the stored URL' : undefined}
+          {...f('config.url')}
+          value={url}
+          onChange={setUrl}
+        />
+      ) : (
+        <>
+          <Stack gap={2}>
+            <TextField
+              id="channel-host"
+              label="SMTP host"
+              {...f('config.host')}
+              width={30}
+              value={host}
+              onChange={setHost}
+            />
+            <TextField
+              id="channel-port"
+              label="Port"
+              {...f('config.port')}
+              width={10}
+              value={port}
+              onChange={setPort}
+            />
+            <Field label="TLS from the start">
+              <Switch id="channel-secure" value={secure} onChange={(e) => setSecure(e.currentTarget.checked)} />
             </Field>
-            <Field label="To" description="Comma-separated addresses" {...f('config.to')}>
-              <Input id="channel-to" value={to} onChange={(e) => setTo(e.currentTarget.value)} />
-            </Field>
-          </>
-        )}
-        <Field label="Enabled">
-          <Switch id="channel-enabled" value={enabled} onChange={(e) => setEnabled(e.currentTarget.checked)} />
-        </Field>
-        <Modal.ButtonRow>
-          <Button variant="secondary" fill="outline" type="button" onClick={onDismiss}>
-            Cancel
-          </Button>
-          <Button type="submit">{channel ? 'Save channel' : 'Create channel'}</Button>
-        </Modal.ButtonRow>
-      </form>
-    </Modal>
+          </Stack>
+          <Stack gap={2}>
+            <TextField
+              id="channel-username"
+              label="Username"
+              {...f('config.username')}
+              width={24}
+              value={username}
+              onChange={setUsername}
+            />
+            <TextField
+              id="channel-password"
+              label="Password"
+              {...f('config.password')}
+              type="password"
+              width={24}
+              value={password}
+              onChange={setPassword}
+            />
+          </Stack>
+          <TextField id="channel-from" label="From" {...f('config.from')} value={from} onChange={setFrom} />
+          <TextField
+            id="channel-to"
+            label="To"
+            description="Comma-separated addresses"
+            {...f('config.to')}
+            value={to}
+            onChange={setTo}
+          />
+        </>
+      )}
+      <Field label="Enabled">
+        <Switch id="channel-enabled" value={enabled} onChange={(e) => setEnabled(e.currentTarget.checked)} />
+      </Field>
+    </FormModal>
   );
 }

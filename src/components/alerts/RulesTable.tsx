@@ -1,7 +1,8 @@
 import React, { useMemo } from 'react';
-import { Button, InlineSwitch } from '@grafana/ui';
+import { InlineSwitch } from '@grafana/ui';
 import type { AlertRule } from '@fleetlens/protocol/api/alerts';
 import { DataTable, type Column } from '../DataTable';
+import { editDeleteColumn } from '../RowActions';
 import { formatDuration } from '../../utils/format';
 import { formatAlertValue, METRIC_LABELS, SeverityBadge } from './AlertBits';
 
@@ -63,35 +64,7 @@ export function RulesTable({ rules, canEdit, busy, onToggle, onEdit, onDelete }:
         render: (r) => (r.cooldownSeconds ? formatDuration(r.cooldownSeconds) : 'none'),
       },
       { id: 'channels', header: 'Channels', align: 'right', render: (r) => r.channelIds.length },
-      ...(canEdit
-        ? [
-            {
-              id: 'actions',
-              header: '',
-              render: (r: AlertRule) => (
-                <>
-                  <Button
-                    size="sm"
-                    variant="secondary"
-                    icon="pen"
-                    onClick={() => onEdit(r)}
-                    aria-label={`Edit rule ${r.name}`}
-                  >
-                    Edit
-                  </Button>{' '}
-                  <Button
-                    size="sm"
-                    variant="destructive"
-                    fill="text"
-                    icon="trash-alt"
-                    onClick={() => onDelete(r)}
-                    aria-label={`Delete rule ${r.name}`}
-                  />
-                </>
-              ),
-            },
-          ]
-        : []),
+      ...(canEdit ? [editDeleteColumn<AlertRule>('rule', onEdit, onDelete)] : []),
     ],
     [canEdit, busy, onToggle, onEdit, onDelete]
   );
