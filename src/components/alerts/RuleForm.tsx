@@ -5,7 +5,6 @@ import {
   Alert as Banner,
   Button,
   Field,
-  Input,
   Modal,
   MultiSelect,
   RadioButtonGroup,
@@ -19,7 +18,8 @@ import {
 import type { AlertRule, AlertTarget, Channel, Operator, Severity } from '@fleetlens/protocol/api/alerts';
 import type { FleetlensClient } from '../../api/client';
 import { toApiError, type ApiError } from '../../api/errors';
-import { issueFor, otherIssues } from '../FieldIssues';
+import { fieldProps, otherIssues } from '../FieldIssues';
+import { TextField } from '../FormParts';
 import { METRIC_LABELS, METRICS_BY_TARGET } from './AlertBits';
 
 const TARGETS: AlertTarget[] = ['node', 'container', 'pod', 'namespace', 'workload', 'cluster'];
@@ -119,6 +119,34 @@ const FIELDS = [
   'enabled',
 ];
 
+/** The draft's plain text fields. */
+type TextKey = { [K in keyof Draft]: string extends Draft[K] ? K : never }[keyof Draft];
+
+/** A filter list: entity names as tags, none meaning all. */
+function FilterTags({
+  id,
+  label,
+  placeholder,
+  invalid,
+  error,
+  tags,
+  onChange,
+}: {
+  id: string;
+  label: string;
+  placeholder: string;
+  invalid?: boolean;
+  error?: string;
+  tags: string[];
+  onChange(tags: string[]): void;
+}) {
+  return (
+    <Field label={label} description="Empty: all" invalid={invalid} error={error}>
+      <TagsInput id={id} tags={tags} onChange={onChange} placeholder={placeholder} width={30} />
+    </Field>
+  );
+}
+
 interface Props {
   client: FleetlensClient;
   /** The rule to edit; none to create one. */
@@ -158,7 +186,19 @@ export function RuleForm({ client, rule, channels, onSaved, onDismiss }: Props) 
       setSaving(false);
     }
   };
-  const f = (path: string) => ({ invalid: !!issueFor(error, path), error: issueFor(error, path) });
+  const f = (path: string) => fieldProps(error, path);
+  /** A text field's value, setter and issue. */
+  const text = (key: TextKey, path: string = key) => ({
+    value: d[key],
+    onChange: (v: string) => set(key, v),
+    ...f(path),
+  });
+  /** A filter list's tags, setter and issue. */
+  const filter = (key: 'clusters' | 'namespaces' | 'nodes') => ({
+    tags: d[key],
+    onChange: (v: string[]) => set(key, v),
+    ...f(`filters.${key}`),
+  });
   const rest = otherIssues(error, FIELDS);
 
   return (
@@ -185,9 +225,7 @@ export function RuleForm({ client, rule, channels, onSaved, onDismiss }: Props) 
             ))}
           </Banner>
         )}
-        <Field label="Name" {...f('name')}>
-          <Input id="rule-name" value={d.name} onChange={(e) => set('name', e.currentTarget.value)} />
-        </Field>
+        <TextField id="rule-name" label="Name" {...text('name')} />
         <Field label="Description" {...f('description')}>
           <TextArea
             id="rule-description"
@@ -233,84 +271,49 @@ export function RuleForm({ client, rule, channels, onSaved, onDismiss }: Props) 
               width={10}
             />
           </Field>
-          <Field label="Threshold" {...f('threshold')}>
-            <Input
-              id="rule-threshold"
-              width={14}
-              value={d.threshold}
-              onChange={(e) => set('threshold', e.currentTarget.value)}
-            />
-          </Field>
+          <TextField id="rule-threshold" label="Threshold" width={14} {...text('threshold')} />
         </div>
         <div className={styles.row}>
-          <Field label="For (seconds)" description="How long the condition must hold" {...f('forSeconds')}>
-            <Input
-              id="rule-for"
-              width={14}
-              value={d.forSeconds}
-              onChange={(e) => set('forSeconds', e.currentTarget.value)}
-            />
-          </Field>
+          <TextField
+            id="rule-for"
+            label="For (seconds)"
+            description="How long the condition must hold"
+            width={14}
+            {...text('forSeconds')}
+          />
           {d.metric === 'restarts' && (
-            <Field label="Window (seconds)" description="Restarts counted within" {...f('windowSeconds')}>
-              <Input
-                id="rule-window"
-                width={14}
-                value={d.windowSeconds}
-                onChange={(e) => set('windowSeconds', e.currentTarget.value)}
-              />
-            </Field>
-          )}
-          <Field label="Cooldown (seconds)" description="Quiet time after a resolve" {...f('cooldownSeconds')}>
-            <Input
-              id="rule-cooldown"
+            <TextField
+              id="rule-window"
+              label="Window (seconds)"
+              description="Restarts counted within"
               width={14}
-              value={d.cooldownSeconds}
-              onChange={(e) => set('cooldownSeconds', e.currentTarget.value)}
+              {...text('windowSeconds')}
             />
-          </Field>
+          )}
+          <TextField
+            id="rule-cooldown"
+            label="Cooldown (seconds)"
+            description="Quiet time after a resolve"
+            width={14}
+            {...text('cooldownSeconds')}
+          />
           <Field label="Severity" {...f('severity')}>
             <RadioButtonGroup options={SEVERITIES} value={d.severity} onChange={(v) => set('severity', v)} />
           </Field>
         </div>
         <div className={styles.row}>
-          <Field label="Clusters" description="Empty: all" {...f('filters.clusters')}>
-            <TagsInput
-              id="rule-clusters"
-              tags={d.clusters}
-              onChange={(v) => set('clusters', v)}
-              placeholder="Add a cluster"
-              width={30}
-            />
-          </Field>
-          <Field label="Namespaces" description="Empty: all" {...f('filters.namespaces')}>
-            <TagsInput
-              id="rule-namespaces"
-              tags={d.namespaces}
-              onChange={(v) => set('namespaces', v)}
-              placeholder="Add a namespace"
-              width={30}
-            />
-          </Field>
+          <FilterTags id="rule-clusters" label="Clusters" placeholder="Add a cluster" {...filter('clusters')} />
+          <FilterTags id="rule-namespaces" label="Namespaces" placeholder="Add a namespace" {...filter('namespaces')} />
         </div>
         <div className={styles.row}>
-          <Field label="Nodes" description="Empty: all" {...f('filters.nodes')}>
-            <TagsInput
-              id="rule-nodes"
-              tags={d.nodes}
-              onChange={(v) => set('nodes', v)}
-              placeholder="Add a node"
-              width={30}
-            />
-          </Field>
-          <Field label="Name pattern" description="Glob on the entity name: * and ?" {...f('filters.namePattern')}>
-            <Input
-              id="rule-pattern"
-              width={30}
-              value={d.namePattern}
-              onChange={(e) => set('namePattern', e.currentTarget.value)}
-            />
-          </Field>
+          <FilterTags id="rule-nodes" label="Nodes" placeholder="Add a node" {...filter('nodes')} />
+          <TextField
+            id="rule-pattern"
+            label="Name pattern"
+            description="Glob on the entity name: * and ?"
+            width={30}
+            {...text('namePattern', 'filters.namePattern')}
+          />
         </div>
         <Field
           label="Notification channels"
