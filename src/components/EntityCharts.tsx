@@ -14,16 +14,10 @@ export interface ChartSpec {
   series: SeriesSpec[];
 }
 
-/** CPU, memory, network and disk charts of a node. */
-export const NODE_CHARTS: ChartSpec[] = [
-  { title: 'CPU used (cores)', series: [{ metric: 'cpuCores', label: 'Used' }] },
-  {
-    title: 'Memory',
-    series: [
-      { metric: 'memBytes', label: 'Used' },
-      { metric: 'memTotalBytes', label: 'Total' },
-    ],
-  },
+const CPU_CHART: ChartSpec = { title: 'CPU used (cores)', series: [{ metric: 'cpuCores', label: 'Used' }] };
+
+/** Network and disk charts read the same for nodes and containers. */
+const IO_CHARTS: ChartSpec[] = [
   {
     title: 'Network',
     series: [
@@ -40,9 +34,22 @@ export const NODE_CHARTS: ChartSpec[] = [
   },
 ];
 
+/** CPU, memory, network and disk charts of a node. */
+export const NODE_CHARTS: ChartSpec[] = [
+  CPU_CHART,
+  {
+    title: 'Memory',
+    series: [
+      { metric: 'memBytes', label: 'Used' },
+      { metric: 'memTotalBytes', label: 'Total' },
+    ],
+  },
+  ...IO_CHARTS,
+];
+
 /** The same for a container or a group of containers (pod, workload, namespace). */
 export const CONTAINER_CHARTS: ChartSpec[] = [
-  { title: 'CPU used (cores)', series: [{ metric: 'cpuCores', label: 'Used' }] },
+  CPU_CHART,
   {
     title: 'Memory working set',
     series: [
@@ -50,20 +57,7 @@ export const CONTAINER_CHARTS: ChartSpec[] = [
       { metric: 'memLimitBytes', label: 'Limit' },
     ],
   },
-  {
-    title: 'Network',
-    series: [
-      { metric: 'netRxBps', label: 'Receive' },
-      { metric: 'netTxBps', label: 'Transmit' },
-    ],
-  },
-  {
-    title: 'Disk I/O',
-    series: [
-      { metric: 'diskReadBps', label: 'Read' },
-      { metric: 'diskWriteBps', label: 'Write' },
-    ],
-  },
+  ...IO_CHARTS,
 ];
 
 /** Loads every metric the charts need in one /series request. */
