@@ -194,7 +194,9 @@ describe('Kubernetes TLS against a fake API server and a fake kubelet (local HTT
     const agent = new Agent({
       config,
       clusterKind: 'kubernetes',
-      collectors: [new KubeNodeCollector({ nodeName: 'node-1', api: client, kubelet: null })],
+      collectors: [
+        new KubeNodeCollector({ nodeName: 'node-1', api: client, kubelet: null, log: (m) => logged.push(m) }),
+      ],
       sender: { baseDelayMs: 50, maxDelayMs: 100, log: () => {} },
       log: (m) => logged.push(m),
       onBatch: (b) => batches.push(b),
@@ -208,9 +210,9 @@ describe('Kubernetes TLS against a fake API server and a fake kubelet (local HTT
     }
     expect(agent.collectorErrors).toBe(2);
     expect(batches).toHaveLength(2);
-    expect(logged[0]).toContain('kubernetes-node collector failed');
-    expect(logged[0]).toContain(api.url);
-    expect(logged[0]).toContain('unable to verify the first certificate');
+    const failures = logged.filter((m) => m.includes('kubernetes-node collector failed'));
+    expect(failures).toHaveLength(2);
+    expect(failures[0]).toContain(`${api.url}/api/v1/pods: unable to verify the first certificate`);
   });
 
   it('kubeconfig with certificate-authority-data and client-certificate-data/client-key-data: mTLS with a fake API server that requires a client certificate', async () => {
@@ -332,6 +334,49 @@ describe('Kubernetes TLS against a fake API server and a fake kubelet (local HTT
       expect(api.seen.some((r) => r.path.includes('/proxy/'))).toBe(false); // straight to the kubelet
       expect(parts.containers![0].samples[0]).toMatchObject({ memBytes: 4096, netRxBps: 500 });
       expect(parts.containers![0].samples[0].cpuCores).toBeCloseTo(0.5, 6);
+    });
+
+    it("kubelet with its own self-signed certificate (kubelet's default): refused when verifying — pods still reported without usage, and the reason is logged once; accepted with FLEETLENS_KUBELET_INSECURE_TLS", async () => {
+      const api = await serve({ cert: apiCert.cert, key: apiCert.key }, kubeHandler({ requireToken: true }));
+      // What a kubelet generates without serverTLSBootstrap: its own CA "<host>-ca@<ts>", SAN = hostname.
+      const ownCa = pki.selfSigned('kubelet-own-ca', 'node-1-ca@1767225600');
+      const own = pki.signed('kubelet-own', ownCa, '/CN=node-1@1767225600', [
+        'subjectAltName=DNS:node-1',
+        'extendedKeyUsage=serverAuth',
+      ]);
+      const kubelet = await serve({ cert: own.cert, key: own.key }, kubeHandler({ requireToken: true }));
+      const logged: string[] = [];
+      jest.spyOn(console, 'error').mockImplementation((m: string) => void logged.push(m));
+
+      const strict = await build(api.url, kubelet.url, false);
+      const parts = await nodeCycle(strict);
+      await strict.collect(Date.now() + 4000);
+      expect(kubelet.seen).toEqual([]); // the token was not handed to the unverified kubelet
+      expect(parts.containers!.map((c) => [c.id, c.state, c.samples])).toEqual([['c-web', 'running', []]]);
+      const kubeletLines = logged.filter((m) => m.includes(`${kubelet.url}/stats/summary`));
+      expect(kubeletLines).toHaveLength(1); // once, not every cycle
+      expect(kubeletLines[0]).toMatch(/kubelet summary.*unable to verify the first certificate/);
+      expect(kubeletLines[0]).toContain('FLEETLENS_KUBELET_INSECURE_TLS');
+
+      const insecure = await build(api.url, kubelet.url, true);
+      const ok = await nodeCycle(insecure);
+      expect(ok.containers![0].samples[0].cpuCores).toBeCloseTo(0.5, 6);
+      expect(kubelet.seen.every((r) => r.authorization === `Bearer ${TOKEN}`)).toBe(true);
+    });
+
+    it('kubelet certificate from the cluster CA naming only the node name, reached by IP: refused as a name mismatch (not silently accepted)', async () => {
+      const api = await serve({ cert: apiCert.cert, key: apiCert.key }, kubeHandler({ requireToken: true }));
+      const nameOnly = pki.signed('kubelet-name', ca, '/O=system:nodes/CN=system:node:node-1', [
+        'subjectAltName=DNS:node-1',
+        'extendedKeyUsage=serverAuth',
+      ]);
+      const kubelet = await serve({ cert: nameOnly.cert, key: nameOnly.key }, kubeHandler({ requireToken: true }));
+      const logged: string[] = [];
+      jest.spyOn(console, 'error').mockImplementation((m: string) => void logged.push(m));
+      const parts = await nodeCycle(await build(api.url, kubelet.url, false));
+      expect(parts.containers![0].samples).toEqual([]);
+      expect(kubelet.seen).toEqual([]);
+      expect(logged.join('\n')).toMatch(/IP: 127\.0\.0\.1 is not in the cert's list/);
     });
   });
 });

@@ -124,7 +124,21 @@ export interface KubeNodeCollectorOptions {
   nodeMeta?: NodeMeta;
   /** Container logs from the node's /var/log/pods; none when null. */
   logs?: PodLogTailer | null;
+  /** Where a failing kubelet summary is reported; the agent's stderr by default. */
+  log?: (msg: string) => void;
 }
+
+/** Node.js codes for a server certificate that did not verify. */
+const TLS_VERIFY_CODES = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
 
 interface Prev {
   at: number;
@@ -144,6 +158,8 @@ export class KubeNodeCollector implements Collector {
   private readonly prev = new Map<string, Prev>();
   /** Containers present at agent start: their logs start at the end of the file, not its beginning. */
   private preexisting: Set<string> | null = null;
+  /** The last kubelet summary failure logged, so that a lasting one is logged once, not every cycle. */
+  private summaryFailure: string | null = null;
 
   constructor(private readonly opts: KubeNodeCollectorOptions) {
     this.owners = new OwnerResolver(opts.api);
@@ -155,7 +171,7 @@ export class KubeNodeCollector implements Collector {
     this.preexisting = new Set(
       (pods?.items ?? []).flatMap((p) => (p.status.containerStatuses ?? []).map((c) => runtimeId(c.containerID) ?? ''))
     );
-    const summary = await this.summary().catch(() => null);
+    const summary = await this.summaryOrNull();
     if (summary) this.remember(summary, now);
   }
 
@@ -184,6 +200,35 @@ export class KubeNodeCollector implements Collector {
     return this.opts.kubelet
       ? this.opts.kubelet.get<Summary>('/stats/summary')
       : this.opts.api.get<Summary>(`/api/v1/nodes/${encodeURIComponent(this.opts.nodeName)}/proxy/stats/summary`);
+  }
+
+  /**
+   * The summary, or null when the kubelet cannot be read: the pods are still reported, without
+   * usage. The failure is logged when it starts or changes, and the recovery once.
+   */
+  private async summaryOrNull(): Promise<Summary | null> {
+    const log = this.opts.log ?? ((m: string) => console.error(m));
+    try {
+      const summary = await this.summary();
+      if (this.summaryFailure !== null) log('fleetlens-agent: kubelet summary readable again');
+      this.summaryFailure = null;
+      return summary;
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException;
+      if (err.message !== this.summaryFailure) {
+        this.summaryFailure = err.message;
+        const hint =
+          this.opts.kubelet && err.code && TLS_VERIFY_CODES.has(err.code)
+            ? ' (the kubelet serving certificate did not verify against the cluster CA for the kubelet URL;' +
+              ' kubelets often use self-signed certificates: FLEETLENS_KUBELET_INSECURE_TLS=true skips the check,' +
+              " like metrics-server's --kubelet-insecure-tls)"
+            : '';
+        log(
+          `fleetlens-agent: kubelet summary failed, containers have no CPU, memory or network samples: ${err.message}${hint}`
+        );
+      }
+      return null;
+    }
   }
 
   private key(ns: string, pod: string, container: string): string {
@@ -222,7 +267,7 @@ export class KubeNodeCollector implements Collector {
   async collect(now: number): Promise<BatchParts> {
     const [pods, summary] = await Promise.all([
       this.listPods(),
-      this.summary().catch(() => null),
+      this.summaryOrNull(),
       this.refreshNodeMeta().catch(() => undefined),
     ]);
     const before = new Map(this.prev);
