@@ -1,8 +1,9 @@
 import type { AppDeps } from '../app';
-import { ALERT_READS, writeRoutes, type WriteEndpoint } from './alerts';
+import { ALERT_READS } from './alerts';
 import { CHANNEL_READS, CHANNEL_WRITES } from './channels';
 import { EVENT_READS } from './events';
 import { LOG_READS } from './logs';
+import { mountRoutes, type RouteSpec } from './mount';
 import type { Endpoint } from './query';
 import { RULE_READS, RULE_WRITES } from './rules';
 import { SILENCE_READS, SILENCE_WRITES } from './silences';
@@ -18,7 +19,7 @@ export const ALERTING_READS: Endpoint[] = [
 ];
 
 /** Write endpoints of alerting (rules, silences, channels, test-send). */
-export const ALERTING_WRITES: WriteEndpoint[] = [...RULE_WRITES, ...SILENCE_WRITES, ...CHANNEL_WRITES];
+export const ALERTING_WRITES: RouteSpec[] = [...RULE_WRITES, ...SILENCE_WRITES, ...CHANNEL_WRITES];
 
-/** Router for ALERTING_WRITES. */
-export const alertingRoutes = (deps: AppDeps) => writeRoutes(deps, ALERTING_WRITES);
+/** Router for ALERTING_WRITES (rules and channel configs may be larger than access bodies). */
+export const alertingRoutes = (deps: AppDeps) => mountRoutes(deps, ALERTING_WRITES, { bodyLimit: 1024 * 1024 });

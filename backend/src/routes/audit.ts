@@ -1,5 +1,5 @@
 import { access } from '@fleetlens/protocol';
-import type { RouteSpec } from './auth';
+import type { RouteSpec } from './mount';
 
 /** The audit log, admins only. */
 export const AUDIT_ROUTES: RouteSpec[] = [

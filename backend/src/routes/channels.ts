@@ -1,6 +1,6 @@
 import { alerts as wire } from '@fleetlens/protocol';
 import type { Endpoint } from './query';
-import type { WriteEndpoint } from './alerts';
+import type { RouteSpec } from './mount';
 
 export const CHANNEL_READS: Endpoint[] = [
   {
@@ -24,23 +24,23 @@ export const CHANNEL_READS: Endpoint[] = [
   },
 ];
 
-export const CHANNEL_WRITES: WriteEndpoint[] = [
+export const CHANNEL_WRITES: RouteSpec[] = [
   {
     method: 'post',
     path: '/notification-channels',
     summary: 'Create a webhook, Slack-compatible webhook or SMTP e-mail channel (admin)',
-    minRole: 'admin',
+    access: 'admin',
     body: wire.ChannelInput,
     reply: wire.Channel,
     status: 201,
     audit: { action: 'channel.create', targetType: 'notification-channel' },
-    handle: (d, r) => d.alerts.channels.create(r.body),
+    handle: (d, c, i) => d.alerts.channels.create(i.body),
   },
   {
     method: 'put',
     path: '/notification-channels/:id',
     summary: 'Replace a channel; a secret sent back in its masked form keeps the stored value (admin)',
-    minRole: 'admin',
+    access: 'admin',
     body: wire.ChannelInput,
     reply: wire.Channel,
     audit: {
@@ -48,27 +48,27 @@ export const CHANNEL_WRITES: WriteEndpoint[] = [
       targetType: 'notification-channel',
       before: (d, p) => d.alerts.channels.get(p.id),
     },
-    handle: (d, r) => d.alerts.channels.replace(r.params.id, r.body),
+    handle: (d, c, i) => d.alerts.channels.replace(i.params.id, i.body),
   },
   {
     method: 'delete',
     path: '/notification-channels/:id',
     summary: 'Delete a channel and remove it from every rule (admin)',
-    minRole: 'admin',
+    access: 'admin',
     audit: {
       action: 'channel.delete',
       targetType: 'notification-channel',
       before: (d, p) => d.alerts.channels.get(p.id),
     },
-    handle: (d, r) => d.alerts.channels.remove(r.params.id),
+    handle: (d, c, i) => d.alerts.channels.remove(i.params.id),
   },
   {
     method: 'post',
     path: '/notification-channels/:id/test',
     summary: 'Send a test message over the channel now; the outcome is recorded as a delivery (admin)',
-    minRole: 'admin',
+    access: 'admin',
     reply: wire.TestSendReply,
     audit: { action: 'channel.test', targetType: 'notification-channel' },
-    handle: (d, r) => d.alerts.notifier.testSend(r.params.id, d.alerts.now()),
+    handle: (d, c, i) => d.alerts.notifier.testSend(i.params.id, d.alerts.now()),
   },
 ];

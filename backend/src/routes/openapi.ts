@@ -5,7 +5,8 @@ import type { AppDeps } from '../app';
 import { ENDPOINTS } from './query';
 import { PROMETHEUS_ENDPOINTS, PROMETHEUS_PREFIX } from './prometheus';
 import { ALERTING_WRITES } from './alerting';
-import { ACCESS_ROUTES, type RouteSpec } from './auth';
+import { ACCESS_ROUTES } from './auth';
+import type { RouteSpec } from './mount';
 
 const schema = (s: z.ZodType, io: 'input' | 'output') =>
   z.toJSONSchema(s, { io, unrepresentable: 'any', target: 'openapi-3.0' }) as Record<string, unknown>;
@@ -111,7 +112,7 @@ export function buildOpenApi(version: string) {
         responses: {
           ...ok,
           ...errors,
-          '403': { description: `Needs the ${w.minRole} role` },
+          '403': { description: `Needs the ${w.access} role` },
           '404': { description: 'Not found' },
         },
       },

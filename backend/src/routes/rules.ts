@@ -1,7 +1,7 @@
 import { alerts as wire } from '@fleetlens/protocol';
 import type { Endpoint } from './query';
 import { FULL_SCOPE } from '../services/scope';
-import type { WriteEndpoint } from './alerts';
+import type { RouteSpec } from './mount';
 import type { AppDeps } from '../app';
 
 const ruleBefore = (d: AppDeps, p: Record<string, string>) => d.alerts.rules.get(FULL_SCOPE, p.id);
@@ -21,44 +21,44 @@ export const RULE_READS: Endpoint[] = [
   },
 ];
 
-export const RULE_WRITES: WriteEndpoint[] = [
+export const RULE_WRITES: RouteSpec[] = [
   {
     method: 'post',
     path: '/alert-rules',
     summary: 'Create an alert rule (editor or admin)',
-    minRole: 'editor',
+    access: 'editor',
     body: wire.AlertRuleInput,
     reply: wire.AlertRule,
     status: 201,
     audit: { action: 'alert-rule.create', targetType: 'alert-rule' },
-    handle: (d, r) => d.alerts.rules.create(r.body, r.scope),
+    handle: (d, c, i) => d.alerts.rules.create(i.body, c!.scope),
   },
   {
     method: 'put',
     path: '/alert-rules/:id',
     summary: 'Replace an alert rule (editor or admin)',
-    minRole: 'editor',
+    access: 'editor',
     body: wire.AlertRuleInput,
     reply: wire.AlertRule,
     audit: { action: 'alert-rule.update', targetType: 'alert-rule', before: ruleBefore },
-    handle: (d, r) => d.alerts.rules.replace(r.scope, r.params.id, r.body),
+    handle: (d, c, i) => d.alerts.rules.replace(c!.scope, i.params.id, i.body),
   },
   {
     method: 'patch',
     path: '/alert-rules/:id',
     summary: 'Change some fields of an alert rule, e.g. enable or disable it (editor or admin)',
-    minRole: 'editor',
+    access: 'editor',
     body: wire.AlertRulePatch,
     reply: wire.AlertRule,
     audit: { action: 'alert-rule.update', targetType: 'alert-rule', before: ruleBefore },
-    handle: (d, r) => d.alerts.rules.patch(r.scope, r.params.id, r.body),
+    handle: (d, c, i) => d.alerts.rules.patch(c!.scope, i.params.id, i.body),
   },
   {
     method: 'delete',
     path: '/alert-rules/:id',
     summary: 'Delete an alert rule; its alerts stay as history (editor or admin)',
-    minRole: 'editor',
+    access: 'editor',
     audit: { action: 'alert-rule.delete', targetType: 'alert-rule', before: ruleBefore },
-    handle: (d, r) => d.alerts.rules.remove(r.scope, r.params.id),
+    handle: (d, c, i) => d.alerts.rules.remove(c!.scope, i.params.id),
   },
 ];

@@ -1,6 +1,6 @@
 import { alerts as wire } from '@fleetlens/protocol';
 import type { Endpoint } from './query';
-import { callerName, type WriteEndpoint } from './alerts';
+import { callerName, type RouteSpec } from './mount';
 
 export const SILENCE_READS: Endpoint[] = [
   {
@@ -12,25 +12,25 @@ export const SILENCE_READS: Endpoint[] = [
   },
 ];
 
-export const SILENCE_WRITES: WriteEndpoint[] = [
+export const SILENCE_WRITES: RouteSpec[] = [
   {
     method: 'post',
     path: '/silences',
     summary: 'Mute a rule, an entity, or a rule on an entity until a time (editor or admin)',
-    minRole: 'editor',
+    access: 'editor',
     body: wire.SilenceInput,
     reply: wire.Silence,
     status: 201,
     audit: { action: 'silence.create', targetType: 'silence' },
-    handle: (d, r) => d.alerts.silences.create(r.body, callerName(r.ctx)),
+    handle: (d, c, i) => d.alerts.silences.create(i.body, callerName(c)),
   },
   {
     method: 'delete',
     path: '/silences/:id',
     summary: 'End a silence now (editor or admin)',
-    minRole: 'editor',
+    access: 'editor',
     reply: wire.Silence,
     audit: { action: 'silence.expire', targetType: 'silence', before: (d, p) => d.alerts.silences.get(p.id) },
-    handle: (d, r) => d.alerts.silences.expire(r.params.id),
+    handle: (d, c, i) => d.alerts.silences.expire(i.params.id),
   },
 ];

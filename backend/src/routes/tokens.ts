@@ -1,7 +1,7 @@
 import { access } from '@fleetlens/protocol';
 import { HttpError } from '../http';
 import { actorOf } from '../services/access';
-import type { RouteSpec } from './auth';
+import type { RouteSpec } from './mount';
 
 /** Agent tokens and API keys, admins only. Secrets appear once, in the create reply. */
 export const TOKEN_ROUTES: RouteSpec[] = [

@@ -1,6 +1,6 @@
 import { access } from '@fleetlens/protocol';
 import { actorOf } from '../services/access';
-import type { RouteSpec } from './auth';
+import type { RouteSpec } from './mount';
 
 /** Users CRUD, admins only. */
 export const USER_ROUTES: RouteSpec[] = [
