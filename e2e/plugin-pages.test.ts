@@ -168,6 +168,46 @@ describe('Fleetlens plugin in a browser (built dist/, test host, live backend)',
     await page.close();
   });
 
+  it('View state in the URL: the pickers write it, a reload restores it, Back undoes it', async () => {
+    const { page, errors } = await open(host.url, `${APP}/nodes`);
+    await page.getByRole('table', { name: 'Nodes' }).waitFor();
+    await page.getByLabel('Cluster', { exact: true }).click();
+    await page.getByLabel('Select options menu').getByText('gke-prod · Public cloud', { exact: true }).click();
+    await page.waitForURL(/[?&]cluster=gke-prod(&|$)/);
+    await page.getByRole('button', { name: /Time range selected/ }).click();
+    await page.getByText('Last 6 hours', { exact: true }).click();
+    await page.waitForURL(/[?&]from=now-6h&to=now(&|$)/);
+
+    const gke = (await api<NodeListReply>('/nodes?cluster=gke-prod')).items.map((n) => n.name).sort();
+    const showsGke = () =>
+      page.waitForFunction((expected) => {
+        const rows = [...document.querySelectorAll('table[aria-label="Nodes"] tbody tr a')].map((a) => a.textContent);
+        return rows.length === expected.length && rows.every((r) => expected.includes(r ?? ''));
+      }, gke);
+    await showsGke();
+
+    await page.reload();
+    await page.getByRole('table', { name: 'Nodes' }).waitFor();
+    await showsGke();
+    await expect(page.getByRole('button', { name: /Time range selected/ }).textContent()).resolves.toContain(
+      'Last 6 hours'
+    );
+    await page.getByText('gke-prod · Public cloud', { exact: true }).waitFor();
+
+    // Back: the time range chosen last is undone, the cluster stays.
+    await page.goBack();
+    await page.waitForURL(
+      (u) => u.searchParams.get('from') === 'now-1h' && u.searchParams.get('cluster') === 'gke-prod'
+    );
+    await page
+      .getByRole('button', { name: /Time range selected/ })
+      .getByText('Last 1 hour')
+      .waitFor();
+    await showsGke();
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
   it('Heatmap: one tile per node, value on hover, click opens the node', async () => {
     const { page, errors } = await open(host.url, `${APP}/heatmap`);
     await page.getByTestId('heatmap-tile').first().waitFor();
