@@ -24,7 +24,11 @@ import {
 
 const rendered = render();
 const docs = rendered.docs;
-const secretTemplate = loadYamlDocs(join(K8S_DIR, 'backend-secret.example.yaml'));
+// Secrets are templates (*.example.yaml) created once by hand, never applied by the kustomization.
+const secretTemplates = readdirSync(K8S_DIR)
+  .filter((f) => /\.example\.ya?ml$/.test(f))
+  .flatMap((f) => loadYamlDocs(join(K8S_DIR, f)));
+const backendSecret = secretTemplates.find((s) => s.metadata.name === 'fleetlens-backend')!;
 const NS = 'fleetlens';
 
 /** The schema model class for an apiVersion/kind, from kubernetes-models (CommonJS, offline). */
@@ -62,6 +66,7 @@ describe(`Kubernetes manifests (rendered with ${rendered.how})`, () => {
     expect(new Set(k.resources).size).toBe(k.resources.length);
     // Templates hold placeholders: re-applying the kustomization must never overwrite real secrets.
     expect(k.resources.some((r) => r.includes('example'))).toBe(false);
+    expect(docs.filter((d) => d.kind === 'Secret').map(idOf)).toEqual([]);
     // The images rules name images the workloads use.
     const used = new Set(
       workloads(docs).flatMap((w) => podSpec(w).containers.map((c: Doc) => String(c.image).split(':')[0]))
@@ -83,8 +88,8 @@ describe(`Kubernetes manifests (rendered with ${rendered.how})`, () => {
     }
   });
 
-  test('every object (and the Secret template) has an apiVersion/kind served by current Kubernetes and passes its OpenAPI schema (kubernetes-models, offline)', () => {
-    for (const o of [...docs, ...secretTemplate]) {
+  test('every object (and the Secret templates) has an apiVersion/kind served by current Kubernetes and passes its OpenAPI schema (kubernetes-models, offline)', () => {
+    for (const o of [...docs, ...secretTemplates]) {
       const key = `${o.apiVersion}/${o.kind}`;
       expect({ id: idOf(o), kind: CURRENT_KINDS[key] }).toEqual({ id: idOf(o), kind: key });
       const Model = model(o.apiVersion, o.kind);
@@ -203,9 +208,9 @@ describe(`Kubernetes manifests (rendered with ${rendered.how})`, () => {
     expect(mounted('/tmp')?.emptyDir).toBeDefined();
   });
 
-  test('references resolve: ServiceAccounts, ConfigMaps and Secrets come from the kustomization, except Secret fleetlens-backend, which backend-secret.example.yaml templates with every key the Deployment reads', () => {
-    const outOfBand = new Map<string, Doc>(secretTemplate.map((s) => [s.metadata.name, s]));
-    expect([...outOfBand.keys()]).toEqual(['fleetlens-backend']);
+  test('references resolve: ServiceAccounts and ConfigMaps come from the kustomization, Secrets fleetlens-backend and fleetlens-agent-token from their templates (*.example.yaml) with every key the workloads read', () => {
+    const outOfBand = new Map<string, Doc>(secretTemplates.map((s) => [s.metadata.name, s]));
+    expect([...outOfBand.keys()].sort()).toEqual(['fleetlens-agent-token', 'fleetlens-backend']);
     for (const w of workloads(docs)) {
       const spec = podSpec(w);
       const sa = spec.serviceAccountName ?? 'default';
@@ -219,7 +224,11 @@ describe(`Kubernetes manifests (rendered with ${rendered.how})`, () => {
             found: true,
           });
         if (v.secret)
-          expect({ w: idOf(w), s: v.secret.secretName, found: !!find(docs, 'Secret', v.secret.secretName) }).toEqual({
+          expect({
+            w: idOf(w),
+            s: v.secret.secretName,
+            found: !!(find(docs, 'Secret', v.secret.secretName) ?? outOfBand.get(v.secret.secretName)),
+          }).toEqual({
             w: idOf(w),
             s: v.secret.secretName,
             found: true,
@@ -243,6 +252,16 @@ describe(`Kubernetes manifests (rendered with ${rendered.how})`, () => {
     }
   });
 
+  test('Secret templates commit placeholders only (CHANGE-ME), never a value', () => {
+    for (const t of secretTemplates)
+      for (const [k, v] of Object.entries({ ...(t.data ?? {}), ...(t.stringData ?? {}) }))
+        expect({ secret: t.metadata.name, k, marked: String(v).includes('CHANGE-ME') }).toEqual({
+          secret: t.metadata.name,
+          k,
+          marked: true,
+        });
+  });
+
   test('backend: 2 replicas, rolling update that keeps capacity, Service and PodDisruptionBudget select its pods, Service targets the probe port', () => {
     const dep = find(docs, 'Deployment', 'fleetlens-backend');
     expect(dep.spec.replicas).toBe(2);
@@ -264,7 +283,7 @@ describe(`Kubernetes manifests (rendered with ${rendered.how})`, () => {
 
   test("backend settings (Deployment env + Secret template with its placeholders replaced) pass the backend's own config validation; the placeholders themselves are refused", () => {
     const c = podSpec(find(docs, 'Deployment', 'fleetlens-backend')).containers[0];
-    const secret = secretTemplate[0].stringData as Record<string, string>;
+    const secret = backendSecret.stringData as Record<string, string>;
     // Every placeholder is marked as such.
     for (const [k, v] of Object.entries(secret))
       expect({ k, marked: v.includes('CHANGE-ME') }).toEqual({ k, marked: true });
