@@ -53,7 +53,10 @@ export function ensureSecrets(config: Config, log: Logger): Config {
 }
 
 /** Opens the database, migrates, and serves the API; starts leader-only jobs when enabled. */
-export async function startBackend(overrides: Partial<Config> = {}, opts: { log?: Logger; env?: NodeJS.ProcessEnv } = {}) {
+export async function startBackend(
+  overrides: Partial<Config> = {},
+  opts: { log?: Logger; env?: NodeJS.ProcessEnv } = {}
+) {
   const base = loadConfig(opts.env ?? {});
   const log = opts.log ?? (opts.env ? createLogger(base.logLevel) : silentLogger);
   const config = ensureSecrets({ ...base, ...overrides }, log);
@@ -70,7 +73,14 @@ export async function startBackend(overrides: Partial<Config> = {}, opts: { log?
   const host = config.host === '0.0.0.0' ? '127.0.0.1' : config.host;
   let scheduler: JobScheduler | null = null;
   if (config.jobsEnabled) {
-    scheduler = new JobScheduler(db, defaultJobs(deps), log, telemetry, `${hostname()}:${process.pid}:${port}`, config.leaseTtlSeconds);
+    scheduler = new JobScheduler(
+      db,
+      defaultJobs(deps),
+      log,
+      telemetry,
+      `${hostname()}:${process.pid}:${port}`,
+      config.leaseTtlSeconds
+    );
     await scheduler.start();
   }
   log.info('backend listening', { url: `http://${host}:${port}`, database: db.describe });

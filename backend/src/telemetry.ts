@@ -37,7 +37,11 @@ export function createTelemetry() {
       labelNames: ['job', 'outcome'],
       registers: [registry],
     }),
-    isLeader: new Gauge({ name: 'fleetlens_jobs_leader', help: '1 while this replica holds the jobs lease', registers: [registry] }),
+    isLeader: new Gauge({
+      name: 'fleetlens_jobs_leader',
+      help: '1 while this replica holds the jobs lease',
+      registers: [registry],
+    }),
   };
 }
 

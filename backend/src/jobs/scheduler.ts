@@ -81,7 +81,9 @@ export class JobScheduler {
   private async record(name: string, now: number, error: string | null, ms: number) {
     const row = { name, last_run: now, last_ok: error ? null : now, last_error: error, duration_ms: ms };
     const k = this.db.knex;
-    const merge = error ? ['last_run', 'last_error', 'duration_ms'] : ['last_run', 'last_ok', 'last_error', 'duration_ms'];
+    const merge = error
+      ? ['last_run', 'last_error', 'duration_ms']
+      : ['last_run', 'last_ok', 'last_error', 'duration_ms'];
     await k('job_runs').insert(row).onConflict('name').merge(merge);
   }
 

@@ -21,8 +21,9 @@ export function healthRoutes(deps: AppDeps) {
   });
   /** Prometheus text format: ingest rate, request latency, DB pool, job runs, process metrics. */
   r.get('/metrics', async (ctx) => {
-    const pool = (deps.db.knex.client as { pool?: { numUsed(): number; numFree(): number; numPendingAcquires(): number } })
-      .pool;
+    const pool = (
+      deps.db.knex.client as { pool?: { numUsed(): number; numFree(): number; numPendingAcquires(): number } }
+    ).pool;
     if (pool) {
       deps.telemetry.dbPool.set({ state: 'used' }, pool.numUsed());
       deps.telemetry.dbPool.set({ state: 'free' }, pool.numFree());

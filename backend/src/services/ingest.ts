@@ -130,7 +130,19 @@ export class IngestService {
       .filter(([name, id]) => !reported.has(name) && !seen.has(id))
       .map(([name, id]) =>
         nodeRow(
-          { name, role: 'worker', os: '', kernel: '', arch: '', cores: 0, memoryBytes: 0, bootTime: null, status: 'unknown', labels: {}, samples: [] },
+          {
+            name,
+            role: 'worker',
+            os: '',
+            kernel: '',
+            arch: '',
+            cores: 0,
+            memoryBytes: 0,
+            bootTime: null,
+            status: 'unknown',
+            labels: {},
+            samples: [],
+          },
           id,
           clusterId,
           batch.sentAt
@@ -191,10 +203,13 @@ export class IngestService {
       }
     }
     if (!rows.length) return 0;
-    await upsertRows(this.db, trx, TABLES[family].raw, dedupeBy(rows, (r) => `${r.entity_id}/${r.ts}`), [
-      'entity_id',
-      'ts',
-    ]);
+    await upsertRows(
+      this.db,
+      trx,
+      TABLES[family].raw,
+      dedupeBy(rows, (r) => `${r.entity_id}/${r.ts}`),
+      ['entity_id', 'ts']
+    );
     await upsertIfNewer(this.db, trx, TABLES[family].latest, [...newest.values()], 'entity_id');
     const state = await trx('rollup_state').where('name', `${family}_1m`).first('watermark');
     if (state && minTs < Number(state.watermark)) {
@@ -246,13 +261,9 @@ export class IngestService {
       'workloads',
       rows.map((r) => r.id)
     );
-    await upsertRows(
-      this.db,
-      trx,
-      'workloads',
-      dedupe(rows.filter((r) => (seen.get(r.id) ?? -1) <= r.last_seen)),
-      ['id']
-    );
+    await upsertRows(this.db, trx, 'workloads', dedupe(rows.filter((r) => (seen.get(r.id) ?? -1) <= r.last_seen)), [
+      'id',
+    ]);
   }
 
   private async writeAgent(trx: Knex.Transaction, batch: IngestBatch, clusterId: string) {
@@ -281,7 +292,16 @@ export class IngestService {
   private async writeEvents(trx: Knex.Transaction, batch: IngestBatch, clusterId: string) {
     const cluster = batch.cluster.name;
     const rows = batch.events.map((e) => ({
-      id: ids.eventId(cluster, String(e.ts), e.source, e.reason, e.objectKind, e.objectName, e.containerId ?? '', e.message),
+      id: ids.eventId(
+        cluster,
+        String(e.ts),
+        e.source,
+        e.reason,
+        e.objectKind,
+        e.objectName,
+        e.containerId ?? '',
+        e.message
+      ),
       cluster_id: clusterId,
       ts: e.ts,
       source: e.source,
@@ -317,7 +337,20 @@ export class IngestService {
   }
 }
 
-const NODE_UPDATE = ['cluster_id', 'name', 'role', 'os', 'kernel', 'arch', 'cores', 'memory_bytes', 'boot_time', 'status', 'labels', 'last_seen'];
+const NODE_UPDATE = [
+  'cluster_id',
+  'name',
+  'role',
+  'os',
+  'kernel',
+  'arch',
+  'cores',
+  'memory_bytes',
+  'boot_time',
+  'status',
+  'labels',
+  'last_seen',
+];
 const CONTAINER_UPDATE = [
   'cluster_id',
   'node_id',

@@ -90,13 +90,18 @@ export class InventoryQueries {
   /** Counts and usage per cluster and overall. */
   async overview(scope: Scope): Promise<api.OverviewReply> {
     const now = this.ctx.now();
-    const clusters = await applyClusterScope(this.knex('clusters as cl').select('*').orderBy('name'), this.knex, scope, {
-      clusterId: 'cl.id',
-      clusterName: 'cl.name',
-    });
-    const nodes = (await applyNodeScope(nodeQuery(this.knex), scope, { clusterName: 'cl.name', nodeName: 'n.name' })).map(
-      (r: Record<string, unknown>) => toNodeRow(r, now, this.ctx.staleAfter)
+    const clusters = await applyClusterScope(
+      this.knex('clusters as cl').select('*').orderBy('name'),
+      this.knex,
+      scope,
+      {
+        clusterId: 'cl.id',
+        clusterName: 'cl.name',
+      }
     );
+    const nodes = (
+      await applyNodeScope(nodeQuery(this.knex), scope, { clusterName: 'cl.name', nodeName: 'n.name' })
+    ).map((r: Record<string, unknown>) => toNodeRow(r, now, this.ctx.staleAfter));
     const stateRows: { cluster_id: string; display_state: string; n: number }[] = await applyScope(
       this.knex('containers as c')
         .join('nodes as n', 'n.id', 'c.node_id')
@@ -125,7 +130,8 @@ export class InventoryQueries {
       };
     });
     const totals = emptyCounts();
-    for (const s of summaries) for (const k of Object.keys(totals) as (keyof api.ContainerCounts)[]) totals[k] += s.containers[k];
+    for (const s of summaries)
+      for (const k of Object.keys(totals) as (keyof api.ContainerCounts)[]) totals[k] += s.containers[k];
     return {
       generatedAt: now,
       clusters: summaries,
@@ -211,11 +217,15 @@ export class InventoryQueries {
 
   /** One container with its labels. */
   async container(scope: Scope, id: string): Promise<api.ContainerDetailReply> {
-    const row = await applyScope(selectContainerColumns(this.knex, containerJoins(this.knex)).where('c.id', id), scope, {
-      clusterName: 'cl.name',
-      nodeName: 'n.name',
-      namespace: 'c.namespace',
-    }).first();
+    const row = await applyScope(
+      selectContainerColumns(this.knex, containerJoins(this.knex)).where('c.id', id),
+      scope,
+      {
+        clusterName: 'cl.name',
+        nodeName: 'n.name',
+        namespace: 'c.namespace',
+      }
+    ).first();
     if (!row) throw new NotFoundError(`container ${id} not found`);
     return { ...toContainerRow(row, this.ctx.now(), this.ctx.staleAfter), labels: parseLabels(row.labels) };
   }

@@ -113,7 +113,12 @@ export class KubernetesQueries {
       ...p,
       phase: phase({ ...p, states: _s, exitCodes: _e }),
     }));
-    items.sort((a, b) => a.clusterName.localeCompare(b.clusterName) || a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name));
+    items.sort(
+      (a, b) =>
+        a.clusterName.localeCompare(b.clusterName) ||
+        a.namespace.localeCompare(b.namespace) ||
+        a.name.localeCompare(b.name)
+    );
     return { items };
   }
 
@@ -170,7 +175,12 @@ export class KubernetesQueries {
     // With nodes restricted, a workload is visible only through its pods on those nodes.
     const items = [...map.values()]
       .filter((w) => s.nodes === null || w.pods > 0)
-      .sort((a, b) => a.clusterName.localeCompare(b.clusterName) || a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name));
+      .sort(
+        (a, b) =>
+          a.clusterName.localeCompare(b.clusterName) ||
+          a.namespace.localeCompare(b.namespace) ||
+          a.name.localeCompare(b.name)
+      );
     return { items };
   }
 
@@ -191,7 +201,17 @@ export class KubernetesQueries {
       const id = ids.namespaceId(clusterName, name);
       let n = map.get(id);
       if (!n) {
-        n = { id, clusterId, clusterName, name, workloads: 0, pods: 0, runningPods: 0, containers: 0, usage: zeroUsage() };
+        n = {
+          id,
+          clusterId,
+          clusterName,
+          name,
+          workloads: 0,
+          pods: 0,
+          runningPods: 0,
+          containers: 0,
+          usage: zeroUsage(),
+        };
         map.set(id, n);
       }
       return n;
@@ -205,7 +225,9 @@ export class KubernetesQueries {
     }
     for (const w of workloads) get(w.clusterId, w.clusterName, w.namespace).workloads++;
     return {
-      items: [...map.values()].sort((a, b) => a.clusterName.localeCompare(b.clusterName) || a.name.localeCompare(b.name)),
+      items: [...map.values()].sort(
+        (a, b) => a.clusterName.localeCompare(b.clusterName) || a.name.localeCompare(b.name)
+      ),
     };
   }
 }

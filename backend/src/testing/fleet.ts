@@ -113,7 +113,15 @@ export function planFleet(spec: FleetSpec) {
     }
     if (c.kind === 'kubernetes')
       for (const ns of NAMESPACES)
-        for (let a = 0; a < 7; a++) workloads.push({ kind: 'Deployment', namespace: ns, name: `app-${a}`, desiredReplicas: 3, readyReplicas: 3, labels: {} });
+        for (let a = 0; a < 7; a++)
+          workloads.push({
+            kind: 'Deployment',
+            namespace: ns,
+            name: `app-${a}`,
+            desiredReplicas: 3,
+            readyReplicas: 3,
+            labels: {},
+          });
     return { spec: c, nodes, workloads };
   });
 }
@@ -196,7 +204,12 @@ export function* fleetBatches(spec: FleetSpec, w: FleetWindow): Generator<Ingest
           version: 'v1',
           batchId: `fleet-${seq++}`,
           sentAt: last,
-          agent: { id: `agent-${c.spec.name}-cluster`, version: 'fleet', mode: 'cluster', hostname: `${c.spec.name}-cluster` },
+          agent: {
+            id: `agent-${c.spec.name}-cluster`,
+            version: 'fleet',
+            mode: 'cluster',
+            hostname: `${c.spec.name}-cluster`,
+          },
           cluster: { name: c.spec.name, kind: c.spec.kind, environment: c.spec.environment, labels: {} },
           workloads: c.workloads.map((x) => ({ ...x, ts: last })),
         };

@@ -354,7 +354,12 @@ export const SeriesReply = z.object({
 
 export const TopQuery = z.object({
   metric: ContainerMetric.default('cpuCores'),
-  window: z.coerce.number().int().min(60).max(31 * 86_400).default(3600),
+  window: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .max(31 * 86_400)
+    .default(3600),
   limit: z.coerce.number().int().min(1).max(100).default(10),
   cluster: csv,
   node: csv,
