@@ -39,10 +39,23 @@ async function startBenchBackend() {
   await admin.raw(`CREATE DATABASE \`${dbName}\``);
   const port = 18000 + Math.floor(Math.random() * 1000);
   const url = `http://127.0.0.1:${port}`;
-  const proc = spawn(process.execPath, [...(process.env.BENCH_BACKEND_NODE_ARGS || '').split(' ').filter(Boolean), join(root, 'backend/dist/main.js')], {
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: `${MYSQL}/${dbName}`, SERVICE_KEY: KEY, AGENT_TOKEN: TOKEN, JOBS_ENABLED: 'false', LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
+  const proc = spawn(
+    process.execPath,
+    [...(process.env.BENCH_BACKEND_NODE_ARGS || '').split(' ').filter(Boolean), join(root, 'backend/dist/main.js')],
+    {
+      env: {
+        ...process.env,
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        DATABASE_URL: `${MYSQL}/${dbName}`,
+        SERVICE_KEY: KEY,
+        AGENT_TOKEN: TOKEN,
+        JOBS_ENABLED: 'false',
+        LOG_LEVEL: 'warn',
+      },
+      stdio: ['ignore', 'inherit', 'inherit'],
+    }
+  );
   return {
     url,
     dbName,

@@ -21,21 +21,45 @@ async function main() {
   const backend = await startBenchBackend();
   const url = backend.url;
   const dbName = backend.dbName;
-  const result = { suite: 'backend-ingest-query', date: new Date().toISOString(), database: 'MariaDB', machine: { cores: require('node:os').cpus().length, loadAverageAtStart: require('node:os').loadavg()[0] } };
+  const result = {
+    suite: 'backend-ingest-query',
+    date: new Date().toISOString(),
+    database: 'MariaDB',
+    machine: { cores: require('node:os').cpus().length, loadAverageAtStart: require('node:os').loadavg()[0] },
+  };
   try {
     await backend.ready();
     const now = Math.floor(Date.now() / 1000);
     const from = now - HOURS * 3600;
-    const spec = { clusters: [{ name: 'bench', kind: 'kubernetes', environment: 'on-prem', nodes: NODES, containersPerNode: PER_NODE }] };
-    const { containerSamples, nodeSamples, requests, seconds: ingestSeconds } = await pushFleet(url, spec, {
+    const spec = {
+      clusters: [
+        { name: 'bench', kind: 'kubernetes', environment: 'on-prem', nodes: NODES, containersPerNode: PER_NODE },
+      ],
+    };
+    const {
+      containerSamples,
+      nodeSamples,
+      requests,
+      seconds: ingestSeconds,
+    } = await pushFleet(url, spec, {
       from,
       now,
       interval: INTERVAL,
       intervalsPerBatch: PER_BATCH,
       concurrency: CONCURRENCY,
-      onHour: (h, t) => console.log(`  ingest: hour ${h}/${HOURS}: ${t.containerSamples} container samples, ${(t.containerSamples / t.seconds).toFixed(0)}/s so far`),
+      onHour: (h, t) =>
+        console.log(
+          `  ingest: hour ${h}/${HOURS}: ${t.containerSamples} container samples, ${(t.containerSamples / t.seconds).toFixed(0)}/s so far`
+        ),
     });
-    result.fleet = { nodes: NODES, containers: NODES * PER_NODE, intervalSeconds: INTERVAL, hours: HOURS, intervalsPerBatch: PER_BATCH, concurrency: CONCURRENCY };
+    result.fleet = {
+      nodes: NODES,
+      containers: NODES * PER_NODE,
+      intervalSeconds: INTERVAL,
+      hours: HOURS,
+      intervalsPerBatch: PER_BATCH,
+      concurrency: CONCURRENCY,
+    };
     result.ingest = {
       requests,
       containerSamples,

@@ -18,16 +18,37 @@ const RUNS = Number(process.env.BENCH_QUERY_RUNS || 40);
 async function main() {
   const backend = await startBenchBackend();
   const os = require('node:os');
-  const result = { suite: 'prometheus-api', date: new Date().toISOString(), database: 'MariaDB', machine: { cores: os.cpus().length, loadAverageAtStart: os.loadavg()[0] } };
+  const result = {
+    suite: 'prometheus-api',
+    date: new Date().toISOString(),
+    database: 'MariaDB',
+    machine: { cores: os.cpus().length, loadAverageAtStart: os.loadavg()[0] },
+  };
   try {
     await backend.ready();
     const now = Math.floor(Date.now() / 1000);
-    const spec = { clusters: [{ name: 'bench', kind: 'kubernetes', environment: 'on-prem', nodes: NODES, containersPerNode: PER_NODE }] };
-    const pushed = await pushFleet(backend.url, spec, { from: now - HOURS * 3600, now, interval: 10, intervalsPerBatch: 30, concurrency: 4 });
+    const spec = {
+      clusters: [
+        { name: 'bench', kind: 'kubernetes', environment: 'on-prem', nodes: NODES, containersPerNode: PER_NODE },
+      ],
+    };
+    const pushed = await pushFleet(backend.url, spec, {
+      from: now - HOURS * 3600,
+      now,
+      interval: 10,
+      intervalsPerBatch: 30,
+      concurrency: 4,
+    });
     const db = openDb(backend.databaseUrl);
     await new RollupService(db).run(now + 60);
     await db.knex.destroy();
-    result.fleet = { nodes: NODES, containers: NODES * PER_NODE, intervalSeconds: 10, hours: HOURS, containerSamples: pushed.containerSamples };
+    result.fleet = {
+      nodes: NODES,
+      containers: NODES * PER_NODE,
+      intervalSeconds: 10,
+      hours: HOURS,
+      containerSamples: pushed.containerSamples,
+    };
 
     const enc = encodeURIComponent;
     const t = now - 30;
@@ -47,8 +68,14 @@ async function main() {
     for (const [name, path] of Object.entries(q)) {
       const reply = await backend.get(`/prometheus/api/v1${path}`);
       const series = Array.isArray(reply.data) ? reply.data.length : reply.data.result.length;
-      result.queries[name] = { ...(await timeRequest(() => backend.get(`/prometheus/api/v1${path}`), RUNS)), series, path };
-      console.log(`  ${name}: ${series} series, p50 ${result.queries[name].p50ms} ms, p95 ${result.queries[name].p95ms} ms`);
+      result.queries[name] = {
+        ...(await timeRequest(() => backend.get(`/prometheus/api/v1${path}`), RUNS)),
+        series,
+        path,
+      };
+      console.log(
+        `  ${name}: ${series} series, p50 ${result.queries[name].p50ms} ms, p95 ${result.queries[name].p95ms} ms`
+      );
     }
   } finally {
     await backend.stop();
