@@ -5,9 +5,6 @@ import { AUDIT_ROUTES } from './audit';
 import { TOKEN_ROUTES } from './tokens';
 import { USER_ROUTES } from './users';
 
-// app.ts mounts ACCESS_ROUTES with this; the helper itself is shared with the alerting writes.
-export { mountRoutes, type RouteInput, type RouteSpec } from './mount';
-
 /** Login, logout and the caller's own identity. */
 export const AUTH_ROUTES: RouteSpec[] = [
   {
