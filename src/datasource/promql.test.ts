@@ -1,6 +1,5 @@
-import http from 'node:http';
 import type { DataFrame } from '@grafana/data';
-import { backendUrl, serviceKey } from '../test/harness';
+import { backendGet, backendUrl, serviceKey } from '../test/harness';
 import { toPromql } from './promql';
 import { installDatasource, installTemplates, request } from './testing/harness';
 import type { FleetlensQuery } from './types';
@@ -17,24 +16,8 @@ type PromMatrix = {
 };
 
 function promRange(query: string, start: number, end: number, step: number): Promise<PromMatrix> {
-  const url = new URL('/prometheus/api/v1/query_range', backendUrl('fleet'));
-  url.search = new URLSearchParams({ query, start: String(start), end: String(end), step: String(step) }).toString();
-  return new Promise((resolve, reject) => {
-    http
-      .get(url, { headers: { 'X-Fleetlens-Key': serviceKey() } }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          if (res.statusCode !== 200) {
-            reject(new Error(`${query} → ${res.statusCode}: ${text}`));
-          } else {
-            resolve(JSON.parse(text) as PromMatrix);
-          }
-        });
-      })
-      .on('error', reject);
-  });
+  const params = new URLSearchParams({ query, start: String(start), end: String(end), step: String(step) });
+  return backendGet<PromMatrix>(`/query_range?${params}`, 'fleet', '/prometheus/api/v1');
 }
 
 const STEP = 30;

@@ -187,9 +187,12 @@ export function renderAppRoot(
   return Object.assign(result, { router });
 }
 
-/** GETs the backend's query API directly (not through the plugin), for the expected values. */
-export function backendGet<T>(path: string, choice: BackendChoice = 'fleet'): Promise<T> {
-  const url = new URL(`/api/v1${path}`, backendUrl(choice));
+/**
+ * GETs the backend's query API directly (not through the plugin), for the expected values;
+ * `prefix` picks another API of the backend (the Prometheus-compatible one).
+ */
+export function backendGet<T>(path: string, choice: BackendChoice = 'fleet', prefix = '/api/v1'): Promise<T> {
+  const url = new URL(`${prefix}${path}`, backendUrl(choice));
   return new Promise((resolve, reject) => {
     http
       .get(url, { headers: { 'X-Fleetlens-Key': serviceKey() } }, (res) => {
