@@ -71,7 +71,7 @@ const config = (env: Env = {}): Configuration => ({
     // any accidental value import visible in the bundle analysis.
     alias: {
       '@fleetlens/protocol/api/units': path.join(ROOT, 'protocol', 'src', 'api', 'units.ts'),
-      '@fleetlens/protocol/api/prom-metrics': path.join(ROOT, 'protocol', 'src', 'api', 'prom-metrics.ts'),
+      '@fleetlens/protocol/api/metrics': path.join(ROOT, 'protocol', 'src', 'api', 'metrics.ts'),
       '@fleetlens/protocol/api/alerts': path.join(ROOT, 'protocol', 'src', 'api', 'alerts.ts'),
       '@fleetlens/protocol/api/alert-metrics': path.join(ROOT, 'protocol', 'src', 'api', 'alert-metrics.ts'),
       '@fleetlens/protocol/api/access': path.join(ROOT, 'protocol', 'src', 'api', 'access.ts'),

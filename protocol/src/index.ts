@@ -5,4 +5,4 @@ export * as api from './api/v1';
 export * as access from './api/access';
 export * as alerts from './api/alerts';
 export * as prometheus from './api/prometheus';
-export { PROM_METRIC_NAMES } from './api/prom-metrics';
+export { PROM_METRIC_NAMES } from './api/metrics';

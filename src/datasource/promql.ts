@@ -1,4 +1,4 @@
-import { PROM_METRIC_NAMES } from '@fleetlens/protocol/api/prom-metrics';
+import { PROM_METRIC_NAMES } from '@fleetlens/protocol/api/metrics';
 import type { EntityKind, FleetlensQuery } from './types';
 
 /**

@@ -1,4 +1,5 @@
 import type { DataQuery, DataSourceJsonData } from '@grafana/schema';
+import { CONTAINER_METRICS, NODE_METRICS } from '@fleetlens/protocol/api/metrics';
 
 /**
  * What a query returns:
@@ -51,28 +52,7 @@ export interface FleetlensSecureOptions {
 }
 
 /** Metrics of node-level entities (node, cluster) and of container-level ones (container, pod, namespace, workload). */
-export const NODE_METRICS = [
-  'cpuCores',
-  'memBytes',
-  'memTotalBytes',
-  'fsUsedBytes',
-  'fsTotalBytes',
-  'netRxBps',
-  'netTxBps',
-  'diskReadBps',
-  'diskWriteBps',
-  'load1',
-] as const;
-export const CONTAINER_METRICS = [
-  'cpuCores',
-  'memBytes',
-  'memLimitBytes',
-  'netRxBps',
-  'netTxBps',
-  'diskReadBps',
-  'diskWriteBps',
-  'pids',
-] as const;
+export { NODE_METRICS, CONTAINER_METRICS };
 export const TOP_METRICS = CONTAINER_METRICS;
 
 export const METRIC_LABELS: Record<string, string> = {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CONTAINER_METRICS, NODE_METRICS } from './metrics';
 import { ClusterKind, ContainerHealth, ContainerState, Environment, NodeStatus, WorkloadKind } from '../v1/ingest';
 
 /**
@@ -20,34 +21,15 @@ export const SeriesKind = z.enum(['node', 'container', 'pod', 'namespace', 'work
  * Metric names of the query API. Nodes and aggregates of nodes (cluster, all) have the node
  * metrics; containers and aggregates of containers (pod, namespace, workload) the container ones.
  */
-export const NodeMetric = z.enum([
-  'cpuCores',
-  'memBytes',
-  'memTotalBytes',
-  'fsUsedBytes',
-  'fsTotalBytes',
-  'netRxBps',
-  'netTxBps',
-  'diskReadBps',
-  'diskWriteBps',
-  'load1',
-]);
-export const ContainerMetric = z.enum([
-  'cpuCores',
-  'memBytes',
-  'memLimitBytes',
-  'netRxBps',
-  'netTxBps',
-  'diskReadBps',
-  'diskWriteBps',
-  'pids',
-]);
+export const NodeMetric = z.enum(NODE_METRICS);
+export const ContainerMetric = z.enum(CONTAINER_METRICS);
 export const AnyMetric = z.enum([...new Set([...NodeMetric.options, ...ContainerMetric.options])] as [
   string,
   ...string[],
 ]);
 
 export { METRIC_UNITS } from './units';
+export { NODE_METRICS, CONTAINER_METRICS } from './metrics';
 
 export const Usage = z.object({
   usedCores: Num,

@@ -1,13 +1,42 @@
 /*
- * Kept free of zod so that the plugin can import it without bundling the schema library.
+ * Kept free of zod so that the plugin can import it without bundling the schema library;
+ * `v1.ts` builds its metric enums from these lists.
  */
 
+/** Query-API metrics of nodes and of aggregates of nodes (cluster, all). */
+export const NODE_METRICS = [
+  'cpuCores',
+  'memBytes',
+  'memTotalBytes',
+  'fsUsedBytes',
+  'fsTotalBytes',
+  'netRxBps',
+  'netTxBps',
+  'diskReadBps',
+  'diskWriteBps',
+  'load1',
+] as const;
+
+/** Query-API metrics of containers and of aggregates of containers (pod, namespace, workload). */
+export const CONTAINER_METRICS = [
+  'cpuCores',
+  'memBytes',
+  'memLimitBytes',
+  'netRxBps',
+  'netTxBps',
+  'diskReadBps',
+  'diskWriteBps',
+  'pids',
+] as const;
+
 /**
- * Metric names on the Prometheus-compatible API (docs/prometheus.md) by query-API metric name:
- * node-level metrics (nodes, clusters) and container-level ones (containers, pods, namespaces,
- * workloads). The backend serves these names; the datasource's query editor writes PromQL with them.
+ * Metric names on the Prometheus-compatible API (docs/prometheus.md) by query-API metric name.
+ * The backend serves these names; the datasource's query editor writes PromQL with them.
  */
-export const PROM_METRIC_NAMES = {
+export const PROM_METRIC_NAMES: {
+  node: Record<(typeof NODE_METRICS)[number], string>;
+  container: Record<(typeof CONTAINER_METRICS)[number], string>;
+} = {
   node: {
     cpuCores: 'fleetlens_node_cpu_usage_cores',
     memBytes: 'fleetlens_node_memory_used_bytes',
@@ -30,4 +59,4 @@ export const PROM_METRIC_NAMES = {
     diskWriteBps: 'fleetlens_container_disk_written_bytes_per_second',
     pids: 'fleetlens_container_pids',
   },
-} as const;
+};
