@@ -239,7 +239,12 @@ function binary(e: Extract<Expr, { type: 'binary' }>, left: Value, right: Value,
   const m = e.matching;
   const signature = (l: Labels) => labelKey(m?.on ? pick(l, m.labels) : omit(dropName(l), m?.labels ?? []));
   const rights = new Map<string, Series[]>();
-  for (const s of right.series) rights.set(signature(s.labels), [...(rights.get(signature(s.labels)) ?? []), s]);
+  for (const s of right.series) {
+    const sig = signature(s.labels);
+    const list = rights.get(sig);
+    if (list) list.push(s);
+    else rights.set(sig, [s]);
+  }
   const out: Series[] = [];
   const usedRight = new Map<string, number>(); // signature + step → matches, to refuse many-to-one
   for (const l of left.series) {

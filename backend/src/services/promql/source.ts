@@ -135,13 +135,9 @@ export class PromSource {
   async withData(refs: SeriesRef[], from: number): Promise<SeriesRef[]> {
     const has = new Set<string>();
     for (const family of ['node', 'container'] as const) {
-      const ids = [...new Set(refs.filter((r) => r.family === family).map((r) => r.entityId))];
-      for (let i = 0; i < ids.length; i += CHUNK) {
-        const rows: Row[] = await this.knex(TABLES[family].latest)
-          .whereIn('entity_id', ids.slice(i, i + CHUNK))
-          .where('ts', '>=', Math.floor(from));
-        for (const r of rows)
-          for (const def of metricsOf(family)) if (r[def.column] !== null) has.add(`${r.entity_id}\u0000${def.column}`);
+      for (const r of (await this.latestRows(refs, family)).values()) {
+        if (Number(r.ts) < Math.floor(from)) continue;
+        for (const def of metricsOf(family)) if (r[def.column] !== null) has.add(`${r.entity_id}\u0000${def.column}`);
       }
     }
     return refs.filter((r) => has.has(sampleKey(r)));
@@ -158,12 +154,7 @@ export class PromSource {
     const unresolved: SeriesRef[] = [];
     for (const family of ['node', 'container'] as const) {
       const mine = refs.filter((r) => r.family === family);
-      const ids = [...new Set(mine.map((r) => r.entityId))];
-      const rows = new Map<string, Row>();
-      for (let i = 0; i < ids.length; i += CHUNK) {
-        for (const r of (await this.knex(TABLES[family].latest).whereIn('entity_id', ids.slice(i, i + CHUNK))) as Row[])
-          rows.set(String(r.entity_id), r);
-      }
+      const rows = await this.latestRows(mine, family);
       for (const ref of mine) {
         const r = rows.get(ref.entityId);
         if (!r) continue;
@@ -178,13 +169,26 @@ export class PromSource {
     return { found, unresolved };
   }
 
+  /** The *_latest rows of the refs' entities of one family, by entity id. */
+  private async latestRows(refs: SeriesRef[], family: SampleFamily): Promise<Map<string, Row>> {
+    const ids = [...new Set(refs.filter((r) => r.family === family).map((r) => r.entityId))];
+    const rows = new Map<string, Row>();
+    for (let i = 0; i < ids.length; i += CHUNK) {
+      for (const r of (await this.knex(TABLES[family].latest).whereIn('entity_id', ids.slice(i, i + CHUNK))) as Row[])
+        rows.set(String(r.entity_id), r);
+    }
+    return rows;
+  }
+
   /** Samples of the series stamped in (from, to], from a tier, keyed by entity id and column. */
   async samples(refs: SeriesRef[], from: number, to: number, tier: api.Tier): Promise<Map<string, Samples>> {
     const out = new Map<string, Samples>();
     const groups = new Map<string, SeriesRef[]>();
     for (const r of refs) {
       const k = `${r.family}\u0000${r.column}`;
-      groups.set(k, [...(groups.get(k) ?? []), r]);
+      const g = groups.get(k);
+      if (g) g.push(r);
+      else groups.set(k, [r]);
     }
     const width = tier === 'raw' ? 0 : TIER_SECONDS[tier];
     for (const group of groups.values()) {
