@@ -1,7 +1,7 @@
 import React, { useEffect, useMemo, useState } from 'react';
 import type { AppRootProps } from '@grafana/data';
 import { getBackendSrv } from '@grafana/runtime';
-import { Navigate, Route, Routes, useLocation } from 'react-router-dom-v5-compat';
+import { Navigate, Route, Routes, useLocation } from 'react-router-dom';
 import { appUrl, PLUGIN_ID, ROUTES } from '../constants';
 import type { AppSettings } from '../types';
 import { FleetlensProvider } from './FleetlensContext';

@@ -3,7 +3,7 @@ import { css, cx } from '@emotion/css';
 import type { GrafanaTheme2 } from '@grafana/data';
 import { Icon, useStyles2, useTheme2 } from '@grafana/ui';
 import type { HeatmapReply } from '@fleetlens/protocol/api';
-import { Link } from 'react-router-dom-v5-compat';
+import { Link } from 'react-router-dom';
 import type { Thresholds } from '../types';
 import { formatPercent } from '../utils/format';
 import { EnvironmentTag } from './EnvironmentTag';

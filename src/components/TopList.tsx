@@ -3,7 +3,7 @@ import { css, cx } from '@emotion/css';
 import type { GrafanaTheme2 } from '@grafana/data';
 import { useStyles2 } from '@grafana/ui';
 import type { TopReply } from '@fleetlens/protocol/api';
-import { Link } from 'react-router-dom-v5-compat';
+import { Link } from 'react-router-dom';
 import { formatCores, formatMetric } from '../utils/format';
 import { ContainerStateBadge } from './StatusBadge';
 

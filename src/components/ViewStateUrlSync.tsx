@@ -1,5 +1,5 @@
 import { useEffect, useRef } from 'react';
-import { useLocation, useNavigate } from 'react-router-dom-v5-compat';
+import { useLocation, useNavigate } from 'react-router-dom';
 import { isNewSelection, parseViewState, viewKey, withViewState, type ViewState } from '../utils/viewState';
 import { DEFAULT_RANGE, DEFAULT_REFRESH, REFRESH_INTERVALS, useFleetlens } from './FleetlensContext';
 

@@ -1,6 +1,6 @@
 import React from 'react';
 import type { ContainerDetailReply } from '@fleetlens/protocol/api';
-import { Link, useParams } from 'react-router-dom-v5-compat';
+import { Link, useParams } from 'react-router-dom';
 import { useApiData } from '../api/useApiData';
 import { CONTAINER_CHARTS, EntityCharts, useEntitySeries } from '../components/EntityCharts';
 import { EnvironmentTag } from '../components/EnvironmentTag';

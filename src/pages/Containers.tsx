@@ -8,7 +8,7 @@ import type {
   NodeListReply,
 } from '@fleetlens/protocol/api';
 import { Pagination, Stack } from '@grafana/ui';
-import { Link } from 'react-router-dom-v5-compat';
+import { Link } from 'react-router-dom';
 import { useApiData } from '../api/useApiData';
 import { DataTable, type Column } from '../components/DataTable';
 import { EntityFilter } from '../components/EntityFilter';

@@ -3,7 +3,7 @@ import { css } from '@emotion/css';
 import type { GrafanaTheme2 } from '@grafana/data';
 import { useStyles2 } from '@grafana/ui';
 import type { ContainerSortKey, NodeDetailReply } from '@fleetlens/protocol/api';
-import { useParams } from 'react-router-dom-v5-compat';
+import { useParams } from 'react-router-dom';
 import { useApiData } from '../api/useApiData';
 import { DataTable } from '../components/DataTable';
 import { EntityCharts, NODE_CHARTS, useEntitySeries } from '../components/EntityCharts';

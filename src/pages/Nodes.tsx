@@ -1,7 +1,7 @@
 import React, { useMemo, useState } from 'react';
 import type { NodeListReply, NodeRow, NodeSortKey } from '@fleetlens/protocol/api';
 import { RadioButtonGroup } from '@grafana/ui';
-import { Link } from 'react-router-dom-v5-compat';
+import { Link } from 'react-router-dom';
 import { useApiData } from '../api/useApiData';
 import { DataTable, type Column } from '../components/DataTable';
 import { EnvironmentTag } from '../components/EnvironmentTag';

@@ -3,7 +3,7 @@ import { css } from '@emotion/css';
 import type { GrafanaTheme2 } from '@grafana/data';
 import { Stack, useStyles2 } from '@grafana/ui';
 import type { ClusterSummary, OverviewReply, SeriesReply } from '@fleetlens/protocol/api';
-import { Link } from 'react-router-dom-v5-compat';
+import { Link } from 'react-router-dom';
 import { useApiData } from '../api/useApiData';
 import { EnvironmentTag } from '../components/EnvironmentTag';
 import { useFleetlens } from '../components/FleetlensContext';

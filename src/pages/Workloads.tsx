@@ -12,7 +12,7 @@ import type {
   WorkloadListReply,
   WorkloadRow,
 } from '@fleetlens/protocol/api';
-import { Link, useParams } from 'react-router-dom-v5-compat';
+import { Link, useParams } from 'react-router-dom';
 import { useApiData } from '../api/useApiData';
 import { DataTable, type Column } from '../components/DataTable';
 import { CONTAINER_CHARTS, EntityCharts, useEntitySeries } from '../components/EntityCharts';

@@ -8,7 +8,7 @@ import {
   type DataFrame,
   type PanelProps,
 } from '@grafana/data';
-import { MemoryRouter } from 'react-router-dom-v5-compat';
+import { MemoryRouter } from 'react-router-dom';
 import type { NodeListReply, TopReply } from '@fleetlens/protocol/api';
 import { backendGet, backendUrl, serviceKey } from '../test/harness';
 import { installDatasource, installTemplates, request } from '../datasource/testing/harness';

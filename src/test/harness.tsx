@@ -12,7 +12,7 @@ import {
   useNavigate,
   type Location,
   type NavigateFunction,
-} from 'react-router-dom-v5-compat';
+} from 'react-router-dom';
 import { createBackendSrv } from '../../e2e/host/backendSrv';
 import { GrafanaEmulator, type GrafanaUser, type PluginJson } from '../../e2e/host/grafanaEmulator';
 import { App } from '../components/App';

@@ -1,6 +1,6 @@
 import React, { useEffect, useState } from 'react';
 import { Alert, LinkButton } from '@grafana/ui';
-import { useNavigate } from 'react-router-dom-v5-compat';
+import { useNavigate } from 'react-router-dom';
 import { appUrl, ROUTES } from '../../constants';
 
 export const REDIRECT_SECONDS = 5;

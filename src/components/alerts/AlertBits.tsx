@@ -1,6 +1,6 @@
 import React from 'react';
 import { Badge, type BadgeColor, type IconName } from '@grafana/ui';
-import { Link } from 'react-router-dom-v5-compat';
+import { Link } from 'react-router-dom';
 import type { Alert, AlertMetric, AlertState, Severity } from '@fleetlens/protocol/api/alerts';
 import { appUrl, ROUTES } from '../../constants';
 import { formatMetric, formatUnit } from '../../utils/format';
