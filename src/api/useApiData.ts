@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useLayoutEffect, useRef, useState } from 'react';
 import { useFleetlens } from '../components/FleetlensContext';
 import type { FleetlensClient } from './client';
 import { ApiError, toApiError } from './errors';
@@ -30,28 +30,25 @@ export function useApiData<T>(
   const enabled = options.enabled ?? true;
   const keepPrevious = options.keepPrevious ?? true;
   const [state, setState] = useState<ApiData<T> & { key?: string }>({ loading: enabled });
+  // The newest `load` without making it an effect dependency (callers pass inline functions);
+  // layout effects run before the effect below, so it always calls the current one.
   const loadRef = useRef(load);
-  loadRef.current = load;
+  useLayoutEffect(() => {
+    loadRef.current = load;
+  });
   const seq = useRef(0);
+  // A new key shows a loading state at once (state adjusted while rendering, as React's docs
+  // advise for state that follows a prop), keeping the previous data only where asked.
+  if (enabled && settings.backendUrl && state.key !== key) {
+    setState((s) => (s.key === key ? s : { data: keepPrevious ? s.data : undefined, loading: true, key }));
+  }
 
   useEffect(() => {
-    if (!enabled) {
-      return undefined;
-    }
-    if (!settings.backendUrl) {
-      setState({
-        loading: false,
-        key,
-        error: new ApiError(
-          'not-configured',
-          'Fleetlens is not configured yet: enter the backend URL and service key on the configuration page.'
-        ),
-      });
+    if (!enabled || !settings.backendUrl) {
       return undefined;
     }
     const id = ++seq.current;
     const controller = new AbortController();
-    setState((s) => (s.key === key ? s : { data: keepPrevious ? s.data : undefined, loading: true, key }));
     loadRef.current(client, controller.signal).then(
       (data) => {
         if (id === seq.current) {
@@ -72,5 +69,13 @@ export function useApiData<T>(
     return () => controller.abort();
   }, [key, tick, client, enabled, keepPrevious, settings.backendUrl]);
 
-  return state;
+  return enabled && !settings.backendUrl ? NOT_CONFIGURED : state;
 }
+
+const NOT_CONFIGURED: ApiData<never> = {
+  loading: false,
+  error: new ApiError(
+    'not-configured',
+    'Fleetlens is not configured yet: enter the backend URL and service key on the configuration page.'
+  ),
+};

@@ -53,7 +53,7 @@ function useCurrentSettings(metaSettings: AppSettings | undefined): AppSettings 
 export function App(props: AppRootProps<AppSettings>) {
   const location = useLocation();
   // The first render starts from the URL; afterwards ViewStateUrlSync keeps the two in step.
-  const initial = useMemo(() => parseViewState(location.search, VIEW_DEFAULTS), []);
+  const [initial] = useState(() => parseViewState(location.search, VIEW_DEFAULTS));
   const settings = useCurrentSettings(props.meta.jsonData);
   if (!settings) {
     return null;

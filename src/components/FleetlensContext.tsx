@@ -1,4 +1,4 @@
-import React, { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState } from 'react';
+import React, { createContext, useCallback, useContext, useEffect, useMemo, useState } from 'react';
 import { rangeUtil, type RawTimeRange, type TimeRange, type TimeZone } from '@grafana/data';
 import { FleetlensClient } from '../api/client';
 import { thresholdsFrom, type AppSettings, type Thresholds } from '../types';
@@ -50,7 +50,7 @@ interface ProviderProps {
 
 /** Holds the page state at the app root, so it survives moving between pages. */
 export function FleetlensProvider({ settings, client, initial, children }: ProviderProps) {
-  const clientRef = useRef(client ?? new FleetlensClient());
+  const [ownClient] = useState(() => client ?? new FleetlensClient());
   const [rawRange, setRawRange] = useState<RawTimeRange>(initial?.rawRange ?? DEFAULT_RANGE);
   const [timeZone, setTimeZone] = useState<TimeZone>(initial?.timeZone ?? 'browser');
   const [refresh, setRefresh] = useState<string>(initial?.refresh ?? DEFAULT_REFRESH);
@@ -60,13 +60,15 @@ export function FleetlensProvider({ settings, client, initial, children }: Provi
 
   useAutoRefresh(refresh, refreshNow);
 
-  // Relative ranges ("now-1h") move with every tick; absolute ones stay put.
+  // Relative ranges ("now-1h") move with every tick; absolute ones stay put. `tick` is a
+  // dependency on purpose: it re-reads "now".
+  // eslint-disable-next-line react-hooks/exhaustive-deps
   const range = useMemo(() => rangeUtil.convertRawToRange(rawRange, timeZone), [rawRange, timeZone, tick]);
   const thresholds = useMemo(() => thresholdsFrom(settings), [settings]);
 
   const value = useMemo<FleetlensState>(
     () => ({
-      client: clientRef.current,
+      client: ownClient,
       settings,
       thresholds,
       rawRange,
@@ -81,7 +83,7 @@ export function FleetlensProvider({ settings, client, initial, children }: Provi
       setClusters,
       refreshNow,
     }),
-    [settings, thresholds, rawRange, range, timeZone, refresh, tick, clusters, refreshNow]
+    [ownClient, settings, thresholds, rawRange, range, timeZone, refresh, tick, clusters, refreshNow]
   );
   return <Ctx.Provider value={value}>{children}</Ctx.Provider>;
 }

@@ -13,7 +13,12 @@ interface Props {
 /** A text search field that reports its value after typing pauses, so each key is not a request. */
 export function SearchBox({ value, onChange, placeholder, label, debounceMs = 300 }: Props) {
   const [text, setText] = useState(value);
-  useEffect(() => setText(value), [value]);
+  // A new value from outside (Back, a reset) replaces what is typed; adjusted while rendering.
+  const [outside, setOutside] = useState(value);
+  if (value !== outside) {
+    setOutside(value);
+    setText(value);
+  }
   useEffect(() => {
     if (text === value) {
       return undefined;

@@ -62,7 +62,8 @@ export function ViewStateUrlSync() {
       last.current.state = state;
       go(withViewState(search, state), !push);
     }
-    // `state` is rebuilt every render; `key` stands for it.
+    // `state` is rebuilt every render; `key` stands for it. The setters and `navigate` are stable.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [location.search, location.pathname, key]);
 
   return null;

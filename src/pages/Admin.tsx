@@ -39,7 +39,9 @@ function AdminContent({ selfId }: { selfId: string | null }) {
   const styles = useStyles2(getStyles);
   const { client, refreshNow, range, rawRange } = useFleetlens();
   const rk = rangeKey(rawRange);
-  // Resolved when the chosen range changes, not at every refresh (the audit filters keep their page).
+  // Resolved when the chosen range changes, not at every refresh (the audit filters keep their page):
+  // `rk` stands for the range on purpose.
+  // eslint-disable-next-line react-hooks/exhaustive-deps
   const { from, to } = useMemo(() => toSeconds(range), [rk]);
   const [tab, setTab] = useState<TabId>('users');
   const users = useApiData<UserListReply>('users', (c, s) => c.users(s));

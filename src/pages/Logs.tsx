@@ -84,6 +84,8 @@ export function LogsPage() {
       to: rawRange.to === 'now' ? undefined : to,
       limit: LOG_PAGE,
     };
+    // `rk` stands for the range (resolved when it changes, not at every tick).
+    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [source, container, pod, clusters, level, q, rk]);
   const key = JSON.stringify(base);
   const [state, setState] = useState<LogState>({
@@ -198,6 +200,7 @@ export function LogsPage() {
       void fetchNewer(false);
     }
     // Only a new tick triggers this; filter changes reload through `key`.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [tick]);
 
   // Live tail: ask for lines newer than the newest shown, every TAIL_MS, while on.

@@ -51,32 +51,28 @@ function replicas(w: Pick<WorkloadRow, 'desiredReplicas' | 'readyReplicas' | 'ru
   return `${w.readyReplicas ?? 0} / ${w.desiredReplicas} ready`;
 }
 
-function workloadColumns(): Array<Column<WorkloadRow>> {
-  return [
-    { id: 'name', header: 'Workload', render: (w) => <Link to={appUrl(ROUTES.workloads, w.id)}>{w.name}</Link> },
-    { id: 'kind', header: 'Kind', render: (w) => w.kind },
-    { id: 'namespace', header: 'Namespace', render: (w) => w.namespace },
-    { id: 'replicas', header: 'Replicas', render: replicas },
-    { id: 'pods', header: 'Pods', align: 'right', render: (w) => `${w.runningPods} / ${w.pods}` },
-    ...usageColumns<WorkloadRow>(),
-  ];
-}
+const WORKLOAD_COLUMNS: Array<Column<WorkloadRow>> = [
+  { id: 'name', header: 'Workload', render: (w) => <Link to={appUrl(ROUTES.workloads, w.id)}>{w.name}</Link> },
+  { id: 'kind', header: 'Kind', render: (w) => w.kind },
+  { id: 'namespace', header: 'Namespace', render: (w) => w.namespace },
+  { id: 'replicas', header: 'Replicas', render: replicas },
+  { id: 'pods', header: 'Pods', align: 'right', render: (w) => `${w.runningPods} / ${w.pods}` },
+  ...usageColumns<WorkloadRow>(),
+];
 
-function podColumns(): Array<Column<PodRow>> {
-  return [
-    { id: 'name', header: 'Pod', render: (p) => p.name },
-    { id: 'phase', header: 'Phase', render: (p) => p.phase },
-    { id: 'node', header: 'Node', render: (p) => <Link to={appUrl(ROUTES.nodes, p.nodeId)}>{p.nodeName}</Link> },
-    {
-      id: 'containers',
-      header: 'Containers',
-      align: 'right',
-      render: (p) => `${p.runningContainers} / ${p.containers}`,
-    },
-    { id: 'restarts', header: 'Restarts', align: 'right', render: (p) => p.restarts },
-    ...usageColumns<PodRow>(),
-  ];
-}
+const POD_COLUMNS: Array<Column<PodRow>> = [
+  { id: 'name', header: 'Pod', render: (p) => p.name },
+  { id: 'phase', header: 'Phase', render: (p) => p.phase },
+  { id: 'node', header: 'Node', render: (p) => <Link to={appUrl(ROUTES.nodes, p.nodeId)}>{p.nodeName}</Link> },
+  {
+    id: 'containers',
+    header: 'Containers',
+    align: 'right',
+    render: (p) => `${p.runningContainers} / ${p.containers}`,
+  },
+  { id: 'restarts', header: 'Restarts', align: 'right', render: (p) => p.restarts },
+  ...usageColumns<PodRow>(),
+];
 
 /** Kubernetes namespaces → workloads → pods, or one workload when the URL names it. */
 export function WorkloadsPage() {
@@ -123,8 +119,8 @@ function NamespacesView() {
     ],
     []
   );
-  const wColumns = useMemo(workloadColumns, []);
-  const pColumns = useMemo(podColumns, []);
+  const wColumns = WORKLOAD_COLUMNS;
+  const pColumns = POD_COLUMNS;
   const items = namespaces.data?.items ?? [];
 
   return (
@@ -179,7 +175,7 @@ function WorkloadDetail({ id }: { id: string }) {
     keepPrevious: false,
   });
   const series = useEntitySeries('workload', id, CONTAINER_CHARTS);
-  const pColumns = useMemo(podColumns, []);
+  const pColumns = POD_COLUMNS;
   const w = workload.data;
   return (
     <PageLayout

@@ -1,4 +1,4 @@
-import React from 'react';
+import React, { useLayoutEffect } from 'react';
 import http from 'node:http';
 import net from 'node:net';
 import { render, screen, within, type RenderResult } from '@testing-library/react';
@@ -139,9 +139,10 @@ export interface RouterHandle {
   navigate: NavigateFunction;
 }
 
-function RouterProbe({ handle }: { handle: { location?: Location; navigate?: NavigateFunction } }) {
-  handle.location = useLocation();
-  handle.navigate = useNavigate();
+function RouterProbe({ onRender }: { onRender(location: Location, navigate: NavigateFunction): void }) {
+  const location = useLocation();
+  const navigate = useNavigate();
+  useLayoutEffect(() => onRender(location, navigate));
   return null;
 }
 
@@ -175,7 +176,12 @@ export function renderAppRoot(
   };
   const result = render(
     <MemoryRouter initialEntries={[entry]} future={{ v7_startTransition: true, v7_relativeSplatPath: true }}>
-      <RouterProbe handle={probe} />
+      <RouterProbe
+        onRender={(location, navigate) => {
+          probe.location = location;
+          probe.navigate = navigate;
+        }}
+      />
       <Routes>
         <Route
           path={`${APP_BASE}/*`}

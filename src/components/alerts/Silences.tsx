@@ -1,11 +1,10 @@
 import React, { useMemo, useState } from 'react';
 import type { SelectableValue } from '@grafana/data';
-import { Alert as Banner, Button, Field, Input, Select, Stack } from '@grafana/ui';
+import { Alert as Banner, Button, EmptyState, Field, Input, Select, Stack } from '@grafana/ui';
 import type { Alert, AlertRule, Silence } from '@fleetlens/protocol/api/alerts';
 import type { FleetlensClient } from '../../api/client';
 import { toApiError, type ApiError } from '../../api/errors';
 import { DataTable, type Column } from '../DataTable';
-import { EmptyState } from '@grafana/ui';
 import { issueFor } from '../FieldIssues';
 import { formatTime } from '../../utils/format';
 
