@@ -145,8 +145,9 @@ export function buildApp(deps: AppDeps): Koa {
   app.use(prometheusErrors);
 
   // Identity (docs/access.md): every /api/v1 and /prometheus route but ingest (agent tokens), the
-  // OpenAPI document and login needs a caller: the service key (optionally naming a Grafana user),
-  // a login token or an API key. The caller's scope is what every read service applies.
+  // OpenAPI document and login needs a caller: the service key naming a Grafana user (app route),
+  // an API key (datasources, scripts; refined by a verified X-Grafana-Id) or a login token. The
+  // caller's scope is what every read service applies.
   const open = new Set(['/api/v1/ingest', '/api/v1/openapi.json', '/api/v1/auth/login']);
   app.use(async (ctx, next) => {
     if ((ctx.path.startsWith('/api/v1/') || ctx.path.startsWith('/prometheus/')) && !open.has(ctx.path)) {
@@ -156,6 +157,7 @@ export function buildApp(deps: AppDeps): Koa {
         grafanaContext: ctx.get('x-grafana-context') || null,
         authorization: ctx.get('authorization') || null,
         apiKey: ctx.get('x-api-key') || null,
+        grafanaId: ctx.get('x-grafana-id') || null,
       });
       ctx.state.caller = caller;
       ctx.state.scope = caller.scope;

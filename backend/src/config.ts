@@ -22,7 +22,7 @@ export const ConfigSchema = z.object({
   GONE_AFTER_SECONDS: int(30, 86400 * 30).default(300),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   // Identity and access (docs/access.md).
-  SERVICE_KEY_ANONYMOUS_ROLE: z.enum(['admin', 'viewer', 'none']).default('admin'),
+  SERVICE_KEY_ANONYMOUS_ROLE: z.enum(['admin', 'viewer', 'none']).default('none'),
   GRAFANA_ADMIN_ROLE: z.enum(['admin', 'editor', 'viewer', 'none']).default('admin'),
   GRAFANA_DEFAULT_ROLE: z.enum(['admin', 'editor', 'viewer', 'none']).default('viewer'),
   GRAFANA_DEFAULT_SCOPE: z.enum(['none', 'all']).default('none'),
@@ -31,6 +31,10 @@ export const ConfigSchema = z.object({
   LOGIN_MAX_FAILURES: int(1, 1000).default(5),
   LOGIN_WINDOW_SECONDS: int(1, 86400).default(60),
   TRUST_PROXY: bool.default(false),
+  // Verified Grafana identity (X-Grafana-Id): where Grafana's server publishes its signing keys.
+  GRAFANA_URL: z.url({ protocol: /^https?$/ }).optional(),
+  GRAFANA_ID_ISSUER: z.string().trim().min(1).optional(),
+  GRAFANA_ID_AUDIENCE: z.string().trim().min(1).default('org:1'),
   // Alerts, notifications and logs (docs/alerts.md).
   ALERT_HISTORY_DAYS: int(1, 3650).default(90),
   NOTIFY_MAX_ATTEMPTS: int(1, 50).default(5),
@@ -81,7 +85,10 @@ export interface LogsConfig {
 
 /** Identity and access settings (docs/access.md). */
 export interface AccessConfig {
-  /** Role of a request that carries the service key but names no user; `none` refuses it (401). */
+  /**
+   * Role of a request that carries the service key but names no user. `none` (default) refuses it
+   * with 401; `admin` and `viewer` are explicit opt-ins, warned about at start-up.
+   */
   serviceKeyAnonymousRole: 'admin' | 'viewer' | 'none';
   /** Role given to a Grafana org Admin the backend has no record of; `none` refuses them (403). */
   grafanaAdminRole: 'admin' | 'editor' | 'viewer' | 'none';
@@ -101,6 +108,18 @@ export interface AccessConfig {
    * added). Off by default: a directly reachable backend would otherwise let clients choose it.
    */
   trustProxy: boolean;
+  /** Verification of Grafana's signed ID token (X-Grafana-Id); null: the header is ignored. */
+  grafanaId: GrafanaIdConfig | null;
+}
+
+/** Where Grafana's ID-token signing keys are and what its tokens must say (docs/access.md). */
+export interface GrafanaIdConfig {
+  /** Grafana's public JWKS: `<GRAFANA_URL>/api/signing-keys/keys`. */
+  jwksUrl: string;
+  /** Expected `iss`: Grafana's root_url (compared without a trailing slash). */
+  issuer: string;
+  /** Accepted `aud` values (Grafana sets `org:<orgId>`). */
+  audiences: string[];
 }
 
 export class ConfigError extends Error {}
@@ -142,6 +161,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       loginMaxFailures: c.LOGIN_MAX_FAILURES,
       loginWindowSeconds: c.LOGIN_WINDOW_SECONDS,
       trustProxy: c.TRUST_PROXY,
+      grafanaId: c.GRAFANA_URL
+        ? {
+            jwksUrl: `${c.GRAFANA_URL.replace(/\/+$/, '')}/api/signing-keys/keys`,
+            issuer: (c.GRAFANA_ID_ISSUER ?? c.GRAFANA_URL).replace(/\/+$/, ''),
+            audiences: c.GRAFANA_ID_AUDIENCE.split(',')
+              .map((a) => a.trim())
+              .filter(Boolean),
+          }
+        : null,
     },
     alerts: {
       historyDays: c.ALERT_HISTORY_DAYS,

@@ -52,6 +52,24 @@ export function ensureSecrets(config: Config, log: Logger): Config {
   return { ...config, ...next };
 }
 
+/** Start-up warnings about access settings that widen who gets in (names and values only, never secrets). */
+export function warnAboutAccess(config: Config, log: Logger): void {
+  const role = config.access.serviceKeyAnonymousRole;
+  if (role !== 'none')
+    log.warn(
+      `SERVICE_KEY_ANONYMOUS_ROLE=${role}: any request carrying only the service key acts as ${role} and sees the whole fleet; ` +
+        'set it to none (the default) once datasources use API keys (docs/access.md)',
+      { setting: 'SERVICE_KEY_ANONYMOUS_ROLE', value: role }
+    );
+  if (config.access.grafanaId)
+    log.info('X-Grafana-Id is verified against Grafana\'s signing keys', {
+      jwks: config.access.grafanaId.jwksUrl,
+      issuer: config.access.grafanaId.issuer,
+      audiences: config.access.grafanaId.audiences,
+    });
+  else log.info('GRAFANA_URL is not set: X-Grafana-Id is ignored; API keys alone decide what datasources see');
+}
+
 /** Opens the database, migrates, and serves the API; starts leader-only jobs when enabled. */
 export async function startBackend(
   overrides: Partial<Config> = {},
@@ -60,6 +78,7 @@ export async function startBackend(
   const base = loadConfig(opts.env ?? {});
   const log = opts.log ?? (opts.env ? createLogger(base.logLevel) : silentLogger);
   const config = ensureSecrets({ ...base, ...overrides }, log);
+  warnAboutAccess(config, log);
   const db = openDb(config.databaseUrl, config.dbPoolMax);
   await migrate(db.knex);
   const telemetry = createTelemetry();

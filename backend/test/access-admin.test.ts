@@ -4,7 +4,7 @@
  * and an audit entry with before/after (and no secrets) for every change.
  */
 import { DIALECTS } from './helpers/databases';
-import { ADMIN_KEY, clockedBackend, seedBatches, type Clocked } from './access-fixtures';
+import { ADMIN_KEY, SEED_AS_SERVICE_KEY, clockedBackend, seedBatches, type Clocked } from './access-fixtures';
 
 const ADMIN_ROUTES: [string, string, unknown?][] = [
   ['GET', '/api/v1/users'],
@@ -42,7 +42,9 @@ describe.each(DIALECTS)('administration on %s', (dialect) => {
   const auditCount = async () => Number((await be.db('audit_log').count({ n: '*' }))[0].n);
 
   beforeAll(async () => {
-    be = await clockedBackend(dialect);
+    // The operator seeding the first records: the bare service key as admin, opted into explicitly
+    // (the default, none, is covered by access-identity.test.ts).
+    be = await clockedBackend(dialect, SEED_AS_SERVICE_KEY);
     await createUser('root@example.com', 'admin');
     await createUser('ed@example.com', 'editor', { scopes: { clusters: null, namespaces: null, nodes: null } });
     await createUser('vi@example.com', 'viewer', { scopes: { clusters: null, namespaces: null, nodes: null } });

@@ -277,7 +277,13 @@ export async function call(
   return { status: res.status, body: parsed, headers: res.headers };
 }
 
+/**
+ * The bare service key, which acts as admin only where a test opts in with `SEED_AS_SERVICE_KEY`
+ * (SERVICE_KEY_ANONYMOUS_ROLE=admin): tests that seed users, keys and rules with it and are not
+ * about the default, which is `none` (401; access-identity.test.ts shows it).
+ */
 export const ADMIN_KEY = { 'x-fleetlens-key': SERVICE_KEY };
+export const SEED_AS_SERVICE_KEY: Partial<AccessConfig> = { serviceKeyAnonymousRole: 'admin' };
 
 /**
  * A backend built in-process on a fresh database, with a clock the test moves and access

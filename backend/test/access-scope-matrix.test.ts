@@ -1,13 +1,21 @@
 /**
  * The scope matrix: every role × scope against every read endpoint of ENDPOINTS, on a fleet
- * seeded through ingest. Expected sets and sums come from the seed spec (access-fixtures.ts),
+ * seeded through ingest, through every path a Grafana user reaches the backend by (docs/access.md):
+ * - the datasource: the user's own API key (`X-Api-Key`);
+ * - the app route: the service key with the user in `X-Grafana-Context` (Grafana's app proxy);
+ * - the datasource with ID forwarding: a datasource's API key plus the user's `X-Grafana-Id`,
+ *   verified against a stand-in for Grafana's signing keys (helpers/grafana-id.ts);
+ * - the Prometheus API (`/prometheus/api/v1/*`) on each of those. Expected sets and sums come from the seed spec (access-fixtures.ts),
  * never from the code under test. Besides the per-endpoint checks, every reply is searched for
  * the names of entities the caller may not see (clusters, nodes, containers, pods, workloads).
  */
 import { ENDPOINTS } from '../src/routes/query';
 import { DIALECTS } from './helpers/databases';
+import { startGrafanaStandIn, type GrafanaStandIn } from './helpers/grafana-id';
 import {
   ADMIN_KEY,
+  SEED_AS_SERVICE_KEY,
+  SERVICE_KEY,
   AGENT_TOKEN,
   CLUSTERS,
   CONTAINERS,
@@ -414,13 +422,28 @@ async function genericCheck(c: Ctx, path: string, adminGet: (p: string) => Promi
   }
 }
 
-describe.each(DIALECTS)('scope matrix on %s', (dialect) => {
+const lower = (a: string, b: string) => (ROLES.indexOf(a as never) >= ROLES.indexOf(b as never) ? a : b);
+const emailOf = (role: string, scope: string) => `${role}.${scope.replace(/[^a-z0-9]+/gi, '-')}@example.com`;
+const loginOf = (role: string, scope: string) => `${role}-${scope.replace(/[^a-z0-9]+/gi, '-')}`;
+
+/** How a case's requests are authenticated; each path is one way Grafana reaches the backend. */
+type Path = 'api key' | 'app route' | 'datasource key + X-Grafana-Id';
+const PATHS: Path[] = ['api key', 'app route', 'datasource key + X-Grafana-Id'];
+
+describe.each(DIALECTS)('scope matrix on %s (X-Grafana-Id from a stand-in for Grafana\'s signing keys)', (dialect) => {
   let be: Clocked;
+  let grafana: GrafanaStandIn;
   const keys: Record<string, string> = {};
   const ids: Ids = { node: {}, container: {}, cluster: {}, namespace: {}, workload: {}, alert: {} };
+  /** The datasource's own credential: an editor's key with every scope (Grafana decides who may use it). */
+  let datasourceKey = '';
+  /** A datasource limited to cluster cl-west, for users whose scopes it narrows. */
+  let westKey = '';
 
   beforeAll(async () => {
-    be = await clockedBackend(dialect);
+    grafana = await startGrafanaStandIn();
+    // Seeding users, keys and rules as the operator: the bare service key, opted into explicitly.
+    be = await clockedBackend(dialect, { ...SEED_AS_SERVICE_KEY, grafanaId: grafana.config });
     for (const b of seedBatches()) {
       const r = await be.call('POST', '/api/v1/ingest', { authorization: `Bearer ${AGENT_TOKEN}` }, b);
       if (r.status !== 202) throw new Error(`seed ingest → ${r.status} ${JSON.stringify(r.body)}`);
@@ -438,18 +461,28 @@ describe.each(DIALECTS)('scope matrix on %s', (dialect) => {
       if (r.status !== 201) throw new Error(`create rule → ${r.status} ${JSON.stringify(r.body)}`);
     }
     await be.deps.alerts.evaluator.evaluate(be.clock.now);
-    for (const [role, scope] of CASES) {
+    const userWithKey = async (email: string, role: string, scopes: ScopeSpec, login: string | null) => {
       const u = await be.call('POST', '/api/v1/users', ADMIN_KEY, {
-        email: `${role}.${scope.replace(/[^a-z0-9]+/gi, '-')}@example.com`,
-        displayName: `${role} ${scope}`,
+        email,
+        displayName: email.split('@')[0],
         role,
-        scopes: SCOPES[scope],
+        scopes,
+        login,
       });
       if (u.status !== 201) throw new Error(`create user → ${u.status} ${JSON.stringify(u.body)}`);
       const k = await be.call('POST', '/api/v1/api-keys', ADMIN_KEY, { name: 'matrix', userId: u.body.id });
       if (k.status !== 201) throw new Error(`create key → ${k.status} ${JSON.stringify(k.body)}`);
-      keys[`${role}/${scope}`] = k.body.key;
-    }
+      return k.body.key as string;
+    };
+    for (const [role, scope] of CASES)
+      keys[`${role}/${scope}`] = await userWithKey(emailOf(role, scope), role, SCOPES[scope], loginOf(role, scope));
+    datasourceKey = await userWithKey('datasource@example.com', 'editor', FULL, null);
+    westKey = await userWithKey(
+      'datasource-west@example.com',
+      'viewer',
+      { clusters: ['cl-west'], namespaces: null, nodes: null },
+      null
+    );
     // Opaque ids by name, from the full view (which the admin cases check against the seed).
     const get = async (p: string) => (await be.call('GET', p, ADMIN_KEY)).body;
     for (const n of (await get('/api/v1/nodes')).items) ids.node[n.name] = n.id;
@@ -461,6 +494,7 @@ describe.each(DIALECTS)('scope matrix on %s', (dialect) => {
   });
   afterAll(async () => {
     await be?.close();
+    await grafana?.close();
   });
 
   it('checks every read endpoint, and the seed is complete in the full view', () => {
@@ -490,10 +524,11 @@ describe.each(DIALECTS)('scope matrix on %s', (dialect) => {
     );
   });
 
-  it.each(CASES)('%s with scope %s sees only its scope on every read endpoint', async (role, scope) => {
-    const stored = SCOPES[scope];
-    const effective = role === 'admin' ? FULL : stored;
-    const headers = { 'x-api-key': keys[`${role}/${scope}`] };
+  /**
+   * Every read endpoint and the Prometheus API with `headers`: the replies match the seed as seen
+   * with `effective`, and name nothing outside it.
+   */
+  async function checkEverything(headers: Record<string, string>, effective: ScopeSpec) {
     const forbidden = forbiddenMarkers(effective);
     problems.length = 0;
     const replies: { path: string; text: string }[] = [];
@@ -507,10 +542,26 @@ describe.each(DIALECTS)('scope matrix on %s', (dialect) => {
         return r;
       },
     };
-    const me = await ctx.get('/api/v1/me');
-    expect(me.body).toMatchObject({ role, scopes: effective, via: 'api-key' });
     const adminGet = async (p: string) => (await be.call('GET', p, ADMIN_KEY)).body;
     for (const e of ENDPOINTS) await (CHECKERS[e.path] ? CHECKERS[e.path](ctx) : genericCheck(ctx, e.path, adminGet));
+    // The Prometheus API: discovery and instant queries of node and container metrics.
+    const v = visibleTo(effective);
+    const container = await ctx.get('/prometheus/api/v1/label/container/values');
+    check(
+      JSON.stringify([...(container.body.data ?? [])].sort()) === JSON.stringify(sortStr(v.containers.map((x) => x.name))),
+      `prometheus container values: ${container.body.data} ≠ ${sortStr(v.containers.map((x) => x.name))}`
+    );
+    for (const label of ['cluster', 'node', 'namespace', 'pod', 'workload'])
+      await ctx.get(`/prometheus/api/v1/label/${label}/values`);
+    for (const metric of ['fleetlens_node_cpu_usage_cores', 'fleetlens_container_cpu_usage_cores']) {
+      const r = await ctx.get(`/prometheus/api/v1/query?query=${metric}&time=${T}`);
+      check(r.status === 200, `prometheus ${metric} → ${r.status}`);
+    }
+    const nodes = await ctx.get(`/prometheus/api/v1/query?query=fleetlens_node_cpu_usage_cores&time=${T}`);
+    check(
+      (nodes.body.data?.result ?? []).length === v.nodes.length,
+      `prometheus node series: ${(nodes.body.data?.result ?? []).length} ≠ ${v.nodes.length}`
+    );
     for (const r of replies) {
       // An error may echo what the caller itself asked for (the id in the path or query): not a leak.
       const asked = new URL(r.path, 'http://x').searchParams.get('id') ?? r.path.split('?')[0].split('/').pop()!;
@@ -519,6 +570,59 @@ describe.each(DIALECTS)('scope matrix on %s', (dialect) => {
     }
     expect(problems).toEqual([]);
     // The check is not vacuous: a caller with any scope got at least one non-empty list.
-    if (visibleTo(effective).containers.length) expect(replies.some((r) => r.text.includes('ctr-'))).toBe(true);
+    if (v.containers.length) expect(replies.some((r) => r.text.includes('ctr-'))).toBe(true);
+  }
+
+  const PATH_CASES = PATHS.flatMap((path) => CASES.map(([role, scope]) => [path, role, scope] as const));
+
+  it.each(PATH_CASES)('%s: %s with scope %s sees only its scope on every read endpoint', async (path, role, scope) => {
+    const stored = SCOPES[scope];
+    const effective = role === 'admin' ? FULL : stored;
+    let headers: Record<string, string>;
+    let want: Record<string, unknown>;
+    if (path === 'api key') {
+      headers = { 'x-api-key': keys[`${role}/${scope}`] };
+      want = { role, scopes: effective, via: 'api-key' };
+    } else if (path === 'app route') {
+      // What Grafana's app proxy sends: the route's service key and the signed-in user as JSON.
+      headers = {
+        'x-fleetlens-key': SERVICE_KEY,
+        'x-grafana-context': JSON.stringify({ Login: loginOf(role, scope), Email: emailOf(role, scope), OrgRole: 'Viewer' }),
+      };
+      want = { role, scopes: effective, via: 'grafana', email: emailOf(role, scope) };
+    } else {
+      const token = await grafana.mint({ login: loginOf(role, scope), email: emailOf(role, scope) }, { iat: be.clock.now });
+      headers = { 'x-api-key': datasourceKey, 'x-grafana-id': token };
+      // The lower of the key owner's role (editor) and the user's; the scopes both allow.
+      want = { role: lower('editor', role), scopes: effective, via: 'grafana-id', email: emailOf(role, scope) };
+    }
+    const me = await be.call('GET', '/api/v1/me', headers);
+    expect(me.body).toMatchObject(want);
+    await checkEverything(headers, effective);
+  });
+
+  it('a datasource key narrows a verified Grafana user: cl-west viewer key × namespace-shop editor sees cl-west/shop as a viewer', async () => {
+    const token = await grafana.mint(
+      { login: loginOf('editor', 'namespace shop'), email: emailOf('editor', 'namespace shop') },
+      { iat: be.clock.now }
+    );
+    // namespace shop ∩ cluster cl-west = cl-west/shop; viewer (the key) below editor (the user).
+    const headers = { 'x-api-key': westKey, 'x-grafana-id': token };
+    const effective: ScopeSpec = { clusters: ['cl-west'], namespaces: ['shop'], nodes: null };
+    expect((await be.call('GET', '/api/v1/me', headers)).body).toMatchObject({
+      role: 'viewer',
+      scopes: effective,
+      via: 'grafana-id',
+      apiKey: { ownerEmail: 'datasource-west@example.com', ownerRole: 'viewer' },
+      grafanaId: { status: 'verified' },
+    });
+    await checkEverything(headers, effective);
+    // The key alone (no ID forwarding) is the ceiling: cl-west, everything in it.
+    const alone = { clusters: ['cl-west'], namespaces: null, nodes: null };
+    expect((await be.call('GET', '/api/v1/me', { 'x-api-key': westKey })).body).toMatchObject({
+      scopes: alone,
+      via: 'api-key',
+    });
+    await checkEverything({ 'x-api-key': westKey }, alone);
   });
 });

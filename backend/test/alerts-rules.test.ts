@@ -130,7 +130,7 @@ describe.each(DIALECTS)('alert rules API (%s)', (dialect) => {
     // Not JSON at all.
     const res = await fetch(`${live.backend.url}/api/v1/alert-rules`, {
       method: 'POST',
-      headers: { 'x-fleetlens-key': 'test-service-key-0123456789' },
+      headers: live.admin,
       body: '{',
     });
     expect(res.status).toBe(400);

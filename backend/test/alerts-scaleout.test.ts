@@ -3,6 +3,7 @@ import { alertingJobs } from '../src/jobs/alerting';
 import { startBackend, type RunningBackend } from '../src/server';
 import { createTestDatabase, DIALECTS, type TestDatabase } from './helpers/databases';
 import { AGENT_TOKEN, SERVICE_KEY } from './helpers/backend';
+import { adminApiKeyViaApp } from '../src/testing/credentials';
 import { alertBatch, httpReceiver } from './helpers/alerts';
 
 /**
@@ -50,7 +51,7 @@ describe.each(DIALECTS)('two backend replicas on one %s database', (dialect) => 
 
   it('exactly one of them evaluates: one alert row, one notification', async () => {
     expect([a.scheduler!.isLeader, b.scheduler!.isLeader].filter(Boolean)).toHaveLength(1);
-    const key = { 'x-fleetlens-key': SERVICE_KEY };
+    const key = (await adminApiKeyViaApp(a.url, SERVICE_KEY)).headers;
     const ch = await post(
       a,
       '/api/v1/notification-channels',
@@ -100,7 +101,7 @@ describe.each(DIALECTS)('two backend replicas on one %s database', (dialect) => 
   });
 
   it('even evaluators racing past the lease cannot duplicate an alert or a notification', async () => {
-    const key = { 'x-fleetlens-key': SERVICE_KEY };
+    const key = (await adminApiKeyViaApp(a.url, SERVICE_KEY)).headers;
     const ch = await post(
       a,
       '/api/v1/notification-channels',

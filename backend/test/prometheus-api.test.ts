@@ -298,7 +298,7 @@ suite.each(DIALECTS)('Prometheus-compatible API on %s, against a real Prometheus
     (await (
       await fetch(`${live.backend.url}/prometheus/api/v1${path}`, {
         ...init,
-        headers: { 'x-fleetlens-key': SERVICE_KEY, ...init?.headers },
+        headers: { ...live.admin, ...init?.headers },
       })
     ).json()) as Reply;
   const theirs = async (path: string) => (await (await fetch(`${reference.url}/api/v1${path}`)).json()) as Reply;
@@ -398,7 +398,7 @@ describe.each(DIALECTS)('Prometheus-compatible API on %s: scope, credentials and
   beforeAll(async () => {
     live = await liveBackend(dialect);
     for (const b of batches()) expect((await live.ingest(b)).status).toBe(202);
-    const admin = { 'x-fleetlens-key': SERVICE_KEY, 'content-type': 'application/json' };
+    const admin = { ...live.admin, 'content-type': 'application/json' };
     const post = async (path: string, body: unknown) => {
       const r = await fetch(`${live.backend.url}${path}`, {
         method: 'POST',
@@ -422,7 +422,7 @@ describe.each(DIALECTS)('Prometheus-compatible API on %s: scope, credentials and
 
   const call = async (
     path: string,
-    headers: Record<string, string> = { 'x-fleetlens-key': SERVICE_KEY },
+    headers: Record<string, string> = live.admin,
     init: RequestInit = {}
   ) => {
     const r = await fetch(`${live.backend.url}/prometheus/api/v1${path}`, {
@@ -455,8 +455,13 @@ describe.each(DIALECTS)('Prometheus-compatible API on %s: scope, credentials and
     expect(namespaces.body.data).toEqual(['shop']);
     const clusters = await call(`/label/cluster/values`, key);
     expect(clusters.body.data).toEqual(['prod']);
-    // The service key without a user (the admin's view) sees both clusters.
+    // An admin's API key sees both clusters.
     expect((await call('/label/cluster/values')).body.data).toEqual(['edge', 'prod']);
+    // The service key alone is no one (SERVICE_KEY_ANONYMOUS_ROLE=none): 401, in Prometheus' shape.
+    const bare = await call('/label/cluster/values', { 'x-fleetlens-key': SERVICE_KEY });
+    expect(bare.status).toBe(401);
+    expect(bare.body).toMatchObject({ status: 'error', errorType: 'client_error' });
+    expect(bare.body.error).toContain('X-Api-Key');
   });
 
   it('without credentials: 401 in the Prometheus error shape', async () => {
@@ -503,7 +508,7 @@ describe.each(DIALECTS)('Prometheus-compatible API on %s: scope, credentials and
   it('a POST must be a form; JSON is refused with 415', async () => {
     const r = await call(
       '/query',
-      { 'x-fleetlens-key': SERVICE_KEY, 'content-type': 'application/json' },
+      { ...live.admin, 'content-type': 'application/json' },
       { method: 'POST', body: '{"query":"1"}' }
     );
     expect(r.status).toBe(415);

@@ -25,6 +25,23 @@ export function narrow(scope: Scope, filter: Partial<Scope>): Scope {
   };
 }
 
+/**
+ * What two scopes both allow: per dimension, `null` (no restriction) yields the other side, two
+ * lists yield the names in both (in the first list's order, without duplicates). Unlike `narrow`,
+ * an empty list stays empty (it means "nothing", not "no filter"). Used where a credential (an
+ * API key: its owner's scope) and a verified Grafana user each allow a scope and the request may
+ * see only what both may.
+ */
+export function intersectScopes(a: Scope, b: Scope): Scope {
+  const meet = (x: string[] | null, y: string[] | null) =>
+    x === null ? (y === null ? null : [...new Set(y)]) : y === null ? [...new Set(x)] : [...new Set(x.filter((v) => y.includes(v)))];
+  return {
+    clusters: meet(a.clusters, b.clusters),
+    namespaces: meet(a.namespaces, b.namespaces),
+    nodes: meet(a.nodes, b.nodes),
+  };
+}
+
 /** Column names the scope applies to in one query; leave out a dimension the query has no column for. */
 export interface ScopeColumns {
   clusterName?: string;

@@ -97,7 +97,10 @@ export async function send(
   const res = await fetch(`${live.backend.url}${path}`, {
     method,
     headers: {
-      'x-fleetlens-key': SERVICE_KEY,
+      // The admin API key, or the service key when the test names a Grafana user (the app route).
+      ...(Object.keys(headers).some((h) => h.toLowerCase().startsWith('x-grafana-'))
+        ? { 'x-fleetlens-key': SERVICE_KEY }
+        : live.admin),
       ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
       ...headers,
     },

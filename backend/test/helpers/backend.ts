@@ -1,6 +1,7 @@
 import { gzipSync } from 'node:zlib';
 import type { IngestBatchInput } from '@fleetlens/protocol';
 import { startBackend, type RunningBackend } from '../../src/server';
+import { adminApiKeyViaApp } from '../../src/testing/credentials';
 import { createTestDatabase, type TestDatabase } from './databases';
 
 export const SERVICE_KEY = 'test-service-key-0123456789';
@@ -18,9 +19,14 @@ export async function liveBackend(dialect: 'sqlite' | 'mysql', jobsEnabled = fal
     jobsEnabled,
     dataDir: '/tmp/fleetlens-test-data',
   });
+  // An admin API key as an operator gets one: a Grafana org Admin through the app route
+  // (the bare service key is no one: SERVICE_KEY_ANONYMOUS_ROLE defaults to none).
+  const admin = (await adminApiKeyViaApp(backend.url, SERVICE_KEY)).headers;
   return {
     backend,
     database,
+    /** Headers of an admin API key (`X-Api-Key`). */
+    admin,
     async close() {
       await backend.stop();
       await database.drop();
@@ -39,14 +45,14 @@ export async function liveBackend(dialect: 'sqlite' | 'mysql', jobsEnabled = fal
       });
       return { status: res.status, headers: res.headers, body: await res.json().catch(() => null) };
     },
-    /** GETs a read endpoint with the service key; returns the parsed body (throws on non-200). */
+    /** GETs a read endpoint with the admin API key; returns the parsed body (throws on non-200). */
     // eslint-disable-next-line @typescript-eslint/no-explicit-any
     async get<T = any>(path: string): Promise<T> {
-      const res = await fetch(`${backend.url}${path}`, { headers: { 'x-fleetlens-key': SERVICE_KEY } });
+      const res = await fetch(`${backend.url}${path}`, { headers: admin });
       if (res.status !== 200) throw new Error(`GET ${path} → ${res.status}: ${await res.text()}`);
       return (await res.json()) as T;
     },
-    async getRaw(path: string, headers: Record<string, string> = { 'x-fleetlens-key': SERVICE_KEY }) {
+    async getRaw(path: string, headers: Record<string, string> = admin) {
       const res = await fetch(`${backend.url}${path}`, { headers });
       return { status: res.status, body: await res.json().catch(() => null) };
     },

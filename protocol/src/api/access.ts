@@ -86,8 +86,37 @@ export const UserListQuery = z.object({
 
 export const UserListReply = z.object({ items: z.array(User) });
 
-/** How the caller was identified. */
-export const AuthVia = z.enum(['service-key', 'grafana', 'token', 'api-key']);
+/**
+ * How the caller was identified: `service-key` (the bare service key, only where
+ * SERVICE_KEY_ANONYMOUS_ROLE allows it), `grafana` (the service key naming a Grafana user: the
+ * app's proxy route), `token` (a login token), `api-key` (an API key alone: a datasource, a
+ * script), `grafana-id` (an API key refined by a verified X-Grafana-Id: the Grafana user,
+ * narrowed by the key).
+ */
+export const AuthVia = z.enum(['service-key', 'grafana', 'token', 'api-key', 'grafana-id']);
+
+/** The API key a request came with; its owner's role and scopes are the most it may do and see. */
+export const MeApiKey = z.object({
+  id: z.string(),
+  name: z.string(),
+  ownerId: z.string(),
+  ownerEmail: z.string(),
+  ownerRole: Role,
+  /** The owner's scopes in force (all `null` for an admin owner). */
+  ownerScopes: Scopes,
+});
+
+/**
+ * What the backend did with X-Grafana-Id: `verified` (checked against Grafana's signing keys;
+ * a user narrows the key to their own role and scopes), `ignored` (no GRAFANA_URL configured,
+ * so it cannot be verified; the credential alone decides), `not-sent`.
+ */
+export const MeGrafanaId = z.object({
+  status: z.enum(['verified', 'ignored', 'not-sent']),
+  /** The token's `sub` (e.g. `user:ad5u8t2q3w7gc`) when verified. */
+  subject: z.string().nullable(),
+  message: z.string(),
+});
 
 export const MeReply = z.object({
   userId: z.string().nullable(),
@@ -97,6 +126,9 @@ export const MeReply = z.object({
   /** The scopes in force for this caller (all `null` for admins). */
   scopes: Scopes,
   via: AuthVia,
+  /** Set when an API key authenticated the request (e.g. a datasource's key). */
+  apiKey: MeApiKey.nullable().optional(),
+  grafanaId: MeGrafanaId.optional(),
 });
 
 export const LoginRequest = z.strictObject({
@@ -193,6 +225,8 @@ export type UserListQuery = z.infer<typeof UserListQuery>;
 export type UserListReply = z.infer<typeof UserListReply>;
 export type AuthVia = z.infer<typeof AuthVia>;
 export type MeReply = z.infer<typeof MeReply>;
+export type MeApiKey = z.infer<typeof MeApiKey>;
+export type MeGrafanaId = z.infer<typeof MeGrafanaId>;
 export type LoginRequest = z.infer<typeof LoginRequest>;
 export type LoginReply = z.infer<typeof LoginReply>;
 export type ApiKeyCreate = z.infer<typeof ApiKeyCreate>;

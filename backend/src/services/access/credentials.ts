@@ -126,7 +126,7 @@ export class ApiKeyService {
       .join('users as u', 'u.id', 'k.user_id')
       .where('k.key_hash', secretHash(key))
       .whereNull('k.revoked_at')
-      .select('u.*', 'k.id as key_id')
+      .select('u.*', 'k.id as key_id', 'k.name as key_name')
       .first();
     if (!row) return null;
     const now = this.now();

@@ -7,7 +7,7 @@ export type Scopes = access.Scopes;
 /** A refusal from the access services; the HTTP layer answers it with `status` (and Retry-After for 429). */
 export class AccessError extends Error {
   constructor(
-    readonly status: 400 | 401 | 403 | 404 | 409 | 429,
+    readonly status: 400 | 401 | 403 | 404 | 409 | 429 | 503,
     message: string,
     readonly retryAfter?: number
   ) {
@@ -26,9 +26,16 @@ export interface Caller {
   via: access.AuthVia;
   /** The name audit entries carry for this caller. */
   actor: string;
+  /** The API key that authenticated the request (its owner's role and scopes are the ceiling). */
+  apiKey?: access.MeReply['apiKey'];
+  /** What became of X-Grafana-Id (`/me` shows it). */
+  grafanaId?: access.MeReply['grafanaId'];
 }
 
 const RANK: Record<Role, number> = { viewer: 1, editor: 2, admin: 3 };
+
+/** The lower of two roles. */
+export const lowerRole = (a: Role, b: Role): Role => (RANK[a] <= RANK[b] ? a : b);
 
 /** True when `role` has at least the rights of `min`. */
 export const roleAtLeast = (role: Role, min: Role) => RANK[role] >= RANK[min];

@@ -2,9 +2,10 @@ import { access } from '@fleetlens/protocol';
 import { z } from 'zod';
 import type { AccessConfig } from '../../config';
 import { sameSecret } from '../agent-auth';
-import { FULL_SCOPE } from '../scope';
+import { FULL_SCOPE, intersectScopes } from '../scope';
 import type { LoginThrottle, ApiKeyService, SessionService } from './credentials';
-import { AccessError, effectiveScope, type Caller, type Role } from './errors';
+import { AccessError, effectiveScope, lowerRole, type Caller, type Role } from './errors';
+import type { GrafanaIdVerifier } from './grafana-id';
 import { verifyPassword } from './secrets';
 import { parseScopes, toUser, type UserService } from './users';
 
@@ -17,6 +18,8 @@ export interface Presented {
   grafanaContext: string | null;
   authorization: string | null;
   apiKey: string | null;
+  /** X-Grafana-Id: Grafana's signed ID token (ID forwarding). */
+  grafanaId?: string | null;
 }
 
 /** The signed-in Grafana user, as far as the proxy's headers tell. */
@@ -91,27 +94,50 @@ export class IdentityService {
     private readonly users: UserService,
     private readonly sessions: SessionService,
     private readonly apiKeys: ApiKeyService,
-    private readonly throttle: LoginThrottle
+    private readonly throttle: LoginThrottle,
+    /** Null when GRAFANA_URL is not configured: X-Grafana-Id is then ignored. */
+    private readonly grafanaIds: GrafanaIdVerifier | null = null
   ) {}
 
   /**
-   * The caller behind a request's credentials, in this order: the service key (with an optional
-   * Grafana user it asserts), a login token (`Authorization: Bearer`), an API key (`X-Api-Key`).
-   * Only a request with the service key may assert a user by header.
+   * The caller behind a request's credentials (docs/access.md, "Callers"):
+   * - the service key naming a Grafana user (`X-Grafana-Context`, which Grafana's app proxy always
+   *   sets; `X-Grafana-User` with send_user_header): that user's record or the default for unknown
+   *   users; a present `X-Grafana-Id` is verified and must name the same user;
+   * - the service key alone: SERVICE_KEY_ANONYMOUS_ROLE (`none` by default: 401);
+   * - a login token (`Authorization: Bearer`);
+   * - an API key (`X-Api-Key`, how datasources authenticate): its owner's role and scopes, narrowed
+   *   to a Grafana user's by a verified `X-Grafana-Id`.
+   * Only a request with the service key may name a user by `X-Grafana-Context`; a browser can send
+   * that header through a datasource (Grafana's datasource proxy passes it on), so with any other
+   * credential it is 401.
    */
   async resolve(p: Presented): Promise<Caller> {
-    const asserts = !!(p.grafanaUser || p.grafanaContext);
+    const idToken = p.grafanaId?.trim() || null;
     if (p.serviceKey !== null) {
       if (!this.serviceKey || !sameSecret(p.serviceKey, this.serviceKey))
         throw new AccessError(401, 'invalid service key (X-Fleetlens-Key)');
-      const g = asserts ? parseGrafanaIdentity(p.grafanaUser, p.grafanaContext) : null;
-      if (g) return this.grafanaCaller(g);
-      if (asserts) throw new AccessError(401, 'X-Grafana-User / X-Grafana-Context name no user');
+      if (p.grafanaUser || p.grafanaContext) {
+        const g = parseGrafanaIdentity(p.grafanaUser, p.grafanaContext);
+        if (!g) throw new AccessError(401, 'X-Grafana-User / X-Grafana-Context name no user');
+        const grafanaId = await this.checkSameUser(idToken, g);
+        return { ...(await this.grafanaCaller(g)), grafanaId };
+      }
+      if (idToken && this.grafanaIds) {
+        const t = await this.grafanaIds.verify(idToken);
+        if (t.type === 'user' && (t.login || t.email))
+          return {
+            ...(await this.grafanaCaller({ login: t.login, email: t.email, name: t.name, orgRole: null })),
+            grafanaId: verified(t.subject, 'the Grafana user in X-Grafana-Id'),
+          };
+      }
       const role = this.cfg.serviceKeyAnonymousRole;
       if (role === 'none')
         throw new AccessError(
           401,
-          'a Grafana user (X-Grafana-User or X-Grafana-Context) is required with the service key'
+          'the service key alone is not accepted (SERVICE_KEY_ANONYMOUS_ROLE=none): name the Grafana user ' +
+            '(X-Grafana-Context, as Grafana\'s app proxy sends it), or authenticate with an API key (X-Api-Key) ' +
+            'or a login token (Authorization: Bearer)'
         );
       return {
         userId: null,
@@ -121,24 +147,93 @@ export class IdentityService {
         scope: FULL_SCOPE,
         via: 'service-key',
         actor: 'service-key',
+        grafanaId: this.notApplied(idToken),
       };
     }
-    if (asserts) throw new AccessError(401, 'only requests carrying the service key may name a Grafana user');
+    if (p.grafanaContext)
+      throw new AccessError(
+        401,
+        'X-Grafana-Context is accepted only with the service key (Grafana\'s app proxy sets it); ' +
+          'a datasource request cannot name a user this way'
+      );
     const bearer = (p.authorization ?? '').match(/^Bearer\s+(\S+)\s*$/i)?.[1];
     if (bearer) {
+      if (p.grafanaUser)
+        throw new AccessError(401, 'only requests carrying the service key may name a Grafana user (X-Grafana-User)');
       const row = await this.sessions.verify(bearer);
       if (!row) throw new AccessError(401, 'invalid or expired token; log in again');
-      return this.userCaller(row, 'token');
+      return { ...(await this.userCaller(row, 'token')), grafanaId: this.notApplied(idToken) };
     }
     if (p.apiKey) {
+      // X-Grafana-User is ignored here: Grafana's datasource proxy sends it with send_user_header,
+      // but it is not signed, so it cannot identify anyone; X-Grafana-Id can.
       const row = await this.apiKeys.verify(p.apiKey);
-      if (!row) throw new AccessError(401, 'invalid or revoked API key');
-      return this.userCaller(row, 'api-key');
+      if (!row) throw new AccessError(401, 'invalid or revoked API key (X-Api-Key)');
+      return this.apiKeyCaller(row, idToken);
     }
+    if (p.grafanaUser)
+      throw new AccessError(401, 'only requests carrying the service key may name a Grafana user (X-Grafana-User)');
     throw new AccessError(
       401,
-      'authentication required: a login token (Authorization: Bearer), an API key (X-Api-Key) or the service key'
+      'authentication required: an API key (X-Api-Key), a login token (Authorization: Bearer), ' +
+        'or the service key with the Grafana user (X-Fleetlens-Key + X-Grafana-Context)'
     );
+  }
+
+  /** An API key: its owner, or, with a verified X-Grafana-Id naming a user, that user narrowed by the owner. */
+  private async apiKeyCaller(row: Row, idToken: string | null): Promise<Caller> {
+    const owner = await this.userCaller(row, 'api-key');
+    const apiKey: access.MeApiKey = {
+      id: String(row.key_id),
+      name: String(row.key_name),
+      ownerId: String(row.id),
+      ownerEmail: String(row.email),
+      ownerRole: owner.role,
+      ownerScopes: owner.scope,
+    };
+    if (!idToken) return { ...owner, apiKey, grafanaId: this.notApplied(null) };
+    if (!this.grafanaIds) return { ...owner, apiKey, grafanaId: this.notApplied(idToken) };
+    const t = await this.grafanaIds.verify(idToken);
+    if (t.type !== 'user' || !(t.login || t.email))
+      return {
+        ...owner,
+        apiKey,
+        grafanaId: verified(t.subject, `a ${t.type} identity, not a user: the API key alone decides`),
+      };
+    const user = await this.grafanaCaller({ login: t.login, email: t.email, name: t.name, orgRole: null });
+    const role = lowerRole(owner.role, user.role);
+    return {
+      userId: user.userId,
+      email: user.email,
+      displayName: user.displayName,
+      role,
+      scope: role === 'admin' ? FULL_SCOPE : intersectScopes(owner.scope, user.scope),
+      via: 'grafana-id',
+      actor: user.actor,
+      apiKey,
+      grafanaId: verified(t.subject, 'the Grafana user in X-Grafana-Id, narrowed by the API key (lower role, common scopes)'),
+    };
+  }
+
+  /** With the service key and a named user, a present X-Grafana-Id must verify and name that user. */
+  private async checkSameUser(idToken: string | null, g: GrafanaIdentity): Promise<access.MeGrafanaId> {
+    if (!idToken || !this.grafanaIds) return this.notApplied(idToken);
+    const t = await this.grafanaIds.verify(idToken);
+    const same = (a: string | null, b: string | null) => !!a && !!b && a.toLowerCase() === b.toLowerCase();
+    if (!(same(t.login, g.login) || same(t.email, g.email) || same(t.email, g.login) || same(t.login, g.email)))
+      throw new AccessError(401, `X-Grafana-Id (${t.subject}) and X-Grafana-Context name different users`);
+    return verified(t.subject, 'matches the Grafana user in X-Grafana-Context');
+  }
+
+  private notApplied(idToken: string | null): access.MeGrafanaId {
+    if (!idToken) return { status: 'not-sent', subject: null, message: 'no X-Grafana-Id (Grafana\'s ID forwarding is off)' };
+    if (!this.grafanaIds)
+      return {
+        status: 'ignored',
+        subject: null,
+        message: 'X-Grafana-Id ignored: GRAFANA_URL is not configured, so it cannot be verified; the credential alone decides',
+      };
+    return { status: 'ignored', subject: null, message: 'X-Grafana-Id is not used with this credential' };
   }
 
   private async userCaller(row: Row, via: Caller['via']): Promise<Caller> {
@@ -234,9 +329,24 @@ export class IdentityService {
   }
 }
 
+const verified = (subject: string, what: string): access.MeGrafanaId => ({
+  status: 'verified',
+  subject,
+  message: `X-Grafana-Id verified against Grafana's signing keys: ${what}`,
+});
+
 /** GET /me: the caller as the API shows it. */
 export function me(c: Caller): access.MeReply {
-  return { userId: c.userId, email: c.email, displayName: c.displayName, role: c.role, scopes: c.scope, via: c.via };
+  return {
+    userId: c.userId,
+    email: c.email,
+    displayName: c.displayName,
+    role: c.role,
+    scopes: c.scope,
+    via: c.via,
+    apiKey: c.apiKey ?? null,
+    ...(c.grafanaId ? { grafanaId: c.grafanaId } : {}),
+  };
 }
 
 export { toUser };

@@ -2,11 +2,13 @@ import type { Config } from '../../config';
 import type { Db } from '../../db/connection';
 import { AuditLog } from './audit';
 import { AgentTokenService, ApiKeyService, LoginThrottle, SessionService } from './credentials';
+import { GrafanaIdVerifier } from './grafana-id';
 import { IdentityService } from './identity';
 import { UserService } from './users';
 
 export { AccessError, requireRole, roleAtLeast, type Caller, type Role } from './errors';
 export { me, parseGrafanaIdentity } from './identity';
+export { GrafanaIdVerifier, type GrafanaIdToken } from './grafana-id';
 export { actorOf } from './audit';
 
 /** The identity and access services, wired to one database, configuration and clock. */
@@ -27,6 +29,7 @@ export function createAccess(config: Config, db: Db, now: () => number): AccessS
   const apiKeys = new ApiKeyService(db, audit, now);
   const agentTokens = new AgentTokenService(db, audit, now);
   const throttle = new LoginThrottle(db, now, config.access.loginMaxFailures, config.access.loginWindowSeconds);
-  const identity = new IdentityService(config.access, config.serviceKey, users, sessions, apiKeys, throttle);
+  const grafanaIds = config.access.grafanaId ? new GrafanaIdVerifier(config.access.grafanaId, now) : null;
+  const identity = new IdentityService(config.access, config.serviceKey, users, sessions, apiKeys, throttle, grafanaIds);
   return { audit, users, sessions, apiKeys, agentTokens, throttle, identity };
 }
