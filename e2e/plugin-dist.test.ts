@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { ensurePluginBuilt } from './host/build';
+import { GRAFANA_LINES, SHARED_DEPENDENCIES } from './host/src/shared/lines';
 
 /**
  * What Grafana checks when it loads dist/: plugin.json against the rules of Grafana's
@@ -129,13 +130,18 @@ describe('dist/ as Grafana loads it', () => {
     expect(pj.includes.filter((i: { defaultNav?: boolean }) => i.defaultNav)).toHaveLength(1);
   });
 
-  it('routes: the proxy route takes the backend URL from jsonData and the service key from secureJsonData', () => {
+  it('routes: one wildcard proxy route takes the backend URL from jsonData and the service key from secureJsonData', () => {
     expect(pj.routes).toHaveLength(1);
     const route = pj.routes[0];
     expect(Object.keys(route).filter((k) => !ROUTE_KEYS.has(k))).toEqual([]);
-    expect(route.path).toBe('api');
+    // Grafana matches app routes with web.Tree (pkg/api/pluginproxy/pluginproxy.go): a path without
+    // `*` matches only itself, so the client's `<route>/api/v1/...` needs `api/*`. The matching
+    // itself is tested against the stand-in in e2e/grafana-proxy-stand-in.test.ts.
+    expect(route.path).toBe('api/*');
     expect(route.url).toMatch(/^\{\{\s*\.JsonData\.backendUrl\s*\}\}$/);
     expect(route.headers).toEqual([{ name: 'X-Fleetlens-Key', content: '{{ .SecureJsonData.serviceKey }}' }]);
+    // No Grafana-level role: the backend's own user records decide roles (docs/access.md).
+    expect(route.reqRole).toBeUndefined();
     // The secret is never in jsonData (which the browser sees).
     expect(JSON.stringify(pj)).not.toMatch(/\.JsonData\.serviceKey/);
   });
@@ -153,28 +159,35 @@ describe('dist/ as Grafana loads it', () => {
     expect(cmp(m![1], '12.4.0')).toBeGreaterThanOrEqual(0);
   });
 
-  it('module.js is one AMD module whose dependencies are all modules Grafana shares with plugins', () => {
-    const js = fs.readFileSync(path.join(DIST, 'module.js'), 'utf8');
-    const m = js.match(/define\((\[[^\]]*\])/);
-    expect(m).not.toBeNull();
-    const deps = JSON.parse(m![1]) as string[];
-    const grafanaShared = [
-      '@emotion/css',
-      '@emotion/react',
-      '@grafana/data',
-      '@grafana/runtime',
-      '@grafana/ui',
-      'lodash',
-      'react',
-      'react-dom',
-      'react-router-dom-v5-compat',
-      'rxjs',
-      'react/jsx-runtime',
-    ];
-    expect(deps.filter((d) => !grafanaShared.includes(d))).toEqual([]);
-    expect(deps).toEqual(expect.arrayContaining(['react', '@grafana/ui', '@grafana/data', '@grafana/runtime']));
-    // No second React or ReactDOM inside the bundle (only the small jsx-runtime shim, as the scaffold does).
-    expect(js.includes('reactjs.org/docs/error-decoder')).toBe(false);
-    expect(js.includes('react-dom.production')).toBe(false);
-  });
+  const modules = [
+    'module.js',
+    'datasource/module.js',
+    'panels/node-heatmap/module.js',
+    'panels/top-containers/module.js',
+  ];
+
+  it.each(modules)(
+    '%s is one AMD module that asks only for modules every supported Grafana line shares, and bundles no React',
+    (file) => {
+      const js = fs.readFileSync(path.join(DIST, file), 'utf8');
+      const m = js.match(/define\((\[[^\]]*\])/);
+      expect(m).not.toBeNull();
+      const deps = JSON.parse(m![1]) as string[];
+      for (const line of GRAFANA_LINES) {
+        // Grafana's SystemJS resolves only the keys of its sharedDependencies.ts; anything else is
+        // fetched as a URL and fails (public/app/features/plugins/loader/systemjsHooks.ts).
+        expect({ line, unshared: deps.filter((d) => !SHARED_DEPENDENCIES[line].includes(d)) }).toEqual({
+          line,
+          unshared: [],
+        });
+      }
+      expect(deps).toEqual(expect.arrayContaining(['react', 'react/jsx-runtime', '@grafana/data']));
+      // No React, ReactDOM or jsx-runtime inside the bundle: React 18's jsx-runtime reads
+      // internals that React 19 (Grafana 13) removed; React 19's read ones React 18 lacks.
+      expect(js.includes('__SECRET_INTERNALS_DO_NOT_USE_OR_YOU_WILL_BE_FIRED')).toBe(false);
+      expect(js.includes('__CLIENT_INTERNALS_DO_NOT_USE_OR_WARN_USERS_THEY_CANNOT_UPGRADE')).toBe(false);
+      expect(js.includes('reactjs.org/docs/error-decoder')).toBe(false);
+      expect(js.includes('react-dom.production')).toBe(false);
+    }
+  );
 });
