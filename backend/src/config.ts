@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { fieldIssues } from '@fleetlens/protocol';
+import type { QueryLimits } from './services/limits';
 
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
@@ -42,6 +43,13 @@ export const ConfigSchema = z.object({
   NOTIFY_TIMEOUT_SECONDS: int(1, 300).default(10),
   LOG_RETENTION_DAYS: int(1, 3650).default(2),
   LOG_MAX_LINES_PER_CONTAINER: int(100, 10_000_000).default(10_000),
+  // Bounds on one read request and on ingested timestamps (README: configuration).
+  QUERY_MAX_POINTS: int(10, 1_000_000).default(11_000),
+  QUERY_MAX_SERIES: int(1, 1_000_000).default(5_000),
+  QUERY_MAX_POINTS_PER_REPLY: int(1000, 100_000_000).default(2_000_000),
+  QUERY_MAX_RANGE_DAYS: int(1, 36500).default(400),
+  QUERY_TIMEOUT_SECONDS: int(1, 3600).default(20),
+  INGEST_MAX_FUTURE_SECONDS: int(0, 86400).default(300),
 });
 
 /** Resolved configuration. Secrets are filled in at start-up if not configured (see bootstrap). */
@@ -62,6 +70,10 @@ export interface Config {
   access: AccessConfig;
   alerts: AlertsConfig;
   logs: LogsConfig;
+  /** Bounds on one read request (services/limits.ts). */
+  query: QueryLimits;
+  /** Samples, events and log lines stamped more than this many seconds ahead of the server clock are refused. */
+  ingestMaxFutureSeconds: number;
 }
 
 /** Alert history and notification delivery (docs/alerts.md). */
@@ -178,5 +190,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       notifyTimeoutSeconds: c.NOTIFY_TIMEOUT_SECONDS,
     },
     logs: { retentionDays: c.LOG_RETENTION_DAYS, maxLinesPerContainer: c.LOG_MAX_LINES_PER_CONTAINER },
+    query: {
+      maxPointsPerSeries: c.QUERY_MAX_POINTS,
+      maxSeries: c.QUERY_MAX_SERIES,
+      maxPointsPerReply: c.QUERY_MAX_POINTS_PER_REPLY,
+      maxRangeSeconds: c.QUERY_MAX_RANGE_DAYS * 86_400,
+      timeoutMs: c.QUERY_TIMEOUT_SECONDS * 1000,
+    },
+    ingestMaxFutureSeconds: c.INGEST_MAX_FUTURE_SECONDS,
   };
 }

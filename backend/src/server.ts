@@ -62,7 +62,7 @@ export function warnAboutAccess(config: Config, log: Logger): void {
       { setting: 'SERVICE_KEY_ANONYMOUS_ROLE', value: role }
     );
   if (config.access.grafanaId)
-    log.info('X-Grafana-Id is verified against Grafana\'s signing keys', {
+    log.info("X-Grafana-Id is verified against Grafana's signing keys", {
       jwks: config.access.grafanaId.jwksUrl,
       issuer: config.access.grafanaId.issuer,
       audiences: config.access.grafanaId.audiences,

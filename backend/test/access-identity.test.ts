@@ -6,7 +6,17 @@
 import { loadConfig } from '../src/config';
 import { parseGrafanaIdentity } from '../src/services/access';
 import { DIALECTS } from './helpers/databases';
-import { ADMIN_KEY, AGENT_TOKEN, SERVICE_KEY, clockedBackend, seedBatches, type Clocked } from './access-fixtures';
+import { warnAboutAccess } from '../src/server';
+import { startGrafanaStandIn, type GrafanaStandIn } from './helpers/grafana-id';
+import {
+  ADMIN_KEY,
+  AGENT_TOKEN,
+  SEED_AS_SERVICE_KEY,
+  SERVICE_KEY,
+  clockedBackend,
+  seedBatches,
+  type Clocked,
+} from './access-fixtures';
 
 describe('X-Grafana-Context / X-Grafana-User parsing', () => {
   it.each([
@@ -60,9 +70,9 @@ describe('X-Grafana-Context / X-Grafana-User parsing', () => {
 });
 
 describe('access configuration', () => {
-  it('defaults: bare service key is admin, unknown Grafana admins are admins, others viewers with no scopes', () => {
+  it('defaults: the bare service key is no one, unknown Grafana admins are admins, others viewers with no scopes', () => {
     expect(loadConfig({}).access).toEqual({
-      serviceKeyAnonymousRole: 'admin',
+      serviceKeyAnonymousRole: 'none',
       grafanaAdminRole: 'admin',
       grafanaDefaultRole: 'viewer',
       grafanaDefaultScope: 'none',
@@ -71,7 +81,49 @@ describe('access configuration', () => {
       loginMaxFailures: 5,
       loginWindowSeconds: 60,
       trustProxy: false,
+      grafanaId: null,
     });
+  });
+
+  it('GRAFANA_URL: the JWKS at <url>/api/signing-keys/keys, issuer and audiences as Grafana sets them', () => {
+    expect(loadConfig({ GRAFANA_URL: 'http://grafana:3000/' }).access.grafanaId).toEqual({
+      jwksUrl: 'http://grafana:3000/api/signing-keys/keys',
+      issuer: 'http://grafana:3000',
+      audiences: ['org:1'],
+    });
+    expect(
+      loadConfig({
+        GRAFANA_URL: 'http://grafana:3000',
+        GRAFANA_ID_ISSUER: 'https://grafana.example.com/',
+        GRAFANA_ID_AUDIENCE: 'org:1, org:2',
+      }).access.grafanaId
+    ).toEqual({
+      jwksUrl: 'http://grafana:3000/api/signing-keys/keys',
+      issuer: 'https://grafana.example.com',
+      audiences: ['org:1', 'org:2'],
+    });
+    expect(() => loadConfig({ GRAFANA_URL: 'grafana:3000' })).toThrow(/GRAFANA_URL/);
+  });
+
+  it('warns at start-up when the bare service key gets a role, without logging any secret', () => {
+    const lines: string[] = [];
+    const log = {
+      debug: () => {},
+      info: (m: string, f?: object) => lines.push(`info ${m} ${JSON.stringify(f ?? {})}`),
+      warn: (m: string, f?: object) => lines.push(`warn ${m} ${JSON.stringify(f ?? {})}`),
+      error: () => {},
+    };
+    const base = { ...loadConfig({}), serviceKey: SERVICE_KEY };
+    warnAboutAccess(base, log);
+    expect(lines.filter((l) => l.startsWith('warn'))).toEqual([]);
+    expect(lines.join('\n')).toContain('X-Grafana-Id is ignored');
+    for (const role of ['admin', 'viewer'] as const) {
+      lines.length = 0;
+      warnAboutAccess({ ...base, access: { ...base.access, serviceKeyAnonymousRole: role } }, log);
+      expect(lines.filter((l) => l.startsWith('warn'))).toHaveLength(1);
+      expect(lines[0]).toContain(`SERVICE_KEY_ANONYMOUS_ROLE=${role}`);
+      expect(lines.join('\n')).not.toContain(SERVICE_KEY);
+    }
   });
 
   it('reads the environment and names bad values', () => {
@@ -103,7 +155,8 @@ describe.each(DIALECTS)('identity on %s', (dialect) => {
 
   beforeAll(async () => {
     // Clients come through a proxy that sets X-Forwarded-For (how the tests give each a different address).
-    be = await clockedBackend(dialect, { trustProxy: true });
+    // Seeded by the operator with the bare service key, opted into explicitly.
+    be = await clockedBackend(dialect, { trustProxy: true, ...SEED_AS_SERVICE_KEY });
     for (const b of seedBatches())
       expect((await be.call('POST', '/api/v1/ingest', { authorization: `Bearer ${AGENT_TOKEN}` }, b)).status).toBe(202);
   });
@@ -160,9 +213,19 @@ describe.each(DIALECTS)('identity on %s', (dialect) => {
         userId: (await be.call('GET', '/api/v1/users?q=eve', ADMIN_KEY)).body.items[0].id,
       });
       expect((await be.call('GET', '/api/v1/me', { 'x-api-key': key.body.key })).status).toBe(200);
-      expect((await be.call('GET', '/api/v1/me', { 'x-api-key': key.body.key, 'x-grafana-user': 'eve' })).status).toBe(
-        401
-      );
+      // With an API key, X-Grafana-Context is 401 and X-Grafana-User is ignored (Grafana's datasource
+      // proxy sends it with send_user_header; unsigned, it identifies no one): the key's owner.
+      expect(
+        (
+          await be.call('GET', '/api/v1/me', {
+            'x-api-key': key.body.key,
+            'x-grafana-context': JSON.stringify({ Login: 'admin', OrgRole: 'Admin' }),
+          })
+        ).status
+      ).toBe(401);
+      expect(
+        (await be.call('GET', '/api/v1/me', { 'x-api-key': key.body.key, 'x-grafana-user': 'admin' })).body
+      ).toMatchObject({ email: 'eve@example.com', via: 'api-key' });
       expect(
         (await be.call('GET', '/api/v1/me', { 'x-fleetlens-key': 'wrong-key-0123456789', 'x-grafana-user': 'eve' }))
           .status
@@ -427,6 +490,42 @@ describe.each(DIALECTS)('identity settings on %s', (dialect) => {
     try {
       expect((await be.call('GET', '/api/v1/me', ADMIN_KEY)).body).toMatchObject({
         role: 'viewer',
+        via: 'service-key',
+      });
+    } finally {
+      await be.close();
+    }
+  });
+
+  it('by default (none) the bare service key is 401 naming what is required; the app route still works', async () => {
+    const be = await clockedBackend(dialect);
+    try {
+      expect(be.deps.config.access.serviceKeyAnonymousRole).toBe('none');
+      for (const path of ['/api/v1/me', '/api/v1/clusters', '/prometheus/api/v1/labels']) {
+        const r = await be.call('GET', path, ADMIN_KEY);
+        expect(r.status).toBe(401);
+        expect(JSON.stringify(r.body)).toMatch(/X-Grafana-Context[\s\S]*X-Api-Key/);
+      }
+      // A Grafana org Admin through the app route: an admin record, as the first admin gets in.
+      const boss = {
+        ...ADMIN_KEY,
+        'x-grafana-context': JSON.stringify({ Login: 'boss', Email: 'boss@example.com', OrgRole: 'Admin' }),
+      };
+      expect((await be.call('GET', '/api/v1/me', boss)).body).toMatchObject({ role: 'admin', via: 'grafana' });
+      // The context wins over X-Grafana-User when both are sent.
+      expect((await be.call('GET', '/api/v1/me', { ...boss, 'x-grafana-user': 'someone-else' })).body).toMatchObject({
+        email: 'boss@example.com',
+      });
+    } finally {
+      await be.close();
+    }
+  });
+
+  it('SERVICE_KEY_ANONYMOUS_ROLE=viewer with GRAFANA_DEFAULT_SCOPE=all', async () => {
+    const be = await clockedBackend(dialect, { serviceKeyAnonymousRole: 'viewer', grafanaDefaultScope: 'all' });
+    try {
+      expect((await be.call('GET', '/api/v1/me', ADMIN_KEY)).body).toMatchObject({
+        role: 'viewer',
         scopes: { clusters: null },
       });
       expect((await be.call('GET', '/api/v1/users', ADMIN_KEY)).status).toBe(403);
@@ -449,7 +548,7 @@ describe('secrets in logs', () => {
     const capture = (level: string) => (msg: string, fields?: Record<string, unknown>) =>
       lines.push(`${level} ${msg} ${JSON.stringify(fields ?? {})}`);
     const log = { debug: capture('debug'), info: capture('info'), warn: capture('warn'), error: capture('error') };
-    const be = await clockedBackend('sqlite', {}, {}, log);
+    const be = await clockedBackend('sqlite', SEED_AS_SERVICE_KEY, {}, log);
     try {
       const password = 'log-secret-password-42';
       const u = await be.call('POST', '/api/v1/users', ADMIN_KEY, {
@@ -506,6 +605,218 @@ describe('client address for the per-address login limit (TRUST_PROXY)', () => {
       expect((await failFrom(be, 9, '198.51.100.99, 203.0.113.7')).status).toBe(429);
       // Another real client behind the same proxy is not limited.
       expect((await failFrom(be, 10, '203.0.113.8')).status).toBe(401);
+    } finally {
+      await be.close();
+    }
+  });
+});
+
+describe.each(DIALECTS)("X-Grafana-Id on %s, against a stand-in for Grafana's signing keys", (dialect) => {
+  let grafana: GrafanaStandIn;
+  let be: Clocked;
+  /** The datasource's credential: a viewer's key limited to cl-east. */
+  let dsKey = '';
+  let adminKey = '';
+
+  beforeAll(async () => {
+    grafana = await startGrafanaStandIn();
+    be = await clockedBackend(dialect, { ...SEED_AS_SERVICE_KEY, grafanaId: grafana.config });
+    for (const b of seedBatches())
+      expect((await be.call('POST', '/api/v1/ingest', { authorization: `Bearer ${AGENT_TOKEN}` }, b)).status).toBe(202);
+    const user = async (email: string, role: string, scopes: unknown, login: string | null) => {
+      const u = await be.call('POST', '/api/v1/users', ADMIN_KEY, { email, displayName: email, role, scopes, login });
+      expect(u.status).toBe(201);
+      return u.body.id as string;
+    };
+    const ds = await user('ds@example.com', 'viewer', { clusters: ['cl-east'], namespaces: null, nodes: null }, null);
+    dsKey = (await be.call('POST', '/api/v1/api-keys', ADMIN_KEY, { name: 'grafana datasource', userId: ds })).body.key;
+    const adm = await user('ds-admin@example.com', 'admin', { clusters: [], namespaces: null, nodes: null }, null);
+    adminKey = (await be.call('POST', '/api/v1/api-keys', ADMIN_KEY, { name: 'admin datasource', userId: adm })).body
+      .key;
+    await user('ivy@example.com', 'editor', { clusters: null, namespaces: ['shop'], nodes: null }, 'ivy');
+    await user('gone@example.com', 'viewer', { clusters: null, namespaces: null, nodes: null }, 'gone');
+    const gone = (await be.call('GET', '/api/v1/users?q=gone', ADMIN_KEY)).body.items[0];
+    await be.call('PATCH', `/api/v1/users/${gone.id}`, ADMIN_KEY, { active: false });
+  });
+  afterAll(async () => {
+    await be?.close();
+    await grafana?.close();
+  });
+
+  const me = (headers: Record<string, string>) => be.call('GET', '/api/v1/me', headers);
+  const ivy = () => grafana.mint({ login: 'ivy', email: 'ivy@example.com', name: 'Ivy' }, { iat: be.clock.now });
+
+  it('the key alone: its owner, and /me says no X-Grafana-Id came', async () => {
+    expect((await me({ 'x-api-key': dsKey })).body).toMatchObject({
+      email: 'ds@example.com',
+      role: 'viewer',
+      scopes: { clusters: ['cl-east'], namespaces: null, nodes: null },
+      via: 'api-key',
+      apiKey: { name: 'grafana datasource', ownerEmail: 'ds@example.com', ownerRole: 'viewer' },
+      grafanaId: { status: 'not-sent' },
+    });
+  });
+
+  it('a valid token: the Grafana user, narrowed by the key (lower role, common scopes)', async () => {
+    const r = await me({ 'x-api-key': dsKey, 'x-grafana-id': await ivy() });
+    expect(r.status).toBe(200);
+    expect(r.body).toMatchObject({
+      email: 'ivy@example.com',
+      role: 'viewer',
+      scopes: { clusters: ['cl-east'], namespaces: ['shop'], nodes: null },
+      via: 'grafana-id',
+      apiKey: { ownerEmail: 'ds@example.com' },
+      grafanaId: { status: 'verified', subject: expect.stringMatching(/^user:/) },
+    });
+    // An admin's key: the user's own role and scopes are the limit.
+    expect((await me({ 'x-api-key': adminKey, 'x-grafana-id': await ivy() })).body).toMatchObject({
+      role: 'editor',
+      scopes: { clusters: null, namespaces: ['shop'], nodes: null },
+    });
+    // Narrowing holds on the data: no cl-west names, only shop containers.
+    const list = await be.call('GET', '/api/v1/containers?pageSize=500', {
+      'x-api-key': adminKey,
+      'x-grafana-id': await ivy(),
+    });
+    expect(list.status).toBe(200);
+    expect(list.body.items.length).toBeGreaterThan(0);
+    for (const c of list.body.items) expect(c.namespace).toBe('shop');
+  });
+
+  it('an unknown Grafana user gets the default (viewer, no scopes) and is recorded; a deactivated one is 403', async () => {
+    const t = await grafana.mint({ login: 'newbie', email: 'newbie@example.com' }, { iat: be.clock.now });
+    expect((await me({ 'x-api-key': adminKey, 'x-grafana-id': t })).body).toMatchObject({
+      email: 'newbie@example.com',
+      role: 'viewer',
+      scopes: { clusters: [], namespaces: null, nodes: null },
+    });
+    expect((await be.call('GET', '/api/v1/users?q=newbie', ADMIN_KEY)).body.items).toHaveLength(1);
+    const g = await grafana.mint({ login: 'gone', email: 'gone@example.com' }, { iat: be.clock.now });
+    expect((await me({ 'x-api-key': adminKey, 'x-grafana-id': g })).status).toBe(403);
+  });
+
+  it('a service-account token does not name a user: the key alone decides', async () => {
+    const t = await grafana.mint({ login: 'sa', email: null, type: 'service-account' }, { iat: be.clock.now });
+    expect((await me({ 'x-api-key': dsKey, 'x-grafana-id': t })).body).toMatchObject({
+      email: 'ds@example.com',
+      via: 'api-key',
+      grafanaId: { status: 'verified', subject: expect.stringMatching(/^service-account:/) },
+    });
+  });
+
+  it.each([
+    ['forged (signed with another key, same kid)', { foreignKey: true }, /not signed by a key Grafana publishes/],
+    ['expired (issued an hour ago, 10 min lifetime)', { iat: -3600 }, /X-Grafana-Id has expired/],
+    ['for another org (aud org:2)', { audience: 'org:2' }, /not for this backend/],
+    ['from another Grafana (iss)', { issuer: 'http://evil.example/' }, /issued by http:\/\/evil.example/],
+    ['without typ jwt', { typ: null }, /X-Grafana-Id has an invalid|X-Grafana-Id/],
+    ['with an unknown kid', { kid: 'other' }, /not signed by a key Grafana publishes/],
+  ])('a token %s is 401 naming X-Grafana-Id', async (_what, opts, message) => {
+    const o = { ...opts } as Record<string, unknown>;
+    if (typeof o.iat === 'number') o.iat = be.clock.now + (o.iat as number);
+    else o.iat = be.clock.now;
+    const t = await grafana.mint({ login: 'ivy', email: 'ivy@example.com' }, o);
+    for (const headers of [
+      { 'x-api-key': dsKey, 'x-grafana-id': t },
+      // On the app route too, the token must verify.
+      {
+        'x-fleetlens-key': SERVICE_KEY,
+        'x-grafana-context': JSON.stringify({ Login: 'ivy', Email: 'ivy@example.com' }),
+        'x-grafana-id': t,
+      },
+    ]) {
+      const r = await me(headers);
+      expect(r.status).toBe(401);
+      expect(r.body.error).toMatch(message);
+      expect(r.body.error).toContain('X-Grafana-Id');
+      expect(r.body.error).not.toContain(t);
+    }
+  });
+
+  it('garbage and a token with no signature are 401', async () => {
+    for (const t of ['not-a-jwt', `${(await ivy()).split('.').slice(0, 2).join('.')}.`]) {
+      const r = await me({ 'x-api-key': dsKey, 'x-grafana-id': t });
+      expect(r.status).toBe(401);
+      expect(r.body.error).toContain('X-Grafana-Id');
+    }
+  });
+
+  it('a forged X-Grafana-Context with an API key is 401; X-Grafana-User with an API key is ignored', async () => {
+    const forged = JSON.stringify({ Login: 'root', Email: 'ds-admin@example.com', OrgRole: 'Admin' });
+    const r = await me({ 'x-api-key': dsKey, 'x-grafana-context': forged });
+    expect(r.status).toBe(401);
+    expect(r.body.error).toContain('X-Grafana-Context');
+    expect((await me({ 'x-api-key': dsKey, 'x-grafana-user': 'ivy' })).body).toMatchObject({
+      email: 'ds@example.com',
+      via: 'api-key',
+    });
+  });
+
+  it('app route: a token naming another user than X-Grafana-Context is 401; the same user is verified', async () => {
+    const ctx = (login: string, email: string) => ({
+      'x-fleetlens-key': SERVICE_KEY,
+      'x-grafana-context': JSON.stringify({ Login: login, Email: email, OrgRole: 'Viewer' }),
+    });
+    const other = await me({ ...ctx('ds-admin', 'ds-admin@example.com'), 'x-grafana-id': await ivy() });
+    expect(other.status).toBe(401);
+    expect(other.body.error).toMatch(/X-Grafana-Id .* and X-Grafana-Context name different users/);
+    expect((await me({ ...ctx('ivy', 'ivy@example.com'), 'x-grafana-id': await ivy() })).body).toMatchObject({
+      email: 'ivy@example.com',
+      role: 'editor',
+      via: 'grafana',
+      grafanaId: { status: 'verified' },
+    });
+  });
+
+  it('the JWKS is fetched once and cached, not per request', () => {
+    expect(grafana.jwksFetches).toBeGreaterThanOrEqual(1);
+    expect(grafana.jwksFetches).toBeLessThanOrEqual(3);
+  });
+});
+
+describe('X-Grafana-Id without GRAFANA_URL, or with Grafana unreachable', () => {
+  it('without GRAFANA_URL the token is ignored (the key is the ceiling) and /me says so', async () => {
+    const grafana = await startGrafanaStandIn();
+    const be = await clockedBackend('sqlite', SEED_AS_SERVICE_KEY);
+    try {
+      const u = await be.call('POST', '/api/v1/users', ADMIN_KEY, {
+        email: 'ds@example.com',
+        displayName: 'ds',
+        role: 'viewer',
+        scopes: { clusters: ['cl-east'], namespaces: null, nodes: null },
+      });
+      const key = (await be.call('POST', '/api/v1/api-keys', ADMIN_KEY, { name: 'ds', userId: u.body.id })).body.key;
+      const t = await grafana.mint({ login: 'ivy', email: 'ivy@example.com' }, { iat: be.clock.now });
+      const r = await be.call('GET', '/api/v1/me', { 'x-api-key': key, 'x-grafana-id': t });
+      expect(r.body).toMatchObject({
+        email: 'ds@example.com',
+        via: 'api-key',
+        grafanaId: { status: 'ignored', message: expect.stringContaining('GRAFANA_URL is not configured') },
+      });
+      // Even a forged token changes nothing then: it is not read at all.
+      const f = await grafana.mint({ login: 'ivy', email: 'ivy@example.com' }, { iat: be.clock.now, foreignKey: true });
+      expect((await be.call('GET', '/api/v1/me', { 'x-api-key': key, 'x-grafana-id': f })).status).toBe(200);
+    } finally {
+      await be.close();
+      await grafana.close();
+    }
+  });
+
+  it('with Grafana unreachable, a token cannot be checked: 503 naming the signing-keys URL', async () => {
+    const grafana = await startGrafanaStandIn();
+    const token = await grafana.mint({ login: 'ivy', email: 'ivy@example.com' });
+    await grafana.close();
+    const be = await clockedBackend('sqlite', { ...SEED_AS_SERVICE_KEY, grafanaId: grafana.config });
+    try {
+      const u = await be.call('POST', '/api/v1/users', ADMIN_KEY, {
+        email: 'x@example.com',
+        displayName: 'x',
+        role: 'viewer',
+      });
+      const key = (await be.call('POST', '/api/v1/api-keys', ADMIN_KEY, { name: 'x', userId: u.body.id })).body.key;
+      const r = await be.call('GET', '/api/v1/me', { 'x-api-key': key, 'x-grafana-id': token });
+      expect(r.status).toBe(503);
+      expect(r.body.error).toContain('/api/signing-keys/keys');
     } finally {
       await be.close();
     }

@@ -430,7 +430,7 @@ const loginOf = (role: string, scope: string) => `${role}-${scope.replace(/[^a-z
 type Path = 'api key' | 'app route' | 'datasource key + X-Grafana-Id';
 const PATHS: Path[] = ['api key', 'app route', 'datasource key + X-Grafana-Id'];
 
-describe.each(DIALECTS)('scope matrix on %s (X-Grafana-Id from a stand-in for Grafana\'s signing keys)', (dialect) => {
+describe.each(DIALECTS)("scope matrix on %s (X-Grafana-Id from a stand-in for Grafana's signing keys)", (dialect) => {
   let be: Clocked;
   let grafana: GrafanaStandIn;
   const keys: Record<string, string> = {};
@@ -548,7 +548,8 @@ describe.each(DIALECTS)('scope matrix on %s (X-Grafana-Id from a stand-in for Gr
     const v = visibleTo(effective);
     const container = await ctx.get('/prometheus/api/v1/label/container/values');
     check(
-      JSON.stringify([...(container.body.data ?? [])].sort()) === JSON.stringify(sortStr(v.containers.map((x) => x.name))),
+      JSON.stringify([...(container.body.data ?? [])].sort()) ===
+        JSON.stringify(sortStr(v.containers.map((x) => x.name))),
       `prometheus container values: ${container.body.data} ≠ ${sortStr(v.containers.map((x) => x.name))}`
     );
     for (const label of ['cluster', 'node', 'namespace', 'pod', 'workload'])
@@ -587,11 +588,18 @@ describe.each(DIALECTS)('scope matrix on %s (X-Grafana-Id from a stand-in for Gr
       // What Grafana's app proxy sends: the route's service key and the signed-in user as JSON.
       headers = {
         'x-fleetlens-key': SERVICE_KEY,
-        'x-grafana-context': JSON.stringify({ Login: loginOf(role, scope), Email: emailOf(role, scope), OrgRole: 'Viewer' }),
+        'x-grafana-context': JSON.stringify({
+          Login: loginOf(role, scope),
+          Email: emailOf(role, scope),
+          OrgRole: 'Viewer',
+        }),
       };
       want = { role, scopes: effective, via: 'grafana', email: emailOf(role, scope) };
     } else {
-      const token = await grafana.mint({ login: loginOf(role, scope), email: emailOf(role, scope) }, { iat: be.clock.now });
+      const token = await grafana.mint(
+        { login: loginOf(role, scope), email: emailOf(role, scope) },
+        { iat: be.clock.now }
+      );
       headers = { 'x-api-key': datasourceKey, 'x-grafana-id': token };
       // The lower of the key owner's role (editor) and the user's; the scopes both allow.
       want = { role: lower('editor', role), scopes: effective, via: 'grafana-id', email: emailOf(role, scope) };

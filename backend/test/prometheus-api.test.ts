@@ -420,11 +420,7 @@ describe.each(DIALECTS)('Prometheus-compatible API on %s: scope, credentials and
     await live?.close();
   });
 
-  const call = async (
-    path: string,
-    headers: Record<string, string> = live.admin,
-    init: RequestInit = {}
-  ) => {
+  const call = async (path: string, headers: Record<string, string> = live.admin, init: RequestInit = {}) => {
     const r = await fetch(`${live.backend.url}/prometheus/api/v1${path}`, {
       ...init,
       headers: { ...headers, ...(init.headers as object) },

@@ -34,7 +34,13 @@ export function narrow(scope: Scope, filter: Partial<Scope>): Scope {
  */
 export function intersectScopes(a: Scope, b: Scope): Scope {
   const meet = (x: string[] | null, y: string[] | null) =>
-    x === null ? (y === null ? null : [...new Set(y)]) : y === null ? [...new Set(x)] : [...new Set(x.filter((v) => y.includes(v)))];
+    x === null
+      ? y === null
+        ? null
+        : [...new Set(y)]
+      : y === null
+        ? [...new Set(x)]
+        : [...new Set(x.filter((v) => y.includes(v)))];
   return {
     clusters: meet(a.clusters, b.clusters),
     namespaces: meet(a.namespaces, b.namespaces),

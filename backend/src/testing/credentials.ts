@@ -54,7 +54,10 @@ export async function adminApiKeyViaApp(
   name = 'admin key (tests)'
 ): Promise<{ key: string; userId: string; email: string; headers: Record<string, string> }> {
   const headers = { ...appRouteHeaders(serviceKey, user), 'content-type': 'application/json' };
-  const me = await json<access.MeReply>(await fetch(`${url}/api/v1/me`, { headers }), 'GET /api/v1/me as Grafana Admin');
+  const me = await json<access.MeReply>(
+    await fetch(`${url}/api/v1/me`, { headers }),
+    'GET /api/v1/me as Grafana Admin'
+  );
   if (me.role !== 'admin' || !me.userId)
     throw new Error(`the Grafana org Admin ${user.login} is ${me.role} here (GRAFANA_ADMIN_ROLE), not an admin record`);
   const created = await json<access.ApiKeyCreated>(

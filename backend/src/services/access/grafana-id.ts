@@ -26,7 +26,8 @@ const noSlash = (s: string) => s.replace(/\/+$/, '');
 function refusal(err: unknown, cfg: GrafanaIdConfig): string {
   if (err instanceof errors.JWTExpired) return 'X-Grafana-Id has expired; Grafana signs a new one with each request';
   if (err instanceof errors.JWTClaimValidationFailed) {
-    if (err.claim === 'aud') return `X-Grafana-Id is not for this backend (aud must be one of ${cfg.audiences.join(', ')})`;
+    if (err.claim === 'aud')
+      return `X-Grafana-Id is not for this backend (aud must be one of ${cfg.audiences.join(', ')})`;
     return `X-Grafana-Id has an invalid "${err.claim}" claim (${err.reason})`;
   }
   if (err instanceof errors.JWSSignatureVerificationFailed || err instanceof errors.JWKSNoMatchingKey)

@@ -136,7 +136,7 @@ export class IdentityService {
         throw new AccessError(
           401,
           'the service key alone is not accepted (SERVICE_KEY_ANONYMOUS_ROLE=none): name the Grafana user ' +
-            '(X-Grafana-Context, as Grafana\'s app proxy sends it), or authenticate with an API key (X-Api-Key) ' +
+            "(X-Grafana-Context, as Grafana's app proxy sends it), or authenticate with an API key (X-Api-Key) " +
             'or a login token (Authorization: Bearer)'
         );
       return {
@@ -153,7 +153,7 @@ export class IdentityService {
     if (p.grafanaContext)
       throw new AccessError(
         401,
-        'X-Grafana-Context is accepted only with the service key (Grafana\'s app proxy sets it); ' +
+        "X-Grafana-Context is accepted only with the service key (Grafana's app proxy sets it); " +
           'a datasource request cannot name a user this way'
       );
     const bearer = (p.authorization ?? '').match(/^Bearer\s+(\S+)\s*$/i)?.[1];
@@ -211,7 +211,10 @@ export class IdentityService {
       via: 'grafana-id',
       actor: user.actor,
       apiKey,
-      grafanaId: verified(t.subject, 'the Grafana user in X-Grafana-Id, narrowed by the API key (lower role, common scopes)'),
+      grafanaId: verified(
+        t.subject,
+        'the Grafana user in X-Grafana-Id, narrowed by the API key (lower role, common scopes)'
+      ),
     };
   }
 
@@ -226,12 +229,14 @@ export class IdentityService {
   }
 
   private notApplied(idToken: string | null): access.MeGrafanaId {
-    if (!idToken) return { status: 'not-sent', subject: null, message: 'no X-Grafana-Id (Grafana\'s ID forwarding is off)' };
+    if (!idToken)
+      return { status: 'not-sent', subject: null, message: "no X-Grafana-Id (Grafana's ID forwarding is off)" };
     if (!this.grafanaIds)
       return {
         status: 'ignored',
         subject: null,
-        message: 'X-Grafana-Id ignored: GRAFANA_URL is not configured, so it cannot be verified; the credential alone decides',
+        message:
+          'X-Grafana-Id ignored: GRAFANA_URL is not configured, so it cannot be verified; the credential alone decides',
       };
     return { status: 'ignored', subject: null, message: 'X-Grafana-Id is not used with this credential' };
   }

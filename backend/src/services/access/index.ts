@@ -30,6 +30,14 @@ export function createAccess(config: Config, db: Db, now: () => number): AccessS
   const agentTokens = new AgentTokenService(db, audit, now);
   const throttle = new LoginThrottle(db, now, config.access.loginMaxFailures, config.access.loginWindowSeconds);
   const grafanaIds = config.access.grafanaId ? new GrafanaIdVerifier(config.access.grafanaId, now) : null;
-  const identity = new IdentityService(config.access, config.serviceKey, users, sessions, apiKeys, throttle, grafanaIds);
+  const identity = new IdentityService(
+    config.access,
+    config.serviceKey,
+    users,
+    sessions,
+    apiKeys,
+    throttle,
+    grafanaIds
+  );
   return { audit, users, sessions, apiKeys, agentTokens, throttle, identity };
 }
