@@ -1,15 +1,33 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { GRAFANA_LINES, type GrafanaLine } from './src/shared/lines';
 
 /**
  * Builds what the browser tests load, when missing: the plugin (`npm run build:plugin`, which CI
- * runs anyway before the tests) and the host bundle (rebuilt when a host source is newer).
- * Builds run one at a time: the machines have two cores.
+ * runs anyway before the tests) and the host bundles, one per Grafana line
+ * (e2e/host/dist/<line>/host.js), each rebuilt when a host source, the webpack config or the
+ * line's package lock is newer. Builds run one at a time: the machines have two cores.
  */
 
 const ROOT = path.resolve(__dirname, '..', '..');
-const HOST_BUNDLE = path.join(__dirname, 'dist', 'host.js');
+const HOST_DIST = path.join(__dirname, 'dist');
+
+/** Where each line's packages are installed (their lock decides when the bundle is stale). */
+const LINE_LOCK: Record<GrafanaLine, string> = {
+  '12.4': path.join(ROOT, 'package-lock.json'),
+  '13': path.join(ROOT, 'e2e', 'grafana-13', 'package-lock.json'),
+};
+
+/** The 13.x packages live in their own folder, installed by `npm ci --prefix e2e/grafana-13`. */
+const LINE_MARKER: Record<GrafanaLine, string> = {
+  '12.4': path.join(ROOT, 'node_modules', '@grafana', 'ui', 'package.json'),
+  '13': path.join(ROOT, 'e2e', 'grafana-13', 'node_modules', '@grafana', 'ui', 'package.json'),
+};
+
+export function hostBundle(line: GrafanaLine): string {
+  return path.join(HOST_DIST, line, 'host.js');
+}
 
 function newestMtime(dir: string): number {
   let newest = 0;
@@ -36,14 +54,51 @@ export function ensurePluginBuilt(): void {
   execFileSync('npm', ['run', 'build:plugin'], { cwd: ROOT, stdio: 'inherit', env });
 }
 
-/** Builds e2e/host/dist/host.js unless it is newer than every host source. */
-export function ensureHostBuilt(): void {
-  if (fs.existsSync(HOST_BUNDLE) && fs.statSync(HOST_BUNDLE).mtimeMs > newestMtime(__dirname)) {
-    return;
+function isStale(line: GrafanaLine): boolean {
+  const bundle = hostBundle(line);
+  if (!fs.existsSync(bundle)) return true;
+  const built = fs.statSync(bundle).mtimeMs;
+  // What goes into the bundle: src/, the webpack config and its CSS loader, and the line's lock.
+  const sources = Math.max(
+    newestMtime(path.join(__dirname, 'src')),
+    ...['webpack.config.ts', 'cssLoader.js'].map((f) => fs.statSync(path.join(__dirname, f)).mtimeMs),
+    fs.statSync(LINE_LOCK[line]).mtimeMs
+  );
+  return built <= sources;
+}
+
+/**
+ * The bundle of one line must carry that line's React and no other: a second React (say the root
+ * node_modules' 18 in the 13.x bundle) would give plugins a different React than the host renders with.
+ */
+function checkReact(line: GrafanaLine): void {
+  const dir = path.join(HOST_DIST, line);
+  const want = line === '13' ? '19.' : '18.';
+  const versions = new Set<string>();
+  for (const f of fs.readdirSync(dir).filter((n) => n.endsWith('.js'))) {
+    const js = fs.readFileSync(path.join(dir, f), 'utf8');
+    for (const m of js.matchAll(/(?:exports\.version|ReactVersion) ?= ?"(\d+\.\d+\.\d+)"/g)) versions.add(m[1]);
   }
-  execFileSync(path.join(ROOT, 'node_modules', '.bin', 'webpack'), ['-c', path.join(__dirname, 'webpack.config.ts')], {
-    cwd: ROOT,
-    stdio: 'inherit',
-    env,
-  });
+  const wrong = [...versions].filter((v) => !v.startsWith(want));
+  if (versions.size === 0 || wrong.length) {
+    throw new Error(`host bundle for Grafana ${line}: React versions ${[...versions].join(', ') || 'none found'}`);
+  }
+}
+
+/** Builds e2e/host/dist/<line>/host.js for each line (default: all) whose bundle is missing or stale. */
+export function ensureHostBuilt(lines: readonly GrafanaLine[] = GRAFANA_LINES): void {
+  for (const line of lines) {
+    if (!isStale(line)) continue;
+    if (!fs.existsSync(LINE_MARKER[line])) {
+      throw new Error(
+        `the Grafana ${line} packages are not installed (${LINE_MARKER[line]}); for 13.x run \`npm ci --prefix e2e/grafana-13\``
+      );
+    }
+    execFileSync(
+      path.join(ROOT, 'node_modules', '.bin', 'webpack'),
+      ['-c', path.join(__dirname, 'webpack.config.ts'), '--env', `line=${line}`],
+      { cwd: ROOT, stdio: 'inherit', env }
+    );
+    checkReact(line);
+  }
 }

@@ -3,6 +3,7 @@ import http from 'node:http';
 import path from 'node:path';
 import { DatasourceProxyEmulator } from './datasourceProxy';
 import { GrafanaEmulator, type GrafanaUser, type PluginJson } from './grafanaEmulator';
+import { lineDist, lineIcons, lineVersions, type GrafanaLine } from './lines';
 
 /**
  * The test host's HTTP server, standing in for a Grafana server:
@@ -10,13 +11,19 @@ import { GrafanaEmulator, type GrafanaUser, type PluginJson } from './grafanaEmu
  *  - `/public/build/img/icons/…` @grafana/ui's icons, where Grafana serves them
  *  - `/api/plugins/<id>/settings`, `/api/plugin-proxy/<id>/…`  the emulated Grafana API, whose
  *    proxy applies the routes of dist/plugin.json to forward to a live backend
- *  - `/host/…` the host's own bundle; every other path gets the single page.
+ *  - `/public/plugins/e2e-fixtures/…` the loader fixtures (e2e/host/fixtures)
+ *  - `/host/…` the host's own bundle for the chosen Grafana line (e2e/host/dist/<line>/)
+ *  - the page itself: 200 on the host's page routes (/, /a/…, /plugins/…, /panel-host/…,
+ *    /fixture-host/…), 404 with the same page on any other path, as Grafana's
+ *    `NotFoundHandler` (pkg/api/index.go) answers a path that is no route: so a module name that
+ *    SystemJS could not resolve and fetches as a URL gets a 404, as in Grafana.
  */
 
 const ROOT = path.resolve(__dirname, '..', '..');
 export const PLUGIN_DIST = path.join(ROOT, 'dist');
-export const HOST_DIST = path.join(__dirname, 'dist');
-const ICONS = path.join(ROOT, 'node_modules', '@grafana', 'ui', 'dist', 'public', 'img', 'icons');
+export const FIXTURES = path.join(__dirname, 'fixtures');
+const FIXTURE_PREFIX = '/public/plugins/e2e-fixtures/';
+const PAGE_ROUTES = /^\/($|a\/|plugins\/|panel-host\/|fixture-host\/)/;
 
 const TYPES: Record<string, string> = {
   '.js': 'application/javascript',
@@ -37,6 +44,8 @@ export interface HostOptions {
   jsonData?: Record<string, unknown>;
   /** The signed-in Grafana user (default: an org Admin, login "admin"). */
   user?: GrafanaUser;
+  /** The Grafana line to emulate (its shared modules, React and @grafana/* versions); default 12.4. */
+  grafanaLine?: GrafanaLine;
 }
 
 const PLACEHOLDER_ICON =
@@ -53,11 +62,19 @@ export interface RunningHost {
 const DEFAULT_USER: GrafanaUser = { id: 1, login: 'admin', email: 'admin@localhost', orgRole: 'Admin' };
 
 /** The slice of Grafana's boot data that @grafana/runtime's config reads at load time. */
-function bootData(theme: 'dark' | 'light', user: GrafanaUser = DEFAULT_USER) {
+function bootData(theme: 'dark' | 'light', user: GrafanaUser = DEFAULT_USER, line: GrafanaLine = '12.4') {
+  // The version of the line's @grafana/runtime, which is the Grafana release it comes with.
+  const version = lineVersions(line).grafana;
   return {
     assets: { dark: '', light: '' },
     settings: {
-      buildInfo: { version: '12.4.10', commit: 'test-host', env: 'production' },
+      buildInfo: {
+        version,
+        versionString: `Grafana v${version} (test-host)`,
+        commit: 'test-host',
+        env: 'production',
+        edition: 'Open Source',
+      },
       minRefreshInterval: '5s',
       appSubUrl: '',
     },
@@ -75,13 +92,13 @@ function bootData(theme: 'dark' | 'light', user: GrafanaUser = DEFAULT_USER) {
   };
 }
 
-function page(pluginId: string, theme: 'dark' | 'light', user?: GrafanaUser): string {
+function page(pluginId: string, theme: 'dark' | 'light', user: GrafanaUser | undefined, line: GrafanaLine): string {
   // <base href="/"> as in Grafana's index.html: @grafana/ui loads icons from relative paths.
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><base href="/"><title>Fleetlens · test host</title>
 <link rel="icon" href="data:,"><style>body { margin: 0; }</style>
-<script>window.__hostBoot = ${JSON.stringify({ pluginId, theme })};
-window.grafanaBootData = ${JSON.stringify(bootData(theme, user))};</script>
+<script>window.__hostBoot = ${JSON.stringify({ pluginId, theme, grafanaLine: line })};
+window.grafanaBootData = ${JSON.stringify(bootData(theme, user, line))};</script>
 </head><body class="theme-${theme}"><div id="root"></div><script src="/host/host.js"></script></body></html>`;
 }
 
@@ -114,8 +131,11 @@ export async function startHost(opts: HostOptions): Promise<RunningHost> {
   if (!fs.existsSync(path.join(PLUGIN_DIST, 'module.js')) || !fs.existsSync(pluginJsonPath)) {
     throw new Error('dist/ has no built plugin: run `npm run build:plugin` first');
   }
-  if (!fs.existsSync(path.join(HOST_DIST, 'host.js'))) {
-    throw new Error('e2e/host/dist/host.js is missing: build the host bundle first (see e2e/host/build.ts)');
+  const line = opts.grafanaLine ?? '12.4';
+  const hostDist = lineDist(line);
+  const icons = lineIcons(line);
+  if (!fs.existsSync(path.join(hostDist, 'host.js'))) {
+    throw new Error(`${hostDist}/host.js is missing: build the host bundles first (ensureHostBuilt in e2e/host/build.ts)`);
   }
   const plugin = JSON.parse(fs.readFileSync(pluginJsonPath, 'utf8')) as PluginJson;
   const emulator = new GrafanaEmulator(
@@ -164,12 +184,14 @@ export async function startHost(opts: HostOptions): Promise<RunningHost> {
           body: JSON.stringify({ message: 'Not found' }),
         };
         res.writeHead(reply.status, reply.headers).end(reply.body);
+      } else if (p.startsWith(FIXTURE_PREFIX)) {
+        sendFile(res, FIXTURES, p.slice(FIXTURE_PREFIX.length));
       } else if (p.startsWith(pluginPrefix)) {
         sendFile(res, PLUGIN_DIST, p.slice(pluginPrefix.length));
       } else if (p.startsWith('/public/build/img/icons/')) {
         const rel = p.slice('/public/build/img/icons/'.length);
-        if (fs.existsSync(path.join(ICONS, rel))) {
-          sendFile(res, ICONS, rel);
+        if (fs.existsSync(path.join(icons, rel))) {
+          sendFile(res, icons, rel);
         } else {
           // The npm package ships a subset of Grafana's icons (a Grafana server has them all):
           // draw a neutral placeholder and remember the name for the test report.
@@ -180,11 +202,14 @@ export async function startHost(opts: HostOptions): Promise<RunningHost> {
         // Grafana serves its Inter font here; the npm packages do not ship it, so browsers fall back.
         res.writeHead(204).end();
       } else if (p.startsWith('/host/')) {
-        sendFile(res, HOST_DIST, p.slice('/host/'.length));
+        sendFile(res, hostDist, p.slice('/host/'.length));
       } else {
         res
-          .writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' })
-          .end(page(plugin.id, theme, opts.user));
+          .writeHead(PAGE_ROUTES.test(p) ? 200 : 404, {
+            'content-type': 'text/html; charset=utf-8',
+            'cache-control': 'no-store',
+          })
+          .end(page(plugin.id, theme, opts.user, line));
       }
     })().catch((e: unknown) => {
       res.writeHead(500, { 'content-type': 'text/plain' }).end(String(e));

@@ -6,26 +6,38 @@ import { config, setBackendSrv } from '@grafana/runtime';
 import { GlobalStyles, Icon, ThemeContext, useStyles2, type IconName } from '@grafana/ui';
 // Grafana sets the page chrome through this internal setter; the host does the same.
 import { setPluginPage } from 'grafana-runtime-plugin-page';
-import { BrowserRouter, Link, Navigate, Route, Routes, useLocation, useNavigate } from 'react-router-dom-v5-compat';
+import { Link, Navigate, Route, Routes, useLocation, useNavigate } from 'react-router-dom-v5-compat';
 import { createBackendSrv } from '../backendSrv';
-import { loadAmdModule } from './amdLoader';
+import { startFixtureHost } from './fixtureHost';
 import { makeHostPage, type NavInclude } from './HostPage';
 import { startPanelHost } from './panelHost';
-import { SHARED_MODULES } from './sharedModules';
+import { GrafanaRouter } from './router';
+import type { GrafanaLine } from './shared/lines';
+import { importPluginModule, installPluginLoader } from './systemjsLoader';
 
 /**
- * The browser side of the test host: loads the built plugin (dist/module.js) through an AMD
- * loader with the host's shared modules, fetches the app's settings from the emulated Grafana
- * API, and renders the app root at /a/<id>/* and its config page at /plugins/<id>, inside a
- * Grafana-like frame (theme, global styles, navigation from plugin.json's includes).
+ * The browser side of the test host, one bundle per Grafana line (__GRAFANA_LINE__, set by
+ * ../webpack.config.ts): loads the built plugin (dist/module.js) through SystemJS with exactly
+ * that line's shared modules (./systemjsLoader.ts), fetches the app's settings from the emulated
+ * Grafana API, and renders the app root at /a/<id>/* and its config page at /plugins/<id>, inside
+ * a Grafana-like frame (theme, global styles, Grafana's router, navigation from plugin.json's
+ * includes). /panel-host/… renders a nested panel (./panelHost.tsx), /fixture-host/… loads a
+ * loader fixture (./fixtureHost.tsx).
  */
+
+declare const __GRAFANA_LINE__: GrafanaLine;
 
 interface Boot {
   pluginId: string;
   theme: 'dark' | 'light';
+  grafanaLine: GrafanaLine;
 }
 
 const boot = (window as unknown as { __hostBoot: Boot }).__hostBoot;
+if (boot.grafanaLine !== __GRAFANA_LINE__) {
+  throw new Error(`the page is for Grafana ${boot.grafanaLine} but this host bundle is for ${__GRAFANA_LINE__}`);
+}
+installPluginLoader(__GRAFANA_LINE__);
 const theme = createTheme({ colors: { mode: boot.theme } });
 (config as unknown as { theme2: GrafanaTheme2 }).theme2 = theme;
 
@@ -53,7 +65,7 @@ async function start() {
     fetch(`/${base}/plugin.json`).then((r) => r.json() as Promise<PluginInfo>),
     fetch(`/api/plugins/${boot.pluginId}/settings`).then((r) => r.json() as Promise<AppPluginMeta>),
   ]);
-  const exports = await loadAmdModule(`/${base}/module.js`, SHARED_MODULES);
+  const exports = await importPluginModule(`${base}/module.js`);
   const plugin = exports.plugin as AppPlugin;
   if (!(plugin instanceof AppPlugin)) {
     throw new Error('module.js does not export an AppPlugin named "plugin"');
@@ -67,9 +79,9 @@ async function start() {
   createRoot(document.getElementById('root')!).render(
     <ThemeContext.Provider value={theme}>
       <GlobalStyles />
-      <BrowserRouter future={{ v7_startTransition: true, v7_relativeSplatPath: true }}>
+      <GrafanaRouter>
         <Shell includes={includes} plugin={plugin} meta={fullMeta} />
-      </BrowserRouter>
+      </GrafanaRouter>
     </ThemeContext.Provider>
   );
 }
@@ -161,7 +173,12 @@ const getStyles = (theme: GrafanaTheme2) => ({
   config: css({ padding: theme.spacing(2, 3) }),
 });
 
-(location.pathname.startsWith('/panel-host/') ? startPanelHost(boot.pluginId, theme) : start()).catch((e: unknown) => {
+const mode = location.pathname.startsWith('/panel-host/')
+  ? startPanelHost(boot.pluginId, theme)
+  : location.pathname.startsWith('/fixture-host/')
+    ? startFixtureHost(theme)
+    : start();
+mode.catch((e: unknown) => {
   // Shown in the page and logged: the e2e test fails on console errors.
   console.error('host: plugin failed to load', e);
   document.getElementById('root')!.textContent = `Plugin failed to load: ${e instanceof Error ? e.message : String(e)}`;

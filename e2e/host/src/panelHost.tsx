@@ -15,9 +15,8 @@ import {
 } from '@grafana/data';
 import { setTemplateSrv, type TemplateSrv } from '@grafana/runtime';
 import { GlobalStyles, ThemeContext } from '@grafana/ui';
-import { BrowserRouter } from 'react-router-dom-v5-compat';
-import { loadAmdModule } from './amdLoader';
-import { SHARED_MODULES } from './sharedModules';
+import { GrafanaRouter } from './router';
+import { importPluginModule } from './systemjsLoader';
 
 /**
  * Panel mode of the test host, `/panel-host/<panel dir>?query=<json>&options=<json>`: loads the
@@ -43,7 +42,7 @@ export async function startPanelHost(pluginId: string, theme: GrafanaTheme2): Pr
   };
   setTemplateSrv(templates as TemplateSrv);
 
-  const dsPlugin = (await loadAmdModule(`${base}/datasource/module.js`, SHARED_MODULES)).plugin;
+  const dsPlugin = (await importPluginModule(`${base}/datasource/module.js`)).plugin;
   if (!(dsPlugin instanceof DataSourcePlugin)) {
     throw new Error('datasource/module.js does not export a DataSourcePlugin named "plugin"');
   }
@@ -81,7 +80,7 @@ export async function startPanelHost(pluginId: string, theme: GrafanaTheme2): Pr
   const reply = (await ds.query(request)) as DataQueryResponse;
   const series = reply.data as DataFrame[];
 
-  const panelPlugin = (await loadAmdModule(`${base}/panels/${dir}/module.js`, SHARED_MODULES)).plugin;
+  const panelPlugin = (await importPluginModule(`${base}/panels/${dir}/module.js`)).plugin;
   if (!(panelPlugin instanceof PanelPlugin) || !panelPlugin.panel) {
     throw new Error(`panels/${dir}/module.js does not export a PanelPlugin named "plugin"`);
   }
@@ -112,7 +111,7 @@ export async function startPanelHost(pluginId: string, theme: GrafanaTheme2): Pr
   createRoot(document.getElementById('root')!).render(
     <ThemeContext.Provider value={theme}>
       <GlobalStyles />
-      <BrowserRouter future={{ v7_startTransition: true, v7_relativeSplatPath: true }}>
+      <GrafanaRouter>
         <div style={{ padding: 16, background: theme.colors.background.canvas, minHeight: '100vh' }}>
           <section
             aria-label={`Panel ${dir}`}
@@ -128,7 +127,7 @@ export async function startPanelHost(pluginId: string, theme: GrafanaTheme2): Pr
             <Panel {...props} />
           </section>
         </div>
-      </BrowserRouter>
+      </GrafanaRouter>
     </ThemeContext.Provider>
   );
 }
