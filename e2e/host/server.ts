@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
-import { DatasourceProxyEmulator } from './datasourceProxy';
-import { GrafanaEmulator, type GrafanaUser, type PluginJson } from './grafanaEmulator';
+import { DatasourceProxyEmulator, type DatasourceInstance } from './datasourceProxy';
+import { GrafanaEmulator, GrafanaIdTokens, type GrafanaUser, type PluginJson } from './grafanaEmulator';
 import { lineDist, lineIcons, lineVersions, type GrafanaLine } from './lines';
 
 /**
@@ -44,6 +44,19 @@ export interface HostOptions {
   jsonData?: Record<string, unknown>;
   /** The signed-in Grafana user (default: an org Admin, login "admin"). */
   user?: GrafanaUser;
+  /**
+   * The datasource instance (uid "fleetlens", dist/datasource): its `jsonData` (default
+   * `{ backendUrl }`) and `secureJsonData` (e.g. `{ apiKey }`), set apart from the app's settings.
+   * Without `secureJsonData` it gets the app's `{ serviceKey }`, as the previous host did.
+   */
+  datasource?: Partial<Pick<DatasourceInstance, 'uid' | 'url' | 'jsonData' | 'secureJsonData' | 'allowedLogins'>>;
+  /** grafana.ini `[dataproxy] send_user_header` (Grafana's default: false). */
+  sendUserHeader?: boolean;
+  /**
+   * ID forwarding: both proxies send `X-Grafana-Id` signed by a key the host makes, and the host
+   * serves its public key at `/api/signing-keys/keys` (default: off).
+   */
+  idForwarding?: boolean;
   /** The Grafana line to emulate (its shared modules, React and @grafana/* versions); default 12.4. */
   grafanaLine?: GrafanaLine;
 }
@@ -54,6 +67,12 @@ const PLACEHOLDER_ICON =
 export interface RunningHost {
   url: string;
   emulator: GrafanaEmulator;
+  /** Grafana's datasource proxy for the nested datasource (absent when dist/ has none). */
+  datasource?: DatasourceProxyEmulator;
+  /** The ID token signer when `idForwarding` is on (its issuer is the host's URL + "/"). */
+  ids?: GrafanaIdTokens;
+  /** Where the host publishes its signing keys: `<url>/api/signing-keys/keys`. */
+  jwksUrl: string;
   /** Icons @grafana/ui asked for that the npm package does not ship (served as a placeholder). */
   missingIcons: Set<string>;
   stop(): Promise<void>;
@@ -138,6 +157,8 @@ export async function startHost(opts: HostOptions): Promise<RunningHost> {
     throw new Error(`${hostDist}/host.js is missing: build the host bundles first (ensureHostBuilt in e2e/host/build.ts)`);
   }
   const plugin = JSON.parse(fs.readFileSync(pluginJsonPath, 'utf8')) as PluginJson;
+  const ids = opts.idForwarding ? new GrafanaIdTokens() : undefined;
+  const grafanaOptions = { sendUserHeader: opts.sendUserHeader ?? false, ids, version: lineVersions(line).grafana };
   const emulator = new GrafanaEmulator(
     plugin,
     {
@@ -145,17 +166,25 @@ export async function startHost(opts: HostOptions): Promise<RunningHost> {
       jsonData: { ...(opts.jsonData ?? {}), backendUrl: opts.backendUrl },
       secureJsonData: { serviceKey: opts.serviceKey },
     },
-    opts.user
+    opts.user,
+    grafanaOptions
   );
   // The nested datasource (dist/datasource), as one instance with uid "fleetlens" (the provisioned
-  // one) using the same backend and key: its settings and Grafana's datasource proxy.
+  // one): its own settings, and Grafana's datasource proxy applying its plugin.json routes.
   const dsJsonPath = path.join(PLUGIN_DIST, 'datasource', 'plugin.json');
   const dsProxy = fs.existsSync(dsJsonPath)
-    ? new DatasourceProxyEmulator(JSON.parse(fs.readFileSync(dsJsonPath, 'utf8')) as PluginJson, {
-        uid: 'fleetlens',
-        jsonData: { backendUrl: opts.backendUrl },
-        secureJsonData: { serviceKey: opts.serviceKey },
-      })
+    ? new DatasourceProxyEmulator(
+        JSON.parse(fs.readFileSync(dsJsonPath, 'utf8')) as PluginJson,
+        {
+          uid: opts.datasource?.uid ?? 'fleetlens',
+          url: opts.datasource?.url,
+          jsonData: opts.datasource?.jsonData ?? { backendUrl: opts.backendUrl },
+          secureJsonData: opts.datasource?.secureJsonData ?? { serviceKey: opts.serviceKey },
+          allowedLogins: opts.datasource?.allowedLogins,
+        },
+        opts.user,
+        grafanaOptions
+      )
     : undefined;
   const theme = opts.theme ?? 'dark';
   const missingIcons = new Set<string>();
@@ -168,14 +197,21 @@ export async function startHost(opts: HostOptions): Promise<RunningHost> {
       if (p.startsWith('/api/')) {
         const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, String(v)]));
         const body = req.method === 'GET' || req.method === 'HEAD' ? undefined : await readBody(req);
-        const request = { method: req.method ?? 'GET', url: req.url ?? '/', headers, body };
+        const remoteAddr = (req.socket.remoteAddress ?? '127.0.0.1').replace(/^::ffff:/, '');
+        const request = { method: req.method ?? 'GET', url: req.url ?? '/', headers, body, remoteAddr };
         let out = (await emulator.handle(request)) ?? (await dsProxy?.handle(request));
         if (!out && dsProxy && p === `/api/datasources/uid/${dsProxy.instance.uid}`) {
-          const { uid, jsonData } = dsProxy.instance;
+          // pkg/api/datasources.go GetDataSourceByUID: settings, secrets only as "is set" flags.
+          const { uid, jsonData, url: dsUrl, secureJsonData } = dsProxy.instance;
+          const secureJsonFields = Object.fromEntries(
+            Object.keys(secureJsonData)
+              .filter((k) => secureJsonData[k])
+              .map((k) => [k, true])
+          );
           out = {
             status: 200,
             headers: { 'content-type': 'application/json' },
-            body: JSON.stringify({ uid, type: dsProxy.plugin.id, jsonData, secureJsonFields: { serviceKey: true } }),
+            body: JSON.stringify({ uid, type: dsProxy.plugin.id, url: dsUrl ?? '', jsonData, secureJsonFields }),
           };
         }
         const reply = out ?? {
@@ -217,9 +253,15 @@ export async function startHost(opts: HostOptions): Promise<RunningHost> {
   });
   await new Promise<void>((ok) => server.listen(opts.port ?? 0, '127.0.0.1', () => ok()));
   const { port } = server.address() as { port: number };
+  if (ids) {
+    ids.issuer = `http://127.0.0.1:${port}/`; // [server] root_url: the tokens' iss
+  }
   return {
     url: `http://127.0.0.1:${port}`,
     emulator,
+    datasource: dsProxy,
+    ids,
+    jwksUrl: `http://127.0.0.1:${port}/api/signing-keys/keys`,
     missingIcons,
     stop: () =>
       new Promise<void>((ok) => {
