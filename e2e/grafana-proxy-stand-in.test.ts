@@ -631,6 +631,21 @@ describe('datasource proxy stand-in (pkg/api/pluginproxy/ds_proxy.go, ds_auth_pr
     expect(received).toEqual([]);
   });
 
+  it('a datasource with a URL and custom headers (as the provisioned Prometheus one): no route needed, its header is added — and a forged X-Grafana-Context rides along with it — datasource.go getCustomHeaders, ds_proxy.go director', async () => {
+    const prom = ds([], {
+      instance: {
+        url: `${echoUrl}/prometheus`,
+        jsonData: { httpHeaderName1: 'X-Fleetlens-Key' },
+        secureJsonData: { httpHeaderValue1: 'svc-key' },
+      },
+    });
+    const forged = '{"Login":"admin","OrgRole":"Admin"}';
+    await call(prom, dsUrl('api/v1/query?query=up'), { headers: { 'x-grafana-context': forged } });
+    expect(received[0].url).toBe('/prometheus/api/v1/query?query=up');
+    expect(received[0].headers['x-fleetlens-key']).toBe('svc-key');
+    expect(received[0].headers['x-grafana-context']).toBe(forged);
+  });
+
   it('an unreachable route target answers 502 with an empty body — reverse_proxy.go errorHandler', async () => {
     const down = await closedUrl();
     const d = ds([{ ...DS_ROUTE }], { instance: { jsonData: { backendUrl: down } } });

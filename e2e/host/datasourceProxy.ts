@@ -65,6 +65,8 @@ import {
  *  6. Around it (pkg/util/proxyutil/reverse_proxy.go `wrapDirector`, `PrepareProxyRequest`): the
  *     browser's `Authorization` deleted first; `Origin`/`Referer`/`X-Forwarded-Host/-Port/-Proto`
  *     deleted, `X-Grafana-Referer`, `X-Forwarded-For`; hop-by-hop headers removed (Go).
+ *     The instance's custom headers (`httpHeaderNameN`/`httpHeaderValueN`, as the provisioned
+ *     Prometheus datasource uses) are set by its HTTP client (datasource.go `getCustomHeaders`).
  *  7. The answer (`HandleRequest`'s modifyResponse, then reverse_proxy.go `modifyResponse`): a 401
  *     from the datasource becomes 400 "Authentication to data source failed"; `Set-Cookie`
  *     removed; `Content-Security-Policy: sandbox`; unreachable → 502, empty body.
@@ -336,6 +338,15 @@ export class DatasourceProxyEmulator {
     await applyForwardIdHeader(h, user, this.server.ids);
 
     prepareProxyRequest(h, remoteAddr);
+    // The instance's custom headers (jsonData.httpHeaderNameN / secureJsonData.httpHeaderValueN,
+    // pkg/services/datasources/service/datasource.go getCustomHeaders) are set by the datasource's
+    // HTTP client on every request it sends (grafana-plugin-sdk-go CustomHeadersMiddleware).
+    for (const [k, name] of Object.entries(this.instance.jsonData)) {
+      const n = /^httpHeaderName(\d+)$/.exec(k);
+      if (n && typeof name === 'string' && name) {
+        h.set(name, this.instance.secureJsonData[`httpHeaderValue${n[1]}`] ?? '');
+      }
+    }
     removeHopByHop(h);
     reverseProxyForwardedFor(h, remoteAddr);
 
