@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
+import zlib from 'node:zlib';
 
 /**
  * The parts of Grafana's HTTP API an app plugin relies on, for tests where no Grafana server can
@@ -21,8 +22,8 @@ import https from 'node:https';
  *  2. `plugins.app:access` on `plugins:id:<id>` (pkg/api/api.go `authorize(ac.EvalPermission(
  *     pluginaccesscontrol.ActionAppAccess, …))`): granted by the basic roles; a user configured
  *     without it gets the access-control 403 (pkg/services/accesscontrol/middleware.go `deny`).
- *  3. `checkAppEnabled` (pkg/api/plugin_apps.go? — the middleware in pkg/api): unknown plugin →
- *     404 "Plugin not found"; app not enabled → 404 "Plugin is not enabled".
+ *  3. `checkAppEnabled` (package api, registered before `ProxyPluginRequest` in api.go): unknown
+ *     plugin → 404 "Plugin not found"; app not enabled → 404 "Plugin is not enabled".
  *  4. `proxyPath` = `path.Join("/", <path after /api/plugin-proxy/<id>/>)` on the escaped path
  *     (pkg/api/plugin_proxy.go `getProxyPath`): `..` and `//` are resolved and a trailing `/` is
  *     dropped before any route is matched.
@@ -59,7 +60,8 @@ import https from 'node:https';
  * token providers (`tokenAuth`, `jwtTokenAuth`) and OAuth token forwarding; tracing headers
  * (`traceparent`); the `pluginProxyPreserveTrailingSlash` toggle (path.Join already drops the
  * slash); Go's transport adding `Accept-Encoding: gzip`; response timeouts (504); TLS settings;
- * Grafana's app backend plugins (`/api/plugins/<id>/resources`); the templating subset is
+ * Grafana's app backend plugins (`/api/plugins/<id>/resources`); compressed answers (the host
+ * decompresses them, its answers being strings); the templating subset is
  * `{{ .JsonData.x }}`, `{{ .SecureJsonData.x }}`, `{{ .URL }}`, `orEmpty`, `if`/`else`/`end`.
  */
 
@@ -1041,10 +1043,29 @@ export function send(
           }
           removeHopByHop(h);
           h.delete('Content-Length');
+          // Grafana passes a compressed body on as it is; this host's answers are strings, so it
+          // decompresses here and drops Content-Encoding (the browser sees the same content).
+          let raw = Buffer.concat(chunks);
+          const encoding = (h.get('Content-Encoding') ?? '').toLowerCase();
+          try {
+            raw =
+              encoding === 'gzip'
+                ? zlib.gunzipSync(raw)
+                : encoding === 'deflate'
+                  ? zlib.inflateSync(raw)
+                  : encoding === 'br'
+                    ? zlib.brotliDecompressSync(raw)
+                    : raw;
+            if (encoding) {
+              h.delete('Content-Encoding');
+            }
+          } catch {
+            // left as it came
+          }
           let answer: EmulatorResponse = {
             status: res.statusCode ?? 502,
             headers: h.toObject(),
-            body: Buffer.concat(chunks).toString('utf8'),
+            body: raw.toString('utf8'),
           };
           if (modify) {
             answer = modify(answer);
