@@ -28,14 +28,24 @@ afterAll(async () => {
 });
 
 describe('the shared-module lists', () => {
-  test.each(GRAFANA_LINES)('Grafana %s: no react-router-dom-v5-compat key; react-router, v5 react-router-dom and the jsx runtimes are shared', (line) => {
-    const keys = SHARED_DEPENDENCIES[line];
-    expect(new Set(keys).size).toBe(keys.length);
-    expect(keys).not.toContain('react-router-dom-v5-compat');
-    expect(keys).toEqual(
-      expect.arrayContaining(['react', 'react-dom', 'react/jsx-runtime', 'react/jsx-dev-runtime', 'react-router', 'react-router-dom'])
-    );
-  });
+  test.each(GRAFANA_LINES)(
+    'Grafana %s: no react-router-dom-v5-compat key; react-router, v5 react-router-dom and the jsx runtimes are shared',
+    (line) => {
+      const keys = SHARED_DEPENDENCIES[line];
+      expect(new Set(keys).size).toBe(keys.length);
+      expect(keys).not.toContain('react-router-dom-v5-compat');
+      expect(keys).toEqual(
+        expect.arrayContaining([
+          'react',
+          'react-dom',
+          'react/jsx-runtime',
+          'react/jsx-dev-runtime',
+          'react-router',
+          'react-router-dom',
+        ])
+      );
+    }
+  );
 
   test('react-dom/client and react-dom/server are shared from 13 (PR #118852), not by 12.4; otherwise the lists agree', () => {
     const only13 = SHARED_DEPENDENCIES['13'].filter((k) => !SHARED_DEPENDENCIES['12.4'].includes(k));
@@ -107,9 +117,11 @@ describe.each(GRAFANA_LINES)('Grafana %s: the host loads modules as Grafana does
   test("the import map is exactly the line's shared list; the line's React and Grafana version", async () => {
     await load('shared-only.js');
     const seen = await page.evaluate(async () => {
-      const System = (window as unknown as {
-        System: { getImportMap(): { imports: Record<string, string> }; import(id: string): Promise<any> }; // eslint-disable-line @typescript-eslint/no-explicit-any
-      }).System;
+      const System = (
+        window as unknown as {
+          System: { getImportMap(): { imports: Record<string, string> }; import(id: string): Promise<any> }; // eslint-disable-line @typescript-eslint/no-explicit-any
+        }
+      ).System;
       const react = await System.import('react');
       const runtime = await System.import('@grafana/runtime');
       return {
@@ -158,7 +170,9 @@ describe.each(GRAFANA_LINES)('Grafana %s: the host loads modules as Grafana does
   test('a name Grafana shares but the host does not bundle fails with a clear error', async () => {
     const out = await load('asks-jquery.js');
     expect(out.state).toBe('failed');
-    expect(out.error).toContain(`"jquery" is shared by Grafana ${line} (sharedDependencies.ts), not provided by the test host`);
+    expect(out.error).toContain(
+      `"jquery" is shared by Grafana ${line} (sharedDependencies.ts), not provided by the test host`
+    );
     expect(out.notFound).toEqual([]);
   });
 

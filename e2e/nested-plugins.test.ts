@@ -1,11 +1,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { ensurePluginBuilt } from './host/build';
+import { GRAFANA_LINES, SHARED_DEPENDENCIES } from './host/src/shared/lines';
 
 /**
  * The nested plugins and dashboards in the built dist/, as Grafana finds them: each nested
  * plugin.json valid against the rules of Grafana's plugin.json schema (id pattern, type, info
- * with logos that exist, dependencies), its module.js an AMD module needing only shared modules,
+ * with logos that exist, dependencies), its module.js an AMD module needing only modules that
+ * every supported Grafana line shares (the host's per-line lists, e2e/host/src/shared/),
  * the app's includes naming each of them, and every dashboard parsing and referring only to
  * datasource and panel plugins that exist (in dist/ or built into Grafana).
  */
@@ -24,18 +26,6 @@ const NESTED = [
 const DASHBOARDS = ['cluster-overview', 'node-detail', 'container-detail', 'kubernetes-workloads'];
 // Panel types built into Grafana 12 that the dashboards use.
 const BUILTIN_PANELS = ['timeseries', 'table', 'stat', 'row', 'text'];
-const SHARED = [
-  '@emotion/css',
-  '@grafana/data',
-  '@grafana/runtime',
-  '@grafana/ui',
-  'lodash',
-  'react',
-  'react-dom',
-  'react-router-dom-v5-compat',
-  'rxjs',
-  'react/jsx-runtime',
-];
 const TOP_LEVEL = new Set([
   '$schema',
   'alerting',
@@ -76,13 +66,18 @@ describe.each(NESTED)('dist/$dir/plugin.json ($id)', ({ dir, type, id }) => {
     expect(pj.dependencies.grafanaDependency).toBe(read('plugin.json').dependencies.grafanaDependency);
   });
 
-  test('module.js: an AMD module whose dependencies are all modules Grafana shares', () => {
-    const js = fs.readFileSync(path.join(DIST, dir, 'module.js'), 'utf8');
-    const m = js.match(/define\((\[[^\]]*\])/);
-    expect(m).not.toBeNull();
-    expect((JSON.parse(m![1]) as string[]).filter((d) => !SHARED.includes(d))).toEqual([]);
-    expect(js.includes('react-dom.production')).toBe(false);
-  });
+  test.each(GRAFANA_LINES)(
+    'module.js: an AMD module whose dependencies are all modules Grafana %s shares, with no React bundled',
+    (line) => {
+      const js = fs.readFileSync(path.join(DIST, dir, 'module.js'), 'utf8');
+      const m = js.match(/define\((\[[^\]]*\])/);
+      expect(m).not.toBeNull();
+      expect((JSON.parse(m![1]) as string[]).filter((d) => !SHARED_DEPENDENCIES[line].includes(d))).toEqual([]);
+      expect(js.includes('react-dom.production')).toBe(false);
+      // A bundled React jsx-runtime reads React's internals; Grafana 13.2+ (React 19) has no such object.
+      expect(js.includes('__SECRET_INTERNALS_DO_NOT_USE_OR_YOU_WILL_BE_FIRED')).toBe(false);
+    }
+  );
 
   test('the app includes it by name and type', () => {
     const pj = read(`${dir}/plugin.json`);

@@ -3,7 +3,8 @@ import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import type { NodeListReply, OverviewReply, TopReply } from '@fleetlens/protocol/api';
 import { ensureHostBuilt, ensurePluginBuilt } from './host/build';
-import { startHost, type RunningHost } from './host/server';
+import { startHost, type HostOptions, type RunningHost } from './host/server';
+import { GRAFANA_LINES, type GrafanaLine } from './host/src/shared/lines';
 import { E2E_FLEET, SERVICE_KEY, startSeededBackend, type SeededBackend } from './support/backend';
 import { launchChromium, watchErrors } from './support/browser';
 import type { AlertListReply, AlertStatsReply, EventListReply } from '@fleetlens/protocol/api/alerts';
@@ -12,8 +13,11 @@ import { startOpsBackend } from '../.config/jest/ops';
 
 /**
  * The built plugin (dist/module.js) in Chromium, loaded by the test host the way Grafana loads it,
- * against a live backend seeded through the ingest API with a 15-node, 174-container hybrid fleet.
- * Every test fails on a console error and leaves a screenshot in e2e/screenshots/ for review.
+ * against a live backend seeded through the ingest API with a 15-node, 174-container hybrid fleet,
+ * on each Grafana line the host emulates (12.4: React 18, @grafana/* 12.4; 13.x: React 19,
+ * @grafana/* 13.2), with the same dist/. One backend and one browser serve every line.
+ * Every test fails on a console error and leaves a screenshot in e2e/screenshots/ for review
+ * (`<name>.png` for 12.4, `<name>-13.png` for 13.x).
  */
 
 jest.setTimeout(300_000);
@@ -22,27 +26,31 @@ const APP = '/a/fleetlens-monitor-app';
 const SHOTS = path.join(__dirname, 'screenshots');
 
 let backend: SeededBackend;
-let host: RunningHost;
 let browser: Browser;
+let ops: StartedBackend;
+const missingIcons = new Set<string>();
+// Backends a test needs on every line, started on first use.
+const extra = new Map<string, Promise<SeededBackend>>();
+function sharedBackend(name: string, start: () => Promise<SeededBackend>): Promise<SeededBackend> {
+  if (!extra.has(name)) extra.set(name, start());
+  return extra.get(name)!;
+}
 
 beforeAll(async () => {
   // CI runs `npm run build` (which includes build:plugin) first; a missing dist is built here too.
   ensurePluginBuilt();
   ensureHostBuilt();
-  backend = await startSeededBackend(E2E_FLEET);
-  host = await startHost({ backendUrl: backend.url, serviceKey: SERVICE_KEY, theme: 'dark' });
-  browser = await launchChromium();
+  [backend, ops, browser] = await Promise.all([startSeededBackend(E2E_FLEET), startOpsBackend(), launchChromium()]);
   fs.mkdirSync(SHOTS, { recursive: true });
 });
 
 afterAll(async () => {
   await browser?.close();
-  await host?.stop();
+  for (const b of extra.values()) await (await b).stop();
+  await ops?.stop();
   await backend?.stop();
-  if (host?.missingIcons.size) {
-    console.log(
-      `icons not shipped in @grafana/ui's npm package (placeholder served): ${[...host.missingIcons].join(', ')}`
-    );
+  if (missingIcons.size) {
+    console.log(`icons not shipped in @grafana/ui's npm package (placeholder served): ${[...missingIcons].join(', ')}`);
   }
 });
 
@@ -64,8 +72,8 @@ async function open(base: string, route: string): Promise<{ page: Page; errors: 
   return { page, errors };
 }
 
-async function shot(page: Page, name: string) {
-  await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
+async function shotOf(line: GrafanaLine, page: Page, name: string) {
+  await page.screenshot({ path: path.join(SHOTS, `${name}${line === '12.4' ? '' : `-${line}`}.png`), fullPage: true });
 }
 
 /** Texts of the first link in each body row of a table. */
@@ -76,465 +84,478 @@ async function firstColumn(page: Page, table: string): Promise<string[]> {
     .evaluateAll((rows) => rows.map((r) => r.querySelector('a')?.textContent ?? ''));
 }
 
-describe('Fleetlens plugin in a browser (built dist/, test host, live backend)', () => {
-  it('Overview: fleet totals, one card per cluster with its environment, CPU and memory trends', async () => {
-    const { page, errors } = await open(host.url, `${APP}/overview`);
-    const overview = await api<OverviewReply>('/overview');
-    // 4×6 + 5×12 + 6×15 containers on 15 nodes in the seeded fleet.
-    await page.getByTestId('card-containers').getByText('174', { exact: true }).waitFor();
-    await expect(page.getByTestId('card-nodes').textContent()).resolves.toContain('15 / 15');
-    await expect(page.getByTestId('card-running').textContent()).resolves.toContain(
-      String(overview.totals.containers.running)
-    );
-    for (const [name, env] of [
-      ['dc1-docker', 'On-premises'],
-      ['openstack-k8s', 'Private cloud'],
-      ['gke-prod', 'Public cloud'],
-    ]) {
-      await expect(page.getByRole('region', { name: `Cluster ${name}` }).textContent()).resolves.toContain(env);
-    }
-    // Both trend charts drew (uPlot canvases) with one legend entry per cluster.
-    const cpu = page.getByTestId('trend-cpu');
-    await cpu.locator('canvas').first().waitFor();
-    await expect(cpu.textContent()).resolves.toMatch(/dc1-docker.*gke-prod.*openstack-k8s/);
-    await page.getByTestId('trend-memory').locator('canvas').first().waitFor();
-    await shot(page, 'overview');
-    expect(errors).toEqual([]);
-    await page.close();
-  });
-
-  it('Overview refreshes in place every 5 s: new requests, same DOM, no flicker', async () => {
-    const requests: string[] = [];
-    const page = await browser.newPage({ viewport: { width: 1440, height: 960 } });
-    const errors = watchErrors(page);
-    page.on('request', (r) => r.url().includes('/api/v1/overview') && requests.push(r.url()));
-    await page.goto(`${host.url}${APP}/overview`); // default refresh: 5 s
-    const card = page.getByTestId('card-containers');
-    await card.getByText('174', { exact: true }).waitFor();
-    await card.evaluate((el) => ((el as HTMLElement & { marker?: string }).marker = 'first-render'));
-    const before = requests.length;
-    await page.waitForTimeout(6_000);
-    expect(requests.length).toBeGreaterThan(before);
-    // The same element (not a remounted copy) still shows the data; no loading state replaced it.
-    await expect(card.evaluate((el) => (el as HTMLElement & { marker?: string }).marker)).resolves.toBe('first-render');
-    await expect(card.textContent()).resolves.toContain('174');
-    expect(errors).toEqual([]);
-    await page.close();
-  });
-
-  it('Nodes: names and capacities, CPU sorting, text search narrowing, then the node page', async () => {
-    const { page, errors } = await open(host.url, `${APP}/nodes`);
-    await page.getByRole('table', { name: 'Nodes' }).waitFor();
-    const names = await firstColumn(page, 'Nodes');
-    expect(names).toHaveLength(15);
-    expect(names[0]).toBe('dc1-docker-node-01');
-    // node-01 of each cluster has 4 cores and 16 GiB (cores × 4 GiB).
-    const row = page
-      .getByRole('row')
-      .filter({ has: page.getByRole('link', { name: 'dc1-docker-node-01', exact: true }) });
-    await expect(row.textContent()).resolves.toContain('/ 16 GiB');
-
-    const nodes = await api<NodeListReply>('/nodes');
-    const busiest = [...nodes.items].sort((a, b) => b.cpuPercent! - a.cpuPercent!)[0];
-    await page.getByRole('button', { name: /^CPU/ }).click();
-    await page.waitForFunction(
-      (name) => document.querySelector('table[aria-label="Nodes"] tbody tr a')?.textContent === name,
-      busiest.name
-    );
-    await expect(page.getByRole('columnheader', { name: /^CPU/ }).getAttribute('aria-sort')).resolves.toBe(
-      'descending'
-    );
-    await shot(page, 'nodes');
-
-    await page.getByLabel('Search nodes').fill('node-03');
-    await page.waitForFunction(() => document.querySelectorAll('table[aria-label="Nodes"] tbody tr').length === 3);
-    expect((await firstColumn(page, 'Nodes')).sort()).toEqual([
-      'dc1-docker-node-03',
-      'gke-prod-node-03',
-      'openstack-k8s-node-03',
-    ]);
-
-    await page.getByRole('link', { name: 'gke-prod-node-03', exact: true }).click();
-    await page.getByTestId('node-name').getByText('gke-prod-node-03').waitFor();
-    expect(page.url()).toMatch(new RegExp(`${APP}/nodes/[0-9a-f]{16}`));
-    // gke-prod runs 15 containers per node.
-    await page.getByRole('table', { name: 'Containers on this node' }).waitFor();
-    await expect(
-      page.getByRole('table', { name: 'Containers on this node' }).locator('tbody tr').count()
-    ).resolves.toBe(15);
-    await page.locator('canvas').first().waitFor();
-    await shot(page, 'node-detail');
-    expect(errors).toEqual([]);
-    await page.close();
-  });
-
-  it('View state in the URL: the pickers write it, a reload restores it, Back undoes it', async () => {
-    const { page, errors } = await open(host.url, `${APP}/nodes`);
-    await page.getByRole('table', { name: 'Nodes' }).waitFor();
-    await page.getByLabel('Cluster', { exact: true }).click();
-    await page.getByLabel('Select options menu').getByText('gke-prod · Public cloud', { exact: true }).click();
-    await page.waitForURL(/[?&]cluster=gke-prod(&|$)/);
-    await page.getByRole('button', { name: /Time range selected/ }).click();
-    await page.getByText('Last 6 hours', { exact: true }).click();
-    await page.waitForURL(/[?&]from=now-6h&to=now(&|$)/);
-
-    const gke = (await api<NodeListReply>('/nodes?cluster=gke-prod')).items.map((n) => n.name).sort();
-    const showsGke = () =>
-      page.waitForFunction((expected) => {
-        const rows = [...document.querySelectorAll('table[aria-label="Nodes"] tbody tr a')].map((a) => a.textContent);
-        return rows.length === expected.length && rows.every((r) => expected.includes(r ?? ''));
-      }, gke);
-    await showsGke();
-
-    await page.reload();
-    await page.getByRole('table', { name: 'Nodes' }).waitFor();
-    await showsGke();
-    await expect(page.getByRole('button', { name: /Time range selected/ }).textContent()).resolves.toContain(
-      'Last 6 hours'
-    );
-    await page.getByText('gke-prod · Public cloud', { exact: true }).waitFor();
-
-    // Back: the time range chosen last is undone, the cluster stays.
-    await page.goBack();
-    await page.waitForURL(
-      (u) => u.searchParams.get('from') === 'now-1h' && u.searchParams.get('cluster') === 'gke-prod'
-    );
-    await page
-      .getByRole('button', { name: /Time range selected/ })
-      .getByText('Last 1 hour')
-      .waitFor();
-    await showsGke();
-    expect(errors).toEqual([]);
-    await page.close();
-  });
-
-  it('Heatmap: one tile per node, value on hover, click opens the node', async () => {
-    const { page, errors } = await open(host.url, `${APP}/heatmap`);
-    await page.getByTestId('heatmap-tile').first().waitFor();
-    await expect(page.getByTestId('heatmap-tile').count()).resolves.toBe(15);
-    const tile = page.getByRole('link', { name: /^openstack-k8s-node-02: CPU/ });
-    await tile.hover();
-    await expect(page.getByTestId('heatmap-hover').textContent()).resolves.toMatch(
-      /openstack-k8s-node-02 · openstack-k8s · CPU \d+(\.\d)?%/
-    );
-    await shot(page, 'heatmap');
-    await tile.click();
-    await page.getByTestId('node-name').getByText('openstack-k8s-node-02').waitFor();
-    expect(errors).toEqual([]);
-    await page.close();
-  });
-
-  it('Containers: server-side paging, state filter, sort indicator, container page', async () => {
-    const { page, errors } = await open(host.url, `${APP}/containers`);
-    await page.getByTestId('container-count').getByText('1–50 of 174 containers').waitFor();
-    await page.getByRole('button', { name: 'CPU' }).click();
-    await page.waitForFunction(() =>
-      document.querySelector('th[aria-sort="descending"]')?.textContent?.startsWith('CPU')
-    );
-    await shot(page, 'containers');
-
-    const stopped = await api<{ total: number }>('/containers?state=stopped');
-    await page.getByLabel('State').click();
-    await page.getByLabel('Select options menu').getByText('stopped', { exact: true }).click();
-    await page.getByTestId('container-count').getByText(`of ${stopped.total} containers`).waitFor();
-    await expect(page.getByRole('table', { name: 'Containers' }).locator('tbody tr').count()).resolves.toBe(
-      stopped.total
-    );
-
-    await page.getByLabel('State').click();
-    await page.getByLabel('Select options menu').getByText('All states', { exact: true }).click();
-    await page.getByLabel('Search containers').fill('svc-1');
-    // dc1-docker's containers are svc-0 … svc-23: "svc-1" matches svc-1 and svc-10 … svc-19.
-    await page.getByTestId('container-count').getByText('of 11 containers').waitFor();
-
-    await page.getByRole('link', { name: 'svc-12', exact: true }).click();
-    await page.getByTestId('container-name').getByText('svc-12').waitFor();
-    await page.locator('canvas').first().waitFor();
-    await shot(page, 'container-detail');
-    expect(errors).toEqual([]);
-    await page.close();
-  });
-
-  it('Workloads: namespaces, then their deployments and pods, then one workload', async () => {
-    const { page, errors } = await open(host.url, `${APP}/workloads`);
-    await page.getByRole('table', { name: 'Namespaces' }).waitFor();
-    // Five namespaces in each of the two Kubernetes clusters.
-    await expect(page.getByRole('table', { name: 'Namespaces' }).locator('tbody tr').count()).resolves.toBe(10);
-    await page
-      .getByRole('row')
-      .filter({ hasText: 'gke-prod' })
-      .getByRole('button', { name: 'Show namespace payments' })
-      .click();
-    await page.getByRole('table', { name: 'Workloads' }).waitFor();
-    await expect(page.getByRole('table', { name: 'Workloads' }).locator('tbody tr').count()).resolves.toBe(7);
-    await page.getByRole('table', { name: 'Pods' }).locator('tbody tr').first().waitFor();
-    await shot(page, 'workloads');
-    await page.getByRole('table', { name: 'Workloads' }).getByRole('link', { name: 'app-3', exact: true }).click();
-    await page.getByTestId('workload-name').getByText('app-3').waitFor();
-    await expect(page.getByText('3 / 3 ready').count()).resolves.toBeGreaterThan(0);
-    await shot(page, 'workload-detail');
-    expect(errors).toEqual([]);
-    await page.close();
-  });
-
-  it('Monitoring: network and disk charts, top 10 containers by CPU with rank badges, node heatmap', async () => {
-    const { page, errors } = await open(host.url, `${APP}/monitoring`);
-    const top = await api<TopReply>('/top?metric=cpuCores&window=3600&limit=10');
-    await page.getByTestId('top-item').first().waitFor();
-    await expect(page.getByTestId('top-item').count()).resolves.toBe(10);
-    await expect(page.getByTestId('top-item').first().textContent()).resolves.toContain(top.items[0].name);
-    await expect(page.getByLabel('Rank 1', { exact: true }).count()).resolves.toBe(1);
-    await page.getByTestId('chart-network').locator('canvas').first().waitFor();
-    await expect(page.getByTestId('chart-network').textContent()).resolves.toMatch(/Receive.*Transmit/);
-    await page.getByTestId('chart-disk').locator('canvas').first().waitFor();
-    await page.getByTestId('heatmap-tile').first().waitFor();
-    await shot(page, 'monitoring');
-
-    await page.getByLabel('Top metric').click();
-    await page.getByLabel('Select options menu').getByText('Memory', { exact: true }).click();
-    await page.getByRole('heading', { name: 'Top 10 containers by Memory' }).waitFor();
-    expect(errors).toEqual([]);
-    await page.close();
-  });
-
-  it('Configuration: test connection reports a working backend in plain words', async () => {
-    const { page, errors } = await open(host.url, '/plugins/fleetlens-monitor-app');
-    await page.getByRole('button', { name: 'Test connection' }).click();
-    await page.getByText('Connection works').waitFor();
-    await expect(page.getByText(/Connected to fleetlens-backend .*3 clusters reporting/).count()).resolves.toBe(1);
-    await expect(page.getByLabel(/^Service key/).inputValue()).resolves.toBe('configured');
-    await shot(page, 'configuration');
-    expect(errors).toEqual([]);
-    await page.close();
-  });
-
-  it('Light theme renders the overview', async () => {
-    const light = await startHost({ backendUrl: backend.url, serviceKey: SERVICE_KEY, theme: 'light' });
-    try {
-      const { page, errors } = await open(light.url, `${APP}/overview`);
-      await page.getByTestId('card-containers').getByText('174', { exact: true }).waitFor();
-      await page.getByTestId('trend-cpu').locator('canvas').first().waitFor();
-      const bg = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
-      // A light canvas, not Grafana's dark one.
-      const [r, g, b] = bg.match(/\d+/g)!.map(Number);
-      expect(r + g + b).toBeGreaterThan(600);
-      await shot(page, 'overview-light');
-      expect(errors).toEqual([]);
-      await page.close();
-    } finally {
-      await light.stop();
-    }
-  });
-
-  it('Unreachable backend: a clear error with a link to the configuration page', async () => {
-    const down = await startHost({ backendUrl: 'http://127.0.0.1:9', serviceKey: SERVICE_KEY, theme: 'dark' });
-    try {
-      const { page, errors } = await open(down.url, `${APP}/nodes`);
-      await page.getByText('Cannot reach the Fleetlens backend').waitFor();
-      await shot(page, 'error-unreachable');
-      await page.getByRole('link', { name: /Open the Fleetlens configuration/ }).click();
-      await page.getByRole('button', { name: 'Test connection' }).click();
-      await page.getByText('Backend unreachable').waitFor();
-      await expect(page.getByText(/Grafana could not reach http:\/\/127\.0\.0\.1:9\./).count()).resolves.toBe(1);
-      await shot(page, 'configuration-unreachable');
-      // The browser logs the proxy's 502 answers; nothing else may be logged.
-      expect(errors.filter((e) => !/status of 502/.test(e))).toEqual([]);
-      await page.close();
-    } finally {
-      await down.stop();
-    }
-  });
-
-  it('Heatmap stays readable with 500 nodes: every tile on one screen width, hover and click still work', async () => {
-    const big = await startSeededBackend(
-      {
-        seed: 5,
-        clusters: [
-          { name: 'big-k8s', kind: 'kubernetes', environment: 'public-cloud', nodes: 500, containersPerNode: 1 },
-        ],
-      },
-      120
-    );
-    const h = await startHost({ backendUrl: big.url, serviceKey: SERVICE_KEY, theme: 'dark' });
-    try {
-      const { page, errors } = await open(h.url, `${APP}/heatmap`);
-      await page.getByTestId('heatmap-tile').nth(499).waitFor();
-      await expect(page.getByTestId('heatmap-tile').count()).resolves.toBe(500);
-      // No horizontal scrolling, tiles big enough to point at, the whole map within two screens.
-      const layout = await page.evaluate(() => {
-        const tiles = [...document.querySelectorAll('[data-testid="heatmap-tile"]')].map((t) =>
-          t.getBoundingClientRect()
-        );
-        return {
-          overflowX: document.documentElement.scrollWidth > window.innerWidth,
-          minSide: Math.min(...tiles.map((r) => Math.min(r.width, r.height))),
-          bottom: Math.max(...tiles.map((r) => r.bottom)),
-        };
-      });
-      expect(layout.overflowX).toBe(false);
-      expect(layout.minSide).toBeGreaterThanOrEqual(20);
-      expect(layout.bottom).toBeLessThan(2 * 960);
-      const tile = page.getByRole('link', { name: /^big-k8s-node-250: CPU/ });
-      await tile.hover();
-      await expect(page.getByTestId('heatmap-hover').textContent()).resolves.toContain('big-k8s-node-250');
-      await shot(page, 'heatmap-500-nodes');
-      await tile.click();
-      await page.getByTestId('node-name').getByText('big-k8s-node-250').waitFor();
-      expect(errors).toEqual([]);
-      await page.close();
-    } finally {
-      await h.stop();
-      await big.stop();
-    }
-  });
-
-  it('No data yet: the empty state says what to do', async () => {
-    const empty = await startSeededBackend(null);
-    const h = await startHost({ backendUrl: empty.url, serviceKey: SERVICE_KEY, theme: 'dark' });
-    try {
-      const { page, errors } = await open(h.url, `${APP}/overview`);
-      await page.getByText('No nodes or containers have reported yet').waitFor();
-      await expect(page.getByText(/Install the Fleetlens agent/).count()).resolves.toBe(1);
-      await shot(page, 'overview-empty');
-      expect(errors).toEqual([]);
-      await page.close();
-    } finally {
-      await h.stop();
-      await empty.stop();
-    }
-  });
-});
-
-describe('Alerts, events, logs and admin pages in a browser (built dist/, test host, live backend with alerts)', () => {
-  // A backend whose alerts were evaluated from ingested data, with events and log lines (.config/jest/ops.ts).
-  let ops: StartedBackend;
+describe.each(GRAFANA_LINES)('Grafana %s', (line: GrafanaLine) => {
+  let host: RunningHost;
   let opsHost: RunningHost;
+  const hosts: RunningHost[] = [];
+  /** A host of this line (stopped after the line's tests). */
+  async function lineHost(opts: HostOptions): Promise<RunningHost> {
+    const h = await startHost({ ...opts, grafanaLine: line });
+    hosts.push(h);
+    return h;
+  }
+  const shot = (page: Page, name: string) => shotOf(line, page, name);
+  const tag = line.replace('.', '');
 
   beforeAll(async () => {
-    ops = await startOpsBackend();
-    opsHost = await startHost({ backendUrl: ops.url, serviceKey: OPS_KEY, theme: 'dark' });
+    host = await lineHost({ backendUrl: backend.url, serviceKey: SERVICE_KEY, theme: 'dark' });
+    opsHost = await lineHost({ backendUrl: ops.url, serviceKey: OPS_KEY, theme: 'dark' });
   });
   afterAll(async () => {
-    await opsHost?.stop();
-    await ops?.stop();
-  });
-
-  async function opsApi<T>(p: string): Promise<T> {
-    const res = await fetch(`${ops.url}/api/v1${p}`, { headers: { 'X-Fleetlens-Key': OPS_KEY } });
-    if (!res.ok) {
-      throw new Error(`${p}: ${res.status}`);
+    for (const h of hosts) {
+      h.missingIcons.forEach((i) => missingIcons.add(i));
+      await h.stop();
     }
-    return (await res.json()) as T;
-  }
-
-  it('Alerts: stat cards as /alerts/stats reports them, active alerts linked to their entities, rules', async () => {
-    const { page, errors } = await open(opsHost.url, `${APP}/alerts`);
-    const stats = await opsApi<AlertStatsReply>('/alerts/stats?period=3600');
-    const active = await opsApi<AlertListReply>('/alerts?state=firing,pending&pageSize=500');
-    await page.getByRole('table', { name: 'Active alerts' }).waitFor();
-    for (const [id, n] of [
-      ['stat-critical', stats.firing.critical.current],
-      ['stat-warning', stats.firing.warning.current],
-      ['stat-info', stats.firing.info.current],
-      ['stat-resolved', stats.resolved.total.current],
-    ] as const) {
-      await expect(page.getByTestId(id).locator('div').first().textContent()).resolves.toBe(String(n));
-    }
-    await expect(page.getByRole('table', { name: 'Active alerts' }).locator('tbody tr').count()).resolves.toBe(
-      active.total
-    );
-    await page
-      .getByRole('table', { name: 'Alert rules' })
-      .getByText('Container exited non-zero', { exact: true })
-      .waitFor();
-    await shot(page, 'alerts');
-    // The entity link opens the container's page.
-    const exited = active.items.find((a) => a.ruleName === 'Container exited non-zero')!;
-    await page
-      .getByRole('link', { name: `container ${exited.entity.name}` })
-      .first()
-      .click();
-    await page.getByTestId('container-name').getByText(exited.entity.name).waitFor();
-    expect(errors).toEqual([]);
-    await page.close();
   });
 
-  it('Events: table of the time range, counts chart by type, type filter', async () => {
-    const { page, errors } = await open(opsHost.url, `${APP}/events`);
-    const all = await opsApi<EventListReply>('/events?pageSize=1');
-    await page.getByTestId('event-count').getByText(`of ${all.total} events`).waitFor();
-    await page.getByTestId('event-counts').locator('canvas').first().waitFor();
-    await shot(page, 'events');
-    const warnings = await opsApi<EventListReply>('/events?type=warning&pageSize=1');
-    await page.getByLabel('Type', { exact: true }).click();
-    await page.getByLabel('Select options menu').getByText('warning', { exact: true }).click();
-    await page.getByTestId('event-count').getByText(`of ${warnings.total} events`).waitFor();
-    expect(errors).toEqual([]);
-    await page.close();
-  });
-
-  it('Logs: newest first, keyword matches marked', async () => {
-    const { page, errors } = await open(opsHost.url, `${APP}/logs`);
-    await page.getByTestId('log-line').first().waitFor();
-    await page.getByLabel('Search logs').fill('timeout');
-    await page.locator('mark').first().waitFor();
-    const texts = await page.locator('mark').allTextContents();
-    expect(texts.length).toBeGreaterThan(0);
-    expect(texts.every((t) => t.toLowerCase() === 'timeout')).toBe(true);
-    await page.getByLabel('Search logs').fill('');
-    await page.getByTestId('log-line').nth(20).waitFor();
-    await page.getByLabel('Search logs').fill('timeout');
-    await page.locator('mark').first().waitFor();
-    await shot(page, 'logs');
-    expect(errors).toEqual([]);
-    await page.close();
-  });
-
-  it('Admin: add a user with a role and scope, then an agent token shown once with its copy button', async () => {
-    const { page, errors } = await open(opsHost.url, `${APP}/admin`);
-    await page.getByRole('button', { name: 'Add user' }).click();
-    const form = page.getByRole('form', { name: 'User' });
-    await form.getByLabel('E-mail', { exact: true }).fill('sam@example.com');
-    await form.getByLabel('Display name', { exact: true }).fill('Sam Platform');
-    await form.getByRole('radio', { name: 'Editor' }).check();
-    await form.getByPlaceholder('Add cluster').fill('ops-k8s');
-    await form.getByPlaceholder('Add cluster').press('Enter');
-    await form.getByRole('button', { name: 'Add user' }).click();
-    const row = page.getByRole('table', { name: 'Users' }).getByRole('row').filter({ hasText: 'sam@example.com' });
-    await row.waitFor();
-    await expect(row.textContent()).resolves.toMatch(/Sam Platform.*editor.*clusters: ops-k8s/);
-    await shot(page, 'admin');
-    await page.getByRole('tab', { name: 'Agent tokens' }).click();
-    await page.getByLabel('Token name').fill('dc2 docker hosts');
-    await page.getByLabel(/^Cluster/).fill('dc2-docker');
-    await page.getByRole('button', { name: 'Create agent token' }).click();
-    await expect(page.getByTestId('secret-once').textContent()).resolves.toMatch(/^fla_/);
-    await page.getByText(/you won’t see it again/).waitFor();
-    await page.getByRole('table', { name: 'Agent tokens' }).getByText('dc2 docker hosts').waitFor();
-    await shot(page, 'admin-agent-token');
-    expect(errors).toEqual([]);
-    await page.close();
-  });
-
-  it('Admin for a non-admin: "not allowed", then back to the overview after 5 s', async () => {
-    const viewerHost = await startHost({
-      backendUrl: ops.url,
-      serviceKey: OPS_KEY,
-      theme: 'dark',
-      user: { id: 9, login: 'viewer', email: 'viewer@example.com', orgRole: 'Viewer' },
-    });
-    try {
-      const { page, errors } = await open(viewerHost.url, `${APP}/admin`);
-      await page.getByText('Not allowed', { exact: true }).waitFor();
-      await page.getByText(/Your Fleetlens role is/).waitFor();
-      await shot(page, 'admin-not-allowed');
-      const shown = Date.now();
-      await page.waitForURL(/\/a\/fleetlens-monitor-app\/overview/, { timeout: 10_000 });
-      expect(Date.now() - shown).toBeGreaterThan(3_000);
+  describe('Fleetlens plugin in a browser (built dist/, test host, live backend)', () => {
+    it('Overview: fleet totals, one card per cluster with its environment, CPU and memory trends', async () => {
+      const { page, errors } = await open(host.url, `${APP}/overview`);
+      const overview = await api<OverviewReply>('/overview');
+      // 4×6 + 5×12 + 6×15 containers on 15 nodes in the seeded fleet.
+      await page.getByTestId('card-containers').getByText('174', { exact: true }).waitFor();
+      await expect(page.getByTestId('card-nodes').textContent()).resolves.toContain('15 / 15');
+      await expect(page.getByTestId('card-running').textContent()).resolves.toContain(
+        String(overview.totals.containers.running)
+      );
+      for (const [name, env] of [
+        ['dc1-docker', 'On-premises'],
+        ['openstack-k8s', 'Private cloud'],
+        ['gke-prod', 'Public cloud'],
+      ]) {
+        await expect(page.getByRole('region', { name: `Cluster ${name}` }).textContent()).resolves.toContain(env);
+      }
+      // Both trend charts drew (uPlot canvases) with one legend entry per cluster.
+      const cpu = page.getByTestId('trend-cpu');
+      await cpu.locator('canvas').first().waitFor();
+      await expect(cpu.textContent()).resolves.toMatch(/dc1-docker.*gke-prod.*openstack-k8s/);
+      await page.getByTestId('trend-memory').locator('canvas').first().waitFor();
+      await shot(page, 'overview');
       expect(errors).toEqual([]);
       await page.close();
-    } finally {
-      await viewerHost.stop();
+    });
+
+    it('Overview refreshes in place every 5 s: new requests, same DOM, no flicker', async () => {
+      const requests: string[] = [];
+      const page = await browser.newPage({ viewport: { width: 1440, height: 960 } });
+      const errors = watchErrors(page);
+      page.on('request', (r) => r.url().includes('/api/v1/overview') && requests.push(r.url()));
+      await page.goto(`${host.url}${APP}/overview`); // default refresh: 5 s
+      const card = page.getByTestId('card-containers');
+      await card.getByText('174', { exact: true }).waitFor();
+      await card.evaluate((el) => ((el as HTMLElement & { marker?: string }).marker = 'first-render'));
+      const before = requests.length;
+      await page.waitForTimeout(6_000);
+      expect(requests.length).toBeGreaterThan(before);
+      // The same element (not a remounted copy) still shows the data; no loading state replaced it.
+      await expect(card.evaluate((el) => (el as HTMLElement & { marker?: string }).marker)).resolves.toBe(
+        'first-render'
+      );
+      await expect(card.textContent()).resolves.toContain('174');
+      expect(errors).toEqual([]);
+      await page.close();
+    });
+
+    it('Nodes: names and capacities, CPU sorting, text search narrowing, then the node page', async () => {
+      const { page, errors } = await open(host.url, `${APP}/nodes`);
+      await page.getByRole('table', { name: 'Nodes' }).waitFor();
+      const names = await firstColumn(page, 'Nodes');
+      expect(names).toHaveLength(15);
+      expect(names[0]).toBe('dc1-docker-node-01');
+      // node-01 of each cluster has 4 cores and 16 GiB (cores × 4 GiB).
+      const row = page
+        .getByRole('row')
+        .filter({ has: page.getByRole('link', { name: 'dc1-docker-node-01', exact: true }) });
+      await expect(row.textContent()).resolves.toContain('/ 16 GiB');
+
+      const nodes = await api<NodeListReply>('/nodes');
+      const busiest = [...nodes.items].sort((a, b) => b.cpuPercent! - a.cpuPercent!)[0];
+      await page.getByRole('button', { name: /^CPU/ }).click();
+      await page.waitForFunction(
+        (name) => document.querySelector('table[aria-label="Nodes"] tbody tr a')?.textContent === name,
+        busiest.name
+      );
+      await expect(page.getByRole('columnheader', { name: /^CPU/ }).getAttribute('aria-sort')).resolves.toBe(
+        'descending'
+      );
+      await shot(page, 'nodes');
+
+      await page.getByLabel('Search nodes').fill('node-03');
+      await page.waitForFunction(() => document.querySelectorAll('table[aria-label="Nodes"] tbody tr').length === 3);
+      expect((await firstColumn(page, 'Nodes')).sort()).toEqual([
+        'dc1-docker-node-03',
+        'gke-prod-node-03',
+        'openstack-k8s-node-03',
+      ]);
+
+      await page.getByRole('link', { name: 'gke-prod-node-03', exact: true }).click();
+      await page.getByTestId('node-name').getByText('gke-prod-node-03').waitFor();
+      expect(page.url()).toMatch(new RegExp(`${APP}/nodes/[0-9a-f]{16}`));
+      // gke-prod runs 15 containers per node.
+      await page.getByRole('table', { name: 'Containers on this node' }).waitFor();
+      await expect(
+        page.getByRole('table', { name: 'Containers on this node' }).locator('tbody tr').count()
+      ).resolves.toBe(15);
+      await page.locator('canvas').first().waitFor();
+      await shot(page, 'node-detail');
+      expect(errors).toEqual([]);
+      await page.close();
+    });
+
+    it('View state in the URL: the pickers write it, a reload restores it, Back undoes it', async () => {
+      const { page, errors } = await open(host.url, `${APP}/nodes`);
+      await page.getByRole('table', { name: 'Nodes' }).waitFor();
+      await page.getByLabel('Cluster', { exact: true }).click();
+      await page.getByLabel('Select options menu').getByText('gke-prod · Public cloud', { exact: true }).click();
+      await page.waitForURL(/[?&]cluster=gke-prod(&|$)/);
+      await page.getByRole('button', { name: /Time range selected/ }).click();
+      await page.getByText('Last 6 hours', { exact: true }).click();
+      await page.waitForURL(/[?&]from=now-6h&to=now(&|$)/);
+
+      const gke = (await api<NodeListReply>('/nodes?cluster=gke-prod')).items.map((n) => n.name).sort();
+      const showsGke = () =>
+        page.waitForFunction((expected) => {
+          const rows = [...document.querySelectorAll('table[aria-label="Nodes"] tbody tr a')].map((a) => a.textContent);
+          return rows.length === expected.length && rows.every((r) => expected.includes(r ?? ''));
+        }, gke);
+      await showsGke();
+
+      await page.reload();
+      await page.getByRole('table', { name: 'Nodes' }).waitFor();
+      await showsGke();
+      await expect(page.getByRole('button', { name: /Time range selected/ }).textContent()).resolves.toContain(
+        'Last 6 hours'
+      );
+      await page.getByText('gke-prod · Public cloud', { exact: true }).waitFor();
+
+      // Back: the time range chosen last is undone, the cluster stays.
+      await page.goBack();
+      await page.waitForURL(
+        (u) => u.searchParams.get('from') === 'now-1h' && u.searchParams.get('cluster') === 'gke-prod'
+      );
+      await page
+        .getByRole('button', { name: /Time range selected/ })
+        .getByText('Last 1 hour')
+        .waitFor();
+      await showsGke();
+      expect(errors).toEqual([]);
+      await page.close();
+    });
+
+    it('Heatmap: one tile per node, value on hover, click opens the node', async () => {
+      const { page, errors } = await open(host.url, `${APP}/heatmap`);
+      await page.getByTestId('heatmap-tile').first().waitFor();
+      await expect(page.getByTestId('heatmap-tile').count()).resolves.toBe(15);
+      const tile = page.getByRole('link', { name: /^openstack-k8s-node-02: CPU/ });
+      await tile.hover();
+      await expect(page.getByTestId('heatmap-hover').textContent()).resolves.toMatch(
+        /openstack-k8s-node-02 · openstack-k8s · CPU \d+(\.\d)?%/
+      );
+      await shot(page, 'heatmap');
+      await tile.click();
+      await page.getByTestId('node-name').getByText('openstack-k8s-node-02').waitFor();
+      expect(errors).toEqual([]);
+      await page.close();
+    });
+
+    it('Containers: server-side paging, state filter, sort indicator, container page', async () => {
+      const { page, errors } = await open(host.url, `${APP}/containers`);
+      await page.getByTestId('container-count').getByText('1–50 of 174 containers').waitFor();
+      await page.getByRole('button', { name: 'CPU' }).click();
+      await page.waitForFunction(() =>
+        document.querySelector('th[aria-sort="descending"]')?.textContent?.startsWith('CPU')
+      );
+      await shot(page, 'containers');
+
+      const stopped = await api<{ total: number }>('/containers?state=stopped');
+      await page.getByLabel('State').click();
+      await page.getByLabel('Select options menu').getByText('stopped', { exact: true }).click();
+      await page.getByTestId('container-count').getByText(`of ${stopped.total} containers`).waitFor();
+      await expect(page.getByRole('table', { name: 'Containers' }).locator('tbody tr').count()).resolves.toBe(
+        stopped.total
+      );
+
+      await page.getByLabel('State').click();
+      await page.getByLabel('Select options menu').getByText('All states', { exact: true }).click();
+      await page.getByLabel('Search containers').fill('svc-1');
+      // dc1-docker's containers are svc-0 … svc-23: "svc-1" matches svc-1 and svc-10 … svc-19.
+      await page.getByTestId('container-count').getByText('of 11 containers').waitFor();
+
+      await page.getByRole('link', { name: 'svc-12', exact: true }).click();
+      await page.getByTestId('container-name').getByText('svc-12').waitFor();
+      await page.locator('canvas').first().waitFor();
+      await shot(page, 'container-detail');
+      expect(errors).toEqual([]);
+      await page.close();
+    });
+
+    it('Workloads: namespaces, then their deployments and pods, then one workload', async () => {
+      const { page, errors } = await open(host.url, `${APP}/workloads`);
+      await page.getByRole('table', { name: 'Namespaces' }).waitFor();
+      // Five namespaces in each of the two Kubernetes clusters.
+      await expect(page.getByRole('table', { name: 'Namespaces' }).locator('tbody tr').count()).resolves.toBe(10);
+      await page
+        .getByRole('row')
+        .filter({ hasText: 'gke-prod' })
+        .getByRole('button', { name: 'Show namespace payments' })
+        .click();
+      await page.getByRole('table', { name: 'Workloads' }).waitFor();
+      await expect(page.getByRole('table', { name: 'Workloads' }).locator('tbody tr').count()).resolves.toBe(7);
+      await page.getByRole('table', { name: 'Pods' }).locator('tbody tr').first().waitFor();
+      await shot(page, 'workloads');
+      await page.getByRole('table', { name: 'Workloads' }).getByRole('link', { name: 'app-3', exact: true }).click();
+      await page.getByTestId('workload-name').getByText('app-3').waitFor();
+      await expect(page.getByText('3 / 3 ready').count()).resolves.toBeGreaterThan(0);
+      await shot(page, 'workload-detail');
+      expect(errors).toEqual([]);
+      await page.close();
+    });
+
+    it('Monitoring: network and disk charts, top 10 containers by CPU with rank badges, node heatmap', async () => {
+      const { page, errors } = await open(host.url, `${APP}/monitoring`);
+      const top = await api<TopReply>('/top?metric=cpuCores&window=3600&limit=10');
+      await page.getByTestId('top-item').first().waitFor();
+      await expect(page.getByTestId('top-item').count()).resolves.toBe(10);
+      await expect(page.getByTestId('top-item').first().textContent()).resolves.toContain(top.items[0].name);
+      await expect(page.getByLabel('Rank 1', { exact: true }).count()).resolves.toBe(1);
+      await page.getByTestId('chart-network').locator('canvas').first().waitFor();
+      await expect(page.getByTestId('chart-network').textContent()).resolves.toMatch(/Receive.*Transmit/);
+      await page.getByTestId('chart-disk').locator('canvas').first().waitFor();
+      await page.getByTestId('heatmap-tile').first().waitFor();
+      await shot(page, 'monitoring');
+
+      await page.getByLabel('Top metric').click();
+      await page.getByLabel('Select options menu').getByText('Memory', { exact: true }).click();
+      await page.getByRole('heading', { name: 'Top 10 containers by Memory' }).waitFor();
+      expect(errors).toEqual([]);
+      await page.close();
+    });
+
+    it('Configuration: test connection reports a working backend in plain words', async () => {
+      const { page, errors } = await open(host.url, '/plugins/fleetlens-monitor-app');
+      await page.getByRole('button', { name: 'Test connection' }).click();
+      await page.getByText('Connection works').waitFor();
+      await expect(page.getByText(/Connected to fleetlens-backend .*3 clusters reporting/).count()).resolves.toBe(1);
+      await expect(page.getByLabel(/^Service key/).inputValue()).resolves.toBe('configured');
+      await shot(page, 'configuration');
+      expect(errors).toEqual([]);
+      await page.close();
+    });
+
+    it('Light theme renders the overview', async () => {
+      const light = await lineHost({ backendUrl: backend.url, serviceKey: SERVICE_KEY, theme: 'light' });
+      {
+        const { page, errors } = await open(light.url, `${APP}/overview`);
+        await page.getByTestId('card-containers').getByText('174', { exact: true }).waitFor();
+        await page.getByTestId('trend-cpu').locator('canvas').first().waitFor();
+        const bg = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+        // A light canvas, not Grafana's dark one.
+        const [r, g, b] = bg.match(/\d+/g)!.map(Number);
+        expect(r + g + b).toBeGreaterThan(600);
+        await shot(page, 'overview-light');
+        expect(errors).toEqual([]);
+        await page.close();
+      }
+    });
+
+    it('Unreachable backend: a clear error with a link to the configuration page', async () => {
+      const down = await lineHost({ backendUrl: 'http://127.0.0.1:9', serviceKey: SERVICE_KEY, theme: 'dark' });
+      {
+        const { page, errors } = await open(down.url, `${APP}/nodes`);
+        await page.getByText('Cannot reach the Fleetlens backend').waitFor();
+        await shot(page, 'error-unreachable');
+        await page.getByRole('link', { name: /Open the Fleetlens configuration/ }).click();
+        await page.getByRole('button', { name: 'Test connection' }).click();
+        await page.getByText('Backend unreachable').waitFor();
+        await expect(page.getByText(/Grafana could not reach http:\/\/127\.0\.0\.1:9\./).count()).resolves.toBe(1);
+        await shot(page, 'configuration-unreachable');
+        // The browser logs the proxy's 502 answers; nothing else may be logged.
+        expect(errors.filter((e) => !/status of 502/.test(e))).toEqual([]);
+        await page.close();
+      }
+    });
+
+    it('Heatmap stays readable with 500 nodes: every tile on one screen width, hover and click still work', async () => {
+      const big = await sharedBackend('big', () =>
+        startSeededBackend(
+          {
+            seed: 5,
+            clusters: [
+              { name: 'big-k8s', kind: 'kubernetes', environment: 'public-cloud', nodes: 500, containersPerNode: 1 },
+            ],
+          },
+          120
+        )
+      );
+      const h = await lineHost({ backendUrl: big.url, serviceKey: SERVICE_KEY, theme: 'dark' });
+      {
+        const { page, errors } = await open(h.url, `${APP}/heatmap`);
+        await page.getByTestId('heatmap-tile').nth(499).waitFor();
+        await expect(page.getByTestId('heatmap-tile').count()).resolves.toBe(500);
+        // No horizontal scrolling, tiles big enough to point at, the whole map within two screens.
+        const layout = await page.evaluate(() => {
+          const tiles = [...document.querySelectorAll('[data-testid="heatmap-tile"]')].map((t) =>
+            t.getBoundingClientRect()
+          );
+          return {
+            overflowX: document.documentElement.scrollWidth > window.innerWidth,
+            minSide: Math.min(...tiles.map((r) => Math.min(r.width, r.height))),
+            bottom: Math.max(...tiles.map((r) => r.bottom)),
+          };
+        });
+        expect(layout.overflowX).toBe(false);
+        expect(layout.minSide).toBeGreaterThanOrEqual(20);
+        expect(layout.bottom).toBeLessThan(2 * 960);
+        const tile = page.getByRole('link', { name: /^big-k8s-node-250: CPU/ });
+        await tile.hover();
+        await expect(page.getByTestId('heatmap-hover').textContent()).resolves.toContain('big-k8s-node-250');
+        await shot(page, 'heatmap-500-nodes');
+        await tile.click();
+        await page.getByTestId('node-name').getByText('big-k8s-node-250').waitFor();
+        expect(errors).toEqual([]);
+        await page.close();
+      }
+    });
+
+    it('No data yet: the empty state says what to do', async () => {
+      const empty = await sharedBackend('empty', () => startSeededBackend(null));
+      const h = await lineHost({ backendUrl: empty.url, serviceKey: SERVICE_KEY, theme: 'dark' });
+      {
+        const { page, errors } = await open(h.url, `${APP}/overview`);
+        await page.getByText('No nodes or containers have reported yet').waitFor();
+        await expect(page.getByText(/Install the Fleetlens agent/).count()).resolves.toBe(1);
+        await shot(page, 'overview-empty');
+        expect(errors).toEqual([]);
+        await page.close();
+      }
+    });
+  });
+
+  describe('Alerts, events, logs and admin pages in a browser (built dist/, test host, live backend with alerts)', () => {
+    // A backend whose alerts were evaluated from ingested data, with events and log lines
+    // (.config/jest/ops.ts), shared by the lines; opsHost is this line's host in front of it.
+    async function opsApi<T>(p: string): Promise<T> {
+      const res = await fetch(`${ops.url}/api/v1${p}`, { headers: { 'X-Fleetlens-Key': OPS_KEY } });
+      if (!res.ok) {
+        throw new Error(`${p}: ${res.status}`);
+      }
+      return (await res.json()) as T;
     }
+
+    it('Alerts: stat cards as /alerts/stats reports them, active alerts linked to their entities, rules', async () => {
+      const { page, errors } = await open(opsHost.url, `${APP}/alerts`);
+      const stats = await opsApi<AlertStatsReply>('/alerts/stats?period=3600');
+      const active = await opsApi<AlertListReply>('/alerts?state=firing,pending&pageSize=500');
+      await page.getByRole('table', { name: 'Active alerts' }).waitFor();
+      for (const [id, n] of [
+        ['stat-critical', stats.firing.critical.current],
+        ['stat-warning', stats.firing.warning.current],
+        ['stat-info', stats.firing.info.current],
+        ['stat-resolved', stats.resolved.total.current],
+      ] as const) {
+        await expect(page.getByTestId(id).locator('div').first().textContent()).resolves.toBe(String(n));
+      }
+      await expect(page.getByRole('table', { name: 'Active alerts' }).locator('tbody tr').count()).resolves.toBe(
+        active.total
+      );
+      await page
+        .getByRole('table', { name: 'Alert rules' })
+        .getByText('Container exited non-zero', { exact: true })
+        .waitFor();
+      await shot(page, 'alerts');
+      // The entity link opens the container's page.
+      const exited = active.items.find((a) => a.ruleName === 'Container exited non-zero')!;
+      await page
+        .getByRole('link', { name: `container ${exited.entity.name}` })
+        .first()
+        .click();
+      await page.getByTestId('container-name').getByText(exited.entity.name).waitFor();
+      expect(errors).toEqual([]);
+      await page.close();
+    });
+
+    it('Events: table of the time range, counts chart by type, type filter', async () => {
+      const { page, errors } = await open(opsHost.url, `${APP}/events`);
+      const all = await opsApi<EventListReply>('/events?pageSize=1');
+      await page.getByTestId('event-count').getByText(`of ${all.total} events`).waitFor();
+      await page.getByTestId('event-counts').locator('canvas').first().waitFor();
+      await shot(page, 'events');
+      const warnings = await opsApi<EventListReply>('/events?type=warning&pageSize=1');
+      await page.getByLabel('Type', { exact: true }).click();
+      await page.getByLabel('Select options menu').getByText('warning', { exact: true }).click();
+      await page.getByTestId('event-count').getByText(`of ${warnings.total} events`).waitFor();
+      expect(errors).toEqual([]);
+      await page.close();
+    });
+
+    it('Logs: newest first, keyword matches marked', async () => {
+      const { page, errors } = await open(opsHost.url, `${APP}/logs`);
+      await page.getByTestId('log-line').first().waitFor();
+      await page.getByLabel('Search logs').fill('timeout');
+      await page.locator('mark').first().waitFor();
+      const texts = await page.locator('mark').allTextContents();
+      expect(texts.length).toBeGreaterThan(0);
+      expect(texts.every((t) => t.toLowerCase() === 'timeout')).toBe(true);
+      await page.getByLabel('Search logs').fill('');
+      await page.getByTestId('log-line').nth(20).waitFor();
+      await page.getByLabel('Search logs').fill('timeout');
+      await page.locator('mark').first().waitFor();
+      await shot(page, 'logs');
+      expect(errors).toEqual([]);
+      await page.close();
+    });
+
+    it('Admin: add a user with a role and scope, then an agent token shown once with its copy button', async () => {
+      const { page, errors } = await open(opsHost.url, `${APP}/admin`);
+      await page.getByRole('button', { name: 'Add user' }).click();
+      const form = page.getByRole('form', { name: 'User' });
+      // One ops backend serves both lines: the user and the token are the line's own.
+      await form.getByLabel('E-mail', { exact: true }).fill(`sam-${tag}@example.com`);
+      await form.getByLabel('Display name', { exact: true }).fill('Sam Platform');
+      await form.getByRole('radio', { name: 'Editor' }).check();
+      await form.getByPlaceholder('Add cluster').fill('ops-k8s');
+      await form.getByPlaceholder('Add cluster').press('Enter');
+      await form.getByRole('button', { name: 'Add user' }).click();
+      const row = page
+        .getByRole('table', { name: 'Users' })
+        .getByRole('row')
+        .filter({ hasText: `sam-${tag}@example.com` });
+      await row.waitFor();
+      await expect(row.textContent()).resolves.toMatch(/Sam Platform.*editor.*clusters: ops-k8s/);
+      await shot(page, 'admin');
+      await page.getByRole('tab', { name: 'Agent tokens' }).click();
+      await page.getByLabel('Token name').fill(`dc2 docker hosts ${line}`);
+      await page.getByLabel(/^Cluster/).fill('dc2-docker');
+      await page.getByRole('button', { name: 'Create agent token' }).click();
+      await expect(page.getByTestId('secret-once').textContent()).resolves.toMatch(/^fla_/);
+      await page.getByText(/you won’t see it again/).waitFor();
+      await page
+        .getByRole('table', { name: 'Agent tokens' })
+        .getByText(`dc2 docker hosts ${line}`, { exact: true })
+        .waitFor();
+      await shot(page, 'admin-agent-token');
+      expect(errors).toEqual([]);
+      await page.close();
+    });
+
+    it('Admin for a non-admin: "not allowed", then back to the overview after 5 s', async () => {
+      const viewerHost = await lineHost({
+        backendUrl: ops.url,
+        serviceKey: OPS_KEY,
+        theme: 'dark',
+        user: { id: 9, login: 'viewer', email: 'viewer@example.com', orgRole: 'Viewer' },
+      });
+      {
+        const { page, errors } = await open(viewerHost.url, `${APP}/admin`);
+        await page.getByText('Not allowed', { exact: true }).waitFor();
+        await page.getByText(/Your Fleetlens role is/).waitFor();
+        await shot(page, 'admin-not-allowed');
+        const shown = Date.now();
+        await page.waitForURL(/\/a\/fleetlens-monitor-app\/overview/, { timeout: 10_000 });
+        expect(Date.now() - shown).toBeGreaterThan(3_000);
+        expect(errors).toEqual([]);
+        await page.close();
+      }
+    });
   });
 });

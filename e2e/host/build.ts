@@ -54,10 +54,14 @@ export function ensurePluginBuilt(): void {
   execFileSync('npm', ['run', 'build:plugin'], { cwd: ROOT, stdio: 'inherit', env });
 }
 
+/** Written after each build: webpack leaves unchanged output files (and their mtimes) as they were. */
+function stamp(line: GrafanaLine): string {
+  return path.join(HOST_DIST, line, '.built');
+}
+
 function isStale(line: GrafanaLine): boolean {
-  const bundle = hostBundle(line);
-  if (!fs.existsSync(bundle)) return true;
-  const built = fs.statSync(bundle).mtimeMs;
+  if (!fs.existsSync(hostBundle(line)) || !fs.existsSync(stamp(line))) return true;
+  const built = fs.statSync(stamp(line)).mtimeMs;
   // What goes into the bundle: src/, the webpack config and its CSS loader, and the line's lock.
   const sources = Math.max(
     newestMtime(path.join(__dirname, 'src')),
@@ -100,5 +104,6 @@ export function ensureHostBuilt(lines: readonly GrafanaLine[] = GRAFANA_LINES): 
       { cwd: ROOT, stdio: 'inherit', env }
     );
     checkReact(line);
+    fs.writeFileSync(stamp(line), `${new Date().toISOString()}\n`);
   }
 }

@@ -154,7 +154,9 @@ export async function startHost(opts: HostOptions): Promise<RunningHost> {
   const hostDist = lineDist(line);
   const icons = lineIcons(line);
   if (!fs.existsSync(path.join(hostDist, 'host.js'))) {
-    throw new Error(`${hostDist}/host.js is missing: build the host bundles first (ensureHostBuilt in e2e/host/build.ts)`);
+    throw new Error(
+      `${hostDist}/host.js is missing: build the host bundles first (ensureHostBuilt in e2e/host/build.ts)`
+    );
   }
   const plugin = JSON.parse(fs.readFileSync(pluginJsonPath, 'utf8')) as PluginJson;
   const ids = opts.idForwarding ? new GrafanaIdTokens() : undefined;

@@ -67,9 +67,7 @@ export function installPluginLoader(line: GrafanaLine): void {
     if (provided && 'module' in provided) {
       SystemJS.set(id, provided.module);
     } else {
-      const load = provided
-        ? provided.load
-        : () => Promise.reject(new Error(notProvidedMessage(key, line)));
+      const load = provided ? provided.load : () => Promise.reject(new Error(notProvidedMessage(key, line)));
       SystemJS.register(id, [], (exp) => ({
         execute: async () => {
           exp(await load());
@@ -97,9 +95,9 @@ export function installPluginLoader(line: GrafanaLine): void {
   proto.shouldFetch = (url: string) => !/^[^#?]+\.js([?#].*)?$/.test(url);
   const doImport = proto.import;
   proto.import = function (this: SystemJSInstance, id: string, parentUrl?: string) {
-    return doImport.call(this, id, parentUrl).then((m) =>
-      m && m.__useDefault ? (m.default as Record<string, unknown>) : m
-    );
+    return doImport
+      .call(this, id, parentUrl)
+      .then((m) => (m && m.__useDefault ? (m.default as Record<string, unknown>) : m));
   };
 }
 
