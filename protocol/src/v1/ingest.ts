@@ -171,6 +171,11 @@ export const LogLine = z.object({
   stream: LogStream,
   level: LogLevel,
   message: z.string().max(16_384),
+  /**
+   * The logical line was longer than `message` can hold and was cut (agents mark the cut in the
+   * text too). Optional: older agents never send it, older backends ignore it.
+   */
+  truncated: z.boolean().optional(),
 });
 
 /** POST /api/v1/ingest body. */

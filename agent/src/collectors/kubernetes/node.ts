@@ -2,7 +2,7 @@ import type { ContainerReport, ContainerState, KubernetesRef, LogLine, WorkloadK
 import { type BatchParts, type Collector, counterRate, toEpochSeconds } from '../types';
 import { type KubeClient, parseQuantity } from './client';
 import type { ContainerStatus, List, Node, ObjectMeta, Pod, Summary } from './types';
-import type { PodLogTailer } from './podlogs';
+import { PodLogTailer } from './podlogs';
 
 /** Node metadata the host collector reports (role, readiness, labels) as Kubernetes sees it. */
 export interface NodeMeta {
@@ -276,6 +276,7 @@ export class KubeNodeCollector implements Collector {
     const containers: ContainerReport[] = [];
     const logs: LogLine[] = [];
     const logTasks: Array<Promise<void>> = [];
+    const logDirs = new Set<string>();
     for (const pod of pods.items) {
       const workload = await this.owners.workloadOf(pod.metadata);
       const ref: KubernetesRef = {
@@ -290,9 +291,19 @@ export class KubeNodeCollector implements Collector {
         if (!id) continue; // not created yet
         if (this.opts.logs) {
           const fromStart = this.preexisting !== null && !this.preexisting.has(id);
+          const logRef = { namespace: ref.namespace, pod: ref.pod, podUid: ref.podUid, container: cs.name };
+          logDirs.add(PodLogTailer.key(logRef));
           logTasks.push(
             this.opts.logs
-              .fetch(id, { namespace: ref.namespace, pod: ref.pod, podUid: ref.podUid, container: cs.name }, fromStart)
+              .fetch(
+                logRef,
+                {
+                  id,
+                  restartCount: cs.restartCount ?? 0,
+                  previousId: runtimeId(cs.lastState?.terminated?.containerID),
+                },
+                fromStart
+              )
               .then((l) => void logs.push(...l))
               .catch(() => undefined)
           );
@@ -344,7 +355,7 @@ export class KubeNodeCollector implements Collector {
       }
     }
     await Promise.all(logTasks);
-    this.opts.logs?.retain(new Set(containers.map((c) => c.id)));
+    this.opts.logs?.retain(logDirs);
     return {
       containers,
       inventories: [{ nodeName: this.opts.nodeName, ts, containerIds: containers.map((c) => c.id) }],

@@ -26,7 +26,7 @@ export interface ContainerStatus {
     waiting?: { reason?: string; message?: string };
     terminated?: { exitCode?: number; reason?: string; startedAt?: string; finishedAt?: string };
   };
-  lastState?: { terminated?: { reason?: string } };
+  lastState?: { terminated?: { reason?: string; containerID?: string } };
 }
 
 export interface Pod {
