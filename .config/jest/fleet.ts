@@ -17,6 +17,10 @@ export const AGENT_TOKEN = 'plugin-test-agent-token-0123456789';
 
 export interface StartedBackend {
   url: string;
+  /** An admin API key (made as a Grafana org Admin gets one through the app). */
+  adminApiKey: string;
+  /** The datasource's credential: a fleet-wide viewer's API key (secureJsonData.apiKey). */
+  datasourceApiKey: string;
   /** The running backend, for setups that call its services directly (alert evaluation). */
   backend?: Awaited<ReturnType<typeof startBackend>>;
   stop(): Promise<void>;
@@ -34,6 +38,16 @@ export async function startSeededBackend(
     windowSeconds,
     intervalsPerBatch: 20,
     tmpPrefix: 'fleetlens-plugin-',
+    // Seeding: the page tests' harness (src/test/harness.tsx backendGet) still reads expected
+    // values with the bare service key, so it acts as admin here, explicitly. The datasource
+    // authenticates with datasourceApiKey, as in Grafana.
+    serviceKeyAnonymousRole: 'admin',
   });
-  return { url: seeded.url, backend: expose ? seeded.backend : undefined, stop: seeded.stop };
+  return {
+    url: seeded.url,
+    adminApiKey: seeded.adminApiKey,
+    datasourceApiKey: seeded.datasourceApiKey,
+    backend: expose ? seeded.backend : undefined,
+    stop: seeded.stop,
+  };
 }

@@ -17,4 +17,11 @@ export default async function globalSetup() {
   process.env.FLEETLENS_TEST_OPS_URL = ops.url;
   process.env.FLEETLENS_TEST_SERVICE_KEY = SERVICE_KEY;
   process.env.FLEETLENS_TEST_AGENT_TOKEN = AGENT_TOKEN;
+  // Each backend's credentials, by URL: the datasource's API key and an admin API key.
+  process.env.FLEETLENS_TEST_DATASOURCE_KEYS = JSON.stringify(
+    Object.fromEntries([fleet, empty, ops].map((b) => [b.url, b.datasourceApiKey]))
+  );
+  process.env.FLEETLENS_TEST_ADMIN_KEYS = JSON.stringify(
+    Object.fromEntries([fleet, empty, ops].map((b) => [b.url, b.adminApiKey]))
+  );
 }

@@ -1,7 +1,7 @@
 import './resolveProtocol';
 import type { IngestBatchInput } from '@fleetlens/protocol';
 import { planFleet, pushBatch, type FleetSpec } from '../../backend/src/testing/fleet';
-import { AGENT_TOKEN, SERVICE_KEY, startSeededBackend, type StartedBackend } from './fleet';
+import { AGENT_TOKEN, startSeededBackend, type StartedBackend } from './fleet';
 
 /**
  * The backend of the alerting, events, logs and admin page tests: a small fleet (ingested like
@@ -139,10 +139,10 @@ function eventAndLogBatches(now: number): IngestBatchInput[] {
   return batches;
 }
 
-async function api(url: string, method: string, path: string, body?: unknown): Promise<unknown> {
+async function api(url: string, adminKey: string, method: string, path: string, body?: unknown): Promise<unknown> {
   const res = await fetch(`${url}/api/v1${path}`, {
     method,
-    headers: { 'X-Fleetlens-Key': SERVICE_KEY, 'content-type': 'application/json' },
+    headers: { 'X-Api-Key': adminKey, 'content-type': 'application/json' },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await res.text();
@@ -161,11 +161,11 @@ export async function startOpsBackend(): Promise<StartedBackend> {
   }
   const ids: Record<string, string> = {};
   for (const [key, rule] of Object.entries(OPS_RULES)) {
-    ids[key] = ((await api(started.url, 'POST', '/alert-rules', rule)) as { id: string }).id;
+    ids[key] = ((await api(started.url, started.adminApiKey, 'POST', '/alert-rules', rule)) as { id: string }).id;
   }
   const evaluator = started.backend!.deps.alerts.evaluator;
   await evaluator.evaluate(now);
-  await api(started.url, 'PATCH', `/alert-rules/${ids.disk}`, { enabled: false });
+  await api(started.url, started.adminApiKey, 'PATCH', `/alert-rules/${ids.disk}`, { enabled: false });
   await evaluator.evaluate(now + 1);
   return started;
 }

@@ -5,7 +5,11 @@ import type { FleetlensOptions, FleetlensSecureOptions } from './types';
 
 type Props = DataSourcePluginOptionsEditorProps<FleetlensOptions, FleetlensSecureOptions>;
 
-/** Backend URL (jsonData) and service key (secureJsonData, write-only, Grafana's SecretInput). */
+/**
+ * Backend URL (jsonData) and the datasource's own credential, an API key (secureJsonData.apiKey,
+ * write-only, Grafana's SecretInput). The key decides what the datasource may see: its owner's
+ * role and scopes; Grafana's datasource permissions decide who may use it.
+ */
 export function ConfigEditor({ options, onOptionsChange }: Props) {
   const { jsonData, secureJsonFields, secureJsonData } = options;
   return (
@@ -26,23 +30,30 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
         />
       </Field>
       <Field
-        label="Service key"
-        description="The backend's SERVICE_KEY; sent as X-Fleetlens-Key by Grafana's proxy. Stored encrypted, never shown again."
+        label="API key"
+        description={
+          "A Fleetlens API key (flk_…), sent as X-Api-Key by Grafana's proxy. This datasource sees what the key's owner may see: " +
+          "that user's role and scopes (clusters, namespaces, nodes). Create a user with the scopes this datasource should have and an API key for it " +
+          '(Fleetlens app → Users and API keys, or the backend CLI), then limit who may use the datasource with its Grafana permissions. ' +
+          "With Grafana's ID forwarding and the backend's GRAFANA_URL set, each Grafana user sees at most their own scopes within the key's. " +
+          'Stored encrypted, never shown again.'
+        }
+        required
       >
         <SecretInput
           id="fleetlens-ds-key"
           width={60}
-          isConfigured={!!secureJsonFields?.serviceKey}
-          value={secureJsonData?.serviceKey ?? ''}
-          placeholder="service key"
+          isConfigured={!!secureJsonFields?.apiKey}
+          value={secureJsonData?.apiKey ?? ''}
+          placeholder="flk_…"
           onChange={(e: ChangeEvent<HTMLInputElement>) =>
-            onOptionsChange({ ...options, secureJsonData: { ...secureJsonData, serviceKey: e.currentTarget.value } })
+            onOptionsChange({ ...options, secureJsonData: { ...secureJsonData, apiKey: e.currentTarget.value.trim() } })
           }
           onReset={() =>
             onOptionsChange({
               ...options,
-              secureJsonFields: { ...secureJsonFields, serviceKey: false },
-              secureJsonData: { ...secureJsonData, serviceKey: '' },
+              secureJsonFields: { ...secureJsonFields, apiKey: false },
+              secureJsonData: { ...secureJsonData, apiKey: '' },
             })
           }
         />

@@ -5,8 +5,9 @@ import type { DataFrame } from '@grafana/data';
 import type { NodeListReply, SeriesReply, TopReply, VersionReply } from '@fleetlens/protocol/api';
 import { AGENT_TOKEN, startSeededBackend, TEST_FLEET, type StartedBackend } from '../../.config/jest/fleet';
 import { planFleet } from '../../backend/src/testing/fleet';
-import { backendGet, backendUrl, closedUrl, serviceKey } from '../test/harness';
-import { installDatasource, installTemplates, otherServer, request } from './testing/harness';
+import { scopedApiKey } from '../../backend/src/testing/credentials';
+import { backendGet, backendUrl, closedUrl } from '../test/harness';
+import { datasourceKeyFor, installDatasource, installTemplates, otherServer, request } from './testing/harness';
 
 /**
  * The datasource's query path against the real backend started by the plugin project's
@@ -28,7 +29,7 @@ const numberField = (f: DataFrame) => f.fields.find((x) => x.type === 'number')!
 
 function fleet() {
   installTemplates();
-  return installDatasource({ backendUrl: backendUrl('fleet'), serviceKey: serviceKey() });
+  return installDatasource({ backendUrl: backendUrl('fleet'), apiKey: datasourceKeyFor(backendUrl('fleet')) });
 }
 
 describe('time series queries', () => {
@@ -61,7 +62,9 @@ describe('time series queries', () => {
     }
     // Every request went through the datasource's own proxy route.
     expect(requests.length).toBeGreaterThan(0);
-    for (const r of requests) expect(r.startsWith('/api/datasources/proxy/uid/fleetlens/api/api/v1/')).toBe(true);
+    for (const r of requests) {
+      expect(r.startsWith('/api/datasources/proxy/uid/fleetlens/api/api/v1/')).toBe(true);
+    }
   });
 
   test('values equal the backend series of the same node; from/to from the time range, step from maxDataPoints or the interval', async () => {
@@ -127,7 +130,9 @@ describe('time series queries', () => {
       ).data as DataFrame[];
       const seriesCalls = requests.filter((r) => r.includes('/series?'));
       expect(seriesCalls).toHaveLength(name ? specNodes().length : 2);
-      for (const c of seriesCalls) expect(c).toContain(name ? 'kind=node' : 'kind=cluster');
+      for (const c of seriesCalls) {
+        expect(c).toContain(name ? 'kind=node' : 'kind=cluster');
+      }
       expect(sum.map((f) => f.name).sort()).toEqual(['aws-k8s', 'onprem-docker']);
       const clusters = await backendGet<{ items: Array<{ id: string; name: string }> }>('/clusters');
       for (const f of sum) {
@@ -162,7 +167,9 @@ describe('time series queries', () => {
       const got = values(max[0], 'cpuCores') as Array<number | null>;
       perNode[0].series[0].points.forEach(([,], i) => {
         const vs = perNode.map((s) => s.series[0].points[i][1]).filter((v): v is number => v !== null);
-        if (vs.length) expect(got[i]).toBeCloseTo(Math.max(...vs), 9);
+        if (vs.length) {
+          expect(got[i]).toBeCloseTo(Math.max(...vs), 9);
+        }
       });
       // None: one series for everything, the backend's fleet-wide sum (kind=all).
       const all = (
@@ -207,8 +214,9 @@ describe('time series queries', () => {
     expect(expected.length).toBeGreaterThan(0);
     const frames = res.data as DataFrame[];
     expect(frames.map((f) => f.name).sort()).toEqual(expected);
-    for (const f of frames)
+    for (const f of frames) {
       expect(numberField(f).labels).toMatchObject({ cluster: 'aws-k8s', namespace: 'payments', workload: 'app-3' });
+    }
 
     // Multi-value node variable (comma list) and a scoped variable overriding the dashboard's.
     installTemplates({ node: ['onprem-docker-node-01', 'onprem-docker-node-03'], cluster: 'aws-k8s' });
@@ -251,8 +259,9 @@ describe('tables for the panels', () => {
     expect(values(f, 'cpuPercent')).toEqual(direct.items.map((n) => n.cpuPercent));
     expect(values(f, 'memPercent')).toEqual(direct.items.map((n) => n.memPercent));
     expect(values(f, 'status')).toEqual(direct.items.map((n) => n.status));
-    for (const name of ['cpuPercent', 'memPercent', 'fsPercent'])
+    for (const name of ['cpuPercent', 'memPercent', 'fsPercent']) {
       expect(f.fields.find((x) => x.name === name)!.config.unit).toBe('percent');
+    }
     expect(f.fields.find((x) => x.name === 'memUsedBytes')!.config.unit).toBe('bytes');
   });
 
@@ -362,7 +371,7 @@ describe('annotations from events', () => {
       ],
     });
     installTemplates();
-    const { ds } = installDatasource({ backendUrl: backend.url, serviceKey: serviceKey() });
+    const { ds } = installDatasource({ backendUrl: backend.url, apiKey: backend.datasourceApiKey });
     expect(ds.annotations?.getDefaultQuery?.()).toEqual({ queryType: 'events' });
     const res = await ds.query(request([{ queryType: 'events' }], { fromSec: t - 600, toSec: t + 600 }));
     const f = (res.data as DataFrame[])[0];
@@ -379,34 +388,69 @@ describe('annotations from events', () => {
 });
 
 describe('health check (Save & test)', () => {
-  test('ok: names the backend version and the number of clusters', async () => {
+  const adminKey = () =>
+    (JSON.parse(process.env.FLEETLENS_TEST_ADMIN_KEYS ?? '{}') as Record<string, string>)[backendUrl('fleet')];
+
+  test('ok: names the backend version, the clusters the key sees, and whom the key acts as', async () => {
     const { ds } = fleet();
     const v = await backendGet<VersionReply>('/version');
     expect(await ds.testDatasource()).toEqual({
       status: 'success',
-      message: `Connected to Fleetlens backend ${v.version} (API v1) at ${backendUrl('fleet')}: ${TEST_FLEET.clusters.length} clusters reporting.`,
+      message:
+        `Connected to Fleetlens backend ${v.version} (API v1) at ${backendUrl('fleet')}: ${TEST_FLEET.clusters.length} clusters visible. ` +
+        'The API key "key of grafana-datasource@fleetlens.test" acts as grafana-datasource@fleetlens.test ' +
+        '(role viewer; all clusters; all namespaces; all nodes). Everyone who may use this datasource in Grafana sees that.',
     });
+  });
+
+  test('a key scoped to one cluster: the test says so, and every query sees that cluster only', async () => {
+    const scoped = await scopedApiKey(
+      backendUrl('fleet'),
+      { 'X-Api-Key': adminKey() },
+      {
+        email: 'k8s-only@example.com',
+        role: 'viewer',
+        scopes: { clusters: ['aws-k8s'], namespaces: null, nodes: null },
+      },
+      'k8s dashboards'
+    );
+    const { ds } = installDatasource({ backendUrl: backendUrl('fleet'), apiKey: scoped.key });
+    const r = await ds.testDatasource();
+    expect(r.status).toBe('success');
+    expect(r.message).toContain(': 1 cluster visible.');
+    expect(r.message).toContain(
+      'The API key "k8s dashboards" acts as k8s-only@example.com (role viewer; clusters aws-k8s; all namespaces; all nodes).'
+    );
+    installTemplates();
+    expect((await ds.metricFindQuery('clusters')).map((x) => x.text)).toEqual(['aws-k8s']);
+    const nodes = (await ds.metricFindQuery('nodes')).map((x) => x.text);
+    expect(nodes.length).toBeGreaterThan(0);
+    expect(nodes.every((n) => n.startsWith('aws-k8s-'))).toBe(true);
   });
 
   test('unreachable backend, rejected key, a server that is not Fleetlens, and no URL each say what is wrong', async () => {
     const down = await closedUrl();
-    let r = await installDatasource({ backendUrl: down, serviceKey: serviceKey() }).ds.testDatasource();
+    let r = await installDatasource({ backendUrl: down }).ds.testDatasource();
     expect(r.status).toBe('error');
     expect(r.message).toBe(
       `Cannot reach the Fleetlens backend at ${down} (HTTP 502 from Grafana's proxy). Check that it is running and that Grafana's server can reach this URL.`
     );
-    r = await installDatasource({
-      backendUrl: backendUrl('fleet'),
-      serviceKey: 'wrong-key-wrong-key-wrong',
-    }).ds.testDatasource();
-    expect(r).toEqual({
-      status: 'error',
-      message: `The Fleetlens backend at ${backendUrl('fleet')} rejected the service key (HTTP 401). Enter the backend's SERVICE_KEY in this datasource's settings.`,
-    });
+    // Grafana's datasource proxy turns the backend's 401 into 400 "Authentication to data source failed".
+    for (const apiKey of ['flk_wrong-key-wrong-key-wrong', '']) {
+      r = await installDatasource({ backendUrl: backendUrl('fleet'), apiKey }).ds.testDatasource();
+      expect(r).toEqual({
+        status: 'error',
+        message: expect.stringMatching(
+          new RegExp(
+            `^The Fleetlens backend at ${backendUrl('fleet')} refused this datasource's API key \\(HTTP 401[:)].*Enter an API key \\(flk_…\\)`
+          )
+        ),
+      });
+    }
     for (const status of [200, 404]) {
       const other = await otherServer(status);
       try {
-        r = await installDatasource({ backendUrl: other.url, serviceKey: serviceKey() }).ds.testDatasource();
+        r = await installDatasource({ backendUrl: other.url }).ds.testDatasource();
         expect(r.status).toBe('error');
         expect(r.message).toMatch(new RegExp(`^The URL ${other.url} answers, but not like a Fleetlens backend`));
       } finally {

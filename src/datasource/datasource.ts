@@ -12,8 +12,10 @@ import {
   type ScopedVars,
   type TestDataSourceResponse,
 } from '@grafana/data';
-import { getTemplateSrv } from '@grafana/runtime';
-import type { ContainerRow, NodeRow, SeriesReply, TopReply } from '@fleetlens/protocol/api';
+import { getBackendSrv, getTemplateSrv } from '@grafana/runtime';
+import { lastValueFrom } from 'rxjs';
+import type { ContainerRow, NodeRow, SeriesReply, TopReply, VersionReply } from '@fleetlens/protocol/api';
+import type { MeReply } from '@fleetlens/protocol/api/access';
 import { assertCompatible, FleetlensClient } from '../api/client';
 import { ApiError, toApiError } from '../api/errors';
 import { parseVariableQuery, VARIABLE_KINDS, type VariableKind } from './variables';
@@ -67,19 +69,22 @@ interface Filters {
 
 /**
  * The Fleetlens datasource: reaches the backend through its own proxy route (plugin.json
- * `routes[0]`, path `api`: Grafana adds the backend URL and the service key of this datasource's
- * settings), so requests go to `<instance url>/api/api/v1/…`.
+ * `routes[0]`, path `api`: Grafana adds the backend URL and, as X-Api-Key, the API key of this
+ * datasource's settings), so requests go to `<instance url>/api/api/v1/…`. Grafana's datasource
+ * proxy (pkg/api/pluginproxy/ds_proxy.go) matches a route by path prefix after cleaning the path
+ * and appends the rest to the route URL: `api/api/v1/x` → `<backendUrl>/api/v1/x`.
  */
 export class FleetlensDataSource extends DataSourceApi<FleetlensQuery, FleetlensOptions> {
   readonly client: FleetlensClient;
   readonly backendUrl?: string;
+  /** `<instance url>/api`: the route's prefix, under which `/api/v1/…` reaches the backend. */
+  private readonly routeBase: string;
 
   constructor(instanceSettings: DataSourceInstanceSettings<FleetlensOptions>) {
     super(instanceSettings);
     this.backendUrl = instanceSettings.jsonData?.backendUrl;
-    this.client = new FleetlensClient(
-      `${instanceSettings.url ?? `/api/datasources/proxy/uid/${instanceSettings.uid}`}/api`
-    );
+    this.routeBase = `${instanceSettings.url ?? `/api/datasources/proxy/uid/${instanceSettings.uid}`}/api`;
+    this.client = new FleetlensClient(this.routeBase);
     // Annotations: the regular query editor with the `events` query type.
     this.annotations = { getDefaultQuery: () => ({ queryType: 'events' }) };
   }
@@ -128,7 +133,7 @@ export class FleetlensDataSource extends DataSourceApi<FleetlensQuery, Fleetlens
       );
       return { data: results.flat() };
     } catch (err) {
-      throw new Error(datasourceMessage(toApiError(err), this.backendUrl));
+      throw new Error(datasourceMessage(toDatasourceError(err), this.backendUrl, backendDetail(err)));
     }
   }
 
@@ -558,13 +563,41 @@ export class FleetlensDataSource extends DataSourceApi<FleetlensQuery, Fleetlens
       const names = [...new Set(list.map((e) => e.name))].sort((a, b) => a.localeCompare(b));
       return names.map((n) => ({ text: n, value: n }));
     } catch (err) {
-      throw new Error(datasourceMessage(toApiError(err), this.backendUrl));
+      throw new Error(datasourceMessage(toDatasourceError(err), this.backendUrl, backendDetail(err)));
     }
   }
 
   // ───────────────────────────── health ─────────────────────────────
 
-  /** Save & test: reaches the backend through the proxy, checks the API version and the key. */
+  /**
+   * A GET through the route, its errors mapped here rather than by the client, so that Grafana's
+   * answer to a refused key (400 "Authentication to data source failed") is recognised.
+   */
+  private async raw<T>(path: string): Promise<T> {
+    let reply;
+    try {
+      reply = await lastValueFrom(
+        getBackendSrv().fetch<T>({
+          url: `${this.routeBase}/api/v1${path}`,
+          method: 'GET',
+          showErrorAlert: false,
+          showSuccessAlert: false,
+        })
+      );
+    } catch (err) {
+      throw toDatasourceError(err);
+    }
+    if (!reply.data || typeof reply.data !== 'object') {
+      throw new ApiError('not-fleetlens', 'The backend URL answers, but not like a Fleetlens backend.', reply.status);
+    }
+    return reply.data;
+  }
+
+  /**
+   * Save & test: reaches the backend through the proxy, checks the API version and the key, and
+   * says whom the key acts as (GET /api/v1/me: the key's owner, role and scopes; with Grafana's
+   * ID forwarding, the signed-in user narrowed by the key).
+   */
   async testDatasource(): Promise<TestDataSourceResponse> {
     if (!this.backendUrl) {
       return {
@@ -575,15 +608,19 @@ export class FleetlensDataSource extends DataSourceApi<FleetlensQuery, Fleetlens
     }
     try {
       // /version first: it tells "not a Fleetlens backend" and "wrong version" apart from a bad key.
-      const version = assertCompatible(await this.client.version());
+      const version = assertCompatible(await this.raw<VersionReply>('/version'));
+      const me = await this.raw<MeReply>('/me');
       const clusters = await this.client.clusters();
       const n = clusters.items.length;
       return {
         status: 'success',
-        message: `Connected to Fleetlens backend ${version.version} (API ${version.apiVersion}) at ${this.backendUrl}: ${n} cluster${n === 1 ? '' : 's'} reporting.`,
+        message: `Connected to Fleetlens backend ${version.version} (API ${version.apiVersion}) at ${this.backendUrl}: ${n} cluster${n === 1 ? '' : 's'} visible. ${describeCaller(me)}`,
       };
     } catch (err) {
-      return { status: 'error', message: datasourceMessage(toApiError(err), this.backendUrl) };
+      return {
+        status: 'error',
+        message: datasourceMessage(toDatasourceError(err), this.backendUrl, backendDetail(err)),
+      };
     }
   }
 }
@@ -647,14 +684,60 @@ export function metricUnit(metric: string): string {
   return 'short';
 }
 
+/** "all clusters, namespaces shop, nodes n1 and n2": what a set of scopes lets one see. */
+export function describeScopes(s: MeReply['scopes']): string {
+  const part = (list: string[] | null, what: string) =>
+    list === null ? `all ${what}` : list.length === 0 ? `no ${what}` : `${what} ${list.join(', ')}`;
+  return [part(s.clusters, 'clusters'), part(s.namespaces, 'namespaces'), part(s.nodes, 'nodes')].join('; ');
+}
+
+/** Whom the datasource's requests act as, from GET /api/v1/me. */
+export function describeCaller(me: MeReply): string {
+  const who = me.email ?? me.displayName ?? 'an unnamed caller';
+  const key = me.apiKey
+    ? `The API key "${me.apiKey.name}" acts as ${me.apiKey.ownerEmail} (role ${me.apiKey.ownerRole}; ${describeScopes(me.apiKey.ownerScopes)}).`
+    : `Requests act as ${who} (role ${me.role}; ${describeScopes(me.scopes)}).`;
+  if (me.via === 'grafana-id') {
+    return `${key} With Grafana's ID token, this test ran as ${who}: role ${me.role}; ${describeScopes(me.scopes)} (the lower role and the scopes both allow). Each Grafana user sees at most what the key allows.`;
+  }
+  if (me.grafanaId?.status === 'ignored') {
+    return `${key} ${me.grafanaId.message}.`;
+  }
+  return `${key} Everyone who may use this datasource in Grafana sees that.`;
+}
+
+/**
+ * The client's error, knowing what Grafana's datasource proxy does to a refused credential: it
+ * turns the backend's 401 into a 400 with the text "Authentication to data source failed"
+ * (pkg/api/pluginproxy/ds_proxy.go, modifyResponse), so the backend's reason does not arrive.
+ */
+export function toDatasourceError(err: unknown): ApiError {
+  if (err instanceof ApiError) {
+    return err;
+  }
+  const e = err as { status?: number; data?: unknown } | null;
+  const data = e?.data;
+  const text = typeof data === 'string' ? data : JSON.stringify(data ?? '');
+  if (e?.status === 400 && text.includes('Authentication to data source failed')) {
+    return new ApiError('unauthorized', 'Authentication to data source failed', 401);
+  }
+  return toApiError(err);
+}
+
+/** The backend's own reason in an error reply (`{ error }`), if any. */
+function backendDetail(err: unknown): string | undefined {
+  const data = (err as { data?: { error?: unknown } } | null)?.data;
+  return typeof data?.error === 'string' ? data.error : undefined;
+}
+
 /** The client's error in the datasource's terms (its settings page, not the app's configuration page). */
-export function datasourceMessage(e: ApiError, backendUrl?: string): string {
+export function datasourceMessage(e: ApiError, backendUrl?: string, detail?: string): string {
   const at = backendUrl ? ` at ${backendUrl}` : '';
   switch (e.kind) {
     case 'unreachable':
       return `Cannot reach the Fleetlens backend${at}${e.status ? ` (HTTP ${e.status} from Grafana's proxy)` : ''}. Check that it is running and that Grafana's server can reach this URL.`;
     case 'unauthorized':
-      return `The Fleetlens backend${at} rejected the service key (HTTP 401). Enter the backend's SERVICE_KEY in this datasource's settings.`;
+      return `The Fleetlens backend${at} refused this datasource's API key (HTTP 401${detail ? `: ${detail}` : ''}). Enter an API key (flk_…) of the Fleetlens user whose role and scopes this datasource should have; an admin creates one in the Fleetlens app (API keys) or with the backend's CLI.`;
     case 'not-fleetlens':
       return `The URL${at ? ` ${backendUrl}` : ''} answers, but not like a Fleetlens backend (no Fleetlens /api/v1/version${e.status ? `, HTTP ${e.status}` : ''}). Check the backend URL.`;
     case 'not-configured':

@@ -33,22 +33,26 @@ function settings(over: Partial<DataSourceSettings<FleetlensOptions>> = {}): Dat
 }
 
 describe('config editor', () => {
-  test('backend URL in jsonData; a set key shows as configured and can be reset, a new one goes to secureJsonData', async () => {
+  test('backend URL in jsonData; a set API key shows as configured and can be reset, a new one goes to secureJsonData.apiKey', async () => {
     const user = userEvent.setup();
     const onOptionsChange = jest.fn();
     const { rerender } = render(
-      <ConfigEditor options={settings({ secureJsonFields: { serviceKey: true } })} onOptionsChange={onOptionsChange} />
+      <ConfigEditor options={settings({ secureJsonFields: { apiKey: true } })} onOptionsChange={onOptionsChange} />
     );
     expect(screen.getByDisplayValue('http://backend:8480')).toBeInTheDocument();
     expect(screen.getByDisplayValue('configured')).toBeDisabled();
+    // The help text says whose role and scopes apply.
+    expect(screen.getByText(/sees what the key's owner may see: that user's role and scopes/)).toBeInTheDocument();
     await user.click(screen.getByRole('button', { name: 'Reset' }));
     expect(onOptionsChange).toHaveBeenLastCalledWith(
-      expect.objectContaining({ secureJsonFields: { serviceKey: false }, secureJsonData: { serviceKey: '' } })
+      expect.objectContaining({ secureJsonFields: { apiKey: false }, secureJsonData: { apiKey: '' } })
     );
     rerender(<ConfigEditor options={settings()} onOptionsChange={onOptionsChange} />);
-    await user.type(screen.getByPlaceholderText('service key'), 'k');
-    expect(onOptionsChange).toHaveBeenLastCalledWith(expect.objectContaining({ secureJsonData: { serviceKey: 'k' } }));
-    expect(JSON.stringify(onOptionsChange.mock.lastCall[0].jsonData)).not.toContain('serviceKey');
+    await user.type(screen.getByPlaceholderText('flk_…'), 'k');
+    expect(onOptionsChange).toHaveBeenLastCalledWith(expect.objectContaining({ secureJsonData: { apiKey: 'k' } }));
+    const saved = JSON.stringify(onOptionsChange.mock.lastCall[0].jsonData);
+    expect(saved).not.toContain('apiKey');
+    expect(saved).not.toContain('serviceKey');
   });
 });
 

@@ -1,5 +1,5 @@
 import type { DataFrame } from '@grafana/data';
-import { backendGet, backendUrl, serviceKey } from '../test/harness';
+import { backendGet, backendUrl } from '../test/harness';
 import { toPromql } from './promql';
 import { installDatasource, installTemplates, request } from './testing/harness';
 import type { FleetlensQuery } from './types';
@@ -12,7 +12,7 @@ import type { FleetlensQuery } from './types';
 
 type PromMatrix = {
   status: string;
-  data: { result: Array<{ metric: Record<string, string>; values: [number, string][] }> };
+  data: { result: Array<{ metric: Record<string, string>; values: Array<[number, string]> }> };
 };
 
 function promRange(query: string, start: number, end: number, step: number): Promise<PromMatrix> {
@@ -68,7 +68,7 @@ describe('PromQL equivalent of a time-series query (for Grafana alerting)', () =
     ],
   ])('%s: the Prometheus API gives the datasource’s values', async (_name, query) => {
     installTemplates();
-    const { ds } = installDatasource({ backendUrl: backendUrl('fleet'), serviceKey: serviceKey() });
+    const { ds } = installDatasource({ backendUrl: backendUrl('fleet') });
     const res = await ds.query(
       request([query], { fromSec: from, toSec: to, intervalMs: STEP * 1000, maxDataPoints: 1000 })
     );

@@ -48,7 +48,11 @@ export interface FleetlensOptions extends DataSourceJsonData {
 }
 
 export interface FleetlensSecureOptions {
-  serviceKey?: string;
+  /**
+   * A Fleetlens API key (`flk_…`): the datasource acts as its owner's role and scopes. Sent as
+   * X-Api-Key by the route in plugin.json; stored encrypted by Grafana.
+   */
+  apiKey?: string;
 }
 
 /** Metrics of node-level entities (node, cluster) and of container-level ones (container, pod, namespace, workload). */

@@ -1,3 +1,4 @@
+import http from 'node:http';
 import type { access } from '@fleetlens/protocol';
 
 /**
@@ -37,10 +38,39 @@ export const GRAFANA_ADMIN: GrafanaUser = {
   orgRole: 'Admin',
 };
 
-async function json<T>(res: Response, what: string): Promise<T> {
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${what} → HTTP ${res.status}: ${text}`);
-  return JSON.parse(text) as T;
+/**
+ * One JSON request with node:http (not fetch: some callers run in Jest's jsdom environment,
+ * which has none); throws naming the request on anything but 2xx.
+ */
+function call<T>(
+  url: string,
+  method: string,
+  path: string,
+  headers: Record<string, string>,
+  what: string,
+  body?: unknown
+): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    const req = http.request(
+      new URL(path, url),
+      // agent: false: no keep-alive socket is left in the shared pool, where a later request in
+      // the same process (Jest's globalSetup and in-band tests) could pick it as the server closes it.
+      { method, agent: false, headers: { ...headers, ...(payload ? { 'content-type': 'application/json' } : {}) } },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (text += c));
+        res.on('end', () => {
+          const status = res.statusCode ?? 0;
+          if (status < 200 || status >= 300) reject(new Error(`${what} → HTTP ${status}: ${text}`));
+          else resolve(JSON.parse(text) as T);
+        });
+      }
+    );
+    req.on('error', reject);
+    req.end(payload);
+  });
 }
 
 /**
@@ -53,16 +83,17 @@ export async function adminApiKeyViaApp(
   user: GrafanaUser = GRAFANA_ADMIN,
   name = 'admin key (tests)'
 ): Promise<{ key: string; userId: string; email: string; headers: Record<string, string> }> {
-  const headers = { ...appRouteHeaders(serviceKey, user), 'content-type': 'application/json' };
-  const me = await json<access.MeReply>(
-    await fetch(`${url}/api/v1/me`, { headers }),
-    'GET /api/v1/me as Grafana Admin'
-  );
+  const headers = appRouteHeaders(serviceKey, user);
+  const me = await call<access.MeReply>(url, 'GET', '/api/v1/me', headers, 'GET /api/v1/me as Grafana Admin');
   if (me.role !== 'admin' || !me.userId)
     throw new Error(`the Grafana org Admin ${user.login} is ${me.role} here (GRAFANA_ADMIN_ROLE), not an admin record`);
-  const created = await json<access.ApiKeyCreated>(
-    await fetch(`${url}/api/v1/api-keys`, { method: 'POST', headers, body: JSON.stringify({ name }) }),
-    'POST /api/v1/api-keys as Grafana Admin'
+  const created = await call<access.ApiKeyCreated>(
+    url,
+    'POST',
+    '/api/v1/api-keys',
+    headers,
+    'POST /api/v1/api-keys as Grafana Admin',
+    { name }
   );
   return { key: created.key, userId: me.userId, email: me.email ?? user.email, headers: { 'X-Api-Key': created.key } };
 }
@@ -77,24 +108,20 @@ export async function scopedApiKey(
   user: { email: string; role: access.Role; scopes: access.Scopes; displayName?: string; login?: string | null },
   name = `key of ${user.email}`
 ): Promise<{ key: string; userId: string; headers: Record<string, string> }> {
-  const headers = { ...adminHeaders, 'content-type': 'application/json' };
-  const u = await json<access.User>(
-    await fetch(`${url}/api/v1/users`, {
-      method: 'POST',
-      headers,
-      body: JSON.stringify({
-        email: user.email,
-        displayName: user.displayName ?? user.email.split('@')[0],
-        role: user.role,
-        scopes: user.scopes,
-        ...(user.login !== undefined ? { login: user.login } : {}),
-      }),
-    }),
-    `POST /api/v1/users ${user.email}`
-  );
-  const k = await json<access.ApiKeyCreated>(
-    await fetch(`${url}/api/v1/api-keys`, { method: 'POST', headers, body: JSON.stringify({ name, userId: u.id }) }),
-    `POST /api/v1/api-keys for ${user.email}`
+  const u = await call<access.User>(url, 'POST', '/api/v1/users', adminHeaders, `POST /api/v1/users ${user.email}`, {
+    email: user.email,
+    displayName: user.displayName ?? user.email.split('@')[0],
+    role: user.role,
+    scopes: user.scopes,
+    ...(user.login !== undefined ? { login: user.login } : {}),
+  });
+  const k = await call<access.ApiKeyCreated>(
+    url,
+    'POST',
+    '/api/v1/api-keys',
+    adminHeaders,
+    `POST /api/v1/api-keys for ${user.email}`,
+    { name, userId: u.id }
   );
   return { key: k.key, userId: u.id, headers: { 'X-Api-Key': k.key } };
 }

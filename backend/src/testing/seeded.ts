@@ -1,8 +1,11 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { loadConfig } from '../config';
 import { startBackend, type RunningBackend } from '../server';
+import type { access } from '@fleetlens/protocol';
 import { RollupService } from '../services/rollup';
+import { ALL_SCOPES, adminApiKeyViaApp, scopedApiKey } from './credentials';
 import { fleetBatches, pushFleet, type FleetSpec } from './fleet';
 
 export interface SeedOptions {
@@ -15,6 +18,33 @@ export interface SeedOptions {
   intervalsPerBatch?: number;
   /** Prefix of the temporary directory holding the SQLite file. */
   tmpPrefix?: string;
+  /**
+   * SERVICE_KEY_ANONYMOUS_ROLE of the seeded backend. Default `admin`, so that existing callers
+   * that read with the bare service key keep working; this is a seeding helper for tests and
+   * demos. Pass `none` (the backend's own default) to test as Grafana runs it, and read with
+   * `adminApiKey` instead.
+   */
+  serviceKeyAnonymousRole?: 'admin' | 'viewer' | 'none';
+  /** Where the backend verifies X-Grafana-Id (a stand-in for Grafana's signing keys); unset: ignored. */
+  grafanaId?: { jwksUrl: string; issuer: string; audiences: string[] };
+}
+
+/** What a seeded backend hands its caller besides its URL. */
+export interface SeededCredentials {
+  /** An admin API key (`X-Api-Key`), made as a Grafana org Admin gets one through the app. */
+  adminApiKey: string;
+  /**
+   * The datasource's credential: an API key of the viewer `grafana-datasource@fleetlens.test`
+   * with every scope (put it in the datasource's secureJsonData.apiKey).
+   */
+  datasourceApiKey: string;
+  /** A user with this role and these scopes and an API key acting as them (e.g. a scoped datasource). */
+  createApiKey(user: {
+    email: string;
+    role: access.Role;
+    scopes: access.Scopes;
+    login?: string | null;
+  }): Promise<{ key: string; userId: string }>;
 }
 
 /**
@@ -25,7 +55,7 @@ export interface SeedOptions {
 export async function startSeededBackend(
   fleet: FleetSpec | null,
   opts: SeedOptions
-): Promise<{ url: string; backend: RunningBackend; stop(): Promise<void> }> {
+): Promise<{ url: string; backend: RunningBackend; stop(): Promise<void> } & SeededCredentials> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), opts.tmpPrefix ?? 'fleetlens-seeded-'));
   const backend = await startBackend({
     databaseUrl: path.join(dir, 'monitor.db'),
@@ -36,6 +66,18 @@ export async function startSeededBackend(
     agentToken: opts.agentToken,
     jobsEnabled: false,
     goneAfterSeconds: 86_400,
+    access: {
+      ...loadConfig({}).access,
+      serviceKeyAnonymousRole: opts.serviceKeyAnonymousRole ?? 'admin',
+      grafanaId: opts.grafanaId ?? null,
+    },
+  });
+  const admin = await adminApiKeyViaApp(backend.url, opts.serviceKey, undefined, 'seeded admin key');
+  const createApiKey: SeededCredentials['createApiKey'] = (user) => scopedApiKey(backend.url, admin.headers, user);
+  const datasource = await createApiKey({
+    email: 'grafana-datasource@fleetlens.test',
+    role: 'viewer',
+    scopes: ALL_SCOPES,
   });
   if (fleet) {
     const now = Math.floor(Date.now() / 1000);
@@ -50,6 +92,9 @@ export async function startSeededBackend(
   return {
     url: backend.url,
     backend,
+    adminApiKey: admin.key,
+    datasourceApiKey: datasource.key,
+    createApiKey,
     stop: async () => {
       await backend.stop();
       fs.rmSync(dir, { recursive: true, force: true });

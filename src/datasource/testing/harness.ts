@@ -15,14 +15,33 @@ import pluginJson from '../plugin.json';
 import type { FleetlensOptions, FleetlensQuery } from '../types';
 
 /**
- * Grafana's side of the datasource for tests: an instance with its settings, the datasource
- * proxy applying src/datasource/plugin.json's route to a real backend, and a template service.
+ * The datasource API key globalSetup made for the backend at `url` (a fleet-wide viewer's key,
+ * .config/jest/globalSetup.ts), if it is one of those.
  */
-export function installDatasource(settings: { backendUrl?: string; serviceKey?: string }, uid = 'fleetlens') {
+export function datasourceKeyFor(url: string | undefined): string | undefined {
+  if (!url) {
+    return undefined;
+  }
+  const keys = JSON.parse(process.env.FLEETLENS_TEST_DATASOURCE_KEYS ?? '{}') as Record<string, string>;
+  return keys[url];
+}
+
+/**
+ * Grafana's side of the datasource for tests: an instance with its settings (backend URL and the
+ * API key in secureJsonData.apiKey), the datasource proxy applying src/datasource/plugin.json's
+ * route to a real backend, and a template service. Without `apiKey`, the datasource key
+ * globalSetup made for that backend is used. `serviceKey` is accepted from older callers and
+ * ignored: the datasource no longer sends it.
+ */
+export function installDatasource(
+  settings: { backendUrl?: string; apiKey?: string; serviceKey?: string },
+  uid = 'fleetlens'
+) {
+  const apiKey = settings.apiKey ?? datasourceKeyFor(settings.backendUrl);
   const proxy = new DatasourceProxyEmulator(pluginJson as PluginJson, {
     uid,
     jsonData: settings.backendUrl !== undefined ? { backendUrl: settings.backendUrl } : {},
-    secureJsonData: settings.serviceKey ? { serviceKey: settings.serviceKey } : {},
+    secureJsonData: apiKey ? { apiKey } : {},
   });
   const requests: string[] = [];
   setBackendSrv(
@@ -33,7 +52,9 @@ export function installDatasource(settings: { backendUrl?: string; serviceKey?: 
         headers: { 'content-type': 'application/json' },
         body: '{"message":"Not found"}',
       };
-      return { status: res.status, contentType: res.headers['content-type'] ?? '', body: res.body };
+      // Header names as the proxy writes them (Go's canonical form, e.g. Content-Type): any case.
+      const contentType = Object.entries(res.headers).find(([k]) => k.toLowerCase() === 'content-type')?.[1] ?? '';
+      return { status: res.status, contentType, body: res.body };
     })
   );
   const instance: DataSourceInstanceSettings<FleetlensOptions> = {

@@ -1,4 +1,4 @@
-import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import type { JWTPayload, JWTVerifyGetKey } from 'jose';
 import type { GrafanaIdConfig } from '../../config';
 import { AccessError } from './errors';
 
@@ -22,8 +22,18 @@ export interface GrafanaIdToken {
 const str = (v: unknown) => (typeof v === 'string' && v.trim() ? v.trim() : null);
 const noSlash = (s: string) => s.replace(/\/+$/, '');
 
+type Jose = typeof import('jose');
+
+/**
+ * jose, loaded when a verifier is made (GRAFANA_URL set), not when the backend module is: code
+ * that imports the backend under a browser-like resolver (the plugin's Jest tests in jsdom) would
+ * otherwise get jose's browser ES module.
+ */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const loadJose = (): Jose => require('jose') as Jose;
+
 /** Why a token was refused, in words that name the header and never repeat the token. */
-function refusal(err: unknown, cfg: GrafanaIdConfig): string {
+function refusal({ errors }: Jose, err: unknown, cfg: GrafanaIdConfig): string {
   if (err instanceof errors.JWTExpired) return 'X-Grafana-Id has expired; Grafana signs a new one with each request';
   if (err instanceof errors.JWTClaimValidationFailed) {
     if (err.claim === 'aud')
@@ -45,12 +55,13 @@ function refusal(err: unknown, cfg: GrafanaIdConfig): string {
  */
 export class GrafanaIdVerifier {
   private readonly keys: JWTVerifyGetKey;
+  private readonly jose: Jose = loadJose();
 
   constructor(
     private readonly cfg: GrafanaIdConfig,
     private readonly now: () => number
   ) {
-    this.keys = createRemoteJWKSet(new URL(cfg.jwksUrl), {
+    this.keys = this.jose.createRemoteJWKSet(new URL(cfg.jwksUrl), {
       timeoutDuration: 5000,
       cooldownDuration: 30_000,
       cacheMaxAge: 10 * 60_000,
@@ -59,6 +70,7 @@ export class GrafanaIdVerifier {
 
   /** The identity in a valid token; 401 naming X-Grafana-Id otherwise, 503 when the keys cannot be fetched. */
   async verify(token: string): Promise<GrafanaIdToken> {
+    const { errors, jwtVerify } = this.jose;
     let payload: JWTPayload;
     try {
       ({ payload } = await jwtVerify(token, this.keys, {
@@ -76,7 +88,7 @@ export class GrafanaIdVerifier {
           503,
           `cannot read Grafana's signing keys at ${this.cfg.jwksUrl} to verify X-Grafana-Id; retry later`
         );
-      throw new AccessError(401, refusal(err, this.cfg));
+      throw new AccessError(401, refusal(this.jose, err, this.cfg));
     }
     if (noSlash(String(payload.iss)) !== this.cfg.issuer)
       throw new AccessError(
