@@ -433,9 +433,9 @@ describe('app plugin proxy stand-in (pkg/api/pluginproxy/pluginproxy.go, pkg/web
   it('the answer loses Set-Cookie and gains Content-Security-Policy: sandbox — reverse_proxy.go modifyResponse', async () => {
     const res = await call(app([{ ...API_ROUTE }]), proxyUrl('api/x'));
     expect(res.status).toBe(200);
-    expect(res.headers['Set-Cookie']).toBeUndefined();
-    expect(res.headers['Content-Security-Policy']).toBe('sandbox');
-    expect(res.headers['X-Backend']).toBe('echo');
+    expect(res.headers['set-cookie']).toBeUndefined();
+    expect(res.headers['content-security-policy']).toBe('sandbox');
+    expect(res.headers['x-backend']).toBe('echo');
     expect(res.body).toBe('{"ok":true}');
   });
 
@@ -599,7 +599,7 @@ describe('datasource proxy stand-in (pkg/api/pluginproxy/ds_proxy.go, ds_auth_pr
     const res = await call(ds([{ ...DS_ROUTE }]), dsUrl('api/status/401'));
     expect(res.status).toBe(400);
     expect(res.body).toBe('Authentication to data source failed');
-    expect(res.headers['Content-Security-Policy']).toBe('sandbox');
+    expect(res.headers['content-security-policy']).toBe('sandbox');
   });
 
   it('reqRole on a datasource route: 403 "plugin proxy route access denied"; a method that does not match skips the route — ds_proxy.go validateRequest, hasAccessToRoute', async () => {

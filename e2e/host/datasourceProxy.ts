@@ -374,7 +374,7 @@ export class DatasourceProxyEmulator {
         ? // ds_proxy.go HandleRequest modifyResponse; Go's server then sniffs the type.
           {
             status: 400,
-            headers: { 'Content-Type': 'text/plain; charset=utf-8' },
+            headers: { 'content-type': 'text/plain; charset=utf-8' },
             body: 'Authentication to data source failed',
           }
         : res

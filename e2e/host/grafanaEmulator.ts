@@ -1073,7 +1073,9 @@ export function send(
           const final = new GoHeaders(answer.headers);
           final.delete('Set-Cookie');
           final.set('Content-Security-Policy', 'sandbox');
-          resolve({ ...answer, headers: final.toObject() });
+          // Header names in lower case, as Node's http module gives them to the host's callers.
+          const headers = Object.fromEntries(final.entries().map(([k, v]) => [k.toLowerCase(), v]));
+          resolve({ ...answer, headers });
         });
         res.on('error', () => resolve(badGateway()));
       }
