@@ -20,6 +20,7 @@ import { NotFoundError } from './services/context';
 import { IngestService } from './services/ingest';
 import { InventoryQueries } from './services/inventory';
 import { KubernetesQueries } from './services/kubernetes';
+import { QueryLimitError, QueryTimeoutError } from './services/limits';
 import { PrometheusQueries } from './services/promql';
 import { BadQueryError, TimeseriesQueries } from './services/timeseries';
 import type { Telemetry } from './telemetry';
@@ -69,8 +70,8 @@ export function createDeps(
     queries: {
       inventory: new InventoryQueries(ctx),
       kubernetes: new KubernetesQueries(ctx),
-      timeseries: new TimeseriesQueries(ctx, retention),
-      prometheus: new PrometheusQueries(ctx, retention),
+      timeseries: new TimeseriesQueries(ctx, retention, config.query),
+      prometheus: new PrometheusQueries(ctx, retention, config.query),
     },
     access: createAccess(config, db, now),
     alerts: {
@@ -88,8 +89,8 @@ export function createDeps(
       ),
       now,
     },
-    events: new EventQueries(ctx),
-    logs: new LogQueries(ctx),
+    events: new EventQueries(ctx, config.query),
+    logs: new LogQueries(ctx, config.query),
   };
 }
 
@@ -118,9 +119,12 @@ export function buildApp(deps: AppDeps): Koa {
       } else if (err instanceof NotFoundError) {
         ctx.status = 404;
         ctx.body = { error: err.message };
-      } else if (err instanceof BadQueryError) {
+      } else if (err instanceof BadQueryError || err instanceof QueryLimitError) {
         ctx.status = 400;
         ctx.body = { error: 'invalid query', issues: [{ path: err.path, message: err.message }] };
+      } else if (err instanceof QueryTimeoutError) {
+        ctx.status = 503;
+        ctx.body = { error: err.message };
       } else if (isDbUnavailable(err)) {
         ctx.status = 503;
         ctx.set('Retry-After', '5');

@@ -5,6 +5,7 @@ import type { z } from 'zod';
 import type { AppDeps } from '../app';
 import { HttpError, isDbUnavailable, readBody, validate } from '../http';
 import { AccessError } from '../services/access';
+import { QueryLimitError, QueryTimeoutError } from '../services/limits';
 import { PromqlError, type PrometheusQueries } from '../services/promql';
 import type { Scope } from '../services/scope';
 
@@ -24,6 +25,9 @@ export async function prometheusErrors(ctx: Context, next: Next) {
       ctx.body = { status: 'error', errorType, error };
     };
     if (err instanceof PromqlError) return reply(400, 'bad_data', `invalid parameter "query": ${err.message}`);
+    if (err instanceof QueryLimitError) return reply(400, 'bad_data', err.prometheusMessage);
+    if (err instanceof QueryTimeoutError)
+      return reply(503, 'timeout', `query timed out in expression evaluation: ${err.message}`);
     if (err instanceof HttpError) {
       const fields = err.issues?.map((i) => `invalid parameter "${i.path}": ${i.message}`).join('; ');
       ctx.set(err.headers);

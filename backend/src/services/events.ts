@@ -1,6 +1,7 @@
 import type { alerts as wire } from '@fleetlens/protocol';
 import type { Knex } from 'knex';
 import type { QueryContext } from './context';
+import { Budget, DEFAULT_QUERY_LIMITS, QueryLimitError, type QueryLimits } from './limits';
 import { escapeLike } from './inventory';
 import { applyScope, narrow, type Scope } from './scope';
 import { num } from './shapes';
@@ -37,7 +38,10 @@ const toEvent = (r: Row): wire.EventRow => ({
  * event without a namespace (or node) is outside a namespace- (or node-) restricted scope.
  */
 export class EventQueries {
-  constructor(private readonly ctx: QueryContext) {}
+  constructor(
+    private readonly ctx: QueryContext,
+    private readonly limits: QueryLimits = DEFAULT_QUERY_LIMITS
+  ) {}
 
   private filtered(scope: Scope, q: Omit<wire.EventListQuery, 'page' | 'pageSize'>): Knex.QueryBuilder {
     const s = narrow(scope, { clusters: q.cluster, namespaces: q.namespace, nodes: q.node });
@@ -58,15 +62,20 @@ export class EventQueries {
 
   /** Events, newest first, paged. */
   async list(scope: Scope, q: wire.EventListQuery): Promise<wire.EventListReply> {
-    const [{ n }] = await this.filtered(scope, q).count({ n: '*' });
-    const rows = await this.filtered(scope, q)
-      .select('e.*', 'cl.name as cluster_name')
-      .orderBy([
-        { column: 'e.ts', order: 'desc' },
-        { column: 'e.id', order: 'desc' },
-      ])
-      .limit(q.pageSize)
-      .offset((q.page - 1) * q.pageSize);
+    checkWindow(this.limits, q.from, q.to);
+    const budget = new Budget(this.limits.timeoutMs);
+    const [{ n }] = await budget.select<{ n: number }>(this.ctx.db, this.filtered(scope, q).count({ n: '*' }));
+    const rows = await budget.select(
+      this.ctx.db,
+      this.filtered(scope, q)
+        .select('e.*', 'cl.name as cluster_name')
+        .orderBy([
+          { column: 'e.ts', order: 'desc' },
+          { column: 'e.id', order: 'desc' },
+        ])
+        .limit(q.pageSize)
+        .offset((q.page - 1) * q.pageSize)
+    );
     return { total: Number(n), page: q.page, pageSize: q.pageSize, items: rows.map(toEvent) };
   }
 
@@ -79,10 +88,14 @@ export class EventQueries {
         'step',
         `too many buckets (at most ${MAX_BUCKETS}); use a larger step or a shorter range`
       );
-    const rows: Row[] = await this.filtered(scope, q)
-      .select(this.ctx.db.knex.raw(`(e.ts - (e.ts % ${Number(step)})) as b`), 'e.type')
-      .count({ n: '*' })
-      .groupBy('b', 'e.type');
+    checkWindow(this.limits, q.from, q.to);
+    const rows: Row[] = await new Budget(this.limits.timeoutMs).select(
+      this.ctx.db,
+      this.filtered(scope, q)
+        .select(this.ctx.db.knex.raw(`(e.ts - (e.ts % ${Number(step)})) as b`), 'e.type')
+        .count({ n: '*' })
+        .groupBy('b', 'e.type')
+    );
     const buckets: wire.EventCountsReply['buckets'] = [];
     const index = new Map<number, number>();
     for (let t = first; t <= q.to; t += step) {
@@ -98,4 +111,16 @@ export class EventQueries {
     }
     return { from: q.from, to: q.to, step, buckets, totals };
   }
+}
+
+/** A from/to window of an events or logs read: from not after to, and not longer than the range limit. */
+export function checkWindow(limits: QueryLimits, from?: number, to?: number): void {
+  if (from !== undefined && to !== undefined && from > to)
+    throw new QueryLimitError('from', `from (${from}) is after to (${to})`);
+  const span = from !== undefined && to !== undefined ? to - from : 0;
+  if (span > limits.maxRangeSeconds)
+    throw new QueryLimitError(
+      'from',
+      `the range from–to is ${span} s, longer than the limit of ${limits.maxRangeSeconds} s (QUERY_MAX_RANGE_DAYS); request a shorter range`
+    );
 }

@@ -2,7 +2,8 @@ import type { alerts as wire } from '@fleetlens/protocol';
 import type { Db } from '../db/connection';
 import { BadQueryError } from './timeseries';
 import type { QueryContext } from './context';
-import { ILIKE } from './events';
+import { checkWindow, ILIKE } from './events';
+import { Budget, DEFAULT_QUERY_LIMITS, type QueryLimits } from './limits';
 import { escapeLike } from './inventory';
 import { applyScope, narrow, type Scope } from './scope';
 
@@ -35,9 +36,13 @@ const toLog = (r: Row): wire.LogRow => ({
 
 /** Container log lines, newest first, within the caller's scope (by the container's cluster, namespace and node). */
 export class LogQueries {
-  constructor(private readonly ctx: QueryContext) {}
+  constructor(
+    private readonly ctx: QueryContext,
+    private readonly limits: QueryLimits = DEFAULT_QUERY_LIMITS
+  ) {}
 
   async query(scope: Scope, q: wire.LogQuery): Promise<wire.LogReply> {
+    checkWindow(this.limits, q.from, q.to);
     const k = this.ctx.db.knex;
     const qb = applyScope(
       k('logs as l')
@@ -72,22 +77,25 @@ export class LogQueries {
           .orWhere((x) => x.where('l.ts', c.ts).where('l.nanos', c.nanos).where('l.id', '>', c.id))
       );
     }
-    const rows: Row[] = await qb
-      .select(
-        'l.*',
-        'c.name as container_name',
-        'c.pod',
-        'c.namespace',
-        'n.name as node_name',
-        'cl.name as cluster_name'
-      )
-      .orderBy([
-        { column: 'l.ts', order: 'desc' },
-        { column: 'l.nanos', order: 'desc' },
-        { column: 'l.id', order: 'desc' },
-      ])
-      .limit(q.limit + 1)
-      .offset(q.page ? (q.page - 1) * q.limit : 0);
+    const rows: Row[] = await new Budget(this.limits.timeoutMs).select(
+      this.ctx.db,
+      qb
+        .select(
+          'l.*',
+          'c.name as container_name',
+          'c.pod',
+          'c.namespace',
+          'n.name as node_name',
+          'cl.name as cluster_name'
+        )
+        .orderBy([
+          { column: 'l.ts', order: 'desc' },
+          { column: 'l.nanos', order: 'desc' },
+          { column: 'l.id', order: 'desc' },
+        ])
+        .limit(q.limit + 1)
+        .offset(q.page ? (q.page - 1) * q.limit : 0)
+    );
     const items = rows.slice(0, q.limit).map(toLog);
     const more = rows.length > q.limit;
     return {

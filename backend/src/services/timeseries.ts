@@ -1,13 +1,32 @@
 import { api } from '@fleetlens/protocol';
 import type { Knex } from 'knex';
 import * as ids from '../db/ids';
-import { metricsOf, type SampleFamily } from '../db/metrics';
+import { metricsOf, TIER_SECONDS, type SampleFamily } from '../db/metrics';
 import { NotFoundError, type QueryContext } from './context';
+import { Budget, checkRange, checkSeries, DEFAULT_QUERY_LIMITS, type QueryLimits } from './limits';
 import { applyNodeScope, applyScope, narrow, type Scope } from './scope';
 import { containerJoins, displayState, nodeQuery, num, pct, toNodeRow } from './shapes';
 import { bucketSelect, defaultStep, pickTier, tierTable, type Agg, type Retention } from './tiers';
 
 type Row = Record<string, unknown>;
+
+/** Entities per statement, and about how many sample rows one statement may scan. */
+const ENTITY_CHUNK = 500;
+const ROWS_PER_STATEMENT = 20_000;
+
+/**
+ * Time slices of [from, to), aligned to `step`, each scanning about ROWS_PER_STATEMENT rows of
+ * `entities` entities on a tier whose rows are `rowSeconds` apart: one long range becomes many
+ * short statements, so that no single statement holds the event loop (SQLite runs synchronously)
+ * and the budget is checked between them.
+ */
+export function* timeSlices(from: number, to: number, step: number, entities: number, rowSeconds: number) {
+  const buckets = Math.max(1, Math.floor((ROWS_PER_STATEMENT * rowSeconds) / Math.max(1, entities) / step));
+  for (let t = from; t < to; t += buckets * step) yield [t, Math.min(to, t + buckets * step)] as const;
+}
+
+/** Seconds between two rows of a tier (raw: the agent's default interval). */
+export const rowSeconds = (tier: api.Tier) => (tier === 'raw' ? 10 : TIER_SECONDS[tier]);
 
 export class BadQueryError extends Error {
   constructor(
@@ -22,7 +41,8 @@ export class BadQueryError extends Error {
 export class TimeseriesQueries {
   constructor(
     private readonly ctx: QueryContext,
-    private readonly retention: Retention
+    private readonly retention: Retention,
+    private readonly limits: QueryLimits = DEFAULT_QUERY_LIMITS
   ) {}
 
   private get knex() {
@@ -45,20 +65,40 @@ export class TimeseriesQueries {
       this.retention,
       q.tier
     );
+    // Bounds first: a range, points or series beyond the limits is refused before any work.
+    const points = checkRange(this.limits, { from: q.from, to: q.to, step });
+    checkSeries(this.limits, q.metrics.length, points, 'metrics');
+    const budget = new Budget(this.limits.timeoutMs);
     const members = await this.members(scope, q.kind, q.id ?? null, q.cluster ?? null, tier);
     const from = q.from - (q.from % step);
-    const inner = this.knex(tierTable(family, tier))
-      .select(bucketSelect(this.knex, family, tier, cols, q.agg as Agg, step))
-      .whereIn('entity_id', members)
-      .where('ts', '>=', from)
-      .where('ts', '<', q.to)
-      .groupBy('entity_id', 'b')
-      .as('x');
-    const rows: Row[] = await this.knex
-      .from(inner)
-      .select('b', ...cols.map((c) => this.knex.raw(`SUM(${c}) as ${c}`)))
-      .groupBy('b')
-      .orderBy('b');
+    // Per bucket, the sum over members of each member's bucket value; members and time in chunks.
+    const sums = new Map<number, Row>();
+    for (let i = 0; i < members.length; i += ENTITY_CHUNK) {
+      const part = members.slice(i, i + ENTITY_CHUNK);
+      for (const [lo, hi] of timeSlices(from, q.to, step, part.length, rowSeconds(tier))) {
+        const inner = this.knex(tierTable(family, tier))
+          .select(bucketSelect(this.knex, family, tier, cols, q.agg as Agg, step))
+          .whereIn('entity_id', part)
+          .where('ts', '>=', lo)
+          .where('ts', '<', hi)
+          .groupBy('entity_id', 'b')
+          .as('x');
+        const chunk = await budget.select(
+          this.ctx.db,
+          this.knex
+            .from(inner)
+            .select('b', ...cols.map((c) => this.knex.raw(`SUM(${c}) as ${c}`)))
+            .groupBy('b')
+        );
+        for (const r of chunk) {
+          const b = Number(r.b);
+          const acc = sums.get(b);
+          if (!acc) sums.set(b, r);
+          else for (const c of cols) if (r[c] !== null) acc[c] = acc[c] === null ? r[c] : Number(acc[c]) + Number(r[c]);
+        }
+      }
+    }
+    const rows = [...sums.values()];
     const byBucket = new Map(rows.map((r) => [Number(r.b), r]));
     const buckets: number[] = [];
     for (let t = from; t < q.to; t += step) buckets.push(t);
@@ -180,17 +220,21 @@ export class TimeseriesQueries {
       .orderBy('entity_id')
       .limit(q.limit);
     if (allowed) rank.whereIn('entity_id', allowed);
-    const ranked: Row[] = await rank;
+    const budget = new Budget(this.limits.timeoutMs);
+    const ranked: Row[] = await budget.select(this.ctx.db, rank);
     if (!ranked.length) return { metric: q.metric, window: q.window, tier, items: [] };
     const ids = ranked.map((r) => String(r.entity_id));
     const cols = ['cpu_cores', 'mem_bytes', 'net_rx_bps', 'net_tx_bps', 'disk_read_bps', 'disk_write_bps'];
     const [metrics, info]: [Row[], Row[]] = await Promise.all([
-      this.knex(tierTable('container', tier))
-        .select('entity_id', ...bucketSelect(this.knex, 'container', tier, cols, 'avg', 1).slice(2))
-        .whereIn('entity_id', ids)
-        .where('ts', '>=', from)
-        .where('ts', '<=', now)
-        .groupBy('entity_id'),
+      budget.select(
+        this.ctx.db,
+        this.knex(tierTable('container', tier))
+          .select('entity_id', ...bucketSelect(this.knex, 'container', tier, cols, 'avg', 1).slice(2))
+          .whereIn('entity_id', ids)
+          .where('ts', '>=', from)
+          .where('ts', '<=', now)
+          .groupBy('entity_id')
+      ),
       containerJoins(this.knex)
         .whereIn('c.id', ids)
         .select('c.id', 'c.name', 'c.image', 'c.state', 'c.health', 'c.gone_at', 'c.namespace', 'c.host_network')
@@ -268,29 +312,42 @@ export class TimeseriesQueries {
           ? ['mem_used_bytes', 'mem_total_bytes']
           : ['fs_used_bytes', 'fs_total_bytes'];
     const { tier, step } = pickTier(q.step ?? defaultStep(q.from, q.to, 60), q.from, now, this.retention);
+    const points = checkRange(this.limits, { from: q.from, to: q.to, step });
+    checkSeries(this.limits, nodes.length, points, 'cluster');
+    const budget = new Budget(this.limits.timeoutMs);
     const from = q.from - (q.from % step);
     const cols = whole ? [part, whole] : [part];
-    const rows: Row[] = await this.knex(tierTable('node', tier))
-      .select(bucketSelect(this.knex, 'node', tier, cols, 'avg', step))
-      .whereIn(
-        'entity_id',
-        nodes.map((n: api.NodeRow) => n.id)
-      )
-      .where('ts', '>=', from)
-      .where('ts', '<', q.to)
-      .groupBy('entity_id', 'b');
     const times: number[] = [];
     for (let t = from; t < q.to; t += step) times.push(t);
     const index = new Map(times.map((t, i) => [t, i]));
-    const rowOf = new Map<string, (number | null)[]>(
-      nodes.map((n: api.NodeRow) => [n.id, times.map(() => null as number | null)])
-    );
+    const rowOf = new Map<string, (number | null)[]>();
+    for (const n of nodes as api.NodeRow[]) {
+      rowOf.set(n.id, Array<number | null>(times.length).fill(null));
+      await budget.tick();
+    }
     const cores = new Map(nodes.map((n: api.NodeRow) => [n.id, n.cores]));
-    for (const r of rows) {
-      const i = index.get(Number(r.b));
-      if (i === undefined) continue;
-      const v = whole ? pct(num(r[part]), num(r[whole])) : pct(num(r[part]), cores.get(String(r.entity_id)) ?? null);
-      rowOf.get(String(r.entity_id))![i] = v;
+    const ids = nodes.map((n: api.NodeRow) => n.id);
+    for (let i = 0; i < ids.length; i += ENTITY_CHUNK) {
+      const chunk = ids.slice(i, i + ENTITY_CHUNK);
+      for (const [lo, hi] of timeSlices(from, q.to, step, chunk.length, rowSeconds(tier))) {
+        const rows = await budget.select(
+          this.ctx.db,
+          this.knex(tierTable('node', tier))
+            .select(bucketSelect(this.knex, 'node', tier, cols, 'avg', step))
+            .whereIn('entity_id', chunk)
+            .where('ts', '>=', lo)
+            .where('ts', '<', hi)
+            .groupBy('entity_id', 'b')
+        );
+        for (const r of rows) {
+          const j = index.get(Number(r.b));
+          if (j === undefined) continue;
+          const v = whole
+            ? pct(num(r[part]), num(r[whole]))
+            : pct(num(r[part]), cores.get(String(r.entity_id)) ?? null);
+          rowOf.get(String(r.entity_id))![j] = v;
+        }
+      }
     }
     return { ...reply, times, matrix: nodes.map((n: api.NodeRow) => rowOf.get(n.id)!), tier };
   }

@@ -1,6 +1,7 @@
 import type { api } from '@fleetlens/protocol';
 import { isComparison, PromqlError, type AggOp, type ArithOp, type CompareOp, type Expr, type RangeFn } from './parse';
 import { sampleKey, type Labels, type PromSource, type Samples, type SeriesRef } from './source';
+import { checkSeries, type Budget, type QueryLimits } from '../limits';
 
 /** A value at every evaluation step; null where the series has no sample. */
 export interface Series {
@@ -14,6 +15,9 @@ export interface EvalPlan {
   steps: number[];
   lookback: number;
   tier: api.Tier;
+  /** Series per query (and points per reply) are bounded before samples are read. */
+  limits: QueryLimits;
+  budget: Budget;
 }
 
 /**
@@ -87,9 +91,11 @@ export class Evaluator {
   ): Promise<Value> {
     const { steps } = this.plan;
     const refs = await this.source.select(matchers);
+    checkSeries(this.plan.limits, refs.length, steps.length, 'query');
     const data = await this.read(refs, window, opts.newestOnly);
     const series: Series[] = [];
     for (const ref of refs) {
+      await this.plan.budget.tick();
       const s = data.get(sampleKey(ref));
       if (!s) continue;
       let lo = 0;

@@ -2,6 +2,7 @@ import type { api, prometheus } from '@fleetlens/protocol';
 import type { Knex } from 'knex';
 import { TIER_SECONDS } from '../../db/metrics';
 import type { QueryContext } from '../context';
+import { Budget, checkRange, DEFAULT_QUERY_LIMITS, QueryLimitError, withCommas, type QueryLimits } from '../limits';
 import type { Scope } from '../scope';
 import type { Retention } from '../tiers';
 import { Evaluator, labelKey, type Value } from './evaluate';
@@ -21,7 +22,8 @@ export const DEFAULT_LOOKBACK = 300;
 export class PrometheusQueries {
   constructor(
     private readonly ctx: QueryContext,
-    private readonly retention: Retention
+    private readonly retention: Retention,
+    private readonly limits: QueryLimits = DEFAULT_QUERY_LIMITS
   ) {}
 
   private get knex(): Knex {
@@ -41,6 +43,18 @@ export class PrometheusQueries {
 
   /** A range query: the expression at start, start + step, ... up to end. */
   async range(scope: Scope, q: prometheus.RangeQuery): Promise<prometheus.QueryData> {
+    // Prometheus' own check and words: (end − start) / step over the limit is bad_data.
+    if ((q.end - q.start) / q.step > this.limits.maxPointsPerSeries)
+      throw new QueryLimitError(
+        'step',
+        `exceeded maximum resolution of ${withCommas(this.limits.maxPointsPerSeries)} points per timeseries. Try decreasing the query resolution (?step=XX)`
+      );
+    const prometheusPoints = { ...this.limits, maxPointsPerSeries: this.limits.maxPointsPerSeries + 1 };
+    checkRange(
+      prometheusPoints,
+      { from: q.start, to: q.end, step: q.step },
+      { from: 'start', to: 'end', step: 'step' }
+    );
     const steps: number[] = [];
     for (let i = 0; q.start + i * q.step <= q.end + 1e-9; i++) steps.push(round(q.start + i * q.step));
     const v = await this.run(scope, q.query, steps, q.step, q.lookback_delta ?? DEFAULT_LOOKBACK);
@@ -59,14 +73,21 @@ export class PrometheusQueries {
     const reach = Math.max(lookback, longestRange(expr));
     const tier = pickSourceTier(steps, step, reach, this.ctx.now(), this.retention);
     const width = tier === 'raw' ? 0 : TIER_SECONDS[tier];
-    const source = new PromSource(this.knex, scope, steps[0] - reach - width);
-    return new Evaluator(source, { steps, tier, lookback: Math.max(lookback, width) }).evaluate(expr);
+    const budget = new Budget(this.limits.timeoutMs);
+    const source = new PromSource(this.ctx.db, scope, steps[0] - reach - width, budget);
+    return new Evaluator(source, {
+      steps,
+      tier,
+      lookback: Math.max(lookback, width),
+      limits: this.limits,
+      budget,
+    }).evaluate(expr);
   }
 
   /** Label sets of the series that `match[]` selectors pick. */
   async series(scope: Scope, q: prometheus.SeriesQuery): Promise<Labels[]> {
     const found = new Map<string, Labels>();
-    const source = new PromSource(this.knex, scope, this.since(q.start));
+    const source = new PromSource(this.ctx.db, scope, this.since(q.start), new Budget(this.limits.timeoutMs));
     for (const m of q['match[]']) {
       const refs = await source.withData(await source.select(selectorOf(m)), this.since(q.start));
       for (const r of refs) found.set(labelKey(r.labels), r.labels);
@@ -107,7 +128,7 @@ export class PrometheusQueries {
   }
 
   private async matched(scope: Scope, q: prometheus.LabelsQuery): Promise<Labels[]> {
-    const source = new PromSource(this.knex, scope, this.since(q.start));
+    const source = new PromSource(this.ctx.db, scope, this.since(q.start), new Budget(this.limits.timeoutMs));
     const selectors = q['match[]']?.map(selectorOf) ?? [[{ label: '__name__', op: '=~' as const, value: '.+' }]];
     const refs = (await Promise.all(selectors.map((s) => source.select(s)))).flat();
     return (await source.withData(refs, this.since(q.start))).map((r) => r.labels);

@@ -1,8 +1,11 @@
 import type { api } from '@fleetlens/protocol';
 import type { Knex } from 'knex';
+import type { Db } from '../../db/connection';
 import { metricsOf, TABLES, TIER_SECONDS, type MetricDef, type SampleFamily } from '../../db/metrics';
+import type { Budget } from '../limits';
 import { applyNodeScope, applyScope, type Scope } from '../scope';
 import { tierTable } from '../tiers';
+import { rowSeconds, timeSlices } from '../timeseries';
 import { matcherTest, type Matcher } from './parse';
 
 /** A Prometheus label set; absent labels are left out, as Prometheus does with empty values. */
@@ -48,11 +51,17 @@ export class PromSource {
   private readonly entities = new Map<SampleFamily, Promise<{ id: string; labels: Labels }[]>>();
 
   constructor(
-    private readonly knex: Knex,
+    private readonly db: Db,
     private readonly scope: Scope,
     /** Containers gone before this time have no samples the request can see. */
-    private readonly notBefore: number
+    private readonly notBefore: number,
+    /** The request's time budget: every statement runs within it, and heavy loops yield. */
+    readonly budget: Budget
   ) {}
+
+  private get knex(): Knex {
+    return this.db.knex;
+  }
 
   /** The series a selector's matchers pick. */
   async select(matchers: Matcher[]): Promise<SeriesRef[]> {
@@ -61,7 +70,10 @@ export class PromSource {
     for (const [name, { family, def }] of PROM_METRICS) {
       const nameTests = tests.filter((t) => t.label === '__name__');
       if (!nameTests.every((t) => t.test(name))) continue;
-      for (const e of await this.entitiesOf(family)) {
+      const entities = await this.entitiesOf(family);
+      for (let i = 0; i < entities.length; i++) {
+        if (i % 1000 === 999) await this.budget.tick();
+        const e = entities[i];
         const labels: Labels = { __name__: name, ...e.labels };
         if (tests.every((t) => t.label === '__name__' || t.test(labels[t.label] ?? ''))) {
           out.push({ labels, family, column: def.column, entityId: e.id });
@@ -81,35 +93,41 @@ export class PromSource {
   }
 
   private async nodes() {
-    const rows: Row[] = await applyNodeScope(
-      this.knex('nodes as n')
-        .join('clusters as cl', 'cl.id', 'n.cluster_id')
-        .select('n.id', 'n.name', 'cl.name as cluster'),
-      this.scope,
-      { clusterName: 'cl.name', nodeName: 'n.name' }
+    const rows: Row[] = await this.budget.select(
+      this.db,
+      applyNodeScope(
+        this.knex('nodes as n')
+          .join('clusters as cl', 'cl.id', 'n.cluster_id')
+          .select('n.id', 'n.name', 'cl.name as cluster'),
+        this.scope,
+        { clusterName: 'cl.name', nodeName: 'n.name' }
+      )
     );
     return rows.map((r) => ({ id: String(r.id), labels: compact({ cluster: r.cluster, node: r.name }) }));
   }
 
   private async containers() {
-    const rows: Row[] = await applyScope(
-      this.knex('containers as c')
-        .join('nodes as n', 'n.id', 'c.node_id')
-        .join('clusters as cl', 'cl.id', 'c.cluster_id')
-        .select(
-          'c.id',
-          'c.runtime_id',
-          'c.name',
-          'c.image',
-          'c.namespace',
-          'c.pod',
-          'c.workload_kind',
-          'c.workload_name'
-        )
-        .select('n.name as node', 'cl.name as cluster')
-        .where((q) => q.whereNull('c.gone_at').orWhere('c.gone_at', '>=', Math.floor(this.notBefore))),
-      this.scope,
-      { clusterName: 'cl.name', nodeName: 'n.name', namespace: 'c.namespace' }
+    const rows: Row[] = await this.budget.select(
+      this.db,
+      applyScope(
+        this.knex('containers as c')
+          .join('nodes as n', 'n.id', 'c.node_id')
+          .join('clusters as cl', 'cl.id', 'c.cluster_id')
+          .select(
+            'c.id',
+            'c.runtime_id',
+            'c.name',
+            'c.image',
+            'c.namespace',
+            'c.pod',
+            'c.workload_kind',
+            'c.workload_name'
+          )
+          .select('n.name as node', 'cl.name as cluster')
+          .where((q) => q.whereNull('c.gone_at').orWhere('c.gone_at', '>=', Math.floor(this.notBefore))),
+        this.scope,
+        { clusterName: 'cl.name', nodeName: 'n.name', namespace: 'c.namespace' }
+      )
     );
     return rows.map((r) => ({
       id: String(r.id),
@@ -174,8 +192,8 @@ export class PromSource {
     const ids = [...new Set(refs.filter((r) => r.family === family).map((r) => r.entityId))];
     const rows = new Map<string, Row>();
     for (let i = 0; i < ids.length; i += CHUNK) {
-      for (const r of (await this.knex(TABLES[family].latest).whereIn('entity_id', ids.slice(i, i + CHUNK))) as Row[])
-        rows.set(String(r.entity_id), r);
+      const part = this.knex(TABLES[family].latest).whereIn('entity_id', ids.slice(i, i + CHUNK));
+      for (const r of await this.budget.select(this.db, part)) rows.set(String(r.entity_id), r);
     }
     return rows;
   }
@@ -194,37 +212,42 @@ export class PromSource {
     for (const group of groups.values()) {
       const { family, column } = group[0];
       const ids = [...new Set(group.map((r) => r.entityId))];
+      // Entities and time in slices (oldest first, so each series stays in time order): no single
+      // statement scans more than about ROWS_PER_STATEMENT rows or holds the event loop long.
       for (let i = 0; i < ids.length; i += CHUNK) {
-        const qb = this.knex(tierTable(family, tier))
-          .select('entity_id', 'ts')
-          .whereIn('entity_id', ids.slice(i, i + CHUNK))
-          .where('ts', '>', from - width)
-          .where('ts', '<=', to - width)
-          .orderBy(['entity_id', 'ts']);
-        if (tier === 'raw') qb.select(`${column} as v`).whereNotNull(column);
-        else
-          qb.select(`${column}_sum as s`, `${column}_cnt as c`, `${column}_min as lo`, `${column}_max as hi`).where(
-            `${column}_cnt`,
-            '>',
-            0
-          );
-        const rows: Row[] = await qb;
-        for (const r of rows) {
-          const key = `${r.entity_id}\u0000${column}`;
-          let s = out.get(key);
-          if (!s) out.set(key, (s = { ts: [], sum: [], cnt: [], min: [], max: [] }));
-          s.ts.push(Number(r.ts) + width);
-          if (tier === 'raw') {
-            const v = Number(r.v);
-            s.sum.push(v);
-            s.cnt.push(1);
-            s.min.push(v);
-            s.max.push(v);
-          } else {
-            s.sum.push(Number(r.s));
-            s.cnt.push(Number(r.c));
-            s.min.push(Number(r.lo));
-            s.max.push(Number(r.hi));
+        const part = ids.slice(i, i + CHUNK);
+        for (const [lo, hi] of timeSlices(from - width, to - width, 1, part.length, rowSeconds(tier))) {
+          const qb = this.knex(tierTable(family, tier))
+            .select('entity_id', 'ts')
+            .whereIn('entity_id', part)
+            .where('ts', lo === from - width ? '>' : '>=', lo)
+            .where('ts', hi === to - width ? '<=' : '<', hi)
+            .orderBy(['entity_id', 'ts']);
+          if (tier === 'raw') qb.select(`${column} as v`).whereNotNull(column);
+          else
+            qb.select(`${column}_sum as s`, `${column}_cnt as c`, `${column}_min as lo`, `${column}_max as hi`).where(
+              `${column}_cnt`,
+              '>',
+              0
+            );
+          const rows: Row[] = await this.budget.select(this.db, qb);
+          for (const r of rows) {
+            const key = `${r.entity_id}\u0000${column}`;
+            let s = out.get(key);
+            if (!s) out.set(key, (s = { ts: [], sum: [], cnt: [], min: [], max: [] }));
+            s.ts.push(Number(r.ts) + width);
+            if (tier === 'raw') {
+              const v = Number(r.v);
+              s.sum.push(v);
+              s.cnt.push(1);
+              s.min.push(v);
+              s.max.push(v);
+            } else {
+              s.sum.push(Number(r.s));
+              s.cnt.push(Number(r.c));
+              s.min.push(Number(r.lo));
+              s.max.push(Number(r.hi));
+            }
           }
         }
       }
