@@ -11,6 +11,11 @@ const knexFactory = require(join(root, 'node_modules/knex'));
 
 const MYSQL = process.env.BENCH_MYSQL_URL || 'mysql://root@127.0.0.1:3306';
 const KEY = 'bench-service-key-0123456789';
+/** What Grafana's app proxy sends for a signed-in org Admin (pkg/api/pluginproxy/pluginproxy.go). */
+const APP_ROUTE_ADMIN = {
+  'x-fleetlens-key': KEY,
+  'x-grafana-context': JSON.stringify({ Login: 'bench-admin', Email: 'bench-admin@example.com', OrgRole: 'Admin' }),
+};
 const TOKEN = 'bench-agent-token-0123456789';
 
 /** The p-th percentile (nearest rank). */
@@ -61,9 +66,12 @@ async function startBenchBackend() {
     dbName,
     databaseUrl: `${MYSQL}/${dbName}`,
     ready: () => waitReady(url),
-    /** GET with the service key; throws on a non-2xx answer. */
+    /**
+     * GET as a page request arrives through Grafana's app route: the service key with a Grafana
+     * org Admin in X-Grafana-Context (the bare service key is no one); throws on a non-2xx answer.
+     */
     async get(path) {
-      const res = await fetch(`${url}${path}`, { headers: { 'x-fleetlens-key': KEY } });
+      const res = await fetch(`${url}${path}`, { headers: APP_ROUTE_ADMIN });
       if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
       return res.json();
     },

@@ -71,7 +71,12 @@ async function main() {
   const seedSeconds = round((performance.now() - s0) / 1000, 1);
   console.log(`seeded ${batches} batches in ${seedSeconds} s`);
 
-  const get = async (p) => (await fetch(`${backend.url}/api/v1${p}`, { headers: { 'X-Fleetlens-Key': KEY } })).json();
+  // As Grafana's app route sends a page request: the service key and a signed-in org Admin.
+  const asAdmin = {
+    'X-Fleetlens-Key': KEY,
+    'X-Grafana-Context': JSON.stringify({ Login: 'bench-admin', Email: 'bench-admin@example.com', OrgRole: 'Admin' }),
+  };
+  const get = async (p) => (await fetch(`${backend.url}/api/v1${p}`, { headers: asAdmin })).json();
   const node = (await get('/nodes?q=bench-k8s-node-07')).items[0];
   const container = (await get('/containers?q=app-3-c4&pageSize=1')).items[0];
 

@@ -155,6 +155,12 @@ describe('docker-compose.yml', () => {
     expect(shipped).toContain(PLUGIN_ID);
     expect(env.GF_PLUGINS_ALLOW_LOADING_UNSIGNED_PLUGINS.split(',').sort()).toEqual(shipped);
     expect(env.FLEETLENS_SERVICE_KEY).toBe('${FLEETLENS_SERVICE_KEY:?set FLEETLENS_SERVICE_KEY in .env}');
+    // The datasources' API keys exist only after the first start: empty until the operator sets them.
+    expect(env.FLEETLENS_DATASOURCE_API_KEY).toBe('${FLEETLENS_DATASOURCE_API_KEY:-}');
+    expect(env.FLEETLENS_PROMETHEUS_API_KEY).toBe('${FLEETLENS_PROMETHEUS_API_KEY:-}');
+    // ID forwarding on, and the root URL the backend expects as the ID tokens' issuer.
+    expect(env.GF_FEATURE_TOGGLES_ENABLE.split(',')).toContain('idForwarding');
+    expect(env.GF_SERVER_ROOT_URL).toBe(envMap(services.backend.environment).GRAFANA_ID_ISSUER);
   });
 
   test('agent: Docker socket, host /proc and /sys (and /) mounted read-only, health port set', () => {
@@ -195,10 +201,10 @@ describe('docker-compose.yml', () => {
       expect({ k, value: example[k] }).toEqual({ k, value: 'CHANGE-ME' });
       for (const r of refs.filter((x) => x.name === k)) expect({ k, op: r.op }).toEqual({ k, op: ':?' });
     }
-    // No secret is written into the compose file itself.
+    // No secret is written into the compose file itself (SERVICE_KEY_ANONYMOUS_ROLE is a setting).
     for (const s of Object.values(services)) {
       for (const [k, v] of Object.entries(envMap(s.environment))) {
-        if (/PASSWORD|SERVICE_KEY|TOKEN/.test(k))
+        if (/PASSWORD|SERVICE_KEY$|TOKEN/.test(k))
           expect({ k, fromEnv: /\$\{[A-Z_]+:\?/.test(v) }).toEqual({ k, fromEnv: true });
       }
     }
@@ -237,6 +243,13 @@ describe('docker-compose.yml', () => {
     expect(agentCfg.collectors).toEqual(['host', 'docker']);
     expect(agentCfg.agentToken).toBe(cfg.agentToken);
     expect(envMap(rs.grafana.environment).FLEETLENS_SERVICE_KEY).toBe(cfg.serviceKey);
+    // The bare service key is no one; Grafana's ID tokens are verified against its signing keys.
+    expect(cfg.access.serviceKeyAnonymousRole).toBe('none');
+    expect(cfg.access.grafanaId).toEqual({
+      jwksUrl: 'http://grafana:3000/api/signing-keys/keys',
+      issuer: 'http://localhost:3000',
+      audiences: ['org:1'],
+    });
     // The backend port is published for agents on other hosts.
     expect(rs.backend.ports).toEqual(['8480:8480']);
   });

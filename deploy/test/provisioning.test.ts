@@ -80,11 +80,17 @@ describe('Grafana provisioning', () => {
       expect(ds.type).toBe(DATASOURCE_ID);
       expect(ds).toMatchObject({ name: 'Fleetlens', uid: 'fleetlens', access: 'proxy', orgId: 1 });
       expect(ds.jsonData.backendUrl).toBe(plugins.apps[0].jsonData.backendUrl);
-      expect(ds.secureJsonData.serviceKey).toBe('$FLEETLENS_SERVICE_KEY');
+      // Its own credential: an API key (the route sends it as X-Api-Key), never the service key.
+      expect(ds.secureJsonData).toEqual({ apiKey: '$FLEETLENS_DATASOURCE_API_KEY' });
+      expect(JSON.stringify(ds)).not.toContain('SERVICE_KEY');
       if (dsPluginFile) {
         const dsJson = JSON.parse(read(dsPluginFile));
         expect(dsJson.id).toBe(ds.type);
         const needed = routeSettings(dsJson);
+        expect(needed.secure).toEqual(['apiKey']);
+        expect(
+          dsJson.routes.flatMap((r: { headers?: { name: string }[] }) => (r.headers ?? []).map((h) => h.name))
+        ).toEqual(['X-Api-Key']);
         for (const k of needed.jsonData) expect({ k, set: ds.jsonData?.[k] != null }).toEqual({ k, set: true });
         for (const k of needed.secure) expect({ k, set: ds.secureJsonData?.[k] != null }).toEqual({ k, set: true });
       } else {
@@ -126,17 +132,19 @@ describe('Grafana provisioning', () => {
     }
   );
 
-  test("datasources/fleetlens-prometheus.yaml: Grafana's built-in Prometheus datasource on the backend's Prometheus API, key in secureJsonData", () => {
+  test("datasources/fleetlens-prometheus.yaml: Grafana's built-in Prometheus datasource on the backend's Prometheus API, its own API key in secureJsonData", () => {
     expect(promDatasources.apiVersion).toBe(1);
     expect(promDatasources.datasources).toHaveLength(1);
     const ds = promDatasources.datasources[0];
     expect(ds).toMatchObject({ type: 'prometheus', uid: 'fleetlens-prometheus', access: 'proxy', orgId: 1 });
     // Grafana appends /api/v1/query, /api/v1/query_range, ... to the URL: that must be the backend's route prefix.
     expect(`${ds.url}/api/v1`).toBe(`${composeBackendUrl}${PROMETHEUS_PREFIX}`);
-    // The custom header carries the service key; its value is a secret, so it sits in secureJsonData only.
-    expect(ds.jsonData.httpHeaderName1.toLowerCase()).toBe('x-fleetlens-key');
-    expect(ds.secureJsonData.httpHeaderValue1).toBe('$FLEETLENS_SERVICE_KEY');
-    expect(JSON.stringify(ds.jsonData)).not.toContain('FLEETLENS_SERVICE_KEY');
+    // The custom header carries the datasource's own API key (never the service key, which alone
+    // is no one); its value is a secret, so it sits in secureJsonData only.
+    expect(ds.jsonData.httpHeaderName1).toBe('X-Api-Key');
+    expect(ds.secureJsonData).toEqual({ httpHeaderValue1: '$FLEETLENS_PROMETHEUS_API_KEY' });
+    expect(JSON.stringify(ds.jsonData)).not.toContain('API_KEY');
+    expect(JSON.stringify(ds)).not.toContain('SERVICE_KEY');
     // Grafana POSTs forms by default; the backend accepts both (backend/test/prometheus-api.test.ts).
     expect(ds.jsonData.httpMethod).toBe('POST');
     // The smallest step equals the agents' default interval (agent/src/config.ts).
@@ -145,7 +153,11 @@ describe('Grafana provisioning', () => {
 
   test('every environment variable the provisioning files use is given to the Grafana service in docker-compose.yml', () => {
     const refs = [...new Set([plugins, datasources, promDatasources, dashboards].flatMap(envRefs))];
-    expect(refs).toEqual(['FLEETLENS_SERVICE_KEY']);
+    expect(refs.sort()).toEqual([
+      'FLEETLENS_DATASOURCE_API_KEY',
+      'FLEETLENS_PROMETHEUS_API_KEY',
+      'FLEETLENS_SERVICE_KEY',
+    ]);
     for (const r of refs) expect({ r, given: r in grafanaEnv }).toEqual({ r, given: true });
   });
 });
