@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { isIPv6 } from 'node:net';
 import { hostname } from 'node:os';
 import { z } from 'zod';
 import { ClusterInfo, Environment } from '@fleetlens/protocol';
@@ -55,6 +56,18 @@ const LabelsSetting = z.union([
   }),
 ]);
 
+/**
+ * "https://fd00::1:10250" → "https://[fd00::1]:10250". Kubernetes substitutes $(NODE_IP) as is
+ * (status.hostIP is a bare IPv6 address on IPv6 clusters), which is not a URL; the last ":<digits>"
+ * is taken as the port, as in the manifests' form. Anything else is left to the URL check.
+ */
+export function bracketIpv6Host(v: unknown): unknown {
+  if (typeof v !== 'string') return v;
+  const m = /^(https?:\/\/)([0-9A-Fa-f:.]+):(\d{1,5})(\/.*)?$/.exec(v.trim());
+  if (!m || !isIPv6(m[2])) return v;
+  return `${m[1]}[${m[2]}]:${m[3]}${m[4] ?? ''}`;
+}
+
 const Bool = z.union([z.boolean(), z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1')]);
 
 export const AgentConfigSchema = z.object({
@@ -104,8 +117,11 @@ export const AgentConfigSchema = z.object({
   hostSys: z.string().min(1).default('/sys'),
   hostRoot: z.string().min(1).default('/'),
   kubeconfig: z.string().min(1).optional(),
-  /** The kubelet (https://<node ip>:10250); unset: through the API server's node proxy. */
-  kubeletUrl: z.url().optional(),
+  /**
+   * The kubelet (https://<node ip>:10250); unset: through the API server's node proxy. An IPv6
+   * address from `https://$(NODE_IP):10250` arrives unbracketed and is bracketed here.
+   */
+  kubeletUrl: z.preprocess(bracketIpv6Host, z.url()).optional(),
   /** Kubelet serving certificates are often self-signed (like metrics-server's --kubelet-insecure-tls). */
   kubeletInsecureTls: Bool.default(false),
   requestTimeoutSeconds: z.coerce.number().min(1).max(600).default(30),

@@ -104,6 +104,12 @@ export const KubernetesRef = z.object({
   podUid: z.string().min(1).max(64),
   workloadKind: WorkloadKind.nullable().default(null),
   workloadName: Name.nullable().default(null),
+  /**
+   * Which kind of container of the pod: a regular one (also when absent), a native sidecar (an
+   * init container with restartPolicy Always) or an ephemeral debug container. Optional: older
+   * agents never send it, older backends ignore it.
+   */
+  containerKind: z.enum(['container', 'sidecar', 'ephemeral']).optional(),
 });
 
 /** A container's metadata with the samples taken since the previous batch. */

@@ -66,6 +66,34 @@ function containerState(s: ContainerStatus): {
   };
 }
 
+type ContainerSpec = Pod['spec']['containers'][number];
+
+/**
+ * Every container of a pod that runs as a container of its own: the regular ones
+ * (status.containerStatuses), native sidecars, i.e. init containers with restartPolicy Always
+ * that keep running beside them (status.initContainerStatuses; KEP-753, Kubernetes 1.28+), and
+ * ephemeral debug containers (status.ephemeralContainerStatuses, `kubectl debug`). Init containers
+ * that run to completion before the pod starts are not reported.
+ */
+export function podContainers(
+  pod: Pod
+): Array<{ status: ContainerStatus; kind: 'container' | 'sidecar' | 'ephemeral'; spec: ContainerSpec | undefined }> {
+  const out: Array<{
+    status: ContainerStatus;
+    kind: 'container' | 'sidecar' | 'ephemeral';
+    spec: ContainerSpec | undefined;
+  }> = [];
+  for (const status of pod.status.containerStatuses ?? [])
+    out.push({ status, kind: 'container', spec: pod.spec.containers.find((c) => c.name === status.name) });
+  for (const status of pod.status.initContainerStatuses ?? []) {
+    const spec = pod.spec.initContainers?.find((c) => c.name === status.name);
+    if (spec?.restartPolicy === 'Always') out.push({ status, kind: 'sidecar', spec });
+  }
+  for (const status of pod.status.ephemeralContainerStatuses ?? [])
+    out.push({ status, kind: 'ephemeral', spec: pod.spec.ephemeralContainers?.find((c) => c.name === status.name) });
+  return out;
+}
+
 /** Caches owner lookups (ReplicaSet → Deployment, Job → CronJob) for a few minutes. */
 class OwnerResolver {
   private readonly cache = new Map<string, { at: number; owner: { kind: WorkloadKind; name: string } | null }>();
@@ -143,8 +171,20 @@ const TLS_VERIFY_CODES = new Set([
 interface Prev {
   at: number;
   cpuNs: number | null;
+  /** The container's startTime in the summary: another instance (a restart) restarts its counters. */
+  start: string | null;
   rx: number | null;
   tx: number | null;
+}
+
+/** One container's readings from the summary; null where the kubelet has none. */
+interface Usage {
+  cpuNs: number | null;
+  mem: number | null;
+  start: string | null;
+  rx: number | null;
+  tx: number | null;
+  podContainers: number;
 }
 
 /**
@@ -169,7 +209,7 @@ export class KubeNodeCollector implements Collector {
     await this.refreshNodeMeta().catch(() => undefined);
     const pods = await this.listPods().catch(() => null);
     this.preexisting = new Set(
-      (pods?.items ?? []).flatMap((p) => (p.status.containerStatuses ?? []).map((c) => runtimeId(c.containerID) ?? ''))
+      (pods?.items ?? []).flatMap((p) => podContainers(p).map(({ status }) => runtimeId(status.containerID) ?? ''))
     );
     const summary = await this.summaryOrNull();
     if (summary) this.remember(summary, now);
@@ -235,31 +275,29 @@ export class KubeNodeCollector implements Collector {
     return `${ns}/${pod}/${container}`;
   }
 
-  private remember(
-    summary: Summary,
-    at: number
-  ): Map<
-    string,
-    { cpuNs: number | null; mem: number | null; rx: number | null; tx: number | null; podContainers: number }
-  > {
-    const out = new Map<
-      string,
-      { cpuNs: number | null; mem: number | null; rx: number | null; tx: number | null; podContainers: number }
-    >();
+  private remember(summary: Summary, at: number): Map<string, Usage> {
+    const out = new Map<string, Usage>();
     for (const p of summary.pods ?? []) {
       for (const c of p.containers ?? []) {
         const k = this.key(p.podRef.namespace, p.podRef.name, c.name);
-        const v = {
-          cpuNs: c.cpu?.usageCoreNanoSeconds ?? null,
-          mem: c.memory?.workingSetBytes ?? null,
+        // For a container the runtime has no stats for (yet), the kubelet's summary provider writes
+        // zero placeholders, not readings (pkg/kubelet/stats/cri_stats_provider.go,
+        // makeContainerStats: UsageCoreNanoSeconds = 0, UsageNanoCores = 0, WorkingSetBytes = 0).
+        // A running container has used some CPU since it started and has a working set above
+        // zero, so 0 here means "no data": no memory sample of 0, and no rate from a 0 counter.
+        const cpuNs = c.cpu?.usageCoreNanoSeconds;
+        const mem = c.memory?.workingSetBytes;
+        out.set(k, {
+          cpuNs: cpuNs ? cpuNs : null,
+          mem: mem ? mem : null,
+          start: c.startTime ?? null,
           rx: p.network?.rxBytes ?? null,
           tx: p.network?.txBytes ?? null,
           podContainers: p.containers?.length ?? 0,
-        };
-        out.set(k, v);
+        });
       }
     }
-    for (const [k, v] of out) this.prev.set(k, { at, cpuNs: v.cpuNs, rx: v.rx, tx: v.tx });
+    for (const [k, v] of out) this.prev.set(k, { at, cpuNs: v.cpuNs, start: v.start, rx: v.rx, tx: v.tx });
     for (const k of this.prev.keys()) if (!out.has(k)) this.prev.delete(k);
     return out;
   }
@@ -271,7 +309,7 @@ export class KubeNodeCollector implements Collector {
       this.refreshNodeMeta().catch(() => undefined),
     ]);
     const before = new Map(this.prev);
-    const usage = summary ? this.remember(summary, now) : new Map();
+    const usage = summary ? this.remember(summary, now) : new Map<string, Usage>();
     const ts = toEpochSeconds(now);
     const containers: ContainerReport[] = [];
     const logs: LogLine[] = [];
@@ -286,7 +324,7 @@ export class KubeNodeCollector implements Collector {
         workloadKind: workload?.kind ?? null,
         workloadName: workload?.name ?? null,
       };
-      for (const cs of pod.status.containerStatuses ?? []) {
+      for (const { status: cs, kind, spec } of podContainers(pod)) {
         const id = runtimeId(cs.containerID);
         if (!id) continue; // not created yet
         if (this.opts.logs) {
@@ -313,8 +351,9 @@ export class KubeNodeCollector implements Collector {
         const u = usage.get(k);
         const p = before.get(k);
         const secs = p ? (now - p.at) / 1000 : 0;
-        const cpuRate = counterRate(p?.cpuNs, u?.cpuNs, secs);
-        const limit = pod.spec.containers.find((c) => c.name === cs.name)?.resources?.limits?.memory;
+        const sameInstance = !!p && !!u && p.start === u.start;
+        const cpuRate = sameInstance ? counterRate(p?.cpuNs, u?.cpuNs, secs) : null;
+        const limit = spec?.resources?.limits?.memory;
         // Containers of a pod share one network namespace: its traffic can only be attributed
         // to a container when it is the pod's only one.
         const ownNet = !pod.spec.hostNetwork && u?.podContainers === 1;
@@ -334,9 +373,9 @@ export class KubeNodeCollector implements Collector {
           restartCount: cs.restartCount ?? 0,
           hostNetwork: !!pod.spec.hostNetwork,
           labels: pod.metadata.labels ?? {},
-          kubernetes: ref,
+          kubernetes: kind === 'container' ? ref : { ...ref, containerKind: kind },
           samples:
-            st.state === 'running' && u
+            st.state === 'running' && u && (u.cpuNs !== null || u.mem !== null)
               ? [
                   {
                     ts,

@@ -29,14 +29,28 @@ export interface ContainerStatus {
   lastState?: { terminated?: { reason?: string; containerID?: string } };
 }
 
+export interface PodContainer {
+  name: string;
+  image?: string;
+  resources?: { limits?: Record<string, string> };
+}
+
 export interface Pod {
   metadata: ObjectMeta;
   spec: {
     nodeName?: string;
     hostNetwork?: boolean;
-    containers: Array<{ name: string; image?: string; resources?: { limits?: Record<string, string> } }>;
+    containers: Array<PodContainer>;
+    /** Init containers; those with restartPolicy Always are native sidecars that keep running. */
+    initContainers?: Array<PodContainer & { restartPolicy?: string }>;
+    ephemeralContainers?: Array<PodContainer>;
   };
-  status: { phase?: string; containerStatuses?: ContainerStatus[] };
+  status: {
+    phase?: string;
+    containerStatuses?: ContainerStatus[];
+    initContainerStatuses?: ContainerStatus[];
+    ephemeralContainerStatuses?: ContainerStatus[];
+  };
 }
 
 export interface Node {
@@ -82,6 +96,7 @@ export interface Summary {
     network?: { rxBytes?: number; txBytes?: number };
     containers?: Array<{
       name: string;
+      startTime?: string;
       cpu?: { usageCoreNanoSeconds?: number };
       memory?: { workingSetBytes?: number };
     }>;

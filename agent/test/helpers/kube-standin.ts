@@ -1,0 +1,242 @@
+/**
+ * Stand-ins for a Kubernetes API server and a kubelet (no cluster can run here), serving what the
+ * node agent reads, shaped and refused as Kubernetes' source does. Each rule names its file:
+ *
+ * Kubelet (port 10250):
+ * - Authentication then authorisation of every request (pkg/kubelet/server/server.go,
+ *   InstallAuthFilter): no or an unknown bearer token → 401 "Unauthorized"; a user the
+ *   authoriser denies → 403 "Forbidden (user=<u>, verb=<v>, resource=<r>, subresource=<s>)".
+ * - Request attributes (pkg/kubelet/server/auth.go, GetRequestAttributes): GET → verb get;
+ *   resource nodes; subresource stats for /stats and below, metrics for /metrics, log for /logs,
+ *   proxy otherwise. So reading /stats/summary needs `get nodes/stats`, nothing broader or narrower.
+ * - /stats/summary body (staging/src/k8s.io/kubelet/pkg/apis/stats/v1alpha1/types.go): Summary
+ *   {node, pods[]}; PodStats {podRef, startTime, containers[], cpu, memory, network}; NetworkStats
+ *   inlines the default interface (name, rxBytes, txBytes, …) and lists all in `interfaces`;
+ *   ContainerStats {name, startTime, cpu {time, usageNanoCores, usageCoreNanoSeconds}, memory
+ *   {time, availableBytes, usageBytes, workingSetBytes, rssBytes, pageFaults, majorPageFaults}}.
+ * - A container the runtime has no stats for yet still appears, with zero placeholders
+ *   (pkg/kubelet/stats/cri_stats_provider.go, makeContainerStats: cpu {time: now,
+ *   usageCoreNanoSeconds: 0, usageNanoCores: 0}, memory {time: now, workingSetBytes: 0}).
+ *
+ * API server:
+ * - Bearer token authentication (staging/src/k8s.io/apiserver/pkg/endpoints/filters/
+ *   authentication.go): 401 with a Status object otherwise.
+ * - Pod field selectors (pkg/registry/core/pod/strategy.go, PodToSelectableFields, and
+ *   pkg/apis/core/v1/conversion.go): spec.nodeName and the other supported labels; an unsupported
+ *   label → 400 BadRequest "field label not supported: <label>".
+ * - Pod status (staging/src/k8s.io/api/core/v1/types.go, PodStatus): containerStatuses,
+ *   initContainerStatuses (native sidecars: init containers with restartPolicy Always keep running),
+ *   ephemeralContainerStatuses.
+ */
+import { createServer as createHttp, type IncomingMessage, type ServerResponse, type Server } from 'node:http';
+import { createServer as createHttps } from 'node:https';
+import type { AddressInfo } from 'node:net';
+
+export interface StandinServer {
+  url: string;
+  port: number;
+  requests: Array<{ path: string; authorization?: string }>;
+  close(): Promise<void>;
+}
+
+async function listen(
+  handler: (req: IncomingMessage, res: ServerResponse) => void,
+  opts: { host?: string; tls?: { cert: Buffer; key: Buffer } }
+): Promise<StandinServer> {
+  const requests: StandinServer['requests'] = [];
+  const wrapped = (req: IncomingMessage, res: ServerResponse) => {
+    requests.push({ path: req.url ?? '', authorization: req.headers.authorization });
+    handler(req, res);
+  };
+  const server: Server = opts.tls ? createHttps(opts.tls, wrapped) : createHttp(wrapped);
+  const host = opts.host ?? '127.0.0.1';
+  await new Promise<void>((ok) => server.listen(0, host, ok));
+  const port = (server.address() as AddressInfo).port;
+  const h = host.includes(':') ? `[${host}]` : host;
+  return {
+    url: `${opts.tls ? 'https' : 'http'}://${h}:${port}`,
+    port,
+    requests,
+    close: () =>
+      new Promise<void>((ok) => {
+        server.closeAllConnections();
+        server.close(() => ok());
+      }),
+  };
+}
+
+const json = (res: ServerResponse, body: unknown, status = 200) => {
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(body));
+};
+const text = (res: ServerResponse, body: string, status: number) => {
+  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' });
+  res.end(`${body}\n`);
+};
+
+/** One container as the runtime knows it: cumulative CPU and working set, or none yet. */
+export interface ContainerUsage {
+  name: string;
+  startTime: string;
+  /** null: the runtime has no stats for it yet (the kubelet writes zero placeholders). */
+  stats: { cpuNs: number; workingSet: number; usage?: number } | null;
+}
+
+export interface PodUsage {
+  namespace: string;
+  name: string;
+  uid: string;
+  containers: ContainerUsage[];
+  /** Interfaces of the pod's network namespace, the default one first. */
+  interfaces?: Array<{ name: string; rx: number; tx: number }>;
+}
+
+/** A /stats/summary body for these pods, as the kubelet's summary provider fills it. */
+export function summaryOf(nodeName: string, pods: PodUsage[], now = new Date()): unknown {
+  const t = now.toISOString();
+  return {
+    node: { nodeName, startTime: '2026-01-01T00:00:00Z', cpu: { time: t }, memory: { time: t } },
+    pods: pods.map((p) => ({
+      podRef: { name: p.name, namespace: p.namespace, uid: p.uid },
+      startTime: '2026-01-01T00:00:00Z',
+      containers: p.containers.map((c) =>
+        c.stats
+          ? {
+              name: c.name,
+              startTime: c.startTime,
+              cpu: { time: t, usageCoreNanoSeconds: c.stats.cpuNs, usageNanoCores: 1000 },
+              memory: {
+                time: t,
+                usageBytes: c.stats.usage ?? c.stats.workingSet,
+                workingSetBytes: c.stats.workingSet,
+                rssBytes: c.stats.workingSet,
+                pageFaults: 10,
+                majorPageFaults: 0,
+              },
+            }
+          : {
+              // cri_stats_provider.go makeContainerStats, no CPU/memory stats from the runtime.
+              name: c.name,
+              startTime: c.startTime,
+              cpu: { time: t, usageCoreNanoSeconds: 0, usageNanoCores: 0 },
+              memory: { time: t, workingSetBytes: 0 },
+            }
+      ),
+      ...(p.interfaces?.length
+        ? {
+            network: {
+              time: t,
+              name: p.interfaces[0].name,
+              rxBytes: p.interfaces[0].rx,
+              rxErrors: 0,
+              txBytes: p.interfaces[0].tx,
+              txErrors: 0,
+              interfaces: p.interfaces.map((i) => ({
+                name: i.name,
+                rxBytes: i.rx,
+                rxErrors: 0,
+                txBytes: i.tx,
+                txErrors: 0,
+              })),
+            },
+          }
+        : {}),
+    })),
+  };
+}
+
+/** Who a bearer token is and which nodes/<subresource> it may `get` (RBAC, as the authoriser decides). */
+export interface KubeletUser {
+  user: string;
+  subresources: Array<'stats' | 'metrics' | 'log' | 'proxy'>;
+}
+
+/** The kubelet's HTTPS API as far as the agent uses it: /stats/summary behind the auth filter. */
+export function startKubeletStandin(opts: {
+  users: Record<string, KubeletUser>;
+  summary: () => unknown;
+  host?: string;
+  tls?: { cert: Buffer; key: Buffer };
+}): Promise<StandinServer> {
+  return listen((req, res) => {
+    const path = new URL(req.url ?? '/', 'http://x').pathname;
+    // server.go InstallAuthFilter: authenticate.
+    const m = /^Bearer (.+)$/.exec(req.headers.authorization ?? '');
+    const who = m ? opts.users[m[1]] : undefined;
+    if (!who) return text(res, 'Unauthorized', 401);
+    // auth.go GetRequestAttributes.
+    const verb =
+      ({ GET: 'get', POST: 'create', PUT: 'update', PATCH: 'patch', DELETE: 'delete' } as Record<string, string>)[
+        req.method ?? ''
+      ] ?? '';
+    const sub = (p: string) => path === p || path.startsWith(`${p}/`);
+    const subresource = sub('/stats') ? 'stats' : sub('/metrics') ? 'metrics' : sub('/logs') ? 'log' : 'proxy';
+    if (verb !== 'get' || !who.subresources.includes(subresource as KubeletUser['subresources'][number]))
+      return text(res, `Forbidden (user=${who.user}, verb=${verb}, resource=nodes, subresource=${subresource})`, 403);
+    if (path === '/stats/summary') return json(res, opts.summary());
+    return text(res, '404 page not found', 404);
+  }, opts);
+}
+
+/** Field labels a pod list may select on (pkg/apis/core/v1/conversion.go, pod field label conversion). */
+const POD_FIELD_LABELS = new Set([
+  'metadata.name',
+  'metadata.namespace',
+  'spec.nodeName',
+  'spec.restartPolicy',
+  'spec.schedulerName',
+  'spec.serviceAccountName',
+  'spec.hostNetwork',
+  'status.phase',
+  'status.podIP',
+  'status.podIPs',
+  'status.nominatedNodeName',
+]);
+
+const status = (code: number, reason: string, message: string) => ({
+  kind: 'Status',
+  apiVersion: 'v1',
+  metadata: {},
+  status: 'Failure',
+  message,
+  reason,
+  code,
+});
+
+/** The API server's read paths the node agent calls: pods of a node, its Node, owner lookups. */
+export function startApiStandin(opts: {
+  token: string;
+  pods: () => Array<{ spec: { nodeName?: string } } & Record<string, unknown>>;
+  nodes?: Array<{ metadata: { name: string } } & Record<string, unknown>>;
+  objects?: Record<string, unknown>;
+  host?: string;
+}): Promise<StandinServer> {
+  return listen((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://x');
+    if (req.headers.authorization !== `Bearer ${opts.token}`)
+      return json(res, status(401, 'Unauthorized', 'Unauthorized'), 401);
+    if (url.pathname === '/api/v1/pods') {
+      const sel = url.searchParams.get('fieldSelector') ?? '';
+      const terms = sel ? sel.split(',') : [];
+      let items = opts.pods();
+      for (const term of terms) {
+        const mm = /^([^=!]+)(==|=|!=)(.*)$/.exec(term);
+        if (!mm) return json(res, status(400, 'BadRequest', `invalid selector: '${sel}'`), 400);
+        const [, label, op, value] = mm;
+        if (!POD_FIELD_LABELS.has(label))
+          return json(res, status(400, 'BadRequest', `field label not supported: ${label}`), 400);
+        if (label === 'spec.nodeName')
+          items = items.filter((p) => ((p.spec.nodeName ?? '') === value) === (op !== '!='));
+      }
+      return json(res, { kind: 'PodList', apiVersion: 'v1', metadata: { resourceVersion: '1' }, items });
+    }
+    const node = /^\/api\/v1\/nodes\/([^/]+)$/.exec(url.pathname);
+    if (node) {
+      const n = opts.nodes?.find((x) => x.metadata.name === node[1]);
+      return n ? json(res, n) : json(res, status(404, 'NotFound', `nodes "${node[1]}" not found`), 404);
+    }
+    const obj = opts.objects?.[url.pathname];
+    if (obj) return json(res, obj);
+    return json(res, status(404, 'NotFound', 'the server could not find the requested resource'), 404);
+  }, opts);
+}
