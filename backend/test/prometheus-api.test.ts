@@ -231,6 +231,12 @@ const QUERIES = [
   'count_over_time(fleetlens_container_memory_working_set_bytes[10m])',
   'last_over_time(fleetlens_container_cpu_usage_cores{container="report"}[20m])',
   'sum by (cluster) (avg_over_time(fleetlens_container_cpu_usage_cores[5m])) > bool 0.5',
+  // RE2 syntax where JavaScript's RegExp differs (inline flags, POSIX and Unicode classes, \z).
+  'fleetlens_container_cpu_usage_cores{container=~"(?i)WEB|CACHE"}',
+  'fleetlens_container_cpu_usage_cores{container=~"[[:alpha:]]+"}',
+  'fleetlens_container_cpu_usage_cores{container=~`\\pL+`}',
+  'fleetlens_container_cpu_usage_cores{container=~`re.*\\z`}',
+  'fleetlens_container_cpu_usage_cores{container!~`(?U)c.+`}',
 ];
 
 type Reply = { status: string; data?: { resultType: string; result: unknown }; errorType?: string; error?: string };
@@ -359,7 +365,15 @@ suite.each(DIALECTS)('Prometheus-compatible API on %s, against a real Prometheus
   });
 
   it('syntax errors are bad_data on both', async () => {
-    for (const query of ['sum(', 'fleetlens_node_load1{node=}', 'rate(']) {
+    // Perl-only regular expressions (lookaround, backreferences) are not RE2: refused by both.
+    for (const query of [
+      'sum(',
+      'fleetlens_node_load1{node=}',
+      'rate(',
+      'fleetlens_node_load1{node=~"(?=e)e1"}',
+      'fleetlens_node_load1{node=~"(?<!x)e1"}',
+      'fleetlens_node_load1{node=~"(e)\\1"}',
+    ]) {
       const [a, b] = [await ours(`/query?query=${q(query)}`), await theirs(`/query?query=${q(query)}`)];
       expect({ query, ours: a.errorType, status: a.status }).toEqual({ query, ours: b.errorType, status: 'error' });
     }

@@ -1,3 +1,4 @@
+import { RE2JS } from 're2js';
 import { parser } from '@prometheus-io/lezer-promql';
 import type { SyntaxNode } from '@lezer/common';
 import { prometheus } from '@fleetlens/protocol';
@@ -176,9 +177,11 @@ class Converter {
             const matcher: Matcher = { label, op: MATCH_OPS[op.firstChild!.name], value: this.string(value) };
             try {
               matcherTest(matcher);
-            } catch {
+            } catch (err) {
               throw new PromqlError(
-                `invalid regular expression "${matcher.value}" at character ${value.from + 1}`,
+                `invalid regular expression "${matcher.value.slice(0, 200)}" at character ${value.from + 1}: ${
+                  (err as Error).message
+                }`,
                 value.from
               );
             }
@@ -254,10 +257,38 @@ class Converter {
   }
 }
 
-/** A predicate for a label value (absent labels are the empty string), anchored as in Prometheus. */
+/** Longest regular expression a matcher may carry (Grafana's multi-value variables make long alternations). */
+export const MAX_REGEX_LENGTH = 4096;
+
+/**
+ * A predicate for a label value (absent labels are the empty string). Regular expressions are RE2,
+ * as in Prometheus (Go's regexp: `^(?s:value)$`, fully anchored, `.` matches a newline): linear
+ * time whatever the pattern, and RE2's syntax, so that Perl-only constructs (lookaround,
+ * backreferences) are refused as Prometheus refuses them. Answers are memoised per value, since
+ * many series share a label value.
+ */
 export function matcherTest(m: Matcher): (value: string) => boolean {
   if (m.op === '=') return (v) => v === m.value;
   if (m.op === '!=') return (v) => v !== m.value;
-  const re = new RegExp(`^(?:${m.value})$`, 's');
-  return m.op === '=~' ? (v) => re.test(v) : (v) => !re.test(v);
+  if (m.value.length > MAX_REGEX_LENGTH)
+    throw new RegexError(`is ${m.value.length} characters long, more than the limit of ${MAX_REGEX_LENGTH}`);
+  let re: RE2JS;
+  try {
+    re = RE2JS.compile(`^(?:${m.value})$`, RE2JS.DOTALL);
+  } catch (err) {
+    throw new RegexError((err as Error).message);
+  }
+  const memo = new Map<string, boolean>();
+  const test = (v: string) => {
+    let hit = memo.get(v);
+    if (hit === undefined) {
+      hit = re.matches(v);
+      if (memo.size < 10_000) memo.set(v, hit);
+    }
+    return hit;
+  };
+  return m.op === '=~' ? test : (v) => !test(v);
 }
+
+/** A regular expression RE2 does not accept (or one beyond the length limit). */
+export class RegexError extends Error {}
