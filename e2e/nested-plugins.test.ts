@@ -88,13 +88,13 @@ describe.each(NESTED)('dist/$dir/plugin.json ($id)', ({ dir, type, id }) => {
 });
 
 describe('the datasource plugin.json', () => {
-  test('its own proxy route: backend URL from its jsonData, service key from its secureJsonData; alerting honestly off (no backend component)', () => {
+  test("its own proxy route: backend URL from its jsonData, its own API key from its secureJsonData (never the app's service key); alerting honestly off (no backend component)", () => {
     const pj = read('datasource/plugin.json');
     expect(pj.routes).toEqual([
       expect.objectContaining({
         path: 'api',
         url: '{{ .JsonData.backendUrl }}',
-        headers: [{ name: 'X-Fleetlens-Key', content: '{{ .SecureJsonData.serviceKey }}' }],
+        headers: [{ name: 'X-Api-Key', content: '{{ .SecureJsonData.apiKey }}' }],
       }),
     ]);
     expect(pj).toMatchObject({ metrics: true, annotations: true, alerting: false, backend: false });

@@ -55,7 +55,7 @@ afterAll(async () => {
 });
 
 async function api<T>(p: string): Promise<T> {
-  const res = await fetch(`${backend.url}/api/v1${p}`, { headers: { 'X-Fleetlens-Key': SERVICE_KEY } });
+  const res = await fetch(`${backend.url}/api/v1${p}`, { headers: backend.adminHeaders });
   if (!res.ok) throw new Error(`${p}: ${res.status}`);
   return (await res.json()) as T;
 }
@@ -88,7 +88,14 @@ describe.each(GRAFANA_LINES)(
     let host: RunningHost;
     const suffix = line === '12.4' ? '' : `-${line}`;
     beforeAll(async () => {
-      host = await startHost({ backendUrl: backend.url, serviceKey: SERVICE_KEY, theme: 'dark', grafanaLine: line });
+      host = await startHost({
+        backendUrl: backend.url,
+        serviceKey: SERVICE_KEY,
+        theme: 'dark',
+        grafanaLine: line,
+        // The datasource authenticates as its own API key (Grafana's datasource proxy sends no user).
+        datasource: { secureJsonData: { apiKey: backend.datasourceApiKey } },
+      });
     });
     afterAll(async () => {
       await host?.stop();

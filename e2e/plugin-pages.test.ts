@@ -56,7 +56,7 @@ afterAll(async () => {
 
 /** GET the backend's query API directly, for the values a person would compare with. */
 async function api<T>(p: string): Promise<T> {
-  const res = await fetch(`${backend.url}/api/v1${p}`, { headers: { 'X-Fleetlens-Key': SERVICE_KEY } });
+  const res = await fetch(`${backend.url}/api/v1${p}`, { headers: backend.adminHeaders });
   if (!res.ok) {
     throw new Error(`${p}: ${res.status}`);
   }

@@ -16,22 +16,43 @@ export const E2E_FLEET: FleetSpec = {
 
 export interface SeededBackend {
   url: string;
+  /** An admin API key (sent as `X-Api-Key`): what the tests read the backend with directly. */
+  adminApiKey: string;
+  /**
+   * The datasource's credential (a viewer API key with every scope), for the host's datasource
+   * instance: `startHost({ datasource: { secureJsonData: { apiKey } } })`.
+   */
+  datasourceApiKey: string;
+  /** Headers for reading the backend's API directly as an admin. */
+  adminHeaders: Record<string, string>;
   stop(): Promise<void>;
 }
 
-/** The real backend on a fresh SQLite file, seeded through POST /api/v1/ingest with `fleet` over the last `windowSeconds`. */
+/**
+ * The real backend on a fresh SQLite file, seeded through POST /api/v1/ingest with `fleet` over
+ * the last `windowSeconds`, as Grafana runs it: the bare service key is no one
+ * (SERVICE_KEY_ANONYMOUS_ROLE=none, the backend's default), so the app reaches it as the Grafana
+ * user its proxy asserts and the datasource with its own API key.
+ */
 export async function startSeededBackend(
   fleet: FleetSpec | null,
   windowSeconds = 3600,
   interval = 30
 ): Promise<SeededBackend> {
-  const { url, stop } = await seed(fleet, {
+  const b = await seed(fleet, {
     serviceKey: SERVICE_KEY,
     agentToken: AGENT_TOKEN,
     windowSeconds,
     interval,
     intervalsPerBatch: 30,
     tmpPrefix: 'fleetlens-e2e-',
+    serviceKeyAnonymousRole: 'none',
   });
-  return { url, stop };
+  return {
+    url: b.url,
+    adminApiKey: b.adminApiKey,
+    datasourceApiKey: b.datasourceApiKey,
+    adminHeaders: { 'X-Api-Key': b.adminApiKey },
+    stop: b.stop,
+  };
 }

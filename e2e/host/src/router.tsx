@@ -6,9 +6,10 @@ import { CompatRouter } from 'react-router-dom-v5-compat';
 import { Router } from 'host-react-router-v5';
 
 /**
- * Grafana's router frame (public/app/AppWrapper.tsx): a React Router v5 `Router` on
- * locationService's history, LocationServiceProvider, then react-router-dom-v5-compat's
- * `CompatRouter`, which gives v6 routing (the `react-router` plugins get) on the same history.
+ * Grafana's router frame, as its React roots set it up (public/app/AppWrapper.tsx, and the
+ * newer roots the index holds): a React Router v5 `Router` on locationService's history,
+ * `LocationServiceProvider`, then react-router-dom-v5-compat's `CompatRouter`, which gives v6
+ * routing (the `react-router` plugins get) on the same history.
  * So a plugin's `useNavigate()` and `locationService.push()` move the same location, as in Grafana.
  */
 export function GrafanaRouter({ children }: { children: ReactNode }) {
