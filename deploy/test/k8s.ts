@@ -27,6 +27,7 @@ export const CURRENT_KINDS: Record<string, string> = {
   'v1/Secret': 'v1/Secret',
   'v1/ServiceAccount': 'v1/ServiceAccount',
   'v1/ConfigMap': 'v1/ConfigMap',
+  'v1/ResourceQuota': 'v1/ResourceQuota',
   'apps/v1/Deployment': 'apps/v1/Deployment',
   'apps/v1/DaemonSet': 'apps/v1/DaemonSet',
   'apps/v1/StatefulSet': 'apps/v1/StatefulSet',

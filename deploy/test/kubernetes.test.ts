@@ -322,21 +322,117 @@ describe(`Kubernetes manifests (rendered with ${rendered.how})`, () => {
     ) as Record<string, string>;
     expect(VARS.FLEETLENS_MODE).toBe('mode');
     const modes = new Set<string>();
-    for (const w of agents) {
-      const c = podSpec(w).containers[0];
-      const merged: Record<string, unknown> = { ...fileSettings };
-      for (const e of c.env ?? []) {
-        // Downward-API and secret values are only known in the cluster: stand-ins of the right shape.
-        const value = e.valueFrom
-          ? e.valueFrom.fieldRef
-            ? 'node-1'
-            : 'token-from-secret'
-          : String(e.value).replace(/\$\([A-Z_]+\)/g, '192.0.2.10');
-        if (VARS[e.name]) merged[VARS[e.name]] = value;
+    // status.hostIP (NODE_IP) is an IPv4 address on IPv4 and dual-stack-IPv4-primary clusters and a
+    // bare IPv6 address on IPv6-only ones; $(NODE_IP) is substituted as is (issue 18 item 2).
+    for (const nodeIp of ['192.0.2.10', '2001:db8::10']) {
+      for (const w of agents) {
+        const c = podSpec(w).containers[0];
+        const merged: Record<string, unknown> = { ...fileSettings };
+        for (const e of c.env ?? []) {
+          // Downward-API and secret values are only known in the cluster: stand-ins of the right shape.
+          const value = e.valueFrom
+            ? e.valueFrom.fieldRef
+              ? 'node-1'
+              : 'token-from-secret'
+            : String(e.value).replace(/\$\([A-Z_]+\)/g, nodeIp);
+          if (VARS[e.name]) merged[VARS[e.name]] = value;
+        }
+        const cfg = validateAgentConfig(merged);
+        modes.add(cfg.mode);
+        if (cfg.mode === 'node') {
+          const host = nodeIp.includes(':') ? `[${nodeIp}]` : nodeIp;
+          expect({ nodeIp, url: cfg.kubeletUrl }).toEqual({ nodeIp, url: `https://${host}:10250` });
+          expect(new URL(cfg.kubeletUrl!).hostname).toBe(host);
+        }
       }
-      const cfg = validateAgentConfig(merged);
-      modes.add(cfg.mode);
     }
     expect([...modes].sort()).toEqual(['cluster', 'node']);
+  });
+
+  /**
+   * GKE's rule for the system priority classes, as the ResourceQuota admission plugin applies it
+   * with GKE's configuration (limitedResources: pods, matchScopes PriorityClass In
+   * [system-node-critical, system-cluster-critical]; the Kubernetes docs' "Limit Priority Class
+   * consumption by default"): plugin/pkg/admission/resourcequota/controller.go CheckRequest
+   * collects the scope requirements of every ResourceQuota in the pod's namespace that match the
+   * pod (pkg/quota/v1/evaluator/core/pods.go MatchingScopes, podMatchesScopeFunc: PriorityClass
+   * In/NotIn/Exists/DoesNotExist on spec.priorityClassName; `spec.scopes` entries act as Exists)
+   * and refuses the pod when a limited scope it matches has no such requirement
+   * (UncoveredQuotaScopes) or a matching quota's hard `pods` is used up.
+   */
+  function gkeAdmits(pod: { namespace: string; priorityClassName?: string }, all: Doc[], existingPods = 0): string {
+    const LIMITED = {
+      scopeName: 'PriorityClass',
+      operator: 'In',
+      values: ['system-node-critical', 'system-cluster-critical'],
+    };
+    const matches = (req: Doc) => {
+      if (req.scopeName !== 'PriorityClass') return false;
+      const pc = pod.priorityClassName;
+      switch (req.operator) {
+        case 'In':
+          return pc !== undefined && req.values.includes(pc);
+        case 'NotIn':
+          return pc !== undefined && !req.values.includes(pc);
+        case 'Exists':
+          return pc !== undefined;
+        case 'DoesNotExist':
+          return pc === undefined;
+        default:
+          return false;
+      }
+    };
+    if (!matches(LIMITED)) return 'admitted';
+    const quotas = all.filter((d) => d.kind === 'ResourceQuota' && d.metadata.namespace === pod.namespace);
+    const reqs = (q: Doc): Doc[] => [
+      ...(q.spec?.scopes ?? []).map((scopeName: string) => ({ scopeName, operator: 'Exists' })),
+      ...(q.spec?.scopeSelector?.matchExpressions ?? []),
+    ];
+    const covered = quotas.some((q) => reqs(q).some(matches));
+    if (!covered) return `insufficient quota to match these scopes: [{PriorityClass In [${LIMITED.values.join(' ')}]}]`;
+    for (const q of quotas) {
+      const rs = reqs(q);
+      if (!rs.every((r) => r.scopeName !== 'PriorityClass' || matches(r))) continue;
+      const hard = q.spec?.hard?.pods ?? q.spec?.hard?.['count/pods'];
+      if (hard !== undefined && existingPods + 1 > Number(hard))
+        return `exceeded quota: ${q.metadata.name}, requested: pods=1, used: pods=${existingPods}, limited: pods=${hard}`;
+    }
+    return 'admitted';
+  }
+
+  test("item 1 (GKE): the node agent's system-node-critical pods pass GKE's priority-class quota rule in their namespace, for clusters up to GKE's 15,000 nodes", () => {
+    const ds = find(docs, 'DaemonSet', 'fleetlens-agent');
+    const pod = { namespace: ds.metadata.namespace, priorityClassName: podSpec(ds).priorityClassName };
+    expect(pod.priorityClassName).toBe('system-node-critical'); // kubelet eviction protection needs a system class
+    expect(gkeAdmits(pod, docs)).toBe('admitted');
+    expect(gkeAdmits(pod, docs, 14_999)).toBe('admitted');
+    // The other workloads use no limited class.
+    for (const w of workloads(docs).filter((x) => x !== ds))
+      expect(
+        gkeAdmits({ namespace: w.metadata.namespace, priorityClassName: podSpec(w).priorityClassName }, docs)
+      ).toBe('admitted');
+  });
+
+  test('the GKE rule check refuses what GKE refuses: no covering quota (the manifests before), a quota for another class, another namespace, a full quota', () => {
+    const pod = { namespace: NS, priorityClassName: 'system-node-critical' };
+    const withoutQuota = docs.filter((d) => d.kind !== 'ResourceQuota');
+    expect(gkeAdmits(pod, withoutQuota)).toBe(
+      'insufficient quota to match these scopes: [{PriorityClass In [system-node-critical system-cluster-critical]}]'
+    );
+    const quota = (ns: string, values: string[], pods = '10') => ({
+      apiVersion: 'v1',
+      kind: 'ResourceQuota',
+      metadata: { name: 'q', namespace: ns },
+      spec: {
+        hard: { pods },
+        scopeSelector: { matchExpressions: [{ scopeName: 'PriorityClass', operator: 'In', values }] },
+      },
+    });
+    expect(gkeAdmits(pod, [...withoutQuota, quota(NS, ['system-cluster-critical'])])).toMatch(/^insufficient quota/);
+    expect(gkeAdmits(pod, [...withoutQuota, quota('kube-system', ['system-node-critical'])])).toMatch(
+      /^insufficient quota/
+    );
+    expect(gkeAdmits(pod, [...withoutQuota, quota(NS, ['system-node-critical'], '3')], 3)).toMatch(/^exceeded quota/);
+    expect(gkeAdmits({ namespace: NS }, withoutQuota)).toBe('admitted'); // no priority class: not limited
   });
 });
