@@ -716,7 +716,7 @@ describe.each(DIALECTS)("X-Grafana-Id on %s, against a stand-in for Grafana's si
     if (typeof o.iat === 'number') o.iat = be.clock.now + (o.iat as number);
     else o.iat = be.clock.now;
     const t = await grafana.mint({ login: 'ivy', email: 'ivy@example.com' }, o);
-    for (const headers of [
+    const attempts: Record<string, string>[] = [
       { 'x-api-key': dsKey, 'x-grafana-id': t },
       // On the app route too, the token must verify.
       {
@@ -724,7 +724,8 @@ describe.each(DIALECTS)("X-Grafana-Id on %s, against a stand-in for Grafana's si
         'x-grafana-context': JSON.stringify({ Login: 'ivy', Email: 'ivy@example.com' }),
         'x-grafana-id': t,
       },
-    ]) {
+    ];
+    for (const headers of attempts) {
       const r = await me(headers);
       expect(r.status).toBe(401);
       expect(r.body.error).toMatch(message);
