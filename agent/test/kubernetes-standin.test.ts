@@ -4,12 +4,16 @@ import { join } from 'node:path';
 import { IngestBatch } from '@fleetlens/protocol';
 import { validateConfig } from '../src/config';
 import { KubeClient } from '../src/collectors/kubernetes/client';
-import { KubeNodeCollector } from '../src/collectors/kubernetes/node';
+import { KubeNodeCollector, type NodeMeta } from '../src/collectors/kubernetes/node';
+import { withKubeletFilesystems } from '../src/collectors/kubernetes';
+import { HostCollector } from '../src/collectors/host';
 import { PodLogTailer, type PodLogCursors } from '../src/collectors/kubernetes/podlogs';
 import { JsonState } from '../src/state';
 import { CriLogDir } from './helpers/cri-logs';
 import {
   type ContainerUsage,
+  type FsFixture,
+  type KubeletUser,
   type StandinServer,
   startApiStandin,
   startKubeletStandin,
@@ -230,6 +234,50 @@ describe('node collector against a stand-in API server and kubelet (local HTTP, 
       ['app-c1', 'serving again'],
     ]);
     expect(IngestBatch.safeParse({ ...header(), ...parts }).success).toBe(true);
+  });
+});
+
+describe('item 8: the node agent mounts no host root; its filesystem figures come from the kubelet (stand-in)', () => {
+  it('nodefs alone when imagefs is the same filesystem, both when apart; unknown while the summary is unreadable', async () => {
+    let fs: { nodefs: FsFixture; imagefs?: FsFixture } = { nodefs: { capacity: 100e9, used: 40e9 } };
+    let users: Record<string, KubeletUser> = USERS;
+    const kubelet = await startKubeletStandin({
+      users: new Proxy({}, { get: (_t, k: string) => users[k] }) as Record<string, KubeletUser>,
+      summary: () => summaryOf('node-1', [], new Date(), fs),
+    });
+    const api = await startApiStandin({ token: TOKEN, pods: () => [], nodes: [NODE] });
+    const root = mkdtempSync(join(tmpdir(), 'fl-k8s-hostroot-'));
+    try {
+      const meta: NodeMeta = {};
+      const col = new KubeNodeCollector({
+        nodeName: 'node-1',
+        api: new KubeClient(conn(api.url)),
+        kubelet: new KubeClient(conn(kubelet.url)),
+        nodeMeta: meta,
+        log: () => undefined,
+      });
+      const host = withKubeletFilesystems(
+        new HostCollector({ nodeName: 'node-1', hostProc: '/proc', hostSys: '/sys', hostRoot: root, meta }),
+        meta
+      );
+      const t0 = Date.now();
+      await col.start(t0);
+      await host.start(t0);
+      const fsOf = async (at: number) => {
+        await col.collect(at);
+        const s = (await host.collect(at)).nodes![0].samples.at(-1)!;
+        return [s.fsUsedBytes, s.fsTotalBytes];
+      };
+      expect(await fsOf(t0 + 1000)).toEqual([40e9, 100e9]);
+      fs = { nodefs: { capacity: 100e9, used: 40e9 }, imagefs: { capacity: 500e9, used: 100e9 } };
+      expect(await fsOf(t0 + 2000)).toEqual([140e9, 600e9]);
+      users = {}; // the kubelet refuses the token now
+      expect(await fsOf(t0 + 3000)).toEqual([null, null]);
+    } finally {
+      await kubelet.close();
+      await api.close();
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });
 

@@ -413,6 +413,180 @@ describe(`Kubernetes manifests (rendered with ${rendered.how})`, () => {
       ).toBe('admitted');
   });
 
+  /**
+   * Pod Security Standards as the pod-security-admission library checks them
+   * (staging/src/k8s.io/pod-security-admission/policy/check_*.go), the checks these manifests
+   * can touch. Baseline: hostNetwork/hostPID/hostIPC (check_hostNamespaces.go), privileged
+   * (check_privileged.go), capabilities added beyond the baseline set
+   * (check_capabilities_baseline.go), hostPath volumes (check_hostPathVolumes.go), hostPort
+   * (check_hostPorts.go), procMount (check_procMount.go), seccomp Unconfined
+   * (check_seccompProfile_baseline.go). Restricted also: volume types (check_restrictedVolumes.go),
+   * allowPrivilegeEscalation false (check_allowPrivilegeEscalation.go), runAsNonRoot
+   * (check_runAsNonRoot.go), runAsUser not 0 (check_runAsUser.go), seccomp RuntimeDefault or
+   * Localhost (check_seccompProfile_restricted.go), drop ALL and add at most NET_BIND_SERVICE
+   * (check_capabilities_restricted.go). Returns the strictest level the pod meets and why not stricter.
+   */
+  function podSecurityLevel(spec: Doc): { level: 'restricted' | 'baseline' | 'privileged'; why: string[] } {
+    const baseline: string[] = [];
+    const restricted: string[] = [];
+    const cs: Doc[] = [...(spec.initContainers ?? []), ...spec.containers];
+    for (const k of ['hostNetwork', 'hostPID', 'hostIPC']) if (spec[k]) baseline.push(k);
+    const BASE_CAPS = new Set([
+      'AUDIT_WRITE',
+      'CHOWN',
+      'DAC_OVERRIDE',
+      'FOWNER',
+      'FSETID',
+      'KILL',
+      'MKNOD',
+      'NET_BIND_SERVICE',
+      'SETFCAP',
+      'SETGID',
+      'SETPCAP',
+      'SETUID',
+      'SYS_CHROOT',
+    ]);
+    const podSc = spec.securityContext ?? {};
+    if (podSc.seccompProfile?.type === 'Unconfined') baseline.push('seccomp Unconfined');
+    for (const v of spec.volumes ?? []) {
+      if (v.hostPath) baseline.push(`hostPath volume ${v.name} (${v.hostPath.path})`);
+      const types = Object.keys(v).filter((k) => k !== 'name');
+      const allowed = [
+        'configMap',
+        'csi',
+        'downwardAPI',
+        'emptyDir',
+        'ephemeral',
+        'persistentVolumeClaim',
+        'projected',
+        'secret',
+      ];
+      if (!types.every((t) => allowed.includes(t))) restricted.push(`volume ${v.name} of type ${types.join(',')}`);
+    }
+    let allNonRoot = true;
+    let allSeccomp = true;
+    for (const c of cs) {
+      const sc = c.securityContext ?? {};
+      if (sc.privileged) baseline.push(`${c.name}: privileged`);
+      for (const cap of sc.capabilities?.add ?? []) if (!BASE_CAPS.has(cap)) baseline.push(`${c.name}: adds ${cap}`);
+      for (const p of c.ports ?? []) if (p.hostPort) baseline.push(`${c.name}: hostPort ${p.hostPort}`);
+      if (sc.procMount && sc.procMount !== 'Default') baseline.push(`${c.name}: procMount`);
+      if (sc.seccompProfile?.type === 'Unconfined') baseline.push(`${c.name}: seccomp Unconfined`);
+      if (sc.allowPrivilegeEscalation !== false) restricted.push(`${c.name}: allowPrivilegeEscalation not false`);
+      if (!(sc.capabilities?.drop ?? []).includes('ALL')) restricted.push(`${c.name}: does not drop ALL`);
+      for (const cap of sc.capabilities?.add ?? [])
+        if (cap !== 'NET_BIND_SERVICE') restricted.push(`${c.name}: adds ${cap}`);
+      if ((sc.runAsNonRoot ?? podSc.runAsNonRoot) !== true) allNonRoot = false;
+      if ((sc.runAsUser ?? podSc.runAsUser) === 0) restricted.push(`${c.name}: runAsUser 0`);
+      const sp = sc.seccompProfile?.type ?? podSc.seccompProfile?.type;
+      if (sp !== 'RuntimeDefault' && sp !== 'Localhost') allSeccomp = false;
+    }
+    if (!allNonRoot) restricted.push('runAsNonRoot not true');
+    if (!allSeccomp) restricted.push('seccompProfile not RuntimeDefault/Localhost');
+    if (baseline.length) return { level: 'privileged', why: baseline };
+    if (restricted.length) return { level: 'baseline', why: restricted };
+    return { level: 'restricted', why: [] };
+  }
+
+  test("item 8: the namespace's Pod Security label admits every workload in it (the node agent's hostPath volumes need privileged), and no level wider than needed", () => {
+    const order = ['restricted', 'baseline', 'privileged'];
+    const ns = find(docs, 'Namespace', NS);
+    const enforce = ns.metadata.labels?.['pod-security.kubernetes.io/enforce'];
+    const levels = workloads(docs).map((w) => ({ w: idOf(w), ...podSecurityLevel(podSpec(w)) }));
+    const needed = levels.reduce((a, l) => (order.indexOf(l.level) > order.indexOf(a) ? l.level : a), 'restricted');
+    expect(levels.find((l) => l.w.startsWith('DaemonSet/'))).toMatchObject({ level: 'privileged' });
+    expect(levels.find((l) => l.w.startsWith('DaemonSet/'))!.why.every((y) => y.startsWith('hostPath volume'))).toBe(
+      true
+    ); // nothing else than the host paths it reads
+    expect(enforce).toBe(needed);
+  });
+
+  test('the Pod Security check refuses what pod-security-admission refuses: host namespaces, privileged, added capabilities, no seccomp / root for restricted', () => {
+    const c = {
+      name: 'c',
+      securityContext: {
+        allowPrivilegeEscalation: false,
+        capabilities: { drop: ['ALL'] },
+        runAsNonRoot: true,
+        seccompProfile: { type: 'RuntimeDefault' },
+      },
+    };
+    expect(podSecurityLevel({ containers: [c] }).level).toBe('restricted');
+    expect(podSecurityLevel({ hostNetwork: true, containers: [c] }).level).toBe('privileged');
+    expect(
+      podSecurityLevel({ containers: [{ ...c, securityContext: { ...c.securityContext, privileged: true } }] }).level
+    ).toBe('privileged');
+    expect(
+      podSecurityLevel({
+        containers: [
+          { ...c, securityContext: { ...c.securityContext, capabilities: { drop: ['ALL'], add: ['SYS_ADMIN'] } } },
+        ],
+      }).level
+    ).toBe('privileged');
+    expect(podSecurityLevel({ containers: [{ name: 'c' }] })).toMatchObject({ level: 'baseline' });
+    expect(podSecurityLevel({ containers: [c], volumes: [{ name: 'h', hostPath: { path: '/' } }] }).level).toBe(
+      'privileged'
+    );
+  });
+
+  test('item 8: the node agent mounts only what it reads — host /proc, /sys, /var/log/pods, /etc/os-release read-only (recursively where supported, no propagation), its own state dir — never the host root, the runtime socket, pod volumes or kubelet credentials', () => {
+    const spec = podSpec(find(docs, 'DaemonSet', 'fleetlens-agent'));
+    const c = spec.containers[0];
+    const env = containerEnv(c);
+    const hostPaths = new Map<string, string>(
+      (spec.volumes as Doc[]).filter((v) => v.hostPath).map((v) => [v.name, v.hostPath.path])
+    );
+    expect([...hostPaths.values()].sort()).toEqual([
+      '/etc/os-release',
+      '/proc',
+      '/sys',
+      '/var/lib/fleetlens-agent',
+      '/var/log/pods',
+    ]);
+    // What must stay out of reach: a root process with the runtime's socket controls every
+    // container (a read-only mount does not stop connect() on a socket), pods' volumes hold their
+    // secrets and tokens, the kubelet's files its node credentials.
+    const SENSITIVE = [
+      '/run/containerd/containerd.sock',
+      '/var/run/containerd/containerd.sock',
+      '/run/k3s/containerd/containerd.sock',
+      '/var/run/crio/crio.sock',
+      '/run/crio/crio.sock',
+      '/var/run/docker.sock',
+      '/run/docker.sock',
+      '/var/lib/kubelet/pods',
+      '/var/lib/kubelet/pki',
+      '/etc/kubernetes',
+    ];
+    const covers = (dir: string, p: string) => p === dir || p.startsWith(dir === '/' ? '/' : `${dir}/`);
+    for (const [name, p] of hostPaths)
+      for (const s of SENSITIVE) expect({ name, p, s, reaches: covers(p, s) }).toEqual({ name, p, s, reaches: false });
+    for (const m of c.volumeMounts as Doc[]) {
+      const p = hostPaths.get(m.name);
+      if (p === undefined) continue;
+      expect({ m: m.name, propagation: m.mountPropagation }).toEqual({ m: m.name, propagation: undefined });
+      if (p === '/var/lib/fleetlens-agent') continue; // its spool: written
+      expect({ m: m.name, readOnly: m.readOnly }).toEqual({ m: m.name, readOnly: true });
+      if (p !== '/etc/os-release')
+        expect({ m: m.name, rro: ['IfPossible', 'Enabled'].includes(m.recursiveReadOnly) }).toEqual({
+          m: m.name,
+          rro: true,
+        });
+    }
+    // Every literal path the agent reads below HOST_ROOT is mounted there.
+    const hostRoot = String(env.HOST_ROOT);
+    const mountedUnderRoot = (c.volumeMounts as Doc[])
+      .map((m: Doc) => String(m.mountPath))
+      .filter((mp: string) => mp.startsWith(`${hostRoot}/`))
+      .map((mp: string) => mp.slice(hostRoot.length + 1));
+    const reads = ['agent/src/collectors/kubernetes/index.ts', 'agent/src/collectors/host/index.ts'].flatMap((f) =>
+      [...read(f).matchAll(/join\((?:config|this\.opts)\.hostRoot, '([^']+)'\)/g)].map((m) => m[1])
+    );
+    expect(reads.sort()).toEqual(['etc/os-release', 'var/log/pods']);
+    for (const r of reads)
+      expect({ r, mounted: mountedUnderRoot.some((mp) => covers(mp, r)) }).toEqual({ r, mounted: true });
+  });
+
   test('the GKE rule check refuses what GKE refuses: no covering quota (the manifests before), a quota for another class, another namespace, a full quota', () => {
     const pod = { namespace: NS, priorityClassName: 'system-node-critical' };
     const withoutQuota = docs.filter((d) => d.kind !== 'ResourceQuota');

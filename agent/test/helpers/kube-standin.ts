@@ -82,6 +82,11 @@ export interface ContainerUsage {
   stats: { cpuNs: number; workingSet: number; usage?: number } | null;
 }
 
+export interface FsFixture {
+  capacity: number;
+  used: number;
+}
+
 export interface PodUsage {
   namespace: string;
   name: string;
@@ -92,10 +97,34 @@ export interface PodUsage {
 }
 
 /** A /stats/summary body for these pods, as the kubelet's summary provider fills it. */
-export function summaryOf(nodeName: string, pods: PodUsage[], now = new Date()): unknown {
+export function summaryOf(
+  nodeName: string,
+  pods: PodUsage[],
+  now = new Date(),
+  fs: { nodefs: FsFixture; imagefs?: FsFixture } = {
+    nodefs: { capacity: 100e9, used: 40e9 },
+  }
+): unknown {
   const t = now.toISOString();
+  const fsStats = (f: FsFixture) => ({
+    time: t,
+    capacityBytes: f.capacity,
+    usedBytes: f.used,
+    availableBytes: f.capacity - f.used,
+    inodes: 6_000_000,
+    inodesFree: 5_000_000,
+    inodesUsed: 1_000_000,
+  });
   return {
-    node: { nodeName, startTime: '2026-01-01T00:00:00Z', cpu: { time: t }, memory: { time: t } },
+    // NodeStats.Fs is nodefs; Runtime.ImageFs the image filesystem, the same one by default.
+    node: {
+      nodeName,
+      startTime: '2026-01-01T00:00:00Z',
+      cpu: { time: t },
+      memory: { time: t },
+      fs: fsStats(fs.nodefs),
+      runtime: { imageFs: fsStats(fs.imagefs ?? fs.nodefs) },
+    },
     pods: pods.map((p) => ({
       podRef: { name: p.name, namespace: p.namespace, uid: p.uid },
       startTime: '2026-01-01T00:00:00Z',

@@ -40,13 +40,38 @@ export async function buildKubernetesCollectors(config: AgentConfig, nodeMeta?: 
   return [new KubeNodeCollector({ nodeName: config.nodeName, api, kubelet, nodeMeta, logs })];
 }
 
-/** Host collector whose role/readiness/labels follow the Node object (node mode on Kubernetes). */
-export function hostWithNodeMeta(config: AgentConfig, meta: NodeMeta): HostCollector {
-  return new HostCollector({
+/**
+ * Host collector whose role/readiness/labels follow the Node object (node mode on Kubernetes), and
+ * whose filesystem figures are the kubelet's (nodefs + imagefs): the DaemonSet does not mount the
+ * host's root (it would expose the runtime socket and other pods' volumes), so the host's mounts
+ * cannot be measured from inside the pod. Unknown (null) while the kubelet summary is unreadable.
+ */
+export function hostWithNodeMeta(config: AgentConfig, meta: NodeMeta): Collector {
+  const host = new HostCollector({
     nodeName: config.nodeName,
     hostProc: config.hostProc,
     hostSys: config.hostSys,
     hostRoot: config.hostRoot,
     meta,
   });
+  return withKubeletFilesystems(host, meta);
+}
+
+/** Replaces a host collector's filesystem figures with the kubelet's (see hostWithNodeMeta). */
+export function withKubeletFilesystems(host: Collector, meta: NodeMeta): Collector {
+  return {
+    name: host.name,
+    start: (now) => host.start(now),
+    stop: () => host.stop(),
+    ...(host.commit ? { commit: () => host.commit!() } : {}),
+    async collect(now) {
+      const parts = await host.collect(now);
+      for (const n of parts.nodes ?? [])
+        for (const s of n.samples ?? []) {
+          s.fsUsedBytes = meta.fs?.used ?? null;
+          s.fsTotalBytes = meta.fs?.total ?? null;
+        }
+      return parts;
+    },
+  };
 }

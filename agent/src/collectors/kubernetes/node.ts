@@ -9,6 +9,30 @@ export interface NodeMeta {
   role?: string;
   status?: 'ready' | 'not_ready' | 'unknown';
   labels?: Record<string, string>;
+  /**
+   * Used and total bytes of the node's filesystems as the kubelet sees them (nodefs, plus imagefs
+   * when it is another filesystem); null when the summary could not be read. The node agent on
+   * Kubernetes mounts no host root, so it cannot statfs the host's mounts itself.
+   */
+  fs?: { used: number; total: number } | null;
+}
+
+/** nodefs + imagefs (when on another filesystem) from the summary's node section. */
+export function kubeletFilesystems(summary: Summary): { used: number; total: number } | null {
+  const fss = [summary.node?.fs, summary.node?.runtime?.imageFs].filter(
+    (f): f is { capacityBytes: number; usedBytes: number; availableBytes?: number } =>
+      typeof f?.capacityBytes === 'number' && typeof f.usedBytes === 'number'
+  );
+  if (!fss.length) return null;
+  // imagefs on the nodefs filesystem (the usual case) reports the same capacity and free space.
+  const distinct = fss.filter(
+    (f, i) =>
+      i === 0 || f.capacityBytes !== fss[0].capacityBytes || (f.availableBytes ?? -1) !== (fss[0].availableBytes ?? -1)
+  );
+  return {
+    used: distinct.reduce((a, f) => a + f.usedBytes, 0),
+    total: distinct.reduce((a, f) => a + f.capacityBytes, 0),
+  };
 }
 
 /** Role from the node-role.kubernetes.io/<role> labels, "worker" when none. */
@@ -308,6 +332,7 @@ export class KubeNodeCollector implements Collector {
       this.summaryOrNull(),
       this.refreshNodeMeta().catch(() => undefined),
     ]);
+    if (this.opts.nodeMeta) this.opts.nodeMeta.fs = summary ? kubeletFilesystems(summary) : null;
     const before = new Map(this.prev);
     const usage = summary ? this.remember(summary, now) : new Map<string, Usage>();
     const ts = toEpochSeconds(now);

@@ -89,8 +89,17 @@ export interface KubeEvent {
   source?: { host?: string; component?: string };
 }
 
+/** FsStats of the kubelet's summary (bytes). */
+export interface FsStats {
+  capacityBytes?: number;
+  availableBytes?: number;
+  usedBytes?: number;
+}
+
 /** The kubelet's /stats/summary reply, the parts the agent uses. */
 export interface Summary {
+  /** nodefs (the filesystem of the kubelet's root directory) and the runtime's imagefs. */
+  node?: { fs?: FsStats; runtime?: { imageFs?: FsStats } };
   pods: Array<{
     podRef: { name: string; namespace: string; uid: string };
     network?: { rxBytes?: number; txBytes?: number };
