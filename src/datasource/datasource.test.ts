@@ -447,6 +447,9 @@ describe('health check (Save & test)', () => {
         ),
       });
     }
+    // A query through a refused key says the same (the shared client maps the error first).
+    const refused = installDatasource({ backendUrl: backendUrl('fleet'), apiKey: 'flk_wrong-key-wrong-key-wrong' }).ds;
+    await expect(refused.metricFindQuery('clusters')).rejects.toThrow(/refused this datasource's API key \(HTTP 401\)/);
     for (const status of [200, 404]) {
       const other = await otherServer(status);
       try {

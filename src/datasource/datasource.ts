@@ -713,6 +713,16 @@ export function describeCaller(me: MeReply): string {
  */
 export function toDatasourceError(err: unknown): ApiError {
   if (err instanceof ApiError) {
+    // Mapped by the shared client already, which drops a plain-text body: a 400 with no JSON
+    // reason cannot come from the backend (its 400s always say what is wrong), so it is that one.
+    if (
+      err.status === 400 &&
+      err.kind === 'bad-request' &&
+      !err.issues.length &&
+      /: bad request\.$/.test(err.message)
+    ) {
+      return new ApiError('unauthorized', 'Authentication to data source failed', 401);
+    }
     return err;
   }
   const e = err as { status?: number; data?: unknown } | null;
