@@ -98,6 +98,7 @@ export class Agent {
       rejectedBatches: this.sender.rejectedBatches - this.sender.tooLargeDropped,
       cpuCores: own.cpuCores,
       rssBytes: own.rssBytes,
+      clockSkewSeconds: this.sender.clockSkewSeconds,
     };
   }
 

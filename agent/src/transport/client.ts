@@ -2,7 +2,8 @@ import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 /** The outcome of one POST of a batch, as the sender needs to act on it. */
 export type PushResult =
-  | { kind: 'accepted' }
+  /** clockSkewSeconds: the agent's clock minus the backend's, when the backend says. */
+  | { kind: 'accepted'; clockSkewSeconds: number | null }
   /** 400: the backend refuses this batch for good; never retried. */
   | { kind: 'rejected'; message: string }
   /** 413: too large; split it or drop it. */
@@ -33,6 +34,16 @@ function errorText(status: number, text: string): string {
     return `${status} ${body.error ?? ''}${issues ? ` (${issues})` : ''}`.trim();
   } catch {
     return `${status} ${text.slice(0, 500)}`.trim();
+  }
+}
+
+/** This clock minus the backend's, from an ingest reply's `serverTime`; null when absent. */
+export function skewOf(text: string, now = Date.now()): number | null {
+  try {
+    const v = (JSON.parse(text) as { serverTime?: unknown }).serverTime;
+    return typeof v === 'number' && Number.isFinite(v) ? Math.round(now / 1000 - v) : null;
+  } catch {
+    return null;
   }
 }
 
@@ -101,7 +112,7 @@ export class IngestClient {
       const err = e as Error & { code?: string };
       return { kind: 'retry', message: err.code ?? err.message, retryAfterMs: null };
     }
-    if (res.status >= 200 && res.status < 300) return { kind: 'accepted' };
+    if (res.status >= 200 && res.status < 300) return { kind: 'accepted', clockSkewSeconds: skewOf(res.text) };
     const message = errorText(res.status, res.text);
     if (res.status === 400 || res.status === 422) return { kind: 'rejected', message };
     if (res.status === 413) return { kind: 'too_large' };

@@ -52,6 +52,8 @@ export class Sender {
   /** Batches dropped because even a single item was too large for the backend. */
   tooLargeDropped = 0;
   lastError: string | null = null;
+  /** The agent's clock minus the backend's, from the latest accepted push (null until then). */
+  clockSkewSeconds: number | null = null;
   private stopped = false;
   private wake: (() => void) | null = null;
   private sleepResolve: (() => void) | null = null;
@@ -114,6 +116,7 @@ export class Sender {
           attempt = 0;
           this.lastPushAt = Math.floor(Date.now() / 1000);
           this.lastError = null;
+          if (result.clockSkewSeconds !== null) this.clockSkewSeconds = result.clockSkewSeconds;
           await this.spool.remove(next.entry);
           break;
         case 'rejected':

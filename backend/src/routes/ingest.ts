@@ -2,7 +2,7 @@ import Router from '@koa/router';
 import { IngestBatch } from '@fleetlens/protocol';
 import type { AppDeps } from '../app';
 import { HttpError, parseJson, readBody, validate } from '../http';
-import { ForbiddenClusterError } from '../services/ingest';
+import { ForbiddenClusterError, timestampIssues } from '../services/ingest';
 
 /** POST /api/v1/ingest: agents push batches here with their agent token. */
 export function ingestRoutes(deps: AppDeps) {
@@ -12,12 +12,22 @@ export function ingestRoutes(deps: AppDeps) {
     const grant = await deps.agentAuth.verify(token.trim());
     if (!grant) throw new HttpError(401, 'missing or invalid agent token');
     const batch = validate(IngestBatch, parseJson(await readBody(ctx, deps.config.maxBodyBytes)), 'ingest batch');
+    const now = Math.floor(Date.now() / 1000);
+    const c = deps.config;
+    const bad = timestampIssues(batch, now, {
+      maxSampleAgeSeconds: c.retentionDays.raw * 86_400,
+      maxEventAgeSeconds: c.retentionDays.m1 * 86_400,
+      maxLogAgeSeconds: c.logs.retentionDays * 86_400,
+      maxFutureSeconds: c.ingestMaxFutureSeconds,
+    });
+    if (bad.length) throw new HttpError(400, 'timestamps outside the accepted window; nothing was stored', bad);
     try {
       const accepted = await deps.ingest.ingest(batch, grant.cluster);
       deps.telemetry.ingestSamples.inc({ family: 'node' }, accepted.nodeSamples);
       deps.telemetry.ingestSamples.inc({ family: 'container' }, accepted.containerSamples);
       ctx.status = 202;
-      ctx.body = { batchId: batch.batchId, accepted };
+      // The server clock, so that the agent can tell (and report) how far its own is off.
+      ctx.body = { batchId: batch.batchId, accepted, serverTime: now };
     } catch (err) {
       if (err instanceof ForbiddenClusterError) throw new HttpError(403, err.message);
       throw err;

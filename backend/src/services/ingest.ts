@@ -17,6 +17,63 @@ const reportTs = (samples: { ts: number }[], sentAt: number) =>
 /** Raised when a token bound to one cluster sends another cluster's data. */
 export class ForbiddenClusterError extends Error {}
 
+/** How far from the server clock an ingested timestamp may be (seconds). */
+export interface IngestWindow {
+  /** Samples (and inventories, workloads) older than this are refused: the raw retention. */
+  maxSampleAgeSeconds: number;
+  /** Events older than this are refused: their retention. */
+  maxEventAgeSeconds: number;
+  /** Log lines older than this are refused: their retention. */
+  maxLogAgeSeconds: number;
+  /** Anything stamped further ahead of the server clock than this is refused. */
+  maxFutureSeconds: number;
+}
+
+/** One bad field of a batch, by its path (as the 400 reply names it). */
+export interface TimestampIssue {
+  path: string;
+  message: string;
+}
+
+/** Most issues listed in one reply (a batch with 100,000 bad samples would otherwise answer megabytes). */
+const MAX_ISSUES = 20;
+
+/**
+ * Timestamps outside the window around the server clock `now`, by field path: a sample at ts=0
+ * would make rollups walk from 1970, one in 2100 would pin a node's current values for ever.
+ * Nothing of a batch with such a timestamp is stored (the agent is told why, and its clock skew).
+ */
+export function timestampIssues(batch: IngestBatch, now: number, w: IngestWindow): TimestampIssue[] {
+  const out: TimestampIssue[] = [];
+  const ahead = now + w.maxFutureSeconds;
+  const skew = batch.sentAt - now;
+  const check = (path: string, ts: number, maxAge: number, what: string) => {
+    if (out.length >= MAX_ISSUES) return;
+    if (ts > ahead)
+      out.push({
+        path,
+        message: `${ts} is ${ts - now} s ahead of the server clock (at most ${w.maxFutureSeconds} s, INGEST_MAX_FUTURE_SECONDS); the batch's sentAt is ${skew} s from the server clock`,
+      });
+    else if (ts < now - maxAge)
+      out.push({
+        path,
+        message: `${ts} is ${now - ts} s old, older than the ${what} retention of ${maxAge} s; such data would be deleted at once`,
+      });
+  };
+  if (batch.sentAt > ahead) check('sentAt', batch.sentAt, Infinity, '');
+  batch.nodes.forEach((n, i) =>
+    n.samples.forEach((s, j) => check(`nodes.${i}.samples.${j}.ts`, s.ts, w.maxSampleAgeSeconds, 'raw sample'))
+  );
+  batch.containers.forEach((c, i) =>
+    c.samples.forEach((s, j) => check(`containers.${i}.samples.${j}.ts`, s.ts, w.maxSampleAgeSeconds, 'raw sample'))
+  );
+  batch.inventories.forEach((v, i) => check(`inventories.${i}.ts`, v.ts, w.maxSampleAgeSeconds, 'raw sample'));
+  batch.workloads.forEach((v, i) => check(`workloads.${i}.ts`, v.ts, w.maxSampleAgeSeconds, 'raw sample'));
+  batch.events.forEach((e, i) => check(`events.${i}.ts`, e.ts, w.maxEventAgeSeconds, 'event'));
+  batch.logs.forEach((l, i) => check(`logs.${i}.ts`, l.ts, w.maxLogAgeSeconds, 'log'));
+  return out;
+}
+
 /** Stores agent batches: entities, samples, latest values, inventories, events and logs, in one transaction. */
 export class IngestService {
   constructor(private readonly db: Db) {}

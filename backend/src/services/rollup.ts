@@ -33,13 +33,20 @@ export class RollupService {
     const upto = floorTo(now - GRACE, 60);
     const wm = await this.watermark(`${family}_1m`, family);
     const dirty = await k('rollup_dirty').where('family', family).min({ ts: 'ts_from' }).max({ id: 'id' }).first();
-    const start = floorTo(Math.min(wm, dirty?.ts != null ? Number(dirty.ts) : Infinity), 60);
+    const from = floorTo(Math.min(wm, dirty?.ts != null ? Number(dirty.ts) : Infinity), 60);
+    // Start at the oldest raw sample in the range, not at a watermark or dirty mark far before it
+    // (a sample stamped 1970 once made this walk 56 years of empty hours).
+    const start = await this.nextData(TABLES[family].raw, from, upto, 60);
     let m1 = 0;
     let h1 = 0;
-    if (start < upto) {
-      for (let t = start; t < upto; t += CHUNK) {
-        m1 += await this.rollMinute(family, t, Math.min(t + CHUNK, upto));
-        if (family === 'node') m1 += await this.rollClusterMinutes(t, Math.min(t + CHUNK, upto));
+    if (from < upto) {
+      for (let t = start; t < upto;) {
+        const end = Math.min(t + CHUNK, upto);
+        const n = await this.rollMinute(family, t, end);
+        m1 += n;
+        if (family === 'node') m1 += await this.rollClusterMinutes(t, end);
+        // Skip empty stretches (an agent down for a day) straight to the next raw sample.
+        t = n === 0 ? await this.nextData(TABLES[family].raw, end, upto, 60) : end;
       }
       await k('rollup_state')
         .where('name', `${family}_1m`)
@@ -48,16 +55,31 @@ export class RollupService {
     if (dirty?.id != null) await k('rollup_dirty').where('family', family).where('id', '<=', dirty.id).del();
     // Hours are rebuilt from the minute tier for every hour the minute pass touched.
     const hw = await this.watermark(`${family}_1h`, family);
-    const hStart = floorTo(Math.min(hw, start), 3600);
     const hUpto = floorTo(Math.max(wm, upto, start), 3600);
+    const hStart = await this.nextData(TABLES[family]['1m'], floorTo(Math.min(hw, start), 3600), hUpto, 3600);
     if (hStart < hUpto) {
-      for (let t = hStart; t < hUpto; t += CHUNK * 24)
-        h1 += await this.rollHour(family, t, Math.min(t + CHUNK * 24, hUpto));
+      for (let t = hStart; t < hUpto;) {
+        const end = Math.min(t + CHUNK * 24, hUpto);
+        const n = await this.rollHour(family, t, end);
+        h1 += n;
+        t = n === 0 ? await this.nextData(TABLES[family]['1m'], end, hUpto, 3600) : end;
+      }
       await k('rollup_state')
         .where('name', `${family}_1h`)
         .update({ watermark: Math.max(hw, hUpto) });
     }
     return { m1, h1 };
+  }
+
+  /**
+   * The bucket (of `unit` seconds) of the oldest row of `table` in [from, upto), or `upto` when
+   * there is none. Only asked when the walk is more than a chunk away from `upto`: the steady
+   * state (a minute behind) never pays for it.
+   */
+  private async nextData(table: string, from: number, upto: number, unit: number): Promise<number> {
+    if (upto - from <= CHUNK) return from;
+    const row = await this.db.knex(table).where('ts', '>=', from).where('ts', '<', upto).min({ ts: 'ts' }).first();
+    return row?.ts != null ? Math.max(from, floorTo(Number(row.ts), unit)) : upto;
   }
 
   /** The watermark of a tier: everything before it is rolled up. Starts at the oldest raw sample. */

@@ -31,6 +31,11 @@ export const AgentStatus = z.object({
   rejectedBatches: z.number().int().min(0).default(0),
   cpuCores: OptionalMetric,
   rssBytes: OptionalMetric,
+  /**
+   * The agent's clock minus the backend's, from the backend's latest ingest reply (null until one
+   * came). Optional: older agents never send it.
+   */
+  clockSkewSeconds: z.number().int().nullable().optional(),
 });
 
 /** Who sent the batch. */
@@ -211,6 +216,11 @@ export const IngestReply = z.object({
     events: NonNegative,
     logs: NonNegative,
   }),
+  /**
+   * The server clock when the batch arrived (optional: older backends leave it out). The agent
+   * compares it with its own clock and reports the difference as status.clockSkewSeconds.
+   */
+  serverTime: EpochSeconds.optional(),
 });
 
 /** The body of every 4xx/5xx reply. `issues` lists each bad field by its path. */
