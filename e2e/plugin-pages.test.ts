@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { NodeListReply, OverviewReply, TopReply } from '@fleetlens/protocol/api';
 import { ensureHostBuilt, ensurePluginBuilt } from './host/build';
 import { startHost, type HostOptions, type RunningHost } from './host/server';
@@ -27,6 +27,8 @@ const SHOTS = path.join(__dirname, 'screenshots');
 
 let backend: SeededBackend;
 let browser: Browser;
+// One browser context per Grafana line: its pages share the HTTP cache (the host bundle loads once).
+let context: BrowserContext;
 let ops: StartedBackend;
 const missingIcons = new Set<string>();
 // Backends a test needs on every line, started on first use.
@@ -65,7 +67,7 @@ async function api<T>(p: string): Promise<T> {
 
 /** A fresh page on `base` whose console errors are collected. */
 async function open(base: string, route: string): Promise<{ page: Page; errors: string[] }> {
-  const page = await browser.newPage({ viewport: { width: 1440, height: 960 } });
+  const page = await context.newPage();
   const errors = watchErrors(page);
   // Auto-refresh off unless a test asks for it, so screenshots are stable.
   await page.goto(`${base}${route}${route.includes('?') ? '' : '?refresh='}`);
@@ -98,10 +100,12 @@ describe.each(GRAFANA_LINES)('Grafana %s', (line: GrafanaLine) => {
   const tag = line.replace('.', '');
 
   beforeAll(async () => {
+    context = await browser.newContext({ viewport: { width: 1440, height: 960 } });
     host = await lineHost({ backendUrl: backend.url, serviceKey: SERVICE_KEY, theme: 'dark' });
     opsHost = await lineHost({ backendUrl: ops.url, serviceKey: OPS_KEY, theme: 'dark' });
   });
   afterAll(async () => {
+    await context?.close();
     for (const h of hosts) {
       h.missingIcons.forEach((i) => missingIcons.add(i));
       await h.stop();
@@ -137,7 +141,7 @@ describe.each(GRAFANA_LINES)('Grafana %s', (line: GrafanaLine) => {
 
     it('Overview refreshes in place every 5 s: new requests, same DOM, no flicker', async () => {
       const requests: string[] = [];
-      const page = await browser.newPage({ viewport: { width: 1440, height: 960 } });
+      const page = await context.newPage();
       const errors = watchErrors(page);
       page.on('request', (r) => r.url().includes('/api/v1/overview') && requests.push(r.url()));
       await page.goto(`${host.url}${APP}/overview`); // default refresh: 5 s

@@ -122,7 +122,7 @@ window.grafanaBootData = ${JSON.stringify(bootData(theme, user, line))};</script
 }
 
 /** Serves a file under `dir`, refusing paths that escape it. */
-function sendFile(res: http.ServerResponse, dir: string, rel: string): void {
+function sendFile(res: http.ServerResponse, dir: string, rel: string, cacheControl = 'no-store'): void {
   const file = path.join(dir, rel);
   if (!file.startsWith(dir + path.sep) || !fs.existsSync(file) || !fs.statSync(file).isFile()) {
     res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
@@ -130,7 +130,7 @@ function sendFile(res: http.ServerResponse, dir: string, rel: string): void {
   }
   res.writeHead(200, {
     'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream',
-    'cache-control': 'no-store',
+    'cache-control': cacheControl,
   });
   fs.createReadStream(file).pipe(res);
 }
@@ -240,7 +240,9 @@ export async function startHost(opts: HostOptions): Promise<RunningHost> {
         // Grafana serves its Inter font here; the npm packages do not ship it, so browsers fall back.
         res.writeHead(204).end();
       } else if (p.startsWith('/host/')) {
-        sendFile(res, hostDist, p.slice('/host/'.length));
+        // The host's bundle does not change while a host runs: a browser context that opens many
+        // pages parses it from its cache (the plugin's own files stay no-store).
+        sendFile(res, hostDist, p.slice('/host/'.length), 'max-age=3600');
       } else {
         res
           .writeHead(PAGE_ROUTES.test(p) ? 200 : 404, {
