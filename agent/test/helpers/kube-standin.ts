@@ -234,7 +234,8 @@ const status = (code: number, reason: string, message: string) => ({
 
 /** The API server's read paths the node agent calls: pods of a node, its Node, owner lookups. */
 export function startApiStandin(opts: {
-  token: string;
+  /** The bearer token(s) accepted now. */
+  token: string | (() => string[]);
   pods: () => Array<{ spec: { nodeName?: string } } & Record<string, unknown>>;
   nodes?: Array<{ metadata: { name: string } } & Record<string, unknown>>;
   objects?: Record<string, unknown>;
@@ -242,7 +243,8 @@ export function startApiStandin(opts: {
 }): Promise<StandinServer> {
   return listen((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
-    if (req.headers.authorization !== `Bearer ${opts.token}`)
+    const tokens = typeof opts.token === 'string' ? [opts.token] : opts.token();
+    if (!tokens.some((t) => req.headers.authorization === `Bearer ${t}`))
       return json(res, status(401, 'Unauthorized', 'Unauthorized'), 401);
     if (url.pathname === '/api/v1/pods') {
       const sel = url.searchParams.get('fieldSelector') ?? '';

@@ -1,5 +1,6 @@
+import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { dirname, isAbsolute, resolve } from 'node:path';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 
@@ -14,6 +15,8 @@ export interface KubeConnection {
   cert?: Buffer;
   key?: Buffer;
   insecure?: boolean;
+  /** A kubeconfig `exec` credential plugin: its token or client certificate wins over the fields above. */
+  exec?: ExecCredentialPlugin;
 }
 
 /** In-cluster config from the service account mount and the KUBERNETES_SERVICE_* variables. */
@@ -50,6 +53,7 @@ interface KubeconfigDoc {
   users?: Array<{
     name: string;
     user: {
+      exec?: ExecConfig;
       token?: string;
       tokenFile?: string;
       'client-certificate'?: string;
@@ -60,7 +64,137 @@ interface KubeconfigDoc {
   }>;
 }
 
-/** Connection from a kubeconfig file's current context (token or client certificate; no exec plugins). */
+/** A kubeconfig user's `exec` stanza (client.authentication.k8s.io ExecConfig). */
+export interface ExecConfig {
+  apiVersion?: string;
+  command?: string;
+  args?: string[];
+  env?: Array<{ name: string; value: string }> | null;
+  installHint?: string;
+  provideClusterInfo?: boolean;
+  interactiveMode?: 'Never' | 'IfAvailable' | 'Always';
+}
+
+const EXEC_API_VERSIONS = ['client.authentication.k8s.io/v1', 'client.authentication.k8s.io/v1beta1'];
+
+/**
+ * Runs a kubeconfig `exec` credential plugin (gke-gcloud-auth-plugin, aws eks get-token,
+ * kubelogin, …) the way kubectl does, after client-go's
+ * staging/src/k8s.io/client-go/plugin/pkg/client/auth/exec/exec.go: the command with its args,
+ * the agent's environment plus `env`, and KUBERNETES_EXEC_INFO holding an ExecCredential
+ * {apiVersion, kind, spec: {interactive: false, cluster when provideClusterInfo}}; stdout must be an
+ * ExecCredential of the same apiVersion whose status has a token or a client certificate and key
+ * (PEM). The result is reused until its expirationTimestamp, or until the API server answers 401.
+ * The agent never has a terminal: interactiveMode Always is refused, as kubectl refuses it without one.
+ */
+export class ExecCredentialPlugin {
+  private cached: { token?: string; cert?: Buffer; key?: Buffer; exp: number | null } | null = null;
+  private running: Promise<{ token?: string; cert?: Buffer; key?: Buffer }> | null = null;
+  calls = 0;
+
+  constructor(
+    private readonly cfg: ExecConfig,
+    private readonly cluster: Record<string, unknown>,
+    private readonly env: NodeJS.ProcessEnv = process.env
+  ) {
+    if (!cfg.command) throw new Error('exec plugin: command is required');
+    if (!cfg.apiVersion || !EXEC_API_VERSIONS.includes(cfg.apiVersion))
+      throw new Error(`exec plugin: invalid apiVersion "${cfg.apiVersion ?? ''}"`);
+    // client-go's kubeconfig validation: v1 requires interactiveMode.
+    if (cfg.apiVersion.endsWith('/v1') && !cfg.interactiveMode)
+      throw new Error(`interactiveMode must be specified for ${cfg.command} to use exec authentication plugin`);
+    if (cfg.interactiveMode === 'Always')
+      throw new Error('exec plugin cannot support interactive mode: standard input is not a terminal');
+  }
+
+  /** The current credentials, running the plugin when there are none or they expired. */
+  async credentials(): Promise<{ token?: string; cert?: Buffer; key?: Buffer }> {
+    const c = this.cached;
+    if (c && (c.exp === null || c.exp > Date.now())) return c;
+    this.running ??= this.run().finally(() => (this.running = null));
+    return this.running;
+  }
+
+  /** The API server refused them: the next request runs the plugin again (exec.go maybeRefreshCreds). */
+  invalidate(): void {
+    this.cached = null;
+  }
+
+  private async run(): Promise<{ token?: string; cert?: Buffer; key?: Buffer }> {
+    const cfg = this.cfg;
+    const info = {
+      apiVersion: cfg.apiVersion,
+      kind: 'ExecCredential',
+      spec: { interactive: false, ...(cfg.provideClusterInfo ? { cluster: this.cluster } : {}) },
+    };
+    const env: NodeJS.ProcessEnv = { ...this.env };
+    for (const e of cfg.env ?? []) env[e.name] = e.value;
+    env.KUBERNETES_EXEC_INFO = JSON.stringify(info);
+    this.calls++;
+    const stdout = await new Promise<string>((ok, fail) => {
+      const child = execFile(
+        cfg.command!,
+        cfg.args ?? [],
+        { env, timeout: 120_000, maxBuffer: 4 * 1024 * 1024 },
+        (err, out, errOut) => {
+          if (errOut) process.stderr.write(errOut); // as kubectl shows the plugin's stderr
+          if (!err) return ok(out);
+          const e = err as NodeJS.ErrnoException & { code?: unknown };
+          fail(
+            new Error(
+              e.code === 'ENOENT'
+                ? `exec: executable ${cfg.command} not found${cfg.installHint ? `\n\n${cfg.installHint}` : ''}`
+                : `exec: executable ${cfg.command} failed with exit code ${typeof e.code === 'number' ? e.code : '?'}`
+            )
+          );
+        }
+      );
+      child.stdin?.end();
+    });
+    let cred: {
+      apiVersion?: string;
+      kind?: string;
+      status?: {
+        token?: string;
+        clientCertificateData?: string;
+        clientKeyData?: string;
+        expirationTimestamp?: string;
+      };
+    };
+    try {
+      cred = JSON.parse(stdout) as typeof cred;
+    } catch (e) {
+      throw new Error(`decoding stdout: ${(e as Error).message}`);
+    }
+    if (cred.kind !== 'ExecCredential')
+      throw new Error(`decoding stdout: kind "${cred.kind ?? ''}" is not ExecCredential`);
+    if (cred.apiVersion !== cfg.apiVersion)
+      throw new Error(
+        `exec plugin is configured to use API version ${cfg.apiVersion}, plugin returned version ${cred.apiVersion ?? ''}`
+      );
+    const st = cred.status;
+    if (!st) throw new Error("exec plugin didn't return a status field");
+    if (!st.token && !st.clientCertificateData && !st.clientKeyData)
+      throw new Error("exec plugin didn't return a token or cert/key pair");
+    if (!st.clientCertificateData !== !st.clientKeyData)
+      throw new Error('exec plugin returned only certificate or key, not both');
+    const exp = st.expirationTimestamp ? Date.parse(st.expirationTimestamp) : null;
+    const out = {
+      ...(st.token ? { token: st.token } : {}),
+      ...(st.clientCertificateData
+        ? { cert: Buffer.from(st.clientCertificateData), key: Buffer.from(st.clientKeyData!) }
+        : {}),
+    };
+    this.cached = { ...out, exp: exp !== null && Number.isFinite(exp) ? exp : null };
+    return out;
+  }
+}
+
+/**
+ * Connection from a kubeconfig file's current context: token, token file, client certificate, or
+ * an `exec` credential plugin (ExecCredentialPlugin). Auth providers (the removed `auth-provider`
+ * gcp/azure/oidc stanzas) are not supported, as in current kubectl.
+ */
 export function kubeconfigConnection(path: string): KubeConnection {
   const { parse: parseYaml } = require('yaml') as typeof import('yaml'); // eslint-disable-line @typescript-eslint/no-require-imports
   const doc = parseYaml(readFileSync(path, 'utf8')) as KubeconfigDoc;
@@ -75,7 +209,32 @@ export function kubeconfigConnection(path: string): KubeConnection {
   const fileOrData = (file?: string, data?: string) =>
     data ? Buffer.from(data, 'base64') : file ? readFileSync(at(file)) : undefined;
   const token = user.token ?? (user.tokenFile ? readFileSync(at(user.tokenFile), 'utf8').trim() : undefined);
+  // As kubectl resolves it: a command with a path separator is relative to the kubeconfig's
+  // directory; a bare name is looked up on PATH.
+  const exec = user.exec
+    ? new ExecCredentialPlugin(
+        {
+          ...user.exec,
+          command:
+            user.exec.command && user.exec.command.includes('/') && !isAbsolute(user.exec.command)
+              ? at(user.exec.command)
+              : user.exec.command,
+        },
+        {
+          server: cluster.server,
+          ...(cluster['certificate-authority-data'] || cluster['certificate-authority']
+            ? {
+                'certificate-authority-data':
+                  cluster['certificate-authority-data'] ??
+                  readFileSync(at(cluster['certificate-authority']!)).toString('base64'),
+              }
+            : {}),
+          ...(cluster['insecure-skip-tls-verify'] ? { 'insecure-skip-tls-verify': true } : {}),
+        }
+      )
+    : undefined;
   return {
+    ...(exec ? { exec } : {}),
     server: cluster.server,
     ca: fileOrData(cluster['certificate-authority'], cluster['certificate-authority-data']),
     insecure: cluster['insecure-skip-tls-verify'] === true,
@@ -112,21 +271,22 @@ export class KubeClient {
     private readonly timeoutMs = 30_000
   ) {}
 
-  private open(path: string, timeoutMs: number, signal?: AbortSignal): Promise<IncomingMessage> {
+  private async open(path: string, timeoutMs: number, signal?: AbortSignal): Promise<IncomingMessage> {
     const url = new URL(path, this.conn.server);
-    const token = this.conn.token?.();
+    const fromExec = this.conn.exec ? await this.conn.exec.credentials() : null;
+    const token = fromExec ? fromExec.token : this.conn.token?.();
+    const cert = fromExec?.cert ?? this.conn.cert;
+    const key = fromExec?.key ?? this.conn.key;
     const headers: Record<string, string> = { accept: 'application/json' };
     if (token) headers.authorization = `Bearer ${token}`;
     const isHttps = url.protocol === 'https:';
     const req = (isHttps ? httpsRequest : httpRequest)(url, {
       method: 'GET',
       headers,
-      ...(isHttps
-        ? { ca: this.conn.ca, cert: this.conn.cert, key: this.conn.key, rejectUnauthorized: !this.conn.insecure }
-        : {}),
+      ...(isHttps ? { ca: this.conn.ca, cert, key, rejectUnauthorized: !this.conn.insecure } : {}),
       timeout: timeoutMs,
     });
-    return new Promise((resolve, reject) => {
+    const res = await new Promise<IncomingMessage>((resolve, reject) => {
       // Stopping must also cancel a watch whose response headers have not arrived yet.
       signal?.addEventListener('abort', () => req.destroy(new Error('aborted')), { once: true });
       req.on('response', resolve);
@@ -137,6 +297,8 @@ export class KubeClient {
       req.on('error', (e: NodeJS.ErrnoException) => reject(requestError(url, e)));
       req.end();
     });
+    if (res.statusCode === 401 && fromExec) this.conn.exec!.invalidate();
+    return res;
   }
 
   /** GETs a path and parses the JSON reply; throws KubeError on a non-2xx status. */
