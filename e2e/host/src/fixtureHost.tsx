@@ -56,7 +56,9 @@ export async function startFixtureHost(theme: GrafanaTheme2): Promise<void> {
     };
     const Done = () => {
       React.useEffect(() => {
-        if (el.dataset.state === 'loading') report('loaded');
+        if (el.dataset.state === 'loading') {
+          report('loaded');
+        }
         done();
       }, []);
       return null;

@@ -55,7 +55,9 @@ let installed: GrafanaLine | undefined;
 /** Registers the line's shared modules and installs the hooks; once per page. */
 export function installPluginLoader(line: GrafanaLine): void {
   if (installed) {
-    if (installed !== line) throw new Error(`plugin loader already installed for Grafana ${installed}`);
+    if (installed !== line) {
+      throw new Error(`plugin loader already installed for Grafana ${installed}`);
+    }
     return;
   }
   installed = line;
@@ -87,7 +89,9 @@ export function installPluginLoader(line: GrafanaLine): void {
       console.warn(`SystemJS: failed to resolve '${id}'`);
       return id;
     }
-    if (url.startsWith(`${SHARED_DEPENDENCY_PREFIX}:`)) return url;
+    if (url.startsWith(`${SHARED_DEPENDENCY_PREFIX}:`)) {
+      return url;
+    }
     const bare = url.endsWith('!') ? url.slice(0, -1) : url;
     return /\.(css|js|json|wasm)$/.test(bare) ? bare : `${bare}.js`;
   };
