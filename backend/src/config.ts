@@ -50,6 +50,7 @@ export const ConfigSchema = z.object({
   QUERY_MAX_RANGE_DAYS: int(1, 36500).default(400),
   QUERY_TIMEOUT_SECONDS: int(1, 3600).default(20),
   INGEST_MAX_FUTURE_SECONDS: int(0, 86400).default(300),
+  INGEST_MAX_ROWS: int(100, 10_000_000).default(50_000),
 });
 
 /** Resolved configuration. Secrets are filled in at start-up if not configured (see bootstrap). */
@@ -74,6 +75,8 @@ export interface Config {
   query: QueryLimits;
   /** Samples, events and log lines stamped more than this many seconds ahead of the server clock are refused. */
   ingestMaxFutureSeconds: number;
+  /** Rows one ingest request may write; a larger batch is refused with 413 (the agent splits it). */
+  ingestMaxRows: number;
 }
 
 /** Alert history and notification delivery (docs/alerts.md). */
@@ -198,5 +201,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       timeoutMs: c.QUERY_TIMEOUT_SECONDS * 1000,
     },
     ingestMaxFutureSeconds: c.INGEST_MAX_FUTURE_SECONDS,
+    ingestMaxRows: c.INGEST_MAX_ROWS,
   };
 }

@@ -58,5 +58,13 @@ export function openDb(url: string, poolMax = 10): Db {
 /** Number of bind variables one statement may safely carry on both dialects. */
 export const MAX_BINDINGS = 30_000;
 
-/** Rows per multi-row statement for a table with `columns` columns. */
-export const chunkSize = (columns: number) => Math.max(1, Math.floor(MAX_BINDINGS / Math.max(1, columns)));
+/**
+ * Rows per multi-row statement. SQLite caps a compound SELECT at 500 terms (which is how knex
+ * writes a multi-row insert there), so our statements use a VALUES list, and stay below this many
+ * rows so that one statement never holds SQLite (synchronous) long.
+ */
+export const MAX_ROWS_PER_STATEMENT = 2000;
+
+/** Rows per multi-row statement for a table with `columns` columns: by bindings and by rows. */
+export const chunkSize = (columns: number) =>
+  Math.max(1, Math.min(MAX_ROWS_PER_STATEMENT, Math.floor(MAX_BINDINGS / Math.max(1, columns))));

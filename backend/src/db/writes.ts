@@ -1,3 +1,4 @@
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { Knex } from 'knex';
 import { chunkSize, type Db } from './connection';
 
@@ -28,6 +29,8 @@ export async function upsertRows(
   const cols = Object.keys(rows[0]);
   const update = updateColumns ?? cols.filter((c) => !key.includes(c));
   for (let i = 0; i < rows.length; i += chunkSize(cols.length)) {
+    // Between statements, let other requests in (SQLite statements run synchronously).
+    if (i > 0) await yieldToLoop();
     const part = rows.slice(i, i + chunkSize(cols.length));
     const { sql, bindings } = valuesClause(part, cols);
     const colList = cols.map((c) => q(db, c)).join(',');
@@ -41,15 +44,24 @@ export async function upsertRows(
   }
 }
 
-/** Inserts rows, silently keeping the stored row on a key conflict. */
+/**
+ * Inserts rows, silently keeping the stored row on a key conflict. A VALUES list, not knex's
+ * multi-row insert: on SQLite knex writes that as a compound SELECT, which fails beyond 500 rows
+ * ("too many terms in compound SELECT").
+ */
 export async function insertIgnore(db: Db, trx: Knex | Knex.Transaction, table: string, rows: Row[]) {
   if (!rows.length) return;
   const cols = Object.keys(rows[0]);
+  const colList = cols.map((c) => q(db, c)).join(',');
   for (let i = 0; i < rows.length; i += chunkSize(cols.length)) {
-    await trx(table)
-      .insert(rows.slice(i, i + chunkSize(cols.length)))
-      .onConflict()
-      .ignore();
+    if (i > 0) await yieldToLoop();
+    const { sql, bindings } = valuesClause(rows.slice(i, i + chunkSize(cols.length)), cols);
+    await trx.raw(
+      db.dialect === 'mysql'
+        ? `INSERT IGNORE INTO ${q(db, table)} (${colList}) VALUES ${sql}`
+        : `INSERT INTO ${q(db, table)} (${colList}) VALUES ${sql} ON CONFLICT DO NOTHING`,
+      bindings
+    );
   }
 }
 
@@ -62,6 +74,8 @@ export async function upsertIfNewer(db: Db, trx: Knex | Knex.Transaction, table:
   const cols = Object.keys(rows[0]);
   const update = cols.filter((c) => c !== key && c !== 'ts');
   for (let i = 0; i < rows.length; i += chunkSize(cols.length)) {
+    // Between statements, let other requests in (SQLite statements run synchronously).
+    if (i > 0) await yieldToLoop();
     const part = rows.slice(i, i + chunkSize(cols.length));
     const { sql, bindings } = valuesClause(part, cols);
     const colList = cols.map((c) => q(db, c)).join(',');

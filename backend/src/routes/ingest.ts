@@ -2,7 +2,7 @@ import Router from '@koa/router';
 import { IngestBatch } from '@fleetlens/protocol';
 import type { AppDeps } from '../app';
 import { HttpError, parseJson, readBody, validate } from '../http';
-import { ForbiddenClusterError, timestampIssues } from '../services/ingest';
+import { batchRows, ForbiddenClusterError, timestampIssues } from '../services/ingest';
 
 /** POST /api/v1/ingest: agents push batches here with their agent token. */
 export function ingestRoutes(deps: AppDeps) {
@@ -12,6 +12,14 @@ export function ingestRoutes(deps: AppDeps) {
     const grant = await deps.agentAuth.verify(token.trim());
     if (!grant) throw new HttpError(401, 'missing or invalid agent token');
     const batch = validate(IngestBatch, parseJson(await readBody(ctx, deps.config.maxBodyBytes)), 'ingest batch');
+    // A batch this large would not be stored within an agent's request timeout: the agent splits
+    // a batch answered 413 in halves and sends those (agent/src/transport/sender.ts).
+    const rows = batchRows(batch);
+    if (rows > deps.config.ingestMaxRows)
+      throw new HttpError(
+        413,
+        `batch writes ${rows} rows, more than the ${deps.config.ingestMaxRows} one request may store (INGEST_MAX_ROWS); split it into smaller batches`
+      );
     const now = Math.floor(Date.now() / 1000);
     const c = deps.config;
     const bad = timestampIssues(batch, now, {

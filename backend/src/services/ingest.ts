@@ -35,6 +35,18 @@ export interface TimestampIssue {
   message: string;
 }
 
+/**
+ * Rows a batch writes, about: entities, their samples (raw and latest), inventory entries,
+ * workloads, events and log lines. What the ingest row limit (INGEST_MAX_ROWS) counts.
+ */
+export function batchRows(batch: IngestBatch): number {
+  let n = batch.workloads.length + batch.events.length + batch.logs.length + 1;
+  for (const x of batch.nodes) n += 2 + x.samples.length;
+  for (const x of batch.containers) n += 2 + x.samples.length;
+  for (const x of batch.inventories) n += 1 + x.containerIds.length;
+  return n;
+}
+
 /** Most issues listed in one reply (a batch with 100,000 bad samples would otherwise answer megabytes). */
 const MAX_ISSUES = 20;
 
