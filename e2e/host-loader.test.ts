@@ -13,7 +13,8 @@ import { launchChromium } from './support/browser';
  * hand-written AMD fixtures in host/fixtures/ (see its README for the table).
  */
 
-jest.setTimeout(120_000);
+// The first e2e file to run builds both host bundles in beforeAll.
+jest.setTimeout(300_000);
 
 let browser: Browser;
 
