@@ -1,4 +1,6 @@
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
@@ -213,6 +215,39 @@ describe('sender against a local HTTP receiver', () => {
       await rx.close();
     }
   });
+
+  it('splits a batch that times out again and again (a backend too slow to store it), instead of retrying it for ever', async () => {
+    // A backend that stores up to 2 log lines at once quickly and needs longer than the agent's
+    // request timeout (300 ms) for more; it never answers 413.
+    const seen: number[][] = [];
+    const server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const body = JSON.parse(gunzipSync(Buffer.concat(chunks)).toString('utf8')) as { logs: number[] };
+        const answer = () => res.writeHead(202, { 'content-type': 'application/json' }).end('{}');
+        if (body.logs.length <= 2) {
+          seen.push(body.logs);
+          answer();
+        } else setTimeout(answer, 1500);
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const spool = await Spool.open(tmp(), 1 << 20);
+    const sender = new Sender(spool, new IngestClient({ backendUrl: url, token: 't', timeoutMs: 300 }), fast);
+    try {
+      await spool.append(enc({ batchId: 'slow', logs: [1, 2, 3, 4, 5, 6, 7, 8] }));
+      sender.start();
+      expect(await sender.drained(20_000)).toBe(true);
+      expect(seen.flat().sort()).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+      expect(sender.rejectedBatches).toBe(0);
+    } finally {
+      await sender.stop();
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    }
+  }, 30_000);
 
   it('backoff grows exponentially with jitter and is capped; Retry-After parses seconds and dates', () => {
     expect(backoffDelay(0, 1000, 60_000, () => 0)).toBe(500);

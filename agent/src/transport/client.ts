@@ -10,8 +10,11 @@ export type PushResult =
   | { kind: 'too_large' }
   /** 401/403: the token is wrong; keep the data and retry slowly. */
   | { kind: 'unauthorized'; message: string }
-  /** Network error, timeout, 429, 5xx: retry with backoff; retryAfterMs when the backend says. */
-  | { kind: 'retry'; message: string; retryAfterMs: number | null };
+  /**
+   * Network error, timeout, 429, 5xx: retry with backoff; retryAfterMs when the backend says.
+   * timedOut: no answer within the request timeout (a batch too slow to store is split after a few).
+   */
+  | { kind: 'retry'; message: string; retryAfterMs: number | null; timedOut?: boolean };
 
 export interface IngestClientOptions {
   backendUrl: string;
@@ -110,7 +113,8 @@ export class IngestClient {
       res = await this.post(gzipped);
     } catch (e) {
       const err = e as Error & { code?: string };
-      return { kind: 'retry', message: err.code ?? err.message, retryAfterMs: null };
+      const timedOut = err.message === 'request timed out';
+      return { kind: 'retry', message: err.code ?? err.message, retryAfterMs: null, timedOut };
     }
     if (res.status >= 200 && res.status < 300) return { kind: 'accepted', clockSkewSeconds: skewOf(res.text) };
     const message = errorText(res.status, res.text);

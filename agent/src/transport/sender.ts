@@ -20,6 +20,13 @@ export function backoffDelay(attempt: number, baseMs: number, maxMs: number, ran
   return Math.round(ceiling / 2 + random() * (ceiling / 2));
 }
 
+/**
+ * Consecutive request timeouts of one batch after which it is split: a batch the backend cannot
+ * store within the timeout would otherwise be retried for ever (the backend answers 413 for the
+ * ones it knows are too large; this covers a slow backend or an older one).
+ */
+export const TIMEOUTS_BEFORE_SPLIT = 2;
+
 /** Arrays a batch can be cut along when the backend says it is too large, biggest first. */
 const SPLITTABLE = ['logs', 'containers', 'events', 'workloads', 'nodes', 'inventories'] as const;
 
@@ -102,12 +109,18 @@ export class Sender {
 
   private async run(): Promise<void> {
     let attempt = 0;
+    let timeouts = 0;
+    let current: SpoolEntry | null = null;
     while (!this.stopped) {
       const next = await this.spool.oldest();
       if (!next) {
         await new Promise<void>((r) => (this.wake = r));
         this.wake = null;
         continue;
+      }
+      if (current !== next.entry) {
+        current = next.entry;
+        timeouts = 0;
       }
       const result = await this.client.push(next.data);
       if (this.stopped && result.kind !== 'accepted') break;
@@ -136,6 +149,14 @@ export class Sender {
           break;
         case 'retry': {
           this.lastError = result.message;
+          if (result.timedOut && ++timeouts >= TIMEOUTS_BEFORE_SPLIT) {
+            const parts = await splitBatch(next.data).catch(() => null);
+            if (parts) {
+              this.log(`fleetlens-agent: a batch timed out ${timeouts} times; splitting it in two`);
+              await this.spool.split(next.entry, parts);
+              break;
+            }
+          }
           const delay = Math.max(result.retryAfterMs ?? 0, backoffDelay(attempt++, this.base, this.max, this.random));
           await this.sleep(Math.min(delay, Math.max(this.max, result.retryAfterMs ?? 0)));
           break;
