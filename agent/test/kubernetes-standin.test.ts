@@ -5,12 +5,14 @@ import { IngestBatch } from '@fleetlens/protocol';
 import { validateConfig } from '../src/config';
 import { KubeClient } from '../src/collectors/kubernetes/client';
 import { KubeNodeCollector, type NodeMeta } from '../src/collectors/kubernetes/node';
+import { KubeClusterCollector } from '../src/collectors/kubernetes/cluster';
 import { withKubeletFilesystems } from '../src/collectors/kubernetes';
 import { HostCollector } from '../src/collectors/host';
 import { PodLogTailer, type PodLogCursors } from '../src/collectors/kubernetes/podlogs';
 import { JsonState } from '../src/state';
 import { CriLogDir } from './helpers/cri-logs';
 import {
+  EventStore,
   type ContainerUsage,
   type FsFixture,
   type KubeletUser,
@@ -234,6 +236,98 @@ describe('node collector against a stand-in API server and kubelet (local HTTP, 
       ['app-c1', 'serving again'],
     ]);
     expect(IngestBatch.safeParse({ ...header(), ...parts }).success).toBe(true);
+  });
+});
+
+describe('cluster collector against a stand-in API server: event watch with bookmarks, 410 Expired and relist', () => {
+  const ev = (name: string) => ({
+    kind: 'Event',
+    metadata: { name, namespace: 'shop' },
+    involvedObject: { kind: 'Pod', name: 'web', namespace: 'shop' },
+    reason: 'BackOff',
+    message: 'Back-off restarting failed container',
+    type: 'Warning',
+    count: 1,
+    lastTimestamp: '2026-01-02T03:04:05Z',
+    source: { host: 'node-1' },
+  });
+  const until = async (cond: () => boolean) => {
+    for (let i = 0; i < 100 && !cond(); i++) await new Promise((r) => setTimeout(r, 20));
+  };
+
+  it('the stand-in refuses what the API server refuses: no BOOKMARK to a watch that did not ask, 410 ERROR for a compacted resourceVersion', async () => {
+    const store = new EventStore();
+    const api = await startApiStandin({ token: TOKEN, pods: () => [], events: store });
+    try {
+      const lines: string[] = [];
+      const ac = new AbortController();
+      const c = new KubeClient(conn(api.url));
+      const w = c.watch('/api/v1/events?watch=1&resourceVersion=100', (e) => void lines.push(e.type), ac.signal);
+      await until(() => api.requests.some((r) => r.path.includes('watch=1')));
+      await new Promise((r) => setTimeout(r, 50));
+      store.add(ev('a'));
+      store.bookmark();
+      await until(() => lines.length > 0);
+      await new Promise((r) => setTimeout(r, 50));
+      ac.abort();
+      await w;
+      expect(lines).toEqual(['ADDED']);
+      store.compact(150);
+      const errs: unknown[] = [];
+      await c.watch(
+        '/api/v1/events?watch=1&resourceVersion=120',
+        (e) => void errs.push(e),
+        new AbortController().signal
+      );
+      expect(errs).toEqual([
+        {
+          type: 'ERROR',
+          object: expect.objectContaining({
+            code: 410,
+            reason: 'Expired',
+            message: 'too old resource version: 120 (150)',
+          }),
+        },
+      ]);
+    } finally {
+      await api.close();
+    }
+  });
+
+  it('events arrive once; a BOOKMARK moves the resume point without an event; after 410 the collector lists again and watches from the new resourceVersion', async () => {
+    const store = new EventStore();
+    const api = await startApiStandin({ token: TOKEN, pods: () => [], nodes: [NODE], events: store });
+    const col = new KubeClusterCollector(new KubeClient(conn(api.url)), 20);
+    const watches = () =>
+      api.requests.filter((r) => r.path.includes('watch=1')).map((r) => new URL(r.path, 'http://x'));
+    try {
+      await col.start();
+      await until(() => watches().length === 1);
+      await new Promise((r) => setTimeout(r, 50));
+      expect(watches()[0].searchParams.get('allowWatchBookmarks')).toBe('true');
+      expect(watches()[0].searchParams.get('resourceVersion')).toBe('100');
+      store.add(ev('e1'));
+      store.rv = 150; // other objects changed meanwhile
+      store.bookmark();
+      await new Promise((r) => setTimeout(r, 100));
+      store.closeWatches(); // the watch's timeout
+      await until(() => watches().length === 2);
+      expect(watches()[1].searchParams.get('resourceVersion')).toBe('150'); // from the bookmark
+      store.compact(300);
+      store.rv = 300;
+      store.closeWatches();
+      await until(() => watches().length === 4);
+      expect(watches()[2].searchParams.get('resourceVersion')).toBe('150'); // refused with 410
+      expect(watches()[3].searchParams.get('resourceVersion')).toBe('300'); // after a fresh list
+      store.add(ev('e2'));
+      await new Promise((r) => setTimeout(r, 100));
+      const got = (await col.collect(Date.now())).events!;
+      expect(got.map((e) => e.objectName)).toEqual(['web', 'web']);
+      expect(got).toHaveLength(2);
+    } finally {
+      await col.stop();
+      await api.close();
+    }
   });
 });
 

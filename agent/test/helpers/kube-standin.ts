@@ -232,8 +232,86 @@ const status = (code: number, reason: string, message: string) => ({
   code,
 });
 
+/**
+ * Core/v1 Events as the API server lists and watches them:
+ * - a list carries the store's current resourceVersion in metadata (staging/src/k8s.io/apiserver/
+ *   pkg/storage/cacher/cacher.go, GetList);
+ * - a watch from resourceVersion R replays the events after R, then streams new ones as
+ *   newline-delimited {type, object} (staging/src/k8s.io/apimachinery/pkg/watch, watch.go);
+ * - BOOKMARK events, an object of the watched kind carrying only metadata.resourceVersion, are sent
+ *   only to watches that asked with allowWatchBookmarks=true (cacher.go, cacheWatcher);
+ * - a watch from a resourceVersion older than what the store still holds gets 200 and a single
+ *   ERROR event with a 410 Expired Status "too old resource version: R (oldest)"
+ *   (staging/src/k8s.io/apiserver/pkg/storage/errors.go NewTooLargeResourceVersionError /
+ *   watch_cache.go), then the stream ends.
+ */
+export class EventStore {
+  rv = 100;
+  oldest = 100;
+  private readonly events: Array<{ rv: number; type: string; object: Record<string, unknown> }> = [];
+  private readonly watchers = new Set<{ res: ServerResponse; bookmarks: boolean }>();
+
+  add(object: Record<string, unknown>, type = 'ADDED'): void {
+    const rv = ++this.rv;
+    const o = { ...object, metadata: { ...(object.metadata as object), resourceVersion: String(rv) } };
+    this.events.push({ rv, type, object: o });
+    for (const w of this.watchers) w.res.write(`${JSON.stringify({ type, object: o })}\n`);
+  }
+
+  bookmark(): void {
+    const object = { kind: 'Event', apiVersion: 'v1', metadata: { resourceVersion: String(this.rv) } };
+    for (const w of this.watchers) if (w.bookmarks) w.res.write(`${JSON.stringify({ type: 'BOOKMARK', object })}\n`);
+  }
+
+  /** Forgets events up to (excluding) `rv`, as etcd compaction and the watch cache's window do. */
+  compact(rv: number): void {
+    this.oldest = rv;
+  }
+
+  /** Ends every watch, as the server does when a watch's timeout is reached. */
+  closeWatches(): void {
+    for (const w of this.watchers) w.res.end();
+    this.watchers.clear();
+  }
+
+  handle(url: URL, res: ServerResponse): void {
+    if (url.searchParams.get('watch') !== '1' && url.searchParams.get('watch') !== 'true')
+      return json(res, {
+        kind: 'EventList',
+        apiVersion: 'v1',
+        metadata: { resourceVersion: String(this.rv) },
+        items: [],
+      });
+    const from = Number(url.searchParams.get('resourceVersion') ?? this.rv);
+    res.writeHead(200, { 'content-type': 'application/json' });
+    if (from < this.oldest) {
+      res.end(
+        `${JSON.stringify({
+          type: 'ERROR',
+          object: {
+            kind: 'Status',
+            apiVersion: 'v1',
+            metadata: {},
+            status: 'Failure',
+            message: `too old resource version: ${from} (${this.oldest})`,
+            reason: 'Expired',
+            code: 410,
+          },
+        })}\n`
+      );
+      return;
+    }
+    for (const e of this.events) if (e.rv > from) res.write(`${JSON.stringify({ type: e.type, object: e.object })}\n`);
+    res.flushHeaders();
+    const w = { res, bookmarks: url.searchParams.get('allowWatchBookmarks') === 'true' };
+    this.watchers.add(w);
+    res.on('close', () => this.watchers.delete(w));
+  }
+}
+
 /** The API server's read paths the node agent calls: pods of a node, its Node, owner lookups. */
 export function startApiStandin(opts: {
+  events?: EventStore;
   /** The bearer token(s) accepted now. */
   token: string | (() => string[]);
   pods: () => Array<{ spec: { nodeName?: string } } & Record<string, unknown>>;
@@ -246,6 +324,7 @@ export function startApiStandin(opts: {
     const tokens = typeof opts.token === 'string' ? [opts.token] : opts.token();
     if (!tokens.some((t) => req.headers.authorization === `Bearer ${t}`))
       return json(res, status(401, 'Unauthorized', 'Unauthorized'), 401);
+    if (url.pathname === '/api/v1/events' && opts.events) return opts.events.handle(url, res);
     if (url.pathname === '/api/v1/pods') {
       const sel = url.searchParams.get('fieldSelector') ?? '';
       const terms = sel ? sel.split(',') : [];
@@ -261,6 +340,13 @@ export function startApiStandin(opts: {
       }
       return json(res, { kind: 'PodList', apiVersion: 'v1', metadata: { resourceVersion: '1' }, items });
     }
+    if (url.pathname === '/api/v1/nodes')
+      return json(res, {
+        kind: 'NodeList',
+        apiVersion: 'v1',
+        metadata: { resourceVersion: '1' },
+        items: opts.nodes ?? [],
+      });
     const node = /^\/api\/v1\/nodes\/([^/]+)$/.exec(url.pathname);
     if (node) {
       const n = opts.nodes?.find((x) => x.metadata.name === node[1]);
