@@ -1,3 +1,5 @@
+import { GRAFANA_13_SHARED_DEPENDENCIES } from './grafana-13';
+
 /**
  * The modules Grafana 12.4 shares with plugins: the keys of `sharedDependenciesMap` in
  * grafana/grafana `public/app/features/plugins/loader/sharedDependencies.ts`, from the older
@@ -14,61 +16,10 @@
  * Also inferred: that no other key was added between the indexed file and 12.4 (the index holds
  * no file tagged 12.4). `react-router` is the v5-compat package (v6 API), `react-router-dom` is
  * v5, and there is no `react-router-dom-v5-compat` key.
+ *
+ * So the list is 13.x's (./grafana-13.ts, the newest file's keys) without those two entries: the
+ * older file's keys, which 13.x keeps, plus the jsx runtimes.
  */
-export const GRAFANA_12_4_SHARED_DEPENDENCIES = [
-  '@emotion/css',
-  '@emotion/react',
-  '@grafana/data',
-  '@grafana/data/unstable',
-  '@grafana/runtime',
-  '@grafana/runtime/unstable',
-  '@grafana/slate-react',
-  '@grafana/ui',
-  '@grafana/ui/unstable',
-  '@kusto/monaco-kusto',
-  'app/core/app_events',
-  'app/core/config',
-  'app/core/core',
-  'app/core/services/backend_srv',
-  'app/core/table_model',
-  'app/core/time_series',
-  'app/core/time_series2',
-  'app/core/utils/datemath',
-  'app/core/utils/flatten',
-  'app/core/utils/kbn',
-  'app/core/utils/ticks',
-  'app/features/dashboard/impression_store',
-  'd3',
-  'emotion',
-  'i18next',
-  'jquery',
-  // jQueryFlotDeps, spread into the map
-  'jquery.flot.crosshair',
-  'jquery.flot.events',
-  'jquery.flot.fillbelow',
-  'jquery.flot.gauge',
-  'jquery.flot.pie',
-  'jquery.flot.selection',
-  'jquery.flot.stack',
-  'jquery.flot.stackpercent',
-  'jquery.flot.time',
-  'jquery.flot',
-  'lodash',
-  'moment',
-  'prismjs',
-  'react',
-  // PR #108478 (12.3.0)
-  'react/jsx-runtime',
-  'react/jsx-dev-runtime',
-  'react-dom',
-  'react-inlinesvg',
-  'react-redux',
-  'react-router-dom',
-  'react-router',
-  'redux',
-  'rxjs',
-  'rxjs/operators',
-  'slate',
-  'slate-plain-serializer',
-  'slate-react',
-] as const;
+export const GRAFANA_12_4_SHARED_DEPENDENCIES: readonly string[] = GRAFANA_13_SHARED_DEPENDENCIES.filter(
+  (key) => key !== 'react-dom/client' && key !== 'react-dom/server'
+);
