@@ -66,7 +66,7 @@ export function createDeps(
     telemetry,
     version,
     agentAuth: new AgentAuth(db, config.agentToken),
-    ingest: new IngestService(db),
+    ingest: new IngestService(db, (line) => log.warn(line)),
     queries: {
       inventory: new InventoryQueries(ctx),
       kubernetes: new KubernetesQueries(ctx),
@@ -129,7 +129,16 @@ export function buildApp(deps: AppDeps): Koa {
         ctx.status = 503;
         ctx.set('Retry-After', '5');
         ctx.body = { error: 'database unavailable, retry later' };
-        deps.log.warn('database unavailable', { path: ctx.path, error: String(err) });
+        // One line: the code and the start of the message, never the statement (2 KB of SQL).
+        const e = err as { code?: string; message?: string };
+        deps.log.warn('database unavailable', {
+          path: ctx.path,
+          code: e?.code ?? null,
+          error: String(e?.message ?? err)
+            .split(' - ')
+            .pop()!
+            .slice(0, 200),
+        });
       } else {
         ctx.status = 500;
         ctx.body = { error: 'internal error' };

@@ -68,3 +68,31 @@ export const MAX_ROWS_PER_STATEMENT = 2000;
 /** Rows per multi-row statement for a table with `columns` columns: by bindings and by rows. */
 export const chunkSize = (columns: number) =>
   Math.max(1, Math.min(MAX_ROWS_PER_STATEMENT, Math.floor(MAX_BINDINGS / Math.max(1, columns))));
+
+/** Errors after which a transaction may simply be run again: deadlock victim, lock wait, SQLite busy. */
+export function isRetryableConflict(err: unknown): boolean {
+  const code = (err as { code?: string })?.code;
+  return code === 'ER_LOCK_DEADLOCK' || code === 'ER_LOCK_WAIT_TIMEOUT' || code === 'SQLITE_BUSY';
+}
+
+/**
+ * Runs `fn` (a whole transaction) again when the database picked it as a deadlock victim (MariaDB
+ * under concurrent ingest and rollups), up to `attempts` times with a short random pause; each
+ * retry is reported in one line (the error code, never the statement).
+ */
+export async function withConflictRetry<T>(
+  what: string,
+  fn: () => Promise<T>,
+  onRetry: (line: string) => void = () => {},
+  attempts = 4
+): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (!isRetryableConflict(err) || i >= attempts) throw err;
+      onRetry(`${what}: ${(err as { code?: string }).code} (attempt ${i} of ${attempts}), retrying`);
+      await new Promise((r) => setTimeout(r, 20 * i + Math.random() * 50 * i));
+    }
+  }
+}

@@ -6,7 +6,7 @@ import type { Job } from './scheduler';
 
 /** The leader-only jobs: rollups every minute, retention every hour, alerting and log limits (jobs/alerting.ts). */
 export function defaultJobs(deps: AppDeps): Job[] {
-  const rollup = new RollupService(deps.db);
+  const rollup = new RollupService(deps.db, (line) => deps.log.warn(line));
   const retention = new RetentionService(deps.db, {
     ...deps.config.retentionDays,
     logs: deps.config.logs.retentionDays,

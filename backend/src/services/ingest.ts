@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { ContainerReport, IngestBatch, IngestReply, NodeReport } from '@fleetlens/protocol';
-import type { Db } from '../db/connection';
+import { withConflictRetry, type Db } from '../db/connection';
 import * as ids from '../db/ids';
 import { CONTAINER_METRICS, NODE_METRICS, TABLES, type MetricDef, type SampleFamily } from '../db/metrics';
 import { insertIgnore, upsertRows, upsertIfNewer } from '../db/writes';
@@ -88,13 +88,21 @@ export function timestampIssues(batch: IngestBatch, now: number, w: IngestWindow
 
 /** Stores agent batches: entities, samples, latest values, inventories, events and logs, in one transaction. */
 export class IngestService {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    /** One line per retried deadlock (MariaDB). */
+    private readonly warn: (line: string) => void = () => {}
+  ) {}
 
   /** Stores one validated batch atomically and returns what it stored. Replays are idempotent. */
   async ingest(batch: IngestBatch, boundCluster?: string | null): Promise<Accepted> {
     if (boundCluster && boundCluster !== batch.cluster.name) {
       throw new ForbiddenClusterError(`this agent token may only send data for cluster "${boundCluster}"`);
     }
+    return withConflictRetry('ingest transaction', () => this.store(batch), this.warn);
+  }
+
+  private store(batch: IngestBatch): Promise<Accepted> {
     return this.db.knex.transaction(async (trx) => {
       const clusterId = ids.clusterId(batch.cluster.name);
       await this.writeCluster(trx, batch, clusterId);

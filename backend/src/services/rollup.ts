@@ -1,4 +1,4 @@
-import type { Db } from '../db/connection';
+import { withConflictRetry, type Db } from '../db/connection';
 import { metricsOf, TABLES, type SampleFamily } from '../db/metrics';
 import { ident } from '../db/writes';
 
@@ -14,7 +14,11 @@ const floorTo = (t: number, s: number) => t - (t % s);
  * (min, max, sum, count per metric). Late data flagged by ingest is rolled up again.
  */
 export class RollupService {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    /** One line per retried deadlock (MariaDB). */
+    private readonly warn: (line: string) => void = () => {}
+  ) {}
 
   /** Rolls up everything complete as of `now` for both families; returns rows written per tier. */
   async run(now: number): Promise<{ m1: number; h1: number }> {
@@ -149,7 +153,7 @@ export class RollupService {
         ? `ON DUPLICATE KEY UPDATE ${updates.map((c) => `${q(c)}=VALUES(${q(c)})`).join(',')}`
         : `ON CONFLICT(ts, entity_id) DO UPDATE SET ${updates.map((c) => `${q(c)}=excluded.${q(c)}`).join(',')}`;
     const sql = `INSERT INTO ${q(table)} (${target.map(q).join(',')}) ${select} ${tail}`;
-    const res = await this.db.knex.raw(sql, bindings);
+    const res = await withConflictRetry('rollup statement', () => this.db.knex.raw(sql, bindings), this.warn);
     return this.db.dialect === 'mysql' ? Number(res[0]?.affectedRows ?? 0) : Number(res?.changes ?? 0);
   }
 }
