@@ -51,6 +51,7 @@ export const ConfigSchema = z.object({
   QUERY_TIMEOUT_SECONDS: int(1, 3600).default(20),
   INGEST_MAX_FUTURE_SECONDS: int(0, 86400).default(300),
   INGEST_MAX_ROWS: int(100, 10_000_000).default(50_000),
+  DB_WAIT_SECONDS: int(0, 3600).default(120),
 });
 
 /** Resolved configuration. Secrets are filled in at start-up if not configured (see bootstrap). */
@@ -77,6 +78,8 @@ export interface Config {
   ingestMaxFutureSeconds: number;
   /** Rows one ingest request may write; a larger batch is refused with 413 (the agent splits it). */
   ingestMaxRows: number;
+  /** How long start-up waits for an unreachable database before giving up. */
+  dbWaitSeconds: number;
 }
 
 /** Alert history and notification delivery (docs/alerts.md). */
@@ -202,5 +205,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     ingestMaxFutureSeconds: c.INGEST_MAX_FUTURE_SECONDS,
     ingestMaxRows: c.INGEST_MAX_ROWS,
+    dbWaitSeconds: c.DB_WAIT_SECONDS,
   };
 }

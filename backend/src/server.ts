@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import type { Knex } from 'knex';
 import { buildApp, createDeps, type AppDeps } from './app';
 import { loadConfig, type Config } from './config';
-import { openDb } from './db/connection';
+import { openDb, waitForDatabase } from './db/connection';
 import { migrate } from './db/migrations';
 import { defaultJobs } from './jobs';
 import { JobScheduler } from './jobs/scheduler';
@@ -80,6 +80,7 @@ export async function startBackend(
   const config = ensureSecrets({ ...base, ...overrides }, log);
   warnAboutAccess(config, log);
   const db = openDb(config.databaseUrl, config.dbPoolMax);
+  await waitForDatabase(db, config.dbWaitSeconds, log);
   await migrate(db.knex);
   const telemetry = createTelemetry();
   const deps = createDeps(config, db, log, telemetry, VERSION);

@@ -96,3 +96,33 @@ export async function withConflictRetry<T>(
     }
   }
 }
+
+/**
+ * Waits until the database answers (a backend started with its database, or before it, as in
+ * docker compose), for at most `seconds`; logs one line per failed attempt, every few seconds.
+ */
+export async function waitForDatabase(
+  db: Db,
+  seconds: number,
+  log: { warn(msg: string, fields?: Record<string, unknown>): void }
+): Promise<void> {
+  const until = Date.now() + seconds * 1000;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await db.knex.raw('SELECT 1');
+      return;
+    } catch (err) {
+      const e = err as { code?: string; message?: string };
+      if (Date.now() >= until) throw err;
+      log.warn('database not reachable yet, waiting', {
+        database: db.describe,
+        attempt,
+        code: e?.code ?? null,
+        error: String(e?.message ?? err).slice(0, 200),
+      });
+      await new Promise((r) =>
+        setTimeout(r, Math.min(5000, 250 * 2 ** Math.min(attempt, 5), Math.max(0, until - Date.now())))
+      );
+    }
+  }
+}
