@@ -5,7 +5,9 @@
  *
  * - Layout: /var/log/pods/<namespace>_<pod>_<uid>/<container>/<restartCount>.log
  *   (pkg/kubelet/kuberuntime/helpers.go BuildContainerLogsDirectory / buildContainerLogsPath);
- *   every new instance of the container (a restart) writes a new <restartCount>.log and the
+ *   every new instance of the container (a restart) writes a new <restartCount>.log, its number
+ *   being the previous instance's restart count + 1 (pkg/kubelet/kuberuntime/kuberuntime_container.go,
+ *   startContainer), and the
  *   previous file stays until the dead container is garbage-collected
  *   (pkg/kubelet/kuberuntime/kuberuntime_container.go removeContainerLog).
  * - Line format: "<RFC3339Nano> <stdout|stderr> <F|P> <text>\n", P when the runtime split a line
