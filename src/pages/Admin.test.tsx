@@ -62,8 +62,25 @@ describe('Admin page against a live backend', () => {
   });
 
   it("shows the backend's 409 in plain words when the last admin would be deactivated", async () => {
-    // One admin record (the emulated Grafana admin acts as admin without a record of its own).
+    // One active admin record (the emulated Grafana admin acts as admin without a record of its
+    // own). Seeding made the admin that holds the test's admin API key: it steps aside for this
+    // test and comes back after it.
     await backendSend('POST', '/users', { email: 'root@example.com', displayName: 'Root', role: 'admin' }, 'ops');
+    const before = await backendGet<UserListReply>('/users', 'ops');
+    const others = before.items.filter((u) => u.role === 'admin' && u.active && u.email !== 'root@example.com');
+    for (const u of others) {
+      await backendSend('PATCH', `/users/${u.id}`, { active: false }, 'ops');
+    }
+    try {
+      await lastAdminRefused();
+    } finally {
+      for (const u of others) {
+        await backendSend('PATCH', `/users/${u.id}`, { active: true }, 'ops');
+      }
+    }
+  });
+
+  async function lastAdminRefused() {
     const users = await backendGet<UserListReply>('/users', 'ops');
     expect(users.items.filter((u) => u.role === 'admin' && u.active).map((u) => u.email)).toEqual(['root@example.com']);
     const user = userEvent.setup();
@@ -77,7 +94,7 @@ describe('Admin page against a live backend', () => {
     expect(banner).not.toHaveTextContent(/HTTP 409/);
     const again = await backendGet<UserListReply>('/users', 'ops');
     expect(again.items.find((u) => u.email === 'root@example.com')!.active).toBe(true);
-  });
+  }
 
   it('creates an agent token shown once with a copy button, then lists it without the token and revokes it', async () => {
     const user = userEvent.setup();
