@@ -22,7 +22,7 @@ export const SILENCE_WRITES: RouteSpec[] = [
     reply: wire.Silence,
     status: 201,
     audit: { action: 'silence.create', targetType: 'silence' },
-    handle: (d, c, i) => d.alerts.silences.create(i.body, callerName(c)),
+    handle: (d, c, i) => d.alerts.silences.create(i.body, callerName(c), c!.scope),
   },
   {
     method: 'delete',
@@ -31,6 +31,6 @@ export const SILENCE_WRITES: RouteSpec[] = [
     access: 'editor',
     reply: wire.Silence,
     audit: { action: 'silence.expire', targetType: 'silence', before: (d, p) => d.alerts.silences.get(p.id) },
-    handle: (d, c, i) => d.alerts.silences.expire(i.params.id),
+    handle: (d, c, i) => d.alerts.silences.expire(i.params.id, c!.scope),
   },
 ];

@@ -1,8 +1,8 @@
 import type { alerts as wire } from '@fleetlens/protocol';
 import type { Db } from '../../db/connection';
 import { NotFoundError } from '../context';
-import { applyScope, type Scope } from '../scope';
-import { ruleInScope, toRule } from './rules';
+import { applyNodeScope, applyScope, FULL_SCOPE, type Scope } from '../scope';
+import { assertRuleWithinScope, ruleInScope, toRule } from './rules';
 import { InvalidFieldsError, newId } from './common';
 
 type Row = Record<string, unknown>;
@@ -62,12 +62,73 @@ export class SilenceService {
     return { items: rows.map((r) => toSilence(r, now)) };
   }
 
-  async create(input: wire.SilenceInput, createdBy: string | null): Promise<wire.Silence> {
+  /**
+   * True when a restricted caller may mute what the silence mutes, as with rules: its entity (if
+   * any) is inside the scope; without an entity, its rule stays inside the scope on every
+   * restricted dimension (a global rule would mute alerts the caller may not see).
+   */
+  private async withinScope(scope: Scope, ruleId: string | null, entityId: string | null): Promise<string | null> {
+    const restricted = scope.clusters !== null || scope.namespaces !== null || scope.nodes !== null;
+    if (!restricted) return null;
+    if (entityId) return (await this.entityInScope(scope, entityId)) ? null : 'entityId';
+    const row = ruleId ? await this.db.knex('alert_rules').where('id', ruleId).first() : null;
+    if (!row) return 'ruleId';
+    try {
+      assertRuleWithinScope(toRule(row).filters, scope);
+      return null;
+    } catch {
+      return 'ruleId';
+    }
+  }
+
+  /** A container or node inside the scope, or an entity with an alert inside it. */
+  private async entityInScope(scope: Scope, id: string): Promise<boolean> {
+    const k = this.db.knex;
+    const container = await applyScope(
+      k('containers as c')
+        .join('nodes as n', 'n.id', 'c.node_id')
+        .join('clusters as cl', 'cl.id', 'c.cluster_id')
+        .where('c.id', id)
+        .first('c.id'),
+      scope,
+      { clusterName: 'cl.name', nodeName: 'n.name', namespace: 'c.namespace' }
+    );
+    if (container) return true;
+    if (scope.namespaces === null) {
+      const node = await applyNodeScope(
+        k('nodes as n').join('clusters as cl', 'cl.id', 'n.cluster_id').where('n.id', id).first('n.id'),
+        scope,
+        { clusterName: 'cl.name', nodeName: 'n.name' }
+      );
+      if (node) return true;
+    }
+    const alert = await applyScope(k('alerts as a').where('a.entity_id', id).first('a.id'), scope, {
+      clusterName: 'a.cluster_name',
+      namespace: 'a.namespace',
+      nodeName: 'a.node_name',
+    });
+    return !!alert;
+  }
+
+  async create(input: wire.SilenceInput, createdBy: string | null, scope: Scope = FULL_SCOPE): Promise<wire.Silence> {
     const now = this.now();
     const startsAt = input.startsAt ?? now;
     if (input.endsAt <= now) throw new InvalidFieldsError([{ path: 'endsAt', message: 'must be in the future' }]);
     if (input.ruleId && !(await this.db.knex('alert_rules').where('id', input.ruleId).first('id')))
       throw new InvalidFieldsError([{ path: 'ruleId', message: `no alert rule with id "${input.ruleId}"` }]);
+    const outside = await this.withinScope(scope, input.ruleId, input.entityId);
+    if (outside === 'entityId')
+      throw new InvalidFieldsError([
+        { path: 'entityId', message: `no entity with id "${input.entityId}" in your scope` },
+      ]);
+    if (outside === 'ruleId')
+      throw new InvalidFieldsError([
+        {
+          path: 'ruleId',
+          message:
+            'this rule watches entities outside your scope; silence it for an entity within your scope (entityId)',
+        },
+      ]);
     const id = newId();
     await this.db.knex('alert_silences').insert({
       id,
@@ -88,11 +149,13 @@ export class SilenceService {
     return toSilence(row, this.now());
   }
 
-  /** Ends a silence now (kept for the record). */
-  async expire(id: string): Promise<wire.Silence> {
+  /** Ends a silence now (kept for the record); a restricted caller only one it could have made. */
+  async expire(id: string, scope: Scope = FULL_SCOPE): Promise<wire.Silence> {
     const now = this.now();
     const row = await this.db.knex('alert_silences').where('id', id).first();
     if (!row) throw new NotFoundError(`silence ${id} not found`);
+    if (await this.withinScope(scope, (row.rule_id as string) ?? null, (row.entity_id as string) ?? null))
+      throw new NotFoundError(`silence ${id} not found`);
     if (Number(row.ends_at) > now)
       await this.db
         .knex('alert_silences')
