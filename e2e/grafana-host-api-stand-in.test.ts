@@ -4,7 +4,8 @@ import net from 'node:net';
 import path from 'node:path';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { ensureHostBuilt, ensurePluginBuilt } from './host/build';
-import { interpolateTemplate, type GrafanaUser, type PluginJson } from './host/grafanaEmulator';
+import { interpolateTemplate } from './host/grafana/goTemplate';
+import type { GrafanaUser, PluginJson } from './host/grafana/types';
 import { PLUGIN_DIST, startHost, type RunningHost } from './host/server';
 
 /**

@@ -2,15 +2,10 @@ import http from 'node:http';
 import net from 'node:net';
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { DatasourceProxyEmulator, type DatasourceInstance } from './host/datasourceProxy';
-import {
-  GrafanaEmulator,
-  GrafanaIdTokens,
-  matchRoutePath,
-  type EmulatorRequest,
-  type GrafanaServerOptions,
-  type GrafanaUser,
-  type PluginRoute,
-} from './host/grafanaEmulator';
+import { GrafanaEmulator } from './host/grafana/appProxy';
+import { GrafanaIdTokens } from './host/grafana/idTokens';
+import type { EmulatorRequest, GrafanaServerOptions, GrafanaUser, PluginRoute } from './host/grafana/types';
+import { matchRoutePath } from './host/grafana/webTree';
 
 /**
  * The test host's stand-ins for Grafana's app plugin proxy and datasource proxy (no Grafana

@@ -1,36 +1,35 @@
+import { hasAccessToRoute, hasPermission } from './grafana/access';
+import { accessDenied, jsonApiErr } from './grafana/apiErrors';
+import { interpolateTemplate, type TemplateData } from './grafana/goTemplate';
 import {
-  DEFAULT_GRAFANA_VERSION,
-  DEFAULT_USER,
-  GoHeaders,
-  accessDenied,
-  applyForwardIdHeader,
-  applyUserHeader,
-  badGateway,
-  deleteAuthHeaders,
   goEscapePath,
   goParseUrl,
   goPathClean,
   goPathUnescape,
-  hasPermission,
-  interpolateTemplate,
   joinURLFragments,
-  jsonApiErr,
-  parseReqRole,
-  prepareProxyRequest,
-  removeHopByHop,
-  reverseProxyForwardedFor,
-  roleIncludes,
-  send,
+  splitRequestUrl,
+  type GoUrl,
+} from './grafana/goUrl';
+import {
+  applyForwardIdHeader,
+  applyUserHeader,
+  directorHeaders,
+  finishProxyHeaders,
+  type GoHeaders,
+} from './grafana/proxyHeaders';
+import { addRouteHeaders, checkPluginRoutes, routeAcceptsMethod, routeBodyContent } from './grafana/pluginRoutes';
+import { badGateway, send, type OutgoingRequest } from './grafana/transport';
+import {
+  DEFAULT_USER,
+  proxyServerSettings,
   type EmulatorRequest,
   type EmulatorResponse,
-  type GoUrl,
   type GrafanaServerOptions,
   type GrafanaUser,
-  type OutgoingRequest,
   type PluginJson,
   type PluginRoute,
-  type TemplateData,
-} from './grafanaEmulator';
+  type ProxyServerSettings,
+} from './grafana/types';
 
 /**
  * Grafana's datasource proxy for one datasource instance, for tests where no Grafana server can
@@ -179,8 +178,7 @@ export function clearCookieHeader(h: GoHeaders, keepCookies: string[], skip: str
 export class DatasourceProxyEmulator {
   /** Every request the proxy sent on, as sent (for tests). */
   readonly sent: OutgoingRequest[] = [];
-  private readonly server: Required<Pick<GrafanaServerOptions, 'sendUserHeader' | 'version'>> &
-    Pick<GrafanaServerOptions, 'ids'>;
+  private readonly server: ProxyServerSettings;
 
   constructor(
     readonly plugin: PluginJson,
@@ -188,14 +186,8 @@ export class DatasourceProxyEmulator {
     public user: GrafanaUser = DEFAULT_USER,
     options: GrafanaServerOptions = {}
   ) {
-    for (const route of plugin.routes ?? []) {
-      parseReqRole(route);
-    }
-    this.server = {
-      sendUserHeader: options.sendUserHeader ?? false,
-      version: options.version ?? DEFAULT_GRAFANA_VERSION,
-      ids: options.ids,
-    };
+    checkPluginRoutes(plugin);
+    this.server = proxyServerSettings(options);
   }
 
   /** What DataSourceInstanceSettings.url is for a proxy-access datasource. */
@@ -204,9 +196,7 @@ export class DatasourceProxyEmulator {
   }
 
   async handle(req: EmulatorRequest): Promise<EmulatorResponse | undefined> {
-    const q = req.url.indexOf('?');
-    const escapedPath = q === -1 ? req.url : req.url.slice(0, q);
-    const rawQuery = q === -1 ? '' : req.url.slice(q + 1);
+    const { escapedPath, rawQuery } = splitRequestUrl(req.url);
     // pkg/api/api.go: /datasources/proxy/uid/:uid(/*) and /datasources/proxy/:id(/*).
     const byUid = /^\/api\/datasources\/proxy\/uid\/([^/]+)(?:\/.*)?$/.exec(escapedPath);
     const byId = byUid ? null : /^\/api\/datasources\/proxy\/([^/]+)(?:\/.*)?$/.exec(escapedPath);
@@ -251,7 +241,7 @@ export class DatasourceProxyEmulator {
     // ds_proxy.go validateRequest.
     let matched: PluginRoute | undefined;
     for (const route of this.plugin.routes ?? []) {
-      if (route.method && route.method !== '*' && route.method !== req.method) {
+      if (!routeAcceptsMethod(route, req.method)) {
         continue;
       }
       let r1 = cleanRelativePath(proxyPath);
@@ -265,16 +255,16 @@ export class DatasourceProxyEmulator {
       if (!r1.startsWith(r2)) {
         continue;
       }
-      if (!this.hasAccessToRoute(route)) {
+      // ds_proxy.go hasAccessToRoute.
+      if (!hasAccessToRoute(user, route)) {
         return jsonApiErr(403, 'plugin proxy route access denied');
       }
       matched = route;
       break;
     }
 
-    const h = new GoHeaders(req.headers ?? {});
+    const h = directorHeaders(req.headers); // reverse_proxy.go wrapDirector
     const remoteAddr = req.remoteAddr ?? '127.0.0.1';
-    deleteAuthHeaders(h); // reverse_proxy.go wrapDirector
 
     // ds_proxy.go director.
     let origin = `${target.scheme}://${target.host}`;
@@ -320,35 +310,25 @@ export class DatasourceProxyEmulator {
           interpolateTemplate(p.content, data),
         ]);
         query = goReencodeQuery(rawQuery, params);
-        for (const header of matched.headers ?? []) {
-          h.set(header.name, interpolateTemplate(header.content, data));
-        }
-        if (matched.body !== undefined) {
-          const rendered = interpolateTemplate(
-            typeof matched.body === 'string' ? matched.body : JSON.stringify(matched.body),
-            data
-          );
-          JSON.parse(rendered);
-          body = rendered;
-        }
+        addRouteHeaders(h, matched, data);
+        body = routeBodyContent(matched, data) ?? body;
       } catch {
         // "Error interpolating proxy url" / "Failed to render plugin headers": logged by Grafana
       }
     }
     await applyForwardIdHeader(h, user, this.server.ids);
 
-    prepareProxyRequest(h, remoteAddr);
     // The instance's custom headers (jsonData.httpHeaderNameN / secureJsonData.httpHeaderValueN,
     // pkg/services/datasources/service/datasource.go getCustomHeaders) are set by the datasource's
     // HTTP client on every request it sends (grafana-plugin-sdk-go CustomHeadersMiddleware).
+    const customHeaders: Array<[string, string]> = [];
     for (const [k, name] of Object.entries(this.instance.jsonData)) {
       const n = /^httpHeaderName(\d+)$/.exec(k);
       if (n && typeof name === 'string' && name) {
-        h.set(name, this.instance.secureJsonData[`httpHeaderValue${n[1]}`] ?? '');
+        customHeaders.push([name, this.instance.secureJsonData[`httpHeaderValue${n[1]}`] ?? '']);
       }
     }
-    removeHopByHop(h);
-    reverseProxyForwardedFor(h, remoteAddr);
+    finishProxyHeaders(h, remoteAddr, customHeaders);
 
     // Go's URL.EscapedPath: RawPath while it still encodes Path, else Path escaped anew — which is
     // why a route's remainder (raw, still escaped) is escaped a second time.
@@ -379,17 +359,5 @@ export class DatasourceProxyEmulator {
           }
         : res
     );
-  }
-
-  /** ds_proxy.go hasAccessToRoute. */
-  private hasAccessToRoute(route: PluginRoute): boolean {
-    if (route.reqAction) {
-      return hasPermission(this.user, route.reqAction);
-    }
-    const role = parseReqRole(route);
-    if (role) {
-      return roleIncludes(this.user.orgRole, role);
-    }
-    return true;
   }
 }

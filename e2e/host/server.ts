@@ -2,7 +2,9 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { DatasourceProxyEmulator, type DatasourceInstance } from './datasourceProxy';
-import { GrafanaEmulator, GrafanaIdTokens, type GrafanaUser, type PluginJson } from './grafanaEmulator';
+import { GrafanaEmulator } from './grafana/appProxy';
+import { GrafanaIdTokens } from './grafana/idTokens';
+import type { GrafanaUser, PluginJson } from './grafana/types';
 import { lineDist, lineIcons, lineVersions, type GrafanaLine } from './lines';
 
 /**

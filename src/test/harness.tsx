@@ -14,7 +14,8 @@ import {
   type NavigateFunction,
 } from 'react-router-dom';
 import { createBackendSrv } from '../../e2e/host/backendSrv';
-import { GrafanaEmulator, type GrafanaUser, type PluginJson } from '../../e2e/host/grafanaEmulator';
+import { GrafanaEmulator } from '../../e2e/host/grafana/appProxy';
+import type { GrafanaUser, PluginJson } from '../../e2e/host/grafana/types';
 import { App } from '../components/App';
 import { APP_BASE } from '../constants';
 import pluginJson from '../plugin.json';

@@ -9,7 +9,7 @@ import {
 import { setBackendSrv, setTemplateSrv, type TemplateSrv } from '@grafana/runtime';
 import { createBackendSrv } from '../../../e2e/host/backendSrv';
 import { DatasourceProxyEmulator } from '../../../e2e/host/datasourceProxy';
-import type { PluginJson } from '../../../e2e/host/grafanaEmulator';
+import type { PluginJson } from '../../../e2e/host/grafana/types';
 import { FleetlensDataSource } from '../datasource';
 import pluginJson from '../plugin.json';
 import type { FleetlensOptions, FleetlensQuery } from '../types';
