@@ -647,3 +647,39 @@ describe('datasource proxy stand-in (pkg/api/pluginproxy/ds_proxy.go, ds_auth_pr
     expect(await call(d, dsUrl('api/x'))).toEqual({ status: 502, headers: {}, body: '' });
   });
 });
+
+describe('the round trip (stand-in of Go net/http as Grafana uses it)', () => {
+  it('a replayable request whose reused keep-alive connection dies before an answer is sent again on a new one; a request with a body is not — transport.go shouldRetryRequest, request.go isReplayable', async () => {
+    // The backend answers the first request of each connection and drops the connection, without
+    // an answer, at the second: what a server closing an idle keep-alive connection looks like.
+    const perSocket = new WeakMap<net.Socket, number>();
+    const arrived: string[] = [];
+    const flaky = http.createServer((req, res) => {
+      const n = (perSocket.get(req.socket) ?? 0) + 1;
+      perSocket.set(req.socket, n);
+      arrived.push(`${req.method} #${n}`);
+      req.resume();
+      if (n > 1) {
+        req.socket.destroy();
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'text/plain', connection: 'keep-alive' }).end('ok');
+    });
+    await new Promise<void>((ok) => flaky.listen(0, '127.0.0.1', () => ok()));
+    const url = `http://127.0.0.1:${(flaky.address() as net.AddressInfo).port}`;
+    try {
+      const d = ds([{ ...DS_ROUTE }], { instance: { jsonData: { backendUrl: url } } });
+      expect((await call(d, dsUrl('api/one'))).status).toBe(200);
+      // Reuses the first connection, which dies; sent again on a fresh one.
+      expect((await call(d, dsUrl('api/two'))).status).toBe(200);
+      expect(arrived).toEqual(['GET #1', 'GET #2', 'GET #1']);
+      arrived.length = 0;
+      // A POST with a body on the reused connection is not replayed: 502.
+      expect((await call(d, dsUrl('api/three'), { method: 'POST', body: '{"a":1}' })).status).toBe(502);
+      expect(arrived).toEqual(['POST #2']);
+    } finally {
+      flaky.closeAllConnections();
+      await new Promise<void>((ok) => flaky.close(() => ok()));
+    }
+  });
+});

@@ -48,72 +48,90 @@ export function send(
   if (out.body !== undefined && out.body !== '') {
     headers['Content-Length'] = String(Buffer.byteLength(out.body));
   }
+  // Go's Transport sends a request again on a new connection when a reused keep-alive connection
+  // fails before any answer and the request is replayable (net/http transport.go
+  // `shouldRetryRequest`, request.go `isReplayable`: GET, HEAD, OPTIONS, TRACE or an
+  // Idempotency-Key, no body). Node's agent reuses sockets the backend may be closing right then.
+  const replayable =
+    !out.body &&
+    (['GET', 'HEAD', 'OPTIONS', 'TRACE'].includes(out.method) || out.headers.get('Idempotency-Key') !== undefined);
   return new Promise((resolve) => {
-    const req = lib.request(
-      {
-        protocol: origin.protocol,
-        hostname: origin.hostname,
-        port: origin.port || undefined,
-        method: out.method,
-        path: out.path || '/',
-        headers,
-        timeout: 30_000,
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          const h = new GoHeaders();
-          for (const [k, v] of Object.entries(res.headers)) {
-            if (v !== undefined) {
-              h.set(k, Array.isArray(v) ? v.join(', ') : v);
+    const attempt = (retried: boolean): void => {
+      let answered = false;
+      const req = lib.request(
+        {
+          protocol: origin.protocol,
+          hostname: origin.hostname,
+          port: origin.port || undefined,
+          method: out.method,
+          path: out.path || '/',
+          headers,
+          timeout: 30_000,
+        },
+        (res) => {
+          answered = true;
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => {
+            const h = new GoHeaders();
+            for (const [k, v] of Object.entries(res.headers)) {
+              if (v !== undefined) {
+                h.set(k, Array.isArray(v) ? v.join(', ') : v);
+              }
             }
-          }
-          removeHopByHop(h);
-          h.delete('Content-Length');
-          // Grafana passes a compressed body on as it is; this host's answers are strings, so it
-          // decompresses here and drops Content-Encoding (the browser sees the same content).
-          let raw = Buffer.concat(chunks);
-          const encoding = (h.get('Content-Encoding') ?? '').toLowerCase();
-          try {
-            raw =
-              encoding === 'gzip'
-                ? zlib.gunzipSync(raw)
-                : encoding === 'deflate'
-                  ? zlib.inflateSync(raw)
-                  : encoding === 'br'
-                    ? zlib.brotliDecompressSync(raw)
-                    : raw;
-            if (encoding) {
-              h.delete('Content-Encoding');
+            removeHopByHop(h);
+            h.delete('Content-Length');
+            // Grafana passes a compressed body on as it is; this host's answers are strings, so it
+            // decompresses here and drops Content-Encoding (the browser sees the same content).
+            let raw = Buffer.concat(chunks);
+            const encoding = (h.get('Content-Encoding') ?? '').toLowerCase();
+            try {
+              raw =
+                encoding === 'gzip'
+                  ? zlib.gunzipSync(raw)
+                  : encoding === 'deflate'
+                    ? zlib.inflateSync(raw)
+                    : encoding === 'br'
+                      ? zlib.brotliDecompressSync(raw)
+                      : raw;
+              if (encoding) {
+                h.delete('Content-Encoding');
+              }
+            } catch {
+              // left as it came
             }
-          } catch {
-            // left as it came
-          }
-          let answer: EmulatorResponse = {
-            status: res.statusCode ?? 502,
-            headers: h.toObject(),
-            body: raw.toString('utf8'),
-          };
-          if (modify) {
-            answer = modify(answer);
-          }
-          const final = new GoHeaders(answer.headers);
-          final.delete('Set-Cookie');
-          final.set('Content-Security-Policy', 'sandbox');
-          // Header names in lower case, as Node's http module gives them to the host's callers.
-          const headers = Object.fromEntries(final.entries().map(([k, v]) => [k.toLowerCase(), v]));
-          resolve({ ...answer, headers });
-        });
-        res.on('error', () => resolve(badGateway()));
+            let answer: EmulatorResponse = {
+              status: res.statusCode ?? 502,
+              headers: h.toObject(),
+              body: raw.toString('utf8'),
+            };
+            if (modify) {
+              answer = modify(answer);
+            }
+            const final = new GoHeaders(answer.headers);
+            final.delete('Set-Cookie');
+            final.set('Content-Security-Policy', 'sandbox');
+            // Header names in lower case, as Node's http module gives them to the host's callers.
+            const headers = Object.fromEntries(final.entries().map(([k, v]) => [k.toLowerCase(), v]));
+            resolve({ ...answer, headers });
+          });
+          res.on('error', () => resolve(badGateway()));
+        }
+      );
+      req.on('timeout', () => req.destroy(new Error('timeout')));
+      req.on('error', () => {
+        if (req.reusedSocket && replayable && !retried && !answered) {
+          attempt(true);
+        } else {
+          resolve(badGateway());
+        }
+      });
+      if (out.body) {
+        req.write(out.body);
       }
-    );
-    req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', () => resolve(badGateway()));
-    if (out.body) {
-      req.write(out.body);
-    }
-    req.end();
+      req.end();
+    };
+    attempt(false);
   });
 }
 
