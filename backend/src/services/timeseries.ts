@@ -210,36 +210,31 @@ export class TimeseriesQueries {
         ).map((r: Row) => String(r.id))
       : null;
     if (allowed && !allowed.length) return { metric: q.metric, window: q.window, tier, items: [] };
-    const rank = this.knex(tierTable('container', tier))
-      .select('entity_id', ...bucketSelect(this.knex, 'container', tier, [col], 'avg', 1).slice(2))
-      .where('ts', '>=', from)
-      .where('ts', '<=', now)
-      .groupBy('entity_id')
-      .havingRaw(`${col} IS NOT NULL`)
-      .orderBy(col, 'desc')
-      .orderBy('entity_id')
-      .limit(q.limit);
-    if (allowed) rank.whereIn('entity_id', allowed);
+    // Ranked in time slices (sum and count per container, added up here), so that a 31-day
+    // window is many short statements within the budget rather than one that holds SQLite.
     const budget = new Budget(this.limits.timeoutMs);
-    const ranked: Row[] = await budget.select(this.ctx.db, rank);
+    const population =
+      allowed?.length ??
+      Number((await budget.select<{ n: number }>(this.ctx.db, this.knex('containers').count({ n: '*' })))[0].n);
+    const sums = await this.sumsBySlices(budget, tier, [col], allowed, from, now, population);
+    const ranked = [...sums]
+      .filter(([, v]) => v[col].c > 0)
+      .map(([id, v]) => ({ entity_id: id, [col]: v[col].s / v[col].c }) as Row)
+      .sort((a, b) => Number(b[col]) - Number(a[col]) || (String(a.entity_id) < String(b.entity_id) ? -1 : 1))
+      .slice(0, q.limit);
     if (!ranked.length) return { metric: q.metric, window: q.window, tier, items: [] };
     const ids = ranked.map((r) => String(r.entity_id));
     const cols = ['cpu_cores', 'mem_bytes', 'net_rx_bps', 'net_tx_bps', 'disk_read_bps', 'disk_write_bps'];
-    const [metrics, info]: [Row[], Row[]] = await Promise.all([
-      budget.select(
-        this.ctx.db,
-        this.knex(tierTable('container', tier))
-          .select('entity_id', ...bucketSelect(this.knex, 'container', tier, cols, 'avg', 1).slice(2))
-          .whereIn('entity_id', ids)
-          .where('ts', '>=', from)
-          .where('ts', '<=', now)
-          .groupBy('entity_id')
-      ),
-      containerJoins(this.knex)
-        .whereIn('c.id', ids)
-        .select('c.id', 'c.name', 'c.image', 'c.state', 'c.health', 'c.gone_at', 'c.namespace', 'c.host_network')
-        .select('n.id as node_id', 'n.name as node_name', 'n.cores as node_cores', 'cl.name as cluster_name'),
-    ]);
+    const winners = await this.sumsBySlices(budget, tier, cols, ids, from, now, ids.length);
+    const metrics: Row[] = [...winners].map(([id, v]) => {
+      const r: Row = { entity_id: id };
+      for (const c of cols) r[c] = v[c].c > 0 ? v[c].s / v[c].c : null;
+      return r;
+    });
+    const info: Row[] = await containerJoins(this.knex)
+      .whereIn('c.id', ids)
+      .select('c.id', 'c.name', 'c.image', 'c.state', 'c.health', 'c.gone_at', 'c.namespace', 'c.host_network')
+      .select('n.id as node_id', 'n.name as node_name', 'n.cores as node_cores', 'cl.name as cluster_name');
     const m = new Map(metrics.map((r) => [String(r.entity_id), r]));
     const c = new Map(info.map((r) => [String(r.id), r]));
     return {
@@ -271,6 +266,48 @@ export class TimeseriesQueries {
           };
         }),
     };
+  }
+
+  /**
+   * Per container (all of them, or `ids`), the sum and count of each column over [from, to], read
+   * in time slices of about ROWS_PER_STATEMENT rows for `population` containers.
+   */
+  private async sumsBySlices(
+    budget: Budget,
+    tier: api.Tier,
+    cols: string[],
+    ids: string[] | null,
+    from: number,
+    to: number,
+    population: number
+  ): Promise<Map<string, Record<string, { s: number; c: number }>>> {
+    const out = new Map<string, Record<string, { s: number; c: number }>>();
+    const exprs = cols.flatMap((c) =>
+      tier === 'raw'
+        ? [`SUM(${c}) as ${c}_s`, `COUNT(${c}) as ${c}_c`]
+        : [`SUM(${c}_sum) as ${c}_s`, `SUM(${c}_cnt) as ${c}_c`]
+    );
+    for (const [lo, hi] of timeSlices(from, to + 1, 1, Math.max(1, population), rowSeconds(tier))) {
+      const qb = this.knex(tierTable('container', tier))
+        .select('entity_id', ...exprs.map((e) => this.knex.raw(e)))
+        .where('ts', '>=', lo)
+        .where('ts', '<', hi)
+        .groupBy('entity_id');
+      if (ids) qb.whereIn('entity_id', ids);
+      for (const r of await budget.select(this.ctx.db, qb)) {
+        const id = String(r.entity_id);
+        let acc = out.get(id);
+        if (!acc) out.set(id, (acc = Object.fromEntries(cols.map((c) => [c, { s: 0, c: 0 }]))));
+        for (const c of cols) {
+          const n = Number(r[`${c}_c`] ?? 0);
+          if (n > 0) {
+            acc[c].s += Number(r[`${c}_s`]);
+            acc[c].c += n;
+          }
+        }
+      }
+    }
+    return out;
   }
 
   /**
