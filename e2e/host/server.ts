@@ -61,6 +61,8 @@ export interface HostOptions {
   idForwarding?: boolean;
   /** The Grafana line to emulate (its shared modules, React and @grafana/* versions); default 12.4. */
   grafanaLine?: GrafanaLine;
+  /** Label every page as a preview outside Grafana (`npm run preview`). */
+  preview?: boolean;
 }
 
 const PLACEHOLDER_ICON =
@@ -113,12 +115,18 @@ function bootData(theme: 'dark' | 'light', user: GrafanaUser = DEFAULT_USER, lin
   };
 }
 
-function page(pluginId: string, theme: 'dark' | 'light', user: GrafanaUser | undefined, line: GrafanaLine): string {
+function page(
+  pluginId: string,
+  theme: 'dark' | 'light',
+  user: GrafanaUser | undefined,
+  line: GrafanaLine,
+  preview = false
+): string {
   // <base href="/"> as in Grafana's index.html: @grafana/ui loads icons from relative paths.
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><base href="/"><title>Fleetlens · test host</title>
 <link rel="icon" href="data:,"><style>body { margin: 0; }</style>
-<script>window.__hostBoot = ${JSON.stringify({ pluginId, theme, grafanaLine: line })};
+<script>window.__hostBoot = ${JSON.stringify({ pluginId, theme, grafanaLine: line, preview })};
 window.grafanaBootData = ${JSON.stringify(bootData(theme, user, line))};</script>
 </head><body class="theme-${theme}"><div id="root"></div><script src="/host/host.js"></script></body></html>`;
 }
@@ -251,7 +259,7 @@ export async function startHost(opts: HostOptions): Promise<RunningHost> {
             'content-type': 'text/html; charset=utf-8',
             'cache-control': 'no-store',
           })
-          .end(page(plugin.id, theme, opts.user, line));
+          .end(page(plugin.id, theme, opts.user, line, opts.preview));
       }
     })().catch((e: unknown) => {
       res.writeHead(500, { 'content-type': 'text/plain' }).end(String(e));

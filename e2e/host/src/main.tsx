@@ -31,6 +31,8 @@ interface Boot {
   pluginId: string;
   theme: 'dark' | 'light';
   grafanaLine: GrafanaLine;
+  /** `npm run preview`: say on every page that this is the test host, not Grafana. */
+  preview?: boolean;
 }
 
 const boot = (window as unknown as { __hostBoot: Boot }).__hostBoot;
@@ -113,6 +115,12 @@ function Shell({
     <div className={styles.shell}>
       <nav className={styles.nav} aria-label="Fleetlens navigation">
         <div className={styles.brand}>Fleetlens</div>
+        {boot.preview && (
+          <div className={styles.preview} role="note" aria-label="Preview outside Grafana">
+            Preview of the pages outside Grafana, in the test host that loads them as Grafana {boot.grafanaLine} does.
+            Install the plugin into Grafana for the real thing.
+          </div>
+        )}
         {includes.map((i) => (
           <Link key={i.path} to={i.path} className={pathname.startsWith(i.path) ? styles.active : styles.link}>
             <Icon name={(i.icon ?? 'apps') as IconName} /> {i.name}
@@ -153,6 +161,14 @@ const getStyles = (theme: GrafanaTheme2) => ({
     gap: theme.spacing(0.5),
   }),
   brand: css({ fontWeight: theme.typography.fontWeightBold, padding: theme.spacing(0, 1, 1) }),
+  preview: css({
+    margin: theme.spacing(0, 0, 1),
+    padding: theme.spacing(1),
+    fontSize: theme.typography.bodySmall.fontSize,
+    color: theme.colors.warning.text,
+    border: `1px solid ${theme.colors.warning.border}`,
+    borderRadius: theme.shape.radius.default,
+  }),
   link: css({
     display: 'flex',
     gap: theme.spacing(1),
