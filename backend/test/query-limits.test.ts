@@ -11,6 +11,7 @@ import { createTestDatabase, DIALECTS, type TestDatabase } from './helpers/datab
 const NOW = Math.floor(Date.now() / 1000);
 const NODES = 60;
 const STEPS = 2 * 8640; // two days of raw samples every 10 s, per node
+const CONTAINERS = 60; // and one day of them per container, for /top
 
 async function start(url: string, query: Partial<QueryLimits> = {}) {
   return startBackend({
@@ -44,10 +45,30 @@ async function seed(b: RunningBackend, dialect: 'sqlite' | 'mysql') {
           { ts: NOW, cpuCores: 1, memUsedBytes: 2e9, memTotalBytes: 8e9, fsUsedBytes: 1e9, fsTotalBytes: 1e10 },
         ],
       })),
-      containers: [],
+      containers: Array.from({ length: CONTAINERS }, (_, i) => ({
+        id: i.toString(16).padStart(64, 'c'),
+        nodeName: `n${i % NODES}`,
+        name: `c${i}`,
+        image: 'busybox',
+        state: 'running',
+        samples: [{ ts: NOW, cpuCores: 0.1, memBytes: 1e6 }],
+      })),
     }),
   });
   expect(res.status).toBeLessThan(300);
+  // Container i runs at (i + 1) / 100 cores: /top ranks them in reverse order.
+  if (dialect === 'sqlite')
+    await b.db.raw(
+      `WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < ${STEPS / 2})
+       INSERT INTO container_samples (entity_id, ts, cpu_cores, mem_bytes)
+       SELECT c.id, ${NOW} - s.i * 10, (CAST(substr(c.name, 2) AS REAL) + 1) / 100, 1e6 FROM s CROSS JOIN containers c`
+    );
+  else
+    await b.db.raw(
+      `INSERT INTO container_samples (entity_id, ts, cpu_cores, mem_bytes)
+       SELECT c.id, ${NOW} - s.seq * 10, (CAST(SUBSTRING(c.name, 2) AS DECIMAL) + 1) / 100, 1e6
+       FROM seq_1_to_${STEPS / 2} s CROSS JOIN containers c`
+    );
   if (dialect === 'sqlite')
     await b.db.raw(
       `WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < ${STEPS})
@@ -185,6 +206,28 @@ describe.each(DIALECTS)('query bounds and budgets (%s)', (dialect) => {
     expect(Math.max(...latencies)).toBeLessThan(1000);
   }, 120_000);
 
+  it('ranks /top over a day of raw samples in slices: right order, /healthz answering meanwhile', async () => {
+    const heavy = get('/api/v1/top?window=86400&limit=5');
+    let done = false;
+    void heavy.then(() => (done = true));
+    const latencies: number[] = [];
+    while (!done) {
+      const t = Date.now();
+      expect((await fetch(`${b.url}/healthz`)).status).toBe(200);
+      latencies.push(Date.now() - t);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const r = await heavy;
+    expect(r.status).toBe(200);
+    expect(r.body.tier).toBe('raw');
+    expect(r.body.items.map((x: { name: string }) => x.name)).toEqual(['c59', 'c58', 'c57', 'c56', 'c55']);
+    expect(r.body.items[0].value).toBeCloseTo(0.6, 2); // the 1 ingested 0.1 sample among 8,640 of 0.6
+    console.log(
+      `${dialect}: top ${r.ms} ms, /healthz max ${Math.max(...latencies)} ms over ${latencies.length} probes`
+    );
+    expect(Math.max(...latencies)).toBeLessThan(1000);
+  }, 60_000);
+
   it('stops a query at its time budget: 503 on /api/v1, errorType timeout on the Prometheus API', async () => {
     const tight = await start(db.url, { timeoutMs: 30 });
     try {
@@ -192,6 +235,7 @@ describe.each(DIALECTS)('query bounds and budgets (%s)', (dialect) => {
       const r = await get(`/api/v1/series?kind=all&metrics=cpuCores&from=${from}&to=${NOW}&step=20&tier=raw`, tight);
       expect(r.status).toBe(503);
       expect(r.body.error).toMatch(/timed out .*QUERY_TIMEOUT_SECONDS/);
+      expect((await get('/api/v1/top?window=86400', tight)).status).toBe(503);
       // One day back, so that the raw tier (two days kept) answers it, lookback included.
       const p = await get(
         `/prometheus/api/v1/query_range?query=${encodeURIComponent('sum(fleetlens_node_cpu_usage_cores)')}&start=${NOW - 86400}&end=${NOW}&step=20`,
