@@ -35,7 +35,9 @@ describe.each(files)('%s', (file) => {
     const templates = installTemplates();
     const { ds } = installDatasource({ backendUrl: backendUrl('fleet'), serviceKey: serviceKey() });
     for (const v of d.templating.list as Json[]) {
-      if (v.type !== 'query') {continue;}
+      if (v.type !== 'query') {
+        continue;
+      }
       const values = (await ds.metricFindQuery(v.query)).map((x) => String(x.value));
       expect({ variable: v.name, some: values.length > 0 }).toEqual({ variable: v.name, some: true });
       templates.vars[v.name] = v.includeAll ? v.allValue : values[0];
@@ -69,15 +71,18 @@ describe.each(files)('%s', (file) => {
       } else if (p.type === 'timeseries') {
         const withValues = frames.filter((f) => f.fields[1]?.values.some((v) => v !== null));
         expect({ ...what, series: withValues.length > 0 }).toEqual({ ...what, series: true });
-        for (const f of withValues)
-          {expect({ ...what, unit: f.fields[1].config.unit }).toEqual({ ...what, unit: p.fieldConfig.defaults.unit });}
+        for (const f of withValues) {
+          expect({ ...what, unit: f.fields[1].config.unit }).toEqual({ ...what, unit: p.fieldConfig.defaults.unit });
+        }
       } else {
         expect({ ...what, rows: frames[0].length > 0 }).toEqual({ ...what, rows: true });
       }
     }
     // Annotation queries run too (the test fleet has no events, so they return empty frames).
     for (const a of d.annotations.list as Json[]) {
-      if (!a.target) {continue;}
+      if (!a.target) {
+        continue;
+      }
       const res = await ds.query(request([a.target], { fromSec: to - 1800, toSec: to }));
       expect((res.data as DataFrame[])[0].fields.map((f) => f.name)).toEqual(
         expect.arrayContaining(['time', 'title', 'text', 'tags'])
