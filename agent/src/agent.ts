@@ -43,6 +43,7 @@ export class Agent {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
   private stopped = false;
+  private spoolFailing = false;
   private lastTs = -1;
   private readonly self = new SelfUsage();
   private readonly log: (msg: string) => void;
@@ -99,6 +100,11 @@ export class Agent {
       cpuCores: own.cpuCores,
       rssBytes: own.rssBytes,
       clockSkewSeconds: this.sender.clockSkewSeconds,
+      droppedSamples: this.spool.droppedSamples,
+      spoolWriteErrors: this.spool.writeErrors,
+      spoolLastWriteError: this.spool.lastWriteError?.slice(0, 64) ?? null,
+      spoolMemoryBatches: this.spool.memoryBatches,
+      spoolCorruptBatches: this.spool.corruptBatches,
     };
   }
 
@@ -144,10 +150,22 @@ export class Agent {
     );
     const { batch, removed } = sanitizeBatch(raw);
     if (removed.length) this.log(`fleetlens-agent: left out invalid items: ${removed.slice(0, 5).join('; ')}`);
-    await this.spool.append(await gzipAsync(Buffer.from(JSON.stringify(batch))));
+    let samples = 0;
+    for (const r of [...batch.nodes, ...batch.containers]) samples += r.samples.length;
+    // Never throws for a full or read-only disk: the batch is then held in memory and sent from there.
+    const spooled = await this.spool.append(await gzipAsync(Buffer.from(JSON.stringify(batch))), samples);
+    if (spooled !== !this.spoolFailing) {
+      this.spoolFailing = !spooled; // logged once per change, not every cycle
+      this.log(
+        spooled
+          ? 'fleetlens-agent: spooling to disk again'
+          : `fleetlens-agent: cannot spool batches (${this.spool.lastWriteError ?? 'over the size limit'}); holding up to ${this.spool.maxMemoryBatches} in memory`
+      );
+    }
     this.opts.onBatch?.(batch);
     this.sender.notify();
-    // Only now that the batch is on disk may collectors move their cursors past its data.
+    // Only now that the batch is queued (on disk, or in memory when the disk refused it) may
+    // collectors move their cursors past its data.
     for (const col of this.opts.collectors) await col.commit?.().catch(() => undefined);
     this.lastCycleAt = Date.now();
     this.cycles++;

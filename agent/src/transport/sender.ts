@@ -112,55 +112,62 @@ export class Sender {
     let timeouts = 0;
     let current: SpoolEntry | null = null;
     while (!this.stopped) {
-      const next = await this.spool.oldest();
-      if (!next) {
-        await new Promise<void>((r) => (this.wake = r));
-        this.wake = null;
-        continue;
-      }
-      if (current !== next.entry) {
-        current = next.entry;
-        timeouts = 0;
-      }
-      const result = await this.client.push(next.data);
-      if (this.stopped && result.kind !== 'accepted') break;
-      switch (result.kind) {
-        case 'accepted':
-          attempt = 0;
-          this.lastPushAt = Math.floor(Date.now() / 1000);
-          this.lastError = null;
-          if (result.clockSkewSeconds !== null) this.clockSkewSeconds = result.clockSkewSeconds;
-          await this.spool.remove(next.entry);
-          break;
-        case 'rejected':
-          attempt = 0;
-          this.rejectedBatches++;
-          this.lastError = result.message;
-          this.log(`fleetlens-agent: backend rejected a batch, dropping it: ${result.message}`);
-          await this.spool.remove(next.entry);
-          break;
-        case 'too_large':
-          await this.handleTooLarge(next.entry, next.data);
-          break;
-        case 'unauthorized':
-          this.lastError = result.message;
-          this.log(`fleetlens-agent: backend refused the agent token (${result.message}); keeping batches`);
-          await this.sleep(backoffDelay(attempt++, this.base, this.max, this.random));
-          break;
-        case 'retry': {
-          this.lastError = result.message;
-          if (result.timedOut && ++timeouts >= TIMEOUTS_BEFORE_SPLIT) {
-            const parts = await splitBatch(next.data).catch(() => null);
-            if (parts) {
-              this.log(`fleetlens-agent: a batch timed out ${timeouts} times; splitting it in two`);
-              await this.spool.split(next.entry, parts);
-              break;
-            }
-          }
-          const delay = Math.max(result.retryAfterMs ?? 0, backoffDelay(attempt++, this.base, this.max, this.random));
-          await this.sleep(Math.min(delay, Math.max(this.max, result.retryAfterMs ?? 0)));
-          break;
+      try {
+        const next = await this.spool.oldest();
+        if (!next) {
+          await new Promise<void>((r) => (this.wake = r));
+          this.wake = null;
+          continue;
         }
+        if (current !== next.entry) {
+          current = next.entry;
+          timeouts = 0;
+        }
+        const result = await this.client.push(next.data);
+        if (this.stopped && result.kind !== 'accepted') break;
+        switch (result.kind) {
+          case 'accepted':
+            attempt = 0;
+            this.lastPushAt = Math.floor(Date.now() / 1000);
+            this.lastError = null;
+            if (result.clockSkewSeconds !== null) this.clockSkewSeconds = result.clockSkewSeconds;
+            await this.spool.remove(next.entry);
+            break;
+          case 'rejected':
+            attempt = 0;
+            this.rejectedBatches++;
+            this.lastError = result.message;
+            this.log(`fleetlens-agent: backend rejected a batch, dropping it: ${result.message}`);
+            await this.spool.remove(next.entry);
+            break;
+          case 'too_large':
+            await this.handleTooLarge(next.entry, next.data);
+            break;
+          case 'unauthorized':
+            this.lastError = result.message;
+            this.log(`fleetlens-agent: backend refused the agent token (${result.message}); keeping batches`);
+            await this.sleep(backoffDelay(attempt++, this.base, this.max, this.random));
+            break;
+          case 'retry': {
+            this.lastError = result.message;
+            if (result.timedOut && ++timeouts >= TIMEOUTS_BEFORE_SPLIT) {
+              const parts = await splitBatch(next.data).catch(() => null);
+              if (parts) {
+                this.log(`fleetlens-agent: a batch timed out ${timeouts} times; splitting it in two`);
+                await this.spool.split(next.entry, parts);
+                break;
+              }
+            }
+            const delay = Math.max(result.retryAfterMs ?? 0, backoffDelay(attempt++, this.base, this.max, this.random));
+            await this.sleep(Math.min(delay, Math.max(this.max, result.retryAfterMs ?? 0)));
+            break;
+          }
+        }
+      } catch (e) {
+        // A spool operation failed (a disk gone bad, say): keep the loop alive and retry later.
+        this.lastError = (e as Error).message;
+        this.log(`fleetlens-agent: sender: ${(e as Error).message}`);
+        await this.sleep(backoffDelay(attempt++, this.base, this.max, this.random));
       }
     }
   }

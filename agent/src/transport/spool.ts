@@ -1,38 +1,73 @@
 import { mkdir, readdir, rename, rm, stat, writeFile, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { gunzip } from 'node:zlib';
+import { promisify } from 'node:util';
+
+const gunzipAsync = promisify(gunzip);
 
 const SUFFIX = '.batch.gz';
 
-/** One spooled batch: its ordering key (file name without suffix) and size on disk. */
+/** Batches kept in memory at most while the spool cannot be written (full or read-only disk). */
+export const DEFAULT_MEMORY_BATCHES = 16;
+
+/** Oldest spooled batches deleted per append to make room on a full disk before giving up on it. */
+const MAX_DROPS_PER_WRITE = 4;
+
+/**
+ * One spooled batch: its ordering key (file name without suffix) and size on disk. A batch the
+ * disk refused is held in memory instead (`mem`) and takes its turn in the same order.
+ */
 export interface SpoolEntry {
   key: string;
   bytes: number;
+  /** Metric samples (node and container samples) in the batch, when known (queued by this run). */
+  samples?: number;
+  mem?: Buffer;
+}
+
+/** Why a write to the spool failed: the errno code (ENOSPC, EDQUOT, EROFS, …) or the message. */
+function errorCode(e: unknown): string {
+  const err = e as NodeJS.ErrnoException;
+  return err?.code ?? err?.message ?? String(e);
 }
 
 /**
  * A bounded on-disk queue of encoded batches, one file each, oldest first. Every batch is
  * written here before it is sent, so an agent crash or restart loses nothing; when the size
- * limit is reached the oldest batches are deleted and counted.
+ * limit is reached, or the disk is full, the oldest batches are deleted and counted. When the
+ * disk refuses a batch all the same (full, quota, read-only), it is held in a small in-memory
+ * queue (DEFAULT_MEMORY_BATCHES, oldest dropped and counted beyond it) and sent from there.
  */
 export class Spool {
   private entries: SpoolEntry[] = [];
   private seq = 0;
   private totalBytes = 0;
-  /** Batches deleted to stay under the size limit since this agent started. */
+  private memCount = 0;
+  /** Batches deleted to stay under the size limit, to make room on a full disk, or over the memory bound. */
   droppedBatches = 0;
+  /** Metric samples in those dropped batches, as far as known (0 for batches left by a previous run). */
+  droppedSamples = 0;
+  /** Failed writes of a spool file since this agent started. */
+  writeErrors = 0;
+  /** The latest write failure (errno code), null when none happened. */
+  lastWriteError: string | null = null;
+  /** Spool files found truncated or unreadable as gzip, deleted instead of being sent. */
+  corruptBatches = 0;
 
   private constructor(
     readonly dir: string,
-    readonly maxBytes: number
+    readonly maxBytes: number,
+    readonly maxMemoryBatches: number
   ) {}
 
   /** Opens (or creates) the spool directory and indexes what a previous run left behind. */
-  static async open(dir: string, maxBytes: number): Promise<Spool> {
+  static async open(dir: string, maxBytes: number, maxMemoryBatches = DEFAULT_MEMORY_BATCHES): Promise<Spool> {
     await mkdir(dir, { recursive: true });
-    const s = new Spool(dir, maxBytes);
+    const s = new Spool(dir, maxBytes, Math.max(1, maxMemoryBatches));
     for (const name of await readdir(dir)) {
       if (name.endsWith('.tmp')) {
-        await rm(join(dir, name), { force: true }); // an append interrupted by a crash
+        // A write interrupted by a crash or refused by a full disk; a read-only disk keeps it.
+        await rm(join(dir, name), { force: true }).catch(() => undefined);
         continue;
       }
       if (!name.endsWith(SUFFIX)) continue;
@@ -46,32 +81,72 @@ export class Spool {
     return s;
   }
 
+  /** Bytes of the batches on disk. */
   get bytes(): number {
     return this.totalBytes;
   }
 
+  /** Batches waiting, on disk and in memory. */
   get batches(): number {
     return this.entries.length;
   }
 
-  /** Appends one encoded batch, then drops the oldest batches while over the size limit. */
-  async append(data: Buffer): Promise<void> {
-    this.seq++;
-    const key = String(this.seq).padStart(16, '0');
-    await this.write(key, data);
-    this.entries.push({ key, bytes: data.length });
-    this.totalBytes += data.length;
-    await this.enforceLimit();
+  /** Batches held in memory because the disk refused them. */
+  get memoryBatches(): number {
+    return this.memCount;
   }
 
-  /** The oldest batch, or null when the spool is empty. */
+  /**
+   * Queues one encoded batch. It is written to disk after dropping the oldest batches needed to
+   * stay under the size limit; on a full disk more of the oldest are dropped to make room; when
+   * the disk still refuses it, it is kept in memory. Never throws for a write error; resolves to
+   * true when the batch is on disk.
+   */
+  async append(data: Buffer, samples?: number): Promise<boolean> {
+    this.seq++;
+    const key = String(this.seq).padStart(16, '0');
+    await this.enforceLimit(data.length);
+    if (data.length > this.maxBytes) {
+      // Larger than the whole spool: dropped (counted) like the oldest batch it would be.
+      this.droppedBatches++;
+      this.droppedSamples += samples ?? 0;
+      return false;
+    }
+    for (let drops = 0; ; drops++) {
+      const err = await this.tryWrite(key, data);
+      if (err === null) {
+        this.entries.push({ key, bytes: data.length, samples });
+        this.totalBytes += data.length;
+        return true;
+      }
+      const full = err === 'ENOSPC' || err === 'EDQUOT';
+      if (!full || drops >= MAX_DROPS_PER_WRITE || !(await this.dropOldest((e) => !e.mem))) break;
+    }
+    if (this.memCount >= this.maxMemoryBatches) await this.dropOldest((e) => e.mem !== undefined);
+    this.entries.push({ key, bytes: 0, samples, mem: data });
+    this.memCount++;
+    return false;
+  }
+
+  /** The oldest batch, or null when the spool is empty. Truncated or unreadable files are skipped and counted. */
   async oldest(): Promise<{ entry: SpoolEntry; data: Buffer } | null> {
     while (this.entries.length > 0) {
       const entry = this.entries[0];
+      if (entry.mem) return { entry, data: entry.mem };
+      let data: Buffer;
       try {
-        return { entry, data: await readFile(this.path(entry.key)) };
+        data = await readFile(this.path(entry.key));
       } catch {
-        this.forget(entry); // deleted underneath us (dropped for space meanwhile)
+        this.forget(entry); // deleted underneath us
+        continue;
+      }
+      if (this.entries[0] !== entry) continue; // dropped for space while reading
+      try {
+        await gunzipAsync(data); // checks the gzip trailer (CRC and length): a cut file fails
+        return { entry, data };
+      } catch {
+        this.corruptBatches++;
+        await this.remove(entry);
       }
     }
     return null;
@@ -80,7 +155,7 @@ export class Spool {
   /** Removes a batch once it was delivered (or refused for good). */
   async remove(entry: SpoolEntry): Promise<void> {
     if (!this.forget(entry)) return;
-    await rm(this.path(entry.key), { force: true });
+    if (!entry.mem) await rm(this.path(entry.key), { force: true }).catch(() => undefined);
   }
 
   /** Replaces one batch by several smaller ones at the same place in the order (after a 413). */
@@ -90,28 +165,46 @@ export class Spool {
     const added: SpoolEntry[] = [];
     for (let i = 0; i < parts.length; i++) {
       const key = `${entry.key}.${i + 1}`;
-      await this.write(key, parts[i]);
-      added.push({ key, bytes: parts[i].length });
+      // A part the disk refuses stays in memory in its place (a split never drops data).
+      if ((await this.tryWrite(key, parts[i])) === null) added.push({ key, bytes: parts[i].length });
+      else added.push({ key, bytes: 0, mem: parts[i] });
     }
-    this.entries.splice(this.entries.indexOf(entry), 1, ...added);
-    this.totalBytes += added.reduce((n, e) => n + e.bytes, 0) - entry.bytes;
-    await rm(this.path(entry.key), { force: true });
+    const at = this.entries.indexOf(entry);
+    if (at < 0) {
+      // Dropped for space meanwhile: its parts go too.
+      for (const a of added) if (!a.mem) await rm(this.path(a.key), { force: true }).catch(() => undefined);
+      return;
+    }
+    this.forget(entry);
+    this.entries.splice(at, 0, ...added);
+    for (const a of added) {
+      if (a.mem) this.memCount++;
+      else this.totalBytes += a.bytes;
+    }
+    if (!entry.mem) await rm(this.path(entry.key), { force: true }).catch(() => undefined);
   }
 
-  private async enforceLimit(): Promise<void> {
-    while (this.totalBytes > this.maxBytes && this.entries.length > 0) {
-      const victim = this.entries[0];
-      this.forget(victim);
-      this.droppedBatches++;
-      await rm(this.path(victim.key), { force: true });
-    }
+  /** Drops the oldest on-disk batches until `incoming` more bytes fit under the size limit. */
+  private async enforceLimit(incoming: number): Promise<void> {
+    while (this.totalBytes + incoming > this.maxBytes && (await this.dropOldest((e) => !e.mem)));
+  }
+
+  /** Deletes the oldest batch matching `which` and counts it; false when there is none. */
+  private async dropOldest(which: (e: SpoolEntry) => boolean): Promise<boolean> {
+    const victim = this.entries.find(which);
+    if (!victim) return false;
+    this.droppedBatches++;
+    this.droppedSamples += victim.samples ?? 0;
+    await this.remove(victim);
+    return true;
   }
 
   private forget(entry: SpoolEntry): boolean {
     const i = this.entries.indexOf(entry);
     if (i < 0) return false;
     this.entries.splice(i, 1);
-    this.totalBytes -= entry.bytes;
+    if (entry.mem) this.memCount--;
+    else this.totalBytes -= entry.bytes;
     return true;
   }
 
@@ -119,9 +212,18 @@ export class Spool {
     return join(this.dir, key + SUFFIX);
   }
 
-  private async write(key: string, data: Buffer): Promise<void> {
+  /** Writes one batch file (temp file, then rename); on failure removes the partial temp file and returns the error code. */
+  private async tryWrite(key: string, data: Buffer): Promise<string | null> {
     const tmp = join(this.dir, `${key}.tmp`);
-    await writeFile(tmp, data);
-    await rename(tmp, this.path(key));
+    try {
+      await writeFile(tmp, data);
+      await rename(tmp, this.path(key));
+      return null;
+    } catch (e) {
+      this.writeErrors++;
+      this.lastWriteError = errorCode(e);
+      await rm(tmp, { force: true }).catch(() => undefined);
+      return this.lastWriteError;
+    }
   }
 }

@@ -36,6 +36,19 @@ export const AgentStatus = z.object({
    * came). Optional: older agents never send it.
    */
   clockSkewSeconds: z.number().int().nullable().optional(),
+  /**
+   * Node and container metric samples in the dropped batches, as far as the agent knew
+   * them. This and the fields below are optional: older agents never send them.
+   */
+  droppedSamples: z.number().int().min(0).optional(),
+  /** Failed writes to the spool (full disk, quota, read-only filesystem) since the agent started. */
+  spoolWriteErrors: z.number().int().min(0).optional(),
+  /** The latest spool write failure (errno code such as ENOSPC), null when none happened. */
+  spoolLastWriteError: z.string().max(64).nullable().optional(),
+  /** Batches held in memory because the spool could not be written. */
+  spoolMemoryBatches: z.number().int().min(0).optional(),
+  /** Spool files found truncated or unreadable, deleted instead of being sent. */
+  spoolCorruptBatches: z.number().int().min(0).optional(),
 });
 
 /** Who sent the batch. */
