@@ -5,6 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { IngestBatch, type AgentStatus } from '@fleetlens/protocol';
+import { silentLogger } from '../../backend/src/logger';
+import { startBackend } from '../../backend/src/server';
 import { Agent } from '../src/agent';
 import type { BatchParts, Collector } from '../src/collectors/types';
 import { validateConfig } from '../src/config';
@@ -30,6 +32,7 @@ function canMount(): boolean {
     mountTmpfs(64);
     return true;
   } catch (e) {
+    rmSync(base, { recursive: true, force: true });
     if (process.env.REQUIRE_DOCKER === '1') {
       throw new Error(`REQUIRE_DOCKER=1 but a tmpfs cannot be mounted (root needed): ${(e as Error).message}`);
     }
@@ -250,6 +253,41 @@ describeFs('spool on a full disk (real tmpfs)', () => {
       await rx.close();
     }
   }, 30_000);
+
+  it('the real backend (SQLite) stores the new counters in the agent status it receives', async () => {
+    const fs = mountTmpfs(256);
+    const dataDir = mkdtempSync(join(tmpdir(), 'fl-fulldisk-db-'));
+    const backend = await startBackend(
+      {
+        databaseUrl: join(dataDir, 'monitor.db'),
+        port: 0,
+        host: '127.0.0.1',
+        agentToken: 'full-disk-token-0123456789',
+        serviceKey: 'full-disk-service-key-0123456789',
+        jobsEnabled: false,
+        dataDir,
+      },
+      { log: silentLogger }
+    );
+    try {
+      mkdirSync(join(fs, 'spool'));
+      fillUp(fs);
+      const agent = newAgent(fs, backend.url, 0);
+      await agent.start();
+      const now = Date.now() - 60_000; // real times: the backend refuses samples from the future
+      for (let i = 0; i < 3; i++) await agent.cycle(now + i * 1000);
+      await waitFor('delivered', () => agent.spool.batches === 0 && agent.sender.lastPushAt !== null);
+      const row = (await backend.db('agents').where('id', 'node:n1').first('status')) as { status: string };
+      const stored = JSON.parse(row.status) as AgentStatus;
+      expect(stored.spoolWriteErrors).toBeGreaterThanOrEqual(2); // written with the 3rd batch
+      expect(stored.spoolLastWriteError).toBe('ENOSPC');
+      expect(stored).toMatchObject({ droppedBatches: 0, droppedSamples: 0, spoolCorruptBatches: 0 });
+      expect(tmpFiles(join(fs, 'spool'))).toEqual([]);
+    } finally {
+      await backend.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
 
 if (!MOUNTABLE) {
