@@ -69,10 +69,12 @@ describe('time series queries', () => {
 
   test('values equal the backend series of the same node; from/to from the time range, step from maxDataPoints or the interval', async () => {
     const { ds, requests } = fleet();
-    const to = now();
-    const from = to - 1800;
     const nodes = await backendGet<NodeListReply>('/nodes?cluster=aws-k8s');
     const node = nodes.items.find((n) => n.name === 'aws-k8s-node-02')!;
+    // The half hour that ends at the node's newest sample: the seeded window, however long after
+    // seeding this test runs (a window ending "now" slides off the data in a slow run).
+    const to = node.lastSeen;
+    const from = to - 1800;
     // 1800 s over at most 100 points: 18 s steps; the 10 s interval is finer, so it does not matter.
     const res = await ds.query(
       request([{ kind: 'node', metric: 'memBytes', node: 'aws-k8s-node-02' }], {
