@@ -98,6 +98,10 @@ export function toApiError(err: unknown): ApiError {
       );
     case status === 404:
       return new ApiError('not-found', detail ?? 'Not found. It may have been removed.', status);
+    // Grafana's datasource proxy turns the backend's 401 into a plain-text 400 with this text
+    // (pkg/api/pluginproxy/ds_proxy.go, modifyResponse): the credential was refused.
+    case status === 400 && typeof data === 'string' && data.includes('Authentication to data source failed'):
+      return new ApiError('unauthorized', 'Authentication to data source failed', 401);
     case status === 400:
       return new ApiError(
         'bad-request',

@@ -12,9 +12,8 @@ import {
   type ScopedVars,
   type TestDataSourceResponse,
 } from '@grafana/data';
-import { getBackendSrv, getTemplateSrv } from '@grafana/runtime';
-import { lastValueFrom } from 'rxjs';
-import type { ContainerRow, NodeRow, SeriesReply, TopReply, VersionReply } from '@fleetlens/protocol/api';
+import { getTemplateSrv } from '@grafana/runtime';
+import type { ContainerRow, NodeRow, SeriesReply, TopReply } from '@fleetlens/protocol/api';
 import type { MeReply } from '@fleetlens/protocol/api/access';
 import { assertCompatible, FleetlensClient } from '../api/client';
 import { ApiError, toApiError } from '../api/errors';
@@ -77,14 +76,13 @@ interface Filters {
 export class FleetlensDataSource extends DataSourceApi<FleetlensQuery, FleetlensOptions> {
   readonly client: FleetlensClient;
   readonly backendUrl?: string;
-  /** `<instance url>/api`: the route's prefix, under which `/api/v1/…` reaches the backend. */
-  private readonly routeBase: string;
 
   constructor(instanceSettings: DataSourceInstanceSettings<FleetlensOptions>) {
     super(instanceSettings);
     this.backendUrl = instanceSettings.jsonData?.backendUrl;
-    this.routeBase = `${instanceSettings.url ?? `/api/datasources/proxy/uid/${instanceSettings.uid}`}/api`;
-    this.client = new FleetlensClient(this.routeBase);
+    this.client = new FleetlensClient(
+      `${instanceSettings.url ?? `/api/datasources/proxy/uid/${instanceSettings.uid}`}/api`
+    );
     // Annotations: the regular query editor with the `events` query type.
     this.annotations = { getDefaultQuery: () => ({ queryType: 'events' }) };
   }
@@ -133,7 +131,7 @@ export class FleetlensDataSource extends DataSourceApi<FleetlensQuery, Fleetlens
       );
       return { data: results.flat() };
     } catch (err) {
-      throw new Error(datasourceMessage(toDatasourceError(err), this.backendUrl, backendDetail(err)));
+      throw new Error(datasourceMessage(toApiError(err), this.backendUrl));
     }
   }
 
@@ -563,35 +561,11 @@ export class FleetlensDataSource extends DataSourceApi<FleetlensQuery, Fleetlens
       const names = [...new Set(list.map((e) => e.name))].sort((a, b) => a.localeCompare(b));
       return names.map((n) => ({ text: n, value: n }));
     } catch (err) {
-      throw new Error(datasourceMessage(toDatasourceError(err), this.backendUrl, backendDetail(err)));
+      throw new Error(datasourceMessage(toApiError(err), this.backendUrl));
     }
   }
 
   // ───────────────────────────── health ─────────────────────────────
-
-  /**
-   * A GET through the route, its errors mapped here rather than by the client, so that Grafana's
-   * answer to a refused key (400 "Authentication to data source failed") is recognised.
-   */
-  private async raw<T>(path: string): Promise<T> {
-    let reply;
-    try {
-      reply = await lastValueFrom(
-        getBackendSrv().fetch<T>({
-          url: `${this.routeBase}/api/v1${path}`,
-          method: 'GET',
-          showErrorAlert: false,
-          showSuccessAlert: false,
-        })
-      );
-    } catch (err) {
-      throw toDatasourceError(err);
-    }
-    if (!reply.data || typeof reply.data !== 'object') {
-      throw new ApiError('not-fleetlens', 'The backend URL answers, but not like a Fleetlens backend.', reply.status);
-    }
-    return reply.data;
-  }
 
   /**
    * Save & test: reaches the backend through the proxy, checks the API version and the key, and
@@ -608,8 +582,8 @@ export class FleetlensDataSource extends DataSourceApi<FleetlensQuery, Fleetlens
     }
     try {
       // /version first: it tells "not a Fleetlens backend" and "wrong version" apart from a bad key.
-      const version = assertCompatible(await this.raw<VersionReply>('/version'));
-      const me = await this.raw<MeReply>('/me');
+      const version = assertCompatible(await this.client.version());
+      const me = await this.client.me();
       const clusters = await this.client.clusters();
       const n = clusters.items.length;
       return {
@@ -619,7 +593,7 @@ export class FleetlensDataSource extends DataSourceApi<FleetlensQuery, Fleetlens
     } catch (err) {
       return {
         status: 'error',
-        message: datasourceMessage(toDatasourceError(err), this.backendUrl, backendDetail(err)),
+        message: datasourceMessage(toApiError(err), this.backendUrl),
       };
     }
   }
@@ -706,48 +680,14 @@ export function describeCaller(me: MeReply): string {
   return `${key} Everyone who may use this datasource in Grafana sees that.`;
 }
 
-/**
- * The client's error, knowing what Grafana's datasource proxy does to a refused credential: it
- * turns the backend's 401 into a 400 with the text "Authentication to data source failed"
- * (pkg/api/pluginproxy/ds_proxy.go, modifyResponse), so the backend's reason does not arrive.
- */
-export function toDatasourceError(err: unknown): ApiError {
-  if (err instanceof ApiError) {
-    // Mapped by the shared client already, which drops a plain-text body: a 400 with no JSON
-    // reason cannot come from the backend (its 400s always say what is wrong), so it is that one.
-    if (
-      err.status === 400 &&
-      err.kind === 'bad-request' &&
-      !err.issues.length &&
-      /: bad request\.$/.test(err.message)
-    ) {
-      return new ApiError('unauthorized', 'Authentication to data source failed', 401);
-    }
-    return err;
-  }
-  const e = err as { status?: number; data?: unknown } | null;
-  const data = e?.data;
-  const text = typeof data === 'string' ? data : JSON.stringify(data ?? '');
-  if (e?.status === 400 && text.includes('Authentication to data source failed')) {
-    return new ApiError('unauthorized', 'Authentication to data source failed', 401);
-  }
-  return toApiError(err);
-}
-
-/** The backend's own reason in an error reply (`{ error }`), if any. */
-function backendDetail(err: unknown): string | undefined {
-  const data = (err as { data?: { error?: unknown } } | null)?.data;
-  return typeof data?.error === 'string' ? data.error : undefined;
-}
-
 /** The client's error in the datasource's terms (its settings page, not the app's configuration page). */
-export function datasourceMessage(e: ApiError, backendUrl?: string, detail?: string): string {
+export function datasourceMessage(e: ApiError, backendUrl?: string): string {
   const at = backendUrl ? ` at ${backendUrl}` : '';
   switch (e.kind) {
     case 'unreachable':
       return `Cannot reach the Fleetlens backend${at}${e.status ? ` (HTTP ${e.status} from Grafana's proxy)` : ''}. Check that it is running and that Grafana's server can reach this URL.`;
     case 'unauthorized':
-      return `The Fleetlens backend${at} refused this datasource's API key (HTTP 401${detail ? `: ${detail}` : ''}). Enter an API key (flk_…) of the Fleetlens user whose role and scopes this datasource should have; an admin creates one in the Fleetlens app (API keys) or with the backend's CLI.`;
+      return `The Fleetlens backend${at} refused this datasource's API key (HTTP 401). Enter an API key (flk_…) of the Fleetlens user whose role and scopes this datasource should have; an admin creates one in the Fleetlens app (API keys) or with the backend's CLI.`;
     case 'not-fleetlens':
       return `The URL${at ? ` ${backendUrl}` : ''} answers, but not like a Fleetlens backend (no Fleetlens /api/v1/version${e.status ? `, HTTP ${e.status}` : ''}). Check the backend URL.`;
     case 'not-configured':
