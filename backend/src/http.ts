@@ -42,13 +42,59 @@ export async function readBody(ctx: Context, max: number): Promise<Buffer> {
   }
 }
 
-/** Parses JSON text, answering 400 when it is not JSON. */
+/** Deepest nesting a request body may have (an ingest batch needs 6). */
+export const MAX_JSON_DEPTH = 32;
+
+/**
+ * Parses a JSON request body, answering 400 when it is not JSON, nests deeper than
+ * MAX_JSON_DEPTH (checked before parsing: JSON.parse and validation both recurse, and a
+ * 1M-deep body would exhaust them), or names a key `__proto__` (JSON.parse keeps it as a plain
+ * property that later object spreads would turn into a prototype).
+ */
 export function parseJson(buf: Buffer): unknown {
+  const deep = nestingBeyond(buf, MAX_JSON_DEPTH);
+  if (deep) throw new HttpError(400, `body nests deeper than ${MAX_JSON_DEPTH} levels (at byte ${deep})`);
+  let value: unknown;
   try {
-    return JSON.parse(buf.toString('utf8'));
+    value = JSON.parse(buf.toString('utf8'));
   } catch {
     throw new HttpError(400, 'body is not valid JSON');
   }
+  const proto = protoPath(value);
+  if (proto)
+    throw new HttpError(400, 'invalid body', [{ path: proto, message: '"__proto__" is not allowed as a name' }]);
+  return value;
+}
+
+/** The byte offset where `json` nests deeper than `max` arrays/objects, or 0: one pass, strings skipped. */
+function nestingBeyond(json: Buffer, max: number): number {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < json.length; i++) {
+    const c = json[i];
+    if (inString) {
+      if (c === 0x5c)
+        i++; // backslash: skip the escaped byte
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > max) return i;
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return 0;
+}
+
+/** The path of the first own `__proto__` key, or null. */
+function protoPath(value: unknown): string | null {
+  const stack: Array<[unknown, string]> = [[value, '']];
+  while (stack.length) {
+    const [v, path] = stack.pop()!;
+    if (!v || typeof v !== 'object') continue;
+    if (!Array.isArray(v) && Object.prototype.hasOwnProperty.call(v, '__proto__'))
+      return path ? `${path}.__proto__` : '__proto__';
+    for (const [k, x] of Object.entries(v)) if (x && typeof x === 'object') stack.push([x, path ? `${path}.${k}` : k]);
+  }
+  return null;
 }
 
 /** Validates input against a schema, answering 400 with every bad field by path. */
