@@ -66,7 +66,19 @@ export function createDeps(
     telemetry,
     version,
     agentAuth: new AgentAuth(db, config.agentToken),
-    ingest: new IngestService(db, (line) => log.warn(line)),
+    ingest: new IngestService(
+      db,
+      {
+        maxRows: config.ingestMaxRows,
+        window: {
+          maxSampleAgeSeconds: config.retentionDays.raw * 86_400,
+          maxEventAgeSeconds: config.retentionDays.m1 * 86_400,
+          maxLogAgeSeconds: config.logs.retentionDays * 86_400,
+          maxFutureSeconds: config.ingestMaxFutureSeconds,
+        },
+      },
+      (line) => log.warn(line)
+    ),
     queries: {
       inventory: new InventoryQueries(ctx),
       kubernetes: new KubernetesQueries(ctx),

@@ -86,19 +86,50 @@ export function timestampIssues(batch: IngestBatch, now: number, w: IngestWindow
   return out;
 }
 
+/** A batch refused before anything is stored: `status` 413 (too large: split it) or 400 (bad timestamps). */
+export class BatchRefusedError extends Error {
+  constructor(
+    readonly status: 400 | 413,
+    message: string,
+    readonly issues: TimestampIssue[] = []
+  ) {
+    super(message);
+  }
+}
+
+/** What one batch may hold: rows it writes (INGEST_MAX_ROWS) and the timestamp window. */
+export interface IngestLimits {
+  maxRows: number;
+  window: IngestWindow;
+}
+
 /** Stores agent batches: entities, samples, latest values, inventories, events and logs, in one transaction. */
 export class IngestService {
   constructor(
     private readonly db: Db,
+    private readonly limits: IngestLimits,
     /** One line per retried deadlock (MariaDB). */
     private readonly warn: (line: string) => void = () => {}
   ) {}
 
-  /** Stores one validated batch atomically and returns what it stored. Replays are idempotent. */
-  async ingest(batch: IngestBatch, boundCluster?: string | null): Promise<Accepted> {
+  /**
+   * Stores one validated batch atomically and returns what it stored. Replays are idempotent.
+   * Refuses, before storing anything, a batch too large to store within an agent's request
+   * timeout (413: the agent splits it, agent/src/transport/sender.ts) or with timestamps outside
+   * the window around the server clock `now` (400 naming each field).
+   */
+  async ingest(batch: IngestBatch, boundCluster: string | null | undefined, now: number): Promise<Accepted> {
     if (boundCluster && boundCluster !== batch.cluster.name) {
       throw new ForbiddenClusterError(`this agent token may only send data for cluster "${boundCluster}"`);
     }
+    const rows = batchRows(batch);
+    if (rows > this.limits.maxRows)
+      throw new BatchRefusedError(
+        413,
+        `batch writes ${rows} rows, more than the ${this.limits.maxRows} one request may store (INGEST_MAX_ROWS); split it into smaller batches`
+      );
+    const bad = timestampIssues(batch, now, this.limits.window);
+    if (bad.length) throw new BatchRefusedError(400, 'timestamps outside the accepted window; nothing was stored', bad);
     return withConflictRetry('ingest transaction', () => this.store(batch), this.warn);
   }
 
