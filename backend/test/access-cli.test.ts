@@ -6,7 +6,7 @@ import { runCli } from '../src/cli';
 import { startBackend } from '../src/server';
 import { createTestDatabase } from './helpers/databases';
 import { DIALECTS } from './helpers/databases';
-import { AGENT_TOKEN, SERVICE_KEY } from './helpers/backend';
+import { AGENT_TOKEN, SERVICE_KEY, testBackendOptions } from './helpers/backend';
 
 describe.each(DIALECTS)('operator CLI on %s', (dialect) => {
   it('creates the first admin and a scoped datasource key; both act as their users; bad input names the option', async () => {
@@ -76,15 +76,7 @@ describe.each(DIALECTS)('operator CLI on %s', (dialect) => {
       expect(await run('create-user', '--bogus')).toMatchObject({ code: 2 });
 
       // Over HTTP, with the default SERVICE_KEY_ANONYMOUS_ROLE=none.
-      const be = await startBackend({
-        databaseUrl: db.url,
-        port: 0,
-        host: '127.0.0.1',
-        serviceKey: SERVICE_KEY,
-        agentToken: AGENT_TOKEN,
-        jobsEnabled: false,
-        dataDir: '/tmp/fleetlens-test-data',
-      });
+      const be = await startBackend(testBackendOptions(db.url));
       try {
         expect(be.config.access.serviceKeyAnonymousRole).toBe('none');
         const login = await fetch(`${be.url}/api/v1/auth/login`, {

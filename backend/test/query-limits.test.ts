@@ -1,7 +1,7 @@
 import { startBackend, type RunningBackend } from '../src/server';
 import { DEFAULT_QUERY_LIMITS, type QueryLimits } from '../src/services/limits';
 import { adminApiKeyViaApp } from '../src/testing/credentials';
-import { AGENT_TOKEN, SERVICE_KEY } from './helpers/backend';
+import { AGENT_TOKEN, SERVICE_KEY, testBackendOptions } from './helpers/backend';
 import { createTestDatabase, DIALECTS, type TestDatabase } from './helpers/databases';
 
 // Issue 11 item 1: one GET must not take the backend down. Real SQLite and real MariaDB: bounds
@@ -14,16 +14,7 @@ const STEPS = 2 * 8640; // two days of raw samples every 10 s, per node
 const CONTAINERS = 60; // and one day of them per container, for /top
 
 async function start(url: string, query: Partial<QueryLimits> = {}) {
-  return startBackend({
-    databaseUrl: url,
-    port: 0,
-    host: '127.0.0.1',
-    serviceKey: SERVICE_KEY,
-    agentToken: AGENT_TOKEN,
-    jobsEnabled: false,
-    dataDir: '/tmp/fleetlens-test-data',
-    query: { ...DEFAULT_QUERY_LIMITS, ...query },
-  });
+  return startBackend(testBackendOptions(url, { query: { ...DEFAULT_QUERY_LIMITS, ...query } }));
 }
 
 /** One batch with NODES nodes, then two days of raw samples for each, written by SQL in bulk. */

@@ -1,6 +1,6 @@
 import { createServer, connect, type Server } from 'node:net';
 import { startBackend } from '../src/server';
-import { AGENT_TOKEN, SERVICE_KEY } from './helpers/backend';
+import { testBackendOptions } from './helpers/backend';
 import { createTestDatabase, DIALECTS } from './helpers/databases';
 
 // Issue 11 item 7: a backend started while its database is down waits for it instead of exiting.
@@ -36,16 +36,7 @@ describeMysql('start-up while MariaDB is unreachable', () => {
     const started = Date.now();
     try {
       const be = await startBackend(
-        {
-          databaseUrl: db.url.replace('127.0.0.1:3306', `127.0.0.1:${port}`),
-          port: 0,
-          host: '127.0.0.1',
-          serviceKey: SERVICE_KEY,
-          agentToken: AGENT_TOKEN,
-          jobsEnabled: false,
-          dataDir: '/tmp/fleetlens-test-data',
-          dbWaitSeconds: 30,
-        },
+        testBackendOptions(db.url.replace('127.0.0.1:3306', `127.0.0.1:${port}`), { dbWaitSeconds: 30 }),
         { log: log as never }
       );
       try {

@@ -7,18 +7,26 @@ import { createTestDatabase, type TestDatabase } from './databases';
 export const SERVICE_KEY = 'test-service-key-0123456789';
 export const AGENT_TOKEN = 'test-agent-token-0123456789';
 
-/** A live backend on a fresh database of the dialect, jobs off unless asked. */
-export async function liveBackend(dialect: 'sqlite' | 'mysql', jobsEnabled = false) {
-  const database: TestDatabase = await createTestDatabase(dialect);
-  const backend: RunningBackend = await startBackend({
-    databaseUrl: database.url,
+type StartOptions = Parameters<typeof startBackend>[0];
+
+/** The settings every test backend starts with: a free port on loopback, the test secrets, jobs off. */
+export function testBackendOptions(databaseUrl: string, extra: Partial<StartOptions> = {}): StartOptions {
+  return {
+    databaseUrl,
     port: 0,
     host: '127.0.0.1',
     serviceKey: SERVICE_KEY,
     agentToken: AGENT_TOKEN,
-    jobsEnabled,
+    jobsEnabled: false,
     dataDir: '/tmp/fleetlens-test-data',
-  });
+    ...extra,
+  };
+}
+
+/** A live backend on a fresh database of the dialect, jobs off unless asked. */
+export async function liveBackend(dialect: 'sqlite' | 'mysql', jobsEnabled = false) {
+  const database: TestDatabase = await createTestDatabase(dialect);
+  const backend: RunningBackend = await startBackend(testBackendOptions(database.url, { jobsEnabled }));
   // An admin API key as an operator gets one: a Grafana org Admin through the app route
   // (the bare service key is no one: SERVICE_KEY_ANONYMOUS_ROLE defaults to none).
   const admin = (await adminApiKeyViaApp(backend.url, SERVICE_KEY)).headers;
