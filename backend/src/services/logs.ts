@@ -1,4 +1,5 @@
-import type { alerts as wire } from '@fleetlens/protocol';
+import { alerts as wire } from '@fleetlens/protocol';
+import type { Knex } from 'knex';
 import type { Db } from '../db/connection';
 import { BadQueryError } from './timeseries';
 import type { QueryContext } from './context';
@@ -34,15 +35,50 @@ const toLog = (r: Row): wire.LogRow => ({
   clusterName: String(r.cluster_name),
 });
 
-/** Container log lines, newest first, within the caller's scope (by the container's cluster, namespace and node). */
+/** Lines strictly after (`>`) or before (`<`) a cursor in (ts, nanos, id) order. */
+function beyond(qb: Knex.QueryBuilder, c: { ts: number; nanos: number; id: string }, op: '<' | '>') {
+  qb.where((w) =>
+    w
+      .where('l.ts', op, c.ts)
+      .orWhere((x) => x.where('l.ts', c.ts).where('l.nanos', op, c.nanos))
+      .orWhere((x) => x.where('l.ts', c.ts).where('l.nanos', c.nanos).where('l.id', op, c.id))
+  );
+}
+
+/** Round bucket widths (seconds) the volume picks from when the caller gives no step. */
+const ROUND_STEPS = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10_800, 21_600, 43_200, 86_400];
+
+/** Buckets of `step` seconds from `from` (aligned down) through `to`. */
+const bucketCount = (from: number, to: number, step: number) => Math.floor((to - (from - (from % step))) / step) + 1;
+
+/** The smallest round step that covers from–to in at most `max` buckets (whole days beyond one day). */
+export function volumeStep(from: number, to: number, max: number): number {
+  for (const s of ROUND_STEPS) if (bucketCount(from, to, s) <= max) return s;
+  let step = Math.ceil((to - from + 1) / max / 86_400) * 86_400;
+  while (bucketCount(from, to, step) > max) step += 86_400;
+  return step;
+}
+
+const LEVELS = ['error', 'warning', 'info', 'debug', 'unknown'] as const;
+const noCounts = () => ({ error: 0, warning: 0, info: 0, debug: 0, unknown: 0, total: 0 });
+
+/**
+ * Container log lines within the caller's scope (by the container's cluster, namespace and node),
+ * newest or oldest first, and their volume over time by level. Node and cluster names come from
+ * joins on the primary keys of the returned lines' containers (bench/suites/logs-join.js: as fast
+ * as copies of the names on every line, which would cost a migration and bytes on every line).
+ */
 export class LogQueries {
   constructor(
     private readonly ctx: QueryContext,
     private readonly limits: QueryLimits = DEFAULT_QUERY_LIMITS
   ) {}
 
-  async query(scope: Scope, q: wire.LogQuery): Promise<wire.LogReply> {
-    checkWindow(this.limits, q.from, q.to);
+  /** The lines a filter selects, joined to their container, node and cluster, scoped. */
+  private filtered(
+    scope: Scope,
+    q: Omit<wire.LogVolumeQuery, 'step' | 'buckets' | 'from' | 'to'> & { from?: number; to?: number }
+  ): Knex.QueryBuilder {
     const k = this.ctx.db.knex;
     const qb = applyScope(
       k('logs as l')
@@ -59,24 +95,17 @@ export class LogQueries {
     if (q.q) qb.whereRaw(ILIKE('l.message'), [`%${escapeLike(q.q)}%`]);
     if (q.from !== undefined) qb.where('l.ts', '>=', q.from);
     if (q.to !== undefined) qb.where('l.ts', '<=', q.to);
-    if (q.cursor) {
-      const c = decodeCursor(q.cursor);
-      qb.where((w) =>
-        w
-          .where('l.ts', '<', c.ts)
-          .orWhere((x) => x.where('l.ts', c.ts).where('l.nanos', '<', c.nanos))
-          .orWhere((x) => x.where('l.ts', c.ts).where('l.nanos', c.nanos).where('l.id', '<', c.id))
-      );
-    }
-    if (q.after) {
-      const c = decodeCursor(q.after, 'after');
-      qb.where((w) =>
-        w
-          .where('l.ts', '>', c.ts)
-          .orWhere((x) => x.where('l.ts', c.ts).where('l.nanos', '>', c.nanos))
-          .orWhere((x) => x.where('l.ts', c.ts).where('l.nanos', c.nanos).where('l.id', '>', c.id))
-      );
-    }
+    return qb;
+  }
+
+  /** One page of lines: newest first (`order` desc, the default) or oldest first (asc), with cursors. */
+  async query(scope: Scope, q: wire.LogQuery): Promise<wire.LogReply> {
+    checkWindow(this.limits, q.from, q.to);
+    const asc = q.order === 'asc';
+    const qb = this.filtered(scope, q);
+    if (q.cursor) beyond(qb, decodeCursor(q.cursor), asc ? '>' : '<');
+    if (q.after) beyond(qb, decodeCursor(q.after, 'after'), '>');
+    const dir = asc ? 'asc' : 'desc';
     const rows: Row[] = await new Budget(this.limits.timeoutMs).select(
       this.ctx.db,
       qb
@@ -89,23 +118,65 @@ export class LogQueries {
           'cl.name as cluster_name'
         )
         .orderBy([
-          { column: 'l.ts', order: 'desc' },
-          { column: 'l.nanos', order: 'desc' },
-          { column: 'l.id', order: 'desc' },
+          { column: 'l.ts', order: dir },
+          { column: 'l.nanos', order: dir },
+          { column: 'l.id', order: dir },
         ])
         .limit(q.limit + 1)
         .offset(q.page ? (q.page - 1) * q.limit : 0)
     );
     const items = rows.slice(0, q.limit).map(toLog);
     const more = rows.length > q.limit;
+    const nextCursor = more && items.length ? encodeCursor(items[items.length - 1]) : null;
+    if (asc) {
+      // Oldest first: the newest line returned is the last one.
+      const newest = items.length ? encodeCursor(items[items.length - 1]) : null;
+      return { items, nextCursor, headCursor: newest ?? q.after ?? q.cursor ?? null };
+    }
     return {
       items,
-      nextCursor: more && items.length ? encodeCursor(items[items.length - 1]) : null,
+      nextCursor,
       headCursor:
         items.length && !q.cursor && !q.page
           ? encodeCursor(items[0])
           : (q.after ?? (items.length ? encodeCursor(items[0]) : null)),
     };
+  }
+
+  /** Lines per time bucket and level over from–to (the same filters and scope as `query`). */
+  async volume(scope: Scope, q: wire.LogVolumeQuery): Promise<wire.LogVolumeReply> {
+    checkWindow(this.limits, q.from, q.to);
+    const step = q.step ?? volumeStep(q.from, q.to, q.buckets);
+    const n = bucketCount(q.from, q.to, step);
+    if (n > wire.MAX_LOG_VOLUME_BUCKETS)
+      throw new BadQueryError(
+        'step',
+        `${n} buckets, more than ${wire.MAX_LOG_VOLUME_BUCKETS}; use a larger step or a shorter range`
+      );
+    const first = q.from - (q.from % step);
+    const rows: Row[] = await new Budget(this.limits.timeoutMs).select(
+      this.ctx.db,
+      this.filtered(scope, q)
+        .select(this.ctx.db.knex.raw(`(l.ts - (l.ts % ${Number(step)})) as b`), 'l.level')
+        .count({ n: '*' })
+        .groupBy('b', 'l.level')
+    );
+    const buckets = Array.from({ length: n }, (_, i) => ({ ts: first + i * step, ...noCounts() }));
+    const totals = noCounts();
+    for (const r of rows) {
+      const b = buckets[(Number(r.b) - first) / step];
+      const level = (LEVELS as readonly string[]).includes(String(r.level))
+        ? (r.level as (typeof LEVELS)[number])
+        : 'unknown';
+      const c = Number(r.n);
+      if (b) {
+        b[level] += c;
+        b.total += c;
+      }
+      totals[level] += c;
+      totals.total += c;
+    }
+    return { from: q.from, to: q.to, step, buckets, totals };
   }
 }
 

@@ -419,29 +419,34 @@ export const EventCountsReply = z.object({
 
 // ───────────────────────────── logs ─────────────────────────────
 
-export const LogQuery = z
-  .object({
-    /** Container entity ids (as listed by /containers). */
-    container: csv,
-    /** Pod uids or pod names. */
-    pod: csv,
-    cluster: csv,
-    namespace: csv,
-    level: csvOf(LogLevel),
-    stream: csvOf(LogStream),
-    /** Case-insensitive substring of the message; `%`, `_` and `!` match themselves. */
-    q: z.string().max(200).optional(),
-    from: qInt(0, 4102444800).optional(),
-    to: qInt(0, 4102444800).optional(),
-    limit: qInt(1, 1000).default(200),
-    /** Opaque: `nextCursor` of the previous page (older lines). */
-    cursor: z.string().max(200).optional(),
-    /** Opaque: `headCursor` of an earlier reply; only lines newer than it (live tail). */
-    after: z.string().max(200).optional(),
-    /** Offset paging, as an alternative to the cursor. */
-    page: qInt(1, 1_000_000).optional(),
-  })
-  .refine((q) => !(q.cursor && q.page), { message: 'use either cursor or page', path: ['page'] });
+/** Which log lines: the filters shared by the lines and their volume. */
+const LogFilters = z.object({
+  /** Container entity ids (as listed by /containers). */
+  container: csv,
+  /** Pod uids or pod names. */
+  pod: csv,
+  cluster: csv,
+  namespace: csv,
+  /** One or more levels (comma-separated): lines of any of them. */
+  level: csvOf(LogLevel),
+  stream: csvOf(LogStream),
+  /** Case-insensitive substring of the message; `%`, `_` and `!` match themselves. */
+  q: z.string().max(200).optional(),
+});
+export const LogOrder = z.enum(['desc', 'asc']);
+export const LogQuery = LogFilters.extend({
+  from: qInt(0, 4102444800).optional(),
+  to: qInt(0, 4102444800).optional(),
+  limit: qInt(1, 1000).default(200),
+  /** `desc` (the default): newest first; `asc`: oldest first, from the start of the range forward. */
+  order: LogOrder.optional(),
+  /** Opaque: `nextCursor` of the previous page (the lines after it in `order`: older for desc, newer for asc). */
+  cursor: z.string().max(200).optional(),
+  /** Opaque: `headCursor` of an earlier reply; only lines newer than it (live tail). */
+  after: z.string().max(200).optional(),
+  /** Offset paging, as an alternative to the cursor. */
+  page: qInt(1, 1_000_000).optional(),
+}).refine((q) => !(q.cursor && q.page), { message: 'use either cursor or page', path: ['page'] });
 export const LogRow = z.object({
   id: z.string(),
   ts: Num,
@@ -462,6 +467,27 @@ export const LogReply = z.object({
   nextCursor: z.string().nullable(),
   /** Cursor of the newest line returned (or the `after` given, when none is newer): pass as `after` to follow new lines. */
   headCursor: z.string().nullable(),
+});
+
+/** Most buckets one log-volume reply may have. */
+export const MAX_LOG_VOLUME_BUCKETS = 1000;
+export const LogVolumeQuery = LogFilters.extend({
+  from: qInt(0, 4102444800),
+  to: qInt(0, 4102444800),
+  /** Bucket width in seconds; without it, a round width giving at most `buckets` buckets. */
+  step: qInt(1, 86_400).optional(),
+  /** Most buckets wanted when `step` is not given. */
+  buckets: qInt(1, MAX_LOG_VOLUME_BUCKETS).default(60),
+}).refine((q) => q.to > q.from, { message: 'must be after from', path: ['to'] });
+const LevelCounts = z.object({ error: Num, warning: Num, info: Num, debug: Num, unknown: Num });
+export const LogVolumeReply = z.object({
+  from: Num,
+  to: Num,
+  step: Num,
+  /** One bucket per step from `from` aligned down to the step (empty ones included): lines by level, ts in [ts, ts + step). */
+  buckets: z.array(LevelCounts.extend({ ts: Num, total: Num })),
+  /** Lines by level over from–to (equal to the buckets' sums). */
+  totals: LevelCounts.extend({ total: Num }),
 });
 
 export type Severity = z.infer<typeof Severity>;
@@ -504,3 +530,6 @@ export type EventCountsReply = z.infer<typeof EventCountsReply>;
 export type LogQuery = z.infer<typeof LogQuery>;
 export type LogRow = z.infer<typeof LogRow>;
 export type LogReply = z.infer<typeof LogReply>;
+export type LogOrder = z.infer<typeof LogOrder>;
+export type LogVolumeQuery = z.infer<typeof LogVolumeQuery>;
+export type LogVolumeReply = z.infer<typeof LogVolumeReply>;
