@@ -1,5 +1,5 @@
 import Koa from 'koa';
-import type { Config } from './config';
+import { silentAfterSeconds, type Config } from './config';
 import type { Db } from './db/connection';
 import { HttpError, isDbUnavailable } from './http';
 import type { Logger } from './logger';
@@ -57,7 +57,7 @@ export function createDeps(
   version: string,
   now: () => number = () => Math.floor(Date.now() / 1000)
 ): AppDeps {
-  const ctx = { db, now, staleAfter: config.goneAfterSeconds };
+  const ctx = { db, now, staleAfter: silentAfterSeconds(config) };
   const retention = { raw: config.retentionDays.raw * 86400, m1: config.retentionDays.m1 * 86400 };
   return {
     config,

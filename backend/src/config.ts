@@ -21,6 +21,9 @@ export const ConfigSchema = z.object({
   JOBS_ENABLED: bool.default(true),
   LEASE_TTL_SECONDS: int(5, 3600).default(30),
   GONE_AFTER_SECONDS: int(30, 86400 * 30).default(300),
+  // When a node counts as silent (README: configuration): its agent's interval times this many.
+  AGENT_INTERVAL_SECONDS: int(1, 3600).default(10),
+  SILENT_AFTER_INTERVALS: int(2, 100_000).default(3),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   // Identity and access (docs/access.md).
   SERVICE_KEY_ANONYMOUS_ROLE: z.enum(['admin', 'viewer', 'none']).default('none'),
@@ -68,6 +71,13 @@ export interface Config {
   jobsEnabled: boolean;
   leaseTtlSeconds: number;
   goneAfterSeconds: number;
+  /** The agents' sample interval (the agent's FLEETLENS_INTERVAL_SECONDS; its default is 10). */
+  agentIntervalSeconds: number;
+  /**
+   * A node that has sent nothing for this many agent intervals is silent: shown as "no data
+   * since", without current usage, its containers' state unknown (not running).
+   */
+  silentAfterIntervals: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   access: AccessConfig;
   alerts: AlertsConfig;
@@ -142,6 +152,10 @@ export interface GrafanaIdConfig {
 
 export class ConfigError extends Error {}
 
+/** Seconds without data after which a node is silent (AGENT_INTERVAL_SECONDS × SILENT_AFTER_INTERVALS). */
+export const silentAfterSeconds = (c: Pick<Config, 'agentIntervalSeconds' | 'silentAfterIntervals'>): number =>
+  c.agentIntervalSeconds * c.silentAfterIntervals;
+
 /** Reads and validates configuration from an environment; throws a ConfigError naming each bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const picked = Object.fromEntries(
@@ -168,6 +182,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     jobsEnabled: c.JOBS_ENABLED,
     leaseTtlSeconds: c.LEASE_TTL_SECONDS,
     goneAfterSeconds: c.GONE_AFTER_SECONDS,
+    agentIntervalSeconds: c.AGENT_INTERVAL_SECONDS,
+    silentAfterIntervals: c.SILENT_AFTER_INTERVALS,
     logLevel: c.LOG_LEVEL,
     access: {
       serviceKeyAnonymousRole: c.SERVICE_KEY_ANONYMOUS_ROLE,

@@ -96,7 +96,7 @@ describe.each(DIALECTS)('ingest → query on %s', (dialect) => {
   it('overview counts nodes and containers by state and sums usage (hand-computed)', async () => {
     const o = api.OverviewReply.parse(await live.get('/api/v1/overview'));
     expect(o.totals.clusters).toBe(1);
-    expect(o.totals.nodes).toEqual({ total: 2, ready: 2, notReady: 0 });
+    expect(o.totals.nodes).toEqual({ total: 2, ready: 2, notReady: 0, silent: 0 });
     expect(o.totals.containers).toMatchObject({ total: 3, running: 2, stopped: 1, paused: 0 });
     // node-a 1 core of 4, node-b 0.5 of 2: 1.5 of 6 cores = 25 %.
     expect(o.totals.usage.usedCores).toBeCloseTo(1.5);

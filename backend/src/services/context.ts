@@ -5,7 +5,11 @@ export interface QueryContext {
   db: Db;
   /** Current time in epoch seconds (injectable for tests). */
   now: () => number;
-  /** A sample older than this many seconds is not shown as current usage. */
+  /**
+   * Seconds without data after which a node is silent (AGENT_INTERVAL_SECONDS ×
+   * SILENT_AFTER_INTERVALS): status unknown, "no data since", its containers' state unknown; and a
+   * sample older than this is not shown as current usage.
+   */
   staleAfter: number;
 }
 

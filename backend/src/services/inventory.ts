@@ -3,7 +3,8 @@ import { applyClusterScope, applyNodeScope, applyScope, type Scope } from './sco
 import { NotFoundError, type QueryContext } from './context';
 import {
   containerJoins,
-  DISPLAY_STATE_SQL,
+  fsCapacity,
+  displayStateSql,
   effectiveNodeStatus,
   num0,
   nodeQuery,
@@ -29,10 +30,10 @@ const NODE_SORT: Record<api.NodeSortKey, (r: api.NodeRow) => string | number | n
   uptime: (r) => r.uptimeSeconds,
 };
 
-const CONTAINER_SORT: Record<api.ContainerSortKey, string> = {
+/** Sort expressions of containers; `state` is the display state (see displayStateSql). */
+const CONTAINER_SORT: Record<Exclude<api.ContainerSortKey, 'state'>, string> = {
   name: 'c.name',
   image: 'c.image',
-  state: `(${DISPLAY_STATE_SQL})`,
   cpu: 'l.cpu_cores',
   memory: 'l.mem_bytes',
   netRx: 'l.net_rx_bps',
@@ -60,6 +61,7 @@ const emptyCounts = (): api.ContainerCounts => ({
   paused: 0,
   restarting: 0,
   unhealthy: 0,
+  unknown: 0,
 });
 
 /** Overview, clusters, nodes and containers: the inventory with its current usage. */
@@ -107,7 +109,7 @@ export class InventoryQueries {
         .join('nodes as n', 'n.id', 'c.node_id')
         .join('clusters as cl', 'cl.id', 'c.cluster_id')
         .whereNull('c.gone_at')
-        .select('c.cluster_id', this.knex.raw(`${DISPLAY_STATE_SQL} as display_state`))
+        .select('c.cluster_id', this.knex.raw(`${displayStateSql(now - this.ctx.staleAfter)} as display_state`))
         .count({ n: '*' })
         .groupBy('c.cluster_id', 'display_state'),
       scope,
@@ -182,6 +184,7 @@ export class InventoryQueries {
   /** Containers, filtered, sorted and paged on the server. */
   async containers(scope: Scope, q: api.ContainerListQuery): Promise<api.ContainerListReply> {
     const now = this.ctx.now();
+    const stateSql = displayStateSql(now - this.ctx.staleAfter);
     const base = () => {
       const qb = applyScope(containerJoins(this.knex), scope, {
         clusterName: 'cl.name',
@@ -192,7 +195,7 @@ export class InventoryQueries {
       if (q.node?.length) qb.whereIn('n.name', q.node);
       if (q.namespace?.length) qb.whereIn('c.namespace', q.namespace);
       if (q.includeGone !== 'true' && !q.state?.includes('gone')) qb.whereNull('c.gone_at');
-      if (q.state?.length) qb.whereRaw(`(${DISPLAY_STATE_SQL}) IN (${q.state.map(() => '?').join(',')})`, q.state);
+      if (q.state?.length) qb.whereRaw(`(${stateSql}) IN (${q.state.map(() => '?').join(',')})`, q.state);
       if (q.q) {
         const like = `%${escapeLike(q.q)}%`;
         qb.where((w) =>
@@ -203,8 +206,9 @@ export class InventoryQueries {
     };
     const [{ n }] = await base().count({ n: '*' });
     const order = q.order === 'desc' ? 'desc' : 'asc';
-    const rows = await selectContainerColumns(this.knex, base())
-      .orderByRaw(`${CONTAINER_SORT[q.sort]} IS NULL, ${CONTAINER_SORT[q.sort]} ${order}, c.name asc, c.id asc`)
+    const sortBy = q.sort === 'state' ? `(${stateSql})` : CONTAINER_SORT[q.sort];
+    const rows = await selectContainerColumns(this.knex, base(), now - this.ctx.staleAfter)
+      .orderByRaw(`${sortBy} IS NULL, ${sortBy} ${order}, c.name asc, c.id asc`)
       .limit(q.pageSize)
       .offset((q.page - 1) * q.pageSize);
     return {
@@ -217,8 +221,9 @@ export class InventoryQueries {
 
   /** One container with its labels. */
   async container(scope: Scope, id: string): Promise<api.ContainerDetailReply> {
+    const now = this.ctx.now();
     const row = await applyScope(
-      selectContainerColumns(this.knex, containerJoins(this.knex)).where('c.id', id),
+      selectContainerColumns(this.knex, containerJoins(this.knex), now - this.ctx.staleAfter).where('c.id', id),
       scope,
       {
         clusterName: 'cl.name',
@@ -227,7 +232,7 @@ export class InventoryQueries {
       }
     ).first();
     if (!row) throw new NotFoundError(`container ${id} not found`);
-    return { ...toContainerRow(row, this.ctx.now(), this.ctx.staleAfter), labels: parseLabels(row.labels) };
+    return { ...toContainerRow(row, now, this.ctx.staleAfter), labels: parseLabels(row.labels) };
   }
 }
 
@@ -238,7 +243,8 @@ function addState(c: api.ContainerCounts, state: string, n: number) {
 
 function nodeCounts(nodes: api.NodeRow[]): api.NodeCounts {
   const ready = nodes.filter((n) => n.status === 'ready').length;
-  return { total: nodes.length, ready, notReady: nodes.length - ready };
+  const silent = nodes.filter((n) => n.silent).length;
+  return { total: nodes.length, ready, notReady: nodes.length - ready, silent };
 }
 
 /** Sums usage over nodes; capacity counts every node, usage only those with a current sample. */
@@ -251,6 +257,9 @@ function usageOf(nodes: api.NodeRow[]): api.Usage {
   const liveMem = live.reduce((a, n) => a + n.memoryBytes, 0);
   const fsUsed = s((n) => n.fsUsedBytes);
   const fsTotal = s((n) => n.fsTotalBytes);
+  const withAvail = nodes.filter((n) => n.fsAvailBytes !== null);
+  // df's denominator per node (used + available; total where available is unknown), summed.
+  const fsCap = s((n) => (n.fsUsedBytes === null ? null : fsCapacity(n.fsUsedBytes, n.fsAvailBytes, n.fsTotalBytes)));
   return {
     usedCores,
     capacityCores: s((n) => n.cores),
@@ -260,7 +269,8 @@ function usageOf(nodes: api.NodeRow[]): api.Usage {
     memPercent: pct(memUsed, liveMem),
     fsUsedBytes: fsUsed,
     fsTotalBytes: fsTotal,
-    fsPercent: pct(fsUsed, fsTotal),
+    fsAvailBytes: withAvail.length ? s((n) => n.fsAvailBytes) : null,
+    fsPercent: pct(fsUsed, fsCap),
     netRxBps: s((n) => n.netRxBps),
     netTxBps: s((n) => n.netTxBps),
     diskReadBps: s((n) => n.diskReadBps),

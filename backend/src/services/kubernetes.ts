@@ -2,7 +2,7 @@ import type { api } from '@fleetlens/protocol';
 import * as ids from '../db/ids';
 import { NotFoundError, type QueryContext } from './context';
 import { applyScope, narrow, type Scope } from './scope';
-import { containerJoins, num0 } from './shapes';
+import { containerJoins, nodeIsSilent, num0 } from './shapes';
 
 type Row = Record<string, unknown>;
 
@@ -56,6 +56,7 @@ export class KubernetesQueries {
           'c.workload_name',
           'n.id as node_id',
           'n.name as node_name',
+          'n.last_seen',
           'cl.name as cluster_name',
           'l.ts as sample_ts',
           'l.cpu_cores',
@@ -94,11 +95,13 @@ export class KubernetesQueries {
         pods.set(uid, p);
       }
       p.containers++;
-      p.states.push(String(r.state));
+      // A silent node's containers are in no known state: its pods' phase is unknown, none running.
+      const state = nodeIsSilent(r, now, this.ctx.staleAfter) ? 'unknown' : String(r.state);
+      p.states.push(state);
       p.exitCodes.push(r.exit_code === null ? null : Number(r.exit_code));
       p.restarts += num0(r.restart_count);
-      const live = r.state === 'running' && r.sample_ts !== null && now - Number(r.sample_ts) <= this.ctx.staleAfter;
-      if (r.state === 'running') p.runningContainers++;
+      const live = state === 'running' && r.sample_ts !== null && now - Number(r.sample_ts) <= this.ctx.staleAfter;
+      if (state === 'running') p.runningContainers++;
       if (live)
         addUsage(p.usage, {
           cpuCores: num0(r.cpu_cores),

@@ -8,6 +8,16 @@ export const num = (v: unknown): number | null => (v === null || v === undefined
 export const num0 = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
 export const pct = (part: number | null, whole: number | null): number | null =>
   part === null || whole === null || !(whole > 0) ? null : (part / whole) * 100;
+/**
+ * The filesystem size a use percentage is taken of, as `df` does: used + available, so that blocks
+ * reserved for root count as full (they are, for everything but root). The total stands in only
+ * where the agent reported no available bytes (older agents).
+ */
+export const fsCapacity = (used: number | null, avail: number | null, total: number | null): number | null =>
+  used !== null && avail !== null ? used + avail : total;
+/** Filesystem use in percent as `df` shows it: used / (used + available). */
+export const fsPercent = (used: number | null, avail: number | null, total: number | null): number | null =>
+  pct(used, fsCapacity(used, avail, total));
 export const parseLabels = (s: unknown): Record<string, string> => {
   try {
     return typeof s === 'string' ? JSON.parse(s) : {};
@@ -16,25 +26,34 @@ export const parseLabels = (s: unknown): Record<string, string> => {
   }
 };
 
-/** SQL for a container's display state (running / stopped / paused / restarting / unhealthy / gone). */
-export const DISPLAY_STATE_SQL = `CASE
+/**
+ * SQL for a container's display state (running / stopped / paused / restarting / unhealthy /
+ * unknown / gone); joins c containers, n nodes. A container on a node last seen before
+ * `silentBefore` (epoch seconds) is unknown: its node is silent.
+ */
+export const displayStateSql = (silentBefore: number) => `CASE
   WHEN c.gone_at IS NOT NULL THEN 'gone'
+  WHEN n.last_seen < ${Math.floor(Number(silentBefore))} THEN 'unknown'
   WHEN c.state = 'running' AND c.health = 'unhealthy' THEN 'unhealthy'
   WHEN c.state = 'running' THEN 'running'
   WHEN c.state = 'paused' THEN 'paused'
   WHEN c.state = 'restarting' THEN 'restarting'
   ELSE 'stopped' END`;
 
-/** The display state of a container row (same rule as DISPLAY_STATE_SQL). */
-export function displayState(r: Row): api.DisplayState {
+/** The display state of a container row (same rule as displayStateSql); `nodeSilent`: its node is silent. */
+export function displayState(r: Row, nodeSilent: boolean): api.DisplayState {
   if (r.gone_at !== null && r.gone_at !== undefined) return 'gone';
+  if (nodeSilent) return 'unknown';
   if (r.state === 'running') return r.health === 'unhealthy' ? 'unhealthy' : 'running';
   if (r.state === 'paused' || r.state === 'restarting') return r.state;
   return 'stopped';
 }
 
-/** Columns selected for a container row; joins: c containers, n nodes, cl clusters, l container_latest. */
-export function selectContainerColumns(knex: Knex, qb: Knex.QueryBuilder) {
+/**
+ * Columns selected for a container row; joins: c containers, n nodes, cl clusters, l
+ * container_latest. `silentBefore`: see displayStateSql.
+ */
+export function selectContainerColumns(knex: Knex, qb: Knex.QueryBuilder, silentBefore: number) {
   return qb.select(
     'c.*',
     'n.name as node_name',
@@ -51,7 +70,7 @@ export function selectContainerColumns(knex: Knex, qb: Knex.QueryBuilder) {
     'l.disk_read_bps as l_dr',
     'l.disk_write_bps as l_dw',
     'l.pids as l_pids',
-    knex.raw(`${DISPLAY_STATE_SQL} as display_state`)
+    knex.raw(`${displayStateSql(silentBefore)} as display_state`)
   );
 }
 
@@ -63,10 +82,19 @@ export function containerJoins(knex: Knex) {
     .leftJoin('container_latest as l', 'l.entity_id', 'c.id');
 }
 
-/** Shapes a container row. Usage is shown only for a running container with a recent sample. */
+/**
+ * Shapes a container row. Usage is shown for a running, restarting or paused container with a
+ * recent sample on a node that is not silent. A paused container's sample is what the agent read
+ * from its cgroup like any other (CPU about 0, its memory still held), the same values the top-10
+ * ranks it by and `docker stats` shows.
+ */
 export function toContainerRow(r: Row, now: number, staleAfter: number): api.ContainerRow {
-  const fresh = r.display_state !== 'gone' && r.sample_ts !== null && now - Number(r.sample_ts) <= staleAfter;
-  const live = fresh && (r.state === 'running' || r.state === 'restarting');
+  const fresh =
+    r.display_state !== 'gone' &&
+    r.display_state !== 'unknown' &&
+    r.sample_ts !== null &&
+    now - Number(r.sample_ts) <= staleAfter;
+  const live = fresh && (r.state === 'running' || r.state === 'restarting' || r.state === 'paused');
   const m = (v: unknown) => (live ? num(v) : null);
   const limit = m(r.l_mem_limit);
   const mem = m(r.l_mem);
@@ -136,6 +164,7 @@ export function nodeQuery(knex: Knex) {
       'l.mem_total_bytes as l_mem_total',
       'l.fs_used_bytes as l_fs',
       'l.fs_total_bytes as l_fs_total',
+      'l.fs_avail_bytes as l_fs_avail',
       'l.net_rx_bps as l_rx',
       'l.net_tx_bps as l_tx',
       'l.disk_read_bps as l_dr',
@@ -146,14 +175,19 @@ export function nodeQuery(knex: Knex) {
     );
 }
 
+/** A node is silent when its agent has sent nothing for more than `staleAfter` seconds. */
+export const nodeIsSilent = (r: Row, now: number, staleAfter: number): boolean =>
+  now - Number(r.last_seen) > staleAfter;
+
 /** A node is shown with its reported status only while its agent keeps reporting. */
 export function effectiveNodeStatus(r: Row, now: number, staleAfter: number): api.NodeRow['status'] {
-  return now - Number(r.last_seen) > staleAfter ? 'unknown' : (r.status as api.NodeRow['status']);
+  return nodeIsSilent(r, now, staleAfter) ? 'unknown' : (r.status as api.NodeRow['status']);
 }
 
-/** Shapes a node row. Usage is null when the newest sample is stale. */
+/** Shapes a node row. Usage is null when the newest sample is stale; a silent node runs no containers. */
 export function toNodeRow(r: Row, now: number, staleAfter: number): api.NodeRow {
-  const fresh = r.sample_ts !== null && now - Number(r.sample_ts) <= staleAfter;
+  const silent = nodeIsSilent(r, now, staleAfter);
+  const fresh = !silent && r.sample_ts !== null && now - Number(r.sample_ts) <= staleAfter;
   const m = (v: unknown) => (fresh ? num(v) : null);
   const cores = num0(r.cores);
   const memTotal = m(r.l_mem_total) ?? (num0(r.memory_bytes) || null);
@@ -166,6 +200,7 @@ export function toNodeRow(r: Row, now: number, staleAfter: number): api.NodeRow 
     environment: r.environment as api.NodeRow['environment'],
     role: String(r.role),
     status: effectiveNodeStatus(r, now, staleAfter),
+    silent,
     os: String(r.os),
     kernel: String(r.kernel),
     cores,
@@ -180,13 +215,14 @@ export function toNodeRow(r: Row, now: number, staleAfter: number): api.NodeRow 
     memPercent: pct(m(r.l_mem), memTotal),
     fsUsedBytes: m(r.l_fs),
     fsTotalBytes: m(r.l_fs_total),
-    fsPercent: pct(m(r.l_fs), m(r.l_fs_total)),
+    fsAvailBytes: m(r.l_fs_avail),
+    fsPercent: fsPercent(m(r.l_fs), m(r.l_fs_avail), m(r.l_fs_total)),
     netRxBps: m(r.l_rx),
     netTxBps: m(r.l_tx),
     diskReadBps: m(r.l_dr),
     diskWriteBps: m(r.l_dw),
     load1: m(r.l_load1),
     containersTotal: num0(r.containers_total),
-    containersRunning: num0(r.containers_running),
+    containersRunning: silent ? 0 : num0(r.containers_running),
   };
 }

@@ -5,8 +5,8 @@ import { metricsOf, TIER_SECONDS, type SampleFamily } from '../db/metrics';
 import { NotFoundError, type QueryContext } from './context';
 import { Budget, checkRange, checkSeries, DEFAULT_QUERY_LIMITS, type QueryLimits } from './limits';
 import { applyNodeScope, applyScope, narrow, type Scope } from './scope';
-import { containerJoins, displayState, nodeQuery, num, pct, toNodeRow } from './shapes';
-import { bucketSelect, defaultStep, pickTier, tierTable, type Agg, type Retention } from './tiers';
+import { containerJoins, displayState, nodeIsSilent, nodeQuery, num, pct, toNodeRow, fsPercent } from './shapes';
+import { bucketSelect, defaultStep, pickTier, tierTable, weightedSql, type Agg, type Retention } from './tiers';
 
 type Row = Record<string, unknown>;
 
@@ -234,7 +234,8 @@ export class TimeseriesQueries {
     const info: Row[] = await containerJoins(this.knex)
       .whereIn('c.id', ids)
       .select('c.id', 'c.name', 'c.image', 'c.state', 'c.health', 'c.gone_at', 'c.namespace', 'c.host_network')
-      .select('n.id as node_id', 'n.name as node_name', 'n.cores as node_cores', 'cl.name as cluster_name');
+      .select('n.id as node_id', 'n.name as node_name', 'n.cores as node_cores', 'cl.name as cluster_name')
+      .select('n.last_seen');
     const m = new Map(metrics.map((r) => [String(r.entity_id), r]));
     const c = new Map(info.map((r) => [String(r.id), r]));
     return {
@@ -250,7 +251,8 @@ export class TimeseriesQueries {
             id: String(r.id),
             name: String(r.name),
             image: String(r.image),
-            displayState: displayState(r),
+            // A silent node's containers rank by what they used in the window, but not as running.
+            displayState: displayState(r, nodeIsSilent(r, now, this.ctx.staleAfter)),
             clusterName: String(r.cluster_name),
             nodeId: String(r.node_id),
             nodeName: String(r.node_name),
@@ -269,8 +271,9 @@ export class TimeseriesQueries {
   }
 
   /**
-   * Per container (all of them, or `ids`), the sum and count of each column over [from, to], read
-   * in time slices of about ROWS_PER_STATEMENT rows for `population` containers.
+   * Per container (all of them, or `ids`), the time-weighted sum (`s`) and the seconds it covers
+   * (`c`) of each column over [from, to] (tiers.ts weightedSql), read in time slices of about
+   * ROWS_PER_STATEMENT rows for `population` containers.
    */
   private async sumsBySlices(
     budget: Budget,
@@ -282,11 +285,10 @@ export class TimeseriesQueries {
     population: number
   ): Promise<Map<string, Record<string, { s: number; c: number }>>> {
     const out = new Map<string, Record<string, { s: number; c: number }>>();
-    const exprs = cols.flatMap((c) =>
-      tier === 'raw'
-        ? [`SUM(${c}) as ${c}_s`, `COUNT(${c}) as ${c}_c`]
-        : [`SUM(${c}_sum) as ${c}_s`, `SUM(${c}_cnt) as ${c}_c`]
-    );
+    const exprs = cols.flatMap((c) => {
+      const w = weightedSql(tier, c);
+      return [`${w.wsum} as ${c}_s`, `${w.secs} as ${c}_c`];
+    });
     for (const [lo, hi] of timeSlices(from, to + 1, 1, Math.max(1, population), rowSeconds(tier))) {
       const qb = this.knex(tierTable('container', tier))
         .select('entity_id', ...exprs.map((e) => this.knex.raw(e)))
@@ -353,7 +355,8 @@ export class TimeseriesQueries {
     checkSeries(this.limits, nodes.length, points, 'cluster');
     const budget = new Budget(this.limits.timeoutMs);
     const from = q.from - (q.from % step);
-    const cols = whole ? [part, whole] : [part];
+    const fs = q.metric === 'fsPercent';
+    const cols = fs ? [part, whole!, 'fs_avail_bytes'] : whole ? [part, whole] : [part];
     const times: number[] = [];
     for (let t = from; t < q.to; t += step) times.push(t);
     const index = new Map(times.map((t, i) => [t, i]));
@@ -379,9 +382,11 @@ export class TimeseriesQueries {
         for (const r of rows) {
           const j = index.get(Number(r.b));
           if (j === undefined) continue;
-          const v = whole
-            ? pct(num(r[part]), num(r[whole]))
-            : pct(num(r[part]), cores.get(String(r.entity_id)) ?? null);
+          const v = fs
+            ? fsPercent(num(r[part]), num(r.fs_avail_bytes), num(r[whole!]))
+            : whole
+              ? pct(num(r[part]), num(r[whole]))
+              : pct(num(r[part]), cores.get(String(r.entity_id)) ?? null);
           rowOf.get(String(r.entity_id))![j] = v;
         }
       }

@@ -50,7 +50,7 @@ export interface SeededCredentials {
 /**
  * A real backend on a fresh SQLite file, seeded through POST /api/v1/ingest with `fleet` (for
  * UI tests and demos). Jobs are off for determinism, so the rollup runs once after seeding, and
- * samples stay "current" for a day however long the test run takes.
+ * samples stay "current" (nodes not silent) for a day however long the test run takes.
  */
 export async function startSeededBackend(
   fleet: FleetSpec | null,
@@ -66,6 +66,9 @@ export async function startSeededBackend(
     agentToken: opts.agentToken,
     jobsEnabled: false,
     goneAfterSeconds: 86_400,
+    // A node is silent after a day without data (30 s × 2,880), so the seeded fleet stays live.
+    agentIntervalSeconds: 30,
+    silentAfterIntervals: 2_880,
     access: {
       ...loadConfig({}).access,
       serviceKeyAnonymousRole: opts.serviceKeyAnonymousRole ?? 'admin',

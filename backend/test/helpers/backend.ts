@@ -19,6 +19,9 @@ export function testBackendOptions(databaseUrl: string, extra: Partial<StartOpti
     agentToken: AGENT_TOKEN,
     jobsEnabled: false,
     dataDir: '/tmp/fleetlens-test-data',
+    // Tests push samples stamped a little before they read; a node is silent after 300 s here.
+    agentIntervalSeconds: 10,
+    silentAfterIntervals: 30,
     ...extra,
   };
 }

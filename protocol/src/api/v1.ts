@@ -11,8 +11,12 @@ import { ClusterKind, ContainerHealth, ContainerState, Environment, NodeStatus, 
 const Num = z.number();
 const NullableNum = z.number().nullable();
 
-/** How a container's state is shown: stopped covers created, exited and dead. */
-export const DisplayState = z.enum(['running', 'stopped', 'paused', 'restarting', 'unhealthy', 'gone']);
+/**
+ * How a container's state is shown: stopped covers created, exited and dead; unknown is any
+ * container on a silent node (one that has sent nothing for SILENT_AFTER_INTERVALS agent
+ * intervals): its last reported state is not current, so it does not count as running.
+ */
+export const DisplayState = z.enum(['running', 'stopped', 'paused', 'restarting', 'unhealthy', 'unknown', 'gone']);
 
 /** Kinds of entity a time series can be asked for. */
 export const SeriesKind = z.enum(['node', 'container', 'pod', 'namespace', 'workload', 'cluster', 'all']);
@@ -40,6 +44,9 @@ export const Usage = z.object({
   memPercent: NullableNum,
   fsUsedBytes: Num,
   fsTotalBytes: Num,
+  /** Available to unprivileged users, over the nodes that report it (null when none does). */
+  fsAvailBytes: NullableNum,
+  /** As `df` computes it: used / (used + available), each node's total where it reports no available bytes. */
   fsPercent: NullableNum,
   netRxBps: Num,
   netTxBps: Num,
@@ -47,7 +54,8 @@ export const Usage = z.object({
   diskWriteBps: Num,
 });
 
-export const NodeCounts = z.object({ total: Num, ready: Num, notReady: Num });
+/** Nodes: notReady counts every node not ready, silent ones included; silent counts those alone. */
+export const NodeCounts = z.object({ total: Num, ready: Num, notReady: Num, silent: Num });
 export const ContainerCounts = z.object({
   total: Num,
   running: Num,
@@ -55,6 +63,8 @@ export const ContainerCounts = z.object({
   paused: Num,
   restarting: Num,
   unhealthy: Num,
+  /** On a silent node: state not known. */
+  unknown: Num,
 });
 
 export const ClusterSummary = z.object({
@@ -89,6 +99,11 @@ export const NodeRow = z.object({
   environment: Environment,
   role: z.string(),
   status: NodeStatus,
+  /**
+   * Nothing received for SILENT_AFTER_INTERVALS agent intervals (since `lastSeen`): status is
+   * unknown, usage null, and no container counts as running.
+   */
+  silent: z.boolean(),
   os: z.string(),
   kernel: z.string(),
   cores: Num,
@@ -103,6 +118,9 @@ export const NodeRow = z.object({
   memPercent: NullableNum,
   fsUsedBytes: NullableNum,
   fsTotalBytes: NullableNum,
+  /** Bytes available to unprivileged users (df's Avail); null from agents that do not report it. */
+  fsAvailBytes: NullableNum,
+  /** As `df` computes it: used / (used + available); used / total where available is unknown. */
   fsPercent: NullableNum,
   netRxBps: NullableNum,
   netTxBps: NullableNum,
