@@ -37,7 +37,11 @@ export class PrometheusQueries {
     if (v.kind === 'scalar') return { resultType: 'scalar', result: [t, formatValue(v.values[0])] };
     return {
       resultType: 'vector',
-      result: sortSeries(v.series).map((s) => ({ metric: s.labels, value: [t, formatValue(s.values[0]!)] })),
+      // sort(), sort_desc(), topk() and bottomk() order an instant answer; everything else by labels.
+      result: (v.ordered ? v.series : sortSeries(v.series)).map((s) => ({
+        metric: s.labels,
+        value: [t, formatValue(s.values[0]!)],
+      })),
     };
   }
 
@@ -70,7 +74,7 @@ export class PrometheusQueries {
 
   private async run(scope: Scope, query: string, steps: number[], step: number, lookback: number): Promise<Value> {
     const expr = parsePromql(query);
-    const reach = Math.max(lookback, longestRange(expr));
+    const reach = Math.max(lookback, longestRange(expr, lookback));
     const tier = pickSourceTier(steps, step, reach, this.ctx.now(), this.retention);
     const width = tier === 'raw' ? 0 : TIER_SECONDS[tier];
     const budget = new Budget(this.limits.timeoutMs);
@@ -148,16 +152,22 @@ function selectorOf(text: string) {
   return e.matchers;
 }
 
-/** The longest range vector in an expression, so that samples are read from far enough back. */
-function longestRange(e: Expr): number {
+/** How far before a step the expression reads: the longest range or lookback plus its offset. */
+function longestRange(e: Expr, lookback: number): number {
   switch (e.type) {
     case 'range':
-      return e.seconds;
+      return e.seconds + e.offset;
+    case 'selector':
+      return lookback + e.offset;
     case 'aggregate':
     case 'negate':
-      return longestRange(e.expr);
+    case 'sort':
+    case 'labelReplace':
+      return longestRange(e.expr, lookback);
+    case 'paramAggregate':
+      return Math.max(longestRange(e.param, lookback), longestRange(e.expr, lookback));
     case 'binary':
-      return Math.max(longestRange(e.left), longestRange(e.right));
+      return Math.max(longestRange(e.left, lookback), longestRange(e.right, lookback));
     default:
       return 0;
   }

@@ -18,6 +18,9 @@ export interface Matcher {
 
 export const AGGREGATIONS = ['sum', 'avg', 'min', 'max', 'count'] as const;
 export type AggOp = (typeof AGGREGATIONS)[number];
+/** Aggregations that take a scalar parameter first: topk(3, v), quantile(0.9, v). */
+export const PARAM_AGGREGATIONS = ['topk', 'bottomk', 'quantile'] as const;
+export type ParamAggOp = (typeof PARAM_AGGREGATIONS)[number];
 export const RANGE_FUNCTIONS = [
   'avg_over_time',
   'min_over_time',
@@ -25,27 +28,53 @@ export const RANGE_FUNCTIONS = [
   'sum_over_time',
   'count_over_time',
   'last_over_time',
+  'quantile_over_time',
+  'deriv',
+  'predict_linear',
 ] as const;
 export type RangeFn = (typeof RANGE_FUNCTIONS)[number];
+/** Range functions whose scalar parameter comes first (quantile_over_time) or last (predict_linear). */
+const PARAM_FIRST: readonly RangeFn[] = ['quantile_over_time'];
+const PARAM_LAST: readonly RangeFn[] = ['predict_linear'];
 export type ArithOp = '+' | '-' | '*' | '/' | '%' | '^';
 export type CompareOp = '==' | '!=' | '>' | '<' | '>=' | '<=';
-export const isComparison = (op: ArithOp | CompareOp): op is CompareOp =>
+export type SetOp = 'and' | 'or' | 'unless';
+export const isComparison = (op: ArithOp | CompareOp | SetOp): op is CompareOp =>
   ['==', '!=', '>', '<', '>=', '<='].includes(op);
+export const isSetOp = (op: ArithOp | CompareOp | SetOp): op is SetOp => ['and', 'or', 'unless'].includes(op);
+
+/** on(...)/ignoring(...), and group_left/group_right with the labels they copy from the "one" side. */
+export interface VectorMatching {
+  on: boolean;
+  labels: string[];
+  group: { side: 'left' | 'right'; include: string[] } | null;
+}
 
 export type Expr =
   | { type: 'number'; value: number }
-  | { type: 'selector'; matchers: Matcher[] }
-  | { type: 'range'; fn: RangeFn; matchers: Matcher[]; seconds: number }
+  /** `offset` is in seconds (negative looks ahead), as the offset modifier writes it. */
+  | { type: 'selector'; matchers: Matcher[]; offset: number }
+  | { type: 'range'; fn: RangeFn; matchers: Matcher[]; seconds: number; offset: number; param: Expr | null }
   | { type: 'aggregate'; op: AggOp; grouping: { by: boolean; labels: string[] } | null; expr: Expr }
   | {
+      type: 'paramAggregate';
+      op: ParamAggOp;
+      grouping: { by: boolean; labels: string[] } | null;
+      param: Expr;
+      expr: Expr;
+    }
+  | {
       type: 'binary';
-      op: ArithOp | CompareOp;
+      op: ArithOp | CompareOp | SetOp;
       bool: boolean;
-      matching: { on: boolean; labels: string[] } | null;
+      matching: VectorMatching | null;
       left: Expr;
       right: Expr;
     }
-  | { type: 'negate'; expr: Expr };
+  | { type: 'negate'; expr: Expr }
+  /** sort()/sort_desc(): ordered by value in instant queries; range results stay ordered by labels. */
+  | { type: 'sort'; desc: boolean; expr: Expr }
+  | { type: 'labelReplace'; expr: Expr; dst: string; replacement: string; src: string; regex: string };
 
 /** A query the API cannot answer; `position` is the character offset it concerns. */
 export class PromqlError extends Error {
@@ -57,7 +86,10 @@ export class PromqlError extends Error {
   }
 }
 
-const OPS: Record<string, ArithOp | CompareOp> = {
+const OPS: Record<string, ArithOp | CompareOp | SetOp> = {
+  And: 'and',
+  Or: 'or',
+  Unless: 'unless',
   Add: '+',
   Sub: '-',
   Mul: '*',
@@ -119,7 +151,7 @@ class Converter {
         return this.src(op) === '-' ? { type: 'negate', expr: e } : e;
       }
       case 'VectorSelector':
-        return { type: 'selector', matchers: this.selector(n) };
+        return { type: 'selector', matchers: this.selector(n), offset: 0 };
       case 'MatrixSelector':
         return this.unsupported(n, 'a range vector outside avg/min/max/sum/count/last_over_time');
       case 'FunctionCall':
@@ -128,8 +160,12 @@ class Converter {
         return this.aggregate(n);
       case 'BinaryExpr':
         return this.binary(n);
-      case 'OffsetExpr':
-        return this.unsupported(n, 'the offset modifier');
+      case 'OffsetExpr': {
+        const [inner] = this.children(n);
+        if (inner.name !== 'VectorSelector')
+          return this.unsupported(n, "the offset modifier outside a selector or a range function's selector");
+        return { type: 'selector', matchers: this.selector(inner), offset: this.offset(n) };
+      }
       case 'StepInvariantExpr':
         return this.unsupported(n, 'the @ modifier');
       case 'SubqueryExpr':
@@ -200,39 +236,121 @@ class Converter {
     return matchers;
   }
 
-  private call(n: SyntaxNode): Expr {
-    const [ident, body] = this.children(n);
-    const fn = this.src(ident) as RangeFn;
-    if (!RANGE_FUNCTIONS.includes(fn)) return this.unsupported(ident, `the function ${this.src(ident)}()`);
-    const args = this.children(body);
-    if (args.length !== 1 || args[0].name !== 'MatrixSelector')
-      throw new PromqlError(`${fn}() takes one range vector, like ${fn}(metric[5m])`, n.from);
-    const [vs, dur] = this.children(args[0]);
-    const seconds = prometheus.parseDuration(this.src(dur));
-    if (!seconds) throw new PromqlError(`invalid range "${this.src(dur)}" at character ${dur.from + 1}`, dur.from);
-    return { type: 'range', fn, matchers: this.selector(vs), seconds };
+  /** The offset modifier's duration in seconds (`offset -5m` looks 5 minutes ahead). */
+  private offset(n: SyntaxNode): number {
+    let d = n.getChild('OffsetDurationExpr')!;
+    let sign = 1;
+    while (d.getChild('UnaryOp')) {
+      if (this.src(d.getChild('UnaryOp')!) === '-') sign = -sign;
+      d = d.getChild('OffsetDurationExpr')!;
+    }
+    const seconds = prometheus.parseDuration(this.src(d));
+    if (seconds === null || seconds === undefined || Number.isNaN(seconds))
+      throw new PromqlError(`invalid offset "${this.src(d)}" at character ${d.from + 1}`, d.from);
+    return sign * seconds;
   }
 
-  private grouping(n: SyntaxNode): string[] {
-    const labels = n.getChild('GroupingLabels');
+  /** `metric[5m]` or `metric[5m] offset 1m`: its matchers, range and offset. */
+  private matrix(n: SyntaxNode, fn: string): { matchers: Matcher[]; seconds: number; offset: number } {
+    let m = n;
+    let offset = 0;
+    if (m.name === 'OffsetExpr') {
+      offset = this.offset(m);
+      m = m.firstChild!;
+    }
+    if (m.name === 'SubqueryExpr') return this.unsupported(m, 'a subquery');
+    if (m.name !== 'MatrixSelector')
+      throw new PromqlError(`${fn}() takes a range vector, like ${fn}(metric[5m])`, n.from);
+    const [vs, dur] = this.children(m);
+    const seconds = prometheus.parseDuration(this.src(dur));
+    if (!seconds) throw new PromqlError(`invalid range "${this.src(dur)}" at character ${dur.from + 1}`, dur.from);
+    return { matchers: this.selector(vs), seconds, offset };
+  }
+
+  private call(n: SyntaxNode): Expr {
+    const [ident, body] = this.children(n);
+    const name = this.src(ident);
+    const args = this.children(body);
+    const arity = (k: number, usage: string) => {
+      if (args.length !== k) throw new PromqlError(`${name}() takes ${usage}`, n.from);
+    };
+    if (name === 'sort' || name === 'sort_desc') {
+      arity(1, 'one instant vector');
+      return { type: 'sort', desc: name === 'sort_desc', expr: this.expr(args[0]) };
+    }
+    if (name === 'label_replace') {
+      arity(5, 'an instant vector and four strings: destination, replacement, source, regex');
+      const strings = args.slice(1).map((a) => {
+        if (a.name !== 'StringLiteral')
+          throw new PromqlError(`${name}() expects a string at character ${a.from + 1}`, a.from);
+        return this.string(a);
+      });
+      const [dst, replacement, src, regex] = strings;
+      if (!/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(dst))
+        throw new PromqlError(`invalid destination label name in label_replace(): ${dst}`, n.from);
+      try {
+        RE2JS.compile(`^(?:${regex})$`, RE2JS.DOTALL);
+      } catch (err) {
+        throw new PromqlError(`invalid regular expression in label_replace(): ${(err as Error).message}`, n.from);
+      }
+      return { type: 'labelReplace', expr: this.expr(args[0]), dst, replacement, src, regex };
+    }
+    const fn = name as RangeFn;
+    if (!RANGE_FUNCTIONS.includes(fn)) return this.unsupported(ident, `the function ${name}()`);
+    const first = PARAM_FIRST.includes(fn);
+    const last = PARAM_LAST.includes(fn);
+    const usage = first
+      ? `a scalar and a range vector, like ${fn}(0.9, metric[5m])`
+      : last
+        ? `a range vector and a scalar, like ${fn}(metric[1h], 3600)`
+        : `one range vector, like ${fn}(metric[5m])`;
+    arity(first || last ? 2 : 1, usage);
+    const matrixArg = first ? args[1] : args[0];
+    const param = first ? this.expr(args[0]) : last ? this.expr(args[1]) : null;
+    return { type: 'range', fn, ...this.matrix(matrixArg, fn), param };
+  }
+
+  private labelList(labels: SyntaxNode | null): string[] {
     return labels
       ? this.children(labels).map((l) => (l.name === 'QuotedLabelName' ? this.string(l.firstChild!) : this.src(l)))
       : [];
   }
 
+  private grouping(n: SyntaxNode): string[] {
+    return this.labelList(n.getChild('GroupingLabels'));
+  }
+
+  /** on/ignoring and group_left/group_right: the clause holds one label list each. */
+  private matching(m: SyntaxNode): VectorMatching {
+    const lists = m.getChildren('GroupingLabels');
+    const side = m.getChild('GroupLeft') ? 'left' : m.getChild('GroupRight') ? 'right' : null;
+    return {
+      on: !!m.getChild('On'),
+      labels: this.labelList(lists[0] ?? null),
+      group: side ? { side, include: this.labelList(lists[1] ?? null) } : null,
+    };
+  }
+
   private aggregate(n: SyntaxNode): Expr {
     const opNode = n.getChild('AggregateOp')!;
-    const op = this.src(opNode) as AggOp;
-    if (!AGGREGATIONS.includes(op)) return this.unsupported(opNode, `the aggregation ${this.src(opNode)}`);
+    const op = this.src(opNode);
     const args = this.children(n.getChild('FunctionCallBody')!);
-    if (args.length !== 1) throw new PromqlError(`${op}() takes one expression`, n.from);
     const mod = n.getChild('AggregateModifier');
-    return {
-      type: 'aggregate',
-      op,
-      grouping: mod ? { by: !!mod.getChild('By'), labels: this.grouping(mod) } : null,
-      expr: this.expr(args[0]),
-    };
+    const grouping = mod ? { by: !!mod.getChild('By'), labels: this.grouping(mod) } : null;
+    if ((PARAM_AGGREGATIONS as readonly string[]).includes(op)) {
+      if (args.length !== 2)
+        throw new PromqlError(`${op}() takes a scalar and an expression, like ${op}(5, metric)`, n.from);
+      return {
+        type: 'paramAggregate',
+        op: op as ParamAggOp,
+        grouping,
+        param: this.expr(args[0]),
+        expr: this.expr(args[1]),
+      };
+    }
+    if (!(AGGREGATIONS as readonly string[]).includes(op)) return this.unsupported(opNode, `the aggregation ${op}`);
+    if (args.length !== 1) throw new PromqlError(`${op}() takes one expression`, n.from);
+    return { type: 'aggregate', op: op as AggOp, grouping, expr: this.expr(args[0]) };
   }
 
   private binary(n: SyntaxNode): Expr {
@@ -243,16 +361,15 @@ class Converter {
     const op = OPS[opNode.name];
     if (!op) return this.unsupported(opNode, `the operator ${this.src(opNode)}`);
     let bool = false;
-    let matching: { on: boolean; labels: string[] } | null = null;
+    let matching: VectorMatching | null = null;
     for (const m of parts.slice(2, -1)) {
       if (m.name === 'BoolModifier') bool = true;
-      else if (m.name === 'MatchingModifierClause') {
-        if (m.getChild('GroupLeft') || m.getChild('GroupRight')) this.unsupported(m, 'group_left/group_right');
-        matching = { on: !!m.getChild('On'), labels: this.grouping(m) };
-      } else this.unsupported(m, `"${this.src(m)}"`);
+      else if (m.name === 'MatchingModifierClause') matching = this.matching(m);
+      else this.unsupported(m, `"${this.src(m)}"`);
     }
-    if (bool && !['==', '!=', '>', '<', '>=', '<='].includes(op))
+    if (bool && !isComparison(op))
       throw new PromqlError(`bool modifier can only be used on comparison operators`, opNode.from);
+    if (matching?.group && isSetOp(op)) throw new PromqlError(`no grouping allowed for "${op}" operation`, opNode.from);
     return { type: 'binary', op, bool, matching, left: this.expr(left), right: this.expr(right) };
   }
 }
