@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { appendFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzip } from 'node:zlib';
 import { promisify } from 'node:util';
@@ -108,6 +109,16 @@ export class Agent {
     };
   }
 
+  /** Appends the batch's id and sample keys to the debug batch log (FLEETLENS_BATCH_LOG); never throws. */
+  private async logBatch(file: string, batch: IngestBatch, onDisk: boolean): Promise<void> {
+    const samples = [
+      ...batch.nodes.flatMap((n) => n.samples.map((s) => `node/${n.name}@${s.ts}`)),
+      ...batch.containers.flatMap((x) => x.samples.map((s) => `container/${x.id}@${s.ts}`)),
+    ];
+    const line = JSON.stringify({ batchId: batch.batchId, sentAt: batch.sentAt, onDisk, samples });
+    await appendFile(file, line + '\n').catch((e: Error) => this.log(`fleetlens-agent: batch log: ${e.message}`));
+  }
+
   private schedule(): void {
     if (this.stopped) return;
     const ms = this.opts.config.intervalSeconds * 1000;
@@ -163,6 +174,7 @@ export class Agent {
       );
     }
     this.opts.onBatch?.(batch);
+    if (c.batchLog) await this.logBatch(c.batchLog, batch, spooled);
     this.sender.notify();
     // Only now that the batch is queued (on disk, or in memory when the disk refused it) may
     // collectors move their cursors past its data.

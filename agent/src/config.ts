@@ -32,6 +32,7 @@ const ENV: Record<string, string> = {
   kubeletUrl: 'FLEETLENS_KUBELET_URL',
   kubeletInsecureTls: 'FLEETLENS_KUBELET_INSECURE_TLS',
   requestTimeoutSeconds: 'FLEETLENS_REQUEST_TIMEOUT_SECONDS',
+  batchLog: 'FLEETLENS_BATCH_LOG',
 };
 
 const CollectorName = z.enum(['host', 'docker', 'kubernetes']);
@@ -125,6 +126,11 @@ export const AgentConfigSchema = z.object({
   /** Kubelet serving certificates are often self-signed (like metrics-server's --kubelet-insecure-tls). */
   kubeletInsecureTls: Bool.default(false),
   requestTimeoutSeconds: z.coerce.number().min(1).max(600).default(30),
+  /**
+   * Debugging: a file to which the agent appends one JSON line per queued batch (its id and the
+   * (entity, ts) of every sample in it), written apart from the spool. The fault suite reads it.
+   */
+  batchLog: z.string().min(1).optional(),
 });
 
 export type AgentConfig = z.output<typeof AgentConfigSchema>;
