@@ -379,6 +379,21 @@ const CHECKERS: Record<string, (c: Ctx) => Promise<void>> = {
       check(r.status === (visible ? 200 : 404), `/alerts/${name} → ${r.status}, want ${visible ? 200 : 404}`);
     }
   },
+  '/alerts/groups': async (c) => {
+    // One group per catch-all rule with an alert in scope, counting only what the scope shows.
+    const r = await c.get('/api/v1/alerts/groups?severity=info');
+    const want = [
+      ['matrix container', c.expect.containers.length],
+      ['matrix node', c.expect.nodes.length],
+    ]
+      .filter(([, n]) => n)
+      .sort((a, b) => Number(b[1]) - Number(a[1]) || String(a[0]).localeCompare(String(b[0])));
+    const got = (r.body.items ?? []).map((g: { ruleName: string; total: number }) => [g.ruleName, g.total]);
+    check(
+      JSON.stringify(got) === JSON.stringify(want),
+      `/alerts/groups: ${JSON.stringify(got)} ≠ ${JSON.stringify(want)}`
+    );
+  },
   '/alerts/stats': async (c) => {
     const r = await c.get('/api/v1/alerts/stats');
     const want = c.expect.containers.length + c.expect.nodes.length;

@@ -1,5 +1,5 @@
 import type { AppDeps } from '../app';
-import { ALERT_READS } from './alerts';
+import { ALERT_READS, ALERT_WRITES } from './alerts';
 import { CHANNEL_READS, CHANNEL_WRITES } from './channels';
 import { EVENT_READS } from './events';
 import { LOG_READS } from './logs';
@@ -18,8 +18,8 @@ export const ALERTING_READS: Endpoint[] = [
   ...LOG_READS,
 ];
 
-/** Write endpoints of alerting (rules, silences, channels, test-send). */
-export const ALERTING_WRITES: RouteSpec[] = [...RULE_WRITES, ...SILENCE_WRITES, ...CHANNEL_WRITES];
+/** Write endpoints of alerting (acknowledgements, rules, silences, channels, test-send). */
+export const ALERTING_WRITES: RouteSpec[] = [...ALERT_WRITES, ...RULE_WRITES, ...SILENCE_WRITES, ...CHANNEL_WRITES];
 
 /** Router for ALERTING_WRITES (rules and channel configs may be larger than access bodies). */
 export const alertingRoutes = (deps: AppDeps) => mountRoutes(deps, ALERTING_WRITES, { bodyLimit: 1024 * 1024 });

@@ -25,13 +25,14 @@ export const RULE_WRITES: RouteSpec[] = [
   {
     method: 'post',
     path: '/alert-rules',
-    summary: 'Create an alert rule (editor or admin)',
+    summary:
+      'Create an alert rule (editor or admin); `warnings` names the default rules it duplicates (same target, metric, operator and threshold, no entity the default does not watch) — saved anyway',
     access: 'editor',
     body: wire.AlertRuleInput,
-    reply: wire.AlertRule,
+    reply: wire.AlertRuleCreated,
     status: 201,
     audit: { action: 'alert-rule.create', targetType: 'alert-rule' },
-    handle: (d, c, i) => d.alerts.rules.create(i.body, c!.scope),
+    handle: (d, c, i) => d.alerts.rules.createWithWarnings(i.body, c!.scope),
   },
   {
     method: 'put',

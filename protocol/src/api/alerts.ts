@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { METRICS_BY_TARGET as TARGET_METRICS } from './alert-metrics';
+export { duplicatedDefaults, type RuleCondition } from './alert-metrics';
 import { EventType, LogLevel, LogStream } from '../v1/ingest';
 
 /**
@@ -164,6 +165,16 @@ export const AlertRule = z.object({
 });
 export const AlertRuleListReply = z.object({ items: z.array(AlertRule) });
 
+/** A warning on a rule that was saved anyway: `duplicates-default` names the default rule it duplicates (see `duplicatedDefaults`). */
+export const RuleWarning = z.object({
+  code: z.enum(['duplicates-default']),
+  ruleId: z.string(),
+  ruleName: z.string(),
+  message: z.string(),
+});
+/** POST /alert-rules reply: the rule as stored, with warnings (empty when none). */
+export const AlertRuleCreated = AlertRule.extend({ warnings: z.array(RuleWarning) });
+
 // ───────────────────────────── alerts ─────────────────────────────
 
 export const AlertState = z.enum(['pending', 'firing', 'resolved']);
@@ -196,14 +207,24 @@ export const Alert = z.object({
   firedAt: NullableNum,
   resolvedAt: NullableNum,
   lastEvalAt: Num,
+  /** Who acknowledged the (pending or firing) alert, when, and why; null when not, and cleared when it resolves. */
+  acknowledgement: z.object({ by: z.string(), at: Num, comment: z.string() }).nullable(),
 });
 
-export const AlertListQuery = z.object({
+/** Alert filters shared by the list, the groups and the group acknowledgement. */
+const AlertFilterQuery = z.object({
   state: csvOf(AlertState),
   severity: csvOf(Severity),
   ruleId: z.string().max(64).optional(),
   entityId: z.string().max(64).optional(),
   cluster: csv,
+  /** `true`: only acknowledged alerts; `false`: only alerts nobody acknowledged. */
+  acknowledged: z.enum(['true', 'false']).optional(),
+});
+
+export const AlertListQuery = AlertFilterQuery.extend({
+  /** `newest`: by start time, newest first; `severity`: critical, warning, info, each newest first. */
+  sort: z.enum(['newest', 'severity']).default('newest'),
   /** Alerts active at some time in [from, to] (by start and resolve time). */
   from: qInt(0, 4102444800).optional(),
   to: qInt(0, 4102444800).optional(),
@@ -211,6 +232,35 @@ export const AlertListQuery = z.object({
   pageSize: qInt(1, 500).default(50),
 });
 export const AlertListReply = z.object({ total: Num, page: Num, pageSize: Num, items: z.array(Alert) });
+
+/** GET /alerts/groups: the same filters as the list (without paging or time range). */
+export const AlertGroupsQuery = AlertFilterQuery;
+/** Alerts matching the filters, one group per rule: most severe first, then the largest. */
+export const AlertGroupsReply = z.object({
+  total: Num,
+  items: z.array(
+    z.object({
+      ruleId: z.string(),
+      ruleName: z.string(),
+      severity: Severity,
+      total: Num,
+      acknowledged: Num,
+    })
+  ),
+});
+
+/** POST /alerts/:id/acknowledgement body. */
+export const AlertAckInput = z.object({ comment: z.string().max(1024).default('') }).strict();
+/** POST /alerts/acknowledgements body: every unacknowledged pending or firing alert of a rule in the caller's scope, narrowed like the list. */
+export const AlertGroupAckInput = z
+  .object({
+    ruleId: Id,
+    cluster: z.array(z.string().min(1).max(128)).max(100).default([]),
+    severity: z.array(Severity).max(3).default([]),
+    comment: z.string().max(1024).default(''),
+  })
+  .strict();
+export const AlertGroupAckReply = z.object({ acknowledged: Num, ids: z.array(z.string()) });
 
 export const AlertTransition = z.object({ ts: Num, from: AlertState.nullable(), to: AlertState, value: NullableNum });
 export const DeliveryStatus = z.enum(['pending', 'sending', 'sent', 'failed']);
@@ -500,6 +550,13 @@ export type AlertRuleInputRaw = z.input<typeof AlertRuleInput>;
 export type AlertRulePatch = z.infer<typeof AlertRulePatch>;
 export type AlertRule = z.infer<typeof AlertRule>;
 export type AlertRuleListReply = z.infer<typeof AlertRuleListReply>;
+export type RuleWarning = z.infer<typeof RuleWarning>;
+export type AlertRuleCreated = z.infer<typeof AlertRuleCreated>;
+export type AlertGroupsQuery = z.infer<typeof AlertGroupsQuery>;
+export type AlertGroupsReply = z.infer<typeof AlertGroupsReply>;
+export type AlertAckInput = z.infer<typeof AlertAckInput>;
+export type AlertGroupAckInput = z.infer<typeof AlertGroupAckInput>;
+export type AlertGroupAckReply = z.infer<typeof AlertGroupAckReply>;
 export type AlertState = z.infer<typeof AlertState>;
 export type AlertEntity = z.infer<typeof AlertEntity>;
 export type Alert = z.infer<typeof Alert>;

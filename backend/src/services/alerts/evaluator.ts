@@ -205,7 +205,17 @@ export class AlertEvaluator {
       const n = await this.knex('alerts')
         .where('id', String(a.id))
         .whereIn('state', ['pending', 'firing'])
-        .update({ state: 'resolved', resolved_at: now, active_key: null, value, last_eval_at: now });
+        // Resolving clears the acknowledgement (who and when stay in the audit log): a new episode starts unacknowledged.
+        .update({
+          state: 'resolved',
+          resolved_at: now,
+          active_key: null,
+          value,
+          last_eval_at: now,
+          ack_by: null,
+          ack_at: null,
+          ack_comment: null,
+        });
       if (n !== 1) continue;
       sum.resolved++;
       await this.transition(String(a.id), now, a.state as wire.AlertState, 'resolved', value);

@@ -1,5 +1,6 @@
 import type { Db } from '../../db/connection';
 import type { Logger } from '../../logger';
+import { AlertAcks } from './acks';
 import { ChannelService } from './channels';
 import { AlertEvaluator } from './evaluator';
 import { Notifier, type NotifyOptions } from './notifier';
@@ -21,6 +22,7 @@ export interface AlertServices {
   evaluator: AlertEvaluator;
   notifier: Notifier;
   queries: AlertQueries;
+  acks: AlertAcks;
   silences: SilenceService;
   channels: ChannelService;
   /** Deletes alert history older than the configured days as of `now`; returns alerts deleted. */
@@ -37,6 +39,7 @@ export function createAlertServices(db: Db, opts: AlertOptions, log: Logger, now
     notifier,
     evaluator: new AlertEvaluator(db, rules, notifier, opts.staleAfter, log),
     queries: new AlertQueries(db),
+    acks: new AlertAcks(db, now),
     silences: new SilenceService(db, now),
     async pruneHistory(at: number) {
       const cutoff = at - opts.historyDays * 86_400;

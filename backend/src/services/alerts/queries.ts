@@ -33,7 +33,30 @@ export const toAlert = (r: Row): wire.Alert => ({
   firedAt: num(r.fired_at),
   resolvedAt: num(r.resolved_at),
   lastEvalAt: Number(r.last_eval_at),
+  acknowledgement:
+    r.ack_at === null || r.ack_at === undefined
+      ? null
+      : { by: String(r.ack_by ?? ''), at: Number(r.ack_at), comment: String(r.ack_comment ?? '') },
 });
+
+/** Alert filters of the list, the groups and the group acknowledgement, as a query on `alerts as a` in scope. */
+export function filteredAlerts(
+  knex: Db['knex'],
+  scope: Scope,
+  q: Omit<wire.AlertGroupsQuery, 'cluster'> & { cluster?: string[] }
+) {
+  const qb = applyScope(knex('alerts as a'), narrow(scope, { clusters: q.cluster }), ALERT_SCOPE);
+  if (q.state?.length) qb.whereIn('a.state', q.state);
+  if (q.severity?.length) qb.whereIn('a.severity', q.severity);
+  if (q.ruleId) qb.where('a.rule_id', q.ruleId);
+  if (q.entityId) qb.where('a.entity_id', q.entityId);
+  if (q.acknowledged === 'true') qb.whereNotNull('a.ack_at');
+  if (q.acknowledged === 'false') qb.whereNull('a.ack_at');
+  return qb;
+}
+
+/** Severity as a sort rank (critical first), in SQL both dialects run. */
+const SEVERITY_RANK = "CASE a.severity WHEN 'critical' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END";
 
 const SEVERITIES = ['critical', 'warning', 'info'] as const;
 
@@ -45,21 +68,18 @@ export class AlertQueries {
     return this.db.knex;
   }
 
-  /** Alerts in scope, newest first (by start), filtered. */
+  /** Alerts in scope, filtered; newest first (by start), or by severity (critical first) and then newest first. */
   async list(scope: Scope, q: wire.AlertListQuery): Promise<wire.AlertListReply> {
     const base = () => {
-      const qb = applyScope(this.knex('alerts as a'), narrow(scope, { clusters: q.cluster }), ALERT_SCOPE);
-      if (q.state?.length) qb.whereIn('a.state', q.state);
-      if (q.severity?.length) qb.whereIn('a.severity', q.severity);
-      if (q.ruleId) qb.where('a.rule_id', q.ruleId);
-      if (q.entityId) qb.where('a.entity_id', q.entityId);
+      const qb = filteredAlerts(this.knex, scope, q);
       if (q.to !== undefined) qb.where('a.started_at', '<=', q.to);
       if (q.from !== undefined) qb.where((w) => w.whereNull('a.resolved_at').orWhere('a.resolved_at', '>=', q.from!));
       return qb;
     };
     const [{ n }] = await base().count({ n: '*' });
-    const rows = await base()
-      .select('a.*')
+    const qb = base().select('a.*');
+    if (q.sort === 'severity') qb.orderByRaw(SEVERITY_RANK);
+    const rows = await qb
       .orderBy([
         { column: 'a.started_at', order: 'desc' },
         { column: 'a.id', order: 'desc' },
@@ -67,6 +87,46 @@ export class AlertQueries {
       .limit(q.pageSize)
       .offset((q.page - 1) * q.pageSize);
     return { total: Number(n), page: q.page, pageSize: q.pageSize, items: rows.map(toAlert) };
+  }
+
+  /** Alerts matching the filters counted per rule (with how many are acknowledged): most severe first, then the largest. */
+  async groups(scope: Scope, q: wire.AlertGroupsQuery): Promise<wire.AlertGroupsReply> {
+    const rows: Row[] = await filteredAlerts(this.knex, scope, q)
+      .groupBy('a.rule_id', 'a.rule_name', 'a.severity')
+      .select('a.rule_id', 'a.rule_name', 'a.severity')
+      .count({ n: '*' })
+      .count({ acked: 'a.ack_at' });
+    // A rule renamed or re-graded while alerts were open has rows under several names or
+    // severities: still one group per rule, shown with its most severe severity.
+    const byRule = new Map<string, wire.AlertGroupsReply['items'][number]>();
+    const rank = (s: string) => SEVERITIES.indexOf(s as wire.Severity);
+    for (const r of rows) {
+      const id = String(r.rule_id);
+      const g = byRule.get(id);
+      const n = Number(r.n);
+      const acked = Number(r.acked);
+      if (!g)
+        byRule.set(id, {
+          ruleId: id,
+          ruleName: String(r.rule_name),
+          severity: r.severity as wire.Severity,
+          total: n,
+          acknowledged: acked,
+        });
+      else {
+        g.total += n;
+        g.acknowledged += acked;
+        if (rank(String(r.severity)) < rank(g.severity)) g.severity = r.severity as wire.Severity;
+      }
+    }
+    const items = [...byRule.values()].sort(
+      (a, b) =>
+        rank(a.severity) - rank(b.severity) ||
+        b.total - a.total ||
+        a.ruleName.localeCompare(b.ruleName) ||
+        a.ruleId.localeCompare(b.ruleId)
+    );
+    return { total: items.reduce((t, g) => t + g.total, 0), items };
   }
 
   /** One alert with its state transitions and notification deliveries. */

@@ -142,6 +142,26 @@ export class RuleService {
     return this.get(FULL, id);
   }
 
+  /**
+   * Warnings about a rule before or after it is saved: each default rule it duplicates
+   * (`duplicatedDefaults` in the protocol, the same test the rule form runs as the user types).
+   */
+  async warnings(input: wire.RuleCondition, selfId?: string): Promise<wire.RuleWarning[]> {
+    const defaults = (await this.knex('alert_rules').where('builtin', true).select('*')).map(toRule);
+    return wire.duplicatedDefaults(input, defaults, selfId).map((d) => ({
+      code: 'duplicates-default' as const,
+      ruleId: d.id,
+      ruleName: d.name,
+      message: `duplicates the default rule "${d.name}" (same ${d.target} ${d.metric} ${d.operator} ${d.threshold}, no entity it does not watch): each of its alerts will be raised twice`,
+    }));
+  }
+
+  /** Creates a rule (POST) and says which default rules it duplicates; a duplicate is saved, not refused. */
+  async createWithWarnings(input: wire.AlertRuleInput, scope: Scope = FULL): Promise<wire.AlertRuleCreated> {
+    const rule = await this.create(input, scope);
+    return { ...rule, warnings: await this.warnings(rule, rule.id) };
+  }
+
   /** Replaces a rule's fields (PUT). */
   async replace(scope: Scope, id: string, input: wire.AlertRuleInput): Promise<wire.AlertRule> {
     assertRuleWithinScope((await this.get(scope, id)).filters, scope);
