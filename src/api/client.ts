@@ -39,6 +39,7 @@ import type {
   EventCountsReply,
   EventListReply,
   LogReply,
+  LogVolumeReply,
   Severity,
   Silence,
   SilenceListReply,
@@ -175,8 +176,18 @@ export interface LogParams {
   from?: number;
   to?: number;
   limit?: number;
+  /** `asc`: oldest first (the default is newest first). */
+  order?: 'asc' | 'desc';
   cursor?: string;
   after?: string;
+}
+
+/** The lines' filters, over a required range, in `buckets` buckets (or of `step` seconds). */
+export interface LogVolumeParams extends Omit<LogParams, 'from' | 'to' | 'limit' | 'order' | 'cursor' | 'after'> {
+  from: number;
+  to: number;
+  step?: number;
+  buckets?: number;
 }
 
 export interface AuditParams {
@@ -383,6 +394,9 @@ export class FleetlensClient {
   }
   logs(params: LogParams, signal?: AbortSignal): Promise<LogReply> {
     return this.get('/logs', { ...params }, signal);
+  }
+  logVolume(params: LogVolumeParams, signal?: AbortSignal): Promise<LogVolumeReply> {
+    return this.get('/logs/volume', { ...params }, signal);
   }
 
   // ── administration ──

@@ -1,29 +1,46 @@
-import React, { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import type { SelectableValue } from '@grafana/data';
-import { Button, EmptyState, InlineField, InlineSwitch, RadioButtonGroup, Stack } from '@grafana/ui';
-import type { ContainerListReply, PodListReply } from '@fleetlens/protocol/api';
-import type { LogRow } from '@fleetlens/protocol/api/alerts';
+import React, { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import { css } from '@emotion/css';
+import { dateTime, type GrafanaTheme2, type SelectableValue } from '@grafana/data';
+import {
+  Button,
+  EmptyState,
+  InlineField,
+  InlineSwitch,
+  MultiSelect,
+  RadioButtonGroup,
+  Stack,
+  useStyles2,
+} from '@grafana/ui';
+import { useLocation, useNavigate } from 'react-router-dom';
+import type { PodListReply } from '@fleetlens/protocol/api';
+import type { LogRow, LogVolumeReply } from '@fleetlens/protocol/api/alerts';
 import type { LogParams } from '../api/client';
 import { toApiError, type ApiError } from '../api/errors';
 import { useApiData } from '../api/useApiData';
 import { EntityFilter } from '../components/EntityFilter';
 import { useFleetlens } from '../components/FleetlensContext';
+import { ContainerPicker } from '../components/logs/ContainerPicker';
 import { LogLines } from '../components/logs/LogLines';
+import { LogVolume } from '../components/logs/LogVolume';
 import { PageLayout } from '../components/PageLayout';
 import { SearchBox } from '../components/SearchBox';
 import { rangeKey, toSeconds } from '../utils/time';
+import { LOG_LEVELS, parseLogFilters, withLogFilters, type LogFilterState } from '../utils/viewState';
 
 export const LOG_PAGE = 200;
 /** How often live tail asks for new lines. */
 export const TAIL_MS = 2000;
 /** At most this many pages of new lines per refresh before starting over from the newest. */
 const MAX_NEWER_PAGES = 10;
+/** Oldest first keeps at most this many lines, dropping the oldest as new ones arrive. */
+export const MAX_TAIL_LINES = 5000;
+/** Bars of the log-volume histogram (at most; the backend picks a round bucket width). */
+export const VOLUME_BUCKETS = 60;
+/** The log pane is never shorter than this, whatever the window. */
+const MIN_PANE_PX = 240;
 
-const LEVELS: Array<SelectableValue<string>> = ['error', 'warning', 'info', 'debug'].map((l) => ({
-  label: l,
-  value: l,
-}));
-type Source = 'container' | 'pod';
+const LEVELS: Array<SelectableValue<string>> = LOG_LEVELS.map((l) => ({ label: l, value: l }));
+type Source = LogFilterState['source'];
 
 interface LogState {
   key: string;
@@ -34,31 +51,39 @@ interface LogState {
   error?: ApiError;
 }
 
-/** Container logs: pick a container or pod, filter by level and keyword, load older lines, follow new ones live. */
+/**
+ * Container logs: pick a container (searched on the backend) or pod, filter by levels and
+ * keyword, see the volume over the range by level, read newest or oldest first in a pane of the
+ * window's height, load more, follow new lines live. The filters live in the URL.
+ */
 export function LogsPage() {
-  const { clusters, range, rawRange, client, settings, tick } = useFleetlens();
-  const [source, setSource] = useState<Source>('container');
-  const [container, setContainer] = useState('');
-  const [pod, setPod] = useState('');
-  const [level, setLevel] = useState('');
-  const [q, setQ] = useState('');
+  const { clusters, range, rawRange, client, settings, tick, setRawRange } = useFleetlens();
+  const styles = useStyles2(getStyles);
+  const location = useLocation();
+  const navigate = useNavigate();
+  const filters = useMemo(() => parseLogFilters(location.search), [location.search]);
+  const { source, container, pod, levels, q, order } = filters;
+  const asc = order === 'asc';
+  const searchRef = useRef(location.search);
+  searchRef.current = location.search;
+  const setFilters = useCallback(
+    (patch: Partial<LogFilterState>, replace = false) => {
+      const next = withLogFilters(searchRef.current, { ...parseLogFilters(searchRef.current), ...patch });
+      if (next !== searchRef.current) {
+        navigate({ search: next }, { replace });
+      }
+    },
+    [navigate]
+  );
+  const setSource = useCallback((v: Source) => setFilters({ source: v }), [setFilters]);
+  const setContainer = useCallback((v: string) => setFilters({ container: v }), [setFilters]);
+  const setPod = useCallback((v: string) => setFilters({ pod: v }), [setFilters]);
+  const setQ = useCallback((v: string) => setFilters({ q: v }, true), [setFilters]);
   const [live, setLive] = useState(false);
 
-  const containers = useApiData<ContainerListReply>(`log-containers:${clusters.join(',')}`, (c, s) =>
-    c.containers({ cluster: clusters, pageSize: 500, includeGone: true }, s)
-  );
   const pods = useApiData<PodListReply>(`log-pods:${clusters.join(',')}`, (c, s) => c.pods({ cluster: clusters }, s), {
     enabled: source === 'pod',
   });
-  const containerOptions = useMemo(
-    () =>
-      (containers.data?.items ?? []).map((c) => ({
-        label: c.name,
-        value: c.id,
-        description: `${c.nodeName} · ${c.clusterName}${c.namespace ? ` · ${c.namespace}` : ''}`,
-      })),
-    [containers.data]
-  );
   const podOptions = useMemo(
     () =>
       (pods.data?.items ?? []).map((p) => ({
@@ -77,16 +102,17 @@ export function LogsPage() {
       container: source === 'container' && container ? [container] : undefined,
       pod: source === 'pod' && pod ? [pod] : undefined,
       cluster: clusters,
-      level: level ? [level] : undefined,
+      level: levels.length ? levels : undefined,
       q: q || undefined,
       from,
       // A range ending "now" stays open, so lines arriving later are not cut off.
       to: rawRange.to === 'now' ? undefined : to,
       limit: LOG_PAGE,
+      order: asc ? 'asc' : undefined,
     };
-    // `rk` stands for the range (resolved when it changes, not at every tick).
+    // `rk` stands for the range (resolved when it changes, not at every tick); `levels` by its text.
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [source, container, pod, clusters, level, q, rk]);
+  }, [source, container, pod, clusters, levels.join(','), q, rk, asc]);
   const key = JSON.stringify(base);
   const [state, setState] = useState<LogState>({
     key: '',
@@ -111,6 +137,7 @@ export function LogsPage() {
     return () => controller.abort();
   }, [key, base, client, settings.backendUrl]);
 
+  // Newest first: the next page of older lines, appended below.
   const loadOlder = useCallback(async () => {
     const s = stateRef.current;
     if (!s.nextCursor) {
@@ -127,8 +154,9 @@ export function LogsPage() {
     }
   }, [base, client, key]);
 
-  // Lines newer than the newest shown, prepended: by live tail every TAIL_MS, and at every refresh
-  // tick (the page's refresh picker, like every other page). Older lines already loaded stay, and
+  // Lines newer than the newest shown: by live tail every TAIL_MS, and at every refresh tick (the
+  // page's refresh picker, like every other page). Newest first prepends them; oldest first
+  // appends them (and "Load newer" is the same request). Older lines already loaded stay, and
   // rows are keyed by id, so the lines on screen keep their elements and the scroll position.
   const polling = useRef(false);
   const fetchNewer = useCallback(
@@ -142,7 +170,7 @@ export function LogsPage() {
       const params: LogParams = openEnd ? { ...base, to: undefined } : base;
       try {
         if (!s.headCursor) {
-          // Nothing shown yet: the newest page, as on first load.
+          // Nothing shown yet: the first page, as on first load.
           const r = await client.logs(params);
           setState((x) =>
             x.key !== key || x.headCursor
@@ -151,13 +179,13 @@ export function LogsPage() {
           );
           return;
         }
-        // Every line after the head, newest first, page by page (a burst can exceed one page).
+        // Every line after the head, page by page (a burst can exceed one page).
         const fresh: LogRow[] = [];
         let head: string | null = null;
         let cursor: string | null = null;
         for (let i = 0; i < MAX_NEWER_PAGES; i++) {
           const r = await client.logs({ ...params, after: s.headCursor, ...(cursor ? { cursor } : {}) });
-          head ??= r.headCursor;
+          head = asc ? r.headCursor : (head ?? r.headCursor);
           fresh.push(...r.items);
           cursor = r.nextCursor;
           if (!cursor) {
@@ -168,13 +196,20 @@ export function LogsPage() {
           if (x.key !== key) {
             return x;
           }
+          const seen = new Set(x.rows.map((row) => row.id));
+          const add = fresh.filter((row) => !seen.has(row.id));
+          if (asc) {
+            // Oldest first: new lines below; beyond MAX_TAIL_LINES the oldest go.
+            const rows = add.length ? [...x.rows, ...add].slice(-MAX_TAIL_LINES) : x.rows;
+            return add.length || cursor !== x.nextCursor || (head && head !== x.headCursor) || x.error
+              ? { ...x, rows, nextCursor: cursor, headCursor: head ?? x.headCursor, error: undefined, loading: false }
+              : x;
+          }
           if (cursor) {
             // Still more than MAX_NEWER_PAGES pages behind: start over from the newest lines
             // rather than show a gap; "Load older" continues below them.
             return { ...x, rows: fresh, nextCursor: cursor, headCursor: head ?? x.headCursor, error: undefined };
           }
-          const seen = new Set(x.rows.map((row) => row.id));
-          const add = fresh.filter((row) => !seen.has(row.id));
           return add.length || (head && head !== x.headCursor) || x.error
             ? {
                 ...x,
@@ -190,7 +225,7 @@ export function LogsPage() {
         polling.current = false;
       }
     },
-    [key, base, client]
+    [key, base, client, asc]
   );
 
   // The page's refresh ticks (auto-refresh interval or the refresh button).
@@ -212,12 +247,61 @@ export function LogsPage() {
     return () => window.clearInterval(timer);
   }, [live, fetchNewer]);
 
-  const showing = state.key === key ? state.rows : [];
-  const filtered = !!(container || pod || level || q || clusters.length);
+  const showing = useMemo(() => (state.key === key ? state.rows : []), [state.key, state.rows, key]);
+  const filtered = !!(container || pod || levels.length || q || clusters.length);
+
+  // The lines' volume over the range, by level, with the same filters (reloaded at every tick).
+  const volumeKey = `log-volume:${JSON.stringify({ ...base, limit: undefined, order: undefined })}`;
+  const volume = useApiData<LogVolumeReply>(volumeKey, (c, sig) => {
+    const { from, to } = toSeconds(range);
+    const { limit: _l, order: _o, ...filters } = base;
+    return c.logVolume({ ...filters, from, to, buckets: VOLUME_BUCKETS }, sig);
+  });
+  const narrowTo = useCallback(
+    (from: number, to: number) => setRawRange({ from: dateTime(from * 1000), to: dateTime(to * 1000) }),
+    [setRawRange]
+  );
+
+  // The pane of lines fills the window below what is above it; the page itself does not grow.
+  const pane = useRef<HTMLDivElement>(null);
+  useLayoutEffect(() => {
+    const fit = () => {
+      const el = pane.current;
+      if (!el) {
+        return;
+      }
+      const top = el.getBoundingClientRect().top + window.scrollY;
+      let h = Math.max(MIN_PANE_PX, Math.floor(window.innerHeight - top - 16));
+      el.style.height = `${h}px`;
+      // Whatever sits below the pane (page padding) must fit too.
+      const over = document.documentElement.scrollHeight - window.innerHeight;
+      if (over > 0) {
+        h = Math.max(MIN_PANE_PX, h - over);
+        el.style.height = `${h}px`;
+      }
+    };
+    fit();
+    window.addEventListener('resize', fit);
+    return () => window.removeEventListener('resize', fit);
+  });
+  // Oldest first, following: while the pane is scrolled to its end, new lines keep it there.
+  const atEnd = useRef(true);
+  useLayoutEffect(() => {
+    const el = pane.current;
+    if (el && asc && atEnd.current) {
+      el.scrollTop = el.scrollHeight;
+    }
+  }, [showing, asc]);
+  const onScroll = useCallback(() => {
+    const el = pane.current;
+    if (el) {
+      atEnd.current = el.scrollTop + el.clientHeight >= el.scrollHeight - 4;
+    }
+  }, []);
 
   return (
     <PageLayout
-      error={state.error ?? containers.error}
+      error={state.error ?? volume.error}
       loading={state.loading}
       controls={
         <>
@@ -230,14 +314,7 @@ export function LogsPage() {
             onChange={setSource}
           />
           {source === 'container' ? (
-            <EntityFilter
-              label="Container"
-              allLabel="All containers"
-              options={containerOptions}
-              value={container}
-              onChange={setContainer}
-              width={30}
-            />
+            <ContainerPicker label="Container" value={container} onChange={setContainer} width={30} />
           ) : (
             <EntityFilter
               label="Pod"
@@ -248,51 +325,80 @@ export function LogsPage() {
               width={30}
             />
           )}
-          <EntityFilter
-            label="Level"
-            allLabel="All levels"
+          <MultiSelect
+            aria-label="Level"
+            placeholder="All levels"
+            width={30}
             options={LEVELS}
-            value={level}
-            onChange={setLevel}
-            width={16}
+            value={levels}
+            onChange={(v) => setFilters({ levels: v.map((o) => o.value!).filter(Boolean) })}
           />
           <SearchBox label="Search logs" placeholder="Keyword" value={q} onChange={setQ} />
+          <InlineField label="Oldest first" transparent>
+            <InlineSwitch
+              aria-label="Oldest first"
+              value={asc}
+              onChange={(e) => setFilters({ order: e.currentTarget.checked ? 'asc' : 'desc' })}
+            />
+          </InlineField>
           <InlineField label="Live" transparent>
             <InlineSwitch aria-label="Live tail" value={live} onChange={(e) => setLive(e.currentTarget.checked)} />
           </InlineField>
         </>
       }
     >
-      {live && (
-        <p data-testid="live-status" role="status">
-          Following new lines every {TAIL_MS / 1000} s. Switch “Live” off to pause.
-        </p>
-      )}
-      {!state.loading && state.key === key && showing.length === 0 && (
-        <EmptyState
-          variant={filtered ? 'not-found' : 'call-to-action'}
-          message={filtered ? 'No log lines match' : 'No log lines yet'}
-        >
-          {filtered
-            ? 'Pick another container or pod, clear the level or keyword, or widen the time range.'
-            : 'Agents ship container logs with their metrics. Check that the agent runs with log collection on, or widen the time range.'}
-        </EmptyState>
-      )}
-      {showing.length > 0 && (
-        <>
-          <LogLines rows={showing} search={q} />
-          <Stack justifyContent="space-between" alignItems="center">
-            <span data-testid="log-count">
-              {showing.length} line{showing.length === 1 ? '' : 's'}, newest first
-            </span>
-            {state.nextCursor && (
+      {volume.data && <LogVolume volume={volume.data} onPick={narrowTo} />}
+      <Stack justifyContent="space-between" alignItems="center">
+        <span data-testid="log-count">
+          {showing.length} line{showing.length === 1 ? '' : 's'}, {asc ? 'oldest first' : 'newest first'}
+          {asc && showing.length >= MAX_TAIL_LINES ? ` (the newest ${MAX_TAIL_LINES} kept)` : ''}
+        </span>
+        {live && (
+          <span data-testid="live-status" role="status">
+            Following new lines every {TAIL_MS / 1000} s. Switch “Live” off to pause.
+          </span>
+        )}
+      </Stack>
+      <div className={styles.pane} ref={pane} onScroll={onScroll} data-testid="log-pane" tabIndex={0}>
+        {!state.loading && state.key === key && showing.length === 0 && (
+          <EmptyState
+            variant={filtered ? 'not-found' : 'call-to-action'}
+            message={filtered ? 'No log lines match' : 'No log lines yet'}
+          >
+            {filtered
+              ? 'Pick another container or pod, clear the levels or keyword, or widen the time range.'
+              : 'Agents ship container logs with their metrics. Check that the agent runs with log collection on, or widen the time range.'}
+          </EmptyState>
+        )}
+        {showing.length > 0 && <LogLines rows={showing} search={q} showOrigin={!container && !pod} />}
+        {state.nextCursor && (
+          <div className={styles.more}>
+            {asc ? (
+              <Button
+                variant="secondary"
+                icon="arrow-down"
+                onClick={() => void fetchNewer(false)}
+                disabled={state.loading}
+              >
+                Load newer
+              </Button>
+            ) : (
               <Button variant="secondary" icon="arrow-down" onClick={() => void loadOlder()} disabled={state.loading}>
                 Load older
               </Button>
             )}
-          </Stack>
-        </>
-      )}
+          </div>
+        )}
+      </div>
     </PageLayout>
   );
 }
+
+const getStyles = (theme: GrafanaTheme2) => ({
+  pane: css({
+    overflowY: 'auto',
+    minHeight: MIN_PANE_PX,
+    marginTop: theme.spacing(1),
+  }),
+  more: css({ display: 'flex', justifyContent: 'center', padding: theme.spacing(1) }),
+});

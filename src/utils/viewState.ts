@@ -156,3 +156,83 @@ export function isNewSelection(a: ViewState, b: ViewState): boolean {
   const kb = new URLSearchParams(viewParams(b));
   return ['from', 'to', 'cluster'].some((k) => ka.get(k) !== kb.get(k));
 }
+
+// ───────────────────────────── Logs page filters ─────────────────────────────
+
+/** The Logs page's own filters, kept in the URL beside the view state. */
+export interface LogFilterState {
+  source: 'container' | 'pod';
+  /** A container entity id, or '' for all containers. */
+  container: string;
+  /** A pod uid, or '' for all pods. */
+  pod: string;
+  /** Levels shown; empty means all. */
+  levels: string[];
+  q: string;
+  order: 'desc' | 'asc';
+}
+
+export const LOG_LEVELS = ['error', 'warning', 'info', 'debug', 'unknown'] as const;
+/** The Logs page's query parameters (written only when they differ from the default). */
+export const LOG_FILTER_PARAMS = ['source', 'container', 'pod', 'level', 'q', 'order'] as const;
+export const DEFAULT_LOG_FILTERS: LogFilterState = {
+  source: 'container',
+  container: '',
+  pod: '',
+  levels: [],
+  q: '',
+  order: 'desc',
+};
+
+const ID_PARAM = /^[\w.:-]{1,64}$/;
+
+/** The Logs filters a query string asks for; missing or invalid parameters take the defaults. */
+export function parseLogFilters(search: string): LogFilterState {
+  const p = new URLSearchParams(search);
+  const id = (k: string) => {
+    const v = (p.get(k) ?? '').trim();
+    return ID_PARAM.test(v) ? v : '';
+  };
+  const levels = (p.get('level') ?? '')
+    .split(',')
+    .map((l) => l.trim())
+    .filter((l): l is (typeof LOG_LEVELS)[number] => (LOG_LEVELS as readonly string[]).includes(l));
+  return {
+    source: p.get('source') === 'pod' ? 'pod' : 'container',
+    container: id('container'),
+    pod: id('pod'),
+    // In the canonical order, once each.
+    levels: LOG_LEVELS.filter((l) => levels.includes(l)),
+    q: (p.get('q') ?? '').slice(0, 200),
+    order: p.get('order') === 'asc' ? 'asc' : 'desc',
+  };
+}
+
+/** `search` with the Logs filter parameters replaced by `f`'s (defaults left out); others keep their order. */
+export function withLogFilters(search: string, f: LogFilterState): string {
+  const p = new URLSearchParams(search);
+  for (const k of LOG_FILTER_PARAMS) {
+    p.delete(k);
+  }
+  if (f.source !== 'container') {
+    p.append('source', f.source);
+  }
+  if (f.source === 'container' && f.container) {
+    p.append('container', f.container);
+  }
+  if (f.source === 'pod' && f.pod) {
+    p.append('pod', f.pod);
+  }
+  const levels = LOG_LEVELS.filter((l) => f.levels.includes(l));
+  if (levels.length) {
+    p.append('level', levels.join(','));
+  }
+  if (f.q) {
+    p.append('q', f.q);
+  }
+  if (f.order !== 'desc') {
+    p.append('order', f.order);
+  }
+  const s = p.toString();
+  return s ? `?${s}` : '';
+}

@@ -6,13 +6,30 @@ import type { LogRow } from '@fleetlens/protocol/api/alerts';
 import { formatTime } from '../../utils/format';
 import { Highlight } from './Highlight';
 
-/** Log lines, newest first: time, level, where from, and the message with the keyword marked. */
-export const LogLines = React.memo(function LogLines({ rows, search }: { rows: LogRow[]; search: string }) {
+/**
+ * Log lines: time, level, where from, and the message with the keyword marked. `showOrigin` adds
+ * each line's node and cluster (views of many containers, where the container name alone is
+ * ambiguous: the same name runs on many nodes).
+ */
+export const LogLines = React.memo(function LogLines({
+  rows,
+  search,
+  showOrigin = false,
+}: {
+  rows: LogRow[];
+  search: string;
+  showOrigin?: boolean;
+}) {
   const styles = useStyles2(getStyles);
   return (
     <ol className={styles.list} aria-label="Log lines">
       {rows.map((r) => (
-        <li key={r.id} className={styles.line} data-testid="log-line" data-level={r.level}>
+        <li
+          key={r.id}
+          className={cx(styles.line, showOrigin && styles.withOrigin)}
+          data-testid="log-line"
+          data-level={r.level}
+        >
           <span className={styles.time}>{formatTime(r.ts)}</span>
           <span className={cx(styles.level, styles[r.level])}>{r.level}</span>
           <span
@@ -21,6 +38,16 @@ export const LogLines = React.memo(function LogLines({ rows, search }: { rows: L
           >
             {r.containerName}
           </span>
+          {showOrigin && (
+            <>
+              <span className={styles.source} data-testid="log-node" title={`node ${r.nodeName}`}>
+                {r.nodeName}
+              </span>
+              <span className={styles.source} data-testid="log-cluster" title={`cluster ${r.clusterName}`}>
+                {r.clusterName}
+              </span>
+            </>
+          )}
           <span className={styles.message}>
             <Highlight text={r.message} search={search} />
           </span>
@@ -49,6 +76,7 @@ const getStyles = (theme: GrafanaTheme2) => ({
     borderBottom: `1px solid ${theme.colors.border.weak}`,
     '&:hover': { background: theme.colors.action.hover },
   }),
+  withOrigin: css({ gridTemplateColumns: '170px 64px 160px 150px 110px 1fr' }),
   time: css({ color: theme.colors.text.secondary, whiteSpace: 'nowrap' }),
   level: css({ fontWeight: theme.typography.fontWeightMedium }),
   source: css({
