@@ -12,7 +12,7 @@ import {
   startReferencePrometheus,
   type OmSeries,
   type ReferencePrometheus,
-} from './helpers/prometheus';
+} from '../src/testing/prometheus';
 
 const NOW = Math.floor(Date.now() / 1000);
 /** Samples every 10 s at times ending in 3, so no step (multiples of 5 s) or window edge lands on one. */

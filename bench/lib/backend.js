@@ -2,6 +2,8 @@
 // synthetic fleet pushed through the real ingest API, and percentile helpers.
 const { spawn } = require('node:child_process');
 const { randomBytes } = require('node:crypto');
+const { mkdtempSync, rmSync } = require('node:fs');
+const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 const { gzipSync } = require('node:zlib');
 
@@ -37,11 +39,17 @@ async function waitReady(url) {
   throw new Error('backend did not become ready');
 }
 
-/** Starts `backend/dist/main.js` on a new MariaDB database; `stop()` ends it and drops the database. */
-async function startBenchBackend() {
+/**
+ * Starts `backend/dist/main.js` on a new MariaDB database (or, with `{ dialect: 'sqlite' }`, a new
+ * SQLite file); `stop()` ends it and drops the database.
+ */
+async function startBenchBackend({ dialect = 'mysql' } = {}) {
   const dbName = `fleetlens_bench_${randomBytes(4).toString('hex')}`;
-  const admin = knexFactory({ client: 'mysql2', connection: `${MYSQL}/`, pool: { min: 0, max: 1 } });
-  await admin.raw(`CREATE DATABASE \`${dbName}\``);
+  const admin =
+    dialect === 'mysql' ? knexFactory({ client: 'mysql2', connection: `${MYSQL}/`, pool: { min: 0, max: 1 } }) : null;
+  const sqliteDir = dialect === 'sqlite' ? mkdtempSync(join(tmpdir(), 'fleetlens-bench-')) : null;
+  const databaseUrl = sqliteDir ? join(sqliteDir, `${dbName}.db`) : `${MYSQL}/${dbName}`;
+  if (admin) await admin.raw(`CREATE DATABASE \`${dbName}\``);
   const port = 18000 + Math.floor(Math.random() * 1000);
   const url = `http://127.0.0.1:${port}`;
   const proc = spawn(
@@ -52,7 +60,8 @@ async function startBenchBackend() {
         ...process.env,
         PORT: String(port),
         HOST: '127.0.0.1',
-        DATABASE_URL: `${MYSQL}/${dbName}`,
+        DATABASE_URL: databaseUrl,
+        ...(sqliteDir ? { DATA_DIR: sqliteDir } : {}),
         SERVICE_KEY: KEY,
         AGENT_TOKEN: TOKEN,
         JOBS_ENABLED: 'false',
@@ -64,7 +73,9 @@ async function startBenchBackend() {
   return {
     url,
     dbName,
-    databaseUrl: `${MYSQL}/${dbName}`,
+    dialect,
+    databaseUrl,
+    pid: proc.pid,
     ready: () => waitReady(url),
     /**
      * GET as a page request arrives through Grafana's app route: the service key with a Grafana
@@ -78,8 +89,10 @@ async function startBenchBackend() {
     async stop() {
       proc.kill('SIGTERM');
       await new Promise((r) => proc.once('exit', r));
-      if (process.env.BENCH_KEEP_DB !== '1') await admin.raw(`DROP DATABASE IF EXISTS \`${dbName}\``);
-      await admin.destroy();
+      const keep = process.env.BENCH_KEEP_DB === '1';
+      if (admin && !keep) await admin.raw(`DROP DATABASE IF EXISTS \`${dbName}\``);
+      await admin?.destroy();
+      if (sqliteDir && !keep) rmSync(sqliteDir, { recursive: true, force: true });
     },
   };
 }

@@ -11,6 +11,9 @@ import { join } from 'node:path';
  */
 export interface ReferencePrometheus {
   url: string;
+  /** The server's process id (the benchmark reads its peak RSS) and its TSDB folder (its bytes on disk). */
+  pid: number;
+  tsdbPath: string;
   stop(): Promise<void>;
 }
 
@@ -53,6 +56,14 @@ async function freePort(): Promise<number> {
 export async function startReferencePrometheus(series: OmSeries[]): Promise<ReferencePrometheus> {
   const dir = mkdtempSync(join(tmpdir(), 'fleetlens-prom-'));
   writeFileSync(join(dir, 'data.om'), toOpenMetrics(series));
+  return startPrometheusOver(dir);
+}
+
+/**
+ * Backfills `<dir>/data.om` (OpenMetrics text) into `<dir>/tsdb` with promtool and serves it;
+ * `stop()` removes the folder. For data too large to build as one string (the benchmark).
+ */
+export async function startPrometheusOver(dir: string): Promise<ReferencePrometheus> {
   writeFileSync(join(dir, 'prometheus.yml'), 'global:\n  scrape_interval: 1m\nscrape_configs: []\n');
   const backfill = spawnSync(
     'promtool',
@@ -91,6 +102,8 @@ export async function startReferencePrometheus(series: OmSeries[]): Promise<Refe
   }
   return {
     url,
+    pid: proc.pid!,
+    tsdbPath: join(dir, 'tsdb'),
     async stop() {
       proc.kill('SIGTERM');
       await new Promise((r) => (proc.exitCode !== null ? r(null) : proc.once('exit', r)));
