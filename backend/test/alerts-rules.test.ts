@@ -31,7 +31,7 @@ describe.each(DIALECTS)('alert rules API (%s)', (dialect) => {
     await live?.close();
   });
 
-  it('a new install starts with the five built-in rules', async () => {
+  it('a new install starts with the six built-in rules', async () => {
     const { items } = await live.get<wire.AlertRuleListReply>('/api/v1/alert-rules');
     const pick = (r: wire.AlertRule) => [
       r.target,
@@ -50,6 +50,7 @@ describe.each(DIALECTS)('alert rules API (%s)', (dialect) => {
         ['container', 'restarts', '>', 0, 0, 'warning', true, true],
         ['node', 'nodeNotReady', '>', 0, 0, 'critical', true, true],
         ['node', 'diskPercent', '>', 90, 0, 'critical', true, true],
+        ['container', 'oomKills', '>', 0, 0, 'critical', true, true],
       ].sort()
     );
   });

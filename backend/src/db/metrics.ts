@@ -8,6 +8,11 @@ export interface MetricDef<S> {
   /** Name on the Prometheus-compatible read API (base units, Prometheus naming conventions). */
   prom: string;
   help: string;
+  /**
+   * The migration that added this metric's columns (absent: 0001 created them). 0001 creates only
+   * the columns without `since`, so a fresh install and an upgraded one end with the same schema.
+   */
+  since?: string;
 }
 
 /** Node sample columns, in table order. Node memory used is stored as mem_used_bytes, exposed as memBytes. */
@@ -141,6 +146,54 @@ export const CONTAINER_METRICS: MetricDef<ContainerSample>[] = [
     api: 'pids',
     prom: PROM_METRIC_NAMES.container.pids,
     help: 'Processes and threads in the container',
+  },
+  {
+    field: 'memUsageBytes',
+    column: 'mem_usage_bytes',
+    api: 'memUsageBytes',
+    prom: PROM_METRIC_NAMES.container.memUsageBytes,
+    help: 'Container memory usage including page cache (cgroup memory.usage_in_bytes / memory.current)',
+    since: '0005_container_pressure',
+  },
+  {
+    field: 'memAnonBytes',
+    column: 'mem_anon_bytes',
+    api: 'memAnonBytes',
+    prom: PROM_METRIC_NAMES.container.memAnonBytes,
+    help: 'Anonymous memory of the container (cgroup v1 total_rss, v2 anon)',
+    since: '0005_container_pressure',
+  },
+  {
+    field: 'memActiveFileBytes',
+    column: 'mem_active_file_bytes',
+    api: 'memActiveFileBytes',
+    prom: PROM_METRIC_NAMES.container.memActiveFileBytes,
+    help: 'Page cache on the active list (cgroup v1 total_active_file, v2 active_file)',
+    since: '0005_container_pressure',
+  },
+  {
+    field: 'memInactiveFileBytes',
+    column: 'mem_inactive_file_bytes',
+    api: 'memInactiveFileBytes',
+    prom: PROM_METRIC_NAMES.container.memInactiveFileBytes,
+    help: 'Page cache on the inactive list, the first reclaimed (cgroup v1 total_inactive_file, v2 inactive_file)',
+    since: '0005_container_pressure',
+  },
+  {
+    field: 'cpuThrottledPercent',
+    column: 'cpu_throttled_pct',
+    api: 'cpuThrottledPercent',
+    prom: PROM_METRIC_NAMES.container.cpuThrottledPercent,
+    help: 'CFS periods in which the container was throttled, percent of the periods in the interval',
+    since: '0005_container_pressure',
+  },
+  {
+    field: 'cpuThrottledSecondsPerSecond',
+    column: 'cpu_throttled_sps',
+    api: 'cpuThrottledSecondsPerSecond',
+    prom: PROM_METRIC_NAMES.container.cpuThrottledSecondsPerSecond,
+    help: 'Seconds the container was throttled per second of wall time (cpu.stat throttled time)',
+    since: '0005_container_pressure',
   },
 ];
 

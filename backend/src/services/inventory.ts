@@ -1,6 +1,7 @@
 import type { api } from '@fleetlens/protocol';
 import { applyClusterScope, applyNodeScope, applyScope, type Scope } from './scope';
 import { NotFoundError, type QueryContext } from './context';
+import { containerPressure } from './pressure';
 import {
   containerJoins,
   fsCapacity,
@@ -232,7 +233,13 @@ export class InventoryQueries {
       }
     ).first();
     if (!row) throw new NotFoundError(`container ${id} not found`);
-    return { ...toContainerRow(row, now, this.ctx.staleAfter), labels: parseLabels(row.labels) };
+    const shaped = toContainerRow(row, now, this.ctx.staleAfter);
+    const live = shaped.memBytes !== null || shaped.cpuCores !== null;
+    return {
+      ...shaped,
+      labels: parseLabels(row.labels),
+      pressure: await containerPressure(this.knex, shaped, live),
+    };
   }
 }
 

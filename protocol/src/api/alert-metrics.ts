@@ -14,7 +14,9 @@ type Metric =
   | 'restarts'
   | 'nodeNotReady'
   | 'exitedNonZero'
-  | 'oomKilled';
+  | 'oomKilled'
+  | 'oomKills'
+  | 'cpuThrottledPercent';
 
 /** Which metrics each alert target supports. */
 export const METRICS_BY_TARGET: Record<Target, Metric[]> = {
@@ -28,8 +30,21 @@ export const METRICS_BY_TARGET: Record<Target, Metric[]> = {
     'restarts',
     'exitedNonZero',
     'oomKilled',
+    'oomKills',
+    'cpuThrottledPercent',
   ],
-  pod: ['cpuPercent', 'memPercent', 'netRxBps', 'netTxBps', 'restartCount', 'restarts', 'exitedNonZero', 'oomKilled'],
+  pod: [
+    'cpuPercent',
+    'memPercent',
+    'netRxBps',
+    'netTxBps',
+    'restartCount',
+    'restarts',
+    'exitedNonZero',
+    'oomKilled',
+    'oomKills',
+    'cpuThrottledPercent',
+  ],
   namespace: [
     'cpuPercent',
     'memPercent',
@@ -39,6 +54,8 @@ export const METRICS_BY_TARGET: Record<Target, Metric[]> = {
     'restarts',
     'exitedNonZero',
     'oomKilled',
+    'oomKills',
+    'cpuThrottledPercent',
   ],
   workload: [
     'cpuPercent',
@@ -49,6 +66,8 @@ export const METRICS_BY_TARGET: Record<Target, Metric[]> = {
     'restarts',
     'exitedNonZero',
     'oomKilled',
+    'oomKills',
+    'cpuThrottledPercent',
   ],
   cluster: [
     'cpuPercent',
@@ -61,6 +80,8 @@ export const METRICS_BY_TARGET: Record<Target, Metric[]> = {
     'restarts',
     'exitedNonZero',
     'oomKilled',
+    'oomKills',
+    'cpuThrottledPercent',
   ],
 };
 

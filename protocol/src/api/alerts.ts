@@ -44,7 +44,9 @@ export const AlertTarget = z.enum(['node', 'container', 'pod', 'namespace', 'wor
  * What a rule measures. Percentages are 0–100; rates are bytes per second; `restartCount` is the
  * (summed) restart counter; `restarts` the restarts seen within the rule's window; the state
  * metrics (`nodeNotReady`, `exitedNonZero`, `oomKilled`) count matching members (1 or 0 for one
- * node or container).
+ * node or container). `oomKills` counts the OOM kills (one event each) within the rule's window;
+ * `cpuThrottledPercent` is the CFS throttled-period percent of the latest sample, for a group its
+ * most throttled member.
  */
 export const AlertMetric = z.enum([
   'cpuPercent',
@@ -57,6 +59,8 @@ export const AlertMetric = z.enum([
   'nodeNotReady',
   'exitedNonZero',
   'oomKilled',
+  'oomKills',
+  'cpuThrottledPercent',
 ]);
 export const Operator = z.enum(['>', '>=', '<', '<=', '==', '!=']);
 
@@ -85,7 +89,7 @@ const RuleFields = z.object({
     .min(0)
     .max(7 * 86_400)
     .default(0),
-  /** Window of the `restarts` metric. */
+  /** Window of the `restarts` and `oomKills` metrics. */
   windowSeconds: z
     .number()
     .int()

@@ -27,6 +27,12 @@ export const CONTAINER_METRICS = [
   'diskReadBps',
   'diskWriteBps',
   'pids',
+  'memUsageBytes',
+  'memAnonBytes',
+  'memActiveFileBytes',
+  'memInactiveFileBytes',
+  'cpuThrottledPercent',
+  'cpuThrottledSecondsPerSecond',
 ] as const;
 
 /**
@@ -58,5 +64,11 @@ export const PROM_METRIC_NAMES: {
     diskReadBps: 'fleetlens_container_disk_read_bytes_per_second',
     diskWriteBps: 'fleetlens_container_disk_written_bytes_per_second',
     pids: 'fleetlens_container_pids',
+    memUsageBytes: 'fleetlens_container_memory_usage_bytes',
+    memAnonBytes: 'fleetlens_container_memory_anon_bytes',
+    memActiveFileBytes: 'fleetlens_container_memory_active_file_bytes',
+    memInactiveFileBytes: 'fleetlens_container_memory_inactive_file_bytes',
+    cpuThrottledPercent: 'fleetlens_container_cpu_throttled_periods_percent',
+    cpuThrottledSecondsPerSecond: 'fleetlens_container_cpu_throttled_seconds_per_second',
   },
 };

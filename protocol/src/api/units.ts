@@ -16,6 +16,13 @@ export const METRIC_UNITS: Record<string, string> = {
   diskWriteBps: 'Bps',
   load1: 'short',
   pids: 'short',
+  memUsageBytes: 'bytes',
+  memAnonBytes: 'bytes',
+  memActiveFileBytes: 'bytes',
+  memInactiveFileBytes: 'bytes',
+  cpuThrottledPercent: 'percent',
+  // Seconds of throttling per second of wall time (0.5 = throttled half of the time on average).
+  cpuThrottledSecondsPerSecond: 'short',
   cpuPercent: 'percent',
   memPercent: 'percent',
   fsPercent: 'percent',

@@ -254,7 +254,35 @@ export const NodeDetailReply = NodeRow.extend({
   containers: z.array(ContainerRow),
 });
 
-export const ContainerDetailReply = ContainerRow.extend({ labels: z.record(z.string(), z.string()) });
+/**
+ * What a container's memory is made of, from its latest sample (null where unknown or not live):
+ * usage (page cache included), anonymous memory, page cache on the active and inactive lists, the
+ * working set (usage − inactive file, the `memBytes` figure) and its percent of the limit.
+ */
+export const ContainerMemoryParts = z.object({
+  usageBytes: NullableNum,
+  anonBytes: NullableNum,
+  activeFileBytes: NullableNum,
+  inactiveFileBytes: NullableNum,
+  workingSetBytes: NullableNum,
+  limitBytes: NullableNum,
+  workingSetPercentOfLimit: NullableNum,
+});
+
+/** CPU throttling (CFS bandwidth) in the latest sample and the OOM kills stored for the container. */
+export const ContainerPressure = z.object({
+  memory: ContainerMemoryParts,
+  cpuThrottledPercent: NullableNum,
+  cpuThrottledSecondsPerSecond: NullableNum,
+  /** OOM kills stored as events (one per kill) within the events' retention, and the newest one's time. */
+  oomKills: Num,
+  lastOomKillAt: NullableNum,
+});
+
+export const ContainerDetailReply = ContainerRow.extend({
+  labels: z.record(z.string(), z.string()),
+  pressure: ContainerPressure,
+});
 
 /** Summed usage of the running containers of a group (namespace, workload, pod). */
 export const GroupUsage = z.object({
@@ -446,6 +474,8 @@ export type ContainerListQuery = z.infer<typeof ContainerListQuery>;
 export type ContainerListQueryInput = z.input<typeof ContainerListQuery>;
 export type ContainerListReply = z.infer<typeof ContainerListReply>;
 export type ContainerDetailReply = z.infer<typeof ContainerDetailReply>;
+export type ContainerMemoryParts = z.infer<typeof ContainerMemoryParts>;
+export type ContainerPressure = z.infer<typeof ContainerPressure>;
 export type GroupUsage = z.infer<typeof GroupUsage>;
 export type PodRow = z.infer<typeof PodRow>;
 export type WorkloadRow = z.infer<typeof WorkloadRow>;

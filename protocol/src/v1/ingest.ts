@@ -113,6 +113,23 @@ export const ContainerSample = z.object({
   diskReadBps: OptionalMetric,
   diskWriteBps: OptionalMetric,
   pids: z.number().int().min(0).nullable().optional(),
+  /*
+   * The parts of memory, from the cgroup's memory.stat (this and the fields below are optional:
+   * older agents never send them). Usage includes page cache; anon is anonymous memory (v1
+   * total_rss, v2 anon); active/inactive file are page cache (v1 total_active_file /
+   * total_inactive_file, v2 active_file / inactive_file). memBytes = usage − inactive file.
+   */
+  memUsageBytes: OptionalMetric,
+  memAnonBytes: OptionalMetric,
+  memActiveFileBytes: OptionalMetric,
+  memInactiveFileBytes: OptionalMetric,
+  /**
+   * CFS throttling over the sample's interval, from cpu.stat: throttled periods ÷ periods × 100
+   * (0 when no period elapsed), and throttled seconds per second of wall time (Δ throttled_time
+   * or throttled_usec ÷ Δ wall time).
+   */
+  cpuThrottledPercent: NonNegative.max(100).nullable().optional(),
+  cpuThrottledSecondsPerSecond: OptionalMetric,
 });
 
 /** Kubernetes placement of a container. */

@@ -11,6 +11,22 @@ export interface CgroupUsage {
   blkReadBytes: number | null;
   blkWriteBytes: number | null;
   pids: number | null;
+  /**
+   * The parts of the memory figure (optional: the stats-API fallback fills what the engine gives).
+   * Usage is `memory.usage_in_bytes` (v1) / `memory.current` (v2), page cache included; anon is
+   * `total_rss` (v1) / `anon` (v2); the file pages are `total_active_file`/`total_inactive_file`
+   * (v1) / `active_file`/`inactive_file` (v2), as cAdvisor's `setMemoryStats` reads them.
+   */
+  memUsage?: number | null;
+  memAnon?: number | null;
+  memActiveFile?: number | null;
+  memInactiveFile?: number | null;
+  /** OOM kills in this cgroup since it was created: `oom_kill` of memory.oom_control (v1) / memory.events (v2). */
+  oomKills?: number | null;
+  /** CFS bandwidth counters of cpu.stat: enforcement periods, periods throttled, nanoseconds throttled. */
+  cpuPeriods?: number | null;
+  cpuThrottledPeriods?: number | null;
+  cpuThrottledNs?: number | null;
 }
 
 /** Limits at or above this are "no limit" (cgroup v1 reports PAGE_COUNTER_MAX rounded to pages). */
@@ -79,6 +95,26 @@ export function parseProcCgroup(text: string): Map<string, string> {
 }
 
 /**
+ * Where the kubelet puts a pod's container cgroup, relative to the hierarchy root, for both of
+ * its cgroup drivers and the three QoS classes (Guaranteed pods sit directly under kubepods):
+ * cgroupfs `/kubepods[/burstable|/besteffort]/pod<uid>/<id>`, systemd
+ * `/kubepods.slice[/kubepods-<qos>.slice]/kubepods[-<qos>]-pod<uid with _ for ->.slice/<runtime>-<id>.scope`
+ * with the runtime prefixes of containerd, CRI-O and Docker. See test/fixtures/cgroup/README.md.
+ */
+export function kubePodCandidates(podUid: string, id: string): string[] {
+  const out: string[] = [];
+  const escaped = podUid.replace(/-/g, '_');
+  for (const qos of ['', 'burstable', 'besteffort']) {
+    out.push(`/kubepods${qos ? `/${qos}` : ''}/pod${podUid}/${id}`);
+    const slice = qos
+      ? `/kubepods.slice/kubepods-${qos}.slice/kubepods-${qos}-pod${escaped}.slice`
+      : `/kubepods.slice/kubepods-pod${escaped}.slice`;
+    for (const prefix of ['cri-containerd', 'crio', 'docker']) out.push(`${slice}/${prefix}-${id}.scope`);
+  }
+  return out;
+}
+
+/**
  * Reads container usage straight from cgroup files (no Docker API call per container). Handles
  * cgroup v1 and v2, with the cgroupfs (`/docker/<id>`) and systemd (`docker-<id>.scope`) layouts,
  * and containers whose cgroup path the runtime chose otherwise (found via /proc/<pid>/cgroup).
@@ -112,9 +148,12 @@ export class CgroupReader {
     for (const id of this.paths.keys()) if (!ids.has(id)) this.paths.delete(id);
   }
 
-  /** Reads one container; null when its cgroup cannot be found (then the caller falls back to the stats API). */
-  read(id: string, pid: number | null): CgroupUsage | null {
-    const rel = this.resolve(id, pid);
+  /**
+   * Reads one container; null when its cgroup cannot be found (then the caller falls back to the
+   * stats API). `podUid`, when known, adds the kubelet's pod cgroup paths to the candidates.
+   */
+  read(id: string, pid: number | null, podUid?: string | null): CgroupUsage | null {
+    const rel = this.resolve(id, pid, podUid ?? null);
     if (rel === null) return null;
     return this.version === 2 ? this.readV2(rel) : this.readV1(rel);
   }
@@ -123,7 +162,7 @@ export class CgroupReader {
     return this.version === 2 ? join(this.root, rel) : join(this.root, controller, rel);
   }
 
-  private resolve(id: string, pid: number | null): string | null {
+  private resolve(id: string, pid: number | null, podUid: string | null): string | null {
     const cached = this.paths.get(id);
     if (cached !== undefined) return cached;
     const probe = this.version === 2 ? 'cgroup.procs' : 'cpuacct.usage';
@@ -142,7 +181,8 @@ export class CgroupReader {
       `/docker/${id}`,
       `/system.slice/docker-${id}.scope`,
       `/machine.slice/libpod-${id}.scope`,
-      `/kubepods/${id}`
+      `/kubepods/${id}`,
+      ...(podUid ? kubePodCandidates(podUid, id) : [])
     );
     for (const rel of candidates) {
       if (readText(join(this.dir(probeController, rel), probe)) !== null) {
@@ -163,6 +203,8 @@ export class CgroupReader {
     const pids = readNumber(join(this.dir('pids', rel), 'pids.current'));
     const blkText = this.readBlkioV1(blk);
     const inactive = statField(stat, 'total_inactive_file') ?? 0;
+    // CFS counters live in the cpu controller (mounted alone or co-mounted as "cpu,cpuacct").
+    const cpuStat = readText(join(this.dir('cpu', rel), 'cpu.stat'));
     return {
       cpuNs,
       memWorkingSet: usage === null ? null : Math.max(0, usage - inactive),
@@ -170,6 +212,14 @@ export class CgroupReader {
       blkReadBytes: blkText?.read ?? null,
       blkWriteBytes: blkText?.write ?? null,
       pids,
+      memUsage: usage,
+      memAnon: statField(stat, 'total_rss'),
+      memActiveFile: statField(stat, 'total_active_file'),
+      memInactiveFile: statField(stat, 'total_inactive_file'),
+      oomKills: statField(readText(join(mem, 'memory.oom_control')), 'oom_kill'),
+      cpuPeriods: statField(cpuStat, 'nr_periods'),
+      cpuThrottledPeriods: statField(cpuStat, 'nr_throttled'),
+      cpuThrottledNs: statField(cpuStat, 'throttled_time'),
     };
   }
 
@@ -201,6 +251,7 @@ export class CgroupReader {
     const inactive = statField(memStat, 'inactive_file') ?? 0;
     const limit = max === null || max.trim() === 'max' ? null : Number(max.trim());
     const ioTotals = io === null ? null : parseIoStatV2(io);
+    const throttledUsec = statField(cpuStat, 'throttled_usec');
     return {
       cpuNs: usec === null ? null : usec * 1000,
       memWorkingSet: usage === null ? null : Math.max(0, usage - inactive),
@@ -208,6 +259,17 @@ export class CgroupReader {
       blkReadBytes: ioTotals?.read ?? null,
       blkWriteBytes: ioTotals?.write ?? null,
       pids,
+      memUsage: usage,
+      memAnon: statField(memStat, 'anon'),
+      memActiveFile: statField(memStat, 'active_file'),
+      memInactiveFile: statField(memStat, 'inactive_file'),
+      // memory.events counts this cgroup and its descendants (memory.events.local: itself only); a
+      // container's processes may sit in sub-cgroups (systemd in a container), so the hierarchical one.
+      oomKills: statField(readText(join(dir, 'memory.events')), 'oom_kill'),
+      // Without a CPU limit (cpu.max "max") the kernel leaves the nr_* fields out or at 0.
+      cpuPeriods: statField(cpuStat, 'nr_periods'),
+      cpuThrottledPeriods: statField(cpuStat, 'nr_throttled'),
+      cpuThrottledNs: throttledUsec === null ? null : throttledUsec * 1000,
     };
   }
 }

@@ -74,8 +74,8 @@ export class EventFollower {
   private stopped = false;
   private lastNano = 0;
   private retryTimer: NodeJS.Timeout | null = null;
-  /** Called for every container event (used to refresh that container's metadata). */
-  onEvent: (containerId: string) => void = () => {};
+  /** Called for every container event (used to refresh that container's metadata and count OOM kills). */
+  onEvent: (containerId: string, event: DockerEngineEvent) => void = () => {};
 
   constructor(
     private readonly docker: DockerEngine,
@@ -135,7 +135,7 @@ export class EventFollower {
     if (nano && nano <= this.lastNano) return; // replay of the reconnect's overlap
     if (nano) this.lastNano = nano;
     const id = e.Actor?.ID ?? e.id;
-    if (id) this.onEvent(id);
+    if (id) this.onEvent(id, e);
     const ev = toEvent(e, this.nodeName);
     if (ev) this.buffer.push(ev);
   }

@@ -7,6 +7,7 @@ import { parseMeminfo, parseNetDev, isContainerInterface } from '../host/procfs'
 import { type BatchParts, type Collector, counterRate, toEpochSeconds } from '../types';
 import { CgroupReader, type CgroupUsage } from './cgroups';
 import { EventFollower } from './events';
+import { OomCounter, type OomSubject, pressureFields } from './pressure';
 import { type LogCursors, LogTailer } from './logs';
 import { type NetCounters, readStatsApi } from './stats-api';
 import { type ContainerInfo, type ContainerInspectInfo, DockerEngine } from './engine';
@@ -72,13 +73,28 @@ export class DockerCollector implements Collector {
   private hostMem: number | null = null;
   /** Containers present at agent start: their logs begin at agent start, not at their creation. */
   private readonly preexisting = new Set<string>();
+  /** OOM kills per container from the cgroup counters and Docker's oom events (see OomCounter). */
+  private readonly oom = new OomCounter();
 
   constructor(private readonly opts: DockerCollectorOptions) {
     this.docker = new DockerEngine(opts.socketPath);
     this.events = new EventFollower(this.docker, opts.nodeName);
-    this.events.onEvent = (id) => {
+    this.events.onEvent = (id, e) => {
       const k = this.known.get(id);
       if (k) k.stale = true;
+      if ((e.Action ?? e.status) === 'oom') {
+        const attrs = e.Actor?.Attributes ?? {};
+        const ts = e.time ?? (e.timeNano ? Math.floor(e.timeNano / 1e9) : toEpochSeconds(Date.now()));
+        const subject = k
+          ? this.oomSubject(k.inspect, id)
+          : {
+              objectName: attrs.name ?? id,
+              namespace: attrs['io.kubernetes.pod.namespace'] ?? null,
+              nodeName: this.opts.nodeName,
+              source: 'docker' as const,
+            };
+        this.oom.engine(id, subject, ts);
+      }
     };
   }
 
@@ -149,7 +165,10 @@ export class DockerCollector implements Collector {
       this.logs.retain(ids);
     }
     // Events are taken last so that a container's die event and its final sample share a batch.
-    const events = this.events.take();
+    // Docker's own oom events are replaced by one event per kill counted from both sources.
+    const events = this.events.take().filter((e) => e.reason !== 'oom');
+    events.push(...this.oom.take(toEpochSeconds(now)));
+    this.oom.retain(ids);
     return {
       containers: reports,
       inventories: [{ nodeName: this.opts.nodeName, ts: toEpochSeconds(now), containerIds: [...ids] }],
@@ -193,7 +212,15 @@ export class DockerCollector implements Collector {
       let usage: CgroupUsage | null = null;
       let net: NetCounters | null = null;
       if (this.cgroups) {
-        usage = this.cgroups.read(c.Id, pid);
+        usage = this.cgroups.read(c.Id, pid, i.Config.Labels?.['io.kubernetes.pod.uid'] ?? null);
+        if (usage)
+          this.oom.cgroup(
+            c.Id,
+            this.oomSubject(i, c.Id),
+            i.State.StartedAt,
+            usage.oomKills,
+            (epoch(i.State.StartedAt) ?? 0) >= this.startedAtSec
+          );
         if (usage && ownNetwork && pid) net = this.readNetFromProc(pid);
       }
       if (!usage) {
@@ -214,6 +241,7 @@ export class DockerCollector implements Collector {
         diskReadBps: counterRate(prev?.usage.blkReadBytes, usage.blkReadBytes, secs),
         diskWriteBps: counterRate(prev?.usage.blkWriteBytes, usage.blkWriteBytes, secs),
         pids: usage.pids,
+        ...pressureFields(prev?.usage ?? null, usage, secs),
       });
       k.prev = { at: now, startedAt: i.State.StartedAt, usage, net };
     } else {
@@ -237,6 +265,15 @@ export class DockerCollector implements Collector {
       labels: i.Config.Labels ?? {},
       kubernetes: null,
       samples,
+    };
+  }
+
+  private oomSubject(i: ContainerInspectInfo, id: string): OomSubject {
+    return {
+      objectName: (i.Name ?? id).replace(/^\//, '') || id,
+      namespace: i.Config.Labels?.['io.kubernetes.pod.namespace'] ?? null,
+      nodeName: this.opts.nodeName,
+      source: 'docker',
     };
   }
 

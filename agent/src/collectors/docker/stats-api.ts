@@ -35,6 +35,9 @@ export async function readStatsApi(
     }
   }
   const limit = ms.limit ?? null;
+  const thr = s.cpu_stats?.throttling_data;
+  // v1 passes both local and hierarchical (total_*) fields; v2 has no total_* ones.
+  const v2 = st.total_inactive_file === undefined && st.total_rss === undefined;
   return {
     usage: {
       cpuNs: s.cpu_stats?.cpu_usage?.total_usage ?? null,
@@ -45,6 +48,16 @@ export async function readStatsApi(
       blkReadBytes: read,
       blkWriteBytes: write,
       pids: s.pids_stats?.current ?? null,
+      // The engine passes memory.stat through: v1 names with total_ prefixes, v2 without.
+      memUsage: ms.usage ?? null,
+      memAnon: (v2 ? st.anon : st.total_rss) ?? null,
+      memActiveFile: (v2 ? st.active_file : st.total_active_file) ?? null,
+      memInactiveFile: (v2 ? st.inactive_file : st.total_inactive_file) ?? null,
+      oomKills: null,
+      // throttling_data is in nanoseconds on both versions (the engine converts v2's microseconds).
+      cpuPeriods: thr?.periods ?? null,
+      cpuThrottledPeriods: thr?.throttled_periods ?? null,
+      cpuThrottledNs: thr?.throttled_time ?? null,
     },
     net,
   };

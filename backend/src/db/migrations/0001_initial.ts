@@ -1,7 +1,10 @@
 import type { Knex } from 'knex';
-import { metricsOf, TABLES, type SampleFamily } from '../metrics';
+import { metricsOf as allMetricsOf, TABLES, type SampleFamily } from '../metrics';
 import type { Migration } from './types';
 import { partitionByDay } from '../partitions';
+
+/** The metrics whose columns this migration creates; later ones add theirs (`MetricDef.since`). */
+const metricsOf = (family: SampleFamily) => allMetricsOf(family).filter((m) => m.since === undefined);
 
 export const idCol = (t: Knex.CreateTableBuilder, name: string) => t.string(name, 16).notNullable();
 

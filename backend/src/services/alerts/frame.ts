@@ -32,7 +32,14 @@ export interface ContainerFact {
   memLimit: number | null;
   rx: number | null;
   tx: number | null;
+  /** CFS throttled-period percent of the latest sample (null unless live). */
+  throttledPct: number | null;
+  /** Times of the container's OOM kills (one event each) in the longest rule window, oldest first. */
+  oomKillTimes: number[];
 }
+
+/** Longest window of the `restarts` and `oomKills` metrics (the rule schema's bound). */
+export const MAX_WINDOW_SECONDS = 7 * 86_400;
 
 /** One node as the evaluator sees it; usage fields are null without a fresh sample. */
 export interface NodeFact {
@@ -97,9 +104,24 @@ export async function loadFrame(knex: Knex, now: number, staleAfter: number): Pr
       'l.mem_limit_bytes',
       'l.net_rx_bps',
       'l.net_tx_bps',
+      'l.cpu_throttled_pct',
       'ro.changed_at',
       'ro.last_increase'
     );
+  // One event per OOM kill (the agent counts them from the cgroup counter and the runtime's reports).
+  const kills = new Map<string, number[]>();
+  const krows = await knex('events')
+    .where('reason', 'oom')
+    .where('object_kind', 'container')
+    .whereNotNull('container_id')
+    .where('ts', '>', now - MAX_WINDOW_SECONDS)
+    .orderBy('ts')
+    .select('container_id', 'ts');
+  for (const k of krows as Array<{ container_id: string; ts: number }>) {
+    const list = kills.get(k.container_id);
+    if (list) list.push(Number(k.ts));
+    else kills.set(k.container_id, [Number(k.ts)]);
+  }
   const containers: ContainerFact[] = crow.map((r: Record<string, unknown>) => {
     const live =
       (r.state === 'running' || r.state === 'restarting') &&
@@ -129,6 +151,8 @@ export async function loadFrame(knex: Knex, now: number, staleAfter: number): Pr
       memLimit: m(r.mem_limit_bytes),
       rx: r.host_network ? null : m(r.net_rx_bps),
       tx: r.host_network ? null : m(r.net_tx_bps),
+      throttledPct: m(r.cpu_throttled_pct),
+      oomKillTimes: kills.get(String(r.id)) ?? [],
     };
   });
   const nrow = await knex('nodes as n')
@@ -224,6 +248,13 @@ function containerValue(
         .length;
     case 'oomKilled':
       return cs.filter((c) => c.oomKilled).length;
+    case 'oomKills':
+      return cs.reduce((a, c) => a + c.oomKillTimes.filter((t) => t > now - windowSeconds).length, 0);
+    case 'cpuThrottledPercent': {
+      // A group's value is its most throttled member: percentages of different quotas do not add.
+      const v = cs.map((c) => c.throttledPct).filter((x): x is number => x !== null);
+      return v.length ? Math.max(...v) : null;
+    }
     default:
       return null;
   }
