@@ -236,3 +236,79 @@ export function withLogFilters(search: string, f: LogFilterState): string {
   const s = p.toString();
   return s ? `?${s}` : '';
 }
+
+// ───────────────────────────── Alerts page: triage of the active alerts ─────────────────────────────
+
+/** How the Alerts page shows the active alerts: filters, sort, grouping and page, kept in the URL. */
+export interface AlertTriageState {
+  /** Severities shown (canonical order); empty means all. */
+  severities: Array<'critical' | 'warning' | 'info'>;
+  /** A rule id, or '' for every rule. */
+  rule: string;
+  /** Acknowledged or not; 'all' for both. */
+  ack: 'all' | 'yes' | 'no';
+  /** `severity` (the default): critical first, each newest first; `newest`: by start time. */
+  sort: 'severity' | 'newest';
+  /** One collapsible group per rule instead of one list. */
+  group: boolean;
+  /** Page of the flat list. */
+  page: number;
+}
+
+export const ALERT_SEVERITIES = ['critical', 'warning', 'info'] as const;
+/** The Alerts page's query parameters (written only when they differ from the default). */
+export const ALERT_TRIAGE_PARAMS = ['severity', 'rule', 'ack', 'asort', 'group', 'apage'] as const;
+export const DEFAULT_ALERT_TRIAGE: AlertTriageState = {
+  severities: [],
+  rule: '',
+  ack: 'all',
+  sort: 'severity',
+  group: false,
+  page: 1,
+};
+
+/** The triage state a query string asks for; missing or invalid parameters take the defaults. */
+export function parseAlertTriage(search: string): AlertTriageState {
+  const p = new URLSearchParams(search);
+  const asked = (p.get('severity') ?? '').split(',').map((s) => s.trim());
+  const rule = (p.get('rule') ?? '').trim();
+  const ack = p.get('ack');
+  const page = p.get('apage') ?? '';
+  return {
+    severities: ALERT_SEVERITIES.filter((s) => asked.includes(s)),
+    rule: /^[\w.:-]{1,64}$/.test(rule) ? rule : '',
+    ack: ack === 'yes' || ack === 'no' ? ack : 'all',
+    sort: p.get('asort') === 'newest' ? 'newest' : 'severity',
+    group: p.get('group') === 'rule',
+    page: /^\d{1,6}$/.test(page) ? Math.max(1, Number(page)) : 1,
+  };
+}
+
+/** `search` with the triage parameters replaced by `t`'s (defaults left out); other parameters keep their order. */
+export function withAlertTriage(search: string, t: AlertTriageState): string {
+  const p = new URLSearchParams(search);
+  for (const k of ALERT_TRIAGE_PARAMS) {
+    p.delete(k);
+  }
+  const severities = ALERT_SEVERITIES.filter((s) => t.severities.includes(s));
+  if (severities.length) {
+    p.append('severity', severities.join(','));
+  }
+  if (t.rule) {
+    p.append('rule', t.rule);
+  }
+  if (t.ack !== 'all') {
+    p.append('ack', t.ack);
+  }
+  if (t.sort !== 'severity') {
+    p.append('asort', t.sort);
+  }
+  if (t.group) {
+    p.append('group', 'rule');
+  }
+  if (t.page > 1) {
+    p.append('apage', String(t.page));
+  }
+  const s = p.toString();
+  return s ? `?${s}` : '';
+}

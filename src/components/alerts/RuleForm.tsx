@@ -16,6 +16,7 @@ import {
   useStyles2,
 } from '@grafana/ui';
 import type { AlertRule, AlertTarget, Channel, Operator, Severity } from '@fleetlens/protocol/api/alerts';
+import { duplicatedDefaults } from '@fleetlens/protocol/api/alert-metrics';
 import type { FleetlensClient } from '../../api/client';
 import { toApiError, type ApiError } from '../../api/errors';
 import { fieldProps, otherIssues } from '../FieldIssues';
@@ -86,7 +87,7 @@ function bodyOf(d: Draft): Record<string, unknown> {
     operator: d.operator,
     threshold: num(d.threshold),
     forSeconds: num(d.forSeconds),
-    ...(d.metric === 'restarts' ? { windowSeconds: num(d.windowSeconds) } : {}),
+    ...(d.metric === 'restarts' || d.metric === 'oomKills' ? { windowSeconds: num(d.windowSeconds) } : {}),
     severity: d.severity,
     filters: {
       clusters: d.clusters,
@@ -152,12 +153,14 @@ interface Props {
   /** The rule to edit; none to create one. */
   rule?: AlertRule;
   channels: Channel[];
+  /** The rules the caller sees: the defaults among them are checked for duplicates as the user types. */
+  rules?: AlertRule[];
   onSaved(rule: AlertRule): void;
   onDismiss(): void;
 }
 
 /** Create or edit an alert rule: every field of a rule, the backend's field errors next to the fields. */
-export function RuleForm({ client, rule, channels, onSaved, onDismiss }: Props) {
+export function RuleForm({ client, rule, channels, rules = [], onSaved, onDismiss }: Props) {
   const styles = useStyles2(getStyles);
   const [d, setD] = useState<Draft>(() => draftOf(rule));
   const [error, setError] = useState<ApiError>();
@@ -200,6 +203,27 @@ export function RuleForm({ client, rule, channels, onSaved, onDismiss }: Props) 
     ...f(`filters.${key}`),
   });
   const rest = otherIssues(error, FIELDS);
+  // The backend's own test (the create reply warns the same way): same condition, no entity the default does not watch.
+  const threshold = num(d.threshold);
+  const duplicates =
+    typeof threshold === 'number'
+      ? duplicatedDefaults(
+          {
+            target: d.target,
+            metric: d.metric,
+            operator: d.operator,
+            threshold,
+            filters: {
+              clusters: d.clusters,
+              namespaces: d.namespaces,
+              nodes: d.nodes,
+              namePattern: d.namePattern.trim() || null,
+            },
+          },
+          rules,
+          rule?.id
+        )
+      : [];
 
   return (
     <Modal
@@ -281,11 +305,11 @@ export function RuleForm({ client, rule, channels, onSaved, onDismiss }: Props) 
             width={14}
             {...text('forSeconds')}
           />
-          {d.metric === 'restarts' && (
+          {(d.metric === 'restarts' || d.metric === 'oomKills') && (
             <TextField
               id="rule-window"
               label="Window (seconds)"
-              description="Restarts counted within"
+              description={d.metric === 'restarts' ? 'Restarts counted within' : 'OOM kills counted within'}
               width={14}
               {...text('windowSeconds')}
             />
@@ -331,6 +355,15 @@ export function RuleForm({ client, rule, channels, onSaved, onDismiss }: Props) 
         <Field label="Enabled" {...f('enabled')}>
           <Switch id="rule-enabled" value={d.enabled} onChange={(e) => set('enabled', e.currentTarget.checked)} />
         </Field>
+        {duplicates.length > 0 && (
+          <Banner title="This rule duplicates a default rule" severity="warning">
+            <span data-testid="rule-duplicate-warning">
+              {duplicates.map((x) => `“${x.name}”`).join(', ')} already watch
+              {duplicates.length === 1 ? 'es' : ''} these entities with the same condition ({d.target} {d.metric}{' '}
+              {d.operator} {String(threshold)}): each alert would be raised twice. You can still save it.
+            </span>
+          </Banner>
+        )}
         <Modal.ButtonRow>
           <Stack gap={1}>
             <Button variant="secondary" fill="outline" onClick={onDismiss} type="button">
