@@ -8,6 +8,7 @@ import { LabelList, MetaList } from '../components/MetaList';
 import { PageLayout } from '../components/PageLayout';
 import { CardGrid, StatCard } from '../components/StatCard';
 import { ContainerStateBadge } from '../components/StatusBadge';
+import { ContainerPressureCards, memoryParts, memorySentence } from '../components/ContainerPressure';
 import { appUrl, ROUTES } from '../constants';
 import { formatCores, formatMetric, formatPercent, formatTime, formatUnit, NO_VALUE } from '../utils/format';
 
@@ -59,6 +60,7 @@ export function ContainerDetailPage() {
               value={`R ${formatMetric('diskReadBps', c.diskReadBps)}`}
               sub={`W ${formatMetric('diskWriteBps', c.diskWriteBps)}`}
             />
+            <ContainerPressureCards pressure={c.pressure} />
           </CardGrid>
           <MetaList
             label="Container facts"
@@ -96,6 +98,13 @@ export function ContainerDetailPage() {
               ['Restarts', String(c.restartCount)],
               ['Exit code', c.exitCode === null ? NO_VALUE : `${c.exitCode}${c.oomKilled ? ' (OOM killed)' : ''}`],
               ['Processes', c.pids === null ? NO_VALUE : String(c.pids)],
+              [
+                'Memory',
+                <span key="mem" data-testid="memory-explained">
+                  {memorySentence(c.pressure.memory) ?? NO_VALUE}
+                </span>,
+              ],
+              ['Memory parts', memoryParts(c.pressure.memory) ?? NO_VALUE],
               ['Container id', <code key="rid">{c.runtimeId.slice(0, 12)}</code>],
               ['Labels', <LabelList key="l" labels={c.labels} />],
             ]}

@@ -39,6 +39,8 @@ export const METRIC_LABELS: Record<AlertMetric, string> = {
   nodeNotReady: 'Nodes not ready',
   exitedNonZero: 'Exited non-zero',
   oomKilled: 'OOM-killed',
+  oomKills: 'OOM kills in window',
+  cpuThrottledPercent: 'CPU throttled %',
 };
 
 /** Which metrics each target supports (the protocol's table; zod-free module). */
@@ -50,6 +52,7 @@ export function formatAlertValue(metric: AlertMetric, value: number | null | und
     case 'cpuPercent':
     case 'memPercent':
     case 'diskPercent':
+    case 'cpuThrottledPercent':
       return formatUnit('percent', value, exact ? undefined : 1);
     case 'netRxBps':
     case 'netTxBps':
