@@ -1,7 +1,7 @@
 import Router from '@koa/router';
 import { IngestBatch } from '@fleetlens/protocol';
 import type { AppDeps } from '../app';
-import { HttpError, parseJson, readBody, validate } from '../http';
+import { HttpError, parseJson, readBody, validateSliced } from '../http';
 import { BatchRefusedError, ForbiddenClusterError } from '../services/ingest';
 
 /** POST /api/v1/ingest: agents push batches here with their agent token. */
@@ -13,7 +13,9 @@ export function ingestRoutes(deps: AppDeps) {
     if (!grant) throw new HttpError(401, 'missing or invalid agent token');
     if (!ctx.is('application/json'))
       throw new HttpError(415, `ingest bodies must be application/json (got "${ctx.get('content-type') || 'none'}")`);
-    const batch = validate(IngestBatch, parseJson(await readBody(ctx, deps.config.maxBodyBytes)), 'ingest batch');
+    const body = parseJson(await readBody(ctx, deps.config.maxBodyBytes));
+    // In slices: a big batch must not hold the event loop (and /healthz) while it is checked.
+    const batch = await validateSliced(IngestBatch, body, 'ingest batch');
     const now = Math.floor(Date.now() / 1000);
     try {
       const accepted = await deps.ingest.ingest(batch, grant.cluster, now);
