@@ -3,6 +3,7 @@ import userEvent from '@testing-library/user-event';
 import type { ContainerListReply, PodListReply } from '@fleetlens/protocol/api';
 import type { LogReply } from '@fleetlens/protocol/api/alerts';
 import { backendGet, ingest, pickOption, renderApp } from '../test/harness';
+import { PICKER_PAGE } from '../components/logs/ContainerPicker';
 
 function lines(): HTMLElement[] {
   return screen.queryAllByTestId('log-line');
@@ -189,5 +190,149 @@ describe('Logs page against a live backend', () => {
         .filter((t, i, a) => a.indexOf(t) === i)
     );
     expect(lines()[231]).toBe(oldest);
+  });
+
+  // ── issue 14, point 5 ──
+
+  /** svc-3 of ops-docker has no seeded lines: these 60, 17 s apart from a 10-minute boundary. */
+  const LEVEL_CYCLE = ['error', 'info', 'warning', 'debug'] as const;
+  const base = Math.floor(Date.now() / 1000 / 600) * 600 - 1800;
+  const mine = Array.from({ length: 60 }, (_, i) => ({
+    ts: base + i * 17,
+    level: LEVEL_CYCLE[i % 4] as string,
+    message: `volume line ${i}`,
+  }));
+  let seeded = false;
+  async function seedSvc3(): Promise<string> {
+    if (!seeded) {
+      await ingest(logBatch(`volume-${base}`, runtimeId('ops-docker', 3), mine));
+      seeded = true;
+    }
+    return containerId('svc-3');
+  }
+  /** The range from `base` to `base + 1199` (20 minutes), as the URL carries it (epoch ms). */
+  const RANGE = `from=${base * 1000}&to=${(base + 1199) * 1000}`;
+
+  it('filters from the URL: a container, two levels and oldest first, as a shared link opens', async () => {
+    const id = await seedSvc3();
+    const { router } = renderApp('logs', {
+      backend: 'ops',
+      search: `?refresh=&${RANGE}&container=${id}&level=error,warning&order=asc`,
+    });
+    const want = mine.filter((l) => l.level === 'error' || l.level === 'warning');
+    await waitFor(() => expect(lines()).toHaveLength(want.length));
+    // Oldest first, both levels, in the seeded order.
+    expect(lines().map((l) => l.textContent!.match(/volume line \d+/)![0])).toEqual(want.map((l) => l.message));
+    expect(new Set(lines().map((l) => l.dataset.level))).toEqual(new Set(['error', 'warning']));
+    expect(screen.getByTestId('log-count')).toHaveTextContent(`${want.length} lines, oldest first`);
+    expect(screen.getByLabelText('Show oldest first')).toBeChecked();
+    // The picker names the container from the URL (besides the name on every line).
+    await waitFor(() => expect(screen.getAllByText('svc-3')).toHaveLength(want.length + 1));
+
+    // Newest first again: the URL follows, and the lines turn round.
+    const user = userEvent.setup();
+    await user.click(screen.getByLabelText('Show oldest first'));
+    await waitFor(() => expect(router.location().search).not.toContain('order='));
+    expect(router.location().search).toContain('level=error%2Cwarning');
+    await waitFor(() => expect(lines()[0].textContent).toContain(want[want.length - 1].message));
+  });
+
+  it('two levels picked show the lines of both, and the URL keeps them', async () => {
+    const user = userEvent.setup();
+    const id = await seedSvc3();
+    const { router } = renderApp('logs', { backend: 'ops', search: `?refresh=&${RANGE}&container=${id}` });
+    await waitFor(() => expect(lines()).toHaveLength(mine.length));
+    await pickOption(user, 'Level', 'error');
+    await waitFor(() => expect(lines()).toHaveLength(mine.filter((l) => l.level === 'error').length));
+    await pickOption(user, 'Level', 'debug');
+    const both = mine.filter((l) => l.level === 'error' || l.level === 'debug');
+    await waitFor(() => expect(lines()).toHaveLength(both.length));
+    expect(new Set(lines().map((l) => l.dataset.level))).toEqual(new Set(['error', 'debug']));
+    expect(router.location().search).toContain('level=error%2Cdebug');
+  });
+
+  it('the histogram counts the seeded lines per bar and level, and a bar narrows the range to its bucket', async () => {
+    const user = userEvent.setup();
+    const id = await seedSvc3();
+    const { router } = renderApp('logs', { backend: 'ops', search: `?refresh=&${RANGE}&container=${id}` });
+    await waitFor(() => expect(screen.getAllByTestId('volume-bar').length).toBeGreaterThan(1));
+    const bars = screen.getAllByTestId('volume-bar');
+    const ts = bars.map((b) => Number(b.dataset.ts));
+    const step = ts[1] - ts[0];
+    // At most 60 bars of a round width cover the 20 minutes.
+    expect(bars.length).toBeLessThanOrEqual(60);
+    expect(ts[0]).toBeLessThanOrEqual(base);
+    expect(ts[ts.length - 1] + step).toBeGreaterThan(base + 1199);
+    for (const [i, bar] of bars.entries()) {
+      const inside = mine.filter((l) => l.ts >= ts[i] && l.ts < ts[i] + step);
+      expect(Number(bar.dataset.count)).toBe(inside.length);
+      for (const level of LEVEL_CYCLE) {
+        const n = inside.filter((l) => l.level === level).length;
+        if (n) {
+          expect(bar.getAttribute('aria-label')).toContain(`${level} ${n}`);
+        } else {
+          expect(bar.getAttribute('aria-label')).not.toContain(level);
+        }
+      }
+    }
+    expect(screen.getByTestId('log-volume-totals')).toHaveTextContent(`${mine.length} lines in range`);
+
+    // The busiest bar: the range becomes its bucket, and the lines are exactly its lines.
+    const pick = bars.reduce((a, b) => (Number(b.dataset.count) > Number(a.dataset.count) ? b : a));
+    const from = Number(pick.dataset.ts);
+    const expected = mine.filter((l) => l.ts >= from && l.ts < from + step);
+    await user.click(pick);
+    await waitFor(() => expect(router.location().search).toContain(`from=${from * 1000}`));
+    expect(router.location().search).toContain(`to=${(from + step - 1) * 1000}`);
+    await waitFor(() => expect(lines()).toHaveLength(expected.length));
+    expect(
+      lines()
+        .map((l) => l.textContent!.match(/volume line \d+/)![0])
+        .sort()
+    ).toEqual(expected.map((l) => l.message).sort());
+  });
+
+  it('the all-containers view names each line’s node and cluster', async () => {
+    renderApp('logs', { backend: 'ops' });
+    await waitFor(() => expect(lines().length).toBeGreaterThan(0));
+    const list = await backendGet<ContainerListReply>('/containers?pageSize=500&includeGone=true', 'ops');
+    const where = new Map<string, Set<string>>();
+    for (const c of list.items) {
+      where.set(c.name, (where.get(c.name) ?? new Set()).add(`${c.nodeName}|${c.clusterName}`));
+    }
+    const clustersSeen = new Set<string>();
+    for (const line of lines()) {
+      const name = line.querySelector('span:nth-child(3)')!.textContent!;
+      const node = within(line).getByTestId('log-node').textContent;
+      const cluster = within(line).getByTestId('log-cluster').textContent;
+      expect(where.get(name)).toContain(`${node}|${cluster}`);
+      clustersSeen.add(cluster!);
+    }
+    expect(clustersSeen.size).toBe(2);
+  });
+
+  it('the container picker searches every container on the backend, beyond the first page it lists', async () => {
+    const user = userEvent.setup();
+    // The fleet backend has 72 containers; the picker lists PICKER_PAGE by name, and svc-* sort last.
+    const all = await backendGet<ContainerListReply>('/containers?pageSize=500&includeGone=true');
+    expect(all.total).toBeGreaterThan(PICKER_PAGE);
+    const last = [...all.items].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)).pop()!;
+    const { requests } = renderApp('logs');
+    await user.click(screen.getByLabelText('Container'));
+    const menu = await screen.findByLabelText('Select options menu');
+    await within(menu).findByText(`${all.total - PICKER_PAGE} more matches: type to narrow`);
+    expect(within(menu).queryByText(last.name)).not.toBeInTheDocument();
+    await user.keyboard(last.name);
+    const option = (await within(menu).findAllByText(last.name, {}, { timeout: 5000 }))[0];
+    expect(
+      within(menu).getAllByText(`${last.nodeName} · ${last.clusterName}`, { exact: false }).length
+    ).toBeGreaterThan(0);
+    await user.click(option);
+    await waitFor(() =>
+      expect(requests.some((r) => r.includes('/logs?') && r.includes(`container=${last.id}`))).toBe(true)
+    );
+    expect(requests.some((r) => r.includes('/containers?') && r.includes(`q=${encodeURIComponent(last.name)}`))).toBe(
+      true
+    );
   });
 });

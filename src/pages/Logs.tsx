@@ -336,7 +336,7 @@ export function LogsPage() {
           <SearchBox label="Search logs" placeholder="Keyword" value={q} onChange={setQ} />
           <InlineField label="Oldest first" transparent>
             <InlineSwitch
-              aria-label="Oldest first"
+              aria-label="Show oldest first"
               value={asc}
               onChange={(e) => setFilters({ order: e.currentTarget.checked ? 'asc' : 'desc' })}
             />

@@ -65,8 +65,9 @@ const noCounts = () => ({ error: 0, warning: 0, info: 0, debug: 0, unknown: 0, t
 /**
  * Container log lines within the caller's scope (by the container's cluster, namespace and node),
  * newest or oldest first, and their volume over time by level. Node and cluster names come from
- * joins on the primary keys of the returned lines' containers (bench/suites/logs-join.js: as fast
- * as copies of the names on every line, which would cost a migration and bytes on every line).
+ * joins on the primary keys of the returned lines' containers, not from copies on every line
+ * (bench/suites/logs-join.js and docs/decisions.md: the join costs little once the scope selects
+ * container ids and an index gives lines in (ts, nanos, id) order).
  */
 export class LogQueries {
   constructor(
@@ -74,22 +75,25 @@ export class LogQueries {
     private readonly limits: QueryLimits = DEFAULT_QUERY_LIMITS
   ) {}
 
-  /** The lines a filter selects, joined to their container, node and cluster, scoped. */
+  /**
+   * The lines a filter selects, scoped: the scope and the container-level filters pick container
+   * ids (a few thousand rows at most), and the lines are those of the picked containers, so the
+   * database reads lines in index order without joining each one (bench/suites/logs-join.js).
+   */
   private filtered(
     scope: Scope,
     q: Omit<wire.LogVolumeQuery, 'step' | 'buckets' | 'from' | 'to'> & { from?: number; to?: number }
   ): Knex.QueryBuilder {
     const k = this.ctx.db.knex;
-    const qb = applyScope(
-      k('logs as l')
-        .join('containers as c', 'c.id', 'l.container_id')
-        .join('nodes as n', 'n.id', 'c.node_id')
-        .join('clusters as cl', 'cl.id', 'c.cluster_id'),
+    const containers = applyScope(
+      k('containers as c').join('nodes as n', 'n.id', 'c.node_id').join('clusters as cl', 'cl.id', 'c.cluster_id'),
       narrow(scope, { clusters: q.cluster, namespaces: q.namespace }),
       { clusterName: 'cl.name', namespace: 'c.namespace', nodeName: 'n.name' }
-    );
+    ).select('c.id');
+    if (q.container?.length) containers.whereIn('c.id', q.container);
+    if (q.pod?.length) containers.where((w) => w.whereIn('c.pod_uid', q.pod!).orWhereIn('c.pod', q.pod!));
+    const qb = k('logs as l').whereIn('l.container_id', containers);
     if (q.container?.length) qb.whereIn('l.container_id', q.container);
-    if (q.pod?.length) qb.where((w) => w.whereIn('c.pod_uid', q.pod!).orWhereIn('c.pod', q.pod!));
     if (q.level?.length) qb.whereIn('l.level', q.level);
     if (q.stream?.length) qb.whereIn('l.stream', q.stream);
     if (q.q) qb.whereRaw(ILIKE('l.message'), [`%${escapeLike(q.q)}%`]);
@@ -109,6 +113,10 @@ export class LogQueries {
     const rows: Row[] = await new Budget(this.limits.timeoutMs).select(
       this.ctx.db,
       qb
+        // The names of the page's lines (primary-key lookups; the scope was applied above).
+        .join('containers as c', 'c.id', 'l.container_id')
+        .join('nodes as n', 'n.id', 'c.node_id')
+        .join('clusters as cl', 'cl.id', 'c.cluster_id')
         .select(
           'l.*',
           'c.name as container_name',

@@ -79,7 +79,7 @@ export function ContainerPicker({ label, value, onChange, width = 30 }: Props) {
     const more = (reply?.total ?? 0) - (reply?.items.length ?? 0);
     if (more > 0) {
       list.push({
-        label: `${more} more match${more === 1 ? 'es' : ''}: type to narrow`,
+        label: `${more} more match${more === 1 ? '' : 'es'}: type to narrow`,
         value: '__more__',
         isDisabled: true,
       });

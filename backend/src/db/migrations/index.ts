@@ -4,10 +4,11 @@ import { access } from './0002_access';
 import { alerts } from './0003_alerts';
 import { containerPressure } from './0005_container_pressure';
 import { alertAcks } from './0006_alert_acks';
+import { logOrderIndex } from './0008_log_order_index';
 import type { Migration } from './types';
 
 /** Every migration, oldest first. Add new ones at the end; never edit one that has shipped. */
-const MIGRATIONS: Migration[] = [initial, access, alerts, containerPressure, alertAcks];
+const MIGRATIONS: Migration[] = [initial, access, alerts, containerPressure, alertAcks, logOrderIndex];
 
 const source: Knex.MigrationSource<Migration> = {
   getMigrations: async () => MIGRATIONS,
