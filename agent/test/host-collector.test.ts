@@ -111,13 +111,14 @@ describe('host collector against an independent read of /proc over the same inte
       const node = parts.nodes![0];
       const s = node.samples[0];
       const cores = cpus().length;
-      // The collector's jiffies lie between the inner (a→b) and outer (a0→b1) bracket.
+      // The collector's busy jiffies lie between the inner (a→b) and outer (a0→b1) bracket; as in
+      // node-exporter, busy seconds (USER_HZ = 100 per second) over the wall-clock seconds of the
+      // collector's window (tStart → tCollect, the times it was given).
       const busyLo = b.busy - a.busy;
       const busyHi = b1.busy - a0.busy;
-      const idleLo = b.idle - a.idle;
-      const idleHi = b1.idle - a0.idle;
-      const cpuLo = (busyLo / (busyLo + idleHi)) * cores;
-      const cpuHi = (busyHi / (busyHi + idleLo)) * cores;
+      const wall = (tCollect - tStart) / 1000;
+      const cpuLo = busyLo / 100 / wall;
+      const cpuHi = busyHi / 100 / wall;
       expect(node.cores).toBe(cores);
       expect(s.cpuCores!).toBeGreaterThan(0.8); // the burner is seen
       expect(s.cpuCores!).toBeGreaterThanOrEqual(cpuLo - 1e-9);
@@ -135,19 +136,23 @@ describe('host collector against an independent read of /proc over the same inte
       const seen = new Set<string>();
       let dfTotal = 0;
       let dfUsed = 0;
-      for (const line of execFileSync('df', ['-B1', '--output=source,fstype,size,used'], { encoding: 'utf8' })
+      let dfAvail = 0;
+      for (const line of execFileSync('df', ['-B1', '--output=source,fstype,size,used,avail'], { encoding: 'utf8' })
         .trim()
         .split('\n')
         .slice(1)) {
-        const [src, type, size, used] = line.trim().split(/\s+/);
+        const [src, type, size, used, avail] = line.trim().split(/\s+/);
         if (pseudo.test(type) || !src.startsWith('/') || seen.has(src)) continue;
         seen.add(src);
         dfTotal += Number(size);
         dfUsed += Number(used);
+        dfAvail += Number(avail);
       }
       expect(dfTotal).toBeGreaterThan(0);
       expect(s.fsTotalBytes).toBe(dfTotal);
       expect(Math.abs(s.fsUsedBytes! - dfUsed)).toBeLessThan(dfUsed * 0.01 + 64 * 2 ** 20);
+      // Available as df's Avail (f_bavail: free minus the root reserve), not free space.
+      expect(Math.abs(s.fsAvailBytes! - dfAvail)).toBeLessThan(dfAvail * 0.01 + 64 * 2 ** 20);
 
       // Disk writes over the collector's own window (its rate is Δcounter / (tCollect − tStart)):
       // the 48 MB are seen, and the bytes it counted are exactly within diskstats' bracket. The
@@ -208,14 +213,16 @@ describe('host collector against an independent read of /proc over the same inte
       const col = new HostCollector({ nodeName: 'n1', hostProc: proc, hostSys: sys, hostRoot: root });
       const t0 = Date.now();
       await col.start(t0);
-      writeFileSync(join(proc, 'stat'), stat(600, 1400)); // Δbusy 500 of Δtotal 1000
+      // 2 CPUs for 2 s are 400 jiffies (USER_HZ 100): 200 busy, 200 idle.
+      writeFileSync(join(proc, 'stat'), stat(300, 1100));
       writeFileSync(join(proc, 'diskstats'), dev(2000, 2000)); // 2000 sectors on sda in 2 s
       writeFileSync(join(proc, 'net/dev'), net(10_000, 77_777));
       const parts = await col.collect(t0 + 2000);
       const n = parts.nodes![0];
       const s = n.samples[0];
       expect(n.cores).toBe(2);
-      expect(s.cpuCores).toBeCloseTo(1.0, 6); // 50 % of 2 cores
+      expect(s.cpuCores).toBeCloseTo(1.0, 6); // 2 busy seconds in 2 wall seconds: 1 core, 50 % of 2
+      expect(s.intervalSeconds).toBe(2); // the seconds the sample covers
       expect(s.memUsedBytes).toBe(1000 * 1024);
       expect(s.diskWriteBps).toBe((2000 * 512) / 2); // partition and loop device not added
       expect(s.netRxBps).toBe(5000); // eth0 only: lo and veth excluded

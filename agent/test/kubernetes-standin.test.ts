@@ -360,13 +360,13 @@ describe('item 8: the node agent mounts no host root; its filesystem figures com
       const fsOf = async (at: number) => {
         await col.collect(at);
         const s = (await host.collect(at)).nodes![0].samples.at(-1)!;
-        return [s.fsUsedBytes, s.fsTotalBytes];
+        return [s.fsUsedBytes, s.fsTotalBytes, s.fsAvailBytes];
       };
-      expect(await fsOf(t0 + 1000)).toEqual([40e9, 100e9]);
+      expect(await fsOf(t0 + 1000)).toEqual([40e9, 100e9, 60e9]);
       fs = { nodefs: { capacity: 100e9, used: 40e9 }, imagefs: { capacity: 500e9, used: 100e9 } };
-      expect(await fsOf(t0 + 2000)).toEqual([140e9, 600e9]);
+      expect(await fsOf(t0 + 2000)).toEqual([140e9, 600e9, 460e9]);
       users = {}; // the kubelet refuses the token now
-      expect(await fsOf(t0 + 3000)).toEqual([null, null]);
+      expect(await fsOf(t0 + 3000)).toEqual([null, null, null]);
     } finally {
       await kubelet.close();
       await api.close();

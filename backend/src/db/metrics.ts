@@ -53,6 +53,13 @@ export const NODE_METRICS: MetricDef<NodeSample>[] = [
     help: 'Root filesystem size',
   },
   {
+    field: 'fsAvailBytes',
+    column: 'fs_avail_bytes',
+    api: 'fsAvailBytes',
+    prom: PROM_METRIC_NAMES.node.fsAvailBytes,
+    help: 'Root filesystem space available to unprivileged users (free minus reserved blocks, as df shows)',
+  },
+  {
     field: 'netRxBps',
     column: 'net_rx_bps',
     api: 'netRxBps',
@@ -215,3 +222,13 @@ export const metricsOf = (family: SampleFamily): MetricDef<Record<string, unknow
 
 /** Seconds per bucket of each rollup tier. */
 export const TIER_SECONDS = { '1m': 60, '1h': 3600 } as const;
+
+/**
+ * Raw column holding the seconds a sample covers (the agent's interval, else the time since the
+ * entity's previous sample), by which averages are weighted (docs/decisions.md #20).
+ */
+export const SPAN_COLUMN = 'span_s';
+/** Weight of a sample whose span is unknown (its entity's first, or stored before spans existed): the agents' default interval. */
+export const NOMINAL_SPAN_SECONDS = 10;
+/** Most seconds one sample may weigh, so that the first sample after an outage does not weigh hours. */
+export const MAX_SPAN_SECONDS = 300;

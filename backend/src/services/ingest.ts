@@ -2,7 +2,15 @@ import type { Knex } from 'knex';
 import type { ContainerReport, IngestBatch, IngestReply, NodeReport } from '@fleetlens/protocol';
 import { withConflictRetry, type Db } from '../db/connection';
 import * as ids from '../db/ids';
-import { CONTAINER_METRICS, NODE_METRICS, TABLES, type MetricDef, type SampleFamily } from '../db/metrics';
+import {
+  CONTAINER_METRICS,
+  MAX_SPAN_SECONDS,
+  NODE_METRICS,
+  SPAN_COLUMN,
+  TABLES,
+  type MetricDef,
+  type SampleFamily,
+} from '../db/metrics';
 import { insertIgnore, upsertRows, upsertIfNewer } from '../db/writes';
 
 type Row = Record<string, unknown>;
@@ -290,7 +298,10 @@ export class IngestService {
     await upsertRows(this.db, trx, 'containers', dedupe(rows), ['id'], CONTAINER_UPDATE);
   }
 
-  /** Writes raw samples (idempotent on entity+ts), updates `latest`, and flags late data for re-rollup. */
+  /**
+   * Writes raw samples (idempotent on entity+ts) with the seconds each covers, updates `latest`,
+   * and flags late data for re-rollup.
+   */
   private async writeSamples(
     trx: Knex.Transaction,
     family: SampleFamily,
@@ -300,13 +311,15 @@ export class IngestService {
     const rows: Row[] = [];
     const newest = new Map<string, Row>();
     let minTs = Infinity;
+    const spans = await this.spans(trx, family, reports);
     for (const r of reports) {
       for (const s of r.samples) {
         const row: Row = { entity_id: r.id, ts: s.ts };
         for (const d of defs) row[d.column] = s[d.field] ?? null;
-        rows.push(row);
         const cur = newest.get(r.id);
-        if (!cur || (cur.ts as number) <= (s.ts as number)) newest.set(r.id, row);
+        if (!cur || (cur.ts as number) <= (s.ts as number)) newest.set(r.id, { ...row });
+        row[SPAN_COLUMN] = spans.get(`${r.id}/${s.ts}`) ?? null;
+        rows.push(row);
         if ((s.ts as number) < minTs) minTs = s.ts as number;
       }
     }
@@ -324,6 +337,78 @@ export class IngestService {
       await trx('rollup_dirty').insert({ family, ts_from: minTs });
     }
     return rows.length;
+  }
+
+  /**
+   * The seconds each sample covers, by `entity/ts`: the agent's `intervalSeconds` where sent, else
+   * the time since the entity's previous sample (in the batch, else stored), at most
+   * MAX_SPAN_SECONDS; absent when unknown (an entity's first sample), read as the nominal interval.
+   */
+  private async spans(
+    trx: Knex.Transaction,
+    family: SampleFamily,
+    reports: { id: string; samples: Record<string, unknown>[] }[]
+  ): Promise<Map<string, number>> {
+    const out = new Map<string, number>();
+    const cap = (s: number) => Math.min(MAX_SPAN_SECONDS, s);
+    // Per entity, its samples oldest first (an entity may appear in several reports of a batch).
+    const byEntity = new Map<string, { ts: number; interval?: number }[]>();
+    for (const r of reports)
+      for (const s of r.samples) {
+        const list = byEntity.get(r.id) ?? [];
+        list.push({ ts: s.ts as number, interval: s.intervalSeconds as number | undefined });
+        byEntity.set(r.id, list);
+      }
+    const firstWithout = new Map<string, number>();
+    for (const [id, list] of byEntity) {
+      list.sort((a, b) => a.ts - b.ts);
+      if (list[0].interval === undefined) firstWithout.set(id, list[0].ts);
+    }
+    const before = await this.previousTs(trx, family, firstWithout);
+    for (const [id, list] of byEntity)
+      list.forEach((s, i) => {
+        const prev = i > 0 ? list[i - 1].ts : before.get(id);
+        const span = s.interval ?? (prev !== undefined && prev < s.ts ? s.ts - prev : undefined);
+        if (span !== undefined) out.set(`${id}/${s.ts}`, cap(span));
+      });
+    return out;
+  }
+
+  /**
+   * Per entity, the newest stored sample time before `firstTs` (within MAX_SPAN_SECONDS): from the
+   * latest table when that is older than the batch (the usual case), else from the raw table (a
+   * replayed or late batch), one statement per distinct first time.
+   */
+  private async previousTs(
+    trx: Knex.Transaction,
+    family: SampleFamily,
+    firstTs: Map<string, number>
+  ): Promise<Map<string, number>> {
+    const out = new Map<string, number>();
+    const ids = [...firstTs.keys()];
+    const late = new Map<number, string[]>();
+    for (let i = 0; i < ids.length; i += 5000) {
+      const part = ids.slice(i, i + 5000);
+      const rows = await trx(TABLES[family].latest).select('entity_id', 'ts').whereIn('entity_id', part);
+      for (const r of rows) {
+        const id = String(r.entity_id);
+        const first = firstTs.get(id)!;
+        if (Number(r.ts) < first) out.set(id, Number(r.ts));
+        else late.set(first, [...(late.get(first) ?? []), id]);
+      }
+    }
+    for (const [first, list] of late)
+      for (let i = 0; i < list.length; i += 5000) {
+        const rows: Row[] = await trx(TABLES[family].raw)
+          .select('entity_id')
+          .max({ ts: 'ts' })
+          .whereIn('entity_id', list.slice(i, i + 5000))
+          .where('ts', '<', first)
+          .where('ts', '>=', first - MAX_SPAN_SECONDS)
+          .groupBy('entity_id');
+        for (const r of rows) out.set(String(r.entity_id), Number(r.ts));
+      }
+    return out;
   }
 
   /** Marks containers missing from a node's newest full inventory as gone, and present ones as not gone. */

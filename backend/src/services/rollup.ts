@@ -1,6 +1,7 @@
 import { withConflictRetry, type Db } from '../db/connection';
 import { metricsOf, TABLES, type SampleFamily } from '../db/metrics';
 import { ident } from '../db/writes';
+import { weightedSql, weightedTerms } from './tiers';
 
 /** Seconds a minute bucket stays open for late samples before it is rolled up. */
 const GRACE = 30;
@@ -10,8 +11,9 @@ const CHUNK = 3600;
 const floorTo = (t: number, s: number) => t - (t % s);
 
 /**
- * Builds the 1-minute tier from raw samples and the 1-hour tier from the minute tier
- * (min, max, sum, count per metric). Late data flagged by ingest is rolled up again.
+ * Builds the 1-minute tier from raw samples and the 1-hour tier from the minute tier (min, max,
+ * sum, count, and the time-weighted sum and seconds per metric: tiers.ts weightedSql). Late data
+ * flagged by ingest is rolled up again.
  */
 export class RollupService {
   constructor(
@@ -99,7 +101,12 @@ export class RollupService {
 
   private async rollMinute(family: SampleFamily, from: number, to: number): Promise<number> {
     const cols = metricsOf(family).map((m) => m.column);
-    const select = cols.map((c) => `MIN(${c}), MAX(${c}), SUM(${c}), COUNT(${c})`).join(', ');
+    const select = cols
+      .map((c) => {
+        const w = weightedSql('raw', c);
+        return `MIN(${c}), MAX(${c}), SUM(${c}), COUNT(${c}), ${w.wsum}, ${w.secs}`;
+      })
+      .join(', ');
     return this.upsertSelect(
       family,
       TABLES[family]['1m'],
@@ -112,15 +119,18 @@ export class RollupService {
 
   /**
    * Per-cluster minute rows in the node tier (entity = cluster id): the sum over the cluster's
-   * nodes of each node's minute average, so a cluster's trend over days reads one row per minute
-   * instead of one per node and minute. Written right after the node minutes they sum.
+   * nodes of each node's (time-weighted) minute average, so a cluster's trend over days reads one
+   * row per minute instead of one per node and minute; each such row weighs one (second), so that
+   * hours average their minutes evenly. Written right after the node minutes they sum.
    */
   private async rollClusterMinutes(from: number, to: number): Promise<number> {
     const cols = metricsOf('node').map((m) => m.column);
-    const per = (c: string) => `SUM(m.${c}_sum / NULLIF(m.${c}_cnt, 0))`;
-    const select = cols
-      .map((c) => `${per(c)}, ${per(c)}, ${per(c)}, CASE WHEN SUM(m.${c}_cnt) > 0 THEN 1 ELSE 0 END`)
-      .join(', ');
+    const per = (c: string) => {
+      const w = weightedTerms('1m', c, 'm');
+      return `SUM(${w.wsum} / NULLIF(${w.secs}, 0))`;
+    };
+    const has = (c: string) => `CASE WHEN SUM(m.${c}_cnt) > 0 THEN 1 ELSE 0 END`;
+    const select = cols.map((c) => `${per(c)}, ${per(c)}, ${per(c)}, ${has(c)}, ${per(c)}, ${has(c)}`).join(', ');
     return this.upsertSelect(
       'node',
       TABLES.node['1m'],
@@ -133,7 +143,12 @@ export class RollupService {
 
   private async rollHour(family: SampleFamily, from: number, to: number): Promise<number> {
     const cols = metricsOf(family).map((m) => m.column);
-    const select = cols.map((c) => `MIN(${c}_min), MAX(${c}_max), SUM(${c}_sum), SUM(${c}_cnt)`).join(', ');
+    const select = cols
+      .map((c) => {
+        const w = weightedSql('1h', c);
+        return `MIN(${c}_min), MAX(${c}_max), SUM(${c}_sum), SUM(${c}_cnt), ${w.wsum}, ${w.secs}`;
+      })
+      .join(', ');
     return this.upsertSelect(
       family,
       TABLES[family]['1h'],
@@ -145,7 +160,11 @@ export class RollupService {
   }
 
   private async upsertSelect(_family: SampleFamily, table: string, cols: string[], select: string, bindings: number[]) {
-    const target = ['entity_id', 'ts', ...cols.flatMap((c) => [`${c}_min`, `${c}_max`, `${c}_sum`, `${c}_cnt`])];
+    const target = [
+      'entity_id',
+      'ts',
+      ...cols.flatMap((c) => [`${c}_min`, `${c}_max`, `${c}_sum`, `${c}_cnt`, `${c}_wsum`, `${c}_secs`]),
+    ];
     const updates = target.slice(2);
     const q = (s: string) => ident(this.db, s);
     const tail =

@@ -1,6 +1,6 @@
 import type { api } from '@fleetlens/protocol';
 import type { Knex } from 'knex';
-import { metricsOf, TABLES, TIER_SECONDS, type SampleFamily } from '../db/metrics';
+import { metricsOf, NOMINAL_SPAN_SECONDS, SPAN_COLUMN, TABLES, TIER_SECONDS, type SampleFamily } from '../db/metrics';
 
 /** Retention per tier in seconds, to keep a query off a tier that no longer holds its range. */
 export interface Retention {
@@ -34,8 +34,33 @@ export const defaultStep = (from: number, to: number, points = 300) => Math.max(
 export type Agg = 'avg' | 'max' | 'min';
 
 /**
+ * SQL for the time-weighted sum (Σ value × seconds covered) and the weight (Σ seconds, over the
+ * samples that carry the column) of `col` on a tier, as two aggregate expressions; their ratio is
+ * the time-weighted mean. A raw sample weighs its span, or the nominal interval when that is
+ * unknown; a rollup row its stored weights, or (rows written before weights existed) the nominal
+ * interval per sample it counted.
+ */
+export function weightedSql(tier: api.Tier, col: string, alias = ''): { wsum: string; secs: string } {
+  const t = weightedTerms(tier, col, alias);
+  return { wsum: `SUM(${t.wsum})`, secs: `SUM(${t.secs})` };
+}
+
+/** The per-row terms that weightedSql sums: one row's weighted value and its weight in seconds. */
+export function weightedTerms(tier: api.Tier, col: string, alias = ''): { wsum: string; secs: string } {
+  const a = alias ? `${alias}.` : '';
+  if (tier === 'raw') {
+    const w = `COALESCE(${a}${SPAN_COLUMN}, ${NOMINAL_SPAN_SECONDS})`;
+    return { wsum: `${a}${col} * ${w}`, secs: `CASE WHEN ${a}${col} IS NOT NULL THEN ${w} END` };
+  }
+  return {
+    wsum: `COALESCE(${a}${col}_wsum, ${a}${col}_sum * ${NOMINAL_SPAN_SECONDS})`,
+    secs: `COALESCE(${a}${col}_secs, ${a}${col}_cnt * ${NOMINAL_SPAN_SECONDS})`,
+  };
+}
+
+/**
  * SQL selecting, per entity and bucket, the chosen aggregate of each metric column, from any tier.
- * Averages are sum/count of the tier (so 1 m and 1 h rows weigh by their sample counts).
+ * Averages are time-weighted (weightedSql): a sample covering 6 s weighs three times one covering 2 s.
  */
 export function bucketSelect(
   knex: Knex,
@@ -49,14 +74,20 @@ export function bucketSelect(
   for (const col of columns) {
     if (!metricsOf(family).some((m) => m.column === col)) throw new Error(`unknown column ${col}`);
     const expr =
-      tier === 'raw'
-        ? `${agg.toUpperCase()}(${col})`
-        : agg === 'avg'
-          ? `SUM(${col}_sum) / NULLIF(SUM(${col}_cnt), 0)`
+      agg === 'avg'
+        ? weightedAvg(tier, col)
+        : tier === 'raw'
+          ? `${agg.toUpperCase()}(${col})`
           : `${agg.toUpperCase()}(${col}_${agg})`;
     out.push(knex.raw(`${expr} as ${col}`));
   }
   return out;
+}
+
+/** SQL: the time-weighted mean of `col` over the grouped rows of a tier. */
+export function weightedAvg(tier: api.Tier, col: string, alias = ''): string {
+  const w = weightedSql(tier, col, alias);
+  return `${w.wsum} / NULLIF(${w.secs}, 0)`;
 }
 
 /** The table of a family's tier. */

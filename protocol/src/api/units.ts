@@ -10,6 +10,7 @@ export const METRIC_UNITS: Record<string, string> = {
   memLimitBytes: 'bytes',
   fsUsedBytes: 'bytes',
   fsTotalBytes: 'bytes',
+  fsAvailBytes: 'bytes',
   netRxBps: 'Bps',
   netTxBps: 'Bps',
   diskReadBps: 'Bps',

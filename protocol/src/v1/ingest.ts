@@ -72,14 +72,27 @@ export const ClusterInfo = z.object({
   labels: Labels.default({}),
 });
 
+/**
+ * Seconds a sample covers: the time since the agent's previous reading of the same entity (the
+ * denominator of its rates). The backend weighs averages by it; optional, older agents never send
+ * it (the backend then takes the time since the entity's previous stored sample).
+ */
+export const SampleInterval = z.number().finite().positive().max(86_400).optional();
+
 /** One node reading. CPU in cores, memory and filesystem in bytes, I/O in bytes per second. */
 export const NodeSample = z.object({
   ts: EpochSeconds,
+  intervalSeconds: SampleInterval,
   cpuCores: OptionalMetric,
   memUsedBytes: OptionalMetric,
   memTotalBytes: OptionalMetric,
   fsUsedBytes: OptionalMetric,
   fsTotalBytes: OptionalMetric,
+  /**
+   * Bytes available to unprivileged users (statfs f_bavail): the filesystem's free space minus
+   * its reserved blocks, as `df` shows under Avail. Optional: older agents never send it.
+   */
+  fsAvailBytes: OptionalMetric,
   netRxBps: OptionalMetric,
   netTxBps: OptionalMetric,
   diskReadBps: OptionalMetric,
@@ -105,6 +118,7 @@ export const NodeReport = z.object({
 /** One container reading. Memory is the working set (usage minus inactive file cache). */
 export const ContainerSample = z.object({
   ts: EpochSeconds,
+  intervalSeconds: SampleInterval,
   cpuCores: OptionalMetric,
   memBytes: OptionalMetric,
   memLimitBytes: OptionalMetric,

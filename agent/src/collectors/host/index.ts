@@ -37,6 +37,12 @@ interface Reading {
   disk: DiskTotals | null;
 }
 
+/**
+ * Clock ticks per second of /proc/stat's CPU times (USER_HZ): 100 on every Linux architecture
+ * userspace sees, which is also what node-exporter (procfs) divides by.
+ */
+export const USER_HZ = 100;
+
 /** Node metrics from a (possibly mounted) host /proc, /sys and root, computed the node-exporter way. */
 export class HostCollector implements Collector {
   readonly name = 'host';
@@ -62,10 +68,14 @@ export class HostCollector implements Collector {
       this.metadata(),
     ]);
     const secs = prev ? (cur.at - prev.at) / 1000 : 0;
+    // node-exporter's definition: busy CPU seconds (every mode but idle, iowait and steal, summed
+    // over CPUs) per wall-clock second, i.e. the node-mixin's 1 − rate(idle|iowait|steal) per CPU,
+    // times the CPU count. Not the jiffy ratio scaled to the cores: the kernel's tick accounting
+    // does not add up to cores × wall time (it drifts by points on a saturated host).
     let cpuCores: number | null = null;
-    if (prev && cur.cpu.total > prev.cpu.total) {
-      const util = 1 - (cur.cpu.idle - prev.cpu.idle) / (cur.cpu.total - prev.cpu.total);
-      cpuCores = Math.max(0, Math.min(1, util)) * cur.cpu.cores;
+    if (prev && secs > 0 && cur.cpu.total >= prev.cpu.total) {
+      const busy = cur.cpu.total - cur.cpu.idle - (prev.cpu.total - prev.cpu.idle);
+      cpuCores = Math.max(0, Math.min(cur.cpu.cores, busy / USER_HZ / secs));
     }
     const memTotal = meminfo.MemTotal ?? null;
     const memAvail = meminfo.MemAvailable ?? null;
@@ -73,11 +83,14 @@ export class HostCollector implements Collector {
     const up = Number(uptime.split(' ')[0]);
     const sample: NodeSample = {
       ts: toEpochSeconds(now),
+      // The seconds this sample covers (its rates' denominator), for time-weighted averages.
+      ...(secs > 0 ? { intervalSeconds: secs } : {}),
       cpuCores,
       memUsedBytes: memTotal != null && memAvail != null ? Math.max(0, memTotal - memAvail) : null,
       memTotalBytes: memTotal,
       fsUsedBytes: fs?.used ?? null,
       fsTotalBytes: fs?.total ?? null,
+      fsAvailBytes: fs?.avail ?? null,
       netRxBps: counterRate(prev?.net?.rx, cur.net?.rx, secs),
       netTxBps: counterRate(prev?.net?.tx, cur.net?.tx, secs),
       diskReadBps: counterRate(prev?.disk?.readBytes, cur.disk?.readBytes, secs),
@@ -138,11 +151,16 @@ export class HostCollector implements Collector {
     }
   }
 
-  /** Used and total bytes over real mounts, each backing device counted once (bind mounts repeat it). */
-  private async filesystems(): Promise<{ used: number; total: number }> {
+  /**
+   * Used, available and total bytes over real mounts, each backing device counted once (bind
+   * mounts repeat it), as `df` computes them: used = blocks − free, available = f_bavail (free
+   * minus the blocks reserved for root), so used + available < total on ext4 with a reserve.
+   */
+  private async filesystems(): Promise<{ used: number; avail: number; total: number }> {
     const text = await this.proc('1/mounts').catch(() => this.proc('mounts'));
     const seen = new Set<string>();
     let used = 0;
+    let avail = 0;
     let total = 0;
     for (const m of parseMounts(text)) {
       if (PSEUDO_FS.has(m.fsType) || !m.device.startsWith('/')) continue;
@@ -152,11 +170,12 @@ export class HostCollector implements Collector {
         seen.add(m.device);
         total += s.blocks * s.bsize;
         used += (s.blocks - s.bfree) * s.bsize;
+        avail += s.bavail * s.bsize;
       } catch {
         // A mount the agent cannot see (not propagated into its mount namespace): skip it.
       }
     }
-    return { used, total };
+    return { used, avail, total };
   }
 
   private meta: { os: string; kernel: string } | null = null;

@@ -70,6 +70,7 @@ export function withKubeletFilesystems(host: Collector, meta: NodeMeta): Collect
         for (const s of n.samples ?? []) {
           s.fsUsedBytes = meta.fs?.used ?? null;
           s.fsTotalBytes = meta.fs?.total ?? null;
+          s.fsAvailBytes = meta.fs?.avail ?? null;
         }
       return parts;
     },

@@ -10,15 +10,16 @@ export interface NodeMeta {
   status?: 'ready' | 'not_ready' | 'unknown';
   labels?: Record<string, string>;
   /**
-   * Used and total bytes of the node's filesystems as the kubelet sees them (nodefs, plus imagefs
-   * when it is another filesystem); null when the summary could not be read. The node agent on
-   * Kubernetes mounts no host root, so it cannot statfs the host's mounts itself.
+   * Used, available (null when the kubelet leaves it out) and total bytes of the node's
+   * filesystems as the kubelet sees them (nodefs, plus imagefs when it is another filesystem);
+   * null when the summary could not be read. The node agent on Kubernetes mounts no host root, so
+   * it cannot statfs the host's mounts itself.
    */
-  fs?: { used: number; total: number } | null;
+  fs?: { used: number; avail: number | null; total: number } | null;
 }
 
 /** nodefs + imagefs (when on another filesystem) from the summary's node section. */
-export function kubeletFilesystems(summary: Summary): { used: number; total: number } | null {
+export function kubeletFilesystems(summary: Summary): { used: number; avail: number | null; total: number } | null {
   const fss = [summary.node?.fs, summary.node?.runtime?.imageFs].filter(
     (f): f is { capacityBytes: number; usedBytes: number; availableBytes?: number } =>
       typeof f?.capacityBytes === 'number' && typeof f.usedBytes === 'number'
@@ -31,6 +32,10 @@ export function kubeletFilesystems(summary: Summary): { used: number; total: num
   );
   return {
     used: distinct.reduce((a, f) => a + f.usedBytes, 0),
+    // cadvisor's availableBytes is statfs f_bavail, as df's Avail.
+    avail: distinct.every((f) => typeof f.availableBytes === 'number')
+      ? distinct.reduce((a, f) => a + f.availableBytes!, 0)
+      : null,
     total: distinct.reduce((a, f) => a + f.capacityBytes, 0),
   };
 }

@@ -2,13 +2,14 @@ import type { Knex } from 'knex';
 import { initial } from './0001_initial';
 import { access } from './0002_access';
 import { alerts } from './0003_alerts';
+import { weightsFsAvail } from './0004_weights_fs_avail';
 import { containerPressure } from './0005_container_pressure';
 import { alertAcks } from './0006_alert_acks';
 import { logOrderIndex } from './0008_log_order_index';
 import type { Migration } from './types';
 
 /** Every migration, oldest first. Add new ones at the end; never edit one that has shipped. */
-const MIGRATIONS: Migration[] = [initial, access, alerts, containerPressure, alertAcks, logOrderIndex];
+const MIGRATIONS: Migration[] = [initial, access, alerts, weightsFsAvail, containerPressure, alertAcks, logOrderIndex];
 
 const source: Knex.MigrationSource<Migration> = {
   getMigrations: async () => MIGRATIONS,

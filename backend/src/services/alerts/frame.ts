@@ -1,7 +1,7 @@
 import type { alerts as wire } from '@fleetlens/protocol';
 import type { Knex } from 'knex';
 import * as ids from '../../db/ids';
-import { effectiveNodeStatus } from '../shapes';
+import { effectiveNodeStatus, fsCapacity } from '../shapes';
 import { globToRegExp, num } from './common';
 
 /** A node not heard from for this long is taken as decommissioned and no longer evaluated. */
@@ -56,6 +56,8 @@ export interface NodeFact {
   memTotal: number | null;
   fsUsed: number | null;
   fsTotal: number | null;
+  /** Available to unprivileged users (df's Avail); null from older agents. */
+  fsAvail: number | null;
   rx: number | null;
   tx: number | null;
 }
@@ -174,6 +176,7 @@ export async function loadFrame(knex: Knex, now: number, staleAfter: number): Pr
       'l.mem_total_bytes',
       'l.fs_used_bytes',
       'l.fs_total_bytes',
+      'l.fs_avail_bytes',
       'l.net_rx_bps',
       'l.net_tx_bps'
     );
@@ -193,6 +196,7 @@ export async function loadFrame(knex: Knex, now: number, staleAfter: number): Pr
       memTotal: m(r.mem_total_bytes) ?? (Number(r.memory_bytes) || null),
       fsUsed: m(r.fs_used_bytes),
       fsTotal: m(r.fs_total_bytes),
+      fsAvail: m(r.fs_avail_bytes),
       rx: m(r.net_rx_bps),
       tx: m(r.net_tx_bps),
     };
@@ -276,8 +280,10 @@ function nodeValue(metric: wire.AlertMetric, ns: NodeFact[]): number | null {
       return m.length ? ratio(sumOrNull(m.map((n) => n.memUsed)), sumOrNull(m.map((n) => n.memTotal))) : null;
     }
     case 'diskPercent': {
-      const f = ns.filter((n) => n.fsUsed !== null && n.fsTotal !== null);
-      return f.length ? ratio(sumOrNull(f.map((n) => n.fsUsed)), sumOrNull(f.map((n) => n.fsTotal))) : null;
+      // As df: used / (used + available), so the root reserve counts as full.
+      const f = ns.filter((n) => n.fsUsed !== null && fsCapacity(n.fsUsed, n.fsAvail, n.fsTotal) !== null);
+      const cap = f.map((n) => fsCapacity(n.fsUsed, n.fsAvail, n.fsTotal));
+      return f.length ? ratio(sumOrNull(f.map((n) => n.fsUsed)), sumOrNull(cap)) : null;
     }
     case 'netRxBps':
       return sumOrNull(ns.map((n) => n.rx));

@@ -171,11 +171,12 @@ const span = (s: Samples, lo: number, hi: number, f: (i: number) => number, op: 
 };
 const add = (a: number, b: number) => a + b;
 
-/** A sample's value: a rollup bucket stands as one sample, its mean. */
-const valueAt = (s: Samples, i: number) => s.sum[i] / s.cnt[i];
+/** A sample's value: a rollup bucket stands as one sample, its time-weighted mean. */
+const valueAt = (s: Samples, i: number) => s.wsum[i] / s.secs[i];
 
 const RANGE_FNS: Record<RangeFn, RangeReducer> = {
-  avg_over_time: (s, lo, hi) => span(s, lo, hi, (i) => s.sum[i], add) / span(s, lo, hi, (i) => s.cnt[i], add),
+  // Raw samples weigh one each (Prometheus' mean); rollup buckets the seconds they cover (decision 20).
+  avg_over_time: (s, lo, hi) => span(s, lo, hi, (i) => s.wsum[i], add) / span(s, lo, hi, (i) => s.secs[i], add),
   sum_over_time: (s, lo, hi) => span(s, lo, hi, (i) => s.sum[i], add),
   count_over_time: (s, lo, hi) => span(s, lo, hi, (i) => s.cnt[i], add),
   min_over_time: (s, lo, hi) => span(s, lo, hi, (i) => s.min[i], Math.min),

@@ -4,7 +4,7 @@ import type { Db } from '../../db/connection';
 import { metricsOf, TABLES, TIER_SECONDS, type MetricDef, type SampleFamily } from '../../db/metrics';
 import type { Budget } from '../limits';
 import { applyNodeScope, applyScope, type Scope } from '../scope';
-import { tierTable } from '../tiers';
+import { tierTable, weightedTerms } from '../tiers';
 import { rowSeconds, timeSlices } from '../timeseries';
 import { matcherTest, type Matcher } from './parse';
 
@@ -22,7 +22,9 @@ export interface SeriesRef {
 /**
  * The samples of one series, oldest first. Raw samples have count 1; a rollup bucket stands as one
  * sample stamped at its end, carrying its sum, count, min and max so that *_over_time stay exact
- * over whole buckets.
+ * over whole buckets, and its time-weighted sum and seconds, so that its value (wsum / secs) and
+ * averages over buckets are time-weighted (docs/decisions.md #20). A raw sample weighs one
+ * (wsum = value, secs = 1): on raw data averages are Prometheus' unweighted ones.
  */
 export interface Samples {
   ts: number[];
@@ -30,6 +32,8 @@ export interface Samples {
   cnt: number[];
   min: number[];
   max: number[];
+  wsum: number[];
+  secs: number[];
 }
 
 /** Every metric on the Prometheus API, by name. */
@@ -180,7 +184,7 @@ export class PromSource {
         if (ts > t || r[ref.column] === null) unresolved.push(ref);
         else if (ts > t - lookback) {
           const v = Number(r[ref.column]);
-          found.set(sampleKey(ref), { ts: [ts], sum: [v], cnt: [1], min: [v], max: [v] });
+          found.set(sampleKey(ref), { ts: [ts], sum: [v], cnt: [1], min: [v], max: [v], wsum: [v], secs: [1] });
         }
       }
     }
@@ -224,17 +228,17 @@ export class PromSource {
             .where('ts', hi === to - width ? '<=' : '<', hi)
             .orderBy(['entity_id', 'ts']);
           if (tier === 'raw') qb.select(`${column} as v`).whereNotNull(column);
-          else
-            qb.select(`${column}_sum as s`, `${column}_cnt as c`, `${column}_min as lo`, `${column}_max as hi`).where(
-              `${column}_cnt`,
-              '>',
-              0
-            );
+          else {
+            const w = weightedTerms(tier, column);
+            qb.select(`${column}_sum as s`, `${column}_cnt as c`, `${column}_min as lo`, `${column}_max as hi`)
+              .select(this.knex.raw(`${w.wsum} as ws`), this.knex.raw(`${w.secs} as sc`))
+              .where(`${column}_cnt`, '>', 0);
+          }
           const rows: Row[] = await this.budget.select(this.db, qb);
           for (const r of rows) {
             const key = `${r.entity_id}\u0000${column}`;
             let s = out.get(key);
-            if (!s) out.set(key, (s = { ts: [], sum: [], cnt: [], min: [], max: [] }));
+            if (!s) out.set(key, (s = { ts: [], sum: [], cnt: [], min: [], max: [], wsum: [], secs: [] }));
             s.ts.push(Number(r.ts) + width);
             if (tier === 'raw') {
               const v = Number(r.v);
@@ -242,11 +246,15 @@ export class PromSource {
               s.cnt.push(1);
               s.min.push(v);
               s.max.push(v);
+              s.wsum.push(v);
+              s.secs.push(1);
             } else {
               s.sum.push(Number(r.s));
               s.cnt.push(Number(r.c));
               s.min.push(Number(r.lo));
               s.max.push(Number(r.hi));
+              s.wsum.push(Number(r.ws));
+              s.secs.push(Number(r.sc));
             }
           }
         }
