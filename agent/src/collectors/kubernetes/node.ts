@@ -1,8 +1,9 @@
-import type { ContainerReport, ContainerState, KubernetesRef, LogLine, WorkloadKind } from '@fleetlens/protocol';
+import type { ContainerReport, ContainerState, Event, KubernetesRef, LogLine, WorkloadKind } from '@fleetlens/protocol';
 import { type BatchParts, type Collector, counterRate, toEpochSeconds } from '../types';
 import { type KubeClient, parseQuantity } from './client';
 import type { ContainerStatus, List, Node, ObjectMeta, Pod, Summary } from './types';
 import { PodLogTailer } from './podlogs';
+import { KubeOomTracker } from './oom';
 
 /** Node metadata the host collector reports (role, readiness, labels) as Kubernetes sees it. */
 export interface NodeMeta {
@@ -229,6 +230,8 @@ export class KubeNodeCollector implements Collector {
   private preexisting: Set<string> | null = null;
   /** The last kubelet summary failure logged, so that a lasting one is logged once, not every cycle. */
   private summaryFailure: string | null = null;
+  /** OOMKilled terminations already reported (issue 12). */
+  private readonly oom = new KubeOomTracker();
 
   constructor(private readonly opts: KubeNodeCollectorOptions) {
     this.owners = new OwnerResolver(opts.api);
@@ -240,6 +243,7 @@ export class KubeNodeCollector implements Collector {
     this.preexisting = new Set(
       (pods?.items ?? []).flatMap((p) => podContainers(p).map(({ status }) => runtimeId(status.containerID) ?? ''))
     );
+    this.oom.baseline((pods?.items ?? []).flatMap((p) => podContainers(p).map(({ status }) => status)));
     const summary = await this.summaryOrNull();
     if (summary) this.remember(summary, now);
   }
@@ -345,6 +349,8 @@ export class KubeNodeCollector implements Collector {
     const logs: LogLine[] = [];
     const logTasks: Array<Promise<void>> = [];
     const logDirs = new Set<string>();
+    const events: Event[] = [];
+    const statuses: ContainerStatus[] = [];
     for (const pod of pods.items) {
       const workload = await this.owners.workloadOf(pod.metadata);
       const ref: KubernetesRef = {
@@ -377,6 +383,14 @@ export class KubeNodeCollector implements Collector {
           );
         }
         const st = containerState(cs);
+        statuses.push(cs);
+        events.push(
+          ...this.oom.observe(
+            cs,
+            { namespace: ref.namespace, pod: ref.pod, container: cs.name, nodeName: this.opts.nodeName, runtimeId: id },
+            ts
+          )
+        );
         const k = this.key(ref.namespace, ref.pod, cs.name);
         const u = usage.get(k);
         const p = before.get(k);
@@ -425,10 +439,12 @@ export class KubeNodeCollector implements Collector {
     }
     await Promise.all(logTasks);
     this.opts.logs?.retain(logDirs);
+    this.oom.retain(statuses);
     return {
       containers,
       inventories: [{ nodeName: this.opts.nodeName, ts, containerIds: containers.map((c) => c.id) }],
       logs,
+      events,
     };
   }
 }

@@ -26,7 +26,7 @@ export interface ContainerStatus {
     waiting?: { reason?: string; message?: string };
     terminated?: { exitCode?: number; reason?: string; startedAt?: string; finishedAt?: string };
   };
-  lastState?: { terminated?: { reason?: string; containerID?: string } };
+  lastState?: { terminated?: { reason?: string; containerID?: string; exitCode?: number; finishedAt?: string } };
 }
 
 export interface PodContainer {
