@@ -22,6 +22,7 @@ import { InventoryQueries } from './services/inventory';
 import { KubernetesQueries } from './services/kubernetes';
 import { QueryLimitError, QueryTimeoutError } from './services/limits';
 import { PrometheusQueries } from './services/promql';
+import { SecurityQueries } from './services/security';
 import { BadQueryError, TimeseriesQueries } from './services/timeseries';
 import type { Telemetry } from './telemetry';
 
@@ -40,6 +41,7 @@ export interface AppDeps {
     timeseries: TimeseriesQueries;
     /** The Prometheus-compatible read API (docs/prometheus.md). */
     prometheus: PrometheusQueries;
+    security: SecurityQueries;
   };
   access: AccessServices;
   /** Alert rules, evaluation, alerts, silences, channels, notifications (services/alerts). */
@@ -84,6 +86,7 @@ export function createDeps(
       kubernetes: new KubernetesQueries(ctx),
       timeseries: new TimeseriesQueries(ctx, retention, config.query),
       prometheus: new PrometheusQueries(ctx, retention, config.query),
+      security: new SecurityQueries(ctx),
     },
     access: createAccess(config, db, now),
     alerts: {

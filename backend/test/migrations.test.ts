@@ -10,7 +10,16 @@ describe.each(DIALECTS)('migrations on %s', (dialect) => {
     try {
       await Promise.all([migrate(a.knex), migrate(b.knex)]);
       const done = await a.knex('knex_migrations').select('name').orderBy('id');
-      expect(done.map((r) => r.name)).toEqual(['0001_initial', '0002_access', '0003_alerts', '0004_weights_fs_avail', '0005_container_pressure', '0006_alert_acks']);
+      expect(done.map((r) => r.name)).toEqual([
+        '0001_initial',
+        '0002_access',
+        '0003_alerts',
+        '0004_weights_fs_avail',
+        '0005_container_pressure',
+        '0006_alert_acks',
+        '0008_log_order_index',
+        '0009_security_posture',
+      ]);
       await migrate(a.knex); // and again on the next start: nothing to do
     } finally {
       await a.knex.destroy();

@@ -6,6 +6,7 @@ import { validate } from '../http';
 import { narrow, type Scope } from '../services/scope';
 import { ALERTING_READS } from './alerting';
 
+import { SECURITY_READS } from './security';
 /** One read endpoint: its path, docs, schemas and handler. The router and the OpenAPI document both come from this list. */
 export interface Endpoint {
   path: string;
@@ -122,6 +123,8 @@ export function queryRoutes(deps: AppDeps) {
   for (const e of ENDPOINTS) {
     r.get(e.path, async (ctx) => {
       const query = e.query ? validate(e.query, ctx.query, 'query') : {};
+  // Risky containers and counts per risk (routes/security.ts).
+  ...SECURITY_READS,
       ctx.body = await e.handle(deps, ctx.state.scope as Scope, query, ctx.params as Record<string, string>);
     });
   }

@@ -31,6 +31,7 @@ const toEvent = (r: Row): wire.EventRow => ({
   containerId: (r.container_id as string) ?? null,
   exitCode: num(r.exit_code),
   count: Number(r.count),
+  category: (r.category as string) ?? null,
 });
 
 /**
@@ -54,6 +55,8 @@ export class EventQueries {
     if (q.object) qb.where('e.object_name', q.object);
     if (q.type?.length) qb.whereIn('e.type', q.type);
     if (q.reason?.length) qb.whereIn('e.reason', q.reason);
+    if (q.category) qb.where('e.category', q.category);
+    if (q.container?.length) qb.whereIn('e.container_id', q.container);
     if (q.q) qb.whereRaw(ILIKE('e.message'), [`%${escapeLike(q.q)}%`]);
     if (q.from !== undefined) qb.where('e.ts', '>=', q.from);
     if (q.to !== undefined) qb.where('e.ts', '<=', q.to);

@@ -12,6 +12,7 @@ import {
   type SampleFamily,
 } from '../db/metrics';
 import { insertIgnore, upsertRows, upsertIfNewer } from '../db/writes';
+import { containerRisks, risksColumn } from './posture';
 
 type Row = Record<string, unknown>;
 type Accepted = IngestReply['accepted'];
@@ -508,6 +509,7 @@ export class IngestService {
       container_id: e.containerId ? ids.containerId(cluster, e.containerId) : null,
       exit_code: e.exitCode,
       count: e.count,
+      category: e.category ?? null,
     }));
     await insertIgnore(this.db, trx, 'events', dedupe(rows));
   }
@@ -567,6 +569,9 @@ const CONTAINER_UPDATE = [
   'workload_name',
   'last_seen',
   'gone_at',
+  'security',
+  'risks',
+  'risk_count',
 ];
 
 function nodeRow(n: NodeReport, id: string, clusterId: string, ts: number): Row {
@@ -616,7 +621,14 @@ function containerRow(c: ContainerReport, id: string, clusterId: string, nodeId:
     first_seen: ts,
     last_seen: ts,
     gone_at: null,
+    ...securityColumns(c),
   };
+}
+
+/** Posture facts and the risks computed from them (issue 17); no facts from older agents. */
+function securityColumns(c: ContainerReport): Row {
+  const risks = containerRisks(c.security, c.image);
+  return { security: c.security ? json(c.security) : null, risks: risksColumn(risks), risk_count: risks.length };
 }
 
 /** Keeps the last row per id: a batch may mention the same entity twice. */

@@ -1,5 +1,6 @@
 import type { api } from '@fleetlens/protocol';
 import type { Knex } from 'knex';
+import { parseRisks, parseSecurity } from './posture';
 
 type Row = Record<string, unknown>;
 
@@ -138,6 +139,8 @@ export function toContainerRow(r: Row, now: number, staleAfter: number): api.Con
     diskReadBps: m(r.l_dr),
     diskWriteBps: m(r.l_dw),
     pids: m(r.l_pids),
+    risks: parseRisks(r.risks),
+    security: parseSecurity(r.security),
   };
 }
 

@@ -16,7 +16,14 @@ type Metric =
   | 'exitedNonZero'
   | 'oomKilled'
   | 'oomKills'
-  | 'cpuThrottledPercent';
+  | 'cpuThrottledPercent'
+  | 'execSessions'
+  | 'privilegedStarts'
+  | 'sensitiveMountStarts'
+  | 'imageChanges';
+
+/** Security event counts within the rule's window (issue 17): exec sessions, privileged and sensitive-mount starts, image changes. */
+const SECURITY_METRICS: Metric[] = ['execSessions', 'privilegedStarts', 'sensitiveMountStarts', 'imageChanges'];
 
 /** Which metrics each alert target supports. */
 export const METRICS_BY_TARGET: Record<Target, Metric[]> = {
@@ -32,6 +39,7 @@ export const METRICS_BY_TARGET: Record<Target, Metric[]> = {
     'oomKilled',
     'oomKills',
     'cpuThrottledPercent',
+    ...SECURITY_METRICS,
   ],
   pod: [
     'cpuPercent',
@@ -44,6 +52,7 @@ export const METRICS_BY_TARGET: Record<Target, Metric[]> = {
     'oomKilled',
     'oomKills',
     'cpuThrottledPercent',
+    ...SECURITY_METRICS,
   ],
   namespace: [
     'cpuPercent',
@@ -56,6 +65,7 @@ export const METRICS_BY_TARGET: Record<Target, Metric[]> = {
     'oomKilled',
     'oomKills',
     'cpuThrottledPercent',
+    ...SECURITY_METRICS,
   ],
   workload: [
     'cpuPercent',
@@ -68,6 +78,7 @@ export const METRICS_BY_TARGET: Record<Target, Metric[]> = {
     'oomKilled',
     'oomKills',
     'cpuThrottledPercent',
+    ...SECURITY_METRICS,
   ],
   cluster: [
     'cpuPercent',
@@ -82,6 +93,7 @@ export const METRICS_BY_TARGET: Record<Target, Metric[]> = {
     'oomKilled',
     'oomKills',
     'cpuThrottledPercent',
+    ...SECURITY_METRICS,
   ],
 };
 

@@ -46,7 +46,9 @@ export const AlertTarget = z.enum(['node', 'container', 'pod', 'namespace', 'wor
  * metrics (`nodeNotReady`, `exitedNonZero`, `oomKilled`) count matching members (1 or 0 for one
  * node or container). `oomKills` counts the OOM kills (one event each) within the rule's window;
  * `cpuThrottledPercent` is the CFS throttled-period percent of the latest sample, for a group its
- * most throttled member.
+ * most throttled member. `execSessions`, `privilegedStarts`, `sensitiveMountStarts` and
+ * `imageChanges` count the security events of that kind (exec_start, privileged_start,
+ * sensitive_mount_start, image_changed) within the rule's window (issue 17).
  */
 export const AlertMetric = z.enum([
   'cpuPercent',
@@ -61,6 +63,10 @@ export const AlertMetric = z.enum([
   'oomKilled',
   'oomKills',
   'cpuThrottledPercent',
+  'execSessions',
+  'privilegedStarts',
+  'sensitiveMountStarts',
+  'imageChanges',
 ]);
 export const Operator = z.enum(['>', '>=', '<', '<=', '==', '!=']);
 
@@ -429,6 +435,10 @@ export const EventListQuery = z.object({
   object: z.string().max(512).optional(),
   type: csvOf(EventType),
   reason: csv,
+  /** Only events of this category (`security`: exec sessions, privileged starts, …; issue 17). */
+  category: z.enum(['security']).optional(),
+  /** Container entity ids (as listed by /containers): events about those containers only. */
+  container: csv,
   /** Case-insensitive substring of the message. */
   q: z.string().max(200).optional(),
   from: qInt(0, 4102444800).optional(),
@@ -452,6 +462,8 @@ export const EventRow = z.object({
   containerId: z.string().nullable(),
   exitCode: NullableNum,
   count: Num,
+  /** `security` for security events (issue 17), else null. */
+  category: z.string().nullable(),
 });
 export const EventListReply = z.object({ total: Num, page: Num, pageSize: Num, items: z.array(EventRow) });
 

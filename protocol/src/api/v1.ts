@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { CONTAINER_METRICS, NODE_METRICS } from './metrics';
 import { ClusterKind, ContainerHealth, ContainerState, Environment, NodeStatus, WorkloadKind } from '../v1/ingest';
+import { ContainerSecurity, RiskKind } from '../v1/security';
 
 /**
  * Query API (backend → plugin, datasource, scripts), version v1. The backend validates its
@@ -34,6 +35,8 @@ export const AnyMetric = z.enum([...new Set([...NodeMetric.options, ...Container
 
 export { METRIC_UNITS } from './units';
 export { NODE_METRICS, CONTAINER_METRICS } from './metrics';
+export * from './security';
+export { RiskKind, ContainerSecurity, SENSITIVE_HOST_PATHS } from '../v1/security';
 
 export const Usage = z.object({
   usedCores: Num,
@@ -205,6 +208,10 @@ export const ContainerRow = z.object({
   diskReadBps: NullableNum,
   diskWriteBps: NullableNum,
   pids: NullableNum,
+  /** Risk names computed from `security` (issue 17; docs/security.md); empty without posture facts. */
+  risks: z.array(RiskKind),
+  /** The agent's posture facts; null from agents that do not report them. */
+  security: ContainerSecurity.nullable(),
 });
 
 export const ContainerSortKey = z.enum([

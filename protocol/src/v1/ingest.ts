@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { EpochSeconds, Labels, Name, NonNegative, OptionalMetric } from './common';
+import { ContainerSecurity } from './security';
 
 export const PROTOCOL_VERSION = 'v1' as const;
 
@@ -179,6 +180,8 @@ export const ContainerReport = z.object({
   labels: Labels.default({}),
   kubernetes: KubernetesRef.nullable().default(null),
   samples: z.array(ContainerSample).max(100_000).default([]),
+  /** Security posture facts (issue 17; see security.ts). Optional: older agents never send them. */
+  security: ContainerSecurity.optional(),
 });
 
 /**
@@ -216,6 +219,8 @@ export const Event = z.object({
   containerId: z.string().max(128).nullable().default(null),
   exitCode: z.number().int().nullable().default(null),
   count: z.number().int().min(1).default(1),
+  /** 'security' for the security events of issue 17 (exec sessions, privileged starts, …). Optional. */
+  category: z.enum(['security']).optional(),
 });
 
 /** One container log line, demultiplexed. `nanos` orders lines within the same second. */

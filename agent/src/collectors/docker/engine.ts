@@ -6,6 +6,15 @@ export type ContainerInfo = Dockerode.ContainerInfo;
 export type ContainerInspectInfo = Dockerode.ContainerInspectInfo;
 export type ContainerStats = Dockerode.ContainerStats;
 
+/** The fields of GET /exec/<id>/json the agent reads. */
+export interface ExecInspect {
+  ID?: string;
+  ContainerID?: string;
+  Running?: boolean;
+  ExitCode?: number | null;
+  ProcessConfig?: { entrypoint?: string; arguments?: string[]; privileged?: boolean; user?: string; tty?: boolean };
+}
+
 /** An Engine API error with its HTTP status. */
 export class EngineError extends Error {
   constructor(
@@ -75,6 +84,16 @@ export class DockerEngine {
 
   inspect(id: string): Promise<ContainerInspectInfo> {
     return this.json(`/containers/${encodeURIComponent(id)}/json`);
+  }
+
+  /** GET /images/<ref>/json: the image's configuration (its Config.User is the default user). */
+  imageInspect(ref: string): Promise<{ Id: string; Config?: { User?: string } }> {
+    return this.json(`/images/${encodeURIComponent(ref)}/json`);
+  }
+
+  /** GET /exec/<id>/json: an exec instance's process (command, user, privileged) and container. */
+  execInspect(id: string): Promise<ExecInspect> {
+    return this.json(`/exec/${encodeURIComponent(id)}/json`);
   }
 
   /** Log bytes (multiplexed unless TTY) with timestamps, from `since` ("sec.nanos") to `until` (sec). */

@@ -8,6 +8,7 @@ import { type BatchParts, type Collector, counterRate, toEpochSeconds } from '..
 import { CgroupReader, type CgroupUsage } from './cgroups';
 import { EventFollower } from './events';
 import { OomCounter, type OomSubject, pressureFields } from './pressure';
+import { SecurityEvents, dockerSecurity } from './security';
 import { type LogCursors, LogTailer } from './logs';
 import { type NetCounters, readStatsApi } from './stats-api';
 import { type ContainerInfo, type ContainerInspectInfo, DockerEngine } from './engine';
@@ -75,13 +76,19 @@ export class DockerCollector implements Collector {
   private readonly preexisting = new Set<string>();
   /** OOM kills per container from the cgroup counters and Docker's oom events (see OomCounter). */
   private readonly oom = new OomCounter();
+  /** Exec sessions, privileged or sensitive-mount starts, image changes (issue 17). */
+  private readonly security: SecurityEvents;
+  /** Each image's configured user (by image id or reference), read once. */
+  private readonly imageUsers = new Map<string, Promise<string | null>>();
 
   constructor(private readonly opts: DockerCollectorOptions) {
     this.docker = new DockerEngine(opts.socketPath);
     this.events = new EventFollower(this.docker, opts.nodeName);
+    this.security = new SecurityEvents(this.docker, opts.nodeName, (image) => this.imageUser(image));
     this.events.onEvent = (id, e) => {
       const k = this.known.get(id);
       if (k) k.stale = true;
+      this.security.onEngineEvent(id, e);
       if ((e.Action ?? e.status) === 'oom') {
         const attrs = e.Actor?.Attributes ?? {};
         const ts = e.time ?? (e.timeNano ? Math.floor(e.timeNano / 1e9) : toEpochSeconds(Date.now()));
@@ -166,7 +173,11 @@ export class DockerCollector implements Collector {
     }
     // Events are taken last so that a container's die event and its final sample share a batch.
     // Docker's own oom events are replaced by one event per kill counted from both sources.
-    const events = this.events.take().filter((e) => e.reason !== 'oom');
+    // Exec events come from SecurityEvents, which completes them with the exec's command and user.
+    const events = this.events
+      .take()
+      .filter((e) => e.reason !== 'oom' && e.reason !== 'exec_create' && e.reason !== 'exec_start');
+    events.push(...(await this.security.take()));
     events.push(...this.oom.take(toEpochSeconds(now)));
     this.oom.retain(ids);
     return {
@@ -248,6 +259,8 @@ export class DockerCollector implements Collector {
       k.prev = null;
     }
     const name = (i.Name ?? c.Names?.[0] ?? c.Id).replace(/^\//, '') || c.Id;
+    this.security.remember(name, i.Config.Image ?? '', i.Image);
+    const imageUser = i.Config.User ? null : await this.imageUser(i.Image || i.Config.Image);
     return {
       id: c.Id,
       nodeName: this.opts.nodeName,
@@ -265,7 +278,26 @@ export class DockerCollector implements Collector {
       labels: i.Config.Labels ?? {},
       kubernetes: null,
       samples,
+      security: dockerSecurity(i, i.Config.User ? '' : imageUser),
     };
+  }
+
+  /** The image's configured user ("" for the image default, root), null when it cannot be read. */
+  private imageUser(image: string): Promise<string | null> {
+    if (!image) return Promise.resolve(null);
+    let p = this.imageUsers.get(image);
+    if (!p) {
+      p = this.docker
+        .imageInspect(image)
+        .then((x) => x.Config?.User ?? '')
+        .catch(() => {
+          this.imageUsers.delete(image);
+          return null;
+        });
+      if (this.imageUsers.size >= 1000) this.imageUsers.clear();
+      this.imageUsers.set(image, p);
+    }
+    return p;
   }
 
   private oomSubject(i: ContainerInspectInfo, id: string): OomSubject {

@@ -4,6 +4,7 @@ import { type KubeClient, parseQuantity } from './client';
 import type { ContainerStatus, List, Node, ObjectMeta, Pod, Summary } from './types';
 import { PodLogTailer } from './podlogs';
 import { KubeOomTracker } from './oom';
+import { podContainerSecurity } from './security';
 
 /** Node metadata the host collector reports (role, readiness, labels) as Kubernetes sees it. */
 export interface NodeMeta {
@@ -434,6 +435,7 @@ export class KubeNodeCollector implements Collector {
                   },
                 ]
               : [],
+          security: podContainerSecurity(pod, spec),
         });
       }
     }

@@ -29,10 +29,21 @@ export interface ContainerStatus {
   lastState?: { terminated?: { reason?: string; containerID?: string; exitCode?: number; finishedAt?: string } };
 }
 
+/** The securityContext fields the agent reads (container level; the pod level has the user ones). */
+export interface SecurityContext {
+  privileged?: boolean;
+  runAsUser?: number;
+  runAsNonRoot?: boolean;
+  readOnlyRootFilesystem?: boolean;
+  capabilities?: { add?: string[] };
+}
+
 export interface PodContainer {
   name: string;
   image?: string;
   resources?: { limits?: Record<string, string> };
+  securityContext?: SecurityContext;
+  volumeMounts?: Array<{ name: string; mountPath: string; readOnly?: boolean }>;
 }
 
 export interface Pod {
@@ -40,6 +51,10 @@ export interface Pod {
   spec: {
     nodeName?: string;
     hostNetwork?: boolean;
+    hostPID?: boolean;
+    hostIPC?: boolean;
+    securityContext?: Pick<SecurityContext, 'runAsUser' | 'runAsNonRoot'>;
+    volumes?: Array<{ name: string; hostPath?: { path: string } }>;
     containers: Array<PodContainer>;
     /** Init containers; those with restartPolicy Always are native sidecars that keep running. */
     initContainers?: Array<PodContainer & { restartPolicy?: string }>;

@@ -6,10 +6,20 @@ import { weightsFsAvail } from './0004_weights_fs_avail';
 import { containerPressure } from './0005_container_pressure';
 import { alertAcks } from './0006_alert_acks';
 import { logOrderIndex } from './0008_log_order_index';
+import { securityPosture } from './0009_security_posture';
 import type { Migration } from './types';
 
 /** Every migration, oldest first. Add new ones at the end; never edit one that has shipped. */
-const MIGRATIONS: Migration[] = [initial, access, alerts, weightsFsAvail, containerPressure, alertAcks, logOrderIndex];
+const MIGRATIONS: Migration[] = [
+  initial,
+  access,
+  alerts,
+  weightsFsAvail,
+  containerPressure,
+  alertAcks,
+  logOrderIndex,
+  securityPosture,
+];
 
 const source: Knex.MigrationSource<Migration> = {
   getMigrations: async () => MIGRATIONS,

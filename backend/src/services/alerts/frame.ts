@@ -3,6 +3,7 @@ import type { Knex } from 'knex';
 import * as ids from '../../db/ids';
 import { effectiveNodeStatus, fsCapacity } from '../shapes';
 import { globToRegExp, num } from './common';
+import { isSecurityMetric, loadSecurityTimes, securityCount, type SecurityTimes } from './security-facts';
 
 /** A node not heard from for this long is taken as decommissioned and no longer evaluated. */
 export const DECOMMISSIONED_AFTER = 86_400;
@@ -36,6 +37,8 @@ export interface ContainerFact {
   throttledPct: number | null;
   /** Times of the container's OOM kills (one event each) in the longest rule window, oldest first. */
   oomKillTimes: number[];
+  /** Times of the container's security events by reason in the longest rule window (issue 17). */
+  securityTimes: SecurityTimes;
 }
 
 /** Longest window of the `restarts` and `oomKills` metrics (the rule schema's bound). */
@@ -124,6 +127,7 @@ export async function loadFrame(knex: Knex, now: number, staleAfter: number): Pr
     if (list) list.push(Number(k.ts));
     else kills.set(k.container_id, [Number(k.ts)]);
   }
+  const security = await loadSecurityTimes(knex, now - MAX_WINDOW_SECONDS);
   const containers: ContainerFact[] = crow.map((r: Record<string, unknown>) => {
     const live =
       (r.state === 'running' || r.state === 'restarting') &&
@@ -155,6 +159,7 @@ export async function loadFrame(knex: Knex, now: number, staleAfter: number): Pr
       tx: r.host_network ? null : m(r.net_tx_bps),
       throttledPct: m(r.cpu_throttled_pct),
       oomKillTimes: kills.get(String(r.id)) ?? [],
+      securityTimes: security.get(String(r.id)) ?? {},
     };
   });
   const nrow = await knex('nodes as n')
@@ -218,6 +223,7 @@ function containerValue(
   now: number,
   windowSeconds: number
 ): number | null {
+  if (isSecurityMetric(metric)) return securityCount(metric, cs, now, windowSeconds);
   const live = cs.filter((c) => c.cpu !== null || c.mem !== null);
   switch (metric) {
     case 'cpuPercent': {
