@@ -8,7 +8,12 @@ import { GRAFANA_LINES, type GrafanaLine } from './host/src/shared/lines';
 import { E2E_FLEET, SERVICE_KEY, startSeededBackend, type SeededBackend } from './support/backend';
 import { launchChromium, watchErrors } from './support/browser';
 import type { AlertListReply, AlertStatsReply, EventListReply } from '@fleetlens/protocol/api/alerts';
-import { SERVICE_KEY as OPS_KEY, type StartedBackend } from '../.config/jest/fleet';
+import {
+  SERVICE_KEY as OPS_KEY,
+  startSeededBackend as startOpsSeeded,
+  type StartedBackend,
+} from '../.config/jest/fleet';
+import type { FleetSpec } from '../backend/src/testing/fleet';
 import { startOpsBackend } from '../.config/jest/ops';
 
 /**
@@ -30,6 +35,15 @@ let browser: Browser;
 // One browser context per Grafana line: its pages share the HTTP cache (the host bundle loads once).
 let context: BrowserContext;
 let ops: StartedBackend;
+/** The triage test's fleet: 3 clusters, 12 nodes, 96 containers. */
+const TRIAGE_FLEET: FleetSpec = {
+  seed: 5,
+  clusters: [
+    { name: 'tri-docker', kind: 'docker', environment: 'on-prem', nodes: 4, containersPerNode: 8 },
+    { name: 'tri-k8s', kind: 'kubernetes', environment: 'private-cloud', nodes: 4, containersPerNode: 8 },
+    { name: 'tri-gke', kind: 'kubernetes', environment: 'public-cloud', nodes: 4, containersPerNode: 8 },
+  ],
+};
 const missingIcons = new Set<string>();
 // Backends a test needs on every line, started on first use.
 const extra = new Map<string, Promise<SeededBackend>>();
@@ -49,12 +63,67 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   for (const b of extra.values()) await (await b).stop();
+  if (triage) await (await triage).stop();
   await ops?.stop();
   await backend?.stop();
   if (missingIcons.size) {
     console.log(`icons not shipped in @grafana/ui's npm package (placeholder served): ${[...missingIcons].join(', ')}`);
   }
 });
+
+/** Rows per page of the Alerts page's active list. */
+const ALERT_PAGE = 50;
+let triage: Promise<StartedBackend> | undefined;
+/**
+ * A backend with many alerts of every severity for the triage test (issue 14 item 4), started on
+ * first use and shared by the lines: critical alerts opened first (an evaluation 2 minutes ago),
+ * then warnings and info a minute later, so that only a severity sort puts them first.
+ */
+function triageBackend(): Promise<StartedBackend> {
+  triage ??= (async () => {
+    const b = await startOpsSeeded(TRIAGE_FLEET, 900, true);
+    const post = async (rule: Record<string, unknown>) => {
+      const res = await fetch(`${b.url}/api/v1/alert-rules`, {
+        method: 'POST',
+        headers: { 'X-Api-Key': b.adminApiKey, 'content-type': 'application/json' },
+        body: JSON.stringify({ operator: '>', forSeconds: 0, ...rule }),
+      });
+      if (res.status !== 201) {
+        throw new Error(`create rule: ${res.status} ${await res.text()}`);
+      }
+    };
+    const now = Math.floor(Date.now() / 1000);
+    const evaluator = b.backend!.deps.alerts.evaluator;
+    await post({
+      name: 'Triage: cluster nodes',
+      target: 'node',
+      metric: 'cpuPercent',
+      operator: '>=',
+      threshold: 0,
+      severity: 'critical',
+      filters: { clusters: [TRIAGE_FLEET.clusters[0].name] },
+    });
+    await post({
+      name: 'Triage: exited',
+      target: 'container',
+      metric: 'exitedNonZero',
+      threshold: 0,
+      severity: 'critical',
+    });
+    await evaluator.evaluate(now - 120);
+    await post({
+      name: 'Triage: container memory',
+      target: 'container',
+      metric: 'memPercent',
+      threshold: 0,
+      severity: 'warning',
+    });
+    await post({ name: 'Triage: node memory', target: 'node', metric: 'memPercent', threshold: 1, severity: 'info' });
+    await evaluator.evaluate(now - 60);
+    return b;
+  })();
+  return triage;
+}
 
 /** GET the backend's query API directly, for the values a person would compare with. */
 async function api<T>(p: string): Promise<T> {
@@ -476,6 +545,130 @@ describe.each(GRAFANA_LINES)('Grafana %s', (line: GrafanaLine) => {
       await page.getByTestId('container-name').getByText(exited.entity.name).waitFor();
       expect(errors).toEqual([]);
       await page.close();
+    });
+
+    it('Alert triage: many alerts of mixed severity sorted critical first, rule filter, groups with counts, Acknowledge survives a reload, none for a viewer', async () => {
+      const t = await triageBackend();
+      const triageHost = await lineHost({ backendUrl: t.url, serviceKey: OPS_KEY, theme: 'dark' });
+      const tApi = async <T>(p: string, init?: RequestInit): Promise<T> => {
+        const res = await fetch(`${t.url}/api/v1${p}`, {
+          ...init,
+          headers: { 'X-Api-Key': t.adminApiKey, 'content-type': 'application/json' },
+        });
+        if (!res.ok) {
+          throw new Error(`${p}: ${res.status} ${await res.text()}`);
+        }
+        return (await res.json()) as T;
+      };
+      const all = await tApi<AlertListReply>('/alerts?state=firing,pending&pageSize=500');
+      const bySeverity = (s: string) => all.items.filter((a) => a.severity === s).length;
+      // Many alerts, every severity; the critical ones are the oldest, so newest-first would not put them first.
+      expect(all.total).toBeGreaterThan(ALERT_PAGE);
+      expect([bySeverity('critical'), bySeverity('warning'), bySeverity('info')].every((n) => n > 0)).toBe(true);
+
+      // A new host's first page loads the line's bundle cold: on a busy machine allow longer than the default 30 s.
+      const page = await context.newPage();
+      const errors = watchErrors(page);
+      await page.goto(`${triageHost.url}${APP}/alerts?refresh=`, { timeout: 120_000 });
+      const table = page.getByRole('table', { name: 'Active alerts' });
+      await table.waitFor();
+      const severities = () =>
+        table.locator('tbody tr').evaluateAll((rows) => rows.map((r) => r.querySelector('td')?.textContent ?? ''));
+      const shown = await severities();
+      expect(shown).toHaveLength(ALERT_PAGE);
+      expect(shown[0]).toBe('critical');
+      // Page 1 holds every critical alert first, then warnings (counted from the full list by hand).
+      const crit = bySeverity('critical');
+      expect(shown.slice(0, Math.min(crit, ALERT_PAGE))).toEqual(Array(Math.min(crit, ALERT_PAGE)).fill('critical'));
+      expect(shown.slice(crit).every((s) => s === 'warning')).toBe(true);
+      await page.getByTestId('active-count').getByText(`${all.total} active`).waitFor();
+      await shot(page, 'alerts-triage');
+
+      // Filter by a rule: only its alerts, and the URL says so.
+      const info = all.items.find((a) => a.severity === 'info')!;
+      const ofRule = all.items.filter((a) => a.ruleId === info.ruleId).length;
+      await page.getByLabel('Rule', { exact: true }).click();
+      await page.getByLabel('Select options menu').getByText(info.ruleName, { exact: true }).click();
+      await page.getByTestId('active-count').getByText(`${ofRule} active`).waitFor();
+      await expect(table.locator('tbody tr').count()).resolves.toBe(Math.min(ofRule, ALERT_PAGE));
+      expect(new URL(page.url()).searchParams.get('rule')).toBe(info.ruleId);
+      await expect(
+        table.locator('tbody tr').evaluateAll((rows) => rows.map((r) => r.querySelectorAll('td')[2]?.textContent))
+      ).resolves.toEqual(Array(Math.min(ofRule, ALERT_PAGE)).fill(info.ruleName));
+
+      // Group by rule (all rules again): one group per rule, each with its count.
+      await page.goto(`${triageHost.url}${APP}/alerts?refresh=&group=rule`);
+      const byRule = new Map<string, number>();
+      for (const a of all.items) {
+        byRule.set(a.ruleName, (byRule.get(a.ruleName) ?? 0) + 1);
+      }
+      const groups = page.getByTestId('alert-group');
+      await groups.first().waitFor();
+      await expect(groups.count()).resolves.toBe(byRule.size);
+      for (const [name, n] of byRule) {
+        await expect(
+          page
+            .getByRole('region', { name: `Rule ${name}` })
+            .getByTestId('alert-group-count')
+            .textContent()
+        ).resolves.toMatch(new RegExp(`^${n} alerts? · \\d+ acknowledged$`));
+      }
+      await expect(groups.first().getAttribute('aria-label')).resolves.toMatch(/^Rule Triage: (cluster nodes|exited)/);
+      await shot(page, 'alerts-triage-groups');
+
+      // Acknowledge the first unacknowledged critical alert: who and when, and it stays after a reload.
+      await page.goto(`${triageHost.url}${APP}/alerts?refresh=&severity=critical`);
+      await table.waitFor();
+      const row = table
+        .locator('tbody tr')
+        .filter({ has: page.getByRole('button', { name: 'Acknowledge' }) })
+        .first();
+      const entity = (await row.locator('td').nth(3).locator('a, span').first().textContent())!;
+      await row.getByRole('button', { name: 'Acknowledge' }).click();
+      const mine = table.locator('tbody tr').filter({ hasText: entity }).filter({ hasText: 'acknowledged by' });
+      await mine.first().waitFor();
+      const stored = (
+        await tApi<AlertListReply>('/alerts?state=firing,pending&acknowledged=true&pageSize=500')
+      ).items.find((a) => entity.startsWith(`${a.entity.kind} ${a.entity.name}`) && a.severity === 'critical')!;
+      // The host's signed-in Grafana user (login "admin", admin@localhost) is who.
+      expect(stored.acknowledgement!.by).toMatch(/^(admin@localhost|grafana:admin)$/);
+      await expect(mine.first().getByTestId('alert-ack').textContent()).resolves.toMatch(
+        new RegExp(`^acknowledged by ${stored.acknowledgement!.by} at \\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}:\\d{2}$`)
+      );
+      await page.reload();
+      await table.locator('tbody tr').filter({ hasText: entity }).getByTestId('alert-ack').first().waitFor();
+      await shot(page, 'alerts-triage-acknowledged');
+      expect(errors).toEqual([]);
+      await page.close();
+
+      // A viewer (a record with every cluster in scope) sees the alerts and no Acknowledge button.
+      const viewer = {
+        id: 11,
+        login: `triage-viewer-${tag}`,
+        email: `triage-viewer-${tag}@example.com`,
+        orgRole: 'Viewer' as const,
+      };
+      await tApi('/users', {
+        method: 'POST',
+        body: JSON.stringify({
+          email: viewer.email,
+          displayName: 'Triage viewer',
+          role: 'viewer',
+          login: viewer.login,
+          scopes: { clusters: null, namespaces: null, nodes: null },
+        }),
+      });
+      const viewerHost = await lineHost({ backendUrl: t.url, serviceKey: OPS_KEY, theme: 'dark', user: viewer });
+      const v = { page: await context.newPage(), errors: [] as string[] };
+      v.errors = watchErrors(v.page);
+      await v.page.goto(`${viewerHost.url}${APP}/alerts?refresh=`, { timeout: 120_000 });
+      const vTable = v.page.getByRole('table', { name: 'Active alerts' });
+      await vTable.waitFor();
+      await expect(vTable.locator('tbody tr').count()).resolves.toBe(ALERT_PAGE);
+      await vTable.getByText('acknowledged by', { exact: false }).first().waitFor();
+      await expect(v.page.getByRole('button', { name: 'Acknowledge' }).count()).resolves.toBe(0);
+      expect(v.errors).toEqual([]);
+      await v.page.close();
     });
 
     it('Events: table of the time range, counts chart by type, type filter', async () => {
