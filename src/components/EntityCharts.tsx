@@ -1,6 +1,6 @@
 import React, { useMemo } from 'react';
 import { css } from '@emotion/css';
-import type { GrafanaTheme2 } from '@grafana/data';
+import { createDataFrame, FieldType, type DataFrame, type GrafanaTheme2 } from '@grafana/data';
 import { useStyles2 } from '@grafana/ui';
 import type { SeriesKind, SeriesReply } from '@fleetlens/protocol/api';
 import { useApiData, type ApiData } from '../api/useApiData';
@@ -12,9 +12,57 @@ import { TimeSeriesChart } from './TimeSeriesChart';
 export interface ChartSpec {
   title: string;
   series: SeriesSpec[];
+  /** A CPU chart in cores: gets the capacity line and the 0–capacity axis when one is known. */
+  cpu?: boolean;
 }
 
-const CPU_CHART: ChartSpec = { title: 'CPU used (cores)', series: [{ metric: 'cpuCores', label: 'Used' }] };
+const CPU_CHART: ChartSpec = {
+  title: 'CPU used (cores)',
+  series: [{ metric: 'cpuCores', label: 'Used' }],
+  cpu: true,
+};
+
+/**
+ * A CPU chart's frames with the capacity drawn: a dashed line at `cores` across the time range,
+ * and every field's axis from 0 to `cores` (a node cannot use more than its cores).
+ */
+export function withCpuCapacity(frames: DataFrame[], cores: number, range: { from: number; to: number }): DataFrame[] {
+  if (!(cores > 0) || frames.length === 0) {
+    return frames;
+  }
+  const bounded = frames.map((f) => ({
+    ...f,
+    fields: f.fields.map((field, i) =>
+      i === 0 ? field : { ...field, config: { ...field.config, min: 0, max: cores } }
+    ),
+  }));
+  const label = `Capacity (${cores} ${cores === 1 ? 'core' : 'cores'})`;
+  const capacity = createDataFrame({
+    name: label,
+    refId: 'capacity',
+    fields: [
+      { name: 'Time', type: FieldType.time, values: [range.from, range.to], config: {} },
+      {
+        name: label,
+        type: FieldType.number,
+        values: [cores, cores],
+        config: {
+          displayName: label,
+          min: 0,
+          max: cores,
+          color: { mode: 'fixed', fixedColor: '#9fa7b3' },
+          custom: {
+            fillOpacity: 0,
+            lineWidth: 1,
+            lineStyle: { fill: 'dash', dash: [10, 10] },
+            lineInterpolation: 'linear',
+          },
+        },
+      },
+    ],
+  });
+  return [...bounded, capacity];
+}
 
 /** Network and disk charts read the same for nodes and containers. */
 const IO_CHARTS: ChartSpec[] = [
@@ -74,15 +122,39 @@ export function useEntitySeries(kind: SeriesKind, id: string | undefined, charts
   );
 }
 
-/** A grid of time-series charts of one entity. */
-export function EntityCharts({ reply, charts }: { reply?: SeriesReply; charts: ChartSpec[] }) {
+/** A grid of time-series charts of one entity; `cpuCapacity` (cores) bounds its CPU chart. */
+export function EntityCharts({
+  reply,
+  charts,
+  cpuCapacity,
+}: {
+  reply?: SeriesReply;
+  charts: ChartSpec[];
+  cpuCapacity?: number;
+}) {
   const styles = useStyles2(getStyles);
   const { range } = useFleetlens();
-  const frames = useMemo(() => charts.map((c) => seriesToFrames(reply, c.series)), [reply, charts]);
+  const frames = useMemo(
+    () =>
+      charts.map((c) => {
+        const f = seriesToFrames(reply, c.series);
+        return c.cpu && cpuCapacity
+          ? withCpuCapacity(f, cpuCapacity, { from: range.from.valueOf(), to: range.to.valueOf() })
+          : f;
+      }),
+    [reply, charts, cpuCapacity, range]
+  );
   return (
     <div className={styles.grid}>
       {charts.map((c, i) => (
-        <TimeSeriesChart key={c.title} title={c.title} frames={frames[i]} timeRange={range} height={200} />
+        <TimeSeriesChart
+          key={c.title}
+          title={c.title}
+          frames={frames[i]}
+          timeRange={range}
+          height={200}
+          testId={c.cpu ? 'chart-cpu' : undefined}
+        />
       ))}
     </div>
   );

@@ -1,4 +1,4 @@
-import React, { useEffect, useState } from 'react';
+import React, { useEffect, useRef, useState } from 'react';
 import { Icon, Input } from '@grafana/ui';
 
 interface Props {
@@ -13,17 +13,25 @@ interface Props {
 /** A text search field that reports its value after typing pauses, so each key is not a request. */
 export function SearchBox({ value, onChange, placeholder, label, debounceMs = 300 }: Props) {
   const [text, setText] = useState(value);
+  // What this box last reported: when it comes back as `value` (later, e.g. through the URL), it is
+  // an echo and leaves the text typed since alone.
+  const sent = useRef<string | null>(null);
   // A new value from outside (Back, a reset) replaces what is typed; adjusted while rendering.
   const [outside, setOutside] = useState(value);
   if (value !== outside) {
     setOutside(value);
-    setText(value);
+    if (value !== sent.current) {
+      setText(value);
+    }
   }
   useEffect(() => {
     if (text === value) {
       return undefined;
     }
-    const t = window.setTimeout(() => onChange(text), debounceMs);
+    const t = window.setTimeout(() => {
+      sent.current = text;
+      onChange(text);
+    }, debounceMs);
     return () => window.clearTimeout(t);
   }, [text, value, onChange, debounceMs]);
   return (

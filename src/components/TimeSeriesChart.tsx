@@ -47,7 +47,10 @@ export const TimeSeriesChart = React.memo(function TimeSeriesChart({
               ...field,
               config: {
                 ...field.config,
-                color: { mode: 'fixed', fixedColor: theme.visualization.getColorByName(palette[i % palette.length]) },
+                // A colour the frame brings (e.g. a capacity line) wins over the palette's.
+                color: field.config.color?.fixedColor
+                  ? { mode: 'fixed', fixedColor: theme.visualization.getColorByName(field.config.color.fixedColor) }
+                  : { mode: 'fixed', fixedColor: theme.visualization.getColorByName(palette[i % palette.length]) },
                 custom: {
                   drawStyle: 'line',
                   lineInterpolation: 'smooth',

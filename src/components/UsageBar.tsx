@@ -35,12 +35,17 @@ interface Props {
   thresholds: Thresholds;
   /** The absolute value shown after the percentage, e.g. "1.2 GiB". */
   detail?: string;
+  /**
+   * Shown first instead of the percentage, when the column sorts by an absolute quantity (e.g.
+   * "0.25 cores"); the percentage then follows it as the detail does.
+   */
+  value?: string;
   /** Accessible name, e.g. "CPU". */
   label: string;
 }
 
 /** A horizontal usage bar coloured green / yellow / red at the configured thresholds. */
-export const UsageBar = React.memo(function UsageBar({ percent, thresholds, detail, label }: Props) {
+export const UsageBar = React.memo(function UsageBar({ percent, thresholds, detail, label, value }: Props) {
   const styles = useStyles2(getStyles);
   const theme = useTheme2();
   const level = usageLevel(percent, thresholds);
@@ -60,10 +65,21 @@ export const UsageBar = React.memo(function UsageBar({ percent, thresholds, deta
       >
         <div className={styles.fill} style={{ width: `${width}%`, background: levelColor(theme, level) }} />
       </div>
-      <span className={styles.text}>
-        {text}
-        {detail && <span className={styles.detail}> · {detail}</span>}
-      </span>
+      {value !== undefined ? (
+        <span className={styles.text}>
+          {value}
+          <span className={styles.detail}>
+            {' '}
+            · {text}
+            {detail ? ` ${detail}` : ''}
+          </span>
+        </span>
+      ) : (
+        <span className={styles.text}>
+          {text}
+          {detail && <span className={styles.detail}> · {detail}</span>}
+        </span>
+      )}
     </div>
   );
 });

@@ -1,4 +1,4 @@
-import React, { useMemo, useState } from 'react';
+import React, { useCallback, useMemo } from 'react';
 import type {
   ContainerListReply,
   ContainerRow,
@@ -7,10 +7,11 @@ import type {
   NamespaceListReply,
   NodeListReply,
 } from '@fleetlens/protocol/api';
-import { Pagination, Stack } from '@grafana/ui';
+import { Stack } from '@grafana/ui';
 import { Link } from 'react-router-dom';
 import { useApiData } from '../api/useApiData';
-import { DataTable, type Column } from '../components/DataTable';
+import { ColumnPicker, DataTable, TablePager, type Column } from '../components/DataTable';
+import { EnvironmentTag } from '../components/EnvironmentTag';
 import { EntityFilter } from '../components/EntityFilter';
 import { useFleetlens } from '../components/FleetlensContext';
 import { NoData, NoMatches } from '../components/NoData';
@@ -21,9 +22,11 @@ import { UsageBar } from '../components/UsageBar';
 import { appUrl, ROUTES } from '../constants';
 import type { Thresholds } from '../types';
 import { formatAgo, formatCores, formatMetric, formatTime, formatUnit } from '../utils/format';
-import { useSort } from '../utils/useSort';
+import { useTableState, type TableSpec } from '../utils/viewState';
 
+/** The default page size (the user may choose another: PAGE_SIZES). */
 export const PAGE_SIZE = 50;
+export const PAGE_SIZES = [25, 50, 100, 200] as const;
 
 const NUMERIC: readonly ContainerSortKey[] = [
   'cpu',
@@ -36,9 +39,10 @@ const NUMERIC: readonly ContainerSortKey[] = [
   'restarts',
 ];
 
-const STATES: DisplayState[] = ['running', 'stopped', 'paused', 'restarting', 'unhealthy'];
+const STATES: DisplayState[] = ['running', 'stopped', 'paused', 'restarting', 'unhealthy', 'unknown'];
+const STATE_LABELS: Partial<Record<DisplayState, string>> = { unknown: 'no data (node silent)' };
 
-/** Network or disk rates as "↓ rx ↑ tx"; host-network containers have none of their own. */
+/** Network rates as "↓ rx" over "↑ tx" (two short lines); host-network containers have none of their own. */
 function IoCell({
   a,
   b,
@@ -56,13 +60,18 @@ function IoCell({
     return <span title="Uses the host's network: no numbers of its own">host network</span>;
   }
   return (
-    <span title={`${aLabel} / ${bLabel}`}>
-      ↓ {formatMetric('netRxBps', a)} ↑ {formatMetric('netTxBps', b)}
+    <span title={`${aLabel} / ${bLabel}`} style={{ display: 'inline-flex', flexDirection: 'column' }}>
+      <span>↓ {formatMetric('netRxBps', a)}</span>
+      <span>↑ {formatMetric('netTxBps', b)}</span>
     </span>
   );
 }
 
-/** The container columns, shared by the containers page and the node page. */
+/**
+ * The container columns, shared by the containers page and the node page. Each column shows first
+ * the quantity it sorts by: CPU in cores (then % of the node), memory in bytes (then % of the
+ * limit, or of the node without one).
+ */
 export function containerColumns(
   thresholds: Thresholds,
   opts: { showNode?: boolean } = {}
@@ -74,6 +83,20 @@ export function containerColumns(
       sortKey: 'name',
       render: (c) => <Link to={appUrl(ROUTES.containers, c.id)}>{c.name}</Link>,
     },
+    ...(opts.showNode !== false
+      ? [
+          {
+            id: 'cluster',
+            header: 'Cluster',
+            sortKey: 'cluster' as const,
+            render: (c: ContainerRow) => (
+              <>
+                {c.clusterName} <EnvironmentTag environment={c.environment} />
+              </>
+            ),
+          },
+        ]
+      : []),
     {
       id: 'image',
       header: 'Image',
@@ -85,13 +108,14 @@ export function containerColumns(
       id: 'cpu',
       header: 'CPU',
       sortKey: 'cpu',
-      width: 180,
+      width: 170,
       render: (c) => (
         <UsageBar
           label={`${c.name} CPU`}
           percent={c.cpuPercent}
           thresholds={thresholds}
-          detail={formatCores(c.cpuCores)}
+          value={formatCores(c.cpuCores)}
+          detail="of node"
         />
       ),
     },
@@ -99,17 +123,14 @@ export function containerColumns(
       id: 'memory',
       header: 'Memory',
       sortKey: 'memory',
-      width: 200,
+      width: 170,
       render: (c) => (
         <UsageBar
           label={`${c.name} memory`}
           percent={c.memPercent}
           thresholds={thresholds}
-          detail={
-            c.memLimitBytes
-              ? `${formatUnit('bytes', c.memBytes)} / ${formatUnit('bytes', c.memLimitBytes)}`
-              : formatUnit('bytes', c.memBytes)
-          }
+          value={formatUnit('bytes', c.memBytes)}
+          detail={c.memLimitBytes ? `of ${formatUnit('bytes', c.memLimitBytes)}` : 'of node'}
         />
       ),
     },
@@ -126,8 +147,9 @@ export function containerColumns(
       header: 'Disk I/O',
       sortKey: 'diskRead',
       render: (c) => (
-        <span title="read / write">
-          R {formatMetric('diskReadBps', c.diskReadBps)} W {formatMetric('diskWriteBps', c.diskWriteBps)}
+        <span title="read / write" style={{ display: 'inline-flex', flexDirection: 'column' }}>
+          <span>R {formatMetric('diskReadBps', c.diskReadBps)}</span>
+          <span>W {formatMetric('diskWriteBps', c.diskWriteBps)}</span>
         </span>
       ),
     },
@@ -161,20 +183,49 @@ function shortImage(image: string): string {
   return last.length > 40 ? `${last.slice(0, 37)}…` : last;
 }
 
-/** Every container, filtered and sorted on the backend, fifty per page. */
+const CONTAINER_COLUMNS = [
+  'name',
+  'cluster',
+  'image',
+  'state',
+  'cpu',
+  'memory',
+  'net',
+  'disk',
+  'node',
+  'namespace',
+  'restarts',
+  'created',
+];
+
+/** The containers table's state in the URL: sort, page, page size, columns and filters. */
+export const CONTAINERS_TABLE: TableSpec<ContainerSortKey> = {
+  sortKeys: [...NUMERIC, 'name', 'image', 'state', 'node', 'cluster', 'namespace'],
+  defaultSort: { key: 'name', order: 'asc' },
+  numeric: NUMERIC,
+  pageSizes: PAGE_SIZES,
+  defaultPageSize: PAGE_SIZE,
+  columns: CONTAINER_COLUMNS,
+  filters: ['q', 'node', 'namespace', 'state'],
+};
+
+/**
+ * Every container, filtered, sorted and paged on the backend (fifty per page unless the user
+ * chooses otherwise); the table's state lives in the URL (useTableState).
+ */
 export function ContainersPage() {
   const { clusters, thresholds } = useFleetlens();
-  const [q, setQ] = useState('');
-  const [node, setNode] = useState('');
-  const [namespace, setNamespace] = useState('');
-  const [state, setState] = useState('');
-  const [sort, onSort] = useSort<ContainerSortKey>({ key: 'name', order: 'asc' }, NUMERIC);
-
-  // A new filter or order starts again at the first page: the page number belongs to a filter.
-  const filterKey = JSON.stringify({ clusters, q, node, namespace, state, sort });
-  const [pageState, setPageState] = useState({ key: filterKey, page: 1 });
-  const page = pageState.key === filterKey ? pageState.page : 1;
-  const setPage = (p: number) => setPageState({ key: filterKey, page: p });
+  const table = useTableState(CONTAINERS_TABLE);
+  const { sort, onSort, page } = table;
+  const q = table.filters.q ?? '';
+  const node = table.filters.node ?? '';
+  const namespace = table.filters.namespace ?? '';
+  const state = STATES.includes(table.filters.state as DisplayState) ? table.filters.state : '';
+  const { setFilter } = table;
+  const setQ = useCallback((v: string) => setFilter('q', v), [setFilter]);
+  const setNode = useCallback((v: string) => setFilter('node', v), [setFilter]);
+  const setNamespace = useCallback((v: string) => setFilter('namespace', v), [setFilter]);
+  const setState = useCallback((v: string) => setFilter('state', v), [setFilter]);
 
   const params = {
     cluster: clusters,
@@ -185,7 +236,7 @@ export function ContainersPage() {
     sort: sort.key,
     order: sort.order,
     page,
-    pageSize: PAGE_SIZE,
+    pageSize: table.pageSize,
   };
   const list = useApiData<ContainerListReply>(`containers:${JSON.stringify(params)}`, (c, signal) =>
     c.containers(params, signal)
@@ -206,9 +257,8 @@ export function ContainersPage() {
     () => [...new Set((namespaces.data?.items ?? []).map((n) => n.name))].sort().map((n) => ({ label: n, value: n })),
     [namespaces.data]
   );
-  const stateOptions = useMemo(() => STATES.map((s) => ({ label: s, value: s })), []);
+  const stateOptions = useMemo(() => STATES.map((s) => ({ label: STATE_LABELS[s] ?? s, value: s })), []);
   const data = list.data;
-  const pages = data ? Math.max(1, Math.ceil(data.total / data.pageSize)) : 1;
   const filtered = !!(q || node || namespace || state || clusters.length);
 
   return (
@@ -234,6 +284,11 @@ export function ContainersPage() {
             onChange={setState}
             width={18}
           />
+          <ColumnPicker
+            columns={columns.filter((c) => c.id !== 'name')}
+            value={table.columns}
+            onChange={(ids) => table.setColumns(['name', ...ids])}
+          />
         </>
       }
     >
@@ -241,7 +296,7 @@ export function ContainersPage() {
         data.items.length === 0 &&
         (filtered ? <NoMatches what="containers" /> : <NoData message="No containers have reported yet" />)}
       {data && data.items.length > 0 && (
-        <>
+        <Stack direction="column" gap={0}>
           <DataTable
             label="Containers"
             testId="containers-table"
@@ -250,15 +305,21 @@ export function ContainersPage() {
             rowKey={(c) => c.id}
             sort={sort}
             onSort={onSort}
+            stickyColumn="name"
+            visibleColumns={table.columns}
           />
-          <Stack justifyContent="space-between" alignItems="center">
-            <span data-testid="container-count">
-              {(data.page - 1) * data.pageSize + 1}–{(data.page - 1) * data.pageSize + data.items.length} of{' '}
-              {data.total} containers
-            </span>
-            <Pagination currentPage={data.page} numberOfPages={pages} onNavigate={setPage} hideWhenSinglePage />
-          </Stack>
-        </>
+          <TablePager
+            page={data.page}
+            pageSize={data.pageSize}
+            total={data.total}
+            shown={data.items.length}
+            what="containers"
+            sizes={PAGE_SIZES}
+            onPage={table.setPage}
+            onPageSize={table.setPageSize}
+            testId="container-count"
+          />
+        </Stack>
       )}
     </PageLayout>
   );

@@ -17,8 +17,8 @@ import { UsageBar } from '../components/UsageBar';
 import { appUrl, ROUTES } from '../constants';
 import { formatCores, formatDuration, formatTime, formatUnit } from '../utils/format';
 import { sortContainers } from '../utils/sortRows';
-import { useSort } from '../utils/useSort';
-import { containerColumns } from './Containers';
+import { useTableState, type TableSpec } from '../utils/viewState';
+import { containerColumns, CONTAINERS_TABLE } from './Containers';
 import { nodeHasWarning } from './Nodes';
 
 const NUMERIC: readonly ContainerSortKey[] = [
@@ -31,6 +31,13 @@ const NUMERIC: readonly ContainerSortKey[] = [
   'created',
   'restarts',
 ];
+
+/** The node's containers table in the URL (one reply, sorted in the browser); its own default order. */
+const NODE_CONTAINERS_TABLE: TableSpec<ContainerSortKey> = {
+  sortKeys: CONTAINERS_TABLE.sortKeys,
+  numeric: NUMERIC,
+  defaultSort: { key: 'cpu', order: 'desc' },
+};
 
 /** A usage bar with its name above it. */
 function LabelledBar({ label, children }: { label: string; children: React.ReactNode }) {
@@ -57,7 +64,7 @@ export function NodeDetailPage() {
   const { thresholds } = useFleetlens();
   const node = useApiData<NodeDetailReply>(`node:${id}`, (c, signal) => c.node(id, signal), { keepPrevious: false });
   const series = useEntitySeries('node', id, NODE_CHARTS);
-  const [sort, onSort] = useSort<ContainerSortKey>({ key: 'cpu', order: 'desc' }, NUMERIC);
+  const { sort, onSort } = useTableState(NODE_CONTAINERS_TABLE);
   const columns = useMemo(() => containerColumns(thresholds, { showNode: false }), [thresholds]);
   const n = node.data;
   const rows = useMemo(() => (n ? sortContainers(n.containers, sort) : []), [n, sort]);
@@ -81,7 +88,16 @@ export function NodeDetailPage() {
                   {n.name}
                 </span>,
               ],
-              ['Status', <NodeStatusBadge key="s" status={n.status} warning={nodeHasWarning(n, thresholds)} />],
+              [
+                'Status',
+                <NodeStatusBadge
+                  key="s"
+                  status={n.status}
+                  warning={nodeHasWarning(n, thresholds)}
+                  silent={n.silent}
+                  lastSeen={n.lastSeen}
+                />,
+              ],
               [
                 'Cluster',
                 <>
@@ -125,7 +141,7 @@ export function NodeDetailPage() {
               />
             </LabelledBar>
           </CardGrid>
-          <EntityCharts reply={series.data} charts={NODE_CHARTS} />
+          <EntityCharts reply={series.data} charts={NODE_CHARTS} cpuCapacity={n.cores} />
           <h3>
             Containers ({n.containersRunning} running of {n.containersTotal})
           </h3>
@@ -138,6 +154,7 @@ export function NodeDetailPage() {
               rowKey={(c) => c.id}
               sort={sort}
               onSort={onSort}
+              stickyColumn="name"
             />
           ) : (
             <p>No containers on this node.</p>

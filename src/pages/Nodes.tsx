@@ -1,20 +1,20 @@
-import React, { useMemo, useState } from 'react';
+import React, { useCallback, useMemo } from 'react';
 import type { NodeListReply, NodeRow, NodeSortKey } from '@fleetlens/protocol/api';
-import { RadioButtonGroup } from '@grafana/ui';
+import { RadioButtonGroup, Stack } from '@grafana/ui';
 import { Link } from 'react-router-dom';
 import { useApiData } from '../api/useApiData';
-import { DataTable, type Column } from '../components/DataTable';
+import { ColumnPicker, DataTable, TablePager, type Column } from '../components/DataTable';
 import { EnvironmentTag } from '../components/EnvironmentTag';
 import { useFleetlens } from '../components/FleetlensContext';
 import { NoData, NoMatches } from '../components/NoData';
 import { PageLayout } from '../components/PageLayout';
 import { SearchBox } from '../components/SearchBox';
-import { NodeStatusBadge } from '../components/StatusBadge';
+import { formatSince, NodeStatusBadge } from '../components/StatusBadge';
 import { UsageBar } from '../components/UsageBar';
 import { appUrl, ROUTES } from '../constants';
 import type { Thresholds } from '../types';
-import { formatCores, formatDuration, formatUnit } from '../utils/format';
-import { useSort } from '../utils/useSort';
+import { formatCores, formatDuration, formatTime, formatUnit } from '../utils/format';
+import { useTableState, type TableSpec } from '../utils/viewState';
 
 const NUMERIC: readonly NodeSortKey[] = [
   'cpu',
@@ -25,6 +25,7 @@ const NUMERIC: readonly NodeSortKey[] = [
   'fsPercent',
   'containers',
   'uptime',
+  'lastSeen',
 ];
 
 const STATUS_OPTIONS = [
@@ -62,14 +63,21 @@ export function nodeColumns(thresholds: Thresholds): Array<Column<NodeRow, NodeS
       id: 'status',
       header: 'Status',
       sortKey: 'status',
-      render: (n) => <NodeStatusBadge status={n.status} warning={nodeHasWarning(n, thresholds)} />,
+      render: (n) => (
+        <NodeStatusBadge
+          status={n.status}
+          warning={nodeHasWarning(n, thresholds)}
+          silent={n.silent}
+          lastSeen={n.lastSeen}
+        />
+      ),
     },
     { id: 'role', header: 'Role', sortKey: 'role', render: (n) => n.role },
     {
       id: 'cpu',
       header: 'CPU',
       sortKey: 'cpuPercent',
-      width: 200,
+      width: 170,
       render: (n) => (
         <UsageBar
           label={`${n.name} CPU`}
@@ -83,7 +91,7 @@ export function nodeColumns(thresholds: Thresholds): Array<Column<NodeRow, NodeS
       id: 'memory',
       header: 'Memory',
       sortKey: 'memPercent',
-      width: 220,
+      width: 190,
       render: (n) => (
         <UsageBar
           label={`${n.name} memory`}
@@ -97,7 +105,7 @@ export function nodeColumns(thresholds: Thresholds): Array<Column<NodeRow, NodeS
       id: 'disk',
       header: 'Disk',
       sortKey: 'fsPercent',
-      width: 220,
+      width: 190,
       render: (n) => (
         <UsageBar
           label={`${n.name} disk`}
@@ -121,15 +129,45 @@ export function nodeColumns(thresholds: Thresholds): Array<Column<NodeRow, NodeS
       align: 'right',
       render: (n) => formatDuration(n.uptimeSeconds),
     },
+    {
+      id: 'lastSeen',
+      header: 'Last seen',
+      sortKey: 'lastSeen',
+      render: (n) => (
+        <span title={formatTime(n.lastSeen)} data-silent={n.silent || undefined}>
+          {formatSince(n.lastSeen)}
+        </span>
+      ),
+    },
   ];
 }
 
-/** All nodes with their usage; every column sorts (on the backend). */
+const NODE_COLUMNS = ['name', 'cluster', 'status', 'role', 'cpu', 'memory', 'disk', 'containers', 'uptime', 'lastSeen'];
+
+/** The nodes table's state in the URL: sort, page, page size, columns, search and status. */
+export const NODES_TABLE: TableSpec<NodeSortKey> = {
+  sortKeys: [...NUMERIC, 'name', 'cluster', 'status', 'role'],
+  defaultSort: { key: 'name', order: 'asc' },
+  numeric: NUMERIC,
+  pageSizes: [25, 50, 100, 500],
+  defaultPageSize: 100,
+  columns: NODE_COLUMNS,
+  filters: ['q', 'status'],
+};
+
+/**
+ * All nodes with their usage; every column sorts (on the backend). Sort, page, page size, columns
+ * and filters live in the URL (useTableState).
+ */
 export function NodesPage() {
   const { clusters, thresholds } = useFleetlens();
-  const [q, setQ] = useState('');
-  const [status, setStatus] = useState('');
-  const [sort, onSort] = useSort<NodeSortKey>({ key: 'name', order: 'asc' }, NUMERIC);
+  const table = useTableState(NODES_TABLE);
+  const { sort, onSort } = table;
+  const q = table.filters.q ?? '';
+  const status = STATUS_OPTIONS.some((o) => o.value === table.filters.status) ? table.filters.status : '';
+  const { setFilter } = table;
+  const setQ = useCallback((v: string) => setFilter('q', v), [setFilter]);
+  const setStatus = useCallback((v: string) => setFilter('status', v), [setFilter]);
   const params = {
     cluster: clusters,
     status: status || undefined,
@@ -140,6 +178,13 @@ export function NodesPage() {
   const nodes = useApiData<NodeListReply>(`nodes:${JSON.stringify(params)}`, (c, signal) => c.nodes(params, signal));
   const columns = useMemo(() => nodeColumns(thresholds), [thresholds]);
   const filtered = !!(q || status);
+  const items = nodes.data?.items ?? [];
+  const pages = Math.max(1, Math.ceil(items.length / table.pageSize));
+  const page = Math.min(table.page, pages);
+  const rows = useMemo(
+    () => items.slice((page - 1) * table.pageSize, page * table.pageSize),
+    [items, page, table.pageSize]
+  );
 
   return (
     <PageLayout
@@ -149,6 +194,11 @@ export function NodesPage() {
         <>
           <SearchBox label="Search nodes" placeholder="Search by name" value={q} onChange={setQ} />
           <RadioButtonGroup options={STATUS_OPTIONS} value={status} onChange={setStatus} aria-label="Node status" />
+          <ColumnPicker
+            columns={columns.filter((c) => c.id !== 'name')}
+            value={table.columns}
+            onChange={(ids) => table.setColumns(['name', ...ids])}
+          />
           {nodes.data && <span data-testid="node-count">{nodes.data.total} nodes</span>}
         </>
       }
@@ -157,15 +207,29 @@ export function NodesPage() {
         nodes.data.items.length === 0 &&
         (filtered || clusters.length ? <NoMatches what="nodes" /> : <NoData message="No nodes have reported yet" />)}
       {nodes.data && nodes.data.items.length > 0 && (
-        <DataTable
-          label="Nodes"
-          testId="nodes-table"
-          columns={columns}
-          rows={nodes.data.items}
-          rowKey={(n) => n.id}
-          sort={sort}
-          onSort={onSort}
-        />
+        <Stack direction="column" gap={0}>
+          <DataTable
+            label="Nodes"
+            testId="nodes-table"
+            columns={columns}
+            rows={rows}
+            rowKey={(n) => n.id}
+            sort={sort}
+            onSort={onSort}
+            stickyColumn="name"
+            visibleColumns={table.columns}
+          />
+          <TablePager
+            page={page}
+            pageSize={table.pageSize}
+            total={items.length}
+            shown={rows.length}
+            what="nodes"
+            sizes={NODES_TABLE.pageSizes!}
+            onPage={table.setPage}
+            onPageSize={table.setPageSize}
+          />
+        </Stack>
       )}
     </PageLayout>
   );

@@ -56,7 +56,7 @@ function Totals({ data }: { data: OverviewReply }) {
         testId="card-containers"
         title="Containers"
         value={String(containers.total)}
-        sub={`${containers.paused} paused`}
+        sub={`${containers.paused} paused${containers.unknown ? ` · ${containers.unknown} on silent nodes` : ''}`}
       />
       <StatCard testId="card-running" title="Running" value={String(containers.running)} tone="good" />
       <StatCard testId="card-stopped" title="Stopped" value={String(containers.stopped)} />
@@ -72,7 +72,7 @@ function Totals({ data }: { data: OverviewReply }) {
         title="Active nodes"
         value={`${nodes.ready} / ${nodes.total}`}
         tone={nodes.notReady > 0 ? 'warning' : 'normal'}
-        sub={`${nodes.notReady} not ready`}
+        sub={`${nodes.notReady} not ready${nodes.silent ? ` · ${nodes.silent} sending no data` : ''}`}
       />
       <StatCard
         testId="card-cpu"

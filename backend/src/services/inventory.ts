@@ -29,6 +29,7 @@ const NODE_SORT: Record<api.NodeSortKey, (r: api.NodeRow) => string | number | n
   fsPercent: (r) => r.fsPercent,
   containers: (r) => r.containersTotal,
   uptime: (r) => r.uptimeSeconds,
+  lastSeen: (r) => r.lastSeen,
 };
 
 /** Sort expressions of containers; `state` is the display state (see displayStateSql). */

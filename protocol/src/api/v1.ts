@@ -147,6 +147,7 @@ export const NodeSortKey = z.enum([
   'fsPercent',
   'containers',
   'uptime',
+  'lastSeen',
 ]);
 export const SortOrder = z.enum(['asc', 'desc']);
 
