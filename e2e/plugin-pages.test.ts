@@ -15,6 +15,7 @@ import {
 } from '../.config/jest/fleet';
 import type { FleetSpec } from '../backend/src/testing/fleet';
 import { startOpsBackend } from '../.config/jest/ops';
+import { LOGS_FLEET, seedLogLinesOnce } from './support/logs';
 
 /**
  * The built plugin (dist/module.js) in Chromium, loaded by the test host the way Grafana loads it,
@@ -698,6 +699,104 @@ describe.each(GRAFANA_LINES)('Grafana %s', (line: GrafanaLine) => {
       await page.getByLabel('Search logs').fill('timeout');
       await page.locator('mark').first().waitFor();
       await shot(page, 'logs');
+      expect(errors).toEqual([]);
+      await page.close();
+    });
+
+    it('Logs with 526 containers: node and cluster per line, histogram bars count the seeded lines, a pane of the window height scrolls, two levels, the picker finds the last container', async () => {
+      const big = await sharedBackend('logs-526', () => startSeededBackend(LOGS_FLEET, 120));
+      // 308 lines in a range of 40 minutes (absolute in the URL), pushed through ingest once for both lines.
+      const { base, to, lines: seededLines } = await seedLogLinesOnce(big.url);
+      const h = await lineHost({ backendUrl: big.url, serviceKey: SERVICE_KEY, theme: 'dark' });
+      const { page, errors } = await open(h.url, `${APP}/logs?refresh=&from=${base * 1000}&to=${to * 1000}`);
+      await page.getByTestId('log-line').nth(199).waitFor();
+      await page.getByTestId('log-count').getByText('200 lines, newest first').waitFor();
+
+      // Every line names its node and cluster, as seeded for its message.
+      const bySeed = new Map(seededLines.map((l) => [l.message, l]));
+      const shown = await page.getByTestId('log-line').evaluateAll((els) =>
+        els.map((el) => ({
+          message: el.lastElementChild!.textContent!,
+          node: el.querySelector('[data-testid="log-node"]')?.textContent,
+          cluster: el.querySelector('[data-testid="log-cluster"]')?.textContent,
+        }))
+      );
+      expect(shown).toHaveLength(200);
+      for (const l of shown) {
+        const s = bySeed.get(l.message)!;
+        expect([l.message, l.node, l.cluster]).toEqual([s.message, s.node, s.cluster]);
+      }
+      expect(new Set(shown.map((l) => l.cluster))).toEqual(new Set(['logs-docker', 'logs-k8s']));
+
+      // The histogram: each bar's count is the number of seeded lines in its bucket.
+      await page.getByTestId('volume-bar').first().waitFor();
+      const bars = await page
+        .getByTestId('volume-bar')
+        .evaluateAll((els) => els.map((el) => ({ ts: Number(el.dataset.ts), count: Number(el.dataset.count) })));
+      const step = bars[1].ts - bars[0].ts;
+      expect(bars.length).toBeLessThanOrEqual(60);
+      expect(bars.map((b) => b.count)).toEqual(
+        bars.map(
+          (b) => seededLines.filter((l) => l.ts >= Math.max(b.ts, base) && l.ts < b.ts + step && l.ts <= to).length
+        )
+      );
+      expect(bars.reduce((a, b) => a + b.count, 0)).toBe(seededLines.length);
+      await shot(page, 'logs-all-containers');
+
+      // The page keeps the window's height; the lines scroll inside their pane.
+      const layout = await page.evaluate(() => {
+        const pane = document.querySelector<HTMLElement>('[data-testid="log-pane"]')!;
+        pane.scrollTop = pane.scrollHeight;
+        const last = [...pane.querySelectorAll('[data-testid="log-line"]')].pop()!.getBoundingClientRect();
+        return {
+          docHeight: document.documentElement.scrollHeight,
+          windowHeight: window.innerHeight,
+          windowScrollY: window.scrollY,
+          paneBottom: pane.getBoundingClientRect().bottom,
+          paneScrollHeight: pane.scrollHeight,
+          paneClientHeight: pane.clientHeight,
+          paneScrollTop: pane.scrollTop,
+          lastLineBottom: last.bottom,
+        };
+      });
+      expect(layout.docHeight).toBeLessThanOrEqual(layout.windowHeight);
+      expect(layout.paneBottom).toBeLessThanOrEqual(layout.windowHeight);
+      expect(layout.paneScrollHeight).toBeGreaterThan(2 * layout.paneClientHeight);
+      expect(layout.paneScrollTop).toBeGreaterThan(0);
+      expect(layout.windowScrollY).toBe(0);
+      // Scrolled to its end, the pane shows its last line inside the window.
+      expect(layout.lastLineBottom).toBeLessThanOrEqual(layout.windowHeight);
+      await page.getByRole('button', { name: 'Load older' }).waitFor();
+
+      // Two levels: the lines of both, no others, as many as seeded.
+      await page.getByLabel('Level', { exact: true }).click();
+      await page.getByLabel('Select options menu').getByText('error', { exact: true }).click();
+      await page
+        .getByTestId('log-count')
+        .getByText(`${seededLines.filter((l) => l.level === 'error').length} lines, newest first`)
+        .waitFor();
+      if (!(await page.getByLabel('Select options menu').isVisible())) {
+        await page.getByLabel('Level', { exact: true }).click();
+      }
+      await page.getByLabel('Select options menu').getByText('warning', { exact: true }).click();
+      await page.keyboard.press('Escape');
+      const twoLevels = seededLines.filter((l) => l.level === 'error' || l.level === 'warning');
+      await page.getByTestId('log-count').getByText(`${twoLevels.length} lines, newest first`).waitFor();
+      const levels = await page.getByTestId('log-line').evaluateAll((els) => els.map((el) => el.dataset.level));
+      expect(levels).toHaveLength(twoLevels.length);
+      expect(new Set(levels)).toEqual(new Set(['error', 'warning']));
+      expect(new URL(page.url()).searchParams.get('level')).toBe('error,warning');
+
+      // The picker finds svc-519, the last of 526 containers (a listing page holds 500).
+      await page.getByLabel('Container', { exact: true }).click();
+      await page.keyboard.type('svc-519');
+      await page.getByLabel('Select options menu').getByText('svc-519', { exact: true }).click();
+      const lastLines = twoLevels.filter((l) => l.container === 'svc-519');
+      await page.getByTestId('log-count').getByText(`${lastLines.length} lines, newest first`).waitFor();
+      const texts = await page.getByTestId('log-line').allTextContents();
+      expect(texts).toHaveLength(lastLines.length);
+      expect(texts.every((t) => t.includes('svc-519'))).toBe(true);
+      await shot(page, 'logs-last-container');
       expect(errors).toEqual([]);
       await page.close();
     });
