@@ -196,6 +196,31 @@ describe.each(DIALECTS)('security posture on %s', (dialect) => {
     expect(counts.byRisk).toMatchObject({ privileged: 1, sensitiveMount: 1, hostNetwork: 0, latestImage: 1 });
   });
 
+  it('has the risks as labels on the Prometheus-compatible API, one series per container and risk, value 1', async () => {
+    type Vector = {
+      status: string;
+      data: { result: Array<{ metric: Record<string, string>; value: [number, string] }> };
+    };
+    const q = (expr: string, headers = live.admin) =>
+      live.getRaw(`/prometheus/api/v1/query?query=${encodeURIComponent(expr)}&time=${NOW}`, headers);
+    const all = (await q('fleetlens_container_security_risk')).body as Vector;
+    const pairs = all.data.result.map((r) => `${r.metric.container}/${r.metric.risk}`).sort();
+    expect(pairs).toEqual(SPECS.flatMap((s) => s.risks.map((r) => `${s.name}/${r}`)).sort());
+    expect(all.data.result.every((r) => r.value[1] === '1' && r.metric.cluster === 'cl-sec')).toBe(true);
+    const priv = (await q('fleetlens_container_security_risk{risk="privileged"}')).body as Vector;
+    expect(priv.data.result.map((r) => [r.metric.container, r.metric.namespace])).toEqual([['shop-priv', 'shop']]);
+    // What an alert rule would ask: how many containers per namespace have a sensitive mount.
+    const byNs = (await q('count by (namespace) (fleetlens_container_security_risk{risk="sensitiveMount"})'))
+      .body as Vector;
+    expect(Object.fromEntries(byNs.data.result.map((r) => [r.metric.namespace, r.value[1]]))).toEqual({
+      ops: '1',
+      shop: '1',
+    });
+    // Scoped like every other series: the shop viewer sees none of ops.
+    const scoped = (await q('fleetlens_container_security_risk', viewer)).body as Vector;
+    expect([...new Set(scoped.data.result.map((r) => r.metric.namespace))]).toEqual(['shop']);
+  });
+
   it('answers 400 naming the field on bad input', async () => {
     for (const [q, field] of [
       ['risk=bogus', 'risk'],

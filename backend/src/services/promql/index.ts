@@ -8,6 +8,7 @@ import type { Retention } from '../tiers';
 import { Evaluator, labelKey, type Value } from './evaluate';
 import { parsePromql, PromqlError, type Expr } from './parse';
 import { PROM_METRICS, PromSource, type Labels } from './source';
+import { RISK_HELP, RISK_METRIC } from './risk';
 
 export { PromqlError } from './parse';
 
@@ -128,6 +129,7 @@ export class PrometheusQueries {
             : '';
       out[name] = [{ type: 'gauge', help: def.help, unit }];
     }
+    if (!metric || metric === RISK_METRIC) out[RISK_METRIC] = [{ type: 'gauge', help: RISK_HELP, unit: '' }];
     return out;
   }
 

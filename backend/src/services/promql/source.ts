@@ -7,6 +7,7 @@ import { applyNodeScope, applyScope, type Scope } from '../scope';
 import { tierTable, weightedTerms } from '../tiers';
 import { rowSeconds, timeSlices } from '../timeseries';
 import { matcherTest, type Matcher } from './parse';
+import { RISK_BASE_COLUMN, RISK_COLUMN, RISK_METRIC, riskLabels } from './risk';
 
 /** A Prometheus label set; absent labels are left out, as Prometheus does with empty values. */
 export type Labels = Record<string, string>;
@@ -36,6 +37,16 @@ export interface Samples {
   secs: number[];
 }
 
+/**
+ * Rows reduced in SQL to what the evaluator needs (Evaluator.reduction): per step interval
+ * (base + (k − 1)·width, base + k·width], the newest row, or one aggregate row stamped at its end.
+ */
+export interface Reduction {
+  kind: 'newest' | 'buckets';
+  base: number;
+  width: number;
+}
+
 /** Every metric on the Prometheus API, by name. */
 export const PROM_METRICS = new Map<string, { family: SampleFamily; def: MetricDef<Record<string, unknown>> }>(
   (['node', 'container'] as const).flatMap((family) => metricsOf(family).map((def) => [def.prom, { family, def }]))
@@ -52,7 +63,7 @@ const CHUNK = 500;
 
 /** Series and samples for one request, within the caller's scope. */
 export class PromSource {
-  private readonly entities = new Map<SampleFamily, Promise<{ id: string; labels: Labels }[]>>();
+  private readonly entities = new Map<SampleFamily, Promise<{ id: string; labels: Labels; risks?: string[] }[]>>();
 
   constructor(
     private readonly db: Db,
@@ -84,6 +95,14 @@ export class PromSource {
         }
       }
     }
+    // One series per container and security risk (promql/risk.ts).
+    if (tests.filter((t) => t.label === '__name__').every((t) => t.test(RISK_METRIC)))
+      for (const e of await this.entitiesOf('container'))
+        for (const risk of e.risks ?? []) {
+          const labels: Labels = { __name__: RISK_METRIC, ...e.labels, risk };
+          if (tests.every((t) => t.label === '__name__' || t.test(labels[t.label] ?? '')))
+            out.push({ labels, family: 'container', column: RISK_COLUMN, entityId: e.id });
+        }
     return out;
   }
 
@@ -125,7 +144,8 @@ export class PromSource {
             'c.namespace',
             'c.pod',
             'c.workload_kind',
-            'c.workload_name'
+            'c.workload_name',
+            'c.risks'
           )
           .select('n.name as node', 'cl.name as cluster')
           .where((q) => q.whereNull('c.gone_at').orWhere('c.gone_at', '>=', Math.floor(this.notBefore))),
@@ -135,6 +155,7 @@ export class PromSource {
     );
     return rows.map((r) => ({
       id: String(r.id),
+      risks: riskLabels(r.risks),
       labels: compact({
         cluster: r.cluster,
         node: r.node,
@@ -160,6 +181,7 @@ export class PromSource {
       for (const r of (await this.latestRows(refs, family)).values()) {
         if (Number(r.ts) < Math.floor(from)) continue;
         for (const def of metricsOf(family)) if (r[def.column] !== null) has.add(`${r.entity_id}\u0000${def.column}`);
+        if (family === 'container' && r[RISK_BASE_COLUMN] !== null) has.add(`${r.entity_id}\u0000${RISK_COLUMN}`);
       }
     }
     return refs.filter((r) => has.has(sampleKey(r)));
@@ -181,9 +203,10 @@ export class PromSource {
         const r = rows.get(ref.entityId);
         if (!r) continue;
         const ts = Number(r.ts);
-        if (ts > t || r[ref.column] === null) unresolved.push(ref);
+        const column = ref.column === RISK_COLUMN ? RISK_BASE_COLUMN : ref.column;
+        if (ts > t || r[column] === null) unresolved.push(ref);
         else if (ts > t - lookback) {
-          const v = Number(r[ref.column]);
+          const v = ref.column === RISK_COLUMN ? 1 : Number(r[column]);
           found.set(sampleKey(ref), { ts: [ts], sum: [v], cnt: [1], min: [v], max: [v], wsum: [v], secs: [1] });
         }
       }
@@ -202,8 +225,17 @@ export class PromSource {
     return rows;
   }
 
-  /** Samples of the series stamped in (from, to], from a tier, keyed by entity id and column. */
-  async samples(refs: SeriesRef[], from: number, to: number, tier: api.Tier): Promise<Map<string, Samples>> {
+  /**
+   * Samples of the series stamped in (from, to], from a tier, keyed by entity id and column; with a
+   * reduction, only the rows the evaluator's windows need (see `Reduction`).
+   */
+  async samples(
+    refs: SeriesRef[],
+    from: number,
+    to: number,
+    tier: api.Tier,
+    reduction: Reduction | null = null
+  ): Promise<Map<string, Samples>> {
     const out = new Map<string, Samples>();
     const groups = new Map<string, SeriesRef[]>();
     for (const r of refs) {
@@ -214,33 +246,28 @@ export class PromSource {
     }
     const width = tier === 'raw' ? 0 : TIER_SECONDS[tier];
     for (const group of groups.values()) {
-      const { family, column } = group[0];
+      const { family, column: asked } = group[0];
+      // Risk series read the base column's samples, each as 1 (promql/risk.ts).
+      const risk = asked === RISK_COLUMN;
+      const column = risk ? RISK_BASE_COLUMN : asked;
       const ids = [...new Set(group.map((r) => r.entityId))];
       // Entities and time in slices (oldest first, so each series stays in time order): no single
       // statement scans more than about ROWS_PER_STATEMENT rows or holds the event loop long.
       for (let i = 0; i < ids.length; i += CHUNK) {
         const part = ids.slice(i, i + CHUNK);
         for (const [lo, hi] of timeSlices(from - width, to - width, 1, part.length, rowSeconds(tier))) {
-          const qb = this.knex(tierTable(family, tier))
-            .select('entity_id', 'ts')
-            .whereIn('entity_id', part)
-            .where('ts', lo === from - width ? '>' : '>=', lo)
-            .where('ts', hi === to - width ? '<=' : '<', hi)
-            .orderBy(['entity_id', 'ts']);
-          if (tier === 'raw') qb.select(`${column} as v`).whereNotNull(column);
-          else {
-            const w = weightedTerms(tier, column);
-            qb.select(`${column}_sum as s`, `${column}_cnt as c`, `${column}_min as lo`, `${column}_max as hi`)
-              .select(this.knex.raw(`${w.wsum} as ws`), this.knex.raw(`${w.secs} as sc`))
-              .where(`${column}_cnt`, '>', 0);
-          }
+          const qb = this.rowsQuery(family, tier, column, part, reduction, [
+            ['ts', lo === from - width ? '>' : '>=', lo],
+            ['ts', hi === to - width ? '<=' : '<', hi],
+          ]);
           const rows: Row[] = await this.budget.select(this.db, qb);
           for (const r of rows) {
-            const key = `${r.entity_id}\u0000${column}`;
+            const key = `${r.entity_id}\u0000${asked}`;
+            if (risk) Object.assign(r, { v: 1, s: r.c, lo: 1, hi: 1, ws: r.sc });
             let s = out.get(key);
             if (!s) out.set(key, (s = { ts: [], sum: [], cnt: [], min: [], max: [], wsum: [], secs: [] }));
             s.ts.push(Number(r.ts) + width);
-            if (tier === 'raw') {
+            if (tier === 'raw' && reduction?.kind !== 'buckets') {
               const v = Number(r.v);
               s.sum.push(v);
               s.cnt.push(1);
@@ -261,6 +288,73 @@ export class PromSource {
       }
     }
     return out;
+  }
+  /**
+   * One slice's statement: the tier's rows of some entities that carry the metric, oldest first per
+   * entity. A reduction groups the rows by step interval (base + (k − 1)·width, base + k·width] of
+   * their stamp (ts plus the tier's width): `newest` keeps each interval's newest row, `buckets` one
+   * aggregate row per interval stamped at its end.
+   */
+  private rowsQuery(
+    family: SampleFamily,
+    tier: api.Tier,
+    column: string,
+    ids: string[],
+    reduction: Reduction | null,
+    bounds: [string, '>' | '>=' | '<' | '<=', number][]
+  ): Knex.QueryBuilder {
+    const table = tierTable(family, tier);
+    const tw = tier === 'raw' ? 0 : TIER_SECONDS[tier];
+    const scan = (q: Knex.QueryBuilder, a = '') => {
+      q.whereIn(`${a}entity_id`, ids);
+      for (const [c, op, v] of bounds) q.where(`${a}${c}`, op, v);
+      return tier === 'raw' ? q.whereNotNull(`${a}${column}`) : q.where(`${a}${column}_cnt`, '>', 0);
+    };
+    const values = (a = '') => {
+      if (tier === 'raw') return [this.knex.raw(`${a}${column} as v`)];
+      const w = weightedTerms(tier, column, a.replace('.', ''));
+      return [`${column}_sum as s`, `${column}_cnt as c`, `${column}_min as lo`, `${column}_max as hi`]
+        .map((x) => this.knex.raw(a + x))
+        .concat([this.knex.raw(`${w.wsum} as ws`), this.knex.raw(`${w.secs} as sc`)]);
+    };
+    if (!reduction) return scan(this.knex(table).select('entity_id', 'ts', ...values())).orderBy(['entity_id', 'ts']);
+    const { base, width } = reduction;
+    if (![base, width, tw].every(Number.isInteger)) throw new Error('a reduction needs whole seconds');
+    // Non-negative throughout (stamps are after base), as MariaDB's unsigned ts requires.
+    const end = `(ts + ${tw + width - 1} - ((ts + ${tw} - ${base} - 1) % ${width}))`;
+    if (reduction.kind === 'buckets') {
+      const w = weightedTerms(tier, column);
+      const agg =
+        tier === 'raw'
+          ? {
+              s: `SUM(${column})`,
+              c: `COUNT(${column})`,
+              lo: `MIN(${column})`,
+              hi: `MAX(${column})`,
+              ws: `SUM(${column})`,
+              sc: `COUNT(${column})`,
+            }
+          : {
+              s: `SUM(${column}_sum)`,
+              c: `SUM(${column}_cnt)`,
+              lo: `MIN(${column}_min)`,
+              hi: `MAX(${column}_max)`,
+              ws: `SUM(${w.wsum})`,
+              sc: `SUM(${w.secs})`,
+            };
+      return scan(this.knex(table))
+        .select('entity_id', this.knex.raw(`${end} - ${tw} as ts`))
+        .select(Object.entries(agg).map(([k, e]) => this.knex.raw(`${e} as ${k}`)))
+        .groupByRaw(`entity_id, ${end}`)
+        .orderByRaw(`entity_id, ${end}`);
+    }
+    const newest = scan(this.knex(table).select('entity_id', this.knex.raw('MAX(ts) as mts')))
+      .groupByRaw(`entity_id, ${end}`)
+      .as('m');
+    return this.knex(`${table} as r`)
+      .join(newest, (j) => j.on('r.entity_id', '=', 'm.entity_id').andOn('r.ts', '=', 'm.mts'))
+      .select('r.entity_id', 'r.ts', ...values('r.'))
+      .orderBy(['r.entity_id', 'r.ts']);
   }
 }
 
