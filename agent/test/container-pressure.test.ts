@@ -123,10 +123,19 @@ describeDocker('OOM kills, throttling and memory parts against a real Docker eng
       'mem',
       ['-m', '256m'],
       'dd if=/dev/zero of=/tmp/f bs=1M count=64 2>/dev/null; cat /tmp/f > /dev/null; ' +
-        'dd if=/dev/zero of=/tmp/g bs=1M count=32 2>/dev/null; x=$(yes | head -c 33554432); while :; do sleep 3600; done'
+        'dd if=/dev/zero of=/tmp/g bs=1M count=32 2>/dev/null; x=$(yes | head -c 33554432); touch /tmp/ready; ' +
+        'while :; do sleep 3600; done'
     );
-    // Let the kills happen and the memory settle, then two agent cycles 3 s apart.
-    await sleep(5000);
+    // Let the kills happen and the memory settle (the mem container says when), then the cycles.
+    await sleep(3000);
+    for (let n = 0; n < 120; n++) {
+      try {
+        docker('exec', ids.mem, 'ls', '/tmp/ready');
+        break;
+      } catch {
+        await sleep(500);
+      }
+    }
     await cycle();
     await sleep(5000);
     await cycle();
@@ -238,14 +247,51 @@ describeDocker('OOM kills, throttling and memory parts against a real Docker eng
     // What the workload made: ≥ 32 MiB anonymous, most of the 96 MiB of files in the page cache.
     expect(s.memAnonBytes!).toBeGreaterThanOrEqual(32 * MiB);
     expect(s.memActiveFileBytes! + s.memInactiveFileBytes!).toBeGreaterThanOrEqual(90 * MiB);
+    const hand0 = memoryByHand(ids.mem);
     const cli = dockerStatsCli([ids.mem]).get(ids.mem)!;
+    const hand1 = memoryByHand(ids.mem);
     console.log(
       `memory: agent usage ${s.memUsageBytes}, anon ${s.memAnonBytes}, active file ${s.memActiveFileBytes}, ` +
         `inactive file ${s.memInactiveFileBytes}, working set ${s.memBytes}; memory.stat ${JSON.stringify(a)}; ` +
         `docker stats ${cli.memBytes}`
     );
-    // docker stats rounds to three digits (e.g. "37.1MiB"): agree within 2 %.
+    // docker stats rounds to three digits (e.g. "37.1MiB"): it agrees within 2 % with the cgroup
+    // file read around it, and, the workload being settled, with the agent's working set.
+    expect(hand0.ws).toBe(hand1.ws);
+    expect(Math.abs(hand1.ws - cli.memBytes) / cli.memBytes).toBeLessThanOrEqual(0.02);
     expect(Math.abs(s.memBytes! - cli.memBytes) / cli.memBytes).toBeLessThanOrEqual(0.02);
     expect(s.memLimitBytes).toBe(256 * MiB);
   });
+
+  test('a restarting container keeps the exit code of its last run (State.ExitCode, as its die events say) and has no sample', async () => {
+    start('crashy', ['--restart', 'always'], 'sleep 1; exit 3');
+    // The engine's restart backoff doubles (100 ms, 200 ms, …): poll until a cycle meets it restarting.
+    let seen: { state: string; exitCode: number | null; samples: number } | null = null;
+    for (let n = 0; n < 100 && !seen; n++) {
+      const parts = await agent.collect(Date.now());
+      const r = parts.containers?.find((c) => c.id === ids.crashy);
+      if (r?.state === 'restarting') seen = { state: r.state, exitCode: r.exitCode, samples: r.samples.length };
+      else await sleep(200);
+    }
+    expect(seen).not.toBeNull();
+    // The engine's own record of each run's end: every die event says exit code 3.
+    const dies = docker(
+      'events',
+      '--since',
+      String(startSec - 1),
+      '--until',
+      String(Math.floor(Date.now() / 1000) + 1),
+      '--filter',
+      `container=${ids.crashy}`,
+      '--filter',
+      'event=die',
+      '--format',
+      '{{.Actor.Attributes.exitCode}}'
+    )
+      .split('\n')
+      .filter(Boolean);
+    expect(dies.length).toBeGreaterThan(0);
+    expect(new Set(dies)).toEqual(new Set(['3']));
+    expect(seen).toEqual({ state: 'restarting', exitCode: 3, samples: 0 });
+  }, 60_000);
 });

@@ -213,7 +213,9 @@ export class DockerCollector implements Collector {
       this.known.set(c.Id, k);
     }
     const i = k.inspect;
-    const running = i.State.Running;
+    // A restarting container is Running to the engine but has no process between its restarts:
+    // no usage to read, and the exit code of its last run is what the engine still reports.
+    const running = i.State.Running && !i.State.Restarting;
     const hostNetwork = i.HostConfig.NetworkMode === 'host';
     // Sharing another container's namespace ("container:<id>"): its traffic is that container's.
     const ownNetwork = !hostNetwork && !String(i.HostConfig.NetworkMode ?? '').startsWith('container:');
