@@ -415,6 +415,7 @@ export class FleetlensDataSource extends DataSourceApi<FleetlensQuery, Fleetlens
           { name: 'memUsedBytes', type: FieldType.number, values: col('memUsedBytes'), config: { unit: 'bytes' } },
           { name: 'memPercent', type: FieldType.number, values: col('memPercent'), config: { unit: 'percent' } },
           { name: 'fsPercent', type: FieldType.number, values: col('fsPercent'), config: { unit: 'percent' } },
+          { name: 'fsAvailBytes', type: FieldType.number, values: col('fsAvailBytes'), config: { unit: 'bytes' } },
           { name: 'netRxBps', type: FieldType.number, values: col('netRxBps'), config: { unit: 'Bps' } },
           { name: 'netTxBps', type: FieldType.number, values: col('netTxBps'), config: { unit: 'Bps' } },
           { name: 'containersRunning', type: FieldType.number, values: col('containersRunning') },

@@ -66,6 +66,7 @@ export const METRIC_LABELS: Record<string, string> = {
   memLimitBytes: 'Memory limit',
   fsUsedBytes: 'Disk used',
   fsTotalBytes: 'Disk total',
+  fsAvailBytes: 'Disk available (non-root)',
   netRxBps: 'Network receive',
   netTxBps: 'Network transmit',
   diskReadBps: 'Disk read',

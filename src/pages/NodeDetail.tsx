@@ -15,7 +15,7 @@ import { CardGrid } from '../components/StatCard';
 import { NodeStatusBadge } from '../components/StatusBadge';
 import { UsageBar } from '../components/UsageBar';
 import { appUrl, ROUTES } from '../constants';
-import { formatCores, formatDuration, formatTime, formatUnit } from '../utils/format';
+import { formatCores, formatDuration, formatTime, formatUnit, fsDetail } from '../utils/format';
 import { sortContainers } from '../utils/sortRows';
 import { useTableState, type TableSpec } from '../utils/viewState';
 import { containerColumns, CONTAINERS_TABLE } from './Containers';
@@ -133,12 +133,7 @@ export function NodeDetailPage() {
               />
             </LabelledBar>
             <LabelledBar label="Disk">
-              <UsageBar
-                label="Disk"
-                percent={n.fsPercent}
-                thresholds={thresholds}
-                detail={`${formatUnit('bytes', n.fsUsedBytes)} of ${formatUnit('bytes', n.fsTotalBytes)}`}
-              />
+              <UsageBar label="Disk" percent={n.fsPercent} thresholds={thresholds} detail={fsDetail(n)} />
             </LabelledBar>
           </CardGrid>
           <EntityCharts reply={series.data} charts={NODE_CHARTS} cpuCapacity={n.cores} />

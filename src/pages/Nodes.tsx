@@ -13,7 +13,7 @@ import { formatSince, NodeStatusBadge } from '../components/StatusBadge';
 import { UsageBar } from '../components/UsageBar';
 import { appUrl, ROUTES } from '../constants';
 import type { Thresholds } from '../types';
-import { formatCores, formatDuration, formatTime, formatUnit } from '../utils/format';
+import { formatCores, formatDuration, formatTime, formatUnit, fsDetail } from '../utils/format';
 import { useTableState, type TableSpec } from '../utils/viewState';
 
 const NUMERIC: readonly NodeSortKey[] = [
@@ -107,12 +107,7 @@ export function nodeColumns(thresholds: Thresholds): Array<Column<NodeRow, NodeS
       sortKey: 'fsPercent',
       width: 190,
       render: (n) => (
-        <UsageBar
-          label={`${n.name} disk`}
-          percent={n.fsPercent}
-          thresholds={thresholds}
-          detail={`${formatUnit('bytes', n.fsUsedBytes)} / ${formatUnit('bytes', n.fsTotalBytes)}`}
-        />
+        <UsageBar label={`${n.name} disk`} percent={n.fsPercent} thresholds={thresholds} detail={fsDetail(n)} />
       ),
     },
     {

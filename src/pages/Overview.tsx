@@ -14,7 +14,7 @@ import { TimeSeriesChart } from '../components/TimeSeriesChart';
 import { UsageBar } from '../components/UsageBar';
 import { appUrl, ROUTES } from '../constants';
 import type { Thresholds } from '../types';
-import { formatCores, formatMetric, formatPercent, formatUnit } from '../utils/format';
+import { formatCores, formatMetric, formatPercent, formatUnit, fsDetail } from '../utils/format';
 import { seriesToFrames } from '../utils/frames';
 import { rangeKey, toSeconds } from '../utils/time';
 
@@ -86,12 +86,7 @@ function Totals({ data }: { data: OverviewReply }) {
         value={formatPercent(usage.memPercent)}
         sub={`${formatUnit('bytes', usage.memUsedBytes)} of ${formatUnit('bytes', usage.memTotalBytes)}`}
       />
-      <StatCard
-        testId="card-disk"
-        title="Disk"
-        value={formatPercent(usage.fsPercent)}
-        sub={`${formatUnit('bytes', usage.fsUsedBytes)} of ${formatUnit('bytes', usage.fsTotalBytes)}`}
-      />
+      <StatCard testId="card-disk" title="Disk" value={formatPercent(usage.fsPercent)} sub={fsDetail(usage)} />
       <StatCard testId="card-net-in" title="Network in" value={formatMetric('netRxBps', usage.netRxBps)} />
       <StatCard testId="card-net-out" title="Network out" value={formatMetric('netTxBps', usage.netTxBps)} />
     </CardGrid>

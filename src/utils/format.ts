@@ -27,6 +27,24 @@ export function formatCores(value: number | null | undefined): string {
   return value === null || value === undefined ? NO_VALUE : `${formatMetric('cpuCores', value, 2)} cores`;
 }
 
+/**
+ * A filesystem's figures beside its use percentage (which is df's: used / (used + available)):
+ * "40 MiB used, 2 MiB available of 55 MiB" — the gap is the root reserve; "used of total" where
+ * the agent reports no available bytes.
+ */
+export function fsDetail(fs: {
+  fsUsedBytes: number | null;
+  fsAvailBytes?: number | null;
+  fsTotalBytes: number | null;
+}): string {
+  const used = formatUnit('bytes', fs.fsUsedBytes);
+  const total = formatUnit('bytes', fs.fsTotalBytes);
+  if (fs.fsAvailBytes === null || fs.fsAvailBytes === undefined) {
+    return `${used} of ${total}`;
+  }
+  return `${used} used, ${formatUnit('bytes', fs.fsAvailBytes)} available of ${total}`;
+}
+
 /** A percentage 0–100. */
 export function formatPercent(value: number | null | undefined): string {
   return formatUnit('percent', value, 1);
