@@ -1,6 +1,7 @@
 import { alerts as wire } from '@fleetlens/protocol';
 import type { Knex } from 'knex';
 import type { Db } from '../db/connection';
+import { selectStraight } from '../db/hints';
 import { BadQueryError } from './timeseries';
 import type { QueryContext } from './context';
 import { checkWindow, ILIKE } from './events';
@@ -65,9 +66,8 @@ const noCounts = () => ({ error: 0, warning: 0, info: 0, debug: 0, unknown: 0, t
 /**
  * Container log lines within the caller's scope (by the container's cluster, namespace and node),
  * newest or oldest first, and their volume over time by level. Node and cluster names come from
- * joins on the primary keys of the returned lines' containers, not from copies on every line
- * (bench/suites/logs-join.js and docs/decisions.md: the join costs little once the scope selects
- * container ids and an index gives lines in (ts, nanos, id) order).
+ * joins on the primary keys of each line's container, not from copies on every line
+ * (docs/decisions.md §23).
  */
 export class LogQueries {
   constructor(
@@ -76,24 +76,31 @@ export class LogQueries {
   ) {}
 
   /**
-   * The lines a filter selects, scoped: the scope and the container-level filters pick container
-   * ids (a few thousand rows at most), and the lines are those of the picked containers, so the
-   * database reads lines in index order without joining each one (bench/suites/logs-join.js).
+   * The lines a filter selects, each joined to its container, node and cluster (for the scope,
+   * the filters and the names). Measured against the alternatives in bench/suites/logs-join.js
+   * (docs/decisions.md §23).
    */
   private filtered(
     scope: Scope,
     q: Omit<wire.LogVolumeQuery, 'step' | 'buckets' | 'from' | 'to'> & { from?: number; to?: number }
   ): Knex.QueryBuilder {
     const k = this.ctx.db.knex;
-    const containers = applyScope(
-      k('containers as c').join('nodes as n', 'n.id', 'c.node_id').join('clusters as cl', 'cl.id', 'c.cluster_id'),
+    const qb = applyScope(
+      k('logs as l')
+        .join('containers as c', 'c.id', 'l.container_id')
+        .join('nodes as n', 'n.id', 'c.node_id')
+        .join('clusters as cl', 'cl.id', 'c.cluster_id'),
       narrow(scope, { clusters: q.cluster, namespaces: q.namespace }),
       { clusterName: 'cl.name', namespace: 'c.namespace', nodeName: 'n.name' }
-    ).select('c.id');
-    if (q.container?.length) containers.whereIn('c.id', q.container);
-    if (q.pod?.length) containers.where((w) => w.whereIn('c.pod_uid', q.pod!).orWhereIn('c.pod', q.pod!));
-    const qb = k('logs as l').whereIn('l.container_id', containers);
+    );
     if (q.container?.length) qb.whereIn('l.container_id', q.container);
+    if (q.pod?.length) {
+      // A pod's containers first, so the lines are found by container (an index) rather than by scanning.
+      const ids = k('containers')
+        .select('id')
+        .where((w) => w.whereIn('pod_uid', q.pod!).orWhereIn('pod', q.pod!));
+      qb.whereIn('l.container_id', ids);
+    }
     if (q.level?.length) qb.whereIn('l.level', q.level);
     if (q.stream?.length) qb.whereIn('l.stream', q.stream);
     if (q.q) qb.whereRaw(ILIKE('l.message'), [`%${escapeLike(q.q)}%`]);
@@ -112,19 +119,17 @@ export class LogQueries {
     const dir = asc ? 'asc' : 'desc';
     const rows: Row[] = await new Budget(this.limits.timeoutMs).select(
       this.ctx.db,
-      qb
-        // The names of the page's lines (primary-key lookups; the scope was applied above).
-        .join('containers as c', 'c.id', 'l.container_id')
-        .join('nodes as n', 'n.id', 'c.node_id')
-        .join('clusters as cl', 'cl.id', 'c.cluster_id')
-        .select(
-          'l.*',
-          'c.name as container_name',
-          'c.pod',
-          'c.namespace',
-          'n.name as node_name',
-          'cl.name as cluster_name'
-        )
+      // The lines in index order, each joined for its names, until the page is full.
+      selectStraight(
+        this.ctx.db,
+        qb,
+        'l.*',
+        'c.name as container_name',
+        'c.pod',
+        'c.namespace',
+        'n.name as node_name',
+        'cl.name as cluster_name'
+      )
         .orderBy([
           { column: 'l.ts', order: dir },
           { column: 'l.nanos', order: dir },
