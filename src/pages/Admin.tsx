@@ -6,6 +6,7 @@ import type { AgentTokenListReply, ApiKeyListReply, UserListReply } from '@fleet
 import { useApiData } from '../api/useApiData';
 import { useMe } from '../api/useMe';
 import { AuditLog } from '../components/admin/AuditLog';
+import { AgentsList } from '../components/AgentStatus';
 import { AgentTokens, ApiKeys } from '../components/admin/Credentials';
 import { NotAllowed } from '../components/admin/NotAllowed';
 import { Users } from '../components/admin/Users';
@@ -13,9 +14,9 @@ import { useFleetlens } from '../components/FleetlensContext';
 import { PageLayout } from '../components/PageLayout';
 import { rangeKey, toSeconds } from '../utils/time';
 
-type TabId = 'users' | 'tokens' | 'keys' | 'audit';
+type TabId = 'users' | 'tokens' | 'keys' | 'agents' | 'audit';
 
-/** Administration (Fleetlens admins only): users, agent tokens, API keys, audit log. */
+/** Administration (Fleetlens admins only): users, agent tokens, API keys, agents and their health, audit log. */
 export function AdminPage() {
   const me = useMe();
   if (!me.data) {
@@ -60,6 +61,7 @@ function AdminContent({ selfId }: { selfId: string | null }) {
         />
         <Tab label="Agent tokens" active={tab === 'tokens'} onChangeTab={() => setTab('tokens')} />
         <Tab label="API keys" active={tab === 'keys'} onChangeTab={() => setTab('keys')} />
+        <Tab label="Agents" active={tab === 'agents'} onChangeTab={() => setTab('agents')} />
         <Tab label="Audit log" active={tab === 'audit'} onChangeTab={() => setTab('audit')} />
       </TabsBar>
       <TabContent className={styles.content}>
@@ -76,6 +78,7 @@ function AdminContent({ selfId }: { selfId: string | null }) {
             onChanged={refreshNow}
           />
         )}
+        {tab === 'agents' && <AgentsList />}
         {tab === 'audit' && <AuditLog from={from} to={rawRange.to === 'now' ? undefined : to} />}
       </TabContent>
     </PageLayout>

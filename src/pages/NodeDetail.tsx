@@ -7,6 +7,7 @@ import { useParams } from 'react-router-dom';
 import { useApiData } from '../api/useApiData';
 import { DataTable } from '../components/DataTable';
 import { EntityCharts, NODE_CHARTS, useEntitySeries } from '../components/EntityCharts';
+import { NodeAgentStatus } from '../components/AgentStatus';
 import { EnvironmentTag } from '../components/EnvironmentTag';
 import { useFleetlens } from '../components/FleetlensContext';
 import { LabelList, MetaList } from '../components/MetaList';
@@ -137,6 +138,7 @@ export function NodeDetailPage() {
             </LabelledBar>
           </CardGrid>
           <EntityCharts reply={series.data} charts={NODE_CHARTS} cpuCapacity={n.cores} />
+          <NodeAgentStatus nodeId={n.id} />
           <h3>
             Containers ({n.containersRunning} running of {n.containersTotal})
           </h3>

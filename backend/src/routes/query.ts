@@ -3,6 +3,7 @@ import { api } from '@fleetlens/protocol';
 import type { z } from 'zod';
 import type { AppDeps } from '../app';
 import { validate } from '../http';
+import { AgentsService } from '../services/agents';
 import { narrow, type Scope } from '../services/scope';
 import { ALERTING_READS } from './alerting';
 
@@ -112,6 +113,13 @@ export const ENDPOINTS: Endpoint[] = [
     query: api.HeatmapQuery,
     reply: api.HeatmapReply,
     handle: (d, s, q) => d.queries.timeseries.heatmap(s, q),
+  },
+  {
+    path: '/agents',
+    summary: 'Agents: version, last report, health counters of the newest batch (spool, drops, clock skew)',
+    query: api.AgentListQuery,
+    reply: api.AgentListReply,
+    handle: (d, s, q) => new AgentsService(d.db).list(s, q),
   },
   // Alerts, rules, silences, channels, deliveries, events, logs (routes/alerting.ts).
   ...ALERTING_READS,

@@ -35,6 +35,7 @@ export const AnyMetric = z.enum([...new Set([...NodeMetric.options, ...Container
 
 export { METRIC_UNITS } from './units';
 export { NODE_METRICS, CONTAINER_METRICS } from './metrics';
+export * from './agents';
 export * from './security';
 export { RiskKind, ContainerSecurity, SENSITIVE_HOST_PATHS } from '../v1/security';
 
