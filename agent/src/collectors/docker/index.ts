@@ -246,6 +246,8 @@ export class DockerCollector implements Collector {
       const cpuNsRate = counterRate(prev?.usage.cpuNs, usage.cpuNs, secs);
       samples.push({
         ts: toEpochSeconds(now),
+        // The seconds this sample's rates cover, for time-weighted averages in the backend.
+        ...(secs > 0 ? { intervalSeconds: secs } : {}),
         cpuCores: cpuNsRate === null ? null : cpuNsRate / 1e9,
         memBytes: usage.memWorkingSet,
         memLimitBytes: usage.memLimit,
