@@ -6,8 +6,8 @@ import { validate } from '../http';
 import { AgentsService } from '../services/agents';
 import { narrow, type Scope } from '../services/scope';
 import { ALERTING_READS } from './alerting';
-
 import { SECURITY_READS } from './security';
+
 /** One read endpoint: its path, docs, schemas and handler. The router and the OpenAPI document both come from this list. */
 export interface Endpoint {
   path: string;
@@ -123,6 +123,8 @@ export const ENDPOINTS: Endpoint[] = [
   },
   // Alerts, rules, silences, channels, deliveries, events, logs (routes/alerting.ts).
   ...ALERTING_READS,
+  // Risky containers and counts per risk (routes/security.ts).
+  ...SECURITY_READS,
 ];
 
 /** Registers ENDPOINTS; authentication has already put the caller's scope in ctx.state. */
@@ -131,8 +133,6 @@ export function queryRoutes(deps: AppDeps) {
   for (const e of ENDPOINTS) {
     r.get(e.path, async (ctx) => {
       const query = e.query ? validate(e.query, ctx.query, 'query') : {};
-  // Risky containers and counts per risk (routes/security.ts).
-  ...SECURITY_READS,
       ctx.body = await e.handle(deps, ctx.state.scope as Scope, query, ctx.params as Record<string, string>);
     });
   }
