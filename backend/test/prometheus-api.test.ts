@@ -346,16 +346,22 @@ suite.each(DIALECTS)('Prometheus-compatible API on %s, against a real Prometheus
   const theirs = async (path: string) => (await (await fetch(`${reference.url}/api/v1${path}`)).json()) as Reply;
   const q = encodeURIComponent;
 
-  it.each(QUERIES)('range query %s: same series, times and values as Prometheus', async (query) => {
-    // 15 s steps from a minute boundary; runs 6 minutes past the last sample to see series go stale.
-    const start = START + 600 - ((START + 600) % 60);
-    const path = `/query_range?query=${q(query)}&start=${start}&end=${END + 360}&step=15`;
-    // A query both engines answer with nothing would prove nothing.
-    expect({ query, series: expectSameAnswer(await ours(path), await theirs(path), query).size }).not.toEqual({
-      query,
-      series: 0,
-    });
-  });
+  // 15 s steps read every row; at 45 s and 60 s the rows are reduced in SQL (newest per step, and
+  // per-step aggregates where the range is a whole number of steps): the answers must not change.
+  const RANGE_CASES = QUERIES.flatMap((query) => [15, 45, 60].map((step) => [query, step] as const));
+  it.each(RANGE_CASES)(
+    'range query %s at %d s steps: same series, times and values as Prometheus',
+    async (query, step) => {
+      // Steps from a minute boundary; runs 6 minutes past the last sample to see series go stale.
+      const start = START + 600 - ((START + 600) % 60);
+      const path = `/query_range?query=${q(query)}&start=${start}&end=${END + 360}&step=${step}`;
+      // A query both engines answer with nothing would prove nothing.
+      expect({ query, series: expectSameAnswer(await ours(path), await theirs(path), query).size }).not.toEqual({
+        query,
+        series: 0,
+      });
+    }
+  );
 
   it.each(QUERIES)('instant query %s at four times: same answer as Prometheus', async (query) => {
     for (const t of [END + 1, END - 595, END - 1196, END + 292]) {
@@ -431,31 +437,39 @@ suite.each(DIALECTS)('Prometheus-compatible API on %s, against a real Prometheus
     }
   });
 
-  it('coarse ranges read the 1-minute rollup: each point is the mean of the minute before it (hand-computed)', async () => {
-    await new RollupService({ knex: live.backend.db, dialect, describe: '' }).run(END + 180);
-    const start = END - 2 * 3600 - ((END - 2 * 3600) % 60);
-    const end = END - (END % 60);
-    const r = await ours(
-      `/query_range?query=${q('fleetlens_container_cpu_usage_cores{container="postgres"}')}&start=${start}&end=${end}&step=60`
-    );
-    const i = CONTAINERS.findIndex((c) => c.name === 'postgres');
-    const points = (r.data!.result as { values: Point[] }[])[0].values;
-    expect(points.length).toBeGreaterThan(30);
-    for (const [t, v] of points) {
-      const inMinute = TIMES.filter((s) => s >= t - 60 && s < t);
-      expect(inMinute.length).toBeGreaterThan(0);
-      const mean = inMinute.reduce((acc, s) => acc + cpu(i, s), 0) / inMinute.length;
-      expect(Number(v)).toBeCloseTo(mean, 9);
+  // At 300 s steps the rollup rows are reduced in SQL (the newest bucket per step; one aggregate per
+  // step for the 5-minute average): the same hand-computed answers.
+  it.each([60, 300])(
+    'coarse ranges read the 1-minute rollup at %d s steps: each point is the mean of the minute before it (hand-computed)',
+    async (step) => {
+      await new RollupService({ knex: live.backend.db, dialect, describe: '' }).run(END + 180);
+      const start = END - 2 * 3600 - ((END - 2 * 3600) % 300);
+      const end = END - (END % 60);
+      const r = await ours(
+        `/query_range?query=${q('fleetlens_container_cpu_usage_cores{container="postgres"}')}&start=${start}&end=${end}&step=${step}`
+      );
+      const i = CONTAINERS.findIndex((c) => c.name === 'postgres');
+      const points = (r.data!.result as { values: Point[] }[])[0].values;
+      expect(points.length).toBeGreaterThan((END - START) / step / 2);
+      for (const [t, v] of points) {
+        const inMinute = TIMES.filter((s) => s >= t - 60 && s < t);
+        expect(inMinute.length).toBeGreaterThan(0);
+        const mean = inMinute.reduce((acc, s) => acc + cpu(i, s), 0) / inMinute.length;
+        expect(Number(v)).toBeCloseTo(mean, 9);
+      }
+      // A 5-minute average on the rollup weighs the buckets by the time they cover: samples come
+      // every 10 s here, so that is the plain mean.
+      const avg = await ours(
+        `/query_range?query=${q('avg_over_time(fleetlens_container_cpu_usage_cores{container="postgres"}[5m])')}&start=${start}&end=${end}&step=${step}`
+      );
+      const avgPoints = (avg.data!.result as { values: Point[] }[])[0].values;
+      expect(avgPoints.length).toBeGreaterThan((END - START) / step / 2);
+      for (const [t, v] of avgPoints) {
+        const inWindow = TIMES.filter((s) => s >= t - 300 && s < t);
+        expect(Number(v)).toBeCloseTo(inWindow.reduce((acc, s) => acc + cpu(i, s), 0) / inWindow.length, 9);
+      }
     }
-    // A 5-minute average on the rollup weighs the buckets by their sample counts: the plain mean.
-    const avg = await ours(
-      `/query_range?query=${q('avg_over_time(fleetlens_container_cpu_usage_cores{container="postgres"}[5m])')}&start=${start}&end=${end}&step=60`
-    );
-    for (const [t, v] of (avg.data!.result as { values: Point[] }[])[0].values) {
-      const inWindow = TIMES.filter((s) => s >= t - 300 && s < t);
-      expect(Number(v)).toBeCloseTo(inWindow.reduce((acc, s) => acc + cpu(i, s), 0) / inWindow.length, 9);
-    }
-  });
+  );
 });
 
 describe.each(DIALECTS)('Prometheus-compatible API on %s: scope, credentials and bad input', (dialect) => {

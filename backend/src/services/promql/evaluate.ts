@@ -12,7 +12,8 @@ import {
   type RangeFn,
   type SetOp,
 } from './parse';
-import { sampleKey, type Labels, type PromSource, type Samples, type SeriesRef } from './source';
+import { sampleKey, type Labels, type PromSource, type Reduction, type Samples, type SeriesRef } from './source';
+import { rowSeconds } from '../timeseries';
 import { checkSeries, type Budget, type QueryLimits } from '../limits';
 
 /** A value at every evaluation step; null where the series has no sample. */
@@ -62,6 +63,7 @@ export class Evaluator {
       }
       case 'selector':
         return this.select(e.matchers, this.plan.lookback, RANGE_FNS.last_over_time, {
+          fn: 'selector',
           dropsName: false,
           newestOnly: true,
           offset: e.offset,
@@ -70,6 +72,7 @@ export class Evaluator {
         const param = e.param ? await this.scalar(e.param, e.fn) : null;
         // As in Prometheus, *_over_time results lose the metric name, but last_over_time keeps it.
         return this.select(e.matchers, e.seconds, RANGE_FNS[e.fn], {
+          fn: e.fn,
           dropsName: e.fn !== 'last_over_time',
           newestOnly: e.fn === 'last_over_time',
           offset: e.offset,
@@ -116,15 +119,34 @@ export class Evaluator {
     refs: SeriesRef[],
     steps: number[],
     window: number,
-    newestOnly: boolean
+    newestOnly: boolean,
+    reduction: Reduction | null
   ): Promise<Map<string, Samples>> {
     const { tier } = this.plan;
     if (!newestOnly || steps.length !== 1 || tier !== 'raw')
-      return this.source.samples(refs, steps[0] - window, steps[steps.length - 1], tier);
+      return this.source.samples(refs, steps[0] - window, steps[steps.length - 1], tier, reduction);
     const { found, unresolved } = await this.source.latest(refs, steps[0], window);
     if (unresolved.length)
       for (const [k, v] of await this.source.samples(unresolved, steps[0] - window, steps[0], tier)) found.set(k, v);
     return found;
+  }
+
+  /**
+   * The SQL-side reduction that gives the evaluator exactly what its windows need from fewer rows,
+   * where it pays: for a selector or last_over_time, the newest row per step interval (the newest
+   * sample in any window (t − w, t] is the newest of the newest rows of the intervals it meets);
+   * for avg/sum/count/min/max_over_time, one aggregate row per step interval when the range is a
+   * whole number of steps (a window is then a union of whole intervals). Integral times only.
+   */
+  private reduction(steps: number[], window: number, fn: RangeFn | 'selector'): Reduction | null {
+    const step = steps.length > 1 ? steps[1] - steps[0] : window;
+    const whole = [steps[0], step, window].every(Number.isInteger) && step > 0;
+    // Below two stored rows per interval the reduction costs more than it saves.
+    if (!whole || step < 2 * rowSeconds(this.plan.tier)) return null;
+    if (fn === 'selector' || fn === 'last_over_time')
+      return { kind: 'newest', base: steps[0] - Math.ceil(window / step) * step, width: step };
+    if (!DECOMPOSABLE.includes(fn) || window % step !== 0) return null;
+    return { kind: 'buckets', base: steps[0] - window, width: step };
   }
 
   /**
@@ -135,13 +157,19 @@ export class Evaluator {
     matchers: Parameters<PromSource['select']>[0],
     window: number,
     reduce: RangeReducer,
-    opts: { dropsName: boolean; newestOnly: boolean; offset: number; param?: number[] | null }
+    opts: {
+      fn: RangeFn | 'selector';
+      dropsName: boolean;
+      newestOnly: boolean;
+      offset: number;
+      param?: number[] | null;
+    }
   ): Promise<Value> {
     const steps = this.plan.steps;
     const at = opts.offset ? steps.map((t) => t - opts.offset) : steps;
     const refs = await this.source.select(matchers);
     checkSeries(this.plan.limits, refs.length, steps.length, 'query');
-    const data = await this.read(refs, at, window, opts.newestOnly);
+    const data = await this.read(refs, at, window, opts.newestOnly, this.reduction(at, window, opts.fn));
     const series: Series[] = [];
     for (const ref of refs) {
       await this.plan.budget.tick();
@@ -160,6 +188,15 @@ export class Evaluator {
     return { kind: 'vector', series };
   }
 }
+
+/** Range functions whose value over a union of intervals follows from per-interval aggregates. */
+const DECOMPOSABLE: readonly RangeFn[] = [
+  'avg_over_time',
+  'sum_over_time',
+  'count_over_time',
+  'min_over_time',
+  'max_over_time',
+];
 
 /** Reduces the samples [lo, hi) of one window; `t` is the evaluation step, `param` the scalar argument. */
 type RangeReducer = (s: Samples, lo: number, hi: number, t: number, param: number) => number | null;
