@@ -228,7 +228,7 @@ describe.each(DIALECTS)('alert triage (%s)', (dialect) => {
     const edList = await fetch(`${live.backend.url}/api/v1/alerts?acknowledged=false&severity=critical`, {
       headers: editor,
     });
-    expect((await edList.json()).total).toBe(0);
+    expect(((await edList.json()) as wire.AlertListReply).total).toBe(0);
   });
 
   it('answers bad input with a 400 naming the field', async () => {
@@ -306,7 +306,7 @@ describe.each(DIALECTS)('alert triage (%s)', (dialect) => {
     expect(
       (await send(live, 'PATCH', '/api/v1/alert-rules/builtin-disk-high', { filters: { clusters: ['alpha'] } })).status
     ).toBe(200);
-    const disk = { target: 'node', metric: 'diskPercent', operator: '>', threshold: 90 };
+    const disk = { target: 'node', metric: 'diskPercent', operator: '>', threshold: 90 } as const;
     const wide = await send(live, 'POST', '/api/v1/alert-rules', rule('disk everywhere', disk));
     expect(wide.body.warnings).toEqual([]);
     const narrow = await send(

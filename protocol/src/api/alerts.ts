@@ -233,8 +233,8 @@ const AlertFilterQuery = z.object({
 });
 
 export const AlertListQuery = AlertFilterQuery.extend({
-  /** `newest`: by start time, newest first; `severity`: critical, warning, info, each newest first. */
-  sort: z.enum(['newest', 'severity']).default('newest'),
+  /** `newest` (the default): by start time, newest first; `severity`: critical, warning, info, each newest first. */
+  sort: z.enum(['newest', 'severity']).optional(),
   /** Alerts active at some time in [from, to] (by start and resolve time). */
   from: qInt(0, 4102444800).optional(),
   to: qInt(0, 4102444800).optional(),
