@@ -3,7 +3,7 @@ import type { Migration } from './types';
 /**
  * Log lines are read in (ts, nanos, id) order, newest or oldest first, with a limit (issue 14
  * point 5). With indexes on (ts) and (container_id, ts) only, MariaDB sorts every line of the range
- * before it can return the first page (about 1.3 s for 100 000 lines in the hour,
+ * before it can return the first page (seconds for 100 000 lines in the hour,
  * bench/suites/logs-join.js); indexes that end in (ts, nanos, id) give the rows in order, so a page
  * reads one page of index. They replace the old ones, which are their prefixes.
  */
