@@ -25,6 +25,7 @@ export const ROUTES = {
   alerts: 'alerts',
   events: 'events',
   logs: 'logs',
+  security: 'security',
   admin: 'admin',
 } as const;
 

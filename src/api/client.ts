@@ -2,6 +2,8 @@ import { getBackendSrv } from '@grafana/runtime';
 import { lastValueFrom } from 'rxjs';
 import type {
   ClusterListReply,
+  RiskCountsReply,
+  RiskyContainerQueryInput,
   ContainerDetailReply,
   ContainerListReply,
   ContainerSortKey,
@@ -309,6 +311,23 @@ export class FleetlensClient {
     return this.get('/k8s/workloads', { ...params }, signal);
   }
   workload(id: string, signal?: AbortSignal): Promise<WorkloadDetailReply> {
+  /** Containers with security risks (issue 17), filtered, sorted and paged on the backend. */
+  riskyContainers(
+    params: Pick<RiskyContainerQueryInput, 'q' | 'sort' | 'order'> & {
+      cluster?: string[];
+      namespace?: string[];
+      risk?: string[];
+      page?: number;
+      pageSize?: number;
+    },
+    signal?: AbortSignal
+  ): Promise<ContainerListReply> {
+    return this.get('/security/containers', { ...params }, signal);
+  }
+  /** Containers per security risk. */
+  riskCounts(params: { cluster?: string[]; namespace?: string[] }, signal?: AbortSignal): Promise<RiskCountsReply> {
+    return this.get('/security/counts', { ...params }, signal);
+  }
     return this.get(`/k8s/workloads/${encodeURIComponent(id)}`, {}, signal);
   }
   pods(params: { cluster?: string[]; namespace?: string[] }, signal?: AbortSignal): Promise<PodListReply> {

@@ -18,6 +18,7 @@ import { MonitoringPage } from '../pages/Monitoring';
 import { NodeDetailPage } from '../pages/NodeDetail';
 import { NodesPage } from '../pages/Nodes';
 import { OverviewPage } from '../pages/Overview';
+import { RiskyContainersPage } from '../pages/RiskyContainers';
 import { WorkloadsPage } from '../pages/Workloads';
 
 /**
@@ -74,6 +75,7 @@ export function App(props: AppRootProps<AppSettings>) {
         <Route path={ROUTES.alerts} element={<AlertsPage />} />
         <Route path={ROUTES.events} element={<EventsPage />} />
         <Route path={ROUTES.logs} element={<LogsPage />} />
+        <Route path={ROUTES.security} element={<RiskyContainersPage />} />
         <Route path={ROUTES.admin} element={<AdminPage />} />
         <Route path="*" element={<Navigate replace to={appUrl(ROUTES.overview)} />} />
       </Routes>

@@ -6,6 +6,7 @@ import { CONTAINER_CHARTS, EntityCharts, useEntitySeries } from '../components/E
 import { EnvironmentTag } from '../components/EnvironmentTag';
 import { LabelList, MetaList } from '../components/MetaList';
 import { PageLayout } from '../components/PageLayout';
+import { RiskBadges } from '../components/RiskBadges';
 import { CardGrid, StatCard } from '../components/StatCard';
 import { ContainerStateBadge } from '../components/StatusBadge';
 import { ContainerPressureCards, memoryParts, memorySentence } from '../components/ContainerPressure';
@@ -78,6 +79,7 @@ export function ContainerDetailPage() {
                 </>,
               ],
               ['Image', <code key="i">{c.image}</code>],
+              ['Security', c.security ? <RiskBadges key="risk" risks={c.risks} /> : 'not reported by this agent'],
               [
                 'Node',
                 <Link key="node" to={appUrl(ROUTES.nodes, c.nodeId)}>

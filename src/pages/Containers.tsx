@@ -18,6 +18,7 @@ import { NoData, NoMatches } from '../components/NoData';
 import { PageLayout } from '../components/PageLayout';
 import { SearchBox } from '../components/SearchBox';
 import { ContainerStateBadge } from '../components/StatusBadge';
+import { RiskSummary } from '../components/RiskBadges';
 import { UsageBar } from '../components/UsageBar';
 import { appUrl, ROUTES } from '../constants';
 import type { Thresholds } from '../types';
@@ -105,6 +106,7 @@ export function containerColumns(
     },
     { id: 'state', header: 'Status', sortKey: 'state', render: (c) => <ContainerStateBadge state={c.displayState} /> },
     {
+    { id: 'risk', header: 'Risk', render: (c) => <RiskSummary risks={c.risks} /> },
       id: 'cpu',
       header: 'CPU',
       sortKey: 'cpu',
@@ -191,6 +193,7 @@ const CONTAINER_COLUMNS = [
   'cpu',
   'memory',
   'net',
+  'risk',
   'disk',
   'node',
   'namespace',

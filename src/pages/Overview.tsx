@@ -10,6 +10,7 @@ import { useFleetlens } from '../components/FleetlensContext';
 import { NoData } from '../components/NoData';
 import { PageLayout } from '../components/PageLayout';
 import { CardGrid, StatCard } from '../components/StatCard';
+import { RiskOverview } from '../components/RiskOverview';
 import { TimeSeriesChart } from '../components/TimeSeriesChart';
 import { UsageBar } from '../components/UsageBar';
 import { appUrl, ROUTES } from '../constants';
@@ -33,6 +34,7 @@ export function OverviewPage() {
       {data && !isEmpty && (
         <>
           <Totals data={data} />
+          <RiskOverview />
           <h2>Clusters</h2>
           <CardGrid min={300}>
             {data.clusters.map((c) => (

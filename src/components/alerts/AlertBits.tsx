@@ -41,6 +41,10 @@ export const METRIC_LABELS: Record<AlertMetric, string> = {
   oomKilled: 'OOM-killed',
   oomKills: 'OOM kills in window',
   cpuThrottledPercent: 'CPU throttled %',
+  execSessions: 'Exec sessions in window',
+  privilegedStarts: 'Privileged starts in window',
+  sensitiveMountStarts: 'Sensitive-mount starts in window',
+  imageChanges: 'Image changes in window',
 };
 
 /** Which metrics each target supports (the protocol's table; zod-free module). */
