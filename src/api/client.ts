@@ -26,7 +26,10 @@ import type {
 } from '@fleetlens/protocol/api';
 import type {
   Alert,
+  AlertGroupAckReply,
+  AlertGroupsReply,
   AlertListReply,
+  AlertRuleCreated,
   AlertRule,
   AlertRuleInputRaw,
   AlertRuleListReply,
@@ -140,6 +143,10 @@ export interface AlertListParams {
   ruleId?: string;
   entityId?: string;
   cluster?: string[];
+  /** `true`: only acknowledged alerts; `false`: only unacknowledged ones. */
+  acknowledged?: 'true' | 'false';
+  /** `severity`: critical first, each severity newest first (the default is newest first). */
+  sort?: 'newest' | 'severity';
   from?: number;
   to?: number;
   page?: number;
@@ -358,10 +365,33 @@ export class FleetlensClient {
   alertStats(params: { period?: number; cluster?: string[] }, signal?: AbortSignal): Promise<AlertStatsReply> {
     return this.get('/alerts/stats', { ...params }, signal);
   }
+  /** Alerts matching the list filters, counted per rule. */
+  alertGroups(
+    params: Omit<AlertListParams, 'sort' | 'from' | 'to' | 'page' | 'pageSize'>,
+    signal?: AbortSignal
+  ): Promise<AlertGroupsReply> {
+    return this.get('/alerts/groups', { ...params }, signal);
+  }
+  /** Acknowledges an active alert as the signed-in user. */
+  acknowledgeAlert(id: string, comment = ''): Promise<Alert> {
+    return this.send('POST', `/alerts/${encodeURIComponent(id)}/acknowledgement`, { comment });
+  }
+  unacknowledgeAlert(id: string): Promise<Alert> {
+    return this.send('DELETE', `/alerts/${encodeURIComponent(id)}/acknowledgement`);
+  }
+  /** Acknowledges every unacknowledged active alert of a rule that the user may see (narrowed by cluster and severity). */
+  acknowledgeGroup(body: {
+    ruleId: string;
+    cluster?: string[];
+    severity?: Severity[];
+    comment?: string;
+  }): Promise<AlertGroupAckReply> {
+    return this.send('POST', '/alerts/acknowledgements', body);
+  }
   rules(signal?: AbortSignal): Promise<AlertRuleListReply> {
     return this.get('/alert-rules', {}, signal);
   }
-  createRule(rule: AlertRuleInputRaw | Record<string, unknown>): Promise<AlertRule> {
+  createRule(rule: AlertRuleInputRaw | Record<string, unknown>): Promise<AlertRuleCreated> {
     return this.send('POST', '/alert-rules', rule);
   }
   replaceRule(id: string, rule: AlertRuleInputRaw | Record<string, unknown>): Promise<AlertRule> {

@@ -1,5 +1,5 @@
 import http from 'node:http';
-import { screen, waitFor, within } from '@testing-library/react';
+import { act, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import type {
   AlertListReply,
@@ -330,5 +330,187 @@ describe('Alerts page against a live backend (alerts evaluated from ingested dat
     await screen.findByText('Read only');
     expect(screen.getByText(/Your Fleetlens role is viewer/)).toBeInTheDocument();
     expect(screen.queryByRole('button', { name: 'New rule' })).not.toBeInTheDocument();
+  });
+});
+
+/** An epoch-seconds time as Grafana's `dateTimeAsSystem` shows it (YYYY-MM-DD HH:mm:ss, local time), by hand. */
+function systemTime(epochSeconds: number): string {
+  const d = new Date(epochSeconds * 1000);
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
+}
+
+const RANK: Record<string, number> = { critical: 0, warning: 1, info: 2 };
+
+/** The severity text of each body row of the active alerts table. */
+function rowSeverities(table: HTMLElement): string[] {
+  return within(table)
+    .getAllByRole('row')
+    .slice(1)
+    .map((r) => within(r).getAllByRole('cell')[0].textContent ?? '');
+}
+
+describe('Alerts page: triage of the active alerts (issue 14 item 4, live backend)', () => {
+  it('sorts the active alerts by severity: every critical first, then warning, then info', async () => {
+    renderApp('alerts', { backend: 'ops' });
+    const table = await screen.findByRole('table', { name: 'Active alerts' });
+    const active = await backendGet<AlertListReply>('/alerts?state=firing,pending&pageSize=500', 'ops');
+    const kinds = new Set(active.items.map((a) => a.severity));
+    // The ops setup fires every severity, so the order is not vacuous.
+    expect([...kinds].sort()).toEqual(['critical', 'info', 'warning']);
+    const shown = rowSeverities(table);
+    expect(shown).toHaveLength(active.total);
+    expect(shown[0]).toBe('critical');
+    // Non-decreasing rank down the table, and the same multiset as the backend holds.
+    expect(shown.every((s, i) => i === 0 || RANK[shown[i - 1]] <= RANK[s])).toBe(true);
+    expect([...shown].sort()).toEqual(active.items.map((a) => a.severity).sort());
+  });
+
+  it('filters by severity and by rule from the controls, and keeps each filter in the URL', async () => {
+    const user = userEvent.setup();
+    const { router } = renderApp('alerts', { backend: 'ops' });
+    await screen.findByRole('table', { name: 'Active alerts' });
+    const warnings = await backendGet<AlertListReply>('/alerts?state=firing,pending&severity=warning', 'ops');
+    expect(warnings.total).toBeGreaterThan(0);
+    await user.click(screen.getByLabelText('Severity'));
+    await user.click(await screen.findByText('warning', { selector: '[role="option"] *, [role="option"]' }));
+    await waitFor(() => expect(router.location().search).toContain('severity=warning'));
+    await waitFor(() =>
+      expect(rowSeverities(screen.getByRole('table', { name: 'Active alerts' }))).toEqual(
+        Array(warnings.total).fill('warning')
+      )
+    );
+    expect(screen.getByTestId('active-count')).toHaveTextContent(`${warnings.total} active`);
+
+    // Rule: the restart rule's alerts only (severity cleared first through the URL, as a link would).
+    const rules = await backendGet<AlertRuleListReply>('/alert-rules', 'ops');
+    const restarts = rules.items.find((r) => r.name === 'Restarted more than once')!;
+    const mine = await backendGet<AlertListReply>(`/alerts?state=firing,pending&ruleId=${restarts.id}`, 'ops');
+    expect(mine.total).toBeGreaterThan(0);
+    act(() => router.navigate(`${router.location().pathname}?refresh=&rule=${restarts.id}`));
+    await waitFor(() =>
+      expect(
+        within(screen.getByRole('table', { name: 'Active alerts' }))
+          .getAllByRole('row')
+          .slice(1)
+          .map((r) => within(r).getAllByRole('cell')[2].textContent)
+      ).toEqual(Array(mine.total).fill('Restarted more than once'))
+    );
+    expect(router.location().search).toContain(`rule=${restarts.id}`);
+  });
+
+  it('groups by rule with the counts /alerts/groups reports; a group opens to its own alerts', async () => {
+    const user = userEvent.setup();
+    const { router } = renderApp('alerts', { backend: 'ops' });
+    await screen.findByRole('table', { name: 'Active alerts' });
+    await user.click(screen.getByRole('radio', { name: 'Group by rule' }));
+    await waitFor(() => expect(router.location().search).toContain('group=rule'));
+    const groups = await screen.findAllByTestId('alert-group');
+    const active = await backendGet<AlertListReply>('/alerts?state=firing,pending&pageSize=500', 'ops');
+    // Counted by hand from the list: one group per rule with its number of alerts.
+    const byRule = new Map<string, number>();
+    for (const a of active.items) {
+      byRule.set(a.ruleName, (byRule.get(a.ruleName) ?? 0) + 1);
+    }
+    expect(groups).toHaveLength(byRule.size);
+    for (const g of groups) {
+      const name = g.getAttribute('aria-label')!.replace(/^Rule /, '');
+      const n = byRule.get(name)!;
+      expect(within(g).getByTestId('alert-group-count')).toHaveTextContent(
+        new RegExp(`^${n} alerts? · \\d+ acknowledged$`)
+      );
+    }
+    // Most severe group first: the exited-containers rule is the only critical one.
+    expect(groups[0]).toHaveAttribute('aria-label', 'Rule Container exited non-zero');
+    await user.click(within(groups[0]).getByRole('button', { name: /Container exited non-zero/ }));
+    const inner = await within(groups[0]).findByRole('table', { name: 'Alerts of Container exited non-zero' });
+    expect(within(inner).getAllByRole('row')).toHaveLength(byRule.get('Container exited non-zero')! + 1);
+  });
+
+  it('Acknowledge shows who and when, the backend stores it, and removing it brings the button back', async () => {
+    const user = userEvent.setup();
+    renderApp('alerts', { backend: 'ops', search: '?refresh=&severity=info' });
+    const table = await screen.findByRole('table', { name: 'Active alerts' });
+    await waitFor(() => expect(rowSeverities(table).every((s) => s === 'info')).toBe(true));
+    const row = within(table).getAllByRole('row')[1];
+    const entity = within(row).getAllByRole('cell')[3].textContent!;
+    await user.type(screen.getByLabelText('Acknowledgement comment'), 'restart storm, on it');
+    const before = Math.floor(Date.now() / 1000);
+    await user.click(within(row).getByRole('button', { name: 'Acknowledge' }));
+    const text = await within(table).findByText(/^acknowledged by /);
+    const after = Math.floor(Date.now() / 1000);
+    const info = await backendGet<AlertListReply>('/alerts?state=firing,pending&severity=info&pageSize=500', 'ops');
+    const stored = info.items.find((a) => a.acknowledgement && entity.startsWith(`${a.entity.kind} ${a.entity.name}`))!;
+    // Who: the signed-in Grafana user (the harness's org Admin, login "admin", admin@localhost).
+    expect(stored.acknowledgement!.by).toMatch(/^(admin@localhost|grafana:admin)$/);
+    expect(stored.acknowledgement!.at).toBeGreaterThanOrEqual(before);
+    expect(stored.acknowledgement!.at).toBeLessThanOrEqual(after);
+    expect(text).toHaveTextContent(
+      `acknowledged by ${stored.acknowledgement!.by} at ${systemTime(stored.acknowledgement!.at)}`
+    );
+    const ackRow = text.closest('tr')!;
+    // The comment typed before the click is stored and shown beside it.
+    expect(stored.acknowledgement!.comment).toBe('restart storm, on it');
+    expect(within(ackRow).getByTestId('alert-ack-comment')).toHaveTextContent('“restart storm, on it”');
+    await user.click(within(ackRow).getByRole('button', { name: 'Remove the acknowledgement' }));
+    await waitFor(() => expect(within(table).queryByText(/^acknowledged by /)).not.toBeInTheDocument());
+    const again = await backendGet<AlertListReply>('/alerts?state=firing,pending&acknowledged=true', 'ops');
+    expect(again.items.filter((a) => a.id === stored.id)).toEqual([]);
+  });
+
+  it('a viewer (with every cluster in scope) sees the alerts and acknowledgements but no Acknowledge button', async () => {
+    // A Fleetlens viewer record for a Grafana Viewer, made by an admin; an unknown viewer would see no alert at all.
+    const triageViewer = {
+      id: 8,
+      login: 'triage-viewer',
+      email: 'triage-viewer@example.com',
+      orgRole: 'Viewer' as const,
+    };
+    await backendSend(
+      'POST',
+      '/users',
+      {
+        email: triageViewer.email,
+        displayName: 'Triage viewer',
+        role: 'viewer',
+        login: triageViewer.login,
+        scopes: { clusters: null, namespaces: null, nodes: null },
+      },
+      'ops'
+    );
+    const active = await backendGet<AlertListReply>('/alerts?state=firing,pending&pageSize=500', 'ops');
+    const acked = active.items.find((a) => a.severity === 'warning')!;
+    await backendSend('POST', `/alerts/${acked.id}/acknowledgement`, { comment: 'seen' }, 'ops');
+    try {
+      renderApp('alerts', { backend: 'ops', user: triageViewer });
+      const table = await screen.findByRole('table', { name: 'Active alerts' });
+      expect(within(table).getAllByRole('row')).toHaveLength(active.total + 1);
+      expect(within(table).getAllByText('not acknowledged')).toHaveLength(active.total - 1);
+      expect(within(table).getByText(/^acknowledged by /)).toBeInTheDocument();
+      expect(within(table).queryByRole('button', { name: 'Acknowledge' })).not.toBeInTheDocument();
+      expect(within(table).queryByRole('button', { name: 'Remove the acknowledgement' })).not.toBeInTheDocument();
+    } finally {
+      await backendSend('DELETE', `/alerts/${acked.id}/acknowledgement`, undefined, 'ops');
+    }
+  });
+
+  it('the rule form warns before saving that a rule duplicates a default rule, and only while it does', async () => {
+    const user = userEvent.setup();
+    renderApp('alerts', { backend: 'ops' });
+    await screen.findByRole('table', { name: 'Alert rules' });
+    await user.click(screen.getByRole('button', { name: 'New rule' }));
+    const form = await screen.findByRole('form', { name: 'Alert rule' });
+    await user.click(within(form).getByLabelText('Target'));
+    await user.click(await screen.findByText('node', { selector: '[role="option"] *, [role="option"]' }));
+    // Metric CPU % stays (nodes have it); the default "Node CPU above 85 %" is node cpuPercent > 85 on every node.
+    await user.type(within(form).getByLabelText('Threshold'), '85');
+    expect(await within(form).findByTestId('rule-duplicate-warning')).toHaveTextContent(
+      '“Node CPU above 85 %” already watches these entities with the same condition (node cpuPercent > 85)'
+    );
+    await user.type(within(form).getByLabelText(/Clusters/), 'ops-k8s{enter}');
+    expect(within(form).getByTestId('rule-duplicate-warning')).toBeInTheDocument();
+    await user.clear(within(form).getByLabelText('Threshold'));
+    await user.type(within(form).getByLabelText('Threshold'), '80');
+    await waitFor(() => expect(within(form).queryByTestId('rule-duplicate-warning')).not.toBeInTheDocument());
   });
 });

@@ -24,6 +24,7 @@ import type {
 import { toApiError, type ApiError } from '../api/errors';
 import { useApiData } from '../api/useApiData';
 import { useMe } from '../api/useMe';
+import { ActiveAlerts } from '../components/alerts/ActiveAlerts';
 import { AlertStateBadge, EntityLink, formatAlertValue, SeverityBadge } from '../components/alerts/AlertBits';
 import { Channels } from '../components/alerts/Channels';
 import { RuleForm } from '../components/alerts/RuleForm';
@@ -94,7 +95,6 @@ export function AlertsPage() {
   const { from, to } = toSeconds(range);
   const period = Math.max(60, to - from);
   const [tab, setTab] = useState<TabId>('rules');
-  const [activePage, setActivePage] = useState(1);
   const [historyPage, setHistoryPage] = useState(1);
   const [editing, setEditing] = useState<AlertRule | 'new'>();
   const [busy, setBusy] = useState<Set<string>>(new Set());
@@ -103,8 +103,9 @@ export function AlertsPage() {
   const stats = useApiData<AlertStatsReply>(`alert-stats:${rk}:${clusters.join(',')}`, (c, s) =>
     c.alertStats({ period, cluster: clusters }, s)
   );
-  const active = useApiData<AlertListReply>(`alerts-active:${clusters.join(',')}:${activePage}`, (c, s) =>
-    c.alerts({ state: ['firing', 'pending'], cluster: clusters, page: activePage, pageSize: ALERTS_PAGE_SIZE }, s)
+  // The silence form offers these alerts' rules and entities (the triage list is ActiveAlerts' own).
+  const active = useApiData<AlertListReply>(`alerts-active-silence:${clusters.join(',')}`, (c, s) =>
+    c.alerts({ state: ['firing', 'pending'], cluster: clusters, sort: 'severity', pageSize: 500 }, s)
   );
   const history = useApiData<AlertListReply>(`alerts-history:${clusters.join(',')}:${historyPage}:${rk}`, (c, s) =>
     c.alerts(
@@ -201,32 +202,7 @@ export function AlertsPage() {
       )}
 
       <h3 className={styles.heading}>Active alerts</h3>
-      {active.data && active.data.items.length === 0 && (
-        <EmptyState variant="completed" message="Nothing is firing">
-          No alert is pending or firing{clusters.length ? ' in the chosen clusters' : ''}. Rules below decide what
-          alerts; their notifications go to the channels they name.
-        </EmptyState>
-      )}
-      {active.data && active.data.items.length > 0 && (
-        <>
-          <DataTable
-            label="Active alerts"
-            testId="active-alerts"
-            columns={activeColumns}
-            rows={active.data.items}
-            rowKey={(a) => a.id}
-          />
-          <Stack justifyContent="space-between" alignItems="center">
-            <span data-testid="active-count">{active.data.total} active</span>
-            <Pagination
-              currentPage={active.data.page}
-              numberOfPages={pages(active.data)}
-              onNavigate={setActivePage}
-              hideWhenSinglePage
-            />
-          </Stack>
-        </>
-      )}
+      <ActiveAlerts rules={rules.data?.items ?? []} canEdit={me.canEdit} />
 
       <TabsBar className={styles.tabs}>
         <Tab
@@ -335,6 +311,7 @@ export function AlertsPage() {
           client={client}
           rule={editing === 'new' ? undefined : editing}
           channels={channels.data?.items ?? []}
+          rules={rules.data?.items ?? []}
           onDismiss={() => setEditing(undefined)}
           onSaved={() => {
             setEditing(undefined);
