@@ -58,6 +58,7 @@ export const NODE_METRICS: MetricDef<NodeSample>[] = [
     api: 'fsAvailBytes',
     prom: PROM_METRIC_NAMES.node.fsAvailBytes,
     help: 'Root filesystem space available to unprivileged users (free minus reserved blocks, as df shows)',
+    since: '0004_weights_fs_avail',
   },
   {
     field: 'netRxBps',

@@ -3,9 +3,9 @@ import { metricsOf, SPAN_COLUMN, TABLES, type SampleFamily } from '../metrics';
 import type { Migration } from './types';
 
 /**
- * Adds `column` to `table` unless it is there: 0001 creates the sample tables from the metric
- * registry as it is when it runs, so on a fresh database it already made the columns of metrics
- * added since (here fs_avail_bytes), while an upgraded one lacks them.
+ * Adds the columns to `table` that are not there yet. fs_avail_bytes is `since` this migration
+ * (0001 leaves it out); the weight columns cover every metric in the registry when this runs,
+ * including those later migrations add (0005's: their base columns come later, their weights here).
  */
 async function addMissing(
   knex: Knex,
