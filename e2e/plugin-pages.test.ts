@@ -505,6 +505,350 @@ describe.each(GRAFANA_LINES)('Grafana %s', (line: GrafanaLine) => {
     });
   });
 
+  describe('Page review (issue 14 points 1, 2, 3, 6): silence, fitting tables, one quantity per column, shareable views', () => {
+    type Fleet = typeof import('../backend/src/testing/fleet');
+    const GiB = 1024 ** 3;
+    const QUIET_AT = Math.floor(Date.now() / 1000) - 26 * 3600;
+    const LIVE_FLEET: import('../backend/src/testing/fleet').FleetSpec = {
+      seed: 5,
+      clusters: [{ name: 'live-dc', kind: 'docker', environment: 'on-prem', nodes: 2, containersPerNode: 5 }],
+    };
+    /**
+     * A small live fleet, plus node quiet-dc-node-01 whose agent last reported 26 hours ago (the
+     * seeded backend calls a node silent after a day) while at 3.9 of 4 cores, with a 3.5-core
+     * hog, and a live node with a paused container holding 900 MiB.
+     */
+    const silentBackend = () =>
+      sharedBackend('silent', async () => {
+        const { startSeededBackend: seed } = await import('../backend/src/testing/seeded');
+        const { AGENT_TOKEN: token } = await import('./support/backend');
+        // Seeded without a fleet, so that one rollup after every push covers the late batches too.
+        const seeded = await seed(null, {
+          serviceKey: SERVICE_KEY,
+          agentToken: token,
+          tmpPrefix: 'fleetlens-e2e-',
+          serviceKeyAnonymousRole: 'none',
+        });
+        const b: SeededBackend = {
+          url: seeded.url,
+          adminApiKey: seeded.adminApiKey,
+          datasourceApiKey: seeded.datasourceApiKey,
+          adminHeaders: { 'X-Api-Key': seeded.adminApiKey },
+          stop: seeded.stop,
+        };
+        const { fleetBatches, pushFleet }: Fleet = await import('../backend/src/testing/fleet');
+        const t = Math.floor(Date.now() / 1000);
+        await pushFleet(
+          b.url,
+          token,
+          fleetBatches(LIVE_FLEET, { from: t - 1800, to: t, interval: 30, intervalsPerBatch: 30 })
+        );
+        const { pushBatch }: Fleet = await import('../backend/src/testing/fleet');
+        const now = Math.floor(Date.now() / 1000);
+        const batch = (
+          node: string,
+          ts: number,
+          containers: Array<{ id: string; name: string; state: 'running' | 'paused'; cpu: number; mem: number }>
+        ) => ({
+          version: 'v1' as const,
+          batchId: `review-${node}-${ts}`,
+          sentAt: ts,
+          agent: { id: `agent-${node}`, version: 'e2e', mode: 'node' as const, hostname: node },
+          cluster: {
+            name: node.startsWith('quiet') ? 'quiet-dc' : 'live-dc',
+            kind: 'docker' as const,
+            environment: 'on-prem' as const,
+            labels: {},
+          },
+          nodes: [
+            {
+              name: node,
+              cores: 4,
+              memoryBytes: 16 * GiB,
+              bootTime: ts - 86_400,
+              samples: [0, 30, 60].map((d) => ({
+                ts: ts - 60 + d,
+                cpuCores: 3.9,
+                memUsedBytes: 15 * GiB,
+                memTotalBytes: 16 * GiB,
+                fsUsedBytes: 90 * GiB,
+                fsTotalBytes: 100 * GiB,
+              })),
+            },
+          ],
+          containers: containers.map((c) => ({
+            id: c.id.padEnd(64, '0'),
+            nodeName: node,
+            name: c.name,
+            image: 'busybox:1.36',
+            state: c.state,
+            samples: [0, 30, 60].map((d) => ({
+              ts: ts - 60 + d,
+              cpuCores: c.cpu,
+              memBytes: c.mem,
+              memLimitBytes: 2 * GiB,
+            })),
+          })),
+        });
+        await pushBatch(
+          b.url,
+          token,
+          batch('quiet-dc-node-01', QUIET_AT, [
+            { id: 'aaaa01', name: 'quiet-hog', state: 'running', cpu: 3.5, mem: 1 * GiB },
+            { id: 'aaaa02', name: 'quiet-small', state: 'running', cpu: 0.3, mem: 0.2 * GiB },
+          ])
+        );
+        await pushBatch(
+          b.url,
+          token,
+          batch('live-dc-node-09', now - 10, [
+            { id: 'bbbb01', name: 'paused-cache', state: 'paused', cpu: 0, mem: 900 * 1024 ** 2 },
+          ])
+        );
+        const { RollupService } = await import('../backend/src/services/rollup');
+        await new RollupService(seeded.backend.deps.db).run(Math.floor(Date.now() / 1000) + 60);
+        return b;
+      });
+    let silentHost: RunningHost | undefined;
+    async function silent() {
+      const b = await silentBackend();
+      silentHost ??= await lineHost({ backendUrl: b.url, serviceKey: SERVICE_KEY, theme: 'dark' });
+      const get = async <T>(p: string): Promise<T> => {
+        const res = await fetch(`${b.url}/api/v1${p}`, { headers: b.adminHeaders });
+        if (!res.ok) throw new Error(`${p}: ${res.status}`);
+        return (await res.json()) as T;
+      };
+      return { host: silentHost, get };
+    }
+    /** Whether a CSS colour is a grey (its channels within 24 of each other). */
+    const isGrey = (rgb: string) => {
+      const [r, g, b] = (rgb.match(/\d+(\.\d+)?/g) ?? []).map(Number);
+      return Math.max(r, g, b) - Math.min(r, g, b) <= 24;
+    };
+
+    it(`Silent node (point 1): "No data since" in grey with a Last seen column, not Warning; its containers not running (${tag})`, async () => {
+      const { host: h, get } = await silent();
+      const nodes = await get<import('@fleetlens/protocol/api').NodeListReply>('/nodes');
+      const quiet = nodes.items.find((n) => n.name === 'quiet-dc-node-01')!;
+      expect(quiet).toMatchObject({ silent: true, lastSeen: QUIET_AT, containersRunning: 0 });
+      const { page, errors } = await open(h.url, `${APP}/nodes`);
+      const row = page
+        .getByRole('row')
+        .filter({ has: page.getByRole('link', { name: 'quiet-dc-node-01', exact: true }) });
+      const badge = row.getByText(/^No data since /);
+      await badge.waitFor();
+      // The day and time it was last seen, as the browser writes them (not a Warning badge).
+      const seen = new Date(QUIET_AT * 1000);
+      await expect(badge.textContent()).resolves.toContain(
+        seen.toLocaleTimeString('en-GB', { hour: '2-digit', minute: '2-digit' })
+      );
+      await expect(row.getByText('Warning', { exact: true }).count()).resolves.toBe(0);
+      const badgeBox = page.locator('div', { has: badge }).last();
+      const colour = await badgeBox.evaluate((el) => getComputedStyle(el).color);
+      expect(isGrey(colour)).toBe(true);
+      // A busy live node (3.9 of 4 cores) keeps its Warning: usage, not silence.
+      const busy = page
+        .getByRole('row')
+        .filter({ has: page.getByRole('link', { name: 'live-dc-node-09', exact: true }) });
+      await busy.getByText('Warning', { exact: true }).waitFor();
+      await page.getByRole('columnheader', { name: /^Last seen/ }).waitFor();
+      await expect(row.getByText('0 / 2').count()).resolves.toBe(1);
+      await shot(page, 'nodes-silent');
+
+      // Overview: running counts only the live nodes' containers (the generator's plan says which run).
+      const { planFleet }: Fleet = await import('../backend/src/testing/fleet');
+      const plan = planFleet(LIVE_FLEET);
+      const running = plan[0].nodes
+        .flatMap((n) => n.containers)
+        .filter((c) => c.report.state === 'running' && c.report.health !== 'unhealthy').length;
+      await page.goto(`${h.url}${APP}/overview?refresh=`);
+      await page.getByTestId('card-running').getByText(String(running), { exact: true }).waitFor();
+      await expect(page.getByTestId('card-containers').textContent()).resolves.toContain('2 on silent nodes');
+      await expect(page.getByTestId('card-nodes').textContent()).resolves.toContain('1 sending no data');
+
+      // Containers: the silent node's two read "no data", and the state filter finds exactly them.
+      await page.goto(`${h.url}${APP}/containers?state=unknown&refresh=`);
+      await page.getByTestId('container-count').getByText('1–2 of 2 containers').waitFor();
+      expect((await firstColumn(page, 'Containers')).sort()).toEqual(['quiet-hog', 'quiet-small']);
+      await expect(
+        page.getByRole('table', { name: 'Containers' }).getByText('no data', { exact: true }).count()
+      ).resolves.toBe(2);
+
+      // Top-10 over the last 30 hours: the hog ranks first by CPU, badged "no data", not running.
+      await page.goto(`${h.url}${APP}/monitoring?from=now-30h&to=now&refresh=`);
+      const first = page.getByTestId('top-item').first();
+      await first.getByText('quiet-hog', { exact: true }).waitFor();
+      await expect(first.getByText('no data', { exact: true }).count()).resolves.toBe(1);
+      await expect(first.getByText('running', { exact: true }).count()).resolves.toBe(0);
+      expect(errors).toEqual([]);
+      await page.close();
+    });
+
+    it(`Tables fit 1,440 px (point 2): every column in view, the name pinned, page size and columns chosen (${tag})`, async () => {
+      const { page, errors } = await open(host.url, `${APP}/nodes`);
+      const right = async (table: string, header: RegExp) => {
+        const box = await page
+          .getByRole('table', { name: table })
+          .getByRole('columnheader', { name: header })
+          .boundingBox();
+        expect(box).not.toBeNull();
+        return box!.x + box!.width;
+      };
+      await page.getByRole('table', { name: 'Nodes' }).waitFor();
+      for (const h of [/^Containers/, /^Uptime/, /^Last seen/])
+        expect(await right('Nodes', h)).toBeLessThanOrEqual(1440);
+      await page.goto(`${host.url}${APP}/containers?refresh=`);
+      await page.getByRole('table', { name: 'Containers' }).waitFor();
+      for (const h of [/^Cluster/, /^Restarts/, /^Created/])
+        expect(await right('Containers', h)).toBeLessThanOrEqual(1440);
+      // The Cluster column names each row's cluster (23 rows of app-0-c0 are told apart by it).
+      const list = await api<import('@fleetlens/protocol/api').ContainerListReply>(
+        '/containers?sort=name&order=asc&page=1&pageSize=50'
+      );
+      const firstRow = page.getByRole('table', { name: 'Containers' }).locator('tbody tr').first();
+      await expect(firstRow.textContent()).resolves.toContain(list.items[0].clusterName);
+      await shot(page, 'containers-1440');
+
+      // Narrower: the table scrolls sideways and the name column stays where it was.
+      await page.setViewportSize({ width: 900, height: 960 });
+      const nameHead = page.getByRole('table', { name: 'Containers' }).getByRole('columnheader', { name: /^Name/ });
+      const before = (await nameHead.boundingBox())!.x;
+      const scrolled = await page.getByRole('table', { name: 'Containers' }).evaluate((t) => {
+        const wrap = t.parentElement!;
+        wrap.scrollLeft = 400;
+        return wrap.scrollLeft;
+      });
+      expect(scrolled).toBeGreaterThan(0);
+      await expect(nameHead.boundingBox().then((b) => b!.x)).resolves.toBeCloseTo(before, 0);
+      const imageHead = page.getByRole('table', { name: 'Containers' }).getByRole('columnheader', { name: /^Image/ });
+      await page.setViewportSize({ width: 1440, height: 960 });
+
+      // Rows per page: 100 of the 174.
+      await page.getByRole('radio', { name: '100' }).check();
+      await page.getByTestId('container-count').getByText('1–100 of 174 containers').waitFor();
+      await expect(page.getByRole('table', { name: 'Containers' }).locator('tbody tr').count()).resolves.toBe(100);
+      expect(new URL(page.url()).searchParams.get('size')).toBe('100');
+      // Columns: hide Image; it stays hidden after a reload.
+      await page.getByRole('button', { name: 'Columns' }).click();
+      await page.getByRole('group', { name: 'Shown columns' }).getByText('Image', { exact: true }).click();
+      await expect(imageHead.count()).resolves.toBe(0);
+      await page.reload();
+      await page.getByTestId('container-count').getByText('1–100 of 174 containers').waitFor();
+      await expect(imageHead.count()).resolves.toBe(0);
+      await page
+        .getByRole('table', { name: 'Containers' })
+        .getByRole('columnheader', { name: /^Restarts/ })
+        .waitFor();
+      expect(errors).toEqual([]);
+      await page.close();
+    });
+
+    it(`One quantity per column (point 3): CPU shows and sorts cores, a paused container's memory as in the top-10, the node CPU chart's capacity (${tag})`, async () => {
+      const { page, errors } = await open(host.url, `${APP}/containers?sort=cpu&order=desc&refresh=`);
+      await page.getByRole('table', { name: 'Containers' }).waitFor();
+      await page.waitForFunction(() =>
+        document.querySelector('th[aria-sort="descending"]')?.textContent?.startsWith('CPU')
+      );
+      const cells = await page
+        .getByRole('table', { name: 'Containers' })
+        .getByRole('meter', { name: / CPU$/ })
+        .evaluateAll((ms) => ms.map((m) => m.parentElement!.textContent ?? ''));
+      // Each cell starts with cores, then the percentage of its node.
+      const cores = cells
+        .map((t) => t.match(/^([\d.]+) cores · [\d.]+%/))
+        .filter(Boolean)
+        .map((m) => Number(m![1]));
+      expect(cores.length).toBeGreaterThan(10);
+      expect(cores).toEqual([...cores].sort((a, b) => b - a));
+      const top = await api<import('@fleetlens/protocol/api').ContainerListReply>(
+        '/containers?sort=cpu&order=desc&page=1&pageSize=1'
+      );
+      expect(cores[0]).toBeCloseTo(top.items[0].cpuCores!, 2);
+
+      // Paused: the table shows the sampled 900 MiB, as the top-10 by memory does.
+      const { host: h, get } = await silent();
+      await page.goto(`${h.url}${APP}/containers?state=paused&refresh=`);
+      const row = page.getByRole('table', { name: 'Containers' }).locator('tbody tr').first();
+      await row.getByText('paused-cache').waitFor();
+      await expect(row.textContent()).resolves.toContain('900 MiB');
+      const topMem = await get<TopReply>('/top?metric=memBytes&window=3600&limit=10');
+      expect(topMem.items.find((i) => i.name === 'paused-cache')?.memBytes).toBe(900 * 1024 ** 2);
+      await page.goto(`${h.url}${APP}/monitoring?refresh=`);
+      await page.getByLabel('Top metric', { exact: true }).click();
+      await page.getByLabel('Select options menu').getByText('Memory', { exact: true }).click();
+      const item = page.getByTestId('top-item').filter({ hasText: 'paused-cache' });
+      await expect(item.textContent()).resolves.toContain('900 MiB');
+
+      // The node chart: a capacity line at the node's core count.
+      const node = (await api<NodeListReply>('/nodes')).items.find((n) => n.name === 'gke-prod-node-02')!;
+      await page.goto(`${host.url}${APP}/nodes/${node.id}?refresh=`);
+      const chart = page.getByTestId('chart-cpu');
+      await chart.locator('canvas').first().waitFor();
+      await expect(chart.textContent()).resolves.toContain(`Capacity (${node.cores} cores)`);
+      await shot(page, 'node-cpu-capacity');
+      expect(errors).toEqual([]);
+      await page.close();
+    });
+
+    it(`Shareable views (point 6): sort and page in the URL, a reload restores them, Back undoes each (${tag})`, async () => {
+      const { page, errors } = await open(host.url, `${APP}/containers`);
+      const table = page.getByRole('table', { name: 'Containers' });
+      await page.getByTestId('container-count').getByText('1–50 of 174 containers').waitFor();
+      await table.getByRole('button', { name: /^Restarts/ }).click();
+      await page.waitForURL(/[?&]sort=restarts&order=desc(&|$)/);
+      const byRestarts = await api<import('@fleetlens/protocol/api').ContainerListReply>(
+        '/containers?sort=restarts&order=desc&page=1&pageSize=50'
+      );
+      const expectFirst = (names: string[]) =>
+        page.waitForFunction(
+          (want) =>
+            [...document.querySelectorAll('table[aria-label="Containers"] tbody tr')]
+              .slice(0, 3)
+              .map((r) => r.querySelector('a')?.textContent)
+              .join() === want.join(),
+          names
+        );
+      await expectFirst(byRestarts.items.slice(0, 3).map((c) => c.name));
+      await page.getByRole('button', { name: '2', exact: true }).click();
+      await page.waitForURL(/[?&]page=2(&|$)/);
+      await page.getByTestId('container-count').getByText('51–100 of 174 containers').waitFor();
+
+      await page.reload();
+      await page.getByTestId('container-count').getByText('51–100 of 174 containers').waitFor();
+      await expect(table.getByRole('columnheader', { name: /^Restarts/ }).getAttribute('aria-sort')).resolves.toBe(
+        'descending'
+      );
+
+      await page.goBack();
+      await page.getByTestId('container-count').getByText('1–50 of 174 containers').waitFor();
+      await expectFirst(byRestarts.items.slice(0, 3).map((c) => c.name));
+      await page.goBack();
+      await page.waitForFunction(() => !new URL(location.href).searchParams.has('sort'));
+      await expect(
+        table.getByRole('columnheader', { name: 'Name', exact: true }).getAttribute('aria-sort')
+      ).resolves.toBe('ascending');
+      // A shared link opens the same view.
+      const link = `${host.url}${APP}/containers?state=stopped&sort=memory&order=desc&refresh=`;
+      const other = await context.newPage();
+      await other.goto(link);
+      await other
+        .getByRole('table', { name: 'Containers' })
+        .getByRole('columnheader', { name: /^Memory/ })
+        .and(other.locator('[aria-sort="descending"]'))
+        .waitFor();
+      const stopped = await api<import('@fleetlens/protocol/api').ContainerListReply>(
+        '/containers?state=stopped&pageSize=1'
+      );
+      await other
+        .getByTestId('container-count')
+        .getByText(`of ${stopped.total} containers`, { exact: false })
+        .waitFor();
+      await other.close();
+      expect(errors).toEqual([]);
+      await page.close();
+    });
+  });
+
   describe('Alerts, events, logs and admin pages in a browser (built dist/, test host, live backend with alerts)', () => {
     // A backend whose alerts were evaluated from ingested data, with events and log lines
     // (.config/jest/ops.ts), shared by the lines; opsHost is this line's host in front of it.

@@ -1,4 +1,4 @@
-import React, { useEffect, useRef, useState } from 'react';
+import React, { useEffect, useState } from 'react';
 import { Icon, Input } from '@grafana/ui';
 
 interface Props {
@@ -13,14 +13,19 @@ interface Props {
 /** A text search field that reports its value after typing pauses, so each key is not a request. */
 export function SearchBox({ value, onChange, placeholder, label, debounceMs = 300 }: Props) {
   const [text, setText] = useState(value);
-  // What this box last reported: when it comes back as `value` (later, e.g. through the URL), it is
-  // an echo and leaves the text typed since alone.
-  const sent = useRef<string | null>(null);
+  // What this box reported and has not seen come back yet: when one returns as `value` (later,
+  // e.g. through the URL, possibly after a newer one was sent), it is an echo and leaves the text
+  // typed since alone.
+  const [sent, setSent] = useState<string[]>([]);
   // A new value from outside (Back, a reset) replaces what is typed; adjusted while rendering.
   const [outside, setOutside] = useState(value);
   if (value !== outside) {
     setOutside(value);
-    if (value !== sent.current) {
+    const echo = sent.indexOf(value);
+    if (echo >= 0) {
+      setSent(sent.slice(echo + 1));
+    } else {
+      setSent([]);
       setText(value);
     }
   }
@@ -29,7 +34,7 @@ export function SearchBox({ value, onChange, placeholder, label, debounceMs = 30
       return undefined;
     }
     const t = window.setTimeout(() => {
-      sent.current = text;
+      setSent((s) => [...s, text].slice(-20));
       onChange(text);
     }, debounceMs);
     return () => window.clearTimeout(t);

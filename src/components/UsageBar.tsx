@@ -1,5 +1,5 @@
 import React from 'react';
-import { css } from '@emotion/css';
+import { css, cx } from '@emotion/css';
 import type { GrafanaTheme2 } from '@grafana/data';
 import { useStyles2, useTheme2 } from '@grafana/ui';
 import type { Thresholds } from '../types';
@@ -40,19 +40,24 @@ interface Props {
    * "0.25 cores"); the percentage then follows it as the detail does.
    */
   value?: string;
+  /** The text on a line of its own under the bar, for narrow table columns. */
+  stacked?: boolean;
   /** Accessible name, e.g. "CPU". */
   label: string;
 }
 
 /** A horizontal usage bar coloured green / yellow / red at the configured thresholds. */
-export const UsageBar = React.memo(function UsageBar({ percent, thresholds, detail, label, value }: Props) {
+export const UsageBar = React.memo(function UsageBar({ percent, thresholds, detail, label, value, stacked }: Props) {
   const styles = useStyles2(getStyles);
   const theme = useTheme2();
   const level = usageLevel(percent, thresholds);
   const width = percent === null || percent === undefined ? 0 : Math.max(0, Math.min(100, percent));
   const text = formatPercent(percent);
   return (
-    <div className={styles.wrap} title={detail ? `${label}: ${text} (${detail})` : `${label}: ${text}`}>
+    <div
+      className={cx(styles.wrap, stacked && styles.stacked)}
+      title={detail ? `${label}: ${text} (${detail})` : `${label}: ${text}`}
+    >
       <div
         className={styles.track}
         role="meter"
@@ -86,6 +91,12 @@ export const UsageBar = React.memo(function UsageBar({ percent, thresholds, deta
 
 const getStyles = (theme: GrafanaTheme2) => ({
   wrap: css({ display: 'flex', alignItems: 'center', gap: theme.spacing(1), minWidth: 140 }),
+  stacked: css({
+    flexWrap: 'wrap',
+    rowGap: theme.spacing(0.25),
+    minWidth: 110,
+    '& > span': { flexBasis: '100%' },
+  }),
   track: css({
     flex: '1 1 60px',
     minWidth: 50,

@@ -24,6 +24,7 @@ import { appUrl, ROUTES } from '../constants';
 import type { Thresholds } from '../types';
 import { formatAgo, formatCores, formatMetric, formatTime, formatUnit } from '../utils/format';
 import { useTableState, type TableSpec } from '../utils/viewState';
+import { STACK } from './Nodes';
 
 /** The default page size (the user may choose another: PAGE_SIZES). */
 export const PAGE_SIZE = 50;
@@ -91,9 +92,9 @@ export function containerColumns(
             header: 'Cluster',
             sortKey: 'cluster' as const,
             render: (c: ContainerRow) => (
-              <>
+              <span className={STACK}>
                 {c.clusterName} <EnvironmentTag environment={c.environment} />
-              </>
+              </span>
             ),
           },
         ]
@@ -105,17 +106,18 @@ export function containerColumns(
       render: (c) => <span title={c.image}>{shortImage(c.image)}</span>,
     },
     { id: 'state', header: 'Status', sortKey: 'state', render: (c) => <ContainerStateBadge state={c.displayState} /> },
-    {
     { id: 'risk', header: 'Risk', render: (c) => <RiskSummary risks={c.risks} /> },
+    {
       id: 'cpu',
       header: 'CPU',
       sortKey: 'cpu',
-      width: 170,
+      width: 130,
       render: (c) => (
         <UsageBar
           label={`${c.name} CPU`}
           percent={c.cpuPercent}
           thresholds={thresholds}
+          stacked
           value={formatCores(c.cpuCores)}
           detail="of node"
         />
@@ -125,12 +127,13 @@ export function containerColumns(
       id: 'memory',
       header: 'Memory',
       sortKey: 'memory',
-      width: 170,
+      width: 130,
       render: (c) => (
         <UsageBar
           label={`${c.name} memory`}
           percent={c.memPercent}
           thresholds={thresholds}
+          stacked
           value={formatUnit('bytes', c.memBytes)}
           detail={c.memLimitBytes ? `of ${formatUnit('bytes', c.memLimitBytes)}` : 'of node'}
         />
@@ -190,10 +193,10 @@ const CONTAINER_COLUMNS = [
   'cluster',
   'image',
   'state',
+  'risk',
   'cpu',
   'memory',
   'net',
-  'risk',
   'disk',
   'node',
   'namespace',

@@ -1,5 +1,6 @@
 import React, { useCallback, useMemo } from 'react';
 import type { NodeListReply, NodeRow, NodeSortKey } from '@fleetlens/protocol/api';
+import { css } from '@emotion/css';
 import { RadioButtonGroup, Stack } from '@grafana/ui';
 import { Link } from 'react-router-dom';
 import { useApiData } from '../api/useApiData';
@@ -35,6 +36,9 @@ const STATUS_OPTIONS = [
   { label: 'Unknown', value: 'unknown' },
 ];
 
+/** A cell's parts on lines of their own (name over its environment tag), to keep columns narrow. */
+export const STACK = css({ display: 'inline-flex', flexDirection: 'column', alignItems: 'flex-start', gap: 2 });
+
 /** True when any usage is at or above the critical threshold (shown as Warning). */
 export function nodeHasWarning(n: Pick<NodeRow, 'cpuPercent' | 'memPercent' | 'fsPercent'>, t: Thresholds): boolean {
   return [n.cpuPercent, n.memPercent, n.fsPercent].some((p) => p !== null && p >= t.crit);
@@ -54,9 +58,9 @@ export function nodeColumns(thresholds: Thresholds): Array<Column<NodeRow, NodeS
       header: 'Cluster',
       sortKey: 'cluster',
       render: (n) => (
-        <>
+        <span className={STACK}>
           {n.clusterName} <EnvironmentTag environment={n.environment} />
-        </>
+        </span>
       ),
     },
     {
@@ -77,12 +81,13 @@ export function nodeColumns(thresholds: Thresholds): Array<Column<NodeRow, NodeS
       id: 'cpu',
       header: 'CPU',
       sortKey: 'cpuPercent',
-      width: 170,
+      width: 150,
       render: (n) => (
         <UsageBar
           label={`${n.name} CPU`}
           percent={n.cpuPercent}
           thresholds={thresholds}
+          stacked
           detail={`${formatCores(n.cpuCores)} / ${n.cores}`}
         />
       ),
@@ -91,12 +96,13 @@ export function nodeColumns(thresholds: Thresholds): Array<Column<NodeRow, NodeS
       id: 'memory',
       header: 'Memory',
       sortKey: 'memPercent',
-      width: 190,
+      width: 150,
       render: (n) => (
         <UsageBar
           label={`${n.name} memory`}
           percent={n.memPercent}
           thresholds={thresholds}
+          stacked
           detail={`${formatUnit('bytes', n.memUsedBytes)} / ${formatUnit('bytes', n.memoryBytes)}`}
         />
       ),
@@ -105,9 +111,9 @@ export function nodeColumns(thresholds: Thresholds): Array<Column<NodeRow, NodeS
       id: 'disk',
       header: 'Disk',
       sortKey: 'fsPercent',
-      width: 190,
+      width: 150,
       render: (n) => (
-        <UsageBar label={`${n.name} disk`} percent={n.fsPercent} thresholds={thresholds} detail={fsDetail(n)} />
+        <UsageBar label={`${n.name} disk`} percent={n.fsPercent} thresholds={thresholds} detail={fsDetail(n)} stacked />
       ),
     },
     {
@@ -173,7 +179,7 @@ export function NodesPage() {
   const nodes = useApiData<NodeListReply>(`nodes:${JSON.stringify(params)}`, (c, signal) => c.nodes(params, signal));
   const columns = useMemo(() => nodeColumns(thresholds), [thresholds]);
   const filtered = !!(q || status);
-  const items = nodes.data?.items ?? [];
+  const items = useMemo(() => nodes.data?.items ?? [], [nodes.data]);
   const pages = Math.max(1, Math.ceil(items.length / table.pageSize));
   const page = Math.min(table.page, pages);
   const rows = useMemo(

@@ -1,4 +1,4 @@
-import { useCallback, useMemo, useRef } from 'react';
+import { useCallback, useLayoutEffect, useMemo, useRef } from 'react';
 import { dateMath, dateTime, isDateTime, ISO_8601, type RawTimeRange, type TimeZone } from '@grafana/data';
 import { useLocation, useNavigate } from 'react-router-dom';
 
@@ -307,8 +307,11 @@ export function useTableState<K extends string>(spec: TableSpec<K>): TableContro
   const location = useLocation();
   const navigate = useNavigate();
   const state = useMemo(() => parseTableState(location.search, spec), [location.search, spec]);
+  // The location as last rendered, for setters called from event handlers (kept stable).
   const locRef = useRef(location);
-  locRef.current = location;
+  useLayoutEffect(() => {
+    locRef.current = location;
+  }, [location]);
   const write = useCallback(
     (change: (s: TableState<K>) => TableState<K>, replace = false) => {
       const loc = locRef.current;
