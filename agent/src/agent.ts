@@ -106,7 +106,14 @@ export class Agent {
       spoolLastWriteError: this.spool.lastWriteError?.slice(0, 64) ?? null,
       spoolMemoryBatches: this.spool.memoryBatches,
       spoolCorruptBatches: this.spool.corruptBatches,
+      ...this.containerUsage(),
     };
+  }
+
+  /** The collectors' notes on their container figures (e.g. a cgroup that cannot be read), when any. */
+  private containerUsage(): { containerUsage?: string } {
+    const notes = this.opts.collectors.map((c) => c.containerUsage?.() ?? null).filter((n): n is string => !!n);
+    return notes.length ? { containerUsage: notes.join('; ').slice(0, 256) } : {};
   }
 
   /** Appends the batch's id and sample keys to the debug batch log (FLEETLENS_BATCH_LOG); never throws. */

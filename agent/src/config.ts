@@ -28,6 +28,7 @@ const ENV: Record<string, string> = {
   hostProc: 'HOST_PROC',
   hostSys: 'HOST_SYS',
   hostRoot: 'HOST_ROOT',
+  hostCgroup: 'FLEETLENS_HOST_CGROUP',
   kubeconfig: 'KUBECONFIG',
   kubeletUrl: 'FLEETLENS_KUBELET_URL',
   kubeletInsecureTls: 'FLEETLENS_KUBELET_INSECURE_TLS',
@@ -117,6 +118,12 @@ export const AgentConfigSchema = z.object({
   hostProc: z.string().min(1).default('/proc'),
   hostSys: z.string().min(1).default('/sys'),
   hostRoot: z.string().min(1).default('/'),
+  /**
+   * The host's cgroup hierarchy as mounted in the agent, read per container by the Kubernetes node
+   * agent (memory parts, CPU throttling, OOM kills). Unset: `<hostSys>/fs/cgroup`, i.e.
+   * /sys/fs/cgroup without HOST_SYS (the DaemonSet's /sys mount already holds it).
+   */
+  hostCgroup: z.string().min(1).optional(),
   kubeconfig: z.string().min(1).optional(),
   /**
    * The kubelet (https://<node ip>:10250); unset: through the API server's node proxy. An IPv6

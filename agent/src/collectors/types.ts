@@ -29,6 +29,8 @@ export interface Collector {
   /** Persists progress (e.g. log cursors) once the batch with the collected data is safely spooled. */
   commit?(): Promise<void>;
   stop(): Promise<void>;
+  /** Where this collector's container figures come from and what it could not read (agent status). */
+  containerUsage?(): string | null;
 }
 
 /** Epoch milliseconds to the wire's integer epoch seconds. */

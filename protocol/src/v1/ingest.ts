@@ -50,6 +50,12 @@ export const AgentStatus = z.object({
   spoolMemoryBatches: z.number().int().min(0).optional(),
   /** Spool files found truncated or unreadable, deleted instead of being sent. */
   spoolCorruptBatches: z.number().int().min(0).optional(),
+  /**
+   * Where the agent's container figures come from and what it could not read, e.g. "kubelet
+   * summary + cgroup v2 (cgroup not found for 1 of 5 containers)" or "kubelet summary (cgroup not
+   * readable: …)". Optional: Docker agents and older agents do not send it.
+   */
+  containerUsage: z.string().max(256).optional(),
 });
 
 /** Who sent the batch. */

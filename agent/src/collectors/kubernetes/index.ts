@@ -37,7 +37,17 @@ export async function buildKubernetesCollectors(config: AgentConfig, nodeMeta?: 
         config.logLinesPerCycle
       )
     : null;
-  return [new KubeNodeCollector({ nodeName: config.nodeName, api, kubelet, nodeMeta, logs })];
+  return [
+    new KubeNodeCollector({
+      nodeName: config.nodeName,
+      api,
+      kubelet,
+      nodeMeta,
+      logs,
+      cgroupRoot: config.hostCgroup ?? join(config.hostSys, 'fs/cgroup'),
+      hostProc: config.hostProc,
+    }),
+  ];
 }
 
 /**

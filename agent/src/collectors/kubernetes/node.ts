@@ -4,6 +4,7 @@ import { type KubeClient, parseQuantity } from './client';
 import type { ContainerStatus, List, Node, ObjectMeta, Pod, Summary } from './types';
 import { PodLogTailer } from './podlogs';
 import { KubeOomTracker } from './oom';
+import { KubeCgroups, type KubeCgroupReading } from './cgroup';
 import { podContainerSecurity } from './security';
 
 /** Node metadata the host collector reports (role, readiness, labels) as Kubernetes sees it. */
@@ -125,6 +126,31 @@ export function podContainers(
   return out;
 }
 
+/** One `oom` event per kill the container's cgroup counter counted at this reading (`ts` epoch seconds). */
+function cgroupOomEvents(
+  cg: KubeCgroupReading,
+  id: string,
+  name: string,
+  namespace: string,
+  nodeName: string,
+  ts: number
+): Event[] {
+  return Array.from({ length: cg.newKills }, () => ({
+    ts,
+    source: 'kubernetes' as const,
+    type: 'warning' as const,
+    reason: 'oom',
+    message: `OOM kill in container instance ${id.slice(0, 12)}: cgroup oom_kill now ${cg.usage.oomKills ?? '?'}`,
+    objectKind: 'container' as const,
+    objectName: name,
+    namespace,
+    nodeName,
+    containerId: id,
+    exitCode: null,
+    count: 1,
+  }));
+}
+
 /** Caches owner lookups (ReplicaSet → Deployment, Job → CronJob) for a few minutes. */
 class OwnerResolver {
   private readonly cache = new Map<string, { at: number; owner: { kind: WorkloadKind; name: string } | null }>();
@@ -185,6 +211,13 @@ export interface KubeNodeCollectorOptions {
   logs?: PodLogTailer | null;
   /** Where a failing kubelet summary is reported; the agent's stderr by default. */
   log?: (msg: string) => void;
+  /**
+   * The host's cgroup hierarchy as mounted in the agent (FLEETLENS_HOST_CGROUP), for memory parts,
+   * CPU throttling and OOM kill counts per container; none read when absent.
+   */
+  cgroupRoot?: string | null;
+  /** The host's /proc (HOST_PROC), for the cgroup reader; "/proc" by default. */
+  hostProc?: string;
 }
 
 /** Node.js codes for a server certificate that did not verify. */
@@ -233,12 +266,23 @@ export class KubeNodeCollector implements Collector {
   private summaryFailure: string | null = null;
   /** OOMKilled terminations already reported (issue 12). */
   private readonly oom = new KubeOomTracker();
+  /** Per-container cgroup reads (issue 12), null without a configured cgroup root. */
+  private readonly cgroups: KubeCgroups | null;
 
   constructor(private readonly opts: KubeNodeCollectorOptions) {
     this.owners = new OwnerResolver(opts.api);
+    this.cgroups = opts.cgroupRoot
+      ? new KubeCgroups(opts.cgroupRoot, opts.hostProc ?? '/proc', opts.log ?? ((m: string) => console.error(m)))
+      : null;
+  }
+
+  /** Where container figures come from (agent status), e.g. "kubelet summary + cgroup v2". */
+  containerUsage(): string {
+    return this.cgroups ? this.cgroups.usageSource() : 'kubelet summary';
   }
 
   async start(now: number): Promise<void> {
+    this.cgroups?.start(now);
     await this.refreshNodeMeta().catch(() => undefined);
     const pods = await this.listPods().catch(() => null);
     this.preexisting = new Set(
@@ -352,6 +396,9 @@ export class KubeNodeCollector implements Collector {
     const logDirs = new Set<string>();
     const events: Event[] = [];
     const statuses: ContainerStatus[] = [];
+    // Runtime ids whose cgroup state is kept: current containers and the instance before a restart.
+    const instances = new Set<string>();
+    this.cgroups?.beginCycle();
     for (const pod of pods.items) {
       const workload = await this.owners.workloadOf(pod.metadata);
       const ref: KubernetesRef = {
@@ -385,11 +432,22 @@ export class KubeNodeCollector implements Collector {
         }
         const st = containerState(cs);
         statuses.push(cs);
+        instances.add(id);
+        const previous = runtimeId(cs.lastState?.terminated?.containerID);
+        if (previous) instances.add(previous);
+        const name = `${ref.pod}/${cs.name}`.slice(0, 512);
+        // The cgroup first: a termination in this same status may be the kill its counter just counted.
+        let cg: KubeCgroupReading | null = null;
+        if (this.cgroups && st.state === 'running') {
+          cg = this.cgroups.read(id, ref.podUid, name, epoch(st.startedAt), now);
+          if (cg?.newKills) events.push(...cgroupOomEvents(cg, id, name, ref.namespace, this.opts.nodeName, ts));
+        }
         events.push(
           ...this.oom.observe(
             cs,
             { namespace: ref.namespace, pod: ref.pod, container: cs.name, nodeName: this.opts.nodeName, runtimeId: id },
-            ts
+            ts,
+            this.cgroups ? (instance, finishedAt) => this.cgroups!.oom.claim(instance, finishedAt) : undefined
           )
         );
         const k = this.key(ref.namespace, ref.pod, cs.name);
@@ -405,7 +463,7 @@ export class KubeNodeCollector implements Collector {
         containers.push({
           id,
           nodeName: this.opts.nodeName,
-          name: `${ref.pod}/${cs.name}`.slice(0, 512),
+          name,
           image: (cs.image ?? '').slice(0, 1024),
           state: st.state,
           health:
@@ -420,18 +478,20 @@ export class KubeNodeCollector implements Collector {
           labels: pod.metadata.labels ?? {},
           kubernetes: kind === 'container' ? ref : { ...ref, containerKind: kind },
           samples:
-            st.state === 'running' && u && (u.cpuNs !== null || u.mem !== null)
+            st.state === 'running' && ((u && (u.cpuNs !== null || u.mem !== null)) || cg)
               ? [
                   {
                     ts,
                     cpuCores: cpuRate === null ? null : cpuRate / 1e9,
-                    memBytes: u.mem,
+                    // From the cgroup when read, so that the working set and its parts are one reading.
+                    memBytes: cg?.usage.memWorkingSet ?? u?.mem ?? null,
                     memLimitBytes: parseQuantity(limit),
-                    netRxBps: ownNet ? counterRate(p?.rx, u.rx, secs) : null,
-                    netTxBps: ownNet ? counterRate(p?.tx, u.tx, secs) : null,
+                    netRxBps: ownNet ? counterRate(p?.rx, u?.rx, secs) : null,
+                    netTxBps: ownNet ? counterRate(p?.tx, u?.tx, secs) : null,
                     diskReadBps: null,
                     diskWriteBps: null,
                     pids: null,
+                    ...(cg ? cg.fields : {}),
                   },
                 ]
               : [],
@@ -442,6 +502,7 @@ export class KubeNodeCollector implements Collector {
     await Promise.all(logTasks);
     this.opts.logs?.retain(logDirs);
     this.oom.retain(statuses);
+    this.cgroups?.endCycle(instances);
     return {
       containers,
       inventories: [{ nodeName: this.opts.nodeName, ts, containerIds: containers.map((c) => c.id) }],

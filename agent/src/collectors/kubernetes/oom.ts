@@ -26,8 +26,9 @@ function epoch(iso?: string): number | null {
  * while it is down, in `lastState` after the kubelet restarted it). Each termination (by the id
  * of the instance that was killed and its finish time) becomes one `oom` event, once. The
  * terminations present when the agent started are the baseline, not reported again. Kills of
- * other processes of a container that survives are not in the pod status (the cgroup's counter
- * has them; see the Docker collector).
+ * other processes of a container that survives are not in the pod status: the node collector
+ * counts them from the cgroup's counter (KubeCgroups), and a termination whose kill that counter
+ * already counted is not sent again.
  */
 export class KubeOomTracker {
   private readonly seen = new Set<string>();
@@ -59,15 +60,26 @@ export class KubeOomTracker {
     this.started = true;
   }
 
-  /** Events for the OOMKilled terminations of this status not reported yet (`now`: epoch seconds). */
-  observe(cs: ContainerStatus, subject: KubeOomSubject, now: number): Event[] {
+  /**
+   * Events for the OOMKilled terminations of this status not reported yet (`now`: epoch seconds).
+   * `counted` says whether the cgroup counter already counted a termination's kill (by the killed
+   * instance's runtime id and finish time; see KubeOomMerge): then it is marked seen, not sent again.
+   */
+  observe(
+    cs: ContainerStatus,
+    subject: KubeOomSubject,
+    now: number,
+    counted?: (instanceId: string, finishedAt: number | null) => boolean
+  ): Event[] {
     const out: Event[] = [];
     for (const t of this.terminations(cs)) {
       if (this.seen.has(t.key)) continue;
       this.seen.add(t.key);
       // Not before the agent started, and no history: the backend refuses events past their retention.
       if (!this.started || (t.finishedAt !== null && t.finishedAt < now - MAX_AGE_SECONDS)) continue;
-      const short = t.instance.replace(/^[a-z-]+:\/\//, '').slice(0, 12);
+      const bare = t.instance.replace(/^[a-z-]+:\/\//, '');
+      if (counted && bare && counted(bare, t.finishedAt)) continue;
+      const short = bare.slice(0, 12);
       out.push({
         ts: t.finishedAt ?? now,
         source: 'kubernetes',
