@@ -103,12 +103,20 @@ async function startBenchBackend({ dialect = 'mysql' } = {}) {
  */
 async function pushFleet(url, spec, { from, now, interval, intervalsPerBatch, concurrency, onHour = () => {} }) {
   const totals = { containerSamples: 0, nodeSamples: 0, requests: 0, seconds: 0 };
-  const push = async (body) => {
-    const res = await fetch(`${url}/api/v1/ingest`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json', 'content-encoding': 'gzip' },
-      body,
-    });
+  const push = async (body, attempt = 1) => {
+    let res;
+    try {
+      res = await fetch(`${url}/api/v1/ingest`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json', 'content-encoding': 'gzip' },
+        body,
+      });
+    } catch (err) {
+      // A kept-alive socket the server closed as it was reused: send again, as an agent does
+      // (batches are idempotent by id).
+      if (attempt < 3) return push(body, attempt + 1);
+      throw err;
+    }
     if (res.status !== 202) throw new Error(`ingest answered ${res.status}: ${await res.text()}`);
   };
   for (let h = from; h < now; h += 3600) {
