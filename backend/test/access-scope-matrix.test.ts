@@ -415,6 +415,16 @@ const CHECKERS: Record<string, (c: Ctx) => Promise<void>> = {
       check(JSON.stringify(got) === JSON.stringify(want), `/logs?${q}: ${got} ≠ ${want}`);
     }
   },
+  '/logs/volume': async (c) => {
+    // One error line per visible container, at T.
+    for (const q of ['', 'cluster=cl-west', 'namespace=data']) {
+      const r = await c.get(`/api/v1/logs/volume?from=${T - 60}&to=${T + 10}&step=10${q ? `&${q}` : ''}`);
+      const [k, v] = q.split('=');
+      const want = c.expect.containers.filter((x) => !q || (k === 'cluster' ? x.cluster : x.namespace) === v).length;
+      check(r.body.totals?.total === want, `/logs/volume?${q} total ${r.body.totals?.total} ≠ ${want}`);
+      check(r.body.totals?.error === want, `/logs/volume?${q} error ${r.body.totals?.error} ≠ ${want}`);
+    }
+  },
 };
 
 /**
