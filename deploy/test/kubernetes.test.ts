@@ -585,6 +585,11 @@ describe(`Kubernetes manifests (rendered with ${rendered.how})`, () => {
     expect(reads.sort()).toEqual(['etc/os-release', 'var/log/pods']);
     for (const r of reads)
       expect({ r, mounted: mountedUnderRoot.some((mp) => covers(mp, r)) }).toEqual({ r, mounted: true });
+    // The cgroup root (issue 12) lies inside the read-only /sys mount: no mount of its own.
+    const cgroupRoot = String(env.FLEETLENS_HOST_CGROUP);
+    const sysMount = (c.volumeMounts as Doc[]).find((m: Doc) => hostPaths.get(m.name) === '/sys');
+    expect({ cgroupRoot, under: covers(String(sysMount?.mountPath), cgroupRoot) }).toEqual({ cgroupRoot, under: true });
+    expect(cgroupRoot.slice(String(sysMount?.mountPath).length)).toBe('/fs/cgroup');
   });
 
   test('the GKE rule check refuses what GKE refuses: no covering quota (the manifests before), a quota for another class, another namespace, a full quota', () => {
