@@ -1,10 +1,13 @@
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ContainerSample, Event } from '@fleetlens/protocol';
+import { IngestBatch, type ContainerSample, type Event } from '@fleetlens/protocol';
 import { KubeClient } from '../src/collectors/kubernetes/client';
 import { KubeNodeCollector } from '../src/collectors/kubernetes/node';
 import { KubeOomMerge } from '../src/collectors/kubernetes/cgroup';
+import { Agent } from '../src/agent';
+import { loadConfig, validateConfig } from '../src/config';
+import { startReceiver } from './helpers/receiver';
 import {
   type ContainerUsage,
   type StandinServer,
@@ -257,6 +260,65 @@ describe('Kubernetes node collector reads container cgroups (against a stand-in 
     expect(logs).toHaveLength(1);
     expect(logs[0]).toContain(`cgroup of container web/app (${ID_C.slice(0, 12)}, pod ${UID}) not found under ${root}`);
     expect(col.containerUsage()).toBe('kubelet summary + cgroup v2 (cgroup not found for 1 of 1 containers)');
+  });
+});
+
+describe('the agent status names what the cgroup reader could not read (node collector against the stand-ins)', () => {
+  it("the batch's agent status carries containerUsage, and the wire schema keeps it", async () => {
+    const tmp = mkdtempSync(join(tmpdir(), 'fl-k8s-cgroup-agent-'));
+    const kubelet = await startKubeletStandin({ users: USERS, summary: () => summaryOf('node-1', []) });
+    const api = await startApiStandin({ token: TOKEN, pods: () => [], nodes: [NODE] });
+    const receiver = await startReceiver();
+    const batches: IngestBatch[] = [];
+    const missing = join(tmp, 'no-such-cgroup');
+    const agent = new Agent({
+      config: validateConfig({
+        backendUrl: receiver.url,
+        agentToken: 'agent-token-0123456789',
+        nodeName: 'node-1',
+        intervalSeconds: 3600,
+        stateDir: join(tmp, 'state'),
+      }),
+      clusterKind: 'kubernetes',
+      collectors: [
+        new KubeNodeCollector({
+          nodeName: 'node-1',
+          api: new KubeClient(conn(api.url)),
+          kubelet: new KubeClient(conn(kubelet.url)),
+          log: () => undefined,
+          cgroupRoot: missing,
+        }),
+      ],
+      sender: { baseDelayMs: 20, maxDelayMs: 50, log: () => {} },
+      log: () => {},
+      onBatch: (b) => batches.push(b),
+    });
+    try {
+      await agent.start();
+      await agent.cycle(Date.now());
+    } finally {
+      await agent.stop();
+      await receiver.close();
+      await kubelet.close();
+      await api.close();
+      rmSync(tmp, { recursive: true, force: true });
+    }
+    const expected = `kubelet summary (cgroup not readable: no cgroup hierarchy at ${missing})`;
+    expect(batches[0].agent.status?.containerUsage).toBe(expected);
+    expect(IngestBatch.parse(JSON.parse(JSON.stringify(batches[0]))).agent.status?.containerUsage).toBe(expected);
+  });
+
+  it('FLEETLENS_HOST_CGROUP is a setting; an empty one in the file is refused naming it', () => {
+    const base = { backendUrl: 'http://b:8080', agentToken: 't' };
+    expect(
+      loadConfig({
+        FLEETLENS_BACKEND_URL: 'http://b:8080',
+        FLEETLENS_AGENT_TOKEN: 't',
+        FLEETLENS_HOST_CGROUP: '/host/sys/fs/cgroup',
+      }).hostCgroup
+    ).toBe('/host/sys/fs/cgroup');
+    expect(validateConfig(base).hostCgroup).toBeUndefined(); // <hostSys>/fs/cgroup is used
+    expect(() => validateConfig({ ...base, hostCgroup: '' })).toThrow(/hostCgroup \(FLEETLENS_HOST_CGROUP\)/);
   });
 });
 
