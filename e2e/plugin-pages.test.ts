@@ -16,6 +16,8 @@ import {
 import type { FleetSpec } from '../backend/src/testing/fleet';
 import { startOpsBackend } from '../.config/jest/ops';
 import { LOGS_FLEET, seedLogLinesOnce } from './support/logs';
+import { ingestSecurityFleet, SECURITY_CONTAINERS } from './support/security';
+import { AGENT_TOKEN } from './support/backend';
 
 /**
  * The built plugin (dist/module.js) in Chromium, loaded by the test host the way Grafana loads it,
@@ -502,6 +504,37 @@ describe.each(GRAFANA_LINES)('Grafana %s', (line: GrafanaLine) => {
         expect(errors).toEqual([]);
         await page.close();
       }
+    });
+
+    it('Risky containers (issue 17): the list with one badge per risk, the risk filter, the badges on the container page', async () => {
+      const sec = await sharedBackend('security', async () => {
+        const b = await startSeededBackend(null);
+        await ingestSecurityFleet(b.url, AGENT_TOKEN);
+        return b;
+      });
+      const h = await lineHost({ backendUrl: sec.url, serviceKey: SERVICE_KEY, theme: 'dark' });
+      const { page, errors } = await open(h.url, `${APP}/security`);
+      await page.getByRole('table', { name: 'Risky containers' }).waitFor();
+      // Most risks first; the container without any is not listed (risk lists: e2e/support/security.ts).
+      expect(await firstColumn(page, 'Risky containers')).toEqual(['sec-priv', 'sec-sock']);
+      for (const c of SECURITY_CONTAINERS.filter((x) => x.risks.length)) {
+        const row = page.getByRole('table', { name: 'Risky containers' }).locator('tr', { hasText: c.name });
+        await expect(row.locator('[data-risks]').getAttribute('data-risks')).resolves.toBe(c.risks.join(','));
+      }
+      await expect(page.getByTestId('risk-count-total').textContent()).resolves.toContain('2');
+      await shot(page, 'risky-containers');
+      await page.getByLabel('Risk', { exact: true }).click();
+      await page.getByLabel('Select options menu').getByText('sensitive mount', { exact: true }).click();
+      await page.getByTestId('risky-count').getByText('1–1 of 1 risky containers').waitFor();
+      expect(await firstColumn(page, 'Risky containers')).toEqual(['sec-sock']);
+      // The container page shows the same risks as badges.
+      await page.getByRole('link', { name: 'sec-sock' }).click();
+      const badges = page.getByTestId('risk-badges');
+      await badges.waitFor();
+      await expect(badges.getAttribute('data-risks')).resolves.toBe('sensitiveMount');
+      await expect(badges.textContent()).resolves.toContain('sensitive mount');
+      expect(errors).toEqual([]);
+      await page.close();
     });
   });
 
