@@ -395,7 +395,11 @@ export class IngestService {
         const id = String(r.entity_id);
         const first = firstTs.get(id)!;
         if (Number(r.ts) < first) out.set(id, Number(r.ts));
-        else late.set(first, [...(late.get(first) ?? []), id]);
+        else {
+          const list = late.get(first);
+          if (list) list.push(id);
+          else late.set(first, [id]);
+        }
       }
     }
     for (const [first, list] of late)
