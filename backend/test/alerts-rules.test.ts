@@ -31,7 +31,7 @@ describe.each(DIALECTS)('alert rules API (%s)', (dialect) => {
     await live?.close();
   });
 
-  it('a new install starts with the six built-in rules', async () => {
+  it('a new install starts with the ten built-in rules', async () => {
     const { items } = await live.get<wire.AlertRuleListReply>('/api/v1/alert-rules');
     const pick = (r: wire.AlertRule) => [
       r.target,
@@ -51,6 +51,11 @@ describe.each(DIALECTS)('alert rules API (%s)', (dialect) => {
         ['node', 'nodeNotReady', '>', 0, 0, 'critical', true, true],
         ['node', 'diskPercent', '>', 90, 0, 'critical', true, true],
         ['container', 'oomKills', '>', 0, 0, 'critical', true, true],
+        // One per security event kind (0009_security_posture, issue 17).
+        ['container', 'execSessions', '>', 0, 0, 'warning', true, true],
+        ['container', 'privilegedStarts', '>', 0, 0, 'warning', true, true],
+        ['container', 'sensitiveMountStarts', '>', 0, 0, 'warning', true, true],
+        ['container', 'imageChanges', '>', 0, 0, 'info', true, true],
       ].sort()
     );
   });
