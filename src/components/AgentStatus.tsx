@@ -97,6 +97,8 @@ export function NodeAgentStatus({ nodeId }: { nodeId: string }) {
             ['Dropped', <Dropped key="d" agent={a} />],
             ['Spool write errors', writeErrors(a)],
             ['Rejected by the backend', a.status ? String(a.status.rejectedBatches) : NO_VALUE],
+            // Where container figures come from, e.g. a cgroup the node agent cannot read (issue 12).
+            ...(a.status?.containerUsage ? [['Container figures', a.status.containerUsage] as [string, string]] : []),
           ]}
         />
       ) : (

@@ -33,6 +33,7 @@ beforeAll(async () => {
           clockSkewSeconds: 120,
           spoolWriteErrors: 4,
           spoolLastWriteError: 'ENOSPC',
+          containerUsage: 'kubelet summary (cgroup not readable: no cgroup hierarchy at /host/sys/fs/cgroup)',
         },
       },
       cluster: { name: 'agent-ui', kind: 'docker', environment: 'on-prem' },
@@ -69,6 +70,9 @@ describe('agent status in the plugin against a live backend', () => {
     expect(facts).toHaveTextContent('3 batches (9 samples)');
     expect(facts).toHaveTextContent('4 (last: ENOSPC)');
     expect(facts).toHaveTextContent('Rejected by the backend1');
+    expect(facts).toHaveTextContent(
+      'Container figureskubelet summary (cgroup not readable: no cgroup hierarchy at /host/sys/fs/cgroup)'
+    );
   });
 
   it('says so when no agent reports a node (one known only from a cluster agent’s containers)', async () => {
