@@ -129,7 +129,8 @@ describe('Kubernetes node collector reads container cgroups (against a stand-in 
     const col = collector(root);
     await col.start(T0);
 
-    // Cycle 1 (t0 + 10 s): the first reading of A (started before the agent) is the baseline.
+    // start() read A's cgroup (A started before the agent): the baseline. Cycle 1 (t0 + 10 s):
+    // no counter moved.
     const c1 = await col.collect(T0 + 10_000);
     const s1 = c1.containers![0].samples[0];
     // Fixture: memory.current 390 MiB, anon 28 MiB, active_file 20 MiB, inactive_file 340 MiB.
@@ -140,8 +141,8 @@ describe('Kubernetes node collector reads container cgroups (against a stand-in 
       memActiveFileBytes: 20 * MiB,
       memInactiveFileBytes: 340 * MiB,
       memLimitBytes: 640 * MiB,
-      cpuThrottledPercent: null, // no earlier reading of this cgroup
-      cpuThrottledSecondsPerSecond: null,
+      cpuThrottledPercent: 0, // no period elapsed since the baseline: nothing throttled
+      cpuThrottledSecondsPerSecond: 0,
     });
     expect(oomEvents(c1.events)).toEqual([]); // oom_kill 2 at baseline: history
     expect(col.containerUsage()).toBe('kubelet summary + cgroup v2');

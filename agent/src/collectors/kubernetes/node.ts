@@ -289,6 +289,20 @@ export class KubeNodeCollector implements Collector {
       (pods?.items ?? []).flatMap((p) => podContainers(p).map(({ status }) => runtimeId(status.containerID) ?? ''))
     );
     this.oom.baseline((pods?.items ?? []).flatMap((p) => podContainers(p).map(({ status }) => status)));
+    // Baseline cgroup readings, so that the first cycle already has throttling and counts kills since now.
+    for (const p of pods?.items ?? [])
+      for (const { status } of podContainers(p)) {
+        const id = runtimeId(status.containerID);
+        const st = containerState(status);
+        if (this.cgroups && id && st.state === 'running')
+          this.cgroups.read(
+            id,
+            p.metadata.uid ?? p.metadata.name,
+            `${p.metadata.name}/${status.name}`,
+            epoch(st.startedAt),
+            now
+          );
+      }
     const summary = await this.summaryOrNull();
     if (summary) this.remember(summary, now);
   }
