@@ -7,6 +7,7 @@ import { applyNodeScope, applyScope, type Scope } from '../scope';
 import { tierTable, weightedTerms } from '../tiers';
 import { rowSeconds, timeSlices } from '../timeseries';
 import { matcherTest, type Matcher } from './parse';
+import { RISK_BASE_COLUMN, RISK_COLUMN, RISK_METRIC, riskLabels } from './risk';
 
 /** A Prometheus label set; absent labels are left out, as Prometheus does with empty values. */
 export type Labels = Record<string, string>;
@@ -62,7 +63,7 @@ const CHUNK = 500;
 
 /** Series and samples for one request, within the caller's scope. */
 export class PromSource {
-  private readonly entities = new Map<SampleFamily, Promise<{ id: string; labels: Labels }[]>>();
+  private readonly entities = new Map<SampleFamily, Promise<{ id: string; labels: Labels; risks?: string[] }[]>>();
 
   constructor(
     private readonly db: Db,
@@ -79,10 +80,7 @@ export class PromSource {
 
   /** The series a selector's matchers pick. */
   async select(matchers: Matcher[]): Promise<SeriesRef[]> {
-    const tests = matchers.map((m) => ({
-      label: m.label,
-      test: matcherTest(m),
-    }));
+    const tests = matchers.map((m) => ({ label: m.label, test: matcherTest(m) }));
     const out: SeriesRef[] = [];
     for (const [name, { family, def }] of PROM_METRICS) {
       const nameTests = tests.filter((t) => t.label === '__name__');
@@ -97,6 +95,14 @@ export class PromSource {
         }
       }
     }
+    // One series per container and security risk (promql/risk.ts).
+    if (tests.filter((t) => t.label === '__name__').every((t) => t.test(RISK_METRIC)))
+      for (const e of await this.entitiesOf('container'))
+        for (const risk of e.risks ?? []) {
+          const labels: Labels = { __name__: RISK_METRIC, ...e.labels, risk };
+          if (tests.every((t) => t.label === '__name__' || t.test(labels[t.label] ?? '')))
+            out.push({ labels, family: 'container', column: RISK_COLUMN, entityId: e.id });
+        }
     return out;
   }
 
@@ -120,10 +126,7 @@ export class PromSource {
         { clusterName: 'cl.name', nodeName: 'n.name' }
       )
     );
-    return rows.map((r) => ({
-      id: String(r.id),
-      labels: compact({ cluster: r.cluster, node: r.name }),
-    }));
+    return rows.map((r) => ({ id: String(r.id), labels: compact({ cluster: r.cluster, node: r.name }) }));
   }
 
   private async containers() {
@@ -141,20 +144,18 @@ export class PromSource {
             'c.namespace',
             'c.pod',
             'c.workload_kind',
-            'c.workload_name'
+            'c.workload_name',
+            'c.risks'
           )
           .select('n.name as node', 'cl.name as cluster')
           .where((q) => q.whereNull('c.gone_at').orWhere('c.gone_at', '>=', Math.floor(this.notBefore))),
         this.scope,
-        {
-          clusterName: 'cl.name',
-          nodeName: 'n.name',
-          namespace: 'c.namespace',
-        }
+        { clusterName: 'cl.name', nodeName: 'n.name', namespace: 'c.namespace' }
       )
     );
     return rows.map((r) => ({
       id: String(r.id),
+      risks: riskLabels(r.risks),
       labels: compact({
         cluster: r.cluster,
         node: r.node,
@@ -180,6 +181,7 @@ export class PromSource {
       for (const r of (await this.latestRows(refs, family)).values()) {
         if (Number(r.ts) < Math.floor(from)) continue;
         for (const def of metricsOf(family)) if (r[def.column] !== null) has.add(`${r.entity_id}\u0000${def.column}`);
+        if (family === 'container' && r[RISK_BASE_COLUMN] !== null) has.add(`${r.entity_id}\u0000${RISK_COLUMN}`);
       }
     }
     return refs.filter((r) => has.has(sampleKey(r)));
@@ -201,18 +203,11 @@ export class PromSource {
         const r = rows.get(ref.entityId);
         if (!r) continue;
         const ts = Number(r.ts);
-        if (ts > t || r[ref.column] === null) unresolved.push(ref);
+        const column = ref.column === RISK_COLUMN ? RISK_BASE_COLUMN : ref.column;
+        if (ts > t || r[column] === null) unresolved.push(ref);
         else if (ts > t - lookback) {
-          const v = Number(r[ref.column]);
-          found.set(sampleKey(ref), {
-            ts: [ts],
-            sum: [v],
-            cnt: [1],
-            min: [v],
-            max: [v],
-            wsum: [v],
-            secs: [1],
-          });
+          const v = ref.column === RISK_COLUMN ? 1 : Number(r[column]);
+          found.set(sampleKey(ref), { ts: [ts], sum: [v], cnt: [1], min: [v], max: [v], wsum: [v], secs: [1] });
         }
       }
     }
@@ -251,7 +246,10 @@ export class PromSource {
     }
     const width = tier === 'raw' ? 0 : TIER_SECONDS[tier];
     for (const group of groups.values()) {
-      const { family, column } = group[0];
+      const { family, column: asked } = group[0];
+      // Risk series read the base column's samples, each as 1 (promql/risk.ts).
+      const risk = asked === RISK_COLUMN;
+      const column = risk ? RISK_BASE_COLUMN : asked;
       const ids = [...new Set(group.map((r) => r.entityId))];
       // Entities and time in slices (oldest first, so each series stays in time order): no single
       // statement scans more than about ROWS_PER_STATEMENT rows or holds the event loop long.
@@ -264,21 +262,10 @@ export class PromSource {
           ]);
           const rows: Row[] = await this.budget.select(this.db, qb);
           for (const r of rows) {
-            const key = `${r.entity_id}\u0000${column}`;
+            const key = `${r.entity_id}\u0000${asked}`;
+            if (risk) Object.assign(r, { v: 1, s: r.c, lo: 1, hi: 1, ws: r.sc });
             let s = out.get(key);
-            if (!s)
-              out.set(
-                key,
-                (s = {
-                  ts: [],
-                  sum: [],
-                  cnt: [],
-                  min: [],
-                  max: [],
-                  wsum: [],
-                  secs: [],
-                })
-              );
+            if (!s) out.set(key, (s = { ts: [], sum: [], cnt: [], min: [], max: [], wsum: [], secs: [] }));
             s.ts.push(Number(r.ts) + width);
             if (tier === 'raw' && reduction?.kind !== 'buckets') {
               const v = Number(r.v);
@@ -302,7 +289,6 @@ export class PromSource {
     }
     return out;
   }
-
   /**
    * One slice's statement: the tier's rows of some entities that carry the metric, oldest first per
    * entity. A reduction groups the rows by step interval (base + (k − 1)·width, base + k·width] of
