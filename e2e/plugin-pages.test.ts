@@ -744,7 +744,9 @@ describe.each(GRAFANA_LINES)('Grafana %s', (line: GrafanaLine) => {
 
       // Narrower: the table scrolls sideways and the name column stays where it was.
       await page.setViewportSize({ width: 900, height: 960 });
-      const nameHead = page.getByRole('table', { name: 'Containers' }).getByRole('columnheader', { name: /^Name/ });
+      const nameHead = page
+        .getByRole('table', { name: 'Containers' })
+        .getByRole('columnheader', { name: 'Name', exact: true });
       const before = (await nameHead.boundingBox())!.x;
       const scrolled = await page.getByRole('table', { name: 'Containers' }).evaluate((t) => {
         const wrap = t.parentElement!;
@@ -757,7 +759,7 @@ describe.each(GRAFANA_LINES)('Grafana %s', (line: GrafanaLine) => {
       await page.setViewportSize({ width: 1440, height: 960 });
 
       // Rows per page: 100 of the 174.
-      await page.getByRole('radio', { name: '100' }).check();
+      await page.getByRole('radio', { name: '100' }).click();
       await page.getByTestId('container-count').getByText('1–100 of 174 containers').waitFor();
       await expect(page.getByRole('table', { name: 'Containers' }).locator('tbody tr').count()).resolves.toBe(100);
       expect(new URL(page.url()).searchParams.get('size')).toBe('100');

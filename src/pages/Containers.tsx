@@ -119,7 +119,6 @@ export function containerColumns(
           thresholds={thresholds}
           stacked
           value={formatCores(c.cpuCores)}
-          detail="of node"
         />
       ),
     },
@@ -135,7 +134,6 @@ export function containerColumns(
           thresholds={thresholds}
           stacked
           value={formatUnit('bytes', c.memBytes)}
-          detail={c.memLimitBytes ? `of ${formatUnit('bytes', c.memLimitBytes)}` : 'of node'}
         />
       ),
     },
@@ -212,6 +210,8 @@ export const CONTAINERS_TABLE: TableSpec<ContainerSortKey> = {
   pageSizes: PAGE_SIZES,
   defaultPageSize: PAGE_SIZE,
   columns: CONTAINER_COLUMNS,
+  // Disk I/O is one click away (Columns): without it the rest fits 1,440 px beside Grafana's menu.
+  defaultColumns: CONTAINER_COLUMNS.filter((c) => c !== 'disk'),
   filters: ['q', 'node', 'namespace', 'state'],
 };
 

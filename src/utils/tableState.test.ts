@@ -14,7 +14,8 @@ const SPEC: TableSpec<Key> = {
 
 describe('table view state in the URL', () => {
   it('reads sort, page, page size, columns and filters, and writes them back unchanged', () => {
-    const search = '?q=web&state=paused&sort=cpu&order=desc&page=3&size=100&cols=name%2Ccpu&from=now-1h&to=now&refresh=';
+    const search =
+      '?q=web&state=paused&sort=cpu&order=desc&page=3&size=100&cols=name%2Ccpu&from=now-1h&to=now&refresh=';
     const s = parseTableState(search, SPEC);
     expect(s).toEqual({
       sort: { key: 'cpu', order: 'desc' },
