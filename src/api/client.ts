@@ -311,13 +311,6 @@ export class FleetlensClient {
   container(id: string, signal?: AbortSignal): Promise<ContainerDetailReply> {
     return this.get(`/containers/${encodeURIComponent(id)}`, {}, signal);
   }
-  namespaces(cluster: string[] | undefined, signal?: AbortSignal): Promise<NamespaceListReply> {
-    return this.get('/k8s/namespaces', { cluster }, signal);
-  }
-  workloads(params: { cluster?: string[]; namespace?: string[] }, signal?: AbortSignal): Promise<WorkloadListReply> {
-    return this.get('/k8s/workloads', { ...params }, signal);
-  }
-  workload(id: string, signal?: AbortSignal): Promise<WorkloadDetailReply> {
   /** Containers with security risks (issue 17), filtered, sorted and paged on the backend. */
   riskyContainers(
     params: Pick<RiskyContainerQueryInput, 'q' | 'sort' | 'order'> & {
@@ -335,6 +328,13 @@ export class FleetlensClient {
   riskCounts(params: { cluster?: string[]; namespace?: string[] }, signal?: AbortSignal): Promise<RiskCountsReply> {
     return this.get('/security/counts', { ...params }, signal);
   }
+  namespaces(cluster: string[] | undefined, signal?: AbortSignal): Promise<NamespaceListReply> {
+    return this.get('/k8s/namespaces', { cluster }, signal);
+  }
+  workloads(params: { cluster?: string[]; namespace?: string[] }, signal?: AbortSignal): Promise<WorkloadListReply> {
+    return this.get('/k8s/workloads', { ...params }, signal);
+  }
+  workload(id: string, signal?: AbortSignal): Promise<WorkloadDetailReply> {
     return this.get(`/k8s/workloads/${encodeURIComponent(id)}`, {}, signal);
   }
   pods(params: { cluster?: string[]; namespace?: string[] }, signal?: AbortSignal): Promise<PodListReply> {
