@@ -1001,10 +1001,10 @@ describe.each(GRAFANA_LINES)('Grafana %s', (line: GrafanaLine) => {
       await table.waitFor();
       const row = table
         .locator('tbody tr')
-        .filter({ has: page.getByRole('button', { name: 'Acknowledge' }) })
+        .filter({ has: page.getByRole('button', { name: 'Acknowledge', exact: true }) })
         .first();
       const entity = (await row.locator('td').nth(3).locator('a, span').first().textContent())!;
-      await row.getByRole('button', { name: 'Acknowledge' }).click();
+      await row.getByRole('button', { name: 'Acknowledge', exact: true }).click();
       const mine = table.locator('tbody tr').filter({ hasText: entity }).filter({ hasText: 'acknowledged by' });
       await mine.first().waitFor();
       const stored = (
