@@ -371,6 +371,7 @@ describe.each(DIALECTS)('alert lifecycle on real ingested data (%s)', (dialect) 
       '/alert-rules/:id': `/alert-rules/${ruleId}`,
       '/notification-channels/:id': `/notification-channels/${channel.id}`,
       '/events/counts': `/events/counts?from=${T0}&to=${T0 + 3600}`,
+      '/logs/volume': `/logs/volume?from=${T0}&to=${T0 + 3600}`,
     };
     for (const e of ALERTING_READS) {
       const body = await live.get(`/api/v1${paths[e.path] ?? e.path}`);

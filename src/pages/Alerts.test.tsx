@@ -46,9 +46,12 @@ describe('Alerts page against a live backend (alerts evaluated from ingested dat
     const active = await backendGet<AlertListReply>('/alerts?state=firing,pending&pageSize=500', 'ops');
     expect(within(table).getAllByRole('row')).toHaveLength(active.total + 1);
     const exited = active.items.find((a) => a.ruleName === 'Container exited non-zero')!;
-    const link = within(table).getByRole('link', { name: `container ${exited.entity.name}` });
+    // The container may have other alerts (the default security and OOM rules): take its exited-non-zero row.
+    const row = within(table)
+      .getAllByRole('row')
+      .find((r) => r.textContent?.includes('Container exited non-zero') && r.textContent.includes(exited.entity.name))!;
+    const link = within(row).getByRole('link', { name: `container ${exited.entity.name}` });
     expect(link).toHaveAttribute('href', `/a/fleetlens-monitor-app/containers/${exited.entity.id}`);
-    const row = link.closest('tr')!;
     expect(within(row).getByText('critical')).toBeInTheDocument();
     expect(within(row).getByText('firing')).toBeInTheDocument();
     expect(row).toHaveTextContent('Container exited non-zero');
