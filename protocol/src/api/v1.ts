@@ -37,6 +37,7 @@ export { METRIC_UNITS } from './units';
 export { NODE_METRICS, CONTAINER_METRICS } from './metrics';
 export * from './agents';
 export * from './security';
+export * from './services';
 export { RiskKind, ContainerSecurity, SENSITIVE_HOST_PATHS } from '../v1/security';
 
 export const Usage = z.object({

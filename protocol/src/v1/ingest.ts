@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { EpochSeconds, Labels, Name, NonNegative, OptionalMetric } from './common';
 import { ContainerSecurity } from './security';
+import { ProbeDefinition, ProbeResult, RequestStats } from './services';
 
 export const PROTOCOL_VERSION = 'v1' as const;
 
@@ -257,6 +258,9 @@ export const IngestBatch = z.object({
   workloads: z.array(WorkloadReport).max(100_000).default([]),
   events: z.array(Event).max(100_000).default([]),
   logs: z.array(LogLine).max(200_000).default([]),
+  /** Service health (issue 16; services.ts). Optional: older agents never send them. */
+  probeResults: z.array(ProbeResult).max(100_000).default([]),
+  requestStats: z.array(RequestStats).max(100_000).default([]),
 });
 
 /** Counts of what a batch stored; the body of a 202 reply. */
@@ -270,12 +274,20 @@ export const IngestReply = z.object({
     workloads: NonNegative,
     events: NonNegative,
     logs: NonNegative,
+    /** Optional: older backends leave them out. */
+    probeResults: NonNegative.optional(),
+    requestStats: NonNegative.optional(),
   }),
   /**
    * The server clock when the batch arrived (optional: older backends leave it out). The agent
    * compares it with its own clock and reports the difference as status.clockSkewSeconds.
    */
   serverTime: EpochSeconds.optional(),
+  /**
+   * The defined probes this agent is to run (issue 16): the whole set, replacing the previous one;
+   * absent when the backend has no opinion (older backends, or a reply to a replayed batch).
+   */
+  probes: z.array(ProbeDefinition).max(1000).optional(),
 });
 
 /** The body of every 4xx/5xx reply. `issues` lists each bad field by its path. */
