@@ -16,8 +16,10 @@ import { EpochSeconds, Name, NonNegative } from './common';
 /**
  * Which service a measurement belongs to. The agent names it (agent/src/services/identity.ts):
  * the `fleetlens.service` label or annotation if set; else, on Kubernetes, the pod's workload
- * name (or the pod name) in its namespace; else, on Docker, the Compose service
- * (`com.docker.compose.service`) with the Compose project as namespace; else the container name.
+ * name (or the pod name) in its namespace; else, on Docker, `<project>/<service>` from the Compose
+ * labels (`com.docker.compose.project`, `com.docker.compose.service`); else the container name.
+ * Only Kubernetes services have a namespace: scopes restrict by namespace, and a Compose project
+ * is not one.
  */
 export const ServiceRef = z.object({
   namespace: Name.nullable().default(null),
