@@ -1,7 +1,16 @@
 import { IngestBatch, PROTOCOL_VERSION, type AgentInfo, type ClusterInfo } from '@fleetlens/protocol';
 import type { BatchParts } from './collectors/types';
 
-const PARTS = ['nodes', 'containers', 'inventories', 'workloads', 'events', 'logs'] as const;
+const PARTS = [
+  'nodes',
+  'containers',
+  'inventories',
+  'workloads',
+  'events',
+  'logs',
+  'probeResults',
+  'requestStats',
+] as const;
 
 /** Merges what the collectors returned into one batch body. */
 export function assembleBatch(
@@ -23,6 +32,8 @@ export function assembleBatch(
     workloads: [],
     events: [],
     logs: [],
+    probeResults: [],
+    requestStats: [],
   };
   for (const p of parts) for (const k of PARTS) if (p[k]) (batch[k] as unknown[]).push(...(p[k] as unknown[]));
   return batch;

@@ -3,6 +3,8 @@ import type {
   ContainerReport,
   Event,
   LogLine,
+  ProbeResult,
+  RequestStats,
   NodeReport,
   WorkloadReport,
 } from '@fleetlens/protocol';
@@ -15,6 +17,8 @@ export interface BatchParts {
   workloads?: WorkloadReport[];
   events?: Event[];
   logs?: LogLine[];
+  probeResults?: ProbeResult[];
+  requestStats?: RequestStats[];
 }
 
 /**

@@ -180,7 +180,12 @@ export const ResponseTimesReply = z.object({
 });
 
 /** GET /services/status-classes: requests per status class over [from, to) (the donut). */
-export const StatusClassesQuery = z.object({ cluster: csv, namespace: csv, service: z.string().max(256).optional(), ...Window });
+export const StatusClassesQuery = z.object({
+  cluster: csv,
+  namespace: csv,
+  service: z.string().max(256).optional(),
+  ...Window,
+});
 export const StatusClassesReply = z.object({
   from: z.number(),
   to: z.number(),

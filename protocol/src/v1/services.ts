@@ -109,7 +109,10 @@ export const RequestStats = z.object({
 export const ExpectStatus = z
   .string()
   .max(128)
-  .regex(/^\s*\d{3}(\s*-\s*\d{3})?(\s*,\s*\d{3}(\s*-\s*\d{3})?)*\s*$/, 'a status, a range (200-399) or a comma list of those');
+  .regex(
+    /^\s*\d{3}(\s*-\s*\d{3})?(\s*,\s*\d{3}(\s*-\s*\d{3})?)*\s*$/,
+    'a status, a range (200-399) or a comma list of those'
+  );
 
 /** A probe an editor defined, as handed to the agent that runs it (ingest reply `probes`). */
 export const ProbeDefinition = z.object({
