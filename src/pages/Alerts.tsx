@@ -25,7 +25,7 @@ import { toApiError, type ApiError } from '../api/errors';
 import { useApiData } from '../api/useApiData';
 import { useMe } from '../api/useMe';
 import { ActiveAlerts } from '../components/alerts/ActiveAlerts';
-import { AlertStateBadge, EntityLink, formatAlertValue, SeverityBadge } from '../components/alerts/AlertBits';
+import { ALERT_COLUMNS, formatAlertValue } from '../components/alerts/AlertBits';
 import { Channels } from '../components/alerts/Channels';
 import { RuleForm } from '../components/alerts/RuleForm';
 import { RulesTable } from '../components/alerts/RulesTable';
@@ -34,7 +34,7 @@ import { DataTable, type Column } from '../components/DataTable';
 import { useFleetlens } from '../components/FleetlensContext';
 import { PageLayout } from '../components/PageLayout';
 import { CardGrid, StatCard } from '../components/StatCard';
-import { formatAgo, formatDuration, formatTime } from '../utils/format';
+import { formatDuration, formatTime } from '../utils/format';
 import { rangeKey, toSeconds } from '../utils/time';
 
 export const ALERTS_PAGE_SIZE = 50;
@@ -45,35 +45,10 @@ function changeText(change: number, period: number): string {
   return `${sign}${Math.abs(change)} vs the previous ${formatDuration(period)}`;
 }
 
-const activeColumns: Array<Column<Alert>> = [
-  { id: 'severity', header: 'Severity', render: (a) => <SeverityBadge severity={a.severity} /> },
-  { id: 'state', header: 'State', render: (a) => <AlertStateBadge state={a.state} silenced={a.silenced} /> },
-  { id: 'rule', header: 'Rule', render: (a) => a.ruleName },
-  { id: 'entity', header: 'Entity', render: (a) => <EntityLink entity={a.entity} /> },
-  {
-    id: 'value',
-    header: 'Value',
-    align: 'right',
-    render: (a) => (
-      <span title={`threshold ${a.operator} ${formatAlertValue(a.metric, a.threshold, true)}`}>
-        {formatAlertValue(a.metric, a.value)}
-      </span>
-    ),
-  },
-  {
-    id: 'since',
-    header: 'Since',
-    render: (a) => {
-      const since = a.firedAt ?? a.startedAt;
-      return <span title={formatTime(since)}>{formatAgo(since)}</span>;
-    },
-  },
-];
-
 const historyColumns: Array<Column<Alert>> = [
-  activeColumns[0],
-  activeColumns[2],
-  activeColumns[3],
+  ALERT_COLUMNS.severity,
+  ALERT_COLUMNS.rule,
+  ALERT_COLUMNS.entity,
   { id: 'value', header: 'Last value', align: 'right', render: (a) => formatAlertValue(a.metric, a.value) },
   { id: 'fired', header: 'Fired', render: (a) => (a.firedAt ? formatTime(a.firedAt) : 'never (was pending)') },
   { id: 'resolved', header: 'Resolved', render: (a) => formatTime(a.resolvedAt) },

@@ -19,12 +19,12 @@ import type { Alert, AlertGroupsReply, AlertListReply, AlertRule, Severity } fro
 import type { AlertListParams } from '../../api/client';
 import { toApiError, type ApiError } from '../../api/errors';
 import { useApiData } from '../../api/useApiData';
-import { formatAgo, formatTime } from '../../utils/format';
+import { formatTime } from '../../utils/format';
 import { ALERT_SEVERITIES, parseAlertTriage, withAlertTriage, type AlertTriageState } from '../../utils/viewState';
 import { DataTable, type Column } from '../DataTable';
 import { EntityFilter } from '../EntityFilter';
 import { useFleetlens } from '../FleetlensContext';
-import { AlertStateBadge, EntityLink, formatAlertValue, SeverityBadge } from './AlertBits';
+import { ALERT_COLUMNS, SeverityBadge } from './AlertBits';
 
 export const ACTIVE_PAGE_SIZE = 50;
 
@@ -94,29 +94,14 @@ function AckCell({ alert, actions }: { alert: Alert; actions: Actions }) {
 }
 
 function columnsOf(actions: Actions): Array<Column<Alert>> {
+  const c = ALERT_COLUMNS;
   return [
-    { id: 'severity', header: 'Severity', render: (a) => <SeverityBadge severity={a.severity} /> },
-    { id: 'state', header: 'State', render: (a) => <AlertStateBadge state={a.state} silenced={a.silenced} /> },
-    { id: 'rule', header: 'Rule', render: (a) => a.ruleName },
-    { id: 'entity', header: 'Entity', render: (a) => <EntityLink entity={a.entity} /> },
-    {
-      id: 'value',
-      header: 'Value',
-      align: 'right',
-      render: (a) => (
-        <span title={`threshold ${a.operator} ${formatAlertValue(a.metric, a.threshold, true)}`}>
-          {formatAlertValue(a.metric, a.value)}
-        </span>
-      ),
-    },
-    {
-      id: 'since',
-      header: 'Since',
-      render: (a) => {
-        const since = a.firedAt ?? a.startedAt;
-        return <span title={formatTime(since)}>{formatAgo(since)}</span>;
-      },
-    },
+    c.severity,
+    c.state,
+    c.rule,
+    c.entity,
+    c.value,
+    c.since,
     { id: 'ack', header: 'Acknowledged', render: (a) => <AckCell alert={a} actions={actions} /> },
   ];
 }

@@ -3,7 +3,8 @@ import { Badge, type BadgeColor, type IconName } from '@grafana/ui';
 import { Link } from 'react-router-dom';
 import type { Alert, AlertMetric, AlertState, Severity } from '@fleetlens/protocol/api/alerts';
 import { appUrl, ROUTES } from '../../constants';
-import { formatMetric, formatUnit } from '../../utils/format';
+import { formatAgo, formatMetric, formatTime, formatUnit } from '../../utils/format';
+import type { Column } from '../DataTable';
 
 const SEVERITY: Record<Severity, { color: BadgeColor; icon: IconName }> = {
   critical: { color: 'red', icon: 'exclamation-circle' },
@@ -85,3 +86,29 @@ export function EntityLink({ entity }: { entity: Alert['entity'] }) {
     </span>
   );
 }
+
+/** The columns every alert table shares (active triage, history), by id. */
+export const ALERT_COLUMNS = {
+  severity: { id: 'severity', header: 'Severity', render: (a) => <SeverityBadge severity={a.severity} /> },
+  state: { id: 'state', header: 'State', render: (a) => <AlertStateBadge state={a.state} silenced={a.silenced} /> },
+  rule: { id: 'rule', header: 'Rule', render: (a) => a.ruleName },
+  entity: { id: 'entity', header: 'Entity', render: (a) => <EntityLink entity={a.entity} /> },
+  value: {
+    id: 'value',
+    header: 'Value',
+    align: 'right',
+    render: (a) => (
+      <span title={`threshold ${a.operator} ${formatAlertValue(a.metric, a.threshold, true)}`}>
+        {formatAlertValue(a.metric, a.value)}
+      </span>
+    ),
+  },
+  since: {
+    id: 'since',
+    header: 'Since',
+    render: (a) => {
+      const since = a.firedAt ?? a.startedAt;
+      return <span title={formatTime(since)}>{formatAgo(since)}</span>;
+    },
+  },
+} satisfies Record<string, Column<Alert>>;
