@@ -59,6 +59,7 @@ const config: Config = {
         '^@fleetlens/protocol/api$': '<rootDir>/protocol/src/api/v1.ts',
         '^@fleetlens/protocol/api/units$': '<rootDir>/protocol/src/api/units.ts',
         '^@fleetlens/protocol/api/metrics$': '<rootDir>/protocol/src/api/metrics.ts',
+        '^@fleetlens/protocol/api/risks$': '<rootDir>/protocol/src/api/risks.ts',
         '^@fleetlens/protocol/api/alerts$': '<rootDir>/protocol/src/api/alerts.ts',
         '^@fleetlens/protocol/api/alert-metrics$': '<rootDir>/protocol/src/api/alert-metrics.ts',
         '^@fleetlens/protocol/api/access$': '<rootDir>/protocol/src/api/access.ts',

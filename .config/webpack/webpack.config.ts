@@ -72,6 +72,7 @@ const config = (env: Env = {}): Configuration => ({
     alias: {
       '@fleetlens/protocol/api/units': path.join(ROOT, 'protocol', 'src', 'api', 'units.ts'),
       '@fleetlens/protocol/api/metrics': path.join(ROOT, 'protocol', 'src', 'api', 'metrics.ts'),
+      '@fleetlens/protocol/api/risks': path.join(ROOT, 'protocol', 'src', 'api', 'risks.ts'),
       '@fleetlens/protocol/api/alerts': path.join(ROOT, 'protocol', 'src', 'api', 'alerts.ts'),
       '@fleetlens/protocol/api/alert-metrics': path.join(ROOT, 'protocol', 'src', 'api', 'alert-metrics.ts'),
       '@fleetlens/protocol/api/access': path.join(ROOT, 'protocol', 'src', 'api', 'access.ts'),

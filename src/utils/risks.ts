@@ -1,4 +1,5 @@
 import type { RiskKind } from '@fleetlens/protocol/api';
+import { RISK_KINDS } from '@fleetlens/protocol/api/risks';
 
 /** A security risk name (issue 17; docs/security.md). */
 export type RiskKindName = RiskKind;
@@ -26,19 +27,7 @@ export const RISKS: Record<RiskKindName, { label: string; color: 'red' | 'orange
 };
 
 /** Display order: the backend's order (protocol RiskKind). */
-export const RISK_ORDER: RiskKindName[] = [
-  'privileged',
-  'root',
-  'capabilities',
-  'hostNetwork',
-  'hostPid',
-  'hostIpc',
-  'sensitiveMount',
-  'writableRootfs',
-  'noMemoryLimit',
-  'noCpuLimit',
-  'latestImage',
-];
+export const RISK_ORDER: readonly RiskKindName[] = RISK_KINDS;
 
 const SEVERITY = { red: 0, orange: 1, yellow: 2 } as const;
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { RISK_KINDS } from '../api/risks';
 
 /*
  * Security posture of a container (issue 17): facts the agent reads from what it already reads
@@ -69,26 +70,8 @@ export const ContainerSecurity = z.object({
   cpuLimitCores: z.number().finite().positive().nullable().default(null),
 });
 
-/**
- * Risk names, in display order. privileged: --privileged / securityContext.privileged; root: runs
- * as uid 0; capabilities: capabilities added; hostNetwork/hostPid/hostIpc: shares the host's
- * namespace; writableRootfs: root filesystem not read-only; sensitiveMount: a host path of
- * SENSITIVE_HOST_PATHS mounted; noMemoryLimit, noCpuLimit: no limit set; latestImage: the image
- * reference has no tag or the tag `latest` (and no digest).
- */
-export const RiskKind = z.enum([
-  'privileged',
-  'root',
-  'capabilities',
-  'hostNetwork',
-  'hostPid',
-  'hostIpc',
-  'sensitiveMount',
-  'writableRootfs',
-  'noMemoryLimit',
-  'noCpuLimit',
-  'latestImage',
-]);
+/** Risk names, in display order (their meaning: api/risks.ts). */
+export const RiskKind = z.enum(RISK_KINDS);
 
 /** Event reasons of the security category (Event.category = 'security'). */
 export const SecurityEventReason = z.enum([
