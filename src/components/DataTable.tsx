@@ -246,7 +246,7 @@ export function ColumnPicker({
   );
 }
 
-/** "1–50 of 990", the page size choice and the page links under a paged table. */
+/** "1–50 of 990", the page size choice (when offered) and the page links under a paged table. */
 export function TablePager({
   page,
   pageSize,
@@ -265,9 +265,10 @@ export function TablePager({
   shown: number;
   /** What the rows are, e.g. "containers". */
   what: string;
-  sizes: readonly number[];
+  /** Page sizes to choose from; without them (and onPageSize) the size is fixed and not shown. */
+  sizes?: readonly number[];
   onPage(page: number): void;
-  onPageSize(size: number): void;
+  onPageSize?(size: number): void;
   testId?: string;
 }) {
   const styles = useStyles2(getPickerStyles);
@@ -278,16 +279,18 @@ export function TablePager({
       <span data-testid={testId}>
         {first}–{(page - 1) * pageSize + shown} of {total} {what}
       </span>
-      <span className={styles.sizes}>
-        <span aria-hidden>Rows per page</span>
-        <RadioButtonGroup
-          size="sm"
-          options={sizes.map((s) => ({ label: String(s), value: s }))}
-          value={pageSize}
-          onChange={onPageSize}
-          aria-label="Rows per page"
-        />
-      </span>
+      {sizes && onPageSize && (
+        <span className={styles.sizes}>
+          <span aria-hidden>Rows per page</span>
+          <RadioButtonGroup
+            size="sm"
+            options={sizes.map((s) => ({ label: String(s), value: s }))}
+            value={pageSize}
+            onChange={onPageSize}
+            aria-label="Rows per page"
+          />
+        </span>
+      )}
       <Pagination currentPage={page} numberOfPages={pages} onNavigate={onPage} hideWhenSinglePage />
     </div>
   );

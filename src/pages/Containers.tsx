@@ -4,7 +4,6 @@ import type {
   ContainerRow,
   ContainerSortKey,
   DisplayState,
-  NamespaceListReply,
   NodeListReply,
 } from '@fleetlens/protocol/api';
 import { Stack } from '@grafana/ui';
@@ -13,6 +12,7 @@ import { useApiData } from '../api/useApiData';
 import { ColumnPicker, DataTable, TablePager, type Column } from '../components/DataTable';
 import { EnvironmentTag } from '../components/EnvironmentTag';
 import { EntityFilter } from '../components/EntityFilter';
+import { NamespaceFilter } from '../components/NamespaceFilter';
 import { useFleetlens } from '../components/FleetlensContext';
 import { NoData, NoMatches } from '../components/NoData';
 import { PageLayout } from '../components/PageLayout';
@@ -250,18 +250,11 @@ export function ContainersPage() {
   const nodes = useApiData<NodeListReply>(`container-nodes:${clusters.join(',')}`, (c, signal) =>
     c.nodes({ cluster: clusters }, signal)
   );
-  const namespaces = useApiData<NamespaceListReply>(`container-ns:${clusters.join(',')}`, (c, signal) =>
-    c.namespaces(clusters, signal)
-  );
 
   const columns = useMemo(() => containerColumns(thresholds), [thresholds]);
   const nodeOptions = useMemo(
     () => (nodes.data?.items ?? []).map((n) => ({ label: n.name, value: n.name, description: n.clusterName })),
     [nodes.data]
-  );
-  const nsOptions = useMemo(
-    () => [...new Set((namespaces.data?.items ?? []).map((n) => n.name))].sort().map((n) => ({ label: n, value: n })),
-    [namespaces.data]
   );
   const stateOptions = useMemo(() => STATES.map((s) => ({ label: STATE_LABELS[s] ?? s, value: s })), []);
   const data = list.data;
@@ -275,13 +268,7 @@ export function ContainersPage() {
         <>
           <SearchBox label="Search containers" placeholder="Search name or image" value={q} onChange={setQ} />
           <EntityFilter label="Node" allLabel="All nodes" options={nodeOptions} value={node} onChange={setNode} />
-          <EntityFilter
-            label="Namespace"
-            allLabel="All namespaces"
-            options={nsOptions}
-            value={namespace}
-            onChange={setNamespace}
-          />
+          <NamespaceFilter value={namespace} onChange={setNamespace} />
           <EntityFilter
             label="State"
             allLabel="All states"

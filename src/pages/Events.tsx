@@ -1,11 +1,11 @@
 import React, { useMemo, useState } from 'react';
 import { createDataFrame, FieldType, type DataFrame } from '@grafana/data';
-import { Badge, EmptyState, Pagination, Stack } from '@grafana/ui';
-import type { NamespaceListReply } from '@fleetlens/protocol/api';
+import { Badge, EmptyState } from '@grafana/ui';
 import type { EventCountsReply, EventListReply, EventRow } from '@fleetlens/protocol/api/alerts';
 import { useApiData } from '../api/useApiData';
-import { DataTable, type Column } from '../components/DataTable';
+import { DataTable, TablePager, type Column } from '../components/DataTable';
 import { EntityFilter } from '../components/EntityFilter';
+import { NamespaceFilter } from '../components/NamespaceFilter';
 import { useFleetlens } from '../components/FleetlensContext';
 import { NoMatches } from '../components/NoData';
 import { PageLayout } from '../components/PageLayout';
@@ -100,13 +100,6 @@ export function EventsPage() {
     const { from, to, step } = toSeconds(range, 60);
     return c.eventCounts({ ...filters, from, to, step: Math.max(60, step) }, s);
   });
-  const namespaces = useApiData<NamespaceListReply>(`event-ns:${clusters.join(',')}`, (c, s) =>
-    c.namespaces(clusters, s)
-  );
-  const nsOptions = useMemo(
-    () => [...new Set((namespaces.data?.items ?? []).map((n) => n.name))].sort().map((n) => ({ label: n, value: n })),
-    [namespaces.data]
-  );
   const frames = useMemo(() => countFrames(counts.data), [counts.data]);
   const data = list.data;
   const filtered = !!(namespace || type || reason || q || clusters.length);
@@ -118,13 +111,7 @@ export function EventsPage() {
       controls={
         <>
           <SearchBox label="Search events" placeholder="Search messages" value={q} onChange={setQ} />
-          <EntityFilter
-            label="Namespace"
-            allLabel="All namespaces"
-            options={nsOptions}
-            value={namespace}
-            onChange={setNamespace}
-          />
+          <NamespaceFilter value={namespace} onChange={setNamespace} />
           <EntityFilter label="Type" allLabel="All types" options={TYPES} value={type} onChange={setType} width={16} />
           <SearchBox label="Reason" placeholder="Reason, e.g. BackOff (exact)" value={reason} onChange={setReason} />
         </>
@@ -157,18 +144,15 @@ export function EventsPage() {
       {data && data.items.length > 0 && (
         <>
           <DataTable label="Events" testId="events-table" columns={columns} rows={data.items} rowKey={(e) => e.id} />
-          <Stack justifyContent="space-between" alignItems="center">
-            <span data-testid="event-count">
-              {(data.page - 1) * data.pageSize + 1}–{(data.page - 1) * data.pageSize + data.items.length} of{' '}
-              {data.total} events
-            </span>
-            <Pagination
-              currentPage={data.page}
-              numberOfPages={Math.max(1, Math.ceil(data.total / data.pageSize))}
-              onNavigate={(p) => setPageState({ key: filterKey, page: p })}
-              hideWhenSinglePage
-            />
-          </Stack>
+          <TablePager
+            page={data.page}
+            pageSize={data.pageSize}
+            total={data.total}
+            shown={data.items.length}
+            what="events"
+            onPage={(p) => setPageState({ key: filterKey, page: p })}
+            testId="event-count"
+          />
         </>
       )}
     </PageLayout>

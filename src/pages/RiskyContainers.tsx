@@ -1,10 +1,11 @@
-import React, { useMemo, useState } from 'react';
-import { EmptyState, Pagination, Stack } from '@grafana/ui';
+import React, { useState } from 'react';
+import { EmptyState } from '@grafana/ui';
 import { Link } from 'react-router-dom';
-import type { ContainerListReply, ContainerRow, NamespaceListReply, RiskCountsReply } from '@fleetlens/protocol/api';
+import type { ContainerListReply, ContainerRow, RiskCountsReply } from '@fleetlens/protocol/api';
 import { useApiData } from '../api/useApiData';
-import { DataTable, type Column } from '../components/DataTable';
+import { DataTable, TablePager, type Column } from '../components/DataTable';
 import { EntityFilter } from '../components/EntityFilter';
+import { NamespaceFilter } from '../components/NamespaceFilter';
 import { useFleetlens } from '../components/FleetlensContext';
 import { NoMatches } from '../components/NoData';
 import { PageLayout } from '../components/PageLayout';
@@ -56,13 +57,6 @@ export function RiskyContainersPage() {
   const counts = useApiData<RiskCountsReply>(`risk-counts:${JSON.stringify(filters)}`, (c, s) =>
     c.riskCounts(filters, s)
   );
-  const namespaces = useApiData<NamespaceListReply>(`risky-ns:${clusters.join(',')}`, (c, s) =>
-    c.namespaces(clusters, s)
-  );
-  const nsOptions = useMemo(
-    () => [...new Set((namespaces.data?.items ?? []).map((n) => n.name))].sort().map((n) => ({ label: n, value: n })),
-    [namespaces.data]
-  );
   const data = list.data;
   const filtered = !!(namespace || risk || q || clusters.length);
 
@@ -73,13 +67,7 @@ export function RiskyContainersPage() {
       controls={
         <>
           <SearchBox label="Search risky containers" placeholder="Name or image" value={q} onChange={setQ} />
-          <EntityFilter
-            label="Namespace"
-            allLabel="All namespaces"
-            options={nsOptions}
-            value={namespace}
-            onChange={setNamespace}
-          />
+          <NamespaceFilter value={namespace} onChange={setNamespace} />
           <EntityFilter label="Risk" allLabel="All risks" options={RISK_OPTIONS} value={risk} onChange={setRisk} />
         </>
       }
@@ -124,18 +112,15 @@ export function RiskyContainersPage() {
             rows={data.items}
             rowKey={(c) => c.id}
           />
-          <Stack justifyContent="space-between" alignItems="center">
-            <span data-testid="risky-count">
-              {(data.page - 1) * data.pageSize + 1}–{(data.page - 1) * data.pageSize + data.items.length} of{' '}
-              {data.total} risky containers
-            </span>
-            <Pagination
-              currentPage={data.page}
-              numberOfPages={Math.max(1, Math.ceil(data.total / data.pageSize))}
-              onNavigate={(p) => setPageState({ key: filterKey, page: p })}
-              hideWhenSinglePage
-            />
-          </Stack>
+          <TablePager
+            page={data.page}
+            pageSize={data.pageSize}
+            total={data.total}
+            shown={data.items.length}
+            what="risky containers"
+            onPage={(p) => setPageState({ key: filterKey, page: p })}
+            testId="risky-count"
+          />
         </>
       )}
     </PageLayout>

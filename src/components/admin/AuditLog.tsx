@@ -1,8 +1,8 @@
 import React, { useState } from 'react';
-import { EmptyState, Pagination, Stack } from '@grafana/ui';
+import { EmptyState, Stack } from '@grafana/ui';
 import type { AuditEntry, AuditListReply } from '@fleetlens/protocol/api/access';
 import { useApiData } from '../../api/useApiData';
-import { DataTable, type Column } from '../DataTable';
+import { DataTable, TablePager, type Column } from '../DataTable';
 import { ErrorBanner } from '../ErrorBanner';
 import { SearchBox } from '../SearchBox';
 import { formatTime } from '../../utils/format';
@@ -79,18 +79,15 @@ export function AuditLog({ from, to }: { from: number; to?: number }) {
               rowKey={(e) => String(e.id)}
             />
           </div>
-          <Stack justifyContent="space-between" alignItems="center">
-            <span data-testid="audit-count">
-              {(data.page - 1) * data.pageSize + 1}–{(data.page - 1) * data.pageSize + data.items.length} of{' '}
-              {data.total} entries
-            </span>
-            <Pagination
-              currentPage={data.page}
-              numberOfPages={Math.max(1, Math.ceil(data.total / data.pageSize))}
-              onNavigate={(p) => setPageState({ key: filterKey, page: p })}
-              hideWhenSinglePage
-            />
-          </Stack>
+          <TablePager
+            page={data.page}
+            pageSize={data.pageSize}
+            total={data.total}
+            shown={data.items.length}
+            what="entries"
+            onPage={(p) => setPageState({ key: filterKey, page: p })}
+            testId="audit-count"
+          />
         </>
       )}
     </div>
