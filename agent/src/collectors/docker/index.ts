@@ -34,8 +34,11 @@ interface Known {
   inspect: ContainerInspectInfo;
   /** The list's State the inspect was taken at; a change triggers a new inspect. */
   listState: string;
-  stale: boolean;
-  prev: { at: number; startedAt: string; usage: CgroupUsage; net: NetCounters | null } | null;
+  /**
+   * The previous usage reading: when it was taken (epoch ms), which run of the container its
+   * counters belong to (see runOf), and the start time the inspect said then.
+   */
+  prev: { at: number; run: string | null; startedAt: string; usage: CgroupUsage; net: NetCounters | null } | null;
   /** FinishedAt whose logs were already fetched, so stopped containers are read once. */
   logsDoneAt: string | null;
   /** The log file's size before the last fetch and that fetch's upper bound (epoch seconds). */
@@ -46,6 +49,18 @@ function epoch(iso: string | undefined): number | null {
   if (!iso || iso.startsWith('0001-')) return null;
   const ms = Date.parse(iso);
   return Number.isFinite(ms) && ms > 0 ? toEpochSeconds(ms) : null;
+}
+
+/**
+ * Which run of the container a usage reading belongs to; two readings give rates only when
+ * equal. The cgroup's own identity, read with the counters, when there is one: a restart
+ * recreates the cgroup (counters from 0), and the cached inspect may describe the previous run
+ * for a moment (its events still on the way), so its start time cannot tell. The stats API
+ * tells no cgroup: the inspect's start time and pid there. null: readings of no single run.
+ */
+function runOf(instance: string | null | undefined, i: ContainerInspectInfo): string | null {
+  if (instance !== undefined) return instance;
+  return `${i.State.StartedAt}/${i.State.Pid}`;
 }
 
 function stateOf(s: string): ContainerState {
@@ -68,6 +83,12 @@ export class DockerCollector implements Collector {
   readonly docker: DockerEngine;
   private cgroups: CgroupReader | null = null;
   private readonly known = new Map<string, Known>();
+  /**
+   * Containers with engine events since their last inspect began: inspect them again. Kept
+   * apart from `known` so that an event arriving while an inspect is in flight is not lost
+   * (the reply may describe the container before that event).
+   */
+  private readonly dirty = new Set<string>();
   private events: EventFollower;
   private logs: LogTailer | null = null;
   private startedAtSec = 0;
@@ -87,7 +108,7 @@ export class DockerCollector implements Collector {
     this.security = new SecurityEvents(this.docker, opts.nodeName, (image) => this.imageUser(image));
     this.events.onEvent = (id, e) => {
       const k = this.known.get(id);
-      if (k) k.stale = true;
+      this.dirty.add(id);
       this.security.onEngineEvent(id, e);
       if ((e.Action ?? e.status) === 'oom') {
         const attrs = e.Actor?.Attributes ?? {};
@@ -165,6 +186,7 @@ export class DockerCollector implements Collector {
     const reports = await this.sample(list, now);
     const ids = new Set(list.map((c) => c.Id));
     for (const id of this.known.keys()) if (!ids.has(id)) this.known.delete(id);
+    for (const id of this.dirty) if (!ids.has(id)) this.dirty.delete(id);
     this.cgroups?.retain(ids);
     let logs: LogLine[] = [];
     if (this.logs) {
@@ -200,12 +222,13 @@ export class DockerCollector implements Collector {
 
   private async sampleOne(c: ContainerInfo, now: number): Promise<ContainerReport | null> {
     let k = this.known.get(c.Id);
-    if (!k || k.stale || k.listState !== c.State) {
+    if (!k || this.dirty.has(c.Id) || k.listState !== c.State) {
+      // Cleared before the call: an event arriving while it is in flight marks it again.
+      this.dirty.delete(c.Id);
       const inspect = await this.docker.inspect(c.Id);
       k = {
         inspect,
         listState: c.State,
-        stale: false,
         prev: k?.prev ?? null,
         logsDoneAt: k?.logsDoneAt ?? null,
         logSeen: k?.logSeen ?? null,
@@ -223,26 +246,40 @@ export class DockerCollector implements Collector {
     if (running) {
       const pid = i.State.Pid || null;
       let usage: CgroupUsage | null = null;
+      // Which cgroup the counters came from; undefined when read through the stats API.
+      let instance: string | null | undefined;
       let net: NetCounters | null = null;
+      // When the counters were read, not the cycle's `now`: the list and inspect calls before
+      // this take from milliseconds to seconds on a busy host, more in a cycle that must inspect
+      // (after a restart), and a rate over the cycles' times would misstate what it covers.
+      let at = Date.now();
       if (this.cgroups) {
-        usage = this.cgroups.read(c.Id, pid, i.Config.Labels?.['io.kubernetes.pod.uid'] ?? null);
-        if (usage)
+        const reading = this.cgroups.readInstance(c.Id, pid, i.Config.Labels?.['io.kubernetes.pod.uid'] ?? null);
+        usage = reading?.usage ?? null;
+        instance = reading?.instance;
+        if (usage && instance)
           this.oom.cgroup(
             c.Id,
             this.oomSubject(i, c.Id),
-            i.State.StartedAt,
+            instance,
             usage.oomKills,
             (epoch(i.State.StartedAt) ?? 0) >= this.startedAtSec
           );
         if (usage && ownNetwork && pid) net = this.readNetFromProc(pid);
       }
       if (!usage) {
+        instance = undefined;
         const r = await readStatsApi(this.docker, c.Id, this.hostMem);
         usage = r.usage;
         net = ownNetwork ? r.net : null;
+        at = r.at ?? Date.now();
       }
-      const prev = k.prev && k.prev.startedAt === i.State.StartedAt ? k.prev : null;
-      const secs = prev ? (now - prev.at) / 1000 : 0;
+      const run = runOf(instance, i);
+      const prev = k.prev && run !== null && k.prev.run === run ? k.prev : null;
+      // Another cgroup under the start time the previous reading saw: the container restarted
+      // and the cached inspect does not know yet (its events are still on the way).
+      if (k.prev && k.prev.run !== run && k.prev.startedAt === i.State.StartedAt) this.dirty.add(c.Id);
+      const secs = prev ? (at - prev.at) / 1000 : 0;
       const cpuNsRate = counterRate(prev?.usage.cpuNs, usage.cpuNs, secs);
       samples.push({
         ts: toEpochSeconds(now),
@@ -258,7 +295,7 @@ export class DockerCollector implements Collector {
         pids: usage.pids,
         ...pressureFields(prev?.usage ?? null, usage, secs),
       });
-      k.prev = { at: now, startedAt: i.State.StartedAt, usage, net };
+      k.prev = { at, run, startedAt: i.State.StartedAt, usage, net };
     } else {
       k.prev = null;
     }
