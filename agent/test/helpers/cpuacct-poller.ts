@@ -37,8 +37,11 @@ export class CpuacctPoller {
     this.timer = null;
   }
 
-  /** One read now; a missing file (between runs) ends the current run. False when there was none. */
-  poll(): boolean {
+  /**
+   * One read now, recorded at `at` (default: the time before the read); a missing file (between
+   * runs) ends the current run. False when there was none.
+   */
+  poll(at = Date.now()): boolean {
     let ns: number;
     try {
       ns = Number(readFileSync(this.file, 'utf8').trim());
@@ -50,7 +53,7 @@ export class CpuacctPoller {
     if (this.gap || ns < this.lastNs) this.run++;
     this.gap = false;
     this.lastNs = ns;
-    this.readings.push({ at: Date.now(), run: this.run, ns });
+    this.readings.push({ at, run: this.run, ns });
     return true;
   }
 

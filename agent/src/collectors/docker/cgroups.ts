@@ -194,6 +194,15 @@ export class CgroupReader {
     return { usage, instance: before !== null && before === after ? before : null };
   }
 
+  /** A process of a container already read (the first of its cgroup.procs); null when none. */
+  firstPid(id: string): number | null {
+    const rel = this.paths.get(id);
+    if (rel === undefined) return null;
+    const text = readText(join(this.dir(this.version === 2 ? '' : 'cpuacct', rel), 'cgroup.procs'));
+    const pid = Number(text?.split('\n')[0]);
+    return Number.isInteger(pid) && pid > 0 ? pid : null;
+  }
+
   private dir(controller: string, rel: string): string {
     return this.version === 2 ? join(this.root, rel) : join(this.root, controller, rel);
   }

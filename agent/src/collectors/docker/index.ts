@@ -5,7 +5,7 @@ import { ContainerState as ContainerStateSchema } from '@fleetlens/protocol';
 import { JsonState } from '../../state';
 import { parseMeminfo, parseNetDev, isContainerInterface } from '../host/procfs';
 import { type BatchParts, type Collector, counterRate, toEpochSeconds } from '../types';
-import { CgroupReader, type CgroupUsage } from './cgroups';
+import { CgroupReader, type CgroupReading, type CgroupUsage } from './cgroups';
 import { EventFollower } from './events';
 import { OomCounter, type OomSubject, pressureFields } from './pressure';
 import { SecurityEvents, dockerSecurity } from './security';
@@ -43,6 +43,24 @@ interface Known {
   logsDoneAt: string | null;
   /** The log file's size before the last fetch and that fetch's upper bound (epoch seconds). */
   logSeen: { size: number; untilSec: number } | null;
+}
+
+/** One reading of a container's cgroup and network counters, and when it was taken (epoch ms). */
+interface Reading {
+  at: number;
+  cgroup: CgroupReading | null;
+  net: NetCounters | null;
+}
+
+/** Running with a process (a restarting container is Running to the engine, with none). */
+function isRunning(i: ContainerInspectInfo): boolean {
+  return i.State.Running && !i.State.Restarting;
+}
+
+/** Has a network namespace of its own: not the host's, not another container's ("container:<id>"). */
+function ownsNetwork(i: ContainerInspectInfo): boolean {
+  const mode = String(i.HostConfig.NetworkMode ?? '');
+  return mode !== 'host' && !mode.startsWith('container:');
 }
 
 function epoch(iso: string | undefined): number | null {
@@ -216,11 +234,45 @@ export class DockerCollector implements Collector {
   }
 
   private async sample(list: ContainerInfo[], now: number): Promise<ContainerReport[]> {
-    const reports = await Promise.all(list.map((c) => this.sampleOne(c, now).catch(() => null)));
+    const early = this.readListed(list);
+    const reports = await Promise.all(list.map((c) => this.sampleOne(c, now, early.get(c.Id)).catch(() => null)));
     return reports.filter((r): r is ContainerReport => r !== null);
   }
 
-  private async sampleOne(c: ContainerInfo, now: number): Promise<ContainerReport | null> {
+  /**
+   * Cgroup readings of the listed running containers, taken together right after the list call
+   * and before any inspect: an inspect takes from milliseconds to seconds on a busy host (and a
+   * cycle after a restart must inspect), which would delay each reading by a different amount.
+   */
+  private readListed(list: ContainerInfo[]): Map<string, Reading> {
+    const out = new Map<string, Reading>();
+    if (!this.cgroups) return out;
+    for (const c of list) {
+      if (c.State !== 'running' && c.State !== 'paused') continue;
+      // Not inspected yet (new to the agent): its network counters through a process of its cgroup.
+      // They are reported only if the inspect then says the network is the container's own.
+      const i = this.known.get(c.Id)?.inspect;
+      const r = this.readCgroup(
+        c.Id,
+        i ? i.State.Pid || null : null,
+        c.Labels?.['io.kubernetes.pod.uid'],
+        !i || ownsNetwork(i)
+      );
+      if (r.cgroup?.instance) out.set(c.Id, r);
+    }
+    return out;
+  }
+
+  /** Reads a container's cgroup now, and its network counters through its process when `withNet`. */
+  private readCgroup(id: string, pid: number | null, podUid: string | undefined, withNet: boolean): Reading {
+    const at = Date.now();
+    const cgroup = this.cgroups?.readInstance(id, pid, podUid ?? null) ?? null;
+    const proc = pid ?? (cgroup ? this.cgroups!.firstPid(id) : null);
+    const net = cgroup && proc && withNet ? this.readNetFromProc(proc) : null;
+    return { at, cgroup, net };
+  }
+
+  private async sampleOne(c: ContainerInfo, now: number, early?: Reading): Promise<ContainerReport | null> {
     let k = this.known.get(c.Id);
     if (!k || this.dirty.has(c.Id) || k.listState !== c.State) {
       // Cleared before the call: an event arriving while it is in flight marks it again.
@@ -238,25 +290,26 @@ export class DockerCollector implements Collector {
     const i = k.inspect;
     // A restarting container is Running to the engine but has no process between its restarts:
     // no usage to read, and the exit code of its last run is what the engine still reports.
-    const running = i.State.Running && !i.State.Restarting;
+    const running = isRunning(i);
     const hostNetwork = i.HostConfig.NetworkMode === 'host';
     // Sharing another container's namespace ("container:<id>"): its traffic is that container's.
-    const ownNetwork = !hostNetwork && !String(i.HostConfig.NetworkMode ?? '').startsWith('container:');
+    const ownNetwork = ownsNetwork(i);
     const samples: ContainerSample[] = [];
     if (running) {
-      const pid = i.State.Pid || null;
       let usage: CgroupUsage | null = null;
       // Which cgroup the counters came from; undefined when read through the stats API.
       let instance: string | null | undefined;
       let net: NetCounters | null = null;
-      // When the counters were read, not the cycle's `now`: the list and inspect calls before
-      // this take from milliseconds to seconds on a busy host, more in a cycle that must inspect
-      // (after a restart), and a rate over the cycles' times would misstate what it covers.
+      // When the counters were read (not the cycle's `now`), so that a rate covers exactly the
+      // time between its two readings: the cycle's reading after the list, else one taken now.
       let at = Date.now();
       if (this.cgroups) {
-        const reading = this.cgroups.readInstance(c.Id, pid, i.Config.Labels?.['io.kubernetes.pod.uid'] ?? null);
-        usage = reading?.usage ?? null;
-        instance = reading?.instance;
+        const pid = i.State.Pid || null;
+        const reading = early ?? this.readCgroup(c.Id, pid, i.Config.Labels?.['io.kubernetes.pod.uid'], ownNetwork);
+        at = reading.at;
+        usage = reading.cgroup?.usage ?? null;
+        instance = reading.cgroup?.instance;
+        net = reading.net;
         if (usage && instance)
           this.oom.cgroup(
             c.Id,
@@ -265,7 +318,6 @@ export class DockerCollector implements Collector {
             usage.oomKills,
             (epoch(i.State.StartedAt) ?? 0) >= this.startedAtSec
           );
-        if (usage && ownNetwork && pid) net = this.readNetFromProc(pid);
       }
       if (!usage) {
         instance = undefined;
