@@ -23,15 +23,17 @@ import {
 /*
  * Issue 12: "a sample that spans a restart read 17 % low once". Real Docker engine, real
  * containers, cgroup v1 (this machine's and CI's). The reference is the kernel's own counter,
- * cpuacct.usage of the container's cgroup, read by the test every 5 ms (CpuacctPoller), summed
- * over the container's runs within each sample's window — never the collector's output.
+ * cpuacct.usage of the container's cgroup, read by the test every 5 ms and at the very moments
+ * the collector reads the cgroup (CpuacctPoller), summed over the container's runs between the
+ * collector's two readings of each sample — never the collector's output.
  *
  * The collector keeps each container's inspect result between cycles and refreshes it when an
- * engine event for the container arrives. The first two cases make a restart land in the two
- * places where the event cannot have been handled yet: just before a cycle (the events are held
- * back until after it, as when they are still in the socket when the cycle starts) and while
- * the cycle's inspect call is in flight (the reply describes the run before the restart). Both
- * happen on a busy host; the test only widens the window so the new run accumulates CPU time.
+ * engine event for the container arrives. The first two cases make a restart land where the
+ * event cannot have been handled yet: just before a cycle (the events are held back until after
+ * it, as when they are still in the socket when the cycle starts) and while the cycle's inspect
+ * call is in flight (the reply describes the run before the restart). Both happen on a busy
+ * host; the test only widens the window so the new run accumulates CPU time. The third lets the
+ * engine restart a crashing burner (restart policy "always") and checks every sample.
  */
 
 const HAVE_DOCKER = dockerAvailable();
