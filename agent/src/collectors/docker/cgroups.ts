@@ -1,4 +1,4 @@
-import { accessSync, readFileSync } from 'node:fs';
+import { accessSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** Cumulative counters and gauges of one container's cgroup, in bytes, nanoseconds and counts. */
@@ -29,6 +29,16 @@ export interface CgroupUsage {
   cpuThrottledNs?: number | null;
 }
 
+/** A container's cgroup counters and which cgroup they were read from. */
+export interface CgroupReading {
+  usage: CgroupUsage;
+  /**
+   * Device and inode of the cgroup's directory, which the runtime removes and creates again on
+   * every start of the container (counters from 0); null when it changed during the read.
+   */
+  instance: string | null;
+}
+
 /** Limits at or above this are "no limit" (cgroup v1 reports PAGE_COUNTER_MAX rounded to pages). */
 const UNLIMITED = 2 ** 60;
 
@@ -38,6 +48,16 @@ const UNLIMITED = 2 ** 60;
 function readText(path: string): string | null {
   try {
     return readFileSync(path, 'utf8');
+  } catch {
+    return null;
+  }
+}
+
+/** "device:inode" of a directory, null when it does not exist. */
+function identity(dir: string): string | null {
+  try {
+    const s = statSync(dir, { bigint: true });
+    return `${s.dev}:${s.ino}`;
   } catch {
     return null;
   }
@@ -156,6 +176,31 @@ export class CgroupReader {
     const rel = this.resolve(id, pid, podUid ?? null);
     if (rel === null) return null;
     return this.version === 2 ? this.readV2(rel) : this.readV1(rel);
+  }
+
+  /**
+   * Reads one container like `read`, with the identity of the cgroup its counters came from,
+   * so that readings of different runs of a container are never subtracted.
+   */
+  readInstance(id: string, pid: number | null, podUid?: string | null): CgroupReading | null {
+    const rel = this.resolve(id, pid, podUid ?? null);
+    if (rel === null) return null;
+    // Identity before and after the counters: equal means every file came from that directory
+    // (a directory created again gets a new inode), so the counters belong to one run.
+    const dir = this.dir(this.version === 2 ? '' : 'cpuacct', rel);
+    const before = identity(dir);
+    const usage = this.version === 2 ? this.readV2(rel) : this.readV1(rel);
+    const after = identity(dir);
+    return { usage, instance: before !== null && before === after ? before : null };
+  }
+
+  /** A process of a container already read (the first of its cgroup.procs); null when none. */
+  firstPid(id: string): number | null {
+    const rel = this.paths.get(id);
+    if (rel === undefined) return null;
+    const text = readText(join(this.dir(this.version === 2 ? '' : 'cpuacct', rel), 'cgroup.procs'));
+    const pid = Number(text?.split('\n')[0]);
+    return Number.isInteger(pid) && pid > 0 ? pid : null;
   }
 
   private dir(controller: string, rel: string): string {

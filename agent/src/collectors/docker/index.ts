@@ -5,7 +5,7 @@ import { ContainerState as ContainerStateSchema } from '@fleetlens/protocol';
 import { JsonState } from '../../state';
 import { parseMeminfo, parseNetDev, isContainerInterface } from '../host/procfs';
 import { type BatchParts, type Collector, counterRate, toEpochSeconds } from '../types';
-import { CgroupReader, type CgroupUsage } from './cgroups';
+import { CgroupReader, type CgroupReading, type CgroupUsage } from './cgroups';
 import { EventFollower } from './events';
 import { OomCounter, type OomSubject, pressureFields } from './pressure';
 import { SecurityEvents, dockerSecurity } from './security';
@@ -34,18 +34,51 @@ interface Known {
   inspect: ContainerInspectInfo;
   /** The list's State the inspect was taken at; a change triggers a new inspect. */
   listState: string;
-  stale: boolean;
-  prev: { at: number; startedAt: string; usage: CgroupUsage; net: NetCounters | null } | null;
+  /**
+   * The previous usage reading: when it was taken (epoch ms), which run of the container its
+   * counters belong to (see runOf), and the start time the inspect said then.
+   */
+  prev: { at: number; run: string | null; startedAt: string; usage: CgroupUsage; net: NetCounters | null } | null;
   /** FinishedAt whose logs were already fetched, so stopped containers are read once. */
   logsDoneAt: string | null;
   /** The log file's size before the last fetch and that fetch's upper bound (epoch seconds). */
   logSeen: { size: number; untilSec: number } | null;
 }
 
+/** One reading of a container's cgroup and network counters, and when it was taken (epoch ms). */
+interface Reading {
+  at: number;
+  cgroup: CgroupReading | null;
+  net: NetCounters | null;
+}
+
+/** Running with a process (a restarting container is Running to the engine, with none). */
+function isRunning(i: ContainerInspectInfo): boolean {
+  return i.State.Running && !i.State.Restarting;
+}
+
+/** Has a network namespace of its own: not the host's, not another container's ("container:<id>"). */
+function ownsNetwork(i: ContainerInspectInfo): boolean {
+  const mode = String(i.HostConfig.NetworkMode ?? '');
+  return mode !== 'host' && !mode.startsWith('container:');
+}
+
 function epoch(iso: string | undefined): number | null {
   if (!iso || iso.startsWith('0001-')) return null;
   const ms = Date.parse(iso);
   return Number.isFinite(ms) && ms > 0 ? toEpochSeconds(ms) : null;
+}
+
+/**
+ * Which run of the container a usage reading belongs to; two readings give rates only when
+ * equal. The cgroup's own identity, read with the counters, when there is one: a restart
+ * recreates the cgroup (counters from 0), and the cached inspect may describe the previous run
+ * for a moment (its events still on the way), so its start time cannot tell. The stats API
+ * tells no cgroup: the inspect's start time and pid there. null: readings of no single run.
+ */
+function runOf(instance: string | null | undefined, i: ContainerInspectInfo): string | null {
+  if (instance !== undefined) return instance;
+  return `${i.State.StartedAt}/${i.State.Pid}`;
 }
 
 function stateOf(s: string): ContainerState {
@@ -68,6 +101,12 @@ export class DockerCollector implements Collector {
   readonly docker: DockerEngine;
   private cgroups: CgroupReader | null = null;
   private readonly known = new Map<string, Known>();
+  /**
+   * Containers with engine events since their last inspect began: inspect them again. Kept
+   * apart from `known` so that an event arriving while an inspect is in flight is not lost
+   * (the reply may describe the container before that event).
+   */
+  private readonly dirty = new Set<string>();
   private events: EventFollower;
   private logs: LogTailer | null = null;
   private startedAtSec = 0;
@@ -87,7 +126,7 @@ export class DockerCollector implements Collector {
     this.security = new SecurityEvents(this.docker, opts.nodeName, (image) => this.imageUser(image));
     this.events.onEvent = (id, e) => {
       const k = this.known.get(id);
-      if (k) k.stale = true;
+      this.dirty.add(id);
       this.security.onEngineEvent(id, e);
       if ((e.Action ?? e.status) === 'oom') {
         const attrs = e.Actor?.Attributes ?? {};
@@ -165,6 +204,7 @@ export class DockerCollector implements Collector {
     const reports = await this.sample(list, now);
     const ids = new Set(list.map((c) => c.Id));
     for (const id of this.known.keys()) if (!ids.has(id)) this.known.delete(id);
+    for (const id of this.dirty) if (!ids.has(id)) this.dirty.delete(id);
     this.cgroups?.retain(ids);
     let logs: LogLine[] = [];
     if (this.logs) {
@@ -194,18 +234,53 @@ export class DockerCollector implements Collector {
   }
 
   private async sample(list: ContainerInfo[], now: number): Promise<ContainerReport[]> {
-    const reports = await Promise.all(list.map((c) => this.sampleOne(c, now).catch(() => null)));
+    const early = this.readListed(list);
+    const reports = await Promise.all(list.map((c) => this.sampleOne(c, now, early.get(c.Id)).catch(() => null)));
     return reports.filter((r): r is ContainerReport => r !== null);
   }
 
-  private async sampleOne(c: ContainerInfo, now: number): Promise<ContainerReport | null> {
+  /**
+   * Cgroup readings of the listed running containers, taken together right after the list call
+   * and before any inspect: an inspect takes from milliseconds to seconds on a busy host (and a
+   * cycle after a restart must inspect), which would delay each reading by a different amount.
+   */
+  private readListed(list: ContainerInfo[]): Map<string, Reading> {
+    const out = new Map<string, Reading>();
+    if (!this.cgroups) return out;
+    for (const c of list) {
+      if (c.State !== 'running' && c.State !== 'paused') continue;
+      // Not inspected yet (new to the agent): its network counters through a process of its cgroup.
+      // They are reported only if the inspect then says the network is the container's own.
+      const i = this.known.get(c.Id)?.inspect;
+      const r = this.readCgroup(
+        c.Id,
+        i ? i.State.Pid || null : null,
+        c.Labels?.['io.kubernetes.pod.uid'],
+        !i || ownsNetwork(i)
+      );
+      if (r.cgroup?.instance) out.set(c.Id, r);
+    }
+    return out;
+  }
+
+  /** Reads a container's cgroup now, and its network counters through its process when `withNet`. */
+  private readCgroup(id: string, pid: number | null, podUid: string | undefined, withNet: boolean): Reading {
+    const at = Date.now();
+    const cgroup = this.cgroups?.readInstance(id, pid, podUid ?? null) ?? null;
+    const proc = pid ?? (cgroup ? this.cgroups!.firstPid(id) : null);
+    const net = cgroup && proc && withNet ? this.readNetFromProc(proc) : null;
+    return { at, cgroup, net };
+  }
+
+  private async sampleOne(c: ContainerInfo, now: number, early?: Reading): Promise<ContainerReport | null> {
     let k = this.known.get(c.Id);
-    if (!k || k.stale || k.listState !== c.State) {
+    if (!k || this.dirty.has(c.Id) || k.listState !== c.State) {
+      // Cleared before the call: an event arriving while it is in flight marks it again.
+      this.dirty.delete(c.Id);
       const inspect = await this.docker.inspect(c.Id);
       k = {
         inspect,
         listState: c.State,
-        stale: false,
         prev: k?.prev ?? null,
         logsDoneAt: k?.logsDoneAt ?? null,
         logSeen: k?.logSeen ?? null,
@@ -215,34 +290,48 @@ export class DockerCollector implements Collector {
     const i = k.inspect;
     // A restarting container is Running to the engine but has no process between its restarts:
     // no usage to read, and the exit code of its last run is what the engine still reports.
-    const running = i.State.Running && !i.State.Restarting;
+    const running = isRunning(i);
     const hostNetwork = i.HostConfig.NetworkMode === 'host';
     // Sharing another container's namespace ("container:<id>"): its traffic is that container's.
-    const ownNetwork = !hostNetwork && !String(i.HostConfig.NetworkMode ?? '').startsWith('container:');
+    const ownNetwork = ownsNetwork(i);
     const samples: ContainerSample[] = [];
     if (running) {
-      const pid = i.State.Pid || null;
       let usage: CgroupUsage | null = null;
+      // Which cgroup the counters came from; undefined when read through the stats API.
+      let instance: string | null | undefined;
       let net: NetCounters | null = null;
+      // When the counters were read (not the cycle's `now`), so that a rate covers exactly the
+      // time between its two readings: the cycle's reading after the list, else one taken now.
+      let at = Date.now();
       if (this.cgroups) {
-        usage = this.cgroups.read(c.Id, pid, i.Config.Labels?.['io.kubernetes.pod.uid'] ?? null);
-        if (usage)
+        const pid = i.State.Pid || null;
+        const reading = early ?? this.readCgroup(c.Id, pid, i.Config.Labels?.['io.kubernetes.pod.uid'], ownNetwork);
+        at = reading.at;
+        usage = reading.cgroup?.usage ?? null;
+        instance = reading.cgroup?.instance;
+        net = reading.net;
+        if (usage && instance)
           this.oom.cgroup(
             c.Id,
             this.oomSubject(i, c.Id),
-            i.State.StartedAt,
+            instance,
             usage.oomKills,
             (epoch(i.State.StartedAt) ?? 0) >= this.startedAtSec
           );
-        if (usage && ownNetwork && pid) net = this.readNetFromProc(pid);
       }
       if (!usage) {
+        instance = undefined;
         const r = await readStatsApi(this.docker, c.Id, this.hostMem);
         usage = r.usage;
         net = ownNetwork ? r.net : null;
+        at = r.at ?? Date.now();
       }
-      const prev = k.prev && k.prev.startedAt === i.State.StartedAt ? k.prev : null;
-      const secs = prev ? (now - prev.at) / 1000 : 0;
+      const run = runOf(instance, i);
+      const prev = k.prev && run !== null && k.prev.run === run ? k.prev : null;
+      // Another cgroup under the start time the previous reading saw: the container restarted
+      // and the cached inspect does not know yet (its events are still on the way).
+      if (k.prev && k.prev.run !== run && k.prev.startedAt === i.State.StartedAt) this.dirty.add(c.Id);
+      const secs = prev ? (at - prev.at) / 1000 : 0;
       const cpuNsRate = counterRate(prev?.usage.cpuNs, usage.cpuNs, secs);
       samples.push({
         ts: toEpochSeconds(now),
@@ -258,7 +347,7 @@ export class DockerCollector implements Collector {
         pids: usage.pids,
         ...pressureFields(prev?.usage ?? null, usage, secs),
       });
-      k.prev = { at: now, startedAt: i.State.StartedAt, usage, net };
+      k.prev = { at, run, startedAt: i.State.StartedAt, usage, net };
     } else {
       k.prev = null;
     }

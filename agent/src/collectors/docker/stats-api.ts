@@ -7,12 +7,15 @@ export interface NetCounters {
   tx: number;
 }
 
-/** Reads usage through one one-shot stats call; for hosts whose cgroup files the agent cannot see. */
+/**
+ * Reads usage through one one-shot stats call, for hosts whose cgroup files the agent cannot
+ * see; `at` is when the engine read them.
+ */
 export async function readStatsApi(
   docker: DockerEngine,
   id: string,
   hostMemBytes: number | null
-): Promise<{ usage: CgroupUsage; net: NetCounters | null }> {
+): Promise<{ usage: CgroupUsage; net: NetCounters | null; at: number | null }> {
   const s = (await docker.stats(id)) as ContainerStats & {
     memory_stats: { stats?: Record<string, number>; usage?: number; limit?: number };
   };
@@ -60,5 +63,7 @@ export async function readStatsApi(
       cpuThrottledNs: thr?.throttled_time ?? null,
     },
     net,
+    // When the engine read the counters (epoch ms; the same host clock as the agent's).
+    at: Number.isFinite(Date.parse(s.read)) && Date.parse(s.read) > 0 ? Date.parse(s.read) : null,
   };
 }
