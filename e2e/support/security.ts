@@ -84,7 +84,8 @@ const indexOf = (name: string) => SECURITY_CONTAINERS.findIndex((c) => c.name ==
 
 /**
  * The batch a node agent of cluster `sec-docker` would send for them at `now`: a sample a minute
- * over the last quarter of an hour each (so the charts have lines to mark), and SECURITY_EVENTS.
+ * over the last quarter of an hour each, every chart's metric in it (so the charts have lines to
+ * mark), and SECURITY_EVENTS.
  */
 export function securityBatch(now = Math.floor(Date.now() / 1000)): IngestBatchInput {
   return {
@@ -104,6 +105,10 @@ export function securityBatch(now = Math.floor(Date.now() / 1000)): IngestBatchI
         ts: now - 5 - (15 - k) * 60,
         cpuCores: 0.01 + 0.002 * (k % 4),
         memBytes: (1 + (k % 3)) * 1024 * 1024,
+        netRxBps: 2000 + 100 * (k % 5),
+        netTxBps: 1000 + 50 * (k % 5),
+        diskReadBps: 4096 * (k % 2),
+        diskWriteBps: 8192 * (k % 3),
       })),
       security: c.security,
     })),
