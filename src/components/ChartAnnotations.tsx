@@ -66,11 +66,14 @@ export function AnnotationsPlugin({ config, annotations }: { config: UPlotConfig
   const [, forceUpdate] = useReducer((x: number) => x + 1, 0);
   const annos = useMemo(() => annotationsOf(annotations), [annotations]);
   const colorOf = (c?: string) => theme.visualization.getColorByName(c || DEFAULT_ANNOTATION_COLOR);
-  // The draw hook is registered once per config; it reads the newest annotations from here.
+  // The draw hook is registered once per config; it reads the newest annotations from here
+  // (updated before the plot is created or redrawn: layout effects run first).
   const annoRef = useRef(annos);
-  annoRef.current = annos;
   const colorRef = useRef(colorOf);
-  colorRef.current = colorOf;
+  useLayoutEffect(() => {
+    annoRef.current = annos;
+    colorRef.current = colorOf;
+  });
 
   useLayoutEffect(() => {
     config.addHook('ready', (u) => setPlot(u));
