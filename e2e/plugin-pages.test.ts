@@ -16,7 +16,7 @@ import {
 import type { FleetSpec } from '../backend/src/testing/fleet';
 import { startOpsBackend } from '../.config/jest/ops';
 import { LOGS_FLEET, seedLogLinesOnce } from './support/logs';
-import { ingestSecurityFleet, SECURITY_CONTAINERS } from './support/security';
+import { ingestSecurityFleet, SECURITY_CONTAINERS, SECURITY_EVENTS, securitySeededAt } from './support/security';
 import { AGENT_TOKEN } from './support/backend';
 
 /**
@@ -533,6 +533,54 @@ describe.each(GRAFANA_LINES)('Grafana %s', (line: GrafanaLine) => {
       await badges.waitFor();
       await expect(badges.getAttribute('data-risks')).resolves.toBe('sensitiveMount');
       await expect(badges.textContent()).resolves.toContain('sensitive mount');
+      expect(errors).toEqual([]);
+      await page.close();
+    });
+
+    it("Security events on the container's charts (issue 17): one marker per seeded event on each chart, its reason and message on hover", async () => {
+      const sec = await sharedBackend('security', async () => {
+        const b = await startSeededBackend(null);
+        await ingestSecurityFleet(b.url, AGENT_TOKEN);
+        return b;
+      });
+      const at = securitySeededAt(sec.url);
+      // sec-sock's security events as seeded (e2e/support/security.ts), oldest first.
+      const seeded = SECURITY_EVENTS.filter((e) => e.container === 'sec-sock' && 'category' in e)
+        .map((e) => ({ ms: (at + e.offset) * 1000, reason: e.reason, message: e.message }))
+        .sort((a, b) => a.ms - b.ms);
+      const res = await fetch(`${sec.url}/api/v1/containers?cluster=sec-docker`, { headers: sec.adminHeaders });
+      const id = ((await res.json()) as { items: Array<{ id: string; name: string }> }).items.find(
+        (c) => c.name === 'sec-sock'
+      )!.id;
+      const h = await lineHost({ backendUrl: sec.url, serviceKey: SERVICE_KEY, theme: 'dark' });
+      // An explicit range around the seed: the other line runs this minutes later.
+      const { page, errors } = await open(
+        h.url,
+        `${APP}/containers/${id}?from=${(at - 1800) * 1000}&to=${(at + 300) * 1000}&refresh=`
+      );
+      const cpu = page.getByTestId('chart-cpu');
+      await cpu.locator('canvas').first().waitFor();
+      const markers = cpu.getByTestId('chart-annotation');
+      await markers.nth(seeded.length - 1).waitFor();
+      expect(await markers.count()).toBe(seeded.length);
+      await expect(
+        cpu.getByTestId('chart-annotation').evaluateAll((els) => els.map((e) => Number(e.dataset.time)))
+      ).resolves.toEqual(seeded.map((e) => e.ms));
+      // Every chart of the page marks them.
+      const all = page.getByTestId('chart-annotation');
+      await all.nth(4 * seeded.length - 1).waitFor();
+      expect(await all.count()).toBe(4 * seeded.length);
+      // Drawn on the time axis, left to right in time order.
+      const xs = await cpu
+        .getByTestId('chart-annotation')
+        .evaluateAll((els) => els.map((e) => e.getBoundingClientRect().x));
+      expect(xs[0]).toBeLessThan(xs[2]);
+      await cpu.getByTestId('chart-annotation').last().hover();
+      const tip = page.getByRole('tooltip');
+      await tip.waitFor();
+      await expect(tip.textContent()).resolves.toContain(seeded[2].reason);
+      await expect(tip.textContent()).resolves.toContain(seeded[2].message);
+      await shot(page, 'container-security-events');
       expect(errors).toEqual([]);
       await page.close();
     });

@@ -22,6 +22,9 @@ import {
   summaryOf,
 } from './helpers/kube-standin';
 import { TestPki } from './helpers/tls';
+import { liveBackend, type Live } from '../../backend/test/helpers/backend';
+import { DIALECTS } from '../../backend/test/helpers/databases';
+import type { EventListReply } from '../../protocol/src/api/alerts';
 
 // No API server or kubelet can run here: these tests run the node collector against stand-ins
 // (helpers/kube-standin.ts, helpers/cri-logs.ts) built from Kubernetes' source, each rule naming
@@ -435,6 +438,78 @@ describe('item 2: IPv6-only cluster — the kubelet URL from https://$(NODE_IP):
     }
   });
 });
+
+describe.each(DIALECTS)(
+  'security events from Kubernetes: cluster collector against a stand-in API server, into a real backend (%s)',
+  (dialect) => {
+    let live: Live;
+    beforeAll(async () => {
+      live = await liveBackend(dialect);
+    });
+    afterAll(async () => {
+      await live?.close();
+    });
+
+    it('a Warning BackOff crash loop arrives with category security; a Normal BackOff (image pull) does not', async () => {
+      const at = new Date(Date.now() - 60_000).toISOString();
+      const ev = (name: string, type: string, reason: string, message: string) => ({
+        kind: 'Event',
+        metadata: { name, namespace: 'shop' },
+        involvedObject: { kind: 'Pod', name: 'web-7d9f', namespace: 'shop' },
+        reason,
+        message,
+        type,
+        count: 1,
+        lastTimestamp: at,
+        source: { component: 'kubelet', host: 'node-1' },
+      });
+      // The kubelet's own wording (pkg/kubelet/kuberuntime/kuberuntime_manager.go, pkg/kubelet/images/image_manager.go).
+      const crash =
+        'Back-off restarting failed container app in pod web-7d9f_shop(3f1c0b6e-8a61-4f0e-9d0e-1b2c3d4e5f60)';
+      const pull = 'Back-off pulling image "registry.example/web:1.4"';
+      const store = new EventStore();
+      const api = await startApiStandin({ token: TOKEN, pods: () => [], nodes: [NODE], events: store });
+      const col = new KubeClusterCollector(new KubeClient(conn(api.url)), 20);
+      try {
+        await col.start();
+        for (let i = 0; i < 100 && !api.requests.some((r) => r.path.includes('watch=1')); i++)
+          await new Promise((r) => setTimeout(r, 20));
+        store.add(ev('web-7d9f.1', 'Warning', 'BackOff', crash));
+        store.add(ev('web-7d9f.2', 'Normal', 'BackOff', pull));
+        let parts = await col.collect(Date.now());
+        for (let i = 0; i < 100 && (parts.events?.length ?? 0) < 2; i++) {
+          await new Promise((r) => setTimeout(r, 20));
+          const more = await col.collect(Date.now());
+          parts = { ...more, events: [...(parts.events ?? []), ...(more.events ?? [])] };
+        }
+        expect(parts.events).toHaveLength(2);
+        const sent = await live.ingest(
+          IngestBatch.parse({
+            version: 'v1',
+            batchId: `k8s-security-${dialect}`,
+            sentAt: Math.floor(Date.now() / 1000),
+            agent: { id: 'cluster-agent', version: 'test', mode: 'cluster', hostname: 'cluster-agent-0' },
+            cluster: { name: 'k8s-sec', kind: 'kubernetes', environment: 'private-cloud' },
+            nodes: parts.nodes,
+            workloads: parts.workloads,
+            events: parts.events,
+          })
+        );
+        expect(sent.status).toBe(202);
+        const security = await live.get<EventListReply>('/api/v1/events?cluster=k8s-sec&category=security');
+        expect(security.items.map((e) => [e.type, e.reason, e.message, e.category])).toEqual([
+          ['warning', 'BackOff', crash, 'security'],
+        ]);
+        const all = await live.get<EventListReply>('/api/v1/events?cluster=k8s-sec&reason=BackOff');
+        expect(all.total).toBe(2);
+        expect(all.items.find((e) => e.type === 'normal')).toMatchObject({ message: pull, category: null });
+      } finally {
+        await col.stop();
+        await api.close();
+      }
+    });
+  }
+);
 
 function header() {
   return {

@@ -122,15 +122,20 @@ export function useEntitySeries(kind: SeriesKind, id: string | undefined, charts
   );
 }
 
-/** A grid of time-series charts of one entity; `cpuCapacity` (cores) bounds its CPU chart. */
+/**
+ * A grid of time-series charts of one entity; `cpuCapacity` (cores) bounds its CPU chart, and
+ * `annotations` (annotation frames) are marked on every chart.
+ */
 export function EntityCharts({
   reply,
   charts,
   cpuCapacity,
+  annotations,
 }: {
   reply?: SeriesReply;
   charts: ChartSpec[];
   cpuCapacity?: number;
+  annotations?: DataFrame[];
 }) {
   const styles = useStyles2(getStyles);
   const { range } = useFleetlens();
@@ -154,6 +159,7 @@ export function EntityCharts({
           timeRange={range}
           height={200}
           testId={c.cpu ? 'chart-cpu' : undefined}
+          annotations={annotations}
         />
       ))}
     </div>

@@ -10,6 +10,7 @@ import {
 } from '@grafana/data';
 import { LegendDisplayMode, SeriesTable, TimeSeries, TooltipPlugin2, useStyles2, useTheme2 } from '@grafana/ui';
 import { useMeasuredWidth } from '../utils/useMeasure';
+import { AnnotationsPlugin } from './ChartAnnotations';
 
 interface Props {
   title: string;
@@ -19,6 +20,11 @@ interface Props {
   /** Shown instead of the chart when there is nothing to draw. */
   emptyText?: string;
   testId?: string;
+  /**
+   * Annotation frames (`meta.dataTopic = 'annotations'`), drawn as markers on the time axis. Pass
+   * an array (empty until loaded) on charts that may get annotations; undefined draws none.
+   */
+  annotations?: DataFrame[];
 }
 
 /** A titled time-series chart (Grafana's TimeSeries) that fills its container's width. */
@@ -29,6 +35,7 @@ export const TimeSeriesChart = React.memo(function TimeSeriesChart({
   height = 220,
   emptyText,
   testId,
+  annotations,
 }: Props) {
   const styles = useStyles2(getStyles);
   const theme = useTheme2();
@@ -98,13 +105,17 @@ export const TimeSeriesChart = React.memo(function TimeSeriesChart({
               }}
             >
               {(builder, alignedFrame) => (
-                <TooltipPlugin2
-                  config={builder}
-                  hoverMode={0}
-                  render={(_u, dataIdxs, seriesIdx) => (
-                    <ChartTooltip frame={alignedFrame} dataIdxs={dataIdxs} seriesIdx={seriesIdx} />
-                  )}
-                />
+                <>
+                  <TooltipPlugin2
+                    config={builder}
+                    hoverMode={0}
+                    render={(_u, dataIdxs, seriesIdx) => (
+                      <ChartTooltip frame={alignedFrame} dataIdxs={dataIdxs} seriesIdx={seriesIdx} />
+                    )}
+                  />
+                  {/* Mounted with the plot even while empty: its uPlot hooks exist only from creation. */}
+                  {annotations && <AnnotationsPlugin config={builder} annotations={annotations} />}
+                </>
               )}
             </TimeSeries>
           )

@@ -7,25 +7,28 @@ import { EnvironmentTag } from '../components/EnvironmentTag';
 import { LabelList, MetaList } from '../components/MetaList';
 import { PageLayout } from '../components/PageLayout';
 import { RiskBadges } from '../components/RiskBadges';
+import { SecurityEventList, useSecurityAnnotations, useSecurityEvents } from '../components/SecurityEvents';
 import { CardGrid, StatCard } from '../components/StatCard';
 import { ContainerStateBadge } from '../components/StatusBadge';
 import { ContainerPressureCards, memoryParts, memorySentence } from '../components/ContainerPressure';
 import { appUrl, ROUTES } from '../constants';
 import { formatCores, formatMetric, formatPercent, formatTime, formatUnit, NO_VALUE } from '../utils/format';
 
-/** One container: its metadata, current usage and charts. */
+/** One container: its metadata, current usage, and charts with its security events marked on them. */
 export function ContainerDetailPage() {
   const { id = '' } = useParams();
   const container = useApiData<ContainerDetailReply>(`container:${id}`, (c, signal) => c.container(id, signal), {
     keepPrevious: false,
   });
   const series = useEntitySeries('container', id, CONTAINER_CHARTS);
+  const security = useSecurityEvents(id);
+  const annotations = useSecurityAnnotations(security.data);
   const c = container.data;
 
   return (
     <PageLayout
       hideClusterPicker
-      error={container.error ?? series.error}
+      error={container.error ?? series.error ?? security.error}
       loading={container.loading}
       pageNav={{ text: c?.name ?? 'Container', parentItem: { text: 'Containers', url: appUrl(ROUTES.containers) } }}
       subTitle={c ? c.image : undefined}
@@ -111,7 +114,8 @@ export function ContainerDetailPage() {
               ['Labels', <LabelList key="l" labels={c.labels} />],
             ]}
           />
-          <EntityCharts reply={series.data} charts={CONTAINER_CHARTS} />
+          <EntityCharts reply={series.data} charts={CONTAINER_CHARTS} annotations={annotations} />
+          <SecurityEventList reply={security.data} />
         </>
       )}
     </PageLayout>

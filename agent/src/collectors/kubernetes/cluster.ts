@@ -1,6 +1,7 @@
 import type { Event, NodeReport, WorkloadKind, WorkloadReport } from '@fleetlens/protocol';
 import { type BatchParts, type Collector, toEpochSeconds } from '../types';
 import { type KubeClient, KubeError, parseQuantity } from './client';
+import { kubeEventCategory } from './event-category';
 import { nodeRole, nodeStatus } from './node';
 import type { KubeEvent, List, Node, Workload } from './types';
 
@@ -37,15 +38,22 @@ function epochOf(e: KubeEvent): number {
   return Number.isFinite(ms) ? toEpochSeconds(ms) : toEpochSeconds(Date.now());
 }
 
-/** Maps a core/v1 Event to the wire Event. */
+/**
+ * Maps a core/v1 Event to the wire Event; warning crash loops, OOM kills and pods refused by Pod
+ * Security admission get the `security` category (./event-category.ts).
+ */
 export function toWireEvent(e: KubeEvent): Event {
   const obj = e.involvedObject ?? {};
+  const type = e.type === 'Warning' ? 'warning' : 'normal';
+  const reason = (e.reason || 'Unknown').slice(0, 128);
+  const message = (e.message ?? '').slice(0, 4096);
+  const category = kubeEventCategory('kubernetes', type, reason, message);
   return {
     ts: epochOf(e),
     source: 'kubernetes',
-    type: e.type === 'Warning' ? 'warning' : 'normal',
-    reason: (e.reason || 'Unknown').slice(0, 128),
-    message: (e.message ?? '').slice(0, 4096),
+    type,
+    reason,
+    message,
     objectKind: (obj.kind || 'Unknown').slice(0, 64),
     objectName: (obj.name || e.metadata.name).slice(0, 512),
     namespace: obj.namespace || e.metadata.namespace || null,
@@ -53,6 +61,7 @@ export function toWireEvent(e: KubeEvent): Event {
     containerId: null,
     exitCode: null,
     count: Math.max(1, e.series?.count ?? e.count ?? 1),
+    ...(category ? { category } : {}),
   };
 }
 
