@@ -61,7 +61,7 @@ describeDocker('OOM kills, throttling and memory parts against a real Docker eng
     samplesById: Map<string, ContainerSample>;
     mem: { before: Hand; after: Hand };
     /** cpu.stat of the burner right before and right after the collect, and the collect's time. */
-    cpu: { at: number; before: Record<string, number>; after: Record<string, number> };
+    cpu: { at: number; done: number; before: Record<string, number>; after: Record<string, number> };
   }
   const cycles: Array<{ cg: One; api: One }> = [];
 
@@ -76,12 +76,18 @@ describeDocker('OOM kills, throttling and memory parts against a real Docker eng
       const cpu0 = readCpu();
       const now = Date.now();
       const parts = await c.collect(now);
+      const done = Date.now();
       const cpu1 = readCpu();
       const mem1 = memoryByHand(ids.mem);
       const samplesById = new Map(
         (parts.containers ?? []).filter((x) => x.samples[0]).map((x) => [x.id, x.samples[0]])
       );
-      return { parts, samplesById, mem: { before: mem0, after: mem1 }, cpu: { at: now, before: cpu0, after: cpu1 } };
+      return {
+        parts,
+        samplesById,
+        mem: { before: mem0, after: mem1 },
+        cpu: { at: now, done, before: cpu0, after: cpu1 },
+      };
     };
     const a = await one(agent);
     const b = await one(api);
@@ -197,11 +203,14 @@ describeDocker('OOM kills, throttling and memory parts against a real Docker eng
       const [tLo, tHi] = range('nr_throttled');
       const [nsLo, nsHi] = range('throttled_time');
       const secs = (c2.at - c1.at) / 1000;
+      // The agent's readings fall somewhere inside each collect: its interval lies between these.
+      const secsLo = (c2.at - c1.done) / 1000;
+      const secsHi = (c2.done - c1.at) / 1000;
       const hand = {
         pctLo: (tLo / pHi) * 100,
         pctHi: Math.min(100, (tHi / Math.max(1, pLo)) * 100),
-        spsLo: nsLo / 1e9 / secs,
-        spsHi: nsHi / 1e9 / secs,
+        spsLo: nsLo / 1e9 / secsHi,
+        spsHi: nsHi / 1e9 / secsLo,
       };
       const x = cycles[1][which].samplesById.get(ids.burner)!;
       console.log(
