@@ -39,6 +39,8 @@ describe('Kubernetes OOMKilled terminations (Kubernetes-shaped pod statuses)', (
         namespace: 'shop',
         nodeName: 'node-1',
         containerId: 'c-now',
+        // issue 17: an OOM kill is a security event
+        category: 'security',
       }),
     ]);
     expect(events[0].message).toContain('c-old2');

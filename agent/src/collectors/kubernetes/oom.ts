@@ -1,6 +1,7 @@
 import type { Event } from '@fleetlens/protocol';
 import { toEpochSeconds } from '../types';
 import type { ContainerStatus } from './types';
+import { kubeEventCategory } from './event-category';
 
 /** Terminations older than this when first seen are history, not reported. */
 const MAX_AGE_SECONDS = 3600;
@@ -93,6 +94,8 @@ export class KubeOomTracker {
         containerId: subject.runtimeId,
         exitCode: null,
         count: 1,
+        // An OOM kill is a security event (issue 17), by the same rule as the cluster's events.
+        category: kubeEventCategory('kubernetes', 'warning', 'oom', ''),
       });
     }
     return out;
