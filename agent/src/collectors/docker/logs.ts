@@ -54,7 +54,7 @@ export class LogTailer {
     this.onLines?.(
       id,
       lines.map((l) => l.text)
-    );
+    ); // all of them: the cap below is for shipping only
     const kept = this.cap > 0 ? lines.slice(0, this.cap) : [];
     const last = lines[lines.length - 1];
     this.cursors.value[id] = { sec: last.sec, nanos: last.nanos };
