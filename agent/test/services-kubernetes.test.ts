@@ -101,9 +101,7 @@ describeDocker('pod annotations and pod logs on Kubernetes (stand-in API server 
           'other-c0'
         ),
       ],
-      nodes: [
-        { metadata: { name: 'node-1', labels: {} }, status: { conditions: [{ type: 'Ready', status: 'True' }] } },
-      ],
+      nodes: [{ metadata: { name: 'node-1' }, status: { conditions: [{ type: 'Ready', status: 'True' }] } }],
       objects: {
         '/apis/apps/v1/namespaces/shop/replicasets/web-7d9f': {
           metadata: {
