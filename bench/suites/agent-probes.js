@@ -165,7 +165,11 @@ async function main() {
       'after a warm-up; RSS sampled every 0.5 s from /proc/<pid>/status. Extra = the 100-probe run minus the 0-probe run.',
     per100Probes: {
       extraCpuSecondsPerSecond: +(hundred.agentCpuSecondsPerSecond - none.agentCpuSecondsPerSecond).toFixed(5),
+      // RSS moves with garbage collection by a few MB either way; the average, the peak and the
+      // kernel's high-water mark are all given.
       extraRssAvgMB: +(hundred.agentRssAvgMB - none.agentRssAvgMB).toFixed(1),
+      extraRssPeakMB: +(hundred.agentRssPeakMB - none.agentRssPeakMB).toFixed(1),
+      extraVmHwmMB: +(hundred.agentVmHwmMB - none.agentVmHwmMB).toFixed(1),
       probeRunsPerSecond: +(100 / PROBE_INTERVAL).toFixed(2),
     },
     runs,
