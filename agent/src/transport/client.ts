@@ -138,7 +138,11 @@ export class IngestClient {
     }
     if (res.status >= 200 && res.status < 300) {
       const probes = this.opts.onProbes ? probesOf(res.text) : undefined;
-      if (probes) this.opts.onProbes!(probes);
+      try {
+        if (probes) this.opts.onProbes!(probes);
+      } catch {
+        // The batch was delivered whatever the receiver of the probes does with them.
+      }
       return { kind: 'accepted', clockSkewSeconds: skewOf(res.text) };
     }
     const message = errorText(res.status, res.text);
