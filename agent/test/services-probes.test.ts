@@ -329,11 +329,17 @@ describe('https probe against a local TLS server', () => {
     expect(server.seen.map((s) => s.path)).toContain('/health');
   });
 
-  it('is down with a TLS error when the CA is not trusted', async () => {
+  it('is down with a TLS error when the CA is not trusted, still naming the notAfter, and sends no request', async () => {
+    const before = server.seen.length;
     const r = await runProbe(target());
-    expect(r.up).toBe(false);
-    expect(r.statusCode).toBeNull();
+    expect(r).toMatchObject({ up: false, statusCode: null, certNotAfter: notAfter.getTime() / 1000 });
     expect(r.error).toMatch(/^TLS error: /);
+    expect(server.seen.length).toBe(before);
+  });
+
+  it('is down with a TLS error when the certificate does not name the host', async () => {
+    const r = await runProbe({ ...target(), target: `https://localhost:${server.port}/health` }, { ca: [ca] });
+    expect(r).toMatchObject({ up: false, error: 'TLS error: ERR_TLS_CERT_ALTNAME_INVALID' });
   });
 });
 

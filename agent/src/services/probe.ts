@@ -129,10 +129,23 @@ function probeHttp(t: ProbeTarget, opts: ProbeOptions): Promise<ProbeOutcome> {
       agent: false,
       headers: { 'user-agent': opts.userAgent ?? 'fleetlens-agent', accept: '*/*', connection: 'close' },
       ...(https && opts.ca?.length ? { ca: [...rootCertificates, ...opts.ca] } : {}),
+      // Verified below rather than by Node, so that a certificate that fails (expired, unknown CA,
+      // wrong name) still reports its notAfter: Node's own rejection destroys the socket before the
+      // certificate can be read. Node sets `authorized`/`authorizationError` from the same chain
+      // and host-name checks (checkServerIdentity) it would reject on.
+      ...(https ? { rejectUnauthorized: false } : {}),
     });
     req.on('socket', (s: Socket) => {
       socket = s;
       watchSocket(s, m);
+      if (https)
+        s.once('secureConnect', () => {
+          const tls = s as TLSSocket;
+          if (tls.authorized) return;
+          const code = String(tls.authorizationError ?? 'certificate not verified');
+          m.secure = undefined; // the handshake did not give a trusted connection
+          fail(Object.assign(new Error(code), { code: '' }));
+        });
     });
     req.on('error', fail);
     req.on('response', (res: IncomingMessage) => {
