@@ -68,11 +68,13 @@ export class ProbeRunner implements ProbeTargetSink {
     return [...this.scheduled.keys()];
   }
 
+  /** Replaces one origin's probes; unchanged probes keep their schedule, changed ones start anew. */
   setTargets(origin: ProbeOrigin, targets: ProbeTarget[]): void {
     this.origins.set(origin, targets);
     this.rebuild(Date.now());
   }
 
+  /** Starts running the probes on their intervals. */
   start(): void {
     this.started = true;
     this.arm();
