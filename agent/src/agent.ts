@@ -3,7 +3,7 @@ import { appendFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzip } from 'node:zlib';
 import { promisify } from 'node:util';
-import type { AgentStatus, ClusterInfo, IngestBatch } from '@fleetlens/protocol';
+import type { AgentStatus, ClusterInfo, IngestBatch, ProbeDefinition } from '@fleetlens/protocol';
 import type { AgentConfig } from './config';
 import type { BatchParts, Collector } from './collectors/types';
 import { assembleBatch, sanitizeBatch } from './batch';
@@ -22,6 +22,8 @@ export interface AgentOptions {
   clusterKind: 'docker' | 'kubernetes';
   sender?: SenderOptions;
   log?: (msg: string) => void;
+  /** Called with the defined probes of each ingest reply that carries them (the whole set to run). */
+  onDefinedProbes?: (probes: ProbeDefinition[]) => void;
   /** Called with every batch as it is spooled (tests and debugging). */
   onBatch?: (batch: IngestBatch) => void;
 }
@@ -72,6 +74,7 @@ export class Agent {
       backendUrl: c.backendUrl,
       token: c.agentToken,
       timeoutMs: c.requestTimeoutSeconds * 1000,
+      onProbes: this.opts.onDefinedProbes,
     });
     this.sender = new Sender(this.spool, client, { log: this.log, ...this.opts.sender });
     this.sender.start();

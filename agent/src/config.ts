@@ -3,6 +3,7 @@ import { isIPv6 } from 'node:net';
 import { hostname } from 'node:os';
 import { z } from 'zod';
 import { ClusterInfo, Environment } from '@fleetlens/protocol';
+import { customParser } from './services/access-log/formats';
 
 /**
  * Every setting, its environment variable and its YAML key. Environment wins over the file so
@@ -34,6 +35,13 @@ const ENV: Record<string, string> = {
   kubeletInsecureTls: 'FLEETLENS_KUBELET_INSECURE_TLS',
   requestTimeoutSeconds: 'FLEETLENS_REQUEST_TIMEOUT_SECONDS',
   batchLog: 'FLEETLENS_BATCH_LOG',
+  probesEnabled: 'FLEETLENS_PROBES_ENABLED',
+  probeConcurrency: 'FLEETLENS_PROBE_CONCURRENCY',
+  probeMax: 'FLEETLENS_PROBE_MAX',
+  probeCaFile: 'FLEETLENS_PROBE_CA_FILE',
+  accessLogsEnabled: 'FLEETLENS_ACCESS_LOGS_ENABLED',
+  accessLogPattern: 'FLEETLENS_ACCESS_LOG_PATTERN',
+  accessLogDurationUnit: 'FLEETLENS_ACCESS_LOG_DURATION_UNIT',
 };
 
 const CollectorName = z.enum(['host', 'docker', 'kubernetes']);
@@ -138,6 +146,34 @@ export const AgentConfigSchema = z.object({
    * (entity, ts) of every sample in it), written apart from the spool. The fault suite reads it.
    */
   batchLog: z.string().min(1).optional(),
+  /** Service health (issue 16): run the probes discovered on containers and defined on the backend. */
+  probesEnabled: Bool.default(true),
+  /** Probes in flight at once at most. */
+  probeConcurrency: z.coerce.number().int().min(1).max(256).default(16),
+  /** Probes this agent runs at most (defined first, then discovered); the rest are counted and logged. */
+  probeMax: z.coerce.number().int().min(0).max(10_000).default(1000),
+  /** PEM file of extra CA certificates that https probes trust beside Node's bundled roots. */
+  probeCaFile: z.string().min(1).optional(),
+  /** Request stats from the container logs the agent reads (needs logsEnabled). */
+  accessLogsEnabled: Bool.default(true),
+  /**
+   * An RE2 pattern for a custom access-log format, with a named group `status` and optionally
+   * `duration` (in accessLogDurationUnit); used by `fleetlens.access-log: custom` and tried first by `auto`.
+   */
+  accessLogPattern: z
+    .string()
+    .min(1)
+    .max(1024)
+    .optional()
+    .superRefine((v, ctx) => {
+      if (v === undefined) return;
+      try {
+        customParser(v, 's');
+      } catch (e) {
+        ctx.addIssue({ code: 'custom', message: (e as Error).message });
+      }
+    }),
+  accessLogDurationUnit: z.enum(['s', 'ms', 'us', 'ns']).default('s'),
 });
 
 export type AgentConfig = z.output<typeof AgentConfigSchema>;

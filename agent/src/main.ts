@@ -6,11 +6,13 @@ import { HostCollector } from './collectors/host';
 import type { Collector } from './collectors/types';
 import { startHealthServer } from './health';
 import { buildKubernetesCollectors, hostWithNodeMeta, kubernetesDetected } from './collectors/kubernetes';
-import type { NodeMeta } from './collectors/kubernetes/node';
+import { KubeNodeCollector, type NodeMeta } from './collectors/kubernetes/node';
+import { type Services, buildServices } from './services';
 
 /** Picks the collectors: explicit list from config, or auto-detection of what this machine has. */
 export async function buildCollectors(
-  config: AgentConfig
+  config: AgentConfig,
+  services: Services = buildServices(config)
 ): Promise<{ collectors: Collector[]; kind: 'docker' | 'kubernetes' }> {
   let names: Array<'host' | 'docker' | 'kubernetes'>;
   if (config.collectors !== 'auto') names = config.collectors;
@@ -46,12 +48,17 @@ export async function buildCollectors(
           stateDir: config.stateDir,
           logsEnabled: config.logsEnabled,
           logLinesPerCycle: config.logLinesPerCycle,
+          services: services.hooks,
         })
       );
     } else {
-      collectors.push(...(await buildKubernetesCollectors(config, nodeMeta)));
+      const kube = await buildKubernetesCollectors(config, nodeMeta);
+      for (const k of kube) if (k instanceof KubeNodeCollector) k.useServices(services.hooks);
+      collectors.push(...kube);
     }
   }
+  // Probes run from node agents (from inside the node's network), not from the cluster agent.
+  if (services.collector && config.mode === 'node') collectors.push(services.collector);
   const kind = config.clusterKind ?? (names.includes('kubernetes') ? 'kubernetes' : 'docker');
   return { collectors, kind };
 }
@@ -68,8 +75,9 @@ export async function main(): Promise<void> {
     }
     throw e;
   }
-  const { collectors, kind } = await buildCollectors(config);
-  const agent = new Agent({ config, collectors, clusterKind: kind });
+  const services = buildServices(config);
+  const { collectors, kind } = await buildCollectors(config, services);
+  const agent = new Agent({ config, collectors, clusterKind: kind, onDefinedProbes: (p) => services.setDefined(p) });
   await agent.start();
   console.error(
     `fleetlens-agent: ${config.mode} mode, collectors ${collectors.map((c) => c.name).join(', ')}, every ${config.intervalSeconds}s → ${config.backendUrl}`

@@ -1,5 +1,6 @@
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { IngestReply, type ProbeDefinition } from '@fleetlens/protocol';
 /** The outcome of one POST of a batch, as the sender needs to act on it. */
 export type PushResult =
   /** clockSkewSeconds: the agent's clock minus the backend's, when the backend says. */
@@ -20,6 +21,12 @@ export interface IngestClientOptions {
   backendUrl: string;
   token: string;
   timeoutMs: number;
+  /**
+   * Called with the defined probes of an accepted push's reply (`probes`: the whole set this
+   * agent is to run) when the reply carries them; a reply without them, or with an invalid list,
+   * leaves the current set (no call).
+   */
+  onProbes?: (probes: ProbeDefinition[]) => void;
 }
 
 /** Parses Retry-After: delay in seconds or an HTTP date. */
@@ -48,6 +55,19 @@ export function skewOf(text: string, now = Date.now()): number | null {
   } catch {
     return null;
   }
+}
+
+/** The `probes` of an ingest reply: the list when present and valid, else undefined (no opinion). */
+export function probesOf(text: string): ProbeDefinition[] | undefined {
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (!body || typeof body !== 'object' || !('probes' in body)) return undefined;
+  const r = IngestReply.shape.probes.safeParse((body as { probes: unknown }).probes);
+  return r.success ? r.data : undefined;
 }
 
 interface RawResponse {
@@ -116,7 +136,15 @@ export class IngestClient {
       const timedOut = err.message === 'request timed out';
       return { kind: 'retry', message: err.code ?? err.message, retryAfterMs: null, timedOut };
     }
-    if (res.status >= 200 && res.status < 300) return { kind: 'accepted', clockSkewSeconds: skewOf(res.text) };
+    if (res.status >= 200 && res.status < 300) {
+      const probes = this.opts.onProbes ? probesOf(res.text) : undefined;
+      try {
+        if (probes) this.opts.onProbes!(probes);
+      } catch {
+        // The batch was delivered whatever the receiver of the probes does with them.
+      }
+      return { kind: 'accepted', clockSkewSeconds: skewOf(res.text) };
+    }
     const message = errorText(res.status, res.text);
     if (res.status === 400 || res.status === 422) return { kind: 'rejected', message };
     if (res.status === 413) return { kind: 'too_large' };

@@ -44,8 +44,9 @@ export const ProbeResult = z.object({
   ts: EpochSeconds,
   /**
    * Stable identity of the probe within the cluster: `def:<definitionId>` for a defined probe,
-   * `ctr:<containerId>:<target>` for one discovered on a container (the backend derives its id from
-   * cluster + key).
+   * `ctr:<containerId>:<target>` for one discovered on a container's labels, `pod:<podUid>:<target>`
+   * for one discovered on a pod's annotations (a pod's probe is the pod's, not one per container;
+   * its containerId is null). The backend derives its id from cluster + key.
    */
   key: z.string().min(1).max(512),
   source: ProbeSource,

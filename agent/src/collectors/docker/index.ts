@@ -12,6 +12,7 @@ import { SecurityEvents, dockerSecurity } from './security';
 import { type LogCursors, LogTailer } from './logs';
 import { type NetCounters, readStatsApi } from './stats-api';
 import { type ContainerInfo, type ContainerInspectInfo, DockerEngine } from './engine';
+import { type ServiceHooks, updateDockerServices } from '../../services/hooks';
 
 export interface DockerCollectorOptions {
   nodeName: string;
@@ -27,6 +28,8 @@ export interface DockerCollectorOptions {
   usageSource?: 'auto' | 'api';
   /** Only containers carrying all these labels (tests use it to ignore unrelated containers). */
   labelFilter?: Record<string, string>;
+  /** Service health: where discovered probes go and the access-log counter the logs feed (issue 16). */
+  services?: ServiceHooks;
 }
 
 /** What the agent remembers of one container between cycles. */
@@ -174,6 +177,9 @@ export class DockerCollector implements Collector {
       this.logs = new LogTailer(this.docker, cursors, this.opts.logLinesPerCycle, (id) =>
         firstRun && this.preexisting.has(id) ? this.startedAtSec : 0
       );
+      const stats = this.opts.services?.accessLogs;
+      // Every line read, also those over the per-cycle cap: request counts must be complete.
+      if (stats) this.logs.onLines = (id, texts) => stats.observe(id, texts);
     }
     const list = await this.list();
     for (const c of list) this.preexisting.add(c.Id);
@@ -206,11 +212,19 @@ export class DockerCollector implements Collector {
     for (const id of this.known.keys()) if (!ids.has(id)) this.known.delete(id);
     for (const id of this.dirty) if (!ids.has(id)) this.dirty.delete(id);
     this.cgroups?.retain(ids);
+    const services = this.opts.services;
+    if (services)
+      updateDockerServices(
+        services,
+        [...this.known.values()].map((k) => k.inspect)
+      );
     let logs: LogLine[] = [];
     if (this.logs) {
       logs = await this.collectLogs(now);
       this.logs.retain(ids);
     }
+    const requestStats = services?.accessLogs?.take(now) ?? [];
+    services?.accessLogs?.retain(ids);
     // Events are taken last so that a container's die event and its final sample share a batch.
     // Docker's own oom events are replaced by one event per kill counted from both sources.
     // Exec events come from SecurityEvents, which completes them with the exec's command and user.
@@ -225,6 +239,7 @@ export class DockerCollector implements Collector {
       inventories: [{ nodeName: this.opts.nodeName, ts: toEpochSeconds(now), containerIds: [...ids] }],
       events,
       logs,
+      requestStats,
     };
   }
 

@@ -22,6 +22,8 @@ function after(a: { sec: number; nanos: number }, b: { sec: number; nanos: numbe
 export class LogTailer {
   /** Lines skipped by the per-cycle cap since start (reported in the agent's logs). */
   skipped = 0;
+  /** Sees every new line of a container, before the cap (access-log request counts). */
+  onLines: ((id: string, texts: string[]) => void) | null = null;
 
   constructor(
     private readonly docker: DockerEngine,
@@ -49,6 +51,10 @@ export class LogTailer {
       this.cursors.value[id] ??= cursor;
       return [];
     }
+    this.onLines?.(
+      id,
+      lines.map((l) => l.text)
+    ); // all of them: the cap below is for shipping only
     const kept = this.cap > 0 ? lines.slice(0, this.cap) : [];
     const last = lines[lines.length - 1];
     this.cursors.value[id] = { sec: last.sec, nanos: last.nanos };

@@ -6,6 +6,7 @@ import { PodLogTailer } from './podlogs';
 import { KubeOomTracker } from './oom';
 import { KubeCgroups, type KubeCgroupReading } from './cgroup';
 import { podContainerSecurity } from './security';
+import { type PodFacts, type ServiceHooks, trackPodAccessLogs, updatePodProbes } from '../../services/hooks';
 
 /** Node metadata the host collector reports (role, readiness, labels) as Kubernetes sees it. */
 export interface NodeMeta {
@@ -268,12 +269,22 @@ export class KubeNodeCollector implements Collector {
   private readonly oom = new KubeOomTracker();
   /** Per-container cgroup reads (issue 12), null without a configured cgroup root. */
   private readonly cgroups: KubeCgroups | null;
+  /** Service health (issue 16): discovered probes and access-log counts; none until useServices. */
+  private services: ServiceHooks | null = null;
 
   constructor(private readonly opts: KubeNodeCollectorOptions) {
     this.owners = new OwnerResolver(opts.api);
     this.cgroups = opts.cgroupRoot
       ? new KubeCgroups(opts.cgroupRoot, opts.hostProc ?? '/proc', opts.log ?? ((m: string) => console.error(m)))
       : null;
+  }
+
+  /** Hands pod-annotation probes to the probe runner and the pods' log lines to the access-log counter. */
+  useServices(hooks: ServiceHooks): void {
+    this.services = hooks;
+    const stats = hooks.accessLogs;
+    // Every line read, also those over the per-cycle cap: request counts must be complete.
+    if (this.opts.logs && stats) this.opts.logs.onLines = (id, texts) => stats.observe(id, texts);
   }
 
   /** Where container figures come from (agent status), e.g. "kubelet summary + cgroup v2". */
@@ -413,6 +424,7 @@ export class KubeNodeCollector implements Collector {
     // Runtime ids whose cgroup state is kept: current containers and the instance before a restart.
     const instances = new Set<string>();
     this.cgroups?.beginCycle();
+    const servicePods: Array<{ pod: PodFacts; ref: KubernetesRef }> = [];
     for (const pod of pods.items) {
       const workload = await this.owners.workloadOf(pod.metadata);
       const ref: KubernetesRef = {
@@ -422,6 +434,13 @@ export class KubeNodeCollector implements Collector {
         workloadKind: workload?.kind ?? null,
         workloadName: workload?.name ?? null,
       };
+      if (this.services) {
+        servicePods.push({ pod: pod as PodFacts, ref });
+        const ids = podContainers(pod)
+          .map(({ status }) => runtimeId(status.containerID))
+          .filter((id): id is string => !!id);
+        trackPodAccessLogs(this.services, pod as PodFacts, ref, ids);
+      }
       for (const { status: cs, kind, spec } of podContainers(pod)) {
         const id = runtimeId(cs.containerID);
         if (!id) continue; // not created yet
@@ -513,8 +532,12 @@ export class KubeNodeCollector implements Collector {
         });
       }
     }
+    if (this.services) updatePodProbes(this.services, servicePods);
     await Promise.all(logTasks);
     this.opts.logs?.retain(logDirs);
+    const stats = this.services?.accessLogs;
+    const requestStats = stats?.take(now) ?? [];
+    stats?.retain(new Set(containers.map((c) => c.id)));
     this.oom.retain(statuses);
     this.cgroups?.endCycle(instances);
     return {
@@ -522,6 +545,7 @@ export class KubeNodeCollector implements Collector {
       inventories: [{ nodeName: this.opts.nodeName, ts, containerIds: containers.map((c) => c.id) }],
       logs,
       events,
+      requestStats,
     };
   }
 }

@@ -196,6 +196,8 @@ interface Entry {
  */
 export class PodLogTailer {
   skipped = 0;
+  /** Sees every new line of a container, before the cap (access-log request counts). */
+  onLines: ((id: string, texts: string[]) => void) | null = null;
 
   constructor(
     private readonly podLogDir: string,
@@ -323,6 +325,11 @@ export class PodLogTailer {
       cur = await this.startChain(dir, chains, next, idOf(next));
     }
     this.cursors.value[key] = cur;
+    if (this.onLines) {
+      const byId = new Map<string, string[]>();
+      for (const e of entries) if (!e.marker) byId.set(e.id, [...(byId.get(e.id) ?? []), e.text]);
+      for (const [id, texts] of byId) this.onLines(id, texts);
+    }
     return this.toLines(entries);
   }
 
