@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { isIPv6 } from 'node:net';
 import { hostname } from 'node:os';
 import { z } from 'zod';
-import { ClusterInfo, Environment } from '@fleetlens/protocol';
+import { ActionKind, ClusterInfo, Environment } from '@fleetlens/protocol';
 
 /**
  * Every setting, its environment variable and its YAML key. Environment wins over the file so
@@ -34,6 +34,7 @@ const ENV: Record<string, string> = {
   kubeletInsecureTls: 'FLEETLENS_KUBELET_INSECURE_TLS',
   requestTimeoutSeconds: 'FLEETLENS_REQUEST_TIMEOUT_SECONDS',
   batchLog: 'FLEETLENS_BATCH_LOG',
+  actions: 'FLEETLENS_ACTIONS',
 };
 
 const CollectorName = z.enum(['host', 'docker', 'kubernetes']);
@@ -138,6 +139,27 @@ export const AgentConfigSchema = z.object({
    * (entity, ts) of every sample in it), written apart from the spool. The fault suite reads it.
    */
   batchLog: z.string().min(1).optional(),
+  /**
+   * Container actions this agent may run when the backend hands them out (issue 15; decision 32):
+   * a comma list of start, stop, restart, pause, unpause, remove. Empty (the default): none; the
+   * agent then answers every action with a failed result naming this setting.
+   */
+  actions: z
+    .union([z.array(ActionKind), z.string()])
+    .default([])
+    .transform((v, ctx) => {
+      if (Array.isArray(v)) return v;
+      const names = v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
+      const parsed = z.array(ActionKind).safeParse(names);
+      if (!parsed.success) {
+        ctx.addIssue({ code: 'custom', message: `expected a list of ${ActionKind.options.join(', ')}, got "${v}"` });
+        return z.NEVER;
+      }
+      return [...new Set(parsed.data)];
+    }),
 });
 
 export type AgentConfig = z.output<typeof AgentConfigSchema>;

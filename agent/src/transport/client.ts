@@ -1,9 +1,10 @@
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { ContainerAction } from '@fleetlens/protocol';
 /** The outcome of one POST of a batch, as the sender needs to act on it. */
 export type PushResult =
   /** clockSkewSeconds: the agent's clock minus the backend's, when the backend says. */
-  | { kind: 'accepted'; clockSkewSeconds: number | null }
+  | { kind: 'accepted'; clockSkewSeconds: number | null; actions: ContainerAction[] }
   /** 400: the backend refuses this batch for good; never retried. */
   | { kind: 'rejected'; message: string }
   /** 413: too large; split it or drop it. */
@@ -47,6 +48,20 @@ export function skewOf(text: string, now = Date.now()): number | null {
     return typeof v === 'number' && Number.isFinite(v) ? Math.round(now / 1000 - v) : null;
   } catch {
     return null;
+  }
+}
+
+/** The container actions of an ingest reply (issue 15); items that do not parse are left out. */
+export function actionsOf(text: string): ContainerAction[] {
+  try {
+    const v = (JSON.parse(text) as { actions?: unknown }).actions;
+    if (!Array.isArray(v)) return [];
+    return v.flatMap((a) => {
+      const r = ContainerAction.safeParse(a);
+      return r.success ? [r.data] : [];
+    });
+  } catch {
+    return [];
   }
 }
 
@@ -116,7 +131,8 @@ export class IngestClient {
       const timedOut = err.message === 'request timed out';
       return { kind: 'retry', message: err.code ?? err.message, retryAfterMs: null, timedOut };
     }
-    if (res.status >= 200 && res.status < 300) return { kind: 'accepted', clockSkewSeconds: skewOf(res.text) };
+    if (res.status >= 200 && res.status < 300)
+      return { kind: 'accepted', clockSkewSeconds: skewOf(res.text), actions: actionsOf(res.text) };
     const message = errorText(res.status, res.text);
     if (res.status === 400 || res.status === 422) return { kind: 'rejected', message };
     if (res.status === 413) return { kind: 'too_large' };
