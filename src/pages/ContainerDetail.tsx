@@ -9,6 +9,7 @@ import { PageLayout } from '../components/PageLayout';
 import { RiskBadges } from '../components/RiskBadges';
 import { CardGrid, StatCard } from '../components/StatCard';
 import { ContainerStateBadge } from '../components/StatusBadge';
+import { ContainerActions } from '../components/actions/ContainerActions';
 import { ContainerPressureCards, memoryParts, memorySentence } from '../components/ContainerPressure';
 import { appUrl, ROUTES } from '../constants';
 import { formatCores, formatMetric, formatPercent, formatTime, formatUnit, NO_VALUE } from '../utils/format';
@@ -32,6 +33,7 @@ export function ContainerDetailPage() {
     >
       {c && (
         <>
+          <ContainerActions container={c} />
           <CardGrid>
             <StatCard
               title="CPU"
