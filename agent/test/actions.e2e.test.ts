@@ -33,7 +33,8 @@ describeDocker('container actions: backend → agent process → Docker engine �
       headers: { ...admin, ...(body ? { 'content-type': 'application/json' } : {}) },
       body: body ? JSON.stringify(body) : undefined,
     });
-    return { status: res.status, body: await res.json().catch(() => null) };
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    return { status: res.status, body: (await res.json().catch(() => null)) as any };
   };
   /** Polls GET /actions/:id until it is done, failed or expired (at most 60 s). */
   const settle = async (id: string) => {

@@ -59,18 +59,22 @@ describe.each(DIALECTS)('container actions (%s)', (dialect) => {
       headers: { ...headers, 'content-type': 'application/json' },
       body: JSON.stringify(body),
     });
-    return { status: res.status, body: await res.json().catch(() => null) };
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    return { status: res.status, body: (await res.json().catch(() => null)) as any };
   };
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  type Reply = { status: number; body: any };
+  const ingest = async (b: unknown) => (await live.ingest(b)) as Reply;
+  const raw = async (path: string, headers: Record<string, string>) => (await live.getRaw(path, headers)) as Reply;
   const actionRow = (id: string) => live.backend.db('actions').where('id', id).first();
 
   beforeAll(async () => {
     live = await liveBackend(dialect);
     const t = now();
-    expect((await live.ingest(batch(t, { containers: [RUNTIME] }))).status).toBe(202);
-    expect((await live.ingest(batch(t, { node: 'h2', containers: [OTHER_RUNTIME] }))).status).toBe(202);
+    expect((await ingest(batch(t, { containers: [RUNTIME] }))).status).toBe(202);
+    expect((await ingest(batch(t, { node: 'h2', containers: [OTHER_RUNTIME] }))).status).toBe(202);
     expect(
-      (await live.ingest(batch(t, { cluster: 'kube', kind: 'kubernetes', node: 'k1', containers: [K8S_RUNTIME] })))
-        .status
+      (await ingest(batch(t, { cluster: 'kube', kind: 'kubernetes', node: 'k1', containers: [K8S_RUNTIME] }))).status
     ).toBe(202);
     const url = live.backend.url;
     const all = { clusters: null, namespaces: null, nodes: null };
@@ -140,18 +144,18 @@ describe.each(DIALECTS)('container actions (%s)', (dialect) => {
     ]);
 
     // Scoped reads: the outsider cannot see it.
-    expect((await live.getRaw(`/api/v1/actions/${id}`, outsider)).status).toBe(404);
-    expect((await live.getRaw(`/api/v1/actions?container=${target}`, outsider)).body.items).toEqual([]);
-    expect((await live.getRaw(`/api/v1/actions/${id}`, viewer)).body.state).toBe('queued');
+    expect((await raw(`/api/v1/actions/${id}`, outsider)).status).toBe(404);
+    expect((await raw(`/api/v1/actions?container=${target}`, outsider)).body.items).toEqual([]);
+    expect((await raw(`/api/v1/actions/${id}`, viewer)).body.state).toBe('queued');
 
     // Another node's agent, and a replay from the spool (sent long ago), get nothing.
-    expect((await live.ingest(batch(now(), { node: 'h2' }))).body.actions).toBeUndefined();
-    expect((await live.ingest(batch(now() - 3600, {}))).body.actions).toBeUndefined();
+    expect((await ingest(batch(now(), { node: 'h2' }))).body.actions).toBeUndefined();
+    expect((await ingest(batch(now() - 3600, {}))).body.actions).toBeUndefined();
     expect((await actionRow(id)).state).toBe('queued');
 
     // Two pushes of the container's agent race: exactly one reply carries the action.
     const t = now();
-    const [a, b] = await Promise.all([live.ingest(batch(t)), live.ingest(batch(t))]);
+    const [a, b] = await Promise.all([ingest(batch(t)), ingest(batch(t))]);
     const handed = [a, b].flatMap((r) => (r.body.actions ?? []) as { id: string }[]);
     expect(handed).toEqual([
       { id, kind: 'stop', containerId: RUNTIME, options: { timeoutSeconds: 3 }, expiresAt: asked.body.expiresAt },
@@ -161,19 +165,19 @@ describe.each(DIALECTS)('container actions (%s)', (dialect) => {
 
     // Replaying a batch of the same agent (same id, same body) does not hand it out again.
     const again = batch(now(), { batchId: 'replayed-1' });
-    expect((await live.ingest(again)).body.actions).toBeUndefined();
-    expect((await live.ingest(again)).body.actions).toBeUndefined();
+    expect((await ingest(again)).body.actions).toBeUndefined();
+    expect((await ingest(again)).body.actions).toBeUndefined();
 
     // A result from another agent is ignored; from the agent it was handed to, applied and audited.
     const result = { id, state: 'failed', message: 'Error response from daemon: boom', ts: now() };
-    const wrong = await live.ingest(batch(now(), { node: 'h2', results: [result] }));
+    const wrong = await ingest(batch(now(), { node: 'h2', results: [result] }));
     expect(wrong.status).toBe(202);
     expect(wrong.body.accepted.actionResults).toBe(0);
     expect((await actionRow(id)).state).toBe('running');
     const right = batch(now(), { results: [result] });
-    const applied = await live.ingest(right);
+    const applied = await ingest(right);
     expect(applied.body.accepted.actionResults).toBe(1);
-    const shown = (await live.getRaw(`/api/v1/actions/${id}`, editor)).body;
+    const shown = (await raw(`/api/v1/actions/${id}`, editor)).body;
     expect(shown).toMatchObject({
       state: 'failed',
       message: 'Error response from daemon: boom',
@@ -181,17 +185,17 @@ describe.each(DIALECTS)('container actions (%s)', (dialect) => {
     });
 
     // The same result again (a replayed batch) changes nothing and is not audited twice.
-    expect((await live.ingest(right)).body.accepted.actionResults).toBe(0);
+    expect((await ingest(right)).body.accepted.actionResults).toBe(0);
     const results = await live.get(`/api/v1/audit?action=container.stop.result`);
     expect(results.items).toEqual([
       expect.objectContaining({ actor: 'agent:node:h1', targetId: id, targetType: 'container-action' }),
     ]);
 
     // Listing by container and state.
-    const listed = (await live.getRaw(`/api/v1/actions?container=${target}&state=failed`, editor)).body.items;
+    const listed = (await raw(`/api/v1/actions?container=${target}&state=failed`, editor)).body.items;
     expect(listed.map((x: { id: string }) => x.id)).toEqual([id]);
-    expect((await live.getRaw(`/api/v1/actions?state=done`, editor)).body.items).toEqual([]);
-    expect((await live.getRaw(`/api/v1/actions?state=nope`, editor)).status).toBe(400);
+    expect((await raw(`/api/v1/actions?state=done`, editor)).body.items).toEqual([]);
+    expect((await raw(`/api/v1/actions?state=nope`, editor)).status).toBe(400);
   });
 
   it('expires an action no agent picked up, which is then never handed out', async () => {
@@ -201,12 +205,12 @@ describe.each(DIALECTS)('container actions (%s)', (dialect) => {
     // The sweep as the leader runs it, at a time past the expiry (no waiting in the test).
     await live.backend.deps.actions.expire(asked.body.expiresAt);
     expect(await actionRow(id)).toMatchObject({ state: 'expired', message: 'no agent picked it up before it expired' });
-    expect((await live.ingest(batch(now(), { node: 'h2' }))).body.actions).toBeUndefined();
-    expect((await live.getRaw(`/api/v1/actions/${id}`, editor)).body.state).toBe('expired');
+    expect((await ingest(batch(now(), { node: 'h2' }))).body.actions).toBeUndefined();
+    expect((await raw(`/api/v1/actions/${id}`, editor)).body.state).toBe('expired');
   });
 
   it('documents the routes in the OpenAPI document', async () => {
-    const doc = await (await fetch(`${live.backend.url}/api/v1/openapi.json`)).json();
+    const doc = (await (await fetch(`${live.backend.url}/api/v1/openapi.json`)).json()) as Reply['body'];
     expect(Object.keys(doc.paths)).toEqual(
       expect.arrayContaining(['/api/v1/containers/{id}/actions', '/api/v1/actions', '/api/v1/actions/{id}'])
     );
