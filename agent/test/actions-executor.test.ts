@@ -150,4 +150,21 @@ describeDocker('container actions against the real Docker engine', () => {
     expect(await runAll([restart])).toEqual([]);
     expect(inspect(id).State.StartedAt).toBe(startedAt);
   }, 60_000);
+
+  it('keeps a result in the state dir until a spooled batch took it, so a restart before that loses nothing', async () => {
+    const id = start('kept');
+    const first = await ActionExecutor.open({ allowed: ALL, socketPath: SOCKET, stateDir, log: () => undefined });
+    const pause = action('pause', id);
+    first.submit([pause]);
+    await first.idle();
+    first.close(); // the agent dies before any batch carried the result
+    expect(inspect(id).State.Paused).toBe(true);
+    const second = await ActionExecutor.open({ allowed: ALL, socketPath: SOCKET, stateDir, log: () => undefined });
+    expect(second.take()).toEqual([expect.objectContaining({ id: pause.id, state: 'done' })]);
+    await second.commit();
+    second.close();
+    const third = await ActionExecutor.open({ allowed: ALL, socketPath: SOCKET, stateDir, log: () => undefined });
+    expect(third.take()).toEqual([]);
+    third.close();
+  }, 60_000);
 });

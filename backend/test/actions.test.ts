@@ -209,6 +209,23 @@ describe.each(DIALECTS)('container actions (%s)', (dialect) => {
     expect((await raw(`/api/v1/actions/${id}`, editor)).body.state).toBe('expired');
   });
 
+  it('expires an action handed out but never reported, as outcome unknown; a late result from its agent still lands', async () => {
+    const asked = await post(target, { kind: 'pause', expiresInSeconds: 10 }, editor);
+    const id = asked.body.id as string;
+    expect((await ingest(batch(now()))).body.actions?.map((a: { id: string }) => a.id)).toEqual([id]);
+    // Within the grace after expiry it stays running; past it, expired.
+    await live.backend.deps.actions.expire(asked.body.expiresAt + 60);
+    expect((await actionRow(id)).state).toBe('running');
+    await live.backend.deps.actions.expire(asked.body.expiresAt + 600);
+    expect(await actionRow(id)).toMatchObject({
+      state: 'expired',
+      message: 'handed to the agent, which reported no result (outcome unknown)',
+    });
+    const late = await ingest(batch(now(), { results: [{ id, state: 'done', message: 'paused', ts: now() }] }));
+    expect(late.body.accepted.actionResults).toBe(1);
+    expect(await actionRow(id)).toMatchObject({ state: 'done', message: 'paused' });
+  });
+
   it('documents the routes in the OpenAPI document', async () => {
     const doc = (await (await fetch(`${live.backend.url}/api/v1/openapi.json`)).json()) as Reply['body'];
     expect(Object.keys(doc.paths)).toEqual(
