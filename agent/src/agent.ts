@@ -3,7 +3,8 @@ import { appendFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzip } from 'node:zlib';
 import { promisify } from 'node:util';
-import type { AgentStatus, ClusterInfo, IngestBatch, ProbeDefinition } from '@fleetlens/protocol';
+import type { AgentStatus, ClusterInfo, ContainerAction, IngestBatch, ProbeDefinition } from '@fleetlens/protocol';
+import { ActionExecutor } from './actions/executor';
 import type { AgentConfig } from './config';
 import type { BatchParts, Collector } from './collectors/types';
 import { assembleBatch, sanitizeBatch } from './batch';
@@ -15,6 +16,14 @@ import { SelfUsage } from './self';
 const gzipAsync = promisify(gzip);
 
 export const AGENT_VERSION = '0.1.0';
+
+/**
+ * After the backend handed out container actions, the agent pushes an empty batch this often for
+ * POLL_WINDOW_MS, so that a follow-up action (start after stop) is picked up within seconds
+ * instead of at the next interval (decision 32).
+ */
+export const ACTION_POLL_MS = 2000;
+export const ACTION_POLL_WINDOW_MS = 60_000;
 
 export interface AgentOptions {
   config: AgentConfig;
@@ -52,6 +61,11 @@ export class Agent {
   private readonly log: (msg: string) => void;
   private readonly cluster: ClusterInfo;
   private readonly agentId: string;
+  /** Runs container actions the backend hands out (issue 15); refuses kinds FLEETLENS_ACTIONS does not allow. */
+  executor: ActionExecutor | null = null;
+  private lock: Promise<unknown> = Promise.resolve();
+  private pollUntil = 0;
+  private pollTimer: NodeJS.Timeout | null = null;
 
   constructor(private readonly opts: AgentOptions) {
     const c = opts.config;
@@ -69,6 +83,13 @@ export class Agent {
   async start(): Promise<void> {
     const c = this.opts.config;
     this.spool = await Spool.open(this.spoolDir, c.spoolMaxBytes);
+    this.executor = await ActionExecutor.open({
+      allowed: c.actions,
+      socketPath: c.dockerSocket,
+      stateDir: c.stateDir,
+      log: this.log,
+      onResult: () => void this.flush(),
+    });
     if (this.spool.batches > 0) this.log(`fleetlens-agent: replaying ${this.spool.batches} spooled batches`);
     const client = new IngestClient({
       backendUrl: c.backendUrl,
@@ -76,7 +97,11 @@ export class Agent {
       timeoutMs: c.requestTimeoutSeconds * 1000,
       onProbes: this.opts.onDefinedProbes,
     });
-    this.sender = new Sender(this.spool, client, { log: this.log, ...this.opts.sender });
+    this.sender = new Sender(this.spool, client, {
+      log: this.log,
+      onActions: (a) => this.onActions(a),
+      ...this.opts.sender,
+    });
     this.sender.start();
     const now = Date.now();
     for (const col of this.opts.collectors) await col.start(now);
@@ -87,9 +112,63 @@ export class Agent {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
+    if (this.pollTimer) clearTimeout(this.pollTimer);
     await this.running;
+    await this.lock;
     for (const col of this.opts.collectors) await col.stop().catch(() => undefined);
     await this.sender.stop();
+    this.executor?.close();
+  }
+
+  /** Hands the reply's actions to the executor and polls quickly for a while (ACTION_POLL_MS). */
+  private onActions(actions: ContainerAction[]): void {
+    this.executor?.submit(actions);
+    this.pollUntil = Date.now() + ACTION_POLL_WINDOW_MS;
+    this.schedulePoll();
+  }
+
+  private schedulePoll(): void {
+    if (this.pollTimer || this.stopped || this.opts.config.intervalSeconds * 1000 <= ACTION_POLL_MS) return;
+    this.pollTimer = setTimeout(() => {
+      this.pollTimer = null;
+      if (Date.now() >= this.pollUntil) return;
+      // Only while the backend keeps up: polls must not pile up in the spool during an outage.
+      if (this.spool.batches === 0) void this.flush();
+      this.schedulePoll();
+    }, ACTION_POLL_MS);
+  }
+
+  /**
+   * Queues a batch with the pending action results (or none: a poll) at once, without collecting:
+   * results reach the backend within seconds, spooled like every batch.
+   */
+  private flush(): Promise<void> {
+    return this.serial(async () => {
+      if (this.stopped || !this.executor) return;
+      const batch = assembleBatch(
+        randomUUID(),
+        Math.floor(Date.now() / 1000),
+        {
+          id: this.agentId,
+          version: AGENT_VERSION,
+          mode: this.opts.config.mode,
+          hostname: this.opts.config.nodeName,
+          status: this.status(),
+        },
+        this.cluster,
+        [{ actionResults: this.executor.take() }]
+      );
+      await this.spool.append(await gzipAsync(Buffer.from(JSON.stringify(sanitizeBatch(batch).batch))), 0);
+      this.sender.notify();
+      await this.executor.commit();
+    }).catch((e: Error) => this.log(`fleetlens-agent: sending action results failed: ${e.message}`));
+  }
+
+  /** Runs `fn` after whatever cycle or flush is under way (both take the executor's results). */
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const p = this.lock.then(fn, fn);
+    this.lock = p.catch(() => undefined);
+    return p;
   }
 
   /** The agent's health as reported in every batch. */
@@ -142,7 +221,11 @@ export class Agent {
   }
 
   /** Runs one collection cycle at `now` (epoch ms). Exposed for tests. */
-  async cycle(now: number): Promise<void> {
+  cycle(now: number): Promise<void> {
+    return this.serial(() => this.collectCycle(now));
+  }
+
+  private async collectCycle(now: number): Promise<void> {
     const ts = Math.floor(now / 1000);
     if (ts <= this.lastTs) return; // a late timer landed in the same second: skip, never duplicate
     this.lastTs = ts;
@@ -155,6 +238,7 @@ export class Agent {
         this.log(`fleetlens-agent: ${this.opts.collectors[i].name} collector failed: ${(r.reason as Error)?.message}`);
       }
     });
+    if (this.executor) parts.push({ actionResults: this.executor.take() });
     const c = this.opts.config;
     const raw = assembleBatch(
       randomUUID(),
@@ -189,6 +273,7 @@ export class Agent {
     // Only now that the batch is queued (on disk, or in memory when the disk refused it) may
     // collectors move their cursors past its data.
     for (const col of this.opts.collectors) await col.commit?.().catch(() => undefined);
+    await this.executor?.commit().catch(() => undefined);
     this.lastCycleAt = Date.now();
     this.cycles++;
   }

@@ -10,6 +10,7 @@ const PARTS = [
   'logs',
   'probeResults',
   'requestStats',
+  'actionResults',
 ] as const;
 
 /** Merges what the collectors returned into one batch body. */
@@ -34,6 +35,7 @@ export function assembleBatch(
     logs: [],
     probeResults: [],
     requestStats: [],
+    actionResults: [],
   };
   for (const p of parts) for (const k of PARTS) if (p[k]) (batch[k] as unknown[]).push(...(p[k] as unknown[]));
   return batch;

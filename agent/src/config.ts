@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { isIPv6 } from 'node:net';
 import { hostname } from 'node:os';
 import { z } from 'zod';
-import { ClusterInfo, Environment } from '@fleetlens/protocol';
+import { ActionKind, ClusterInfo, Environment } from '@fleetlens/protocol';
 import { customParser } from './services/access-log/formats';
 
 /**
@@ -42,6 +42,7 @@ const ENV: Record<string, string> = {
   accessLogsEnabled: 'FLEETLENS_ACCESS_LOGS_ENABLED',
   accessLogPattern: 'FLEETLENS_ACCESS_LOG_PATTERN',
   accessLogDurationUnit: 'FLEETLENS_ACCESS_LOG_DURATION_UNIT',
+  actions: 'FLEETLENS_ACTIONS',
 };
 
 const CollectorName = z.enum(['host', 'docker', 'kubernetes']);
@@ -174,6 +175,27 @@ export const AgentConfigSchema = z.object({
       }
     }),
   accessLogDurationUnit: z.enum(['s', 'ms', 'us', 'ns']).default('s'),
+  /**
+   * Container actions this agent may run when the backend hands them out (issue 15; decision 32):
+   * a comma list of start, stop, restart, pause, unpause, remove. Empty (the default): none; the
+   * agent then answers every action with a failed result naming this setting.
+   */
+  actions: z
+    .union([z.array(ActionKind), z.string()])
+    .default([])
+    .transform((v, ctx) => {
+      if (Array.isArray(v)) return v;
+      const names = v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
+      const parsed = z.array(ActionKind).safeParse(names);
+      if (!parsed.success) {
+        ctx.addIssue({ code: 'custom', message: `expected a list of ${ActionKind.options.join(', ')}, got "${v}"` });
+        return z.NEVER;
+      }
+      return [...new Set(parsed.data)];
+    }),
 });
 
 export type AgentConfig = z.output<typeof AgentConfigSchema>;

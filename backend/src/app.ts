@@ -9,6 +9,7 @@ import { openApiRoutes } from './routes/openapi';
 import { prometheusErrors, prometheusRoutes } from './routes/prometheus';
 import { queryRoutes } from './routes/query';
 import { alertingRoutes } from './routes/alerting';
+import { actionRoutes } from './routes/actions';
 import { ACCESS_ROUTES } from './routes/auth';
 import { mountRoutes } from './routes/mount';
 import { AccessError, createAccess, type AccessServices } from './services/access';
@@ -18,6 +19,7 @@ import { EventQueries } from './services/events';
 import { LogQueries } from './services/logs';
 import { NotFoundError } from './services/context';
 import { IngestService } from './services/ingest';
+import { ActionsService } from './services/actions';
 import { InventoryQueries } from './services/inventory';
 import { KubernetesQueries } from './services/kubernetes';
 import { QueryLimitError, QueryTimeoutError } from './services/limits';
@@ -48,6 +50,8 @@ export interface AppDeps {
   alerts: AlertServices & { now: () => number };
   events: EventQueries;
   logs: LogQueries;
+  /** Container actions: queue, hand-out to agents, results, expiry (services/actions.ts). */
+  actions: ActionsService;
 }
 
 /** Wires services to a database and configuration. */
@@ -61,6 +65,14 @@ export function createDeps(
 ): AppDeps {
   const ctx = { db, now, staleAfter: silentAfterSeconds(config) };
   const retention = { raw: config.retentionDays.raw * 86400, m1: config.retentionDays.m1 * 86400 };
+  const access = createAccess(config, db, now);
+  // A push older than the silent threshold is a spool replay (no actions in its reply).
+  const actions = new ActionsService(
+    db,
+    access.audit,
+    { livePushSeconds: silentAfterSeconds(config), resultGraceSeconds: 600 },
+    now
+  );
   return {
     config,
     db,
@@ -79,7 +91,8 @@ export function createDeps(
           maxFutureSeconds: config.ingestMaxFutureSeconds,
         },
       },
-      (line) => log.warn(line)
+      (line) => log.warn(line),
+      actions
     ),
     queries: {
       inventory: new InventoryQueries(ctx),
@@ -88,7 +101,8 @@ export function createDeps(
       prometheus: new PrometheusQueries(ctx, retention, config.query),
       security: new SecurityQueries(ctx),
     },
-    access: createAccess(config, db, now),
+    access,
+    actions,
     alerts: {
       ...createAlertServices(
         db,
@@ -201,6 +215,7 @@ export function buildApp(deps: AppDeps): Koa {
     prometheusRoutes(deps),
     mountRoutes(deps, ACCESS_ROUTES),
     alertingRoutes(deps),
+    actionRoutes(deps),
   ]) {
     app.use(r.routes()).use(r.allowedMethods());
   }

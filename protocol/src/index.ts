@@ -1,3 +1,4 @@
+export * from './v1/actions';
 export * from './v1/common';
 export * from './v1/ingest';
 export * from './v1/issues';

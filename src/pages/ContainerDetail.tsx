@@ -10,6 +10,7 @@ import { RiskBadges } from '../components/RiskBadges';
 import { SecurityEventList, useSecurityAnnotations, useSecurityEvents } from '../components/SecurityEvents';
 import { CardGrid, StatCard } from '../components/StatCard';
 import { ContainerStateBadge } from '../components/StatusBadge';
+import { ContainerActions } from '../components/actions/ContainerActions';
 import { ContainerPressureCards, memoryParts, memorySentence } from '../components/ContainerPressure';
 import { appUrl, ROUTES } from '../constants';
 import { formatCores, formatMetric, formatPercent, formatTime, formatUnit, NO_VALUE } from '../utils/format';
@@ -35,6 +36,7 @@ export function ContainerDetailPage() {
     >
       {c && (
         <>
+          <ContainerActions container={c} />
           <CardGrid>
             <StatCard
               title="CPU"

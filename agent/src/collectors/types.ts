@@ -1,4 +1,5 @@
 import type {
+  ActionResult,
   ContainerInventory,
   ContainerReport,
   Event,
@@ -19,6 +20,8 @@ export interface BatchParts {
   logs?: LogLine[];
   probeResults?: ProbeResult[];
   requestStats?: RequestStats[];
+  /** Outcomes of container actions (the action executor's, not a collector's). */
+  actionResults?: ActionResult[];
 }
 
 /**

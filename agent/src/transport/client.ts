@@ -1,10 +1,10 @@
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import { IngestReply, type ProbeDefinition } from '@fleetlens/protocol';
+import { ContainerAction, IngestReply, type ProbeDefinition } from '@fleetlens/protocol';
 /** The outcome of one POST of a batch, as the sender needs to act on it. */
 export type PushResult =
   /** clockSkewSeconds: the agent's clock minus the backend's, when the backend says. */
-  | { kind: 'accepted'; clockSkewSeconds: number | null }
+  | { kind: 'accepted'; clockSkewSeconds: number | null; actions: ContainerAction[] }
   /** 400: the backend refuses this batch for good; never retried. */
   | { kind: 'rejected'; message: string }
   /** 413: too large; split it or drop it. */
@@ -68,6 +68,20 @@ export function probesOf(text: string): ProbeDefinition[] | undefined {
   if (!body || typeof body !== 'object' || !('probes' in body)) return undefined;
   const r = IngestReply.shape.probes.safeParse((body as { probes: unknown }).probes);
   return r.success ? r.data : undefined;
+}
+
+/** The container actions of an ingest reply (issue 15); items that do not parse are left out. */
+export function actionsOf(text: string): ContainerAction[] {
+  try {
+    const v = (JSON.parse(text) as { actions?: unknown }).actions;
+    if (!Array.isArray(v)) return [];
+    return v.flatMap((a) => {
+      const r = ContainerAction.safeParse(a);
+      return r.success ? [r.data] : [];
+    });
+  } catch {
+    return [];
+  }
 }
 
 interface RawResponse {
@@ -143,7 +157,7 @@ export class IngestClient {
       } catch {
         // The batch was delivered whatever the receiver of the probes does with them.
       }
-      return { kind: 'accepted', clockSkewSeconds: skewOf(res.text) };
+      return { kind: 'accepted', clockSkewSeconds: skewOf(res.text), actions: actionsOf(res.text) };
     }
     const message = errorText(res.status, res.text);
     if (res.status === 400 || res.status === 422) return { kind: 'rejected', message };

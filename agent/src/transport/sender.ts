@@ -1,5 +1,6 @@
 import { gunzip, gzip } from 'node:zlib';
 import { promisify } from 'node:util';
+import type { ContainerAction } from '@fleetlens/protocol';
 import type { IngestClient } from './client';
 import type { Spool, SpoolEntry } from './spool';
 
@@ -12,6 +13,8 @@ export interface SenderOptions {
   maxDelayMs?: number;
   random?: () => number;
   log?: (msg: string) => void;
+  /** Gets the container actions of each accepted push's reply (issue 15). */
+  onActions?: (actions: ContainerAction[]) => void;
 }
 
 /** Exponential backoff with full jitter: a random delay in [base·2^attempt / 2, base·2^attempt], capped. */
@@ -70,6 +73,7 @@ export class Sender {
   private readonly max: number;
   private readonly random: () => number;
   private readonly log: (msg: string) => void;
+  private readonly onActions?: (actions: ContainerAction[]) => void;
 
   constructor(
     private readonly spool: Spool,
@@ -80,6 +84,7 @@ export class Sender {
     this.max = opts.maxDelayMs ?? 60_000;
     this.random = opts.random ?? Math.random;
     this.log = opts.log ?? ((m) => console.error(m));
+    this.onActions = opts.onActions;
   }
 
   start(): void {
@@ -132,6 +137,7 @@ export class Sender {
             this.lastError = null;
             if (result.clockSkewSeconds !== null) this.clockSkewSeconds = result.clockSkewSeconds;
             await this.spool.remove(next.entry);
+            if (result.actions.length) this.onActions?.(result.actions);
             break;
           case 'rejected':
             attempt = 0;

@@ -4,7 +4,7 @@ import { RollupService } from '../services/rollup';
 import { alertingJobs } from './alerting';
 import type { Job } from './scheduler';
 
-/** The leader-only jobs: rollups every minute, retention every hour, alerting and log limits (jobs/alerting.ts). */
+/** The leader-only jobs: rollups every minute, retention every hour, alerting and log limits (jobs/alerting.ts), action expiry. */
 export function defaultJobs(deps: AppDeps): Job[] {
   const rollup = new RollupService(deps.db, (line) => deps.log.warn(line));
   const retention = new RetentionService(deps.db, {
@@ -15,5 +15,7 @@ export function defaultJobs(deps: AppDeps): Job[] {
     { name: 'rollup', schedule: '10 * * * * *', run: (now) => rollup.run(now) },
     { name: 'retention', schedule: '0 17 * * * *', run: (now) => retention.run(now) },
     ...alertingJobs(deps),
+    // Container actions no agent took in time (decision 32).
+    { name: 'action-expiry', schedule: '*/15 * * * * *', run: (now) => deps.actions.expire(now) },
   ];
 }

@@ -1,5 +1,5 @@
 import Router from '@koa/router';
-import { IngestBatch } from '@fleetlens/protocol';
+import { IngestBatch, type ContainerAction } from '@fleetlens/protocol';
 import type { AppDeps } from '../app';
 import { HttpError, parseJson, readBody, validateSliced } from '../http';
 import { BatchRefusedError, ForbiddenClusterError } from '../services/ingest';
@@ -23,7 +23,7 @@ export function ingestRoutes(deps: AppDeps) {
       deps.telemetry.ingestSamples.inc({ family: 'container' }, accepted.containerSamples);
       ctx.status = 202;
       // The server clock, so that the agent can tell (and report) how far its own is off.
-      ctx.body = { batchId: batch.batchId, accepted, serverTime: now };
+      ctx.body = { batchId: batch.batchId, accepted, serverTime: now, ...(await actionsFor(deps, batch, now)) };
     } catch (err) {
       if (err instanceof ForbiddenClusterError) throw new HttpError(403, err.message);
       if (err instanceof BatchRefusedError) throw new HttpError(err.status, err.message, err.issues);
@@ -31,4 +31,18 @@ export function ingestRoutes(deps: AppDeps) {
     }
   });
   return r;
+}
+
+/**
+ * The container actions for this agent's reply, each handed out once (services/actions.ts). A
+ * failure here does not fail the stored batch: the actions stay queued for the next push.
+ */
+async function actionsFor(deps: AppDeps, batch: IngestBatch, now: number): Promise<{ actions?: ContainerAction[] }> {
+  try {
+    const actions = await deps.actions.forAgent(batch, now);
+    return actions.length ? { actions } : {};
+  } catch (err) {
+    deps.log.warn('handing out container actions failed', { error: String(err) });
+    return {};
+  }
 }

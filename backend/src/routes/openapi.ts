@@ -6,6 +6,7 @@ import { ENDPOINTS } from './query';
 import { PROMETHEUS_ENDPOINTS, PROMETHEUS_PREFIX } from './prometheus';
 import { ALERTING_WRITES } from './alerting';
 import { ACCESS_ROUTES } from './auth';
+import { ACTION_WRITES } from './actions';
 import type { RouteSpec } from './mount';
 
 const schema = (s: z.ZodType, io: 'input' | 'output') =>
@@ -118,7 +119,7 @@ export function buildOpenApi(version: string) {
       },
     };
   }
-  for (const r of ACCESS_ROUTES) {
+  for (const r of [...ACCESS_ROUTES, ...ACTION_WRITES]) {
     const path = `/api/v1${r.path.replace(/:(\w+)/g, '{$1}')}`;
     paths[path] = { ...((paths[path] as Record<string, unknown>) ?? {}), [r.method]: accessOperation(r) };
   }

@@ -13,6 +13,7 @@ import {
 } from '../db/metrics';
 import { insertIgnore, upsertRows, upsertIfNewer } from '../db/writes';
 import { containerRisks, risksColumn } from './posture';
+import type { ActionsService } from './actions';
 
 type Row = Record<string, unknown>;
 type Accepted = IngestReply['accepted'];
@@ -118,7 +119,9 @@ export class IngestService {
     private readonly db: Db,
     private readonly limits: IngestLimits,
     /** One line per retried deadlock (MariaDB). */
-    private readonly warn: (line: string) => void = () => {}
+    private readonly warn: (line: string) => void = () => {},
+    /** Applies the batch's container action results in the same transaction (issue 15). */
+    private readonly actions?: Pick<ActionsService, 'applyResults'>
   ) {}
 
   /**
@@ -163,6 +166,7 @@ export class IngestService {
       await this.writeAgent(trx, batch, clusterId);
       await this.writeEvents(trx, batch, clusterId);
       await this.writeLogs(trx, batch);
+      const actionResults = (await this.actions?.applyResults(trx, batch)) ?? 0;
       return {
         nodes: batch.nodes.length,
         nodeSamples,
@@ -171,6 +175,7 @@ export class IngestService {
         workloads: batch.workloads.length,
         events: batch.events.length,
         logs: batch.logs.length,
+        ...(batch.actionResults.length ? { actionResults } : {}),
       };
     });
   }

@@ -35,6 +35,7 @@ export const AnyMetric = z.enum([...new Set([...NodeMetric.options, ...Container
 
 export { METRIC_UNITS } from './units';
 export { NODE_METRICS, CONTAINER_METRICS } from './metrics';
+export * from './actions';
 export * from './agents';
 export * from './security';
 export * from './services';

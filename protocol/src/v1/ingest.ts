@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { EpochSeconds, Labels, Name, NonNegative, OptionalMetric } from './common';
 import { ContainerSecurity } from './security';
 import { ProbeDefinition, ProbeResult, RequestStats } from './services';
+import { ActionResult, ContainerAction } from './actions';
 
 export const PROTOCOL_VERSION = 'v1' as const;
 
@@ -261,6 +262,8 @@ export const IngestBatch = z.object({
   /** Service health (issue 16; services.ts). Optional: older agents never send them. */
   probeResults: z.array(ProbeResult).max(100_000).default([]),
   requestStats: z.array(RequestStats).max(100_000).default([]),
+  /** Outcomes of container actions (issue 15; actions.ts). Optional: older agents never send them. */
+  actionResults: z.array(ActionResult).max(1000).default([]),
 });
 
 /** Counts of what a batch stored; the body of a 202 reply. */
@@ -277,6 +280,8 @@ export const IngestReply = z.object({
     /** Optional: older backends leave them out. */
     probeResults: NonNegative.optional(),
     requestStats: NonNegative.optional(),
+    /** Action results applied (issue 15). Optional: older backends leave it out. */
+    actionResults: NonNegative.optional(),
   }),
   /**
    * The server clock when the batch arrived (optional: older backends leave it out). The agent
@@ -288,6 +293,8 @@ export const IngestReply = z.object({
    * absent when the backend has no opinion (older backends, or a reply to a replayed batch).
    */
   probes: z.array(ProbeDefinition).max(1000).optional(),
+  /** Container actions for this agent to run, each once (issue 15; actions.ts); only in the reply to a live push. */
+  actions: z.array(ContainerAction).max(100).optional(),
 });
 
 /** The body of every 4xx/5xx reply. `issues` lists each bad field by its path. */

@@ -38,13 +38,13 @@ export class DockerEngine {
     private readonly timeoutMs = 30_000
   ) {}
 
-  private open(path: string, timeoutMs: number): Promise<IncomingMessage> {
+  private open(path: string, timeoutMs: number, method = 'GET'): Promise<IncomingMessage> {
     return new Promise((resolve, reject) => {
       const req = request(
-        { socketPath: this.socketPath, path, method: 'GET', agent: this.agent, timeout: timeoutMs },
+        { socketPath: this.socketPath, path, method, agent: this.agent, timeout: timeoutMs },
         resolve
       );
-      req.on('timeout', () => req.destroy(new Error(`docker GET ${path.split('?')[0]}: timed out`)));
+      req.on('timeout', () => req.destroy(new Error(`docker ${method} ${path.split('?')[0]}: timed out`)));
       req.on('error', reject);
       req.end();
     });
@@ -69,6 +69,25 @@ export class DockerEngine {
 
   private async json<T>(path: string): Promise<T> {
     return JSON.parse((await this.body(path)).toString('utf8')) as T;
+  }
+
+  /**
+   * A POST or DELETE without a body (container actions, agent/src/actions): resolves with the
+   * status (2xx, or 304 "already so"), throws an EngineError carrying the engine's own message.
+   */
+  async command(method: 'POST' | 'DELETE', path: string, timeoutMs = this.timeoutMs): Promise<number> {
+    const res = await this.open(path, timeoutMs, method);
+    const chunks: Buffer[] = [];
+    for await (const c of res) chunks.push(c as Buffer);
+    const status = res.statusCode ?? 0;
+    if (status < 400) return status;
+    let msg = Buffer.concat(chunks).toString('utf8').slice(0, 1000).trim();
+    try {
+      msg = (JSON.parse(msg) as { message?: string }).message ?? msg;
+    } catch {
+      // not JSON
+    }
+    throw new EngineError(status, msg || `HTTP ${status}`);
   }
 
   async ping(): Promise<void> {

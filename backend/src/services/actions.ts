@@ -1,0 +1,231 @@
+import { randomUUID } from 'node:crypto';
+import type { Knex } from 'knex';
+import type { ActionOptions, ContainerAction, IngestBatch, api } from '@fleetlens/protocol';
+import type { Db } from '../db/connection';
+import { AccessError } from './access';
+import { actorOf, type AuditLog } from './access/audit';
+import type { Caller } from './access/errors';
+import { NotFoundError } from './context';
+import { applyScope, type Scope } from './scope';
+
+type Row = Record<string, unknown>;
+
+/** Scope columns of the actions table (copied from the container when it was asked for). */
+const SCOPE_COLS = { clusterName: 'a.cluster', nodeName: 'a.node', namespace: 'a.namespace' };
+
+/** Most actions handed to one agent in one reply (the wire allows 100). */
+const MAX_PER_REPLY = 20;
+
+/** Settings of the action queue. */
+export interface ActionSettings {
+  /**
+   * A push whose batch was sent longer ago than this is a replay from the agent's spool: its reply
+   * carries no actions (the agent's live pushes will).
+   */
+  livePushSeconds: number;
+  /** Seconds after its expiry that an action handed out but never reported is marked expired. */
+  resultGraceSeconds: number;
+}
+
+const parseOptions = (s: unknown): ActionOptions => {
+  try {
+    return JSON.parse(String(s)) as ActionOptions;
+  } catch {
+    return {};
+  }
+};
+
+/** A stored row as the API shows it; a queued action past its expiry reads expired before the sweep marks it. */
+export function toAction(r: Row, now: number): api.Action {
+  const expiresAt = Number(r.expires_at);
+  const lapsed = r.state === 'queued' && expiresAt <= now;
+  return {
+    id: String(r.id),
+    kind: r.kind as api.Action['kind'],
+    containerId: String(r.container_id),
+    runtimeId: String(r.runtime_id),
+    containerName: String(r.container_name),
+    clusterName: String(r.cluster),
+    nodeName: String(r.node),
+    namespace: (r.namespace as string | null) ?? null,
+    options: parseOptions(r.options),
+    state: lapsed ? 'expired' : (r.state as api.ActionState),
+    message: lapsed ? 'no agent picked it up before it expired' : ((r.message as string | null) ?? null),
+    requestedBy: String(r.requested_by),
+    requestedAt: Number(r.requested_at),
+    pickedAt: r.picked_at == null ? null : Number(r.picked_at),
+    finishedAt: r.finished_at == null ? null : Number(r.finished_at),
+    expiresAt,
+  };
+}
+
+/**
+ * Container actions (issue 15; decision 32): queued by editors and admins within their scope,
+ * handed to the agent of the container's node in the reply to its push (each at most once),
+ * finished by the result that agent reports, expired when no agent takes it in time. Every
+ * request and every result is audited.
+ */
+export class ActionsService {
+  constructor(
+    private readonly db: Db,
+    private readonly audit: AuditLog,
+    private readonly settings: ActionSettings,
+    private readonly now: () => number
+  ) {}
+
+  /**
+   * Queues an action on a container the caller may see (404 otherwise, as if it did not exist).
+   * The route has already refused viewers (403). Refuses (409) a container that is gone or not on
+   * Docker (Kubernetes actions come later).
+   */
+  async request(caller: Caller, containerId: string, input: api.ContainerActionRequest): Promise<api.Action> {
+    const now = this.now();
+    const knex = this.db.knex;
+    const c = await applyScope(
+      knex('containers as c')
+        .join('nodes as n', 'n.id', 'c.node_id')
+        .join('clusters as cl', 'cl.id', 'c.cluster_id')
+        .where('c.id', containerId)
+        .select('c.id', 'c.runtime_id', 'c.name', 'c.namespace', 'c.gone_at', 'n.name as node', 'cl.name as cluster')
+        .select('cl.kind as cluster_kind'),
+      caller.scope,
+      { clusterName: 'cl.name', nodeName: 'n.name', namespace: 'c.namespace' }
+    ).first();
+    if (!c) throw new NotFoundError(`container ${containerId} not found`);
+    if (c.gone_at != null) throw new AccessError(409, `container ${c.name} is gone (no longer reported by its agent)`);
+    if (c.cluster_kind !== 'docker')
+      throw new AccessError(409, `actions on ${c.cluster_kind} containers are not available yet (Docker only)`);
+    const row = {
+      id: randomUUID(),
+      kind: input.kind,
+      container_id: c.id,
+      runtime_id: c.runtime_id,
+      container_name: c.name,
+      cluster: c.cluster,
+      node: c.node,
+      namespace: c.namespace ?? null,
+      options: JSON.stringify(input.options),
+      state: 'queued',
+      message: null,
+      requested_by: caller.actor.slice(0, 320),
+      requested_at: now,
+      agent_id: null,
+      picked_at: null,
+      finished_at: null,
+      expires_at: now + input.expiresInSeconds,
+    };
+    const action = toAction(row, now);
+    await knex.transaction(async (trx) => {
+      await trx('actions').insert(row);
+      await this.audit.record(trx, actorOf(caller), `container.${input.kind}`, 'container', c.id, null, action);
+    });
+    return action;
+  }
+
+  /** One action in the caller's scope (404 otherwise). */
+  async get(scope: Scope, id: string): Promise<api.Action> {
+    const r = await applyScope(this.db.knex('actions as a').where('a.id', id).select('a.*'), scope, SCOPE_COLS).first();
+    if (!r) throw new NotFoundError(`action ${id} not found`);
+    return toAction(r, this.now());
+  }
+
+  /** Actions in the caller's scope, newest first, by container and state. */
+  async list(scope: Scope, q: api.ActionListQuery): Promise<api.ActionListReply> {
+    const now = this.now();
+    const qb = applyScope(this.db.knex('actions as a').select('a.*'), scope, SCOPE_COLS);
+    if (q.container) qb.where('a.container_id', q.container);
+    const rows = await qb
+      .orderBy('a.requested_at', 'desc')
+      .orderBy('a.id')
+      .limit(q.state ? 5000 : q.limit);
+    // State is filtered after shaping: a queued action past its expiry is listed as expired.
+    const items = rows
+      .map((r: Row) => toAction(r, now))
+      .filter((a: api.Action) => !q.state || q.state.includes(a.state));
+    return { items: items.slice(0, q.limit) };
+  }
+
+  /**
+   * The actions for the agent that sent `batch`: queued, unexpired, on a container of its node.
+   * Each is marked running (handed to this agent) by a conditional update that only one push can
+   * win, so an action is handed out once even when two pushes race; a replayed batch (sent more
+   * than `livePushSeconds` ago) gets none.
+   */
+  async forAgent(batch: IngestBatch, now: number): Promise<ContainerAction[]> {
+    if (batch.agent.mode !== 'node' || now - batch.sentAt > this.settings.livePushSeconds) return [];
+    const knex = this.db.knex;
+    const candidates = await knex('actions')
+      .where({ cluster: batch.cluster.name, node: batch.agent.hostname, state: 'queued' })
+      .where('expires_at', '>', now)
+      .orderBy('requested_at')
+      .limit(MAX_PER_REPLY)
+      .select('id', 'kind', 'runtime_id', 'options', 'expires_at');
+    const out: ContainerAction[] = [];
+    for (const c of candidates) {
+      const won = await knex('actions')
+        .where({ id: c.id, state: 'queued' })
+        .update({ state: 'running', agent_id: batch.agent.id, picked_at: now });
+      if (won === 1)
+        out.push({
+          id: c.id,
+          kind: c.kind,
+          containerId: c.runtime_id,
+          options: parseOptions(c.options),
+          expiresAt: Number(c.expires_at),
+        });
+    }
+    return out;
+  }
+
+  /**
+   * Applies the batch's action results within the ingest transaction: only results for actions
+   * handed to this agent (same id, cluster and agent) that have not finished yet, each audited once
+   * (a replayed batch changes nothing). Returns how many were applied.
+   */
+  async applyResults(trx: Knex.Transaction, batch: IngestBatch): Promise<number> {
+    let applied = 0;
+    for (const r of batch.actionResults) {
+      if (r.state === 'running') continue; // already running since it was handed out
+      const q = () =>
+        trx('actions')
+          .where({ id: r.id, cluster: batch.cluster.name, agent_id: batch.agent.id })
+          .whereIn('state', ['running', 'expired']);
+      const before = await q().first('kind', 'container_id', 'state');
+      if (!before) continue;
+      const n = await q().update({ state: r.state, message: r.message || null, finished_at: r.ts });
+      if (n !== 1) continue;
+      applied++;
+      await this.audit.record(
+        trx,
+        { actor: `agent:${batch.agent.id}`.slice(0, 254), actorId: null },
+        `container.${before.kind}.result`,
+        'container-action',
+        r.id,
+        { state: before.state },
+        { state: r.state, message: r.message, containerId: before.container_id }
+      );
+    }
+    return applied;
+  }
+
+  /**
+   * The expiry sweep (a leader job): queued actions past their expiry, and actions handed out but
+   * not reported `resultGraceSeconds` after it, become expired with the reason.
+   */
+  async expire(now: number): Promise<number> {
+    const knex = this.db.knex;
+    const queued = await knex('actions')
+      .where('state', 'queued')
+      .where('expires_at', '<=', now)
+      .update({ state: 'expired', finished_at: now, message: 'no agent picked it up before it expired' });
+    const unreported = await knex('actions')
+      .where('state', 'running')
+      .where('expires_at', '<=', now - this.settings.resultGraceSeconds)
+      .update({
+        state: 'expired',
+        finished_at: now,
+        message: 'handed to the agent, which reported no result (outcome unknown)',
+      });
+    return queued + unreported;
+  }
+}
