@@ -1,8 +1,7 @@
 import { createDataFrame, DataFrameType, FieldType, type DataFrame } from '@grafana/data';
 import type { ResponseTimesReply, StatusClassesReply } from '@fleetlens/protocol/api';
 import type { FleetlensClient } from '../api/client';
-import { responseTimes, statusClasses } from '../components/services/api';
-import { STATUS_CLASSES } from '../components/services/StatusDonut';
+import { responseTimes, STATUS_CLASSES, statusClasses } from '../components/services/api';
 import { namePredicate, parseList } from './query';
 import type { FleetlensQuery } from './types';
 

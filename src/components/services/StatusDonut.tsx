@@ -4,9 +4,9 @@ import type { GrafanaTheme2 } from '@grafana/data';
 import { useStyles2, useTheme2 } from '@grafana/ui';
 import type { StatusClass } from '@fleetlens/protocol/api';
 import { formatUnit } from '../../utils/format';
+import { STATUS_CLASSES } from './api';
 import { formatShare } from './format';
 
-export const STATUS_CLASSES: StatusClass[] = ['2xx', '3xx', '4xx', '5xx'];
 const COLORS: Record<StatusClass, string> = { '2xx': 'green', '3xx': 'blue', '4xx': 'orange', '5xx': 'red' };
 
 const R = 40;

@@ -8,6 +8,7 @@ import type {
   ServiceMetric,
   ServiceSeriesReply,
   ServiceSortKey,
+  StatusClass,
   StatusClassesReply,
 } from '@fleetlens/protocol/api';
 import type { FleetlensClient } from '../../api/client';
@@ -17,6 +18,9 @@ import type { FleetlensClient } from '../../api/client';
  * issue 16), on top of the one typed client: its `get`/`send` carry the version check, the proxy
  * route and the error mapping.
  */
+
+/** The HTTP status classes, in the order the donut and the datasource show them. */
+export const STATUS_CLASSES: StatusClass[] = ['2xx', '3xx', '4xx', '5xx'];
 
 /** Filters of the service reads; a window [from, to) in epoch seconds. */
 export interface ServiceWindow {
