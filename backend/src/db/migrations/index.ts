@@ -7,6 +7,7 @@ import { containerPressure } from './0005_container_pressure';
 import { alertAcks } from './0006_alert_acks';
 import { logOrderIndex } from './0008_log_order_index';
 import { securityPosture } from './0009_security_posture';
+import { serviceHealth } from './0010_service_health';
 import type { Migration } from './types';
 
 /** Every migration, oldest first. Add new ones at the end; never edit one that has shipped. */
@@ -19,6 +20,7 @@ const MIGRATIONS: Migration[] = [
   alertAcks,
   logOrderIndex,
   securityPosture,
+  serviceHealth,
 ];
 
 const source: Knex.MigrationSource<Migration> = {
