@@ -45,7 +45,7 @@ describe('Monitoring page: response time per service and the HTTP status donut',
 
   it('draws one response-time series per service, the busiest first', async () => {
     renderApp('monitoring', { backend: backend(), search: search() });
-    const chart = await screen.findByTestId('response-times');
+    const chart = await screen.findByTestId('response-times', undefined, { timeout: 10_000 });
     // web served the 600 requests; api and checkout (probes only) follow by name.
     await waitFor(() => expect(chart.dataset.series).toBe('web,api,checkout'));
     expect(within(chart).getByRole('region', { name: 'Response time per service' })).not.toHaveTextContent(
@@ -55,7 +55,7 @@ describe('Monitoring page: response time per service and the HTTP status donut',
 
   it("shows the cluster's requests per status class in the donut: counts and shares", async () => {
     renderApp('monitoring', { backend: backend(), search: search() });
-    const donut = await screen.findByRole('img', { name: /^HTTP status:/ });
+    const donut = await screen.findByRole('img', { name: /^HTTP status:/ }, { timeout: 10_000 });
     // 540 + 30 + 24 + 6 = 600 requests (only web's access logs carry requests).
     expect(donut).toHaveAccessibleName('HTTP status: 540 2xx, 30 3xx, 24 4xx, 6 5xx of 600 requests');
     const legend = screen.getByRole('list', { name: 'HTTP status legend' });

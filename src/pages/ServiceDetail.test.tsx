@@ -7,7 +7,8 @@ import type {
   ServiceListReply,
 } from '@fleetlens/protocol/api';
 import { API_TARGET, EDIT_CLUSTER, EDIT_NODE, editClusterBatch, SERVICES_CLUSTER } from '../../e2e/support/services';
-import { backendGet, backendSend, ingest, renderApp, VIEWER_USER } from '../test/harness';
+import type { GrafanaUser } from '../../e2e/host/grafana/types';
+import { backendGet, backendSend, ingest, renderApp } from '../test/harness';
 
 // The service page (issue 16) against the live service-health backend (.config/jest/services.ts),
 // over the window the seeding was made for; expected figures by hand in e2e/support/services.ts.
@@ -36,7 +37,7 @@ describe('Service page against a live backend', () => {
   it("web: the access-log figures, the status donut's counts and shares, charts with data, the container link", async () => {
     const id = await serviceId(SERVICES_CLUSTER, 'web');
     renderApp(`services/${id}`, { backend: backend(), search: range().search });
-    await screen.findByTestId('service-rps');
+    await screen.findByTestId('service-rps', undefined, { timeout: 10_000 });
     expect(card('service-rps')).toContain('1 req/s');
     expect(card('service-errors')).toContain('1.00%');
     expect(card('service-p50')).toContain('20 ms');
@@ -75,7 +76,7 @@ describe('Service page against a live backend', () => {
   it('api: probe-derived latency, down with the newest run, the probes table row', async () => {
     const id = await serviceId(SERVICES_CLUSTER, 'api');
     renderApp(`services/${id}`, { backend: backend(), search: range().search });
-    const table = await screen.findByRole('table', { name: 'Probes' });
+    const table = await screen.findByRole('table', { name: 'Probes' }, { timeout: 10_000 });
     expect(card('service-rps')).toContain('–');
     expect(card('service-p50')).toContain('50 ms');
     expect(card('service-p95')).toContain('100 ms');
@@ -103,7 +104,22 @@ describe('Service page against a live backend', () => {
     // Its run lies in a window of its own, before the seeded one.
     const own = () => range(anchor() - 1800, anchor() - 1200);
 
+    // A viewer who may see the cluster (a Grafana Viewer unknown to the backend sees nothing).
+    const viewer: GrafanaUser = { id: 31, login: 'svc-viewer', email: 'svc-viewer@example.com', orgRole: 'Viewer' };
+
     beforeAll(async () => {
+      await backendSend(
+        'POST',
+        '/users',
+        {
+          email: viewer.email,
+          login: viewer.login,
+          displayName: 'Service viewer',
+          role: 'viewer',
+          scopes: { clusters: [EDIT_CLUSTER], namespaces: null, nodes: null },
+        },
+        backend()
+      );
       probe = await backendSend<ProbeDefinitionRow>(
         'POST',
         '/probes',
@@ -154,7 +170,7 @@ describe('Service page against a live backend', () => {
 
     it('viewers see it without Edit or Delete', async () => {
       const id = await serviceId(EDIT_CLUSTER, 'edit-me', own().query);
-      renderApp(`services/${id}`, { backend: backend(), search: own().search, user: VIEWER_USER });
+      renderApp(`services/${id}`, { backend: backend(), search: own().search, user: viewer });
       await screen.findByRole('table', { name: 'Probes' });
       // Once the backend has said who this is (GET /me), the page says why there are no buttons.
       await screen.findByText(/Your Fleetlens role is viewer/);

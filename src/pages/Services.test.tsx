@@ -37,7 +37,7 @@ function names(): string[] {
 describe('Services page against a live backend', () => {
   it("shows each service's figures as computed by hand from the seeded requests and probe runs", async () => {
     renderApp('services', { backend: backend(), search: window() });
-    await screen.findByRole('table', { name: 'Services' });
+    await screen.findByRole('table', { name: 'Services' }, { timeout: 10_000 });
     expect(names()).toEqual(['api', 'checkout', 'web']);
 
     // web: 600 requests in 600 s, 6 of them 5xx; avg 21 s ÷ 600, p50/p95 by histogram interpolation.
@@ -78,7 +78,7 @@ describe('Services page against a live backend', () => {
   it('sorts on the backend: p95 slowest first, then fastest first, the sort in the URL', async () => {
     const user = userEvent.setup();
     const { router } = renderApp('services', { backend: backend(), search: window() });
-    await screen.findByRole('table', { name: 'Services' });
+    await screen.findByRole('table', { name: 'Services' }, { timeout: 10_000 });
     // p95 by hand: web 162.5 ms, checkout 160 ms, api 100 ms.
     await user.click(screen.getByRole('button', { name: /^p95/ }));
     await waitFor(() => expect(names()).toEqual(['web', 'checkout', 'api']));
@@ -94,7 +94,7 @@ describe('Services page against a live backend', () => {
   it('narrows by the text search on the backend', async () => {
     const user = userEvent.setup();
     renderApp('services', { backend: backend(), search: window() });
-    await screen.findByRole('table', { name: 'Services' });
+    await screen.findByRole('table', { name: 'Services' }, { timeout: 10_000 });
     await user.type(screen.getByLabelText('Search services'), 'check');
     await waitFor(() => expect(names()).toEqual(['checkout']));
   });
@@ -102,7 +102,7 @@ describe('Services page against a live backend', () => {
   it("shows the backend's field errors beside the probe editor's fields and stores nothing", async () => {
     const user = userEvent.setup();
     renderApp('services', { backend: backend(), search: window() });
-    await screen.findByRole('table', { name: 'Services' });
+    await screen.findByRole('table', { name: 'Services' }, { timeout: 10_000 });
     await user.click(screen.getByRole('button', { name: 'Add probe' }));
     const form = await screen.findByRole('form', { name: 'Probe' });
     // The page's cluster is preset; these probes go to the other cluster.
@@ -157,7 +157,7 @@ describe('Services page against a live backend', () => {
   it('defines a probe through the editor: the backend stores every field', async () => {
     const user = userEvent.setup();
     renderApp('services', { backend: backend(), search: window() });
-    await screen.findByRole('table', { name: 'Services' });
+    await screen.findByRole('table', { name: 'Services' }, { timeout: 10_000 });
     await user.click(screen.getByRole('button', { name: 'Add probe' }));
     const form = await screen.findByRole('form', { name: 'Probe' });
     await user.clear(within(form).getByLabelText('Cluster'));

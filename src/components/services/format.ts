@@ -3,9 +3,13 @@ import { formatAgo, formatUnit, NO_VALUE } from '../../utils/format';
 /** Certificates closer to expiry than this many days show in red. */
 export const CERT_WARN_DAYS = 14;
 
-/** A duration in seconds, shown in ms below a second ("35.0 ms") by Grafana's `s` unit. */
+/**
+ * A duration in seconds, shown in ms below a second ("35 ms") by Grafana's `s` unit. Rounded to the
+ * microsecond first: averages of float sums carry noise (0.05500000000000001) that would otherwise
+ * change the decimals Grafana picks ("55.0 ms" beside "50 ms").
+ */
 export function formatLatency(seconds: number | null | undefined): string {
-  return formatUnit('s', seconds);
+  return formatUnit('s', seconds === null || seconds === undefined ? seconds : Math.round(seconds * 1e6) / 1e6);
 }
 
 /** Requests per second ("1.00 req/s"). */
