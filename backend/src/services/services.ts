@@ -264,6 +264,11 @@ export class ServiceQueries {
     });
   }
 
+  /** Every service in scope seen during [from, to) with its figures (the alert evaluator's view). */
+  async figures(scope: Scope, from: number, to: number): Promise<api.ServiceRow[]> {
+    return (await this.rows(scope, await this.visible(scope, {}, from, to), from, to)).map((x) => x.row);
+  }
+
   /** GET /services: services in scope with their figures over the window, sorted and paged. */
   async list(scope: Scope, q: api.ServiceListQuery): Promise<api.ServiceListReply> {
     const { from, to } = this.window(q);

@@ -1,11 +1,26 @@
 import type { Knex } from 'knex';
 import { idCol } from './0001_initial';
+import { deleteDefaultRules, insertDefaultRules, type DefaultRule } from './default-rules';
 import type { Migration } from './types';
 
 const NAME = '0010_service_health';
 
 /** Columns of the latency histogram in request_stats: one per LATENCY_BUCKETS_SECONDS bound, then +Inf. */
 export const LATENCY_BUCKET_COLUMNS = Array.from({ length: 12 }, (_, i) => `lat_b${i}`);
+
+/** The default rule on probes (issue 16): a service whose newest probe run in the last 5 minutes is down. */
+export const PROBE_DOWN_RULE: DefaultRule = {
+  id: 'builtin-service-probe-down',
+  name: 'Service probe down',
+  description:
+    'A probe of a service failed on its newest run within the last 5 minutes (timeout, refused, unexpected status, body did not match).',
+  target: 'service',
+  metric: 'probeDown',
+  operator: '>',
+  threshold: 0,
+  severity: 'critical',
+  windowSeconds: 300,
+};
 
 const secondsCols = (t: Knex.CreateTableBuilder) => {
   for (const c of ['dns_seconds', 'connect_seconds', 'tls_seconds', 'first_byte_seconds', 'total_seconds'])
@@ -16,7 +31,8 @@ const secondsCols = (t: Knex.CreateTableBuilder) => {
  * Service health (issue 16; decision 29): services as the agent names them, probes (newest state)
  * and their runs, access-log request stats per container and interval, and the probes editors
  * define. Sample tables are wide rows keyed by (entity, ts) like the metric tables, so a replayed
- * batch overwrites itself; a ts index serves retention on both dialects.
+ * batch overwrites itself; a ts index serves retention on both dialects. And the default
+ * "probe down" rule.
  */
 export const serviceHealth: Migration = {
   name: NAME,
@@ -93,8 +109,10 @@ export const serviceHealth: Migration = {
       t.integer('updated_at').unsigned().notNullable();
       t.index(['cluster_id'], 'probe_definitions_cluster_index');
     });
+    await insertDefaultRules(knex, [PROBE_DOWN_RULE]);
   },
   async down(knex) {
+    await deleteDefaultRules(knex, [PROBE_DOWN_RULE]);
     for (const t of ['probe_definitions', 'request_stats', 'probe_runs', 'probes', 'services'])
       await knex.schema.dropTableIfExists(t);
   },
