@@ -4,6 +4,7 @@ import { Link } from 'react-router-dom';
 import type { Alert, AlertMetric, AlertState, Severity } from '@fleetlens/protocol/api/alerts';
 import { appUrl, ROUTES } from '../../constants';
 import { formatMetric, formatUnit } from '../../utils/format';
+import { SERVICES_ROUTE } from '../services/routes';
 
 const SEVERITY: Record<Severity, { color: BadgeColor; icon: IconName }> = {
   critical: { color: 'red', icon: 'exclamation-circle' },
@@ -45,7 +46,19 @@ export const METRIC_LABELS: Record<AlertMetric, string> = {
   privilegedStarts: 'Privileged starts in window',
   sensitiveMountStarts: 'Sensitive-mount starts in window',
   imageChanges: 'Image changes in window',
+  latencyAvgSeconds: 'Response time avg',
+  latencyP95Seconds: 'Response time p95',
+  errorPercent: 'Error % (5xx)',
+  probeDown: 'Probe down',
+  certDaysLeft: 'Certificate days left',
 };
+
+/** Service metrics (issue 16): computed over the rule's window, as GET /services does. */
+export const SERVICE_WINDOW_METRICS: readonly AlertMetric[] = [
+  'latencyAvgSeconds',
+  'latencyP95Seconds',
+  'errorPercent',
+];
 
 /** Which metrics each target supports (the protocol's table; zod-free module). */
 export { METRICS_BY_TARGET } from '@fleetlens/protocol/api/alert-metrics';
@@ -57,7 +70,11 @@ export function formatAlertValue(metric: AlertMetric, value: number | null | und
     case 'memPercent':
     case 'diskPercent':
     case 'cpuThrottledPercent':
+    case 'errorPercent':
       return formatUnit('percent', value, exact ? undefined : 1);
+    case 'latencyAvgSeconds':
+    case 'latencyP95Seconds':
+      return formatUnit('s', value);
     case 'netRxBps':
     case 'netTxBps':
       return formatMetric(metric, value);
@@ -77,7 +94,9 @@ export function EntityLink({ entity }: { entity: Alert['entity'] }) {
         ? appUrl(ROUTES.containers, entity.id)
         : entity.kind === 'workload'
           ? appUrl(ROUTES.workloads, entity.id)
-          : undefined;
+          : entity.kind === 'service'
+            ? appUrl(SERVICES_ROUTE, entity.id)
+            : undefined;
   return (
     <span title={where}>
       {route ? <Link to={route}>{label}</Link> : label}
