@@ -1,5 +1,6 @@
 import { alerts as wire, type IngestBatchInput } from '@fleetlens/protocol';
 import { PROBE_DOWN_RULE } from '../src/db/migrations/0010_service_health';
+import { RetentionService } from '../src/services/retention';
 import { DIALECTS } from './helpers/databases';
 import { liveBackend, type Live } from './helpers/backend';
 
@@ -134,5 +135,17 @@ describe.each(DIALECTS)('service alert rules on %s', (dialect) => {
     });
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as { issues: { path: string }[] }).issues.map((i) => i.path)).toContain('metric');
+  });
+  it('retention deletes probe runs older than the raw tier and keeps the rest', async () => {
+    const tsOf = async () =>
+      (await live.backend.db('probe_runs').select('ts').orderBy('ts')).map((r: { ts: number }) => Number(r.ts));
+    // This file's own database: runs at T0, +30, +60, +90, +120.
+    expect(await tsOf()).toEqual([T0, T0 + 30, T0 + 60, T0 + 90, T0 + 120]);
+    // Raw retention 2 days, run 2 days after T0 + 90: the cutoff is T0 + 90 (older rows go).
+    await new RetentionService(live.backend.deps.db, { raw: 2, m1: 30, h1: 400 }).run(T0 + 90 + 2 * 86_400);
+    expect(await tsOf()).toEqual([T0 + 90, T0 + 120]);
+    // The probe and its service were seen at T0 + 120, after the cutoff: kept.
+    expect(Number((await live.backend.db('services').count({ n: '*' }))[0].n)).toBe(1);
+    expect(Number((await live.backend.db('probes').count({ n: '*' }))[0].n)).toBe(1);
   });
 });

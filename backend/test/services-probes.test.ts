@@ -184,4 +184,38 @@ describe.each(DIALECTS)('defined probes on %s', (dialect) => {
     const other = await live.ingest(push('ag-x', 'n-a', 'node', NOW, 'cl-else'));
     expect(IngestReply.parse(other.body).probes).toEqual([]);
   });
+  it('refuses a definition beyond 1000 per cluster (the most an ingest reply hands an agent), naming cluster', async () => {
+    // 999 definitions of cluster cl-cap: one through the API, 998 seeded straight into this file's own database.
+    const clusterId = api.ProbeDefinitionRow.parse(
+      (await call('POST', '/probes', { ...DEF, cluster: 'cl-cap' })).body
+    ).clusterId;
+    const now = Math.floor(Date.now() / 1000);
+    const rows = Array.from({ length: 998 }, (_, i) => ({
+      id: `cap${String(i).padStart(29, '0')}`,
+      cluster_id: clusterId,
+      cluster_name: 'cl-cap',
+      node_name: null,
+      namespace: 'shop',
+      service_name: 'web',
+      kind: 'http',
+      target: `http://web/${i}`,
+      method: 'GET',
+      interval_seconds: 30,
+      timeout_seconds: 5,
+      expect_status: null,
+      body_match: null,
+      enabled: true,
+      created_by: 'seed',
+      created_at: now,
+      updated_at: now,
+    }));
+    for (let i = 0; i < rows.length; i += 100)
+      await live.backend.db('probe_definitions').insert(rows.slice(i, i + 100));
+    expect((await call('POST', '/probes', { ...DEF, cluster: 'cl-cap' })).status).toBe(201); // the 1000th
+    const over = await call('POST', '/probes', { ...DEF, cluster: 'cl-cap' });
+    expect(over.status).toBe(400);
+    expect(issuesOf(over.body).map((i) => i.path)).toEqual(['cluster']);
+    // Another cluster is not affected.
+    expect((await call('POST', '/probes', { ...DEF, cluster: 'cl-other-cap' })).status).toBe(201);
+  });
 });

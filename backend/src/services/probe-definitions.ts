@@ -7,6 +7,9 @@ import { NotFoundError } from './context';
 import { FULL_SCOPE, type Scope } from './scope';
 
 type Row = Record<string, unknown>;
+
+/** Most definitions per cluster: the most one ingest reply hands an agent (IngestReply.probes max). */
+export const MAX_PER_CLUSTER = 1000;
 interface FieldIssue {
   path: string;
   message: string;
@@ -159,6 +162,17 @@ export class ProbeDefinitions {
   /** Stores a new definition; 400 naming a bad field or one outside the caller's scope. */
   async create(input: api.ProbeDefinitionInput, createdBy: string | null, scope: Scope = FULL_SCOPE) {
     check(input, scope);
+    // The ingest reply carries at most MAX_PER_CLUSTER probes (IngestReply.probes).
+    const [{ n }] = await this.knex('probe_definitions')
+      .where('cluster_id', ids.clusterId(input.cluster))
+      .count({ n: '*' });
+    if (Number(n) >= MAX_PER_CLUSTER)
+      throw new InvalidFieldsError([
+        {
+          path: 'cluster',
+          message: `cluster "${input.cluster}" already has ${MAX_PER_CLUSTER} defined probes, the most one agent is handed`,
+        },
+      ]);
     const id = newId();
     const now = this.now();
     await this.knex('probe_definitions').insert({
