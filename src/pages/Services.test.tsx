@@ -198,4 +198,13 @@ describe('Services page against a live backend', () => {
     await screen.findByText(/Your Fleetlens role is viewer/);
     expect(screen.queryByRole('button', { name: 'Add probe' })).not.toBeInTheDocument();
   });
+
+  it('says how to get services onto the page when none has reported', async () => {
+    renderApp('services', { backend: 'empty' });
+    await screen.findByText('No services have reported yet', undefined, { timeout: 10_000 });
+    // The keys the agent reads (agent/README.md, "Service health").
+    expect(screen.getByText('fleetlens.probe.url')).toBeInTheDocument();
+    expect(screen.getByText('fleetlens.io/probe-url')).toBeInTheDocument();
+    expect(screen.getByText('fleetlens.access-log')).toBeInTheDocument();
+  });
 });

@@ -88,16 +88,17 @@ export const SERVICE_COLUMNS: Array<Column<ServiceRow, ServiceSortKey>> = [
   { id: 'sources', header: 'Sources', render: (s) => <SourceTags sources={s.sources} /> },
 ];
 
-/** How services get onto this page: probe labels and annotations, access logs, defined probes. */
+/** How services get onto this page: probe labels and annotations, access logs, defined probes (agent/README.md). */
 export function ServicesHowTo() {
   return (
     <>
-      Services appear when an agent measures them. Label a Docker container with{' '}
-      <code>fleetlens.probe.url=http://host:port/path</code>, or annotate a Kubernetes pod or Service with{' '}
-      <code>fleetlens.io/probe-url</code>, and the node&apos;s agent probes it. Containers whose logs are nginx or
-      Apache combined, Traefik or Caddy JSON access logs (or match a configured pattern) report requests per second,
-      status classes and response times without any setup. Editors can also add a probe here (“Add probe”). The agent
-      documentation lists every label and format.
+      Services appear when an agent measures them. <strong>Probes:</strong> label a Docker container with{' '}
+      <code>fleetlens.probe.url</code> (<code>http://</code>, <code>https://</code> or <code>tcp://host:port</code>
+      ), or annotate a Kubernetes pod with <code>fleetlens.io/probe-url</code>, and the node&apos;s agent checks it from
+      the node; editors can also add a probe here. <strong>Access logs:</strong> containers whose logs are nginx or
+      Apache combined, Traefik or Caddy JSON lines (or match the agent&apos;s <code>accessLogPattern</code>) report
+      requests per second, status classes and, where the format has durations, response times; the{' '}
+      <code>fleetlens.access-log</code> label chooses or turns off the format. The agent&apos;s README lists every key.
     </>
   );
 }
