@@ -401,4 +401,45 @@ describe.each(DIALECTS)('service health on %s', (dialect) => {
       expect(issuesOf(r.body).map((i) => i.path)).toContain(field);
     }
   });
+  it('has probe metrics on the Prometheus-compatible API, scoped, equal to the runs', async () => {
+    type Vector = { status: string; data: { result: { metric: Record<string, string>; value: [number, string] }[] } };
+    const query = async (q: string, t: number, headers?: Record<string, string>) => {
+      const r = await live.getRaw(`/prometheus/api/v1/query?query=${encodeURIComponent(q)}&time=${t}`, headers);
+      expect(r.status).toBe(200);
+      return (r.body as Vector).data.result;
+    };
+    // At T0 + 55 the newest run of api's probe (within the 5-minute lookback) is T0 + 50: down, 0.9 s.
+    const up = await query('fleetlens_probe_up{service="api"}', T0 + 55);
+    expect(up).toEqual([
+      {
+        metric: {
+          __name__: 'fleetlens_probe_up',
+          cluster: 'cl-svc',
+          namespace: 'ops',
+          service: 'api',
+          probe: 'ctr:api1:http://api:8080/health',
+          target: 'http://api:8080/health',
+          node: 'node-a',
+        },
+        value: [T0 + 55, '0'],
+      },
+    ]);
+    expect((await query('fleetlens_probe_up{service="api"}', T0 + 40))[0].value[1]).toBe('1'); // T0 + 35: up
+    expect((await query('fleetlens_probe_duration_seconds{service="api"}', T0 + 40))[0].value[1]).toBe('0.4');
+    // Mean over the three runs in (T0, T0 + 60]: (0.2 + 0.4 + 0.9) / 3 = 0.5.
+    expect(
+      Number((await query('avg_over_time(fleetlens_probe_duration_seconds{service="api"}[60s])', T0 + 60))[0].value[1])
+    ).toBeCloseTo(0.5, 9);
+    const cert = await query('fleetlens_probe_cert_not_after_seconds', T0 + 50);
+    expect(cert.map((x) => [x.metric.service, x.value[1]])).toEqual([['compose/web', String(CERT)]]);
+    // A namespace-scoped viewer (shop) sees neither the ops probe nor the Docker one.
+    const shop = (
+      await scopedApiKey(live.backend.url, live.admin, {
+        email: 'svc-prom-shop@example.com',
+        role: 'viewer',
+        scopes: { clusters: null, namespaces: ['shop'], nodes: null },
+      })
+    ).headers;
+    expect(await query('fleetlens_probe_up', T0 + 55, shop)).toEqual([]);
+  });
 });
