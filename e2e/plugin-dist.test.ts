@@ -112,6 +112,7 @@ describe('dist/ as Grafana loads it', () => {
       'Containers',
       'Workloads',
       'Monitoring',
+      'Services',
       'Alerts',
       'Events',
       'Logs',

@@ -17,6 +17,7 @@ import type { FleetSpec } from '../backend/src/testing/fleet';
 import { startOpsBackend } from '../.config/jest/ops';
 import { LOGS_FLEET, seedLogLinesOnce } from './support/logs';
 import { ingestSecurityFleet, SECURITY_CONTAINERS, SECURITY_EVENTS, securitySeededAt } from './support/security';
+import { ingestServicesFleet, SERVICES_CLUSTER } from './support/services';
 import { AGENT_TOKEN } from './support/backend';
 
 /**
@@ -48,6 +49,8 @@ const TRIAGE_FLEET: FleetSpec = {
   ],
 };
 const missingIcons = new Set<string>();
+/** The anchor of the service-health seeding (e2e/support/services.ts), set when its backend starts. */
+let servicesAnchor = 0;
 // Backends a test needs on every line, started on first use.
 const extra = new Map<string, Promise<SeededBackend>>();
 function sharedBackend(name: string, start: () => Promise<SeededBackend>): Promise<SeededBackend> {
@@ -1279,6 +1282,53 @@ describe.each(GRAFANA_LINES)('Grafana %s', (line: GrafanaLine) => {
         expect(errors).toEqual([]);
         await page.close();
       }
+    });
+  });
+  describe('Service health (issue 16): Services page, service page, Monitoring charts', () => {
+    it('Services lists the three seeded services with their figures, web opens its page, Monitoring draws both charts', async () => {
+      // The known inputs and the figures by hand: e2e/support/services.ts; the window is the seeding's.
+      const svc = await sharedBackend('services', async () => {
+        const b = await startSeededBackend(null);
+        servicesAnchor = await ingestServicesFleet(b.url, AGENT_TOKEN);
+        return b;
+      });
+      const anchor = servicesAnchor;
+      const view = `from=${(anchor - 600) * 1000}&to=${(anchor + 60) * 1000}&refresh=&cluster=${SERVICES_CLUSTER}`;
+      const h = await lineHost({ backendUrl: svc.url, serviceKey: SERVICE_KEY, theme: 'dark' });
+      const { page, errors } = await open(h.url, `${APP}/services?${view}`);
+      const table = page.getByRole('table', { name: 'Services', exact: true });
+      await table.waitFor();
+      expect(await firstColumn(page, 'Services')).toEqual(['api', 'checkout', 'web']);
+      const web = table.locator('tbody tr').filter({ has: page.getByRole('link', { name: 'web', exact: true }) });
+      // 600 requests in 600 s, 6 of them 5xx, avg 35 ms, p95 162.5 ms.
+      await expect(web.textContent()).resolves.toMatch(/1 req\/s.*1\.00%.*20 ms.*163 ms.*35 ms/);
+      const api = table.locator('tbody tr').filter({ has: page.getByRole('link', { name: 'api', exact: true }) });
+      await expect(api.locator('[data-status]').getAttribute('data-status')).resolves.toBe('down');
+      const checkout = table
+        .locator('tbody tr')
+        .filter({ has: page.getByRole('link', { name: 'checkout', exact: true }) });
+      await expect(checkout.textContent()).resolves.toContain('in 20 days');
+      await shot(page, 'services');
+
+      await page.getByRole('link', { name: 'web', exact: true }).click();
+      await page.getByTestId('service-rps').getByText('1 req/s').waitFor();
+      await page.getByTestId('chart-service-requests').locator('canvas').first().waitFor();
+      await expect(page.getByTestId('service-donut').getByRole('img').getAttribute('aria-label')).resolves.toBe(
+        'HTTP status: 540 2xx, 30 3xx, 24 4xx, 6 5xx of 600 requests'
+      );
+      await shot(page, 'service-web');
+
+      await page.goto(`${h.url}${APP}/monitoring?${view}`);
+      const times = page.getByTestId('chart-response-times');
+      await times.locator('canvas').first().waitFor();
+      await expect(times.textContent()).resolves.toMatch(/web.*api.*checkout/);
+      const donut = page.getByTestId('chart-status-classes').getByRole('img');
+      await expect(donut.getAttribute('aria-label')).resolves.toBe(
+        'HTTP status: 540 2xx, 30 3xx, 24 4xx, 6 5xx of 600 requests'
+      );
+      await shot(page, 'monitoring-services');
+      expect(errors).toEqual([]);
+      await page.close();
     });
   });
 });

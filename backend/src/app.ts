@@ -9,6 +9,7 @@ import { openApiRoutes } from './routes/openapi';
 import { prometheusErrors, prometheusRoutes } from './routes/prometheus';
 import { queryRoutes } from './routes/query';
 import { alertingRoutes } from './routes/alerting';
+import { probeRoutes } from './routes/probes';
 import { actionRoutes } from './routes/actions';
 import { ACCESS_ROUTES } from './routes/auth';
 import { mountRoutes } from './routes/mount';
@@ -19,12 +20,14 @@ import { EventQueries } from './services/events';
 import { LogQueries } from './services/logs';
 import { NotFoundError } from './services/context';
 import { IngestService } from './services/ingest';
+import { ProbeDefinitions } from './services/probe-definitions';
 import { ActionsService } from './services/actions';
 import { InventoryQueries } from './services/inventory';
 import { KubernetesQueries } from './services/kubernetes';
 import { QueryLimitError, QueryTimeoutError } from './services/limits';
 import { PrometheusQueries } from './services/promql';
 import { SecurityQueries } from './services/security';
+import { ServiceQueries } from './services/services';
 import { BadQueryError, TimeseriesQueries } from './services/timeseries';
 import type { Telemetry } from './telemetry';
 
@@ -44,12 +47,16 @@ export interface AppDeps {
     /** The Prometheus-compatible read API (docs/prometheus.md). */
     prometheus: PrometheusQueries;
     security: SecurityQueries;
+    /** Service health (issue 16). */
+    services: ServiceQueries;
   };
   access: AccessServices;
   /** Alert rules, evaluation, alerts, silences, channels, notifications (services/alerts). */
   alerts: AlertServices & { now: () => number };
   events: EventQueries;
   logs: LogQueries;
+  /** Probes editors define, and which agent runs each (issue 16). */
+  probes: ProbeDefinitions;
   /** Container actions: queue, hand-out to agents, results, expiry (services/actions.ts). */
   actions: ActionsService;
 }
@@ -100,6 +107,7 @@ export function createDeps(
       timeseries: new TimeseriesQueries(ctx, retention, config.query),
       prometheus: new PrometheusQueries(ctx, retention, config.query),
       security: new SecurityQueries(ctx),
+      services: new ServiceQueries(ctx, config.query, retention.raw),
     },
     access,
     actions,
@@ -120,6 +128,7 @@ export function createDeps(
     },
     events: new EventQueries(ctx, config.query),
     logs: new LogQueries(ctx, config.query),
+    probes: new ProbeDefinitions(db, now, ctx.staleAfter),
   };
 }
 
@@ -215,6 +224,7 @@ export function buildApp(deps: AppDeps): Koa {
     prometheusRoutes(deps),
     mountRoutes(deps, ACCESS_ROUTES),
     alertingRoutes(deps),
+    probeRoutes(deps),
     actionRoutes(deps),
   ]) {
     app.use(r.routes()).use(r.allowedMethods());

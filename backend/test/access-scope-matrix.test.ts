@@ -304,6 +304,12 @@ const CHECKERS: Record<string, (c: Ctx) => Promise<void>> = {
         `workload ${w.name}`
       );
   },
+  // Service health (issue 16) needs a window; its scoping is checked against seeded services in
+  // services-health.test.ts. This fleet has none, so every caller gets 200 and no series.
+  '/services/response-times': async (c) => {
+    const r = await c.get(`/api/v1/services/response-times?from=${T - 300}&to=${T}`);
+    check(r.status === 200 && r.body.series.length === 0, `/services/response-times → ${r.status}`);
+  },
   '/top': async (c) => {
     for (const q of ['', ...CLUSTERS.map((x) => `cluster=${x.name}`), 'namespace=data', 'node=node-e1,node-w2']) {
       const r = await c.get(`/api/v1/top?metric=cpuCores&window=300&limit=100${q ? `&${q}` : ''}`);

@@ -31,7 +31,7 @@ describe.each(DIALECTS)('alert rules API (%s)', (dialect) => {
     await live?.close();
   });
 
-  it('a new install starts with the ten built-in rules', async () => {
+  it('a new install starts with the eleven built-in rules', async () => {
     const { items } = await live.get<wire.AlertRuleListReply>('/api/v1/alert-rules');
     const pick = (r: wire.AlertRule) => [
       r.target,
@@ -56,6 +56,8 @@ describe.each(DIALECTS)('alert rules API (%s)', (dialect) => {
         ['container', 'privilegedStarts', '>', 0, 0, 'warning', true, true],
         ['container', 'sensitiveMountStarts', '>', 0, 0, 'warning', true, true],
         ['container', 'imageChanges', '>', 0, 0, 'info', true, true],
+        // Probe down (0010_service_health, issue 16).
+        ['service', 'probeDown', '>', 0, 0, 'critical', true, true],
       ].sort()
     );
   });

@@ -19,6 +19,7 @@ describe.each(DIALECTS)('migrations on %s', (dialect) => {
         '0006_alert_acks',
         '0008_log_order_index',
         '0009_security_posture',
+        '0010_service_health',
         '0011_actions',
       ]);
       await migrate(a.knex); // and again on the next start: nothing to do

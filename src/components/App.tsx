@@ -19,6 +19,9 @@ import { NodeDetailPage } from '../pages/NodeDetail';
 import { NodesPage } from '../pages/Nodes';
 import { OverviewPage } from '../pages/Overview';
 import { RiskyContainersPage } from '../pages/RiskyContainers';
+import { ServiceDetailPage } from '../pages/ServiceDetail';
+import { ServicesPage } from '../pages/Services';
+import { SERVICES_ROUTE } from './services/routes';
 import { WorkloadsPage } from '../pages/Workloads';
 
 /**
@@ -72,6 +75,8 @@ export function App(props: AppRootProps<AppSettings>) {
         <Route path={ROUTES.workloads} element={<WorkloadsPage />} />
         <Route path={`${ROUTES.workloads}/:id`} element={<WorkloadsPage />} />
         <Route path={ROUTES.monitoring} element={<MonitoringPage />} />
+        <Route path={SERVICES_ROUTE} element={<ServicesPage />} />
+        <Route path={`${SERVICES_ROUTE}/:id`} element={<ServiceDetailPage />} />
         <Route path={ROUTES.alerts} element={<AlertsPage />} />
         <Route path={ROUTES.events} element={<EventsPage />} />
         <Route path={ROUTES.logs} element={<LogsPage />} />

@@ -23,6 +23,8 @@ const QUERY_TYPES = opts<QueryType>([
   ['nodes', 'Nodes table', 'Current usage per node (node heatmap panel)'],
   ['top', 'Top containers', 'Top-N containers over the time range (top containers panel)'],
   ['events', 'Events', 'Container and Kubernetes events (annotations)'],
+  ['serviceResponseTime', 'Service response time', 'Average response time per service (probes, access logs)'],
+  ['statusClasses', 'HTTP status classes', 'Requests per status class 2xx–5xx over the range (pie chart)'],
 ]);
 const KINDS = opts([
   ['node', 'Node'],
@@ -126,14 +128,18 @@ export function QueryEditor({ query, onChange, onRunQuery }: Props) {
             </InlineField>
           </>
         )}
-        {type === 'top' && (
-          <InlineField label="Limit" labelWidth={8}>
+        {(type === 'top' || type === 'serviceResponseTime') && (
+          <InlineField
+            label="Limit"
+            labelWidth={8}
+            tooltip={type === 'top' ? 'Containers' : 'Services, the busiest first'}
+          >
             <Input
               aria-label="Limit"
               type="number"
               width={8}
               min={1}
-              max={100}
+              max={type === 'top' ? 100 : 50}
               defaultValue={q.limit}
               onBlur={(e) => set({ limit: Number(e.currentTarget.value) || 10 })}
             />
@@ -153,17 +159,21 @@ export function QueryEditor({ query, onChange, onRunQuery }: Props) {
       </InlineFieldRow>
       <InlineFieldRow>
         <TextFilter label="Cluster" value={q.cluster} onCommit={(cluster) => set({ cluster })} />
-        <TextFilter label="Node" value={q.node} onCommit={(node) => set({ node })} />
+        {type !== 'serviceResponseTime' && type !== 'statusClasses' && (
+          <TextFilter label="Node" value={q.node} onCommit={(node) => set({ node })} />
+        )}
         {type !== 'nodes' && (
           <TextFilter label="Namespace" value={q.namespace} onCommit={(namespace) => set({ namespace })} />
         )}
-        <TextFilter
-          label="Name"
-          value={q.name}
-          placeholder="api-* or /regex/"
-          tooltip="Entity name pattern: * wildcards, or a regular expression in slashes"
-          onCommit={(name) => set({ name })}
-        />
+        {type !== 'statusClasses' && (
+          <TextFilter
+            label="Name"
+            value={q.name}
+            placeholder="api-* or /regex/"
+            tooltip="Entity name pattern: * wildcards, or a regular expression in slashes"
+            onCommit={(name) => set({ name })}
+          />
+        )}
       </InlineFieldRow>
       <PromqlRow query={q} />
     </div>

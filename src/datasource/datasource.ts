@@ -18,6 +18,7 @@ import type { MeReply } from '@fleetlens/protocol/api/access';
 import { assertCompatible, FleetlensClient } from '../api/client';
 import { ApiError, toApiError } from '../api/errors';
 import { parseVariableQuery, VARIABLE_KINDS, type VariableKind } from './variables';
+import { serviceResponseTimeFrames, statusClassFrames } from './services';
 import { combineSeries, mapLimit, namePredicate, parseList, rangeSeconds, stepFor } from './query';
 import {
   DEFAULT_QUERY,
@@ -124,6 +125,10 @@ export class FleetlensDataSource extends DataSourceApi<FleetlensQuery, Fleetlens
               return this.topTable(q, from, to);
             case 'events':
               return this.eventsTable(q, from, to);
+            case 'serviceResponseTime':
+              return serviceResponseTimeFrames(this.client, q, from, to, step);
+            case 'statusClasses':
+              return statusClassFrames(this.client, q, from, to);
             default:
               return this.timeseries(q, from, to, step);
           }

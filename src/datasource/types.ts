@@ -6,9 +6,11 @@ import { CONTAINER_METRICS, NODE_METRICS } from '@fleetlens/protocol/api/metrics
  * - `timeseries`: one frame per series (time + value with labels and the metric's unit);
  * - `nodes`: a table, one row per node with its current usage (the node heatmap panel reads it);
  * - `top`: a table of the top-N containers by a metric over the time range (the top containers panel reads it);
- * - `events`: a table of container / Kubernetes events (time, title, text, tags), also used for annotations.
+ * - `events`: a table of container / Kubernetes events (time, title, text, tags), also used for annotations;
+ * - `serviceResponseTime`: average response time per service (seconds), one frame per service;
+ * - `statusClasses`: requests per HTTP status class (2xx…5xx) over the range, one row (pie charts).
  */
-export type QueryType = 'timeseries' | 'nodes' | 'top' | 'events';
+export type QueryType = 'timeseries' | 'nodes' | 'top' | 'events' | 'serviceResponseTime' | 'statusClasses';
 
 export type EntityKind = 'node' | 'container' | 'pod' | 'namespace' | 'workload' | 'cluster';
 export type Aggregation = 'avg' | 'max' | 'min' | 'sum';
@@ -27,7 +29,7 @@ export interface FleetlensQuery extends DataQuery {
   name?: string;
   agg?: Aggregation;
   groupBy?: GroupBy;
-  /** Top: how many containers. */
+  /** Top: how many containers; service response time: how many services. */
   limit?: number;
   /** Events: only this type. */
   eventType?: '' | 'normal' | 'warning';

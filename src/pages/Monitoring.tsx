@@ -8,6 +8,7 @@ import { useFleetlens } from '../components/FleetlensContext';
 import { PageLayout } from '../components/PageLayout';
 import { TimeSeriesChart } from '../components/TimeSeriesChart';
 import { TopList } from '../components/TopList';
+import { ServiceHealthCharts } from '../components/services/ServiceHealthCharts';
 import { appUrl, ROUTES } from '../constants';
 import { seriesToFrames } from '../utils/frames';
 import { rangeKey, toSeconds } from '../utils/time';
@@ -22,7 +23,10 @@ export const TOP_METRICS: Array<{ label: string; value: ContainerMetric }> = [
   { label: 'Disk write', value: 'diskWriteBps' },
 ];
 
-/** Fleet network and disk I/O over time, the node heatmap, and the top-10 containers. */
+/**
+ * Fleet network and disk I/O over time, response time per service and the HTTP status donut, the
+ * node heatmap, and the top-10 containers.
+ */
 export function MonitoringPage() {
   const styles = useStyles2(getStyles);
   const { clusters, range, rawRange } = useFleetlens();
@@ -74,6 +78,7 @@ export function MonitoringPage() {
         <TimeSeriesChart testId="chart-network" title="Network traffic" frames={net} timeRange={range} />
         <TimeSeriesChart testId="chart-disk" title="Disk I/O" frames={disk} timeRange={range} />
       </div>
+      <ServiceHealthCharts />
       <section className={styles.section} aria-label="Top containers">
         <div className={styles.header}>
           <h3 className={styles.title}>Top 10 containers by {topLabel}</h3>

@@ -16,3 +16,8 @@ export const workloadId = (cluster: string, kind: string, namespace: string, nam
 export const namespaceId = (cluster: string, namespace: string) => entityId('namespace', cluster, namespace);
 export const eventId = (cluster: string, ...parts: string[]) => entityId('event', cluster, ...parts);
 export const logId = (...parts: string[]) => entityId('log', ...parts);
+/** A service: cluster + namespace (empty for Docker, where names are never empty) + name. */
+export const serviceId = (cluster: string, namespace: string | null, name: string) =>
+  entityId('service', cluster, namespace ?? '', name);
+/** A probe: cluster + the probe key the agent sends (`def:<id>` or `ctr:<container>:<target>`). */
+export const probeId = (cluster: string, key: string) => entityId('probe', cluster, key);

@@ -22,8 +22,18 @@ export function ingestRoutes(deps: AppDeps) {
       deps.telemetry.ingestSamples.inc({ family: 'node' }, accepted.nodeSamples);
       deps.telemetry.ingestSamples.inc({ family: 'container' }, accepted.containerSamples);
       ctx.status = 202;
+      // The defined probes this agent is to run, only on a live push: a replayed (old) batch's
+      // reply says nothing, so the spool draining cannot flip the agent's set back and forth.
+      const live = Math.abs(now - batch.sentAt) <= deps.config.agentIntervalSeconds * deps.config.silentAfterIntervals;
+      const probes = live ? await deps.probes.forAgent(batch.agent.id, batch.cluster.name) : undefined;
       // The server clock, so that the agent can tell (and report) how far its own is off.
-      ctx.body = { batchId: batch.batchId, accepted, serverTime: now, ...(await actionsFor(deps, batch, now)) };
+      ctx.body = {
+        batchId: batch.batchId,
+        accepted,
+        serverTime: now,
+        ...(probes ? { probes } : {}),
+        ...(await actionsFor(deps, batch, now)),
+      };
     } catch (err) {
       if (err instanceof ForbiddenClusterError) throw new HttpError(403, err.message);
       if (err instanceof BatchRefusedError) throw new HttpError(err.status, err.message, err.issues);

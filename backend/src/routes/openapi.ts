@@ -6,6 +6,7 @@ import { ENDPOINTS } from './query';
 import { PROMETHEUS_ENDPOINTS, PROMETHEUS_PREFIX } from './prometheus';
 import { ALERTING_WRITES } from './alerting';
 import { ACCESS_ROUTES } from './auth';
+import { PROBE_WRITES } from './probes';
 import { ACTION_WRITES } from './actions';
 import type { RouteSpec } from './mount';
 
@@ -85,8 +86,8 @@ export function buildOpenApi(version: string) {
       },
     };
   }
-  // Alerting writes (rules, silences, channels, test-send): merged into the paths of their reads.
-  for (const w of ALERTING_WRITES) {
+  // Alerting writes (rules, silences, channels, test-send) and probe definitions: merged into the paths of their reads.
+  for (const w of [...ALERTING_WRITES, ...PROBE_WRITES]) {
     const path = `/api/v1${w.path.replace(/:(\w+)/g, '{$1}')}`;
     const ok = w.reply
       ? {

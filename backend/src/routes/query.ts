@@ -7,6 +7,7 @@ import { AgentsService } from '../services/agents';
 import { narrow, type Scope } from '../services/scope';
 import { ALERTING_READS } from './alerting';
 import { SECURITY_READS } from './security';
+import { SERVICE_READS } from './services';
 import { ACTION_READS } from './actions';
 
 /** One read endpoint: its path, docs, schemas and handler. The router and the OpenAPI document both come from this list. */
@@ -126,6 +127,8 @@ export const ENDPOINTS: Endpoint[] = [
   ...ALERTING_READS,
   // Risky containers and counts per risk (routes/security.ts).
   ...SECURITY_READS,
+  // Service health: services, their series, response times, status classes (routes/services.ts).
+  ...SERVICE_READS,
   // Container actions (routes/actions.ts).
   ...ACTION_READS,
 ];

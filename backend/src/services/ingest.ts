@@ -13,6 +13,7 @@ import {
 } from '../db/metrics';
 import { insertIgnore, upsertRows, upsertIfNewer } from '../db/writes';
 import { containerRisks, risksColumn } from './posture';
+import { writeServiceHealth } from './service-ingest';
 import type { ActionsService } from './actions';
 
 type Row = Record<string, unknown>;
@@ -51,6 +52,8 @@ export interface TimestampIssue {
  */
 export function batchRows(batch: IngestBatch): number {
   let n = batch.workloads.length + batch.events.length + batch.logs.length + 1;
+  // A probe run also updates its probe's and its service's row; a request stat its service's.
+  n += 3 * batch.probeResults.length + 2 * batch.requestStats.length;
   for (const x of batch.nodes) n += 2 + x.samples.length;
   for (const x of batch.containers) n += 2 + x.samples.length;
   for (const x of batch.inventories) n += 1 + x.containerIds.length;
@@ -93,6 +96,8 @@ export function timestampIssues(batch: IngestBatch, now: number, w: IngestWindow
   batch.workloads.forEach((v, i) => check(`workloads.${i}.ts`, v.ts, w.maxSampleAgeSeconds, 'raw sample'));
   batch.events.forEach((e, i) => check(`events.${i}.ts`, e.ts, w.maxEventAgeSeconds, 'event'));
   batch.logs.forEach((l, i) => check(`logs.${i}.ts`, l.ts, w.maxLogAgeSeconds, 'log'));
+  batch.probeResults.forEach((p, i) => check(`probeResults.${i}.ts`, p.ts, w.maxSampleAgeSeconds, 'raw sample'));
+  batch.requestStats.forEach((r, i) => check(`requestStats.${i}.ts`, r.ts, w.maxSampleAgeSeconds, 'raw sample'));
   return out;
 }
 
@@ -166,6 +171,7 @@ export class IngestService {
       await this.writeAgent(trx, batch, clusterId);
       await this.writeEvents(trx, batch, clusterId);
       await this.writeLogs(trx, batch);
+      const health = await writeServiceHealth(this.db, trx, batch, clusterId);
       const actionResults = (await this.actions?.applyResults(trx, batch)) ?? 0;
       return {
         nodes: batch.nodes.length,
@@ -175,6 +181,7 @@ export class IngestService {
         workloads: batch.workloads.length,
         events: batch.events.length,
         logs: batch.logs.length,
+        ...health,
         ...(batch.actionResults.length ? { actionResults } : {}),
       };
     });

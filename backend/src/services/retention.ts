@@ -24,6 +24,8 @@ export class RetentionService {
       plan.push([TABLES[f]['1h'], now - this.days.h1 * DAY]);
     }
     plan.push(['logs', now - (this.days.logs ?? this.days.raw) * DAY], ['events', now - this.days.m1 * DAY]);
+    // Service health (decision 29): raw rows only, no rollups, kept as long as the raw tier.
+    plan.push(['probe_runs', now - this.days.raw * DAY], ['request_stats', now - this.days.raw * DAY]);
     let deleted = 0;
     for (const [table, cutoff] of plan) {
       if (this.db.dialect === 'mysql' && (await isPartitioned(this.db.knex, table))) {
@@ -31,6 +33,10 @@ export class RetentionService {
         await ensureFuturePartitions(this.db.knex, table, now);
       } else deleted += await this.deleteBefore(table, cutoff);
     }
+    // Services and probes with nothing left to show.
+    const cutoff = now - this.days.raw * DAY;
+    deleted += Number(await this.db.knex('probes').where('last_ts', '<', cutoff).delete());
+    deleted += Number(await this.db.knex('services').where('last_seen', '<', cutoff).delete());
     return deleted;
   }
 

@@ -3,7 +3,7 @@
  * `alerts.ts` re-exports it typed against its zod enums, so the two cannot drift apart.
  */
 
-type Target = 'node' | 'container' | 'pod' | 'namespace' | 'workload' | 'cluster';
+type Target = 'node' | 'container' | 'pod' | 'namespace' | 'workload' | 'cluster' | 'service';
 type Metric =
   | 'cpuPercent'
   | 'memPercent'
@@ -20,7 +20,12 @@ type Metric =
   | 'execSessions'
   | 'privilegedStarts'
   | 'sensitiveMountStarts'
-  | 'imageChanges';
+  | 'imageChanges'
+  | 'latencyAvgSeconds'
+  | 'latencyP95Seconds'
+  | 'errorPercent'
+  | 'probeDown'
+  | 'certDaysLeft';
 
 /** Security event counts within the rule's window (issue 17): exec sessions, privileged and sensitive-mount starts, image changes. */
 const SECURITY_METRICS: Metric[] = ['execSessions', 'privilegedStarts', 'sensitiveMountStarts', 'imageChanges'];
@@ -95,6 +100,8 @@ export const METRICS_BY_TARGET: Record<Target, Metric[]> = {
     'cpuThrottledPercent',
     ...SECURITY_METRICS,
   ],
+  // Service health over the rule's window (issue 16; the figures of GET /services).
+  service: ['latencyAvgSeconds', 'latencyP95Seconds', 'errorPercent', 'probeDown', 'certDaysLeft'],
 };
 
 /** The parts of a rule that decide which alerts it raises (a zod-free view of `AlertRuleInput`/`AlertRule`). */

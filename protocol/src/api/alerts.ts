@@ -39,7 +39,7 @@ const qInt = (min: number, max: number) => z.coerce.number().int().min(min).max(
 // ───────────────────────────── rules ─────────────────────────────
 
 export const Severity = z.enum(['critical', 'warning', 'info']);
-export const AlertTarget = z.enum(['node', 'container', 'pod', 'namespace', 'workload', 'cluster']);
+export const AlertTarget = z.enum(['node', 'container', 'pod', 'namespace', 'workload', 'cluster', 'service']);
 /**
  * What a rule measures. Percentages are 0–100; rates are bytes per second; `restartCount` is the
  * (summed) restart counter; `restarts` the restarts seen within the rule's window; the state
@@ -48,7 +48,11 @@ export const AlertTarget = z.enum(['node', 'container', 'pod', 'namespace', 'wor
  * `cpuThrottledPercent` is the CFS throttled-period percent of the latest sample, for a group its
  * most throttled member. `execSessions`, `privilegedStarts`, `sensitiveMountStarts` and
  * `imageChanges` count the security events of that kind (exec_start, privileged_start,
- * sensitive_mount_start, image_changed) within the rule's window (issue 17).
+ * sensitive_mount_start, image_changed) within the rule's window (issue 17). For a service (issue
+ * 16), over the rule's window as GET /services computes them: `latencyAvgSeconds` and
+ * `latencyP95Seconds` (seconds), `errorPercent` (5xx ÷ requests × 100), `probeDown` (1 when any
+ * probe's newest run is down, 0 when all are up, no data without probes) and `certDaysLeft` (days
+ * until the earliest certificate notAfter of its probes).
  */
 export const AlertMetric = z.enum([
   'cpuPercent',
@@ -67,6 +71,11 @@ export const AlertMetric = z.enum([
   'privilegedStarts',
   'sensitiveMountStarts',
   'imageChanges',
+  'latencyAvgSeconds',
+  'latencyP95Seconds',
+  'errorPercent',
+  'probeDown',
+  'certDaysLeft',
 ]);
 export const Operator = z.enum(['>', '>=', '<', '<=', '==', '!=']);
 
@@ -95,7 +104,7 @@ const RuleFields = z.object({
     .min(0)
     .max(7 * 86_400)
     .default(0),
-  /** Window of the `restarts` and `oomKills` metrics. */
+  /** Window of the `restarts`, `oomKills`, security-event and service metrics. */
   windowSeconds: z
     .number()
     .int()

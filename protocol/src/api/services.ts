@@ -125,6 +125,21 @@ export const ServiceMetric = z.enum([
   'probeTotalSeconds',
 ]);
 
+/** Grafana value-format id of each ServiceMetric (durations in seconds, formatted as ms by the pages). */
+export const SERVICE_METRIC_UNITS: Record<z.infer<typeof ServiceMetric>, string> = {
+  requestsPerSecond: 'reqps',
+  errorPercent: 'percent',
+  avgSeconds: 's',
+  p50Seconds: 's',
+  p95Seconds: 's',
+  status2xxPerSecond: 'reqps',
+  status3xxPerSecond: 'reqps',
+  status4xxPerSecond: 'reqps',
+  status5xxPerSecond: 'reqps',
+  probeUp: 'bool_yes_no',
+  probeTotalSeconds: 's',
+};
+
 /** GET /services/:id/series */
 export const ServiceSeriesQuery = z
   .object({

@@ -5,6 +5,7 @@ import type { Alert, AlertMetric, AlertState, Severity } from '@fleetlens/protoc
 import { appUrl, ROUTES } from '../../constants';
 import { formatAgo, formatMetric, formatTime, formatUnit } from '../../utils/format';
 import type { Column } from '../DataTable';
+import { SERVICES_ROUTE } from '../services/routes';
 
 const SEVERITY: Record<Severity, { color: BadgeColor; icon: IconName }> = {
   critical: { color: 'red', icon: 'exclamation-circle' },
@@ -46,7 +47,19 @@ export const METRIC_LABELS: Record<AlertMetric, string> = {
   privilegedStarts: 'Privileged starts in window',
   sensitiveMountStarts: 'Sensitive-mount starts in window',
   imageChanges: 'Image changes in window',
+  latencyAvgSeconds: 'Response time avg',
+  latencyP95Seconds: 'Response time p95',
+  errorPercent: 'Error % (5xx)',
+  probeDown: 'Probe down',
+  certDaysLeft: 'Certificate days left',
 };
+
+/** Service metrics (issue 16): computed over the rule's window, as GET /services does. */
+export const SERVICE_WINDOW_METRICS: readonly AlertMetric[] = [
+  'latencyAvgSeconds',
+  'latencyP95Seconds',
+  'errorPercent',
+];
 
 /** Which metrics each target supports (the protocol's table; zod-free module). */
 export { METRICS_BY_TARGET } from '@fleetlens/protocol/api/alert-metrics';
@@ -58,7 +71,11 @@ export function formatAlertValue(metric: AlertMetric, value: number | null | und
     case 'memPercent':
     case 'diskPercent':
     case 'cpuThrottledPercent':
+    case 'errorPercent':
       return formatUnit('percent', value, exact ? undefined : 1);
+    case 'latencyAvgSeconds':
+    case 'latencyP95Seconds':
+      return formatUnit('s', value);
     case 'netRxBps':
     case 'netTxBps':
       return formatMetric(metric, value);
@@ -78,7 +95,9 @@ export function EntityLink({ entity }: { entity: Alert['entity'] }) {
         ? appUrl(ROUTES.containers, entity.id)
         : entity.kind === 'workload'
           ? appUrl(ROUTES.workloads, entity.id)
-          : undefined;
+          : entity.kind === 'service'
+            ? appUrl(SERVICES_ROUTE, entity.id)
+            : undefined;
   return (
     <span title={where}>
       {route ? <Link to={route}>{label}</Link> : label}

@@ -21,9 +21,9 @@ import type { FleetlensClient } from '../../api/client';
 import { toApiError, type ApiError } from '../../api/errors';
 import { fieldProps, otherIssues } from '../FieldIssues';
 import { TextField } from '../FormParts';
-import { METRIC_LABELS, METRICS_BY_TARGET } from './AlertBits';
+import { METRIC_LABELS, METRICS_BY_TARGET, SERVICE_WINDOW_METRICS } from './AlertBits';
 
-const TARGETS: AlertTarget[] = ['node', 'container', 'pod', 'namespace', 'workload', 'cluster'];
+const TARGETS: AlertTarget[] = ['node', 'container', 'pod', 'namespace', 'workload', 'cluster', 'service'];
 const OPERATORS: Operator[] = ['>', '>=', '<', '<=', '==', '!='];
 const SEVERITIES: Array<SelectableValue<Severity>> = [
   { label: 'Critical', value: 'critical' },
@@ -72,6 +72,13 @@ function draftOf(rule?: AlertRule): Draft {
   };
 }
 
+/** Metrics counted over the rule's window (restarts, OOM kills, service latency and errors). */
+function hasWindow(metric: string): boolean {
+  return (
+    metric === 'restarts' || metric === 'oomKills' || (SERVICE_WINDOW_METRICS as readonly string[]).includes(metric)
+  );
+}
+
 /** A typed number, or the text itself when it is not one: the backend then names the field. */
 function num(text: string): number | string {
   const t = text.trim();
@@ -87,7 +94,7 @@ function bodyOf(d: Draft): Record<string, unknown> {
     operator: d.operator,
     threshold: num(d.threshold),
     forSeconds: num(d.forSeconds),
-    ...(d.metric === 'restarts' || d.metric === 'oomKills' ? { windowSeconds: num(d.windowSeconds) } : {}),
+    ...(hasWindow(d.metric) ? { windowSeconds: num(d.windowSeconds) } : {}),
     severity: d.severity,
     filters: {
       clusters: d.clusters,
@@ -305,11 +312,17 @@ export function RuleForm({ client, rule, channels, rules = [], onSaved, onDismis
             width={14}
             {...text('forSeconds')}
           />
-          {(d.metric === 'restarts' || d.metric === 'oomKills') && (
+          {hasWindow(d.metric) && (
             <TextField
               id="rule-window"
               label="Window (seconds)"
-              description={d.metric === 'restarts' ? 'Restarts counted within' : 'OOM kills counted within'}
+              description={
+                d.metric === 'restarts'
+                  ? 'Restarts counted within'
+                  : d.metric === 'oomKills'
+                    ? 'OOM kills counted within'
+                    : 'Requests and probe runs counted within'
+              }
               width={14}
               {...text('windowSeconds')}
             />

@@ -7,6 +7,7 @@ import { containerPressure } from './0005_container_pressure';
 import { alertAcks } from './0006_alert_acks';
 import { logOrderIndex } from './0008_log_order_index';
 import { securityPosture } from './0009_security_posture';
+import { serviceHealth } from './0010_service_health';
 import { actions } from './0011_actions';
 import type { Migration } from './types';
 
@@ -20,6 +21,7 @@ const MIGRATIONS: Migration[] = [
   alertAcks,
   logOrderIndex,
   securityPosture,
+  serviceHealth,
   actions,
 ];
 

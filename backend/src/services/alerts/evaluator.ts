@@ -1,4 +1,7 @@
-import type { alerts as wire } from '@fleetlens/protocol';
+import type { alerts as wire, api } from '@fleetlens/protocol';
+import { DEFAULT_QUERY_LIMITS } from '../limits';
+import { FULL_SCOPE } from '../scope';
+import { ServiceQueries } from '../services';
 import type { Db } from '../../db/connection';
 import { insertIgnore, upsertRows } from '../../db/writes';
 import type { Logger } from '../../logger';
@@ -61,6 +64,7 @@ export class AlertEvaluator {
     const rules = await this.rules.enabled();
     sum.rules = rules.length;
     const frame = await loadFrame(this.knex, now, this.staleAfter);
+    frame.services = await this.serviceFigures(rules, now);
     const silences: SilenceRow[] = await this.knex('alert_silences')
       .where('starts_at', '<=', now)
       .where('ends_at', '>', now)
@@ -240,6 +244,19 @@ export class AlertEvaluator {
       }
     }
     return sum;
+  }
+
+  /** Service figures over each distinct window of the enabled service rules (one read per window). */
+  private async serviceFigures(rules: wire.AlertRule[], now: number): Promise<Map<number, api.ServiceRow[]>> {
+    const out = new Map<number, api.ServiceRow[]>();
+    const queries = new ServiceQueries(
+      { db: this.db, now: () => now, staleAfter: this.staleAfter },
+      DEFAULT_QUERY_LIMITS,
+      Infinity
+    );
+    for (const w of new Set(rules.filter((r) => r.target === 'service').map((r) => r.windowSeconds)))
+      out.set(w, await queries.figures(FULL_SCOPE, now - w, now));
+    return out;
   }
 
   /** Updates value, last evaluation and silenced flag of many active alerts, 500 per statement. */

@@ -1,4 +1,4 @@
-import type { alerts as wire } from '@fleetlens/protocol';
+import type { alerts as wire, api } from '@fleetlens/protocol';
 import type { Knex } from 'knex';
 import * as ids from '../../db/ids';
 import { effectiveNodeStatus, fsCapacity } from '../shapes';
@@ -70,6 +70,8 @@ export interface Frame {
   now: number;
   containers: ContainerFact[];
   nodes: NodeFact[];
+  /** Services with their figures over [now − window, now), per window of the enabled service rules (issue 16). */
+  services?: Map<number, api.ServiceRow[]>;
 }
 
 /** One entity a rule looks at, with its current value (null: no data). */
@@ -330,6 +332,24 @@ export function breaches(value: number | null, op: wire.Operator, threshold: num
   }
 }
 
+/** Value of a service metric from its figures over the rule's window (services.ts computes them as GET /services). */
+function serviceValue(metric: wire.AlertMetric, s: api.ServiceRow, now: number): number | null {
+  switch (metric) {
+    case 'latencyAvgSeconds':
+      return s.avgSeconds;
+    case 'latencyP95Seconds':
+      return s.p95Seconds;
+    case 'errorPercent':
+      return s.errorPercent;
+    case 'probeDown':
+      return s.probeStatus === null ? null : s.probeStatus === 'down' ? 1 : 0;
+    case 'certDaysLeft':
+      return s.certNotAfter === null ? null : (s.certNotAfter - now) / 86_400;
+    default:
+      return null;
+  }
+}
+
 /** The entities a rule looks at (after its filters) and each one's current value. */
 export function evaluateRule(rule: wire.AlertRule, frame: Frame): Evaluated[] {
   const f = rule.filters;
@@ -429,6 +449,16 @@ export function evaluateRule(rule: wire.AlertRule, frame: Frame): Evaluated[] {
           cv(cs)
         );
       }
+      break;
+    case 'service':
+      // A service is not on one node: a rule filtered by nodes watches no service.
+      if (f.nodes.length) break;
+      for (const s of frame.services?.get(rule.windowSeconds) ?? [])
+        if (inC(s.cluster) && inNs(s.namespace))
+          push(
+            { kind: 'service', id: s.id, name: s.name, clusterName: s.cluster, namespace: s.namespace, nodeName: null },
+            serviceValue(rule.metric, s, frame.now)
+          );
       break;
     case 'cluster': {
       const names = new Set([...nodes.map((n) => n.clusterName), ...containers.map((c) => c.clusterName)]);

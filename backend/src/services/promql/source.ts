@@ -12,10 +12,10 @@ import { RISK_BASE_COLUMN, RISK_COLUMN, RISK_METRIC, riskLabels } from './risk';
 /** A Prometheus label set; absent labels are left out, as Prometheus does with empty values. */
 export type Labels = Record<string, string>;
 
-/** One metric of one entity, as a Prometheus series. */
+/** One metric of one entity, as a Prometheus series; `probe` series read probe runs (issue 16). */
 export interface SeriesRef {
   labels: Labels;
-  family: SampleFamily;
+  family: SampleFamily | 'probe';
   column: string;
   entityId: string;
 }
@@ -52,11 +52,30 @@ export const PROM_METRICS = new Map<string, { family: SampleFamily; def: MetricD
   (['node', 'container'] as const).flatMap((family) => metricsOf(family).map((def) => [def.prom, { family, def }]))
 );
 
+/**
+ * Probe metrics (issue 16; docs/prometheus.md), one series per probe, read from its raw runs
+ * (no rollups: decision 29): up as 1/0, total seconds, the certificate's notAfter (epoch seconds).
+ */
+export const PROBE_METRICS = new Map<string, { column: string; help: string; unit: string }>([
+  ['fleetlens_probe_up', { column: 'up', help: 'Whether the probe run succeeded (1) or failed (0)', unit: '' }],
+  [
+    'fleetlens_probe_duration_seconds',
+    { column: 'total_seconds', help: 'Total time of the probe run', unit: 'seconds' },
+  ],
+  [
+    'fleetlens_probe_cert_not_after_seconds',
+    { column: 'cert_not_after', help: "The server certificate's notAfter (https probes)", unit: 'seconds' },
+  ],
+]);
+
 /** Label names per family, besides __name__. */
 export const FAMILY_LABELS: Record<SampleFamily, string[]> = {
   node: ['cluster', 'node'],
   container: ['cluster', 'node', 'container', 'container_id', 'image', 'namespace', 'pod', 'workload', 'workload_kind'],
 };
+
+/** Label names of probe series, besides __name__. */
+export const PROBE_LABELS = ['cluster', 'namespace', 'service', 'probe', 'target', 'node'];
 
 type Row = Record<string, unknown>;
 const CHUNK = 500;
@@ -64,6 +83,7 @@ const CHUNK = 500;
 /** Series and samples for one request, within the caller's scope. */
 export class PromSource {
   private readonly entities = new Map<SampleFamily, Promise<{ id: string; labels: Labels; risks?: string[] }[]>>();
+  private probeList: Promise<{ id: string; labels: Labels }[]> | null = null;
 
   constructor(
     private readonly db: Db,
@@ -103,7 +123,78 @@ export class PromSource {
           if (tests.every((t) => t.label === '__name__' || t.test(labels[t.label] ?? '')))
             out.push({ labels, family: 'container', column: RISK_COLUMN, entityId: e.id });
         }
+    for (const [name, { column }] of PROBE_METRICS) {
+      if (!tests.filter((t) => t.label === '__name__').every((t) => t.test(name))) continue;
+      for (const e of await this.probes()) {
+        const labels: Labels = { __name__: name, ...e.labels };
+        if (tests.every((t) => t.label === '__name__' || t.test(labels[t.label] ?? '')))
+          out.push({ labels, family: 'probe', column, entityId: e.id });
+      }
+    }
     return out;
+  }
+
+  /**
+   * Probes in scope with their labels: clusters by name, namespaces by the service's namespace
+   * (Docker services have none), nodes by the probing agent's node (services.ts scopes the same way).
+   */
+  private probes() {
+    if (!this.probeList)
+      this.probeList = this.budget
+        .select(
+          this.db,
+          applyScope(
+            this.knex('probes as p')
+              .join('services as s', 's.id', 'p.service_id')
+              .join('clusters as cl', 'cl.id', 'p.cluster_id')
+              .select('p.id', 'p.probe_key', 'p.target', 'p.node_name', 's.namespace', 's.name', 'cl.name as cluster'),
+            this.scope,
+            { clusterName: 'cl.name', namespace: 's.namespace', nodeName: 'p.node_name' }
+          )
+        )
+        .then((rows: Row[]) =>
+          rows.map((r) => ({
+            id: String(r.id),
+            labels: compact({
+              cluster: r.cluster,
+              namespace: r.namespace,
+              service: r.name,
+              probe: r.probe_key,
+              target: r.target,
+              node: r.node_name,
+            }),
+          }))
+        );
+    return this.probeList;
+  }
+
+  /** Raw probe runs of the refs stamped in (from, to], oldest first per probe (every tier reads them: no rollups). */
+  private async probeSamples(refs: SeriesRef[], from: number, to: number, out: Map<string, Samples>) {
+    const columns = [...new Set(refs.map((r) => r.column))];
+    const ids = [...new Set(refs.map((r) => r.entityId))];
+    for (let i = 0; i < ids.length; i += CHUNK) {
+      const qb = this.knex('probe_runs')
+        .whereIn('probe_id', ids.slice(i, i + CHUNK))
+        .where('ts', '>', Math.floor(from))
+        .where('ts', '<=', Math.floor(to))
+        .select('probe_id', 'ts', ...columns)
+        .orderBy(['probe_id', 'ts']);
+      for (const r of await this.budget.select(this.db, qb))
+        for (const c of columns) {
+          if (r[c] === null || r[c] === undefined) continue;
+          const v = c === 'up' ? (r[c] === true || Number(r[c]) === 1 ? 1 : 0) : Number(r[c]);
+          const key = `${r.probe_id}\u0000${c}`;
+          let s = out.get(key);
+          if (!s) out.set(key, (s = { ts: [], sum: [], cnt: [], min: [], max: [], wsum: [], secs: [] }));
+          s.ts.push(Number(r.ts));
+          s.sum.push(v);
+          s.cnt.push(1);
+          s.min.push(v);
+          s.max.push(v);
+          s.wsum.push(v);
+          s.secs.push(1);
+        }
+    }
   }
 
   private entitiesOf(family: SampleFamily) {
@@ -184,6 +275,20 @@ export class PromSource {
         if (family === 'container' && r[RISK_BASE_COLUMN] !== null) has.add(`${r.entity_id}\u0000${RISK_COLUMN}`);
       }
     }
+    const probeIds = [...new Set(refs.filter((r) => r.family === 'probe').map((r) => r.entityId))];
+    for (let i = 0; i < probeIds.length; i += CHUNK) {
+      const qb = this.knex('probe_runs')
+        .whereIn('probe_id', probeIds.slice(i, i + CHUNK))
+        .where('ts', '>=', Math.floor(from))
+        .groupBy('probe_id')
+        .select('probe_id')
+        .select(this.knex.raw('COUNT(*) as n, COUNT(total_seconds) as t, COUNT(cert_not_after) as c'));
+      for (const r of await this.budget.select(this.db, qb)) {
+        if (Number(r.n) > 0) has.add(`${r.probe_id}\u0000up`);
+        if (Number(r.t) > 0) has.add(`${r.probe_id}\u0000total_seconds`);
+        if (Number(r.c) > 0) has.add(`${r.probe_id}\u0000cert_not_after`);
+      }
+    }
     return refs.filter((r) => has.has(sampleKey(r)));
   }
 
@@ -195,7 +300,8 @@ export class PromSource {
    */
   async latest(refs: SeriesRef[], t: number, lookback: number) {
     const found = new Map<string, Samples>();
-    const unresolved: SeriesRef[] = [];
+    // Probes have no latest table: their instant values come from the raw runs.
+    const unresolved: SeriesRef[] = refs.filter((r) => r.family === 'probe');
     for (const family of ['node', 'container'] as const) {
       const mine = refs.filter((r) => r.family === family);
       const rows = await this.latestRows(mine, family);
@@ -237,8 +343,10 @@ export class PromSource {
     reduction: Reduction | null = null
   ): Promise<Map<string, Samples>> {
     const out = new Map<string, Samples>();
+    const probes = refs.filter((r) => r.family === 'probe');
+    if (probes.length) await this.probeSamples(probes, from, to, out);
     const groups = new Map<string, SeriesRef[]>();
-    for (const r of refs) {
+    for (const r of refs.filter((x) => x.family !== 'probe')) {
       const k = `${r.family}\u0000${r.column}`;
       const g = groups.get(k);
       if (g) g.push(r);
@@ -246,7 +354,8 @@ export class PromSource {
     }
     const width = tier === 'raw' ? 0 : TIER_SECONDS[tier];
     for (const group of groups.values()) {
-      const { family, column: asked } = group[0];
+      const { column: asked } = group[0];
+      const family = group[0].family as SampleFamily;
       // Risk series read the base column's samples, each as 1 (promql/risk.ts).
       const risk = asked === RISK_COLUMN;
       const column = risk ? RISK_BASE_COLUMN : asked;
