@@ -625,7 +625,9 @@ describe.each(DIALECTS)('Prometheus-compatible API on %s: scope, credentials and
       { type: 'gauge', help: expect.stringContaining('working set'), unit: 'bytes' },
     ]);
     expect(r.body.data.fleetlens_node_network_receive_bytes_per_second[0].unit).toBe('bytes_per_second');
-    expect(Object.keys(r.body.data).every((n) => /^fleetlens_(node|container|probe)_[a-z0-9_]+$/.test(n))).toBe(true);
+    expect(Object.keys(r.body.data).every((n) => /^fleetlens_(node|container|probe|service)_[a-z0-9_]+$/.test(n))).toBe(
+      true
+    );
     // The probe metrics of issue 16 (docs/prometheus.md), durations and times in seconds.
     expect(r.body.data.fleetlens_probe_duration_seconds).toEqual([
       { type: 'gauge', help: 'Total time of the probe run', unit: 'seconds' },

@@ -401,7 +401,7 @@ describe.each(DIALECTS)('service health on %s', (dialect) => {
       expect(issuesOf(r.body).map((i) => i.path)).toContain(field);
     }
   });
-  it('has probe metrics on the Prometheus-compatible API, scoped, equal to the runs', async () => {
+  it('has probe and access-log metrics on the Prometheus-compatible API, scoped, equal to the inputs', async () => {
     type Vector = { status: string; data: { result: { metric: Record<string, string>; value: [number, string] }[] } };
     const query = async (q: string, t: number, headers?: Record<string, string>) => {
       const r = await live.getRaw(`/prometheus/api/v1/query?query=${encodeURIComponent(q)}&time=${t}`, headers);
@@ -441,5 +441,28 @@ describe.each(DIALECTS)('service health on %s', (dialect) => {
       })
     ).headers;
     expect(await query('fleetlens_probe_up', T0 + 55, shop)).toEqual([]);
+
+    // Access-log rates, one series per container: at T0 + 25 web1's newest row is T0 + 20 (60 / 10 s = 6/s),
+    // web2's is T0 + 10 (40 / 10 s = 4/s); summed by service, 10/s.
+    const rps = await query('sum by (service) (fleetlens_service_requests_per_second{service="web"})', T0 + 25);
+    expect(rps).toEqual([{ metric: { service: 'web' }, value: [T0 + 25, '10'] }]);
+    const perContainer = await query('fleetlens_service_requests_per_second{service="web"}', T0 + 25);
+    expect(perContainer.map((x) => [x.metric.node, x.metric.namespace, x.value[1]]).sort()).toEqual([
+      ['node-a', 'shop', '6'],
+      ['node-b', 'shop', '4'],
+    ]);
+    // web1 at T0 + 20: 5 5xx / 10 s = 0.5/s; mean response 3 s / 60 = 0.05 s.
+    const s5 = await query(
+      'fleetlens_service_status_class_per_second{class="5xx",node="node-a",service="web"}',
+      T0 + 25
+    );
+    expect(s5.map((x) => x.value[1])).toEqual(['0.5']);
+    const rt = await query('fleetlens_service_response_seconds{node="node-a",service="web"}', T0 + 25);
+    expect(rt.map((x) => x.value[1])).toEqual(['0.05']);
+    // api's format carries no durations: no response-time series for it.
+    expect(await query('fleetlens_service_response_seconds{service="api"}', T0 + 35)).toEqual([]);
+    // The shop viewer sees web's two streams and not api's.
+    const scoped = await query('fleetlens_service_requests_per_second', T0 + 35, shop);
+    expect(scoped.map((x) => x.metric.service)).toEqual(['web', 'web']);
   });
 });

@@ -7,7 +7,7 @@ import type { Scope } from '../scope';
 import type { Retention } from '../tiers';
 import { Evaluator, labelKey, type Value } from './evaluate';
 import { parsePromql, PromqlError, type Expr } from './parse';
-import { PROBE_METRICS, PROM_METRICS, PromSource, type Labels } from './source';
+import { PROBE_METRICS, PROM_METRICS, PromSource, REQUEST_METRICS, type Labels } from './source';
 import { RISK_HELP, RISK_METRIC } from './risk';
 
 export { PromqlError } from './parse';
@@ -130,6 +130,8 @@ export class PrometheusQueries {
       out[name] = [{ type: 'gauge', help: def.help, unit }];
     }
     if (!metric || metric === RISK_METRIC) out[RISK_METRIC] = [{ type: 'gauge', help: RISK_HELP, unit: '' }];
+    for (const m of REQUEST_METRICS)
+      if (!metric || metric === m.name) out[m.name] = [{ type: 'gauge', help: m.help, unit: m.unit }];
     for (const [name, p] of PROBE_METRICS)
       if (!metric || metric === name) out[name] = [{ type: 'gauge', help: p.help, unit: p.unit }];
     return out;

@@ -15,7 +15,7 @@ export type Labels = Record<string, string>;
 /** One metric of one entity, as a Prometheus series; `probe` series read probe runs (issue 16). */
 export interface SeriesRef {
   labels: Labels;
-  family: SampleFamily | 'probe';
+  family: SampleFamily | 'probe' | 'requests';
   column: string;
   entityId: string;
 }
@@ -68,6 +68,43 @@ export const PROBE_METRICS = new Map<string, { column: string; help: string; uni
   ],
 ]);
 
+/**
+ * Access-log metrics (issue 16), one series per container and service (and status class), each
+ * request-stats row one sample: its interval's rate, or its mean response time. Sum by `service`
+ * for a service's rate (docs/prometheus.md).
+ */
+export const REQUEST_METRICS: {
+  name: string;
+  column: string;
+  sql: string;
+  labels?: Labels;
+  help: string;
+  unit: string;
+}[] = [
+  {
+    name: 'fleetlens_service_requests_per_second',
+    column: 'rps',
+    sql: 'requests / interval_seconds',
+    help: 'Requests per second in the access log over the agent interval',
+    unit: '',
+  },
+  ...(['2xx', '3xx', '4xx', '5xx'] as const).map((c) => ({
+    name: 'fleetlens_service_status_class_per_second',
+    column: `s${c}`,
+    sql: `status_${c} / interval_seconds`,
+    labels: { class: c },
+    help: 'Requests per second of one HTTP status class in the access log',
+    unit: '',
+  })),
+  {
+    name: 'fleetlens_service_response_seconds',
+    column: 'lat',
+    sql: 'CASE WHEN latency_count > 0 THEN latency_sum / latency_count END',
+    help: 'Mean response time of the logged requests that carried a duration',
+    unit: 'seconds',
+  },
+];
+
 /** Label names per family, besides __name__. */
 export const FAMILY_LABELS: Record<SampleFamily, string[]> = {
   node: ['cluster', 'node'],
@@ -84,6 +121,7 @@ const CHUNK = 500;
 export class PromSource {
   private readonly entities = new Map<SampleFamily, Promise<{ id: string; labels: Labels; risks?: string[] }[]>>();
   private probeList: Promise<{ id: string; labels: Labels }[]> | null = null;
+  private streamList: Promise<{ id: string; labels: Labels }[]> | null = null;
 
   constructor(
     private readonly db: Db,
@@ -123,6 +161,14 @@ export class PromSource {
           if (tests.every((t) => t.label === '__name__' || t.test(labels[t.label] ?? '')))
             out.push({ labels, family: 'container', column: RISK_COLUMN, entityId: e.id });
         }
+    for (const m of REQUEST_METRICS) {
+      if (!tests.filter((t) => t.label === '__name__').every((t) => t.test(m.name))) continue;
+      for (const e of await this.streams()) {
+        const labels: Labels = { __name__: m.name, ...e.labels, ...(m.labels ?? {}) };
+        if (tests.every((t) => t.label === '__name__' || t.test(labels[t.label] ?? '')))
+          out.push({ labels, family: 'requests', column: m.column, entityId: e.id });
+      }
+    }
     for (const [name, { column }] of PROBE_METRICS) {
       if (!tests.filter((t) => t.label === '__name__').every((t) => t.test(name))) continue;
       for (const e of await this.probes()) {
@@ -166,6 +212,81 @@ export class PromSource {
           }))
         );
     return this.probeList;
+  }
+
+  /**
+   * (container, service) pairs with request stats since the request's earliest time, in scope:
+   * clusters by name, namespaces by the service's, nodes by the container's node (as services.ts).
+   * Id `container_id:service_id`.
+   */
+  private streams() {
+    if (!this.streamList) {
+      const pairs = this.knex('request_stats')
+        .where('ts', '>=', Math.max(0, Math.floor(this.notBefore)))
+        .distinct('container_id', 'service_id')
+        .as('rp');
+      this.streamList = this.budget
+        .select(
+          this.db,
+          applyScope(
+            this.knex
+              .from(pairs)
+              .join('services as s', 's.id', 'rp.service_id')
+              .join('clusters as cl', 'cl.id', 's.cluster_id')
+              .leftJoin('containers as c', 'c.id', 'rp.container_id')
+              .leftJoin('nodes as n', 'n.id', 'c.node_id')
+              .select('rp.container_id', 'rp.service_id', 's.namespace', 's.name', 'cl.name as cluster')
+              .select('c.name as container', 'c.runtime_id', 'n.name as node'),
+            this.scope,
+            { clusterName: 'cl.name', namespace: 's.namespace', nodeName: 'n.name' }
+          )
+        )
+        .then((rows: Row[]) =>
+          rows.map((r) => ({
+            id: `${r.container_id}:${r.service_id}`,
+            labels: compact({
+              cluster: r.cluster,
+              namespace: r.namespace,
+              service: r.name,
+              container: r.container,
+              container_id: r.runtime_id,
+              node: r.node,
+            }),
+          }))
+        );
+    }
+    return this.streamList;
+  }
+
+  /** Request-stat rows of the refs stamped in (from, to], oldest first, each one sample (no rollups). */
+  private async requestSamples(refs: SeriesRef[], from: number, to: number, out: Map<string, Samples>) {
+    const cols = REQUEST_METRICS.filter((m) => refs.some((r) => r.column === m.column));
+    const byPair = [...new Set(refs.map((r) => r.entityId))].map((id) => id.split(':'));
+    const containers = [...new Set(byPair.map((p) => p[0]))];
+    for (let i = 0; i < containers.length; i += CHUNK) {
+      const qb = this.knex('request_stats')
+        .whereIn('container_id', containers.slice(i, i + CHUNK))
+        .where('ts', '>', Math.floor(from))
+        .where('ts', '<=', Math.floor(to))
+        .select('container_id', 'service_id', 'ts')
+        .select(cols.map((m) => this.knex.raw(`${m.sql} as ${m.column}`)))
+        .orderBy(['container_id', 'ts']);
+      for (const r of await this.budget.select(this.db, qb))
+        for (const m of cols) {
+          if (r[m.column] === null || r[m.column] === undefined) continue;
+          const v = Number(r[m.column]);
+          const key = `${r.container_id}:${r.service_id}\u0000${m.column}`;
+          let s = out.get(key);
+          if (!s) out.set(key, (s = { ts: [], sum: [], cnt: [], min: [], max: [], wsum: [], secs: [] }));
+          s.ts.push(Number(r.ts));
+          s.sum.push(v);
+          s.cnt.push(1);
+          s.min.push(v);
+          s.max.push(v);
+          s.wsum.push(v);
+          s.secs.push(1);
+        }
+    }
   }
 
   /** Raw probe runs of the refs stamped in (from, to], oldest first per probe (every tier reads them: no rollups). */
@@ -275,6 +396,21 @@ export class PromSource {
         if (family === 'container' && r[RISK_BASE_COLUMN] !== null) has.add(`${r.entity_id}\u0000${RISK_COLUMN}`);
       }
     }
+    // Request streams were selected for having stats since the earliest time; newer than `from` here.
+    const streamIds = [...new Set(refs.filter((r) => r.family === 'requests').map((r) => r.entityId))];
+    const containers = [...new Set(streamIds.map((id) => id.split(':')[0]))];
+    for (let i = 0; i < containers.length; i += CHUNK) {
+      const qb = this.knex('request_stats')
+        .whereIn('container_id', containers.slice(i, i + CHUNK))
+        .where('ts', '>=', Math.floor(from))
+        .groupBy('container_id', 'service_id')
+        .select('container_id', 'service_id')
+        .select(this.knex.raw('SUM(latency_count) as lc'));
+      for (const r of await this.budget.select(this.db, qb)) {
+        const id = `${r.container_id}:${r.service_id}`;
+        for (const m of REQUEST_METRICS) if (m.column !== 'lat' || Number(r.lc) > 0) has.add(`${id}\u0000${m.column}`);
+      }
+    }
     const probeIds = [...new Set(refs.filter((r) => r.family === 'probe').map((r) => r.entityId))];
     for (let i = 0; i < probeIds.length; i += CHUNK) {
       const qb = this.knex('probe_runs')
@@ -301,7 +437,7 @@ export class PromSource {
   async latest(refs: SeriesRef[], t: number, lookback: number) {
     const found = new Map<string, Samples>();
     // Probes have no latest table: their instant values come from the raw runs.
-    const unresolved: SeriesRef[] = refs.filter((r) => r.family === 'probe');
+    const unresolved: SeriesRef[] = refs.filter((r) => r.family === 'probe' || r.family === 'requests');
     for (const family of ['node', 'container'] as const) {
       const mine = refs.filter((r) => r.family === family);
       const rows = await this.latestRows(mine, family);
@@ -345,8 +481,10 @@ export class PromSource {
     const out = new Map<string, Samples>();
     const probes = refs.filter((r) => r.family === 'probe');
     if (probes.length) await this.probeSamples(probes, from, to, out);
+    const streams = refs.filter((r) => r.family === 'requests');
+    if (streams.length) await this.requestSamples(streams, from, to, out);
     const groups = new Map<string, SeriesRef[]>();
-    for (const r of refs.filter((x) => x.family !== 'probe')) {
+    for (const r of refs.filter((x) => x.family !== 'probe' && x.family !== 'requests')) {
       const k = `${r.family}\u0000${r.column}`;
       const g = groups.get(k);
       if (g) g.push(r);
