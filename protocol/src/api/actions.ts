@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ActionKind, ActionOptions } from '../v1/actions';
+import { csvList } from './params';
 
 /**
  * Container actions (query API, issue 15): an editor or admin asks for one on a container in
@@ -57,15 +58,7 @@ export const Action = z.object({
   expiresAt: z.number().int(),
 });
 
-const states = z
-  .string()
-  .transform((s) =>
-    s
-      .split(',')
-      .map((x) => x.trim())
-      .filter(Boolean)
-  )
-  .pipe(z.array(ActionState).max(5));
+const states = csvList.pipe(z.array(ActionState).max(5));
 
 /** GET /actions query: by container (entity id) and states, newest first. */
 export const ActionListQuery = z.object({

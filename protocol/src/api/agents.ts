@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { AgentStatus } from '../v1/ingest';
+import { csv } from './params';
 
 /**
  * Agents (query API): who reports, from where, how current, and the health counters each agent
@@ -20,16 +21,6 @@ export const AgentSummary = z.object({
   /** The counters of the newest batch; null when the agent sends none. */
   status: AgentStatus.nullable(),
 });
-
-const csv = z
-  .string()
-  .transform((s) =>
-    s
-      .split(',')
-      .map((x) => x.trim())
-      .filter(Boolean)
-  )
-  .optional();
 
 export const AgentListQuery = z.object({
   cluster: csv,

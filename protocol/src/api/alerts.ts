@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { METRICS_BY_TARGET as TARGET_METRICS } from './alert-metrics';
 export { duplicatedDefaults, type RuleCondition } from './alert-metrics';
 import { EventType, LogLevel, LogStream } from '../v1/ingest';
+import { csv, csvOf } from './params';
 
 /**
  * Alerts, notifications, silences, events and logs: request and reply schemas of the query API
@@ -14,26 +15,6 @@ const NullableNum = z.number().nullable();
 const Epoch = z.number().int().min(0).max(4102444800);
 const Id = z.string().min(1).max(64);
 
-const csv = z
-  .string()
-  .transform((s) =>
-    s
-      .split(',')
-      .map((x) => x.trim())
-      .filter(Boolean)
-  )
-  .optional();
-const csvOf = <T extends z.ZodType<unknown, string>>(item: T) =>
-  z
-    .string()
-    .transform((s) =>
-      s
-        .split(',')
-        .map((x) => x.trim())
-        .filter(Boolean)
-    )
-    .pipe(z.array(item))
-    .optional();
 const qInt = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
 // ───────────────────────────── rules ─────────────────────────────

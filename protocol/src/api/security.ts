@@ -1,20 +1,11 @@
 import { z } from 'zod';
 import { RiskKind } from '../v1/security';
+import { csv, csvList } from './params';
 
 /*
  * Security posture reads of the query API (issue 17): the risky-containers listing and the counts
  * per risk. The listing's rows are the ContainerRow of v1.ts (its `risks` and `security` fields).
  */
-
-const csv = z
-  .string()
-  .transform((s) =>
-    s
-      .split(',')
-      .map((x) => x.trim())
-      .filter(Boolean)
-  )
-  .optional();
 
 /** Sort keys of the risky-containers listing; `risks` is the number of risks. */
 export const RiskySortKey = z.enum(['risks', 'name', 'cluster', 'namespace', 'node', 'image']);
@@ -25,16 +16,7 @@ export const RiskyContainerQuery = z.object({
   namespace: csv,
   node: csv,
   /** Comma-separated risk names: a container must have every one of them. */
-  risk: z
-    .string()
-    .transform((s) =>
-      s
-        .split(',')
-        .map((x) => x.trim())
-        .filter(Boolean)
-    )
-    .pipe(z.array(RiskKind).max(RiskKind.options.length))
-    .optional(),
+  risk: csvList.pipe(z.array(RiskKind).max(RiskKind.options.length)).optional(),
   q: z.string().max(200).optional(),
   sort: RiskySortKey.default('risks'),
   order: z.enum(['asc', 'desc']).default('desc'),

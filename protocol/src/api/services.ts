@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ExpectStatus, ProbeKind, ProbeSource, ServiceRef } from '../v1/services';
+import { csv } from './params';
 
 /*
  * Service health reads and probe definitions of the query API (issue 16; decision 29). A service
@@ -7,16 +8,6 @@ import { ExpectStatus, ProbeKind, ProbeSource, ServiceRef } from '../v1/services
  * window [from, to): requests/s and status classes from access logs, latency from access logs
  * where the format carries durations, else from probes. Durations in seconds.
  */
-
-const csv = z
-  .string()
-  .transform((s) =>
-    s
-      .split(',')
-      .map((x) => x.trim())
-      .filter(Boolean)
-  )
-  .optional();
 
 /** A window ending now by default: the newest 5 minutes. Bounded like every range query. */
 const Window = {

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { CONTAINER_METRICS, NODE_METRICS } from './metrics';
 import { ClusterKind, ContainerHealth, ContainerState, Environment, NodeStatus, WorkloadKind } from '../v1/ingest';
 import { ContainerSecurity, RiskKind } from '../v1/security';
+import { csv } from './params';
 
 /**
  * Query API (backend → plugin, datasource, scripts), version v1. The backend validates its
@@ -153,16 +154,6 @@ export const NodeSortKey = z.enum([
   'lastSeen',
 ]);
 export const SortOrder = z.enum(['asc', 'desc']);
-
-const csv = z
-  .string()
-  .transform((s) =>
-    s
-      .split(',')
-      .map((x) => x.trim())
-      .filter(Boolean)
-  )
-  .optional();
 
 export const NodeListQuery = z.object({
   cluster: csv,
