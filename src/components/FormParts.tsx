@@ -1,6 +1,26 @@
 import React from 'react';
 import { Alert as Banner, Button, Field, Input, Modal } from '@grafana/ui';
-import type { ApiError } from '../api/errors';
+import type { ApiError, ApiIssue } from '../api/errors';
+
+/**
+ * Why a save failed, above a form: "fix the fields marked below" when the backend named fields
+ * (they show at their fields), else its message; `rest` lists issues of fields the form lacks.
+ */
+export function SaveErrorBanner({ title, error, rest = [] }: { title: string; error?: ApiError; rest?: ApiIssue[] }) {
+  if (!error) {
+    return null;
+  }
+  return (
+    <Banner title={title} severity="error">
+      {error.issues.length ? 'Fix the fields marked below.' : error.message}
+      {rest.map((i) => (
+        <div key={i.path}>
+          {i.path}: {i.message}
+        </div>
+      ))}
+    </Banner>
+  );
+}
 
 /**
  * A modal create/edit form: the backend's refusal in a banner on top (field issues show at their
@@ -36,11 +56,7 @@ export function FormModal({
           onSubmit();
         }}
       >
-        {error && (
-          <Banner title={notSaved} severity="error">
-            {error.issues.length ? 'Fix the fields marked below.' : error.message}
-          </Banner>
-        )}
+        <SaveErrorBanner title={notSaved} error={error} />
         {children}
         <Modal.ButtonRow>
           <Button variant="secondary" fill="outline" type="button" onClick={onDismiss}>

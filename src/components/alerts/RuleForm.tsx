@@ -20,7 +20,7 @@ import { duplicatedDefaults } from '@fleetlens/protocol/api/alert-metrics';
 import type { FleetlensClient } from '../../api/client';
 import { toApiError, type ApiError } from '../../api/errors';
 import { fieldProps, otherIssues } from '../FieldIssues';
-import { TextField } from '../FormParts';
+import { SaveErrorBanner, TextField } from '../FormParts';
 import { METRIC_LABELS, METRICS_BY_TARGET, SERVICE_WINDOW_METRICS } from './AlertBits';
 
 const TARGETS: AlertTarget[] = ['node', 'container', 'pod', 'namespace', 'workload', 'cluster', 'service'];
@@ -246,16 +246,7 @@ export function RuleForm({ client, rule, channels, rules = [], onSaved, onDismis
           void save();
         }}
       >
-        {error && (
-          <Banner title="The rule was not saved" severity="error">
-            {error.issues.length ? 'Fix the fields marked below.' : error.message}
-            {rest.map((i) => (
-              <div key={i.path}>
-                {i.path}: {i.message}
-              </div>
-            ))}
-          </Banner>
-        )}
+        <SaveErrorBanner title="The rule was not saved" error={error} rest={rest} />
         <TextField id="rule-name" label="Name" {...text('name')} />
         <Field label="Description" {...f('description')}>
           <TextArea

@@ -1,12 +1,12 @@
 import React, { useState } from 'react';
 import { css } from '@emotion/css';
 import type { GrafanaTheme2 } from '@grafana/data';
-import { Alert as Banner, Button, Field, Modal, RadioButtonGroup, Stack, Switch, useStyles2 } from '@grafana/ui';
+import { Button, Field, Modal, RadioButtonGroup, Stack, Switch, useStyles2 } from '@grafana/ui';
 import type { ProbeDefinitionRow } from '@fleetlens/protocol/api';
 import type { FleetlensClient } from '../../api/client';
 import { toApiError, type ApiError } from '../../api/errors';
 import { fieldProps, otherIssues } from '../FieldIssues';
-import { TextField } from '../FormParts';
+import { SaveErrorBanner, TextField } from '../FormParts';
 import { createProbe, replaceProbe, type ProbeBody } from './api';
 
 type Method = ProbeDefinitionRow['method'];
@@ -149,16 +149,7 @@ export function ProbeForm({ client, probe, preset = {}, onSaved, onDismiss }: Pr
           void save();
         }}
       >
-        {error && (
-          <Banner title="The probe was not saved" severity="error">
-            {error.issues.length ? 'Fix the fields marked below.' : error.message}
-            {rest.map((i) => (
-              <div key={i.path}>
-                {i.path}: {i.message}
-              </div>
-            ))}
-          </Banner>
-        )}
+        <SaveErrorBanner title="The probe was not saved" error={error} rest={rest} />
         <div className={styles.row}>
           <TextField id="probe-cluster" label="Cluster" width={24} {...text('cluster')} />
           <TextField
