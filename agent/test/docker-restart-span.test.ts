@@ -42,8 +42,8 @@ const CGROUP_V1 = HAVE_DOCKER && docker('info', '--format', '{{.CgroupVersion}}'
 const describeDocker = HAVE_DOCKER && CGROUP_V1 ? describe : describe.skip;
 const run$ = promisify(execFile);
 
-/** Counts to a number in busybox sh (CPU-bound for about eight seconds at half a core on an idle host), then fails. */
-const CRASH_LOOP = `i=0; while [ $i -lt 800000 ]; do i=$((i+1)); done; exit 1`;
+/** Counts to a number in busybox sh (CPU-bound for about six seconds at half a core on an idle host, longer than a few of the test's 1.5 s windows), then fails. */
+const CRASH_LOOP = `i=0; while [ $i -lt 2000000 ]; do i=$((i+1)); done; exit 1`;
 
 /** One reading of a container's cgroup by the collector: when, and whether the cgroup was there. */
 interface Read {
@@ -263,7 +263,7 @@ describeDocker('docker collector: CPU samples around a container restart (real e
     let spanning = 0;
     let given = 0;
     let last = reads[reads.length - 1];
-    for (let n = 0; n < 12; n++) {
+    for (let n = 0; n < 14; n++) {
       await sleep(1500);
       const before = reads.length;
       const r = reportOf(await cg.collect(Date.now()), id);
