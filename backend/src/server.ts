@@ -70,6 +70,9 @@ export function warnAboutAccess(config: Config, log: Logger): void {
   else log.info('GRAFANA_URL is not set: X-Grafana-Id is ignored; API keys alone decide what datasources see');
 }
 
+/** How long the backend keeps an idle keep-alive connection open (longer than Grafana's 90 s). */
+export const KEEP_ALIVE_TIMEOUT_MS = 95_000;
+
 /** Opens the database, migrates, and serves the API; starts leader-only jobs when enabled. */
 export async function startBackend(
   overrides: Partial<Config> = {},
@@ -88,6 +91,11 @@ export async function startBackend(
   const server: Server = await new Promise((ok) => {
     const s = app.listen(config.port, config.host, () => ok(s));
   });
+  // Idle keep-alive connections outlive the clients' own idle timeouts, so a client never reuses a
+  // socket the backend is closing at that moment (ECONNRESET, a 502 from Grafana's proxy): Grafana
+  // keeps idle connections for 90 s (grafana-plugin-sdk-go backend/httpclient/options.go,
+  // DefaultTimeoutOptions.IdleConnTimeout), Node's global agent for 5 s. Node's default is 5 s.
+  server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
   const addr = server.address();
   const port = typeof addr === 'object' && addr ? addr.port : config.port;
   const host = config.host === '0.0.0.0' ? '127.0.0.1' : config.host;
