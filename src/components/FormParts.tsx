@@ -1,5 +1,5 @@
 import React from 'react';
-import { Alert as Banner, Button, Field, Input, Modal } from '@grafana/ui';
+import { Alert as Banner, Button, Field, Input, Modal, Stack } from '@grafana/ui';
 import type { ApiError, ApiIssue } from '../api/errors';
 
 /**
@@ -19,6 +19,30 @@ export function SaveErrorBanner({ title, error, rest = [] }: { title: string; er
         </div>
       ))}
     </Banner>
+  );
+}
+
+/** Cancel and the submit button at the foot of a modal form; the submit shows a spinner while saving. */
+export function FormButtons({
+  saving,
+  submitText,
+  onDismiss,
+}: {
+  saving: boolean;
+  submitText: string;
+  onDismiss(): void;
+}) {
+  return (
+    <Modal.ButtonRow>
+      <Stack gap={1}>
+        <Button variant="secondary" fill="outline" onClick={onDismiss} type="button">
+          Cancel
+        </Button>
+        <Button type="submit" disabled={saving} icon={saving ? 'spinner' : undefined}>
+          {submitText}
+        </Button>
+      </Stack>
+    </Modal.ButtonRow>
   );
 }
 

@@ -3,13 +3,11 @@ import { css } from '@emotion/css';
 import type { GrafanaTheme2, SelectableValue } from '@grafana/data';
 import {
   Alert as Banner,
-  Button,
   Field,
   Modal,
   MultiSelect,
   RadioButtonGroup,
   Select,
-  Stack,
   Switch,
   TagsInput,
   TextArea,
@@ -20,7 +18,7 @@ import { duplicatedDefaults } from '@fleetlens/protocol/api/alert-metrics';
 import type { FleetlensClient } from '../../api/client';
 import { toApiError, type ApiError } from '../../api/errors';
 import { fieldProps, otherIssues } from '../FieldIssues';
-import { SaveErrorBanner, TextField } from '../FormParts';
+import { FormButtons, SaveErrorBanner, TextField } from '../FormParts';
 import { METRIC_LABELS, METRICS_BY_TARGET, SERVICE_WINDOW_METRICS } from './AlertBits';
 
 const TARGETS: AlertTarget[] = ['node', 'container', 'pod', 'namespace', 'workload', 'cluster', 'service'];
@@ -368,16 +366,7 @@ export function RuleForm({ client, rule, channels, rules = [], onSaved, onDismis
             </span>
           </Banner>
         )}
-        <Modal.ButtonRow>
-          <Stack gap={1}>
-            <Button variant="secondary" fill="outline" onClick={onDismiss} type="button">
-              Cancel
-            </Button>
-            <Button type="submit" disabled={saving} icon={saving ? 'spinner' : undefined}>
-              {rule ? 'Save rule' : 'Create rule'}
-            </Button>
-          </Stack>
-        </Modal.ButtonRow>
+        <FormButtons saving={saving} submitText={rule ? 'Save rule' : 'Create rule'} onDismiss={onDismiss} />
       </form>
     </Modal>
   );

@@ -1,12 +1,12 @@
 import React, { useState } from 'react';
 import { css } from '@emotion/css';
 import type { GrafanaTheme2 } from '@grafana/data';
-import { Button, Field, Modal, RadioButtonGroup, Stack, Switch, useStyles2 } from '@grafana/ui';
+import { Field, Modal, RadioButtonGroup, Switch, useStyles2 } from '@grafana/ui';
 import type { ProbeDefinitionRow } from '@fleetlens/protocol/api';
 import type { FleetlensClient } from '../../api/client';
 import { toApiError, type ApiError } from '../../api/errors';
 import { fieldProps, otherIssues } from '../FieldIssues';
-import { SaveErrorBanner, TextField } from '../FormParts';
+import { FormButtons, SaveErrorBanner, TextField } from '../FormParts';
 import { createProbe, replaceProbe, type ProbeBody } from './api';
 
 type Method = ProbeDefinitionRow['method'];
@@ -214,16 +214,7 @@ export function ProbeForm({ client, probe, preset = {}, onSaved, onDismiss }: Pr
         <Field label="Enabled" {...f('enabled')}>
           <Switch id="probe-enabled" value={d.enabled} onChange={(e) => set('enabled', e.currentTarget.checked)} />
         </Field>
-        <Modal.ButtonRow>
-          <Stack gap={1}>
-            <Button variant="secondary" fill="outline" onClick={onDismiss} type="button">
-              Cancel
-            </Button>
-            <Button type="submit" disabled={saving} icon={saving ? 'spinner' : undefined}>
-              {probe ? 'Save probe' : 'Create probe'}
-            </Button>
-          </Stack>
-        </Modal.ButtonRow>
+        <FormButtons saving={saving} submitText={probe ? 'Save probe' : 'Create probe'} onDismiss={onDismiss} />
       </form>
     </Modal>
   );
