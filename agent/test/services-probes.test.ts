@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type IngestBatch, ProbeResult } from '@fleetlens/protocol';
@@ -22,6 +22,7 @@ import {
   sleep,
 } from './helpers/docker';
 import { startReceiver } from './helpers/receiver';
+import { httpdWebRoot } from './helpers/www';
 import { TestPki, startHttpsServer } from './helpers/tls';
 
 // Real Docker engine, real busybox httpd containers carrying `fleetlens.probe.*` labels; the
@@ -31,23 +32,6 @@ const HAVE_DOCKER = dockerAvailable();
 const describeDocker = HAVE_DOCKER ? describe : describe.skip;
 
 const PAGE = 'fleetlens h16a probe page\n';
-
-/** A web root with a page and two CGI scripts (busybox httpd runs /cgi-bin/*). */
-function webRoot(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'h16a-www-'));
-  mkdirSync(join(dir, 'cgi-bin'));
-  writeFileSync(join(dir, 'index.html'), PAGE);
-  writeFileSync(
-    join(dir, 'cgi-bin', 'slow'),
-    '#!/bin/sh\nsleep 1\nprintf "Content-Type: text/plain\\r\\n\\r\\nslow\\n"\n'
-  );
-  writeFileSync(
-    join(dir, 'cgi-bin', 'fail'),
-    '#!/bin/sh\nprintf "Status: 503 Service Unavailable\\r\\nContent-Type: text/plain\\r\\n\\r\\ndown\\n"\n'
-  );
-  for (const f of ['', 'cgi-bin', 'cgi-bin/slow', 'cgi-bin/fail', 'index.html']) chmodSync(join(dir, f), 0o755);
-  return dir;
-}
 
 describeDocker('probes discovered from Docker labels, run against real busybox httpd containers', () => {
   const run = runLabel('h16a-probe');
@@ -82,7 +66,7 @@ describeDocker('probes discovered from Docker labels, run against real busybox h
 
   beforeAll(async () => {
     ensureTestImage();
-    www = webRoot();
+    www = httpdWebRoot('h16a-www-', PAGE);
     stateDir = mkdtempSync(join(tmpdir(), 'h16a-state-'));
     for (const [name, settings] of Object.entries(probes)) {
       const labels = Object.entries(settings).flatMap(([k, v]) => ['--label', `fleetlens.probe.${k}=${v}`]);

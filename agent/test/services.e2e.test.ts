@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { alerts as wire, api } from '@fleetlens/protocol';
@@ -7,6 +7,7 @@ import { PROBE_DOWN_RULE } from '../../backend/src/db/migrations/0010_service_he
 import { startBackend } from '../../backend/src/server';
 import { adminApiKeyViaApp } from '../../backend/src/testing/credentials';
 import { IMAGE, docker, dockerAvailable, ensureTestImage, removeLabelled, runLabel, sleep } from './helpers/docker';
+import { httpdWebRoot } from './helpers/www';
 
 // Issue 16 end to end: the real backend (temporary SQLite file), a real agent process (src/main.ts,
 // Docker collector, logs on) and real busybox containers: httpd serving a page, httpd whose CGI
@@ -57,6 +58,7 @@ describeDocker('service health: containers → agent process → backend → GET
   const run = runLabel('e2e16');
   const label = `fleetlens.test=${run}`;
   let dir: string;
+  let www: string;
   let backend: Awaited<ReturnType<typeof startBackend>>;
   let agent: ChildProcess;
   let stderr = '';
@@ -77,18 +79,7 @@ describeDocker('service health: containers → agent process → backend → GET
   beforeAll(async () => {
     ensureTestImage();
     dir = mkdtempSync(join(tmpdir(), 'e2e16-'));
-    const www = join(dir, 'www');
-    mkdirSync(join(www, 'cgi-bin'), { recursive: true });
-    writeFileSync(join(www, 'index.html'), 'e2e16 page\n');
-    writeFileSync(
-      join(www, 'cgi-bin', 'slow'),
-      '#!/bin/sh\nsleep 1\nprintf "Content-Type: text/plain\\r\\n\\r\\nslow\\n"\n'
-    );
-    writeFileSync(
-      join(www, 'cgi-bin', 'fail'),
-      '#!/bin/sh\nprintf "Status: 503 Service Unavailable\\r\\nContent-Type: text/plain\\r\\n\\r\\ndown\\n"\n'
-    );
-    for (const f of ['', 'cgi-bin', 'cgi-bin/slow', 'cgi-bin/fail', 'index.html']) chmodSync(join(www, f), 0o755);
+    www = httpdWebRoot('e2e16-www-', 'e2e16 page\n');
     writeFileSync(join(dir, 'access.log'), nginxLines());
 
     backend = await startBackend({
@@ -184,6 +175,7 @@ describeDocker('service health: containers → agent process → backend → GET
     await backend?.stop();
     removeLabelled(label);
     rmSync(dir, { recursive: true, force: true });
+    rmSync(www, { recursive: true, force: true });
   });
 
   it("counts the access-log container's requests exactly, with the hand-computed error rate and latencies", () => {
