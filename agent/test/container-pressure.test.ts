@@ -265,9 +265,13 @@ describeDocker('OOM kills, throttling and memory parts against a real Docker eng
         `docker stats ${cli.memBytes}`
     );
     // docker stats rounds to three digits (e.g. "37.1MiB"): it agrees within 2 % with the cgroup
-    // file read around it, and, the workload being settled, with the agent's working set.
-    expect(hand0.ws).toBe(hand1.ws);
-    expect(Math.abs(hand1.ws - cli.memBytes) / cli.memBytes).toBeLessThanOrEqual(0.02);
+    // file read around it, and, the workload being settled, with the agent's working set. The
+    // kernel still moves a page-cache megabyte now and then (CI once read 101.5 then 100.5 MiB
+    // around one docker stats), so "settled" is within 2 %, and the CLI is held to that range.
+    const [wsLo, wsHi] = [Math.min(hand0.ws, hand1.ws), Math.max(hand0.ws, hand1.ws)];
+    expect((wsHi - wsLo) / wsHi).toBeLessThanOrEqual(0.02);
+    expect(cli.memBytes).toBeGreaterThanOrEqual(wsLo * 0.98);
+    expect(cli.memBytes).toBeLessThanOrEqual(wsHi * 1.02);
     expect(Math.abs(s.memBytes! - cli.memBytes) / cli.memBytes).toBeLessThanOrEqual(0.02);
     expect(s.memLimitBytes).toBe(256 * MiB);
   });
