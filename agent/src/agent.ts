@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { gzip } from 'node:zlib';
 import { promisify } from 'node:util';
 import type { AgentStatus, ClusterInfo, ContainerAction, IngestBatch, ProbeDefinition } from '@fleetlens/protocol';
-import { ActionExecutor } from './actions/executor';
+import { ActionExecutor, type ExecutorOptions } from './actions/executor';
 import type { AgentConfig } from './config';
 import type { BatchParts, Collector } from './collectors/types';
 import { assembleBatch, sanitizeBatch } from './batch';
@@ -35,6 +35,8 @@ export interface AgentOptions {
   onDefinedProbes?: (probes: ProbeDefinition[]) => void;
   /** Called with every batch as it is spooled (tests and debugging). */
   onBatch?: (batch: IngestBatch) => void;
+  /** Handlers of action kinds beyond the container ones (actions/index.ts: Compose, networks, Kubernetes). */
+  actionHandlers?: ExecutorOptions['handlers'];
 }
 
 /**
@@ -87,6 +89,7 @@ export class Agent {
       allowed: c.actions,
       socketPath: c.dockerSocket,
       stateDir: c.stateDir,
+      handlers: this.opts.actionHandlers,
       log: this.log,
       onResult: () => void this.flush(),
     });
@@ -188,6 +191,7 @@ export class Agent {
       spoolLastWriteError: this.spool.lastWriteError?.slice(0, 64) ?? null,
       spoolMemoryBatches: this.spool.memoryBatches,
       spoolCorruptBatches: this.spool.corruptBatches,
+      ...(this.executor ? { allowedActions: this.executor.runs } : {}),
       ...this.containerUsage(),
     };
   }

@@ -176,9 +176,11 @@ export const AgentConfigSchema = z.object({
     }),
   accessLogDurationUnit: z.enum(['s', 'ms', 'us', 'ns']).default('s'),
   /**
-   * Container actions this agent may run when the backend hands them out (issue 15; decision 32):
-   * a comma list of start, stop, restart, pause, unpause, remove. Empty (the default): none; the
-   * agent then answers every action with a failed result naming this setting.
+   * Actions this agent may run when the backend hands them out (issue 15; decisions 32, 33): a
+   * comma list of kinds — start, stop, restart, pause, unpause, remove (Docker containers),
+   * compose.scale, network.create, network.remove, network.connect, network.disconnect (node
+   * agents), pod.delete, workload.restart, workload.scale (the cluster agent). Empty (the
+   * default): none; the agent then answers every action with a failed result naming this setting.
    */
   actions: z
     .union([z.array(ActionKind), z.string()])

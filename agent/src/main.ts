@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { actionHandlersFor } from './actions';
 import { Agent } from './agent';
 import { type AgentConfig, ConfigError, loadConfig } from './config';
 import { DockerCollector } from './collectors/docker';
@@ -77,7 +78,13 @@ export async function main(): Promise<void> {
   }
   const services = buildServices(config);
   const { collectors, kind } = await buildCollectors(config, services);
-  const agent = new Agent({ config, collectors, clusterKind: kind, onDefinedProbes: (p) => services.setDefined(p) });
+  const agent = new Agent({
+    config,
+    collectors,
+    clusterKind: kind,
+    onDefinedProbes: (p) => services.setDefined(p),
+    actionHandlers: actionHandlersFor(config),
+  });
   await agent.start();
   console.error(
     `fleetlens-agent: ${config.mode} mode, collectors ${collectors.map((c) => c.name).join(', ')}, every ${config.intervalSeconds}s → ${config.backendUrl}`

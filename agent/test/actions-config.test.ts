@@ -14,7 +14,7 @@ describe('FLEETLENS_ACTIONS', () => {
   it('refuses an unknown kind, naming the setting', () => {
     expect(() => loadConfig({ ...base, FLEETLENS_ACTIONS: 'stop,explode' })).toThrow(ConfigError);
     expect(() => loadConfig({ ...base, FLEETLENS_ACTIONS: 'stop,explode' })).toThrow(
-      /actions \(FLEETLENS_ACTIONS\): expected a list of start, stop, restart, pause, unpause, remove, got "stop,explode"/
+      /actions \(FLEETLENS_ACTIONS\): expected a list of start, stop, restart, pause, unpause, remove, compose\.scale, .*, got "stop,explode"/
     );
   });
 });

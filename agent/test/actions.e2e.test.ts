@@ -106,12 +106,15 @@ describeDocker('container actions: backend → agent process → Docker engine �
     expect(JSON.parse(docker('inspect', runtimeId))[0].State.Status).toBe('exited');
   }, 90_000);
 
-  it('refuses a kind the agent was not allowed, with the engine untouched and the setting named', async () => {
+  it('refuses (409) a kind the agent reported it does not run, naming its setting, with nothing queued and the engine untouched', async () => {
     const asked = await api('POST', `/containers/${entityId}/actions`, { kind: 'remove', options: { force: true } });
-    expect(asked.status).toBe(202);
-    const failed = await settle(asked.body.id);
-    expect(failed.state).toBe('failed');
-    expect(failed.message).toContain('FLEETLENS_ACTIONS=stop,start');
+    expect(asked.status).toBe(409);
+    // The agent's status (sent with every batch) lists what FLEETLENS_ACTIONS=stop,start allows.
+    expect(JSON.stringify(asked.body)).toMatch(
+      /does not run \\?"remove\\?" actions \(its FLEETLENS_ACTIONS allows stop, start\)/
+    );
+    const listed = await api('GET', `/actions?container=${entityId}&kind=remove`);
+    expect(listed.body.items).toEqual([]);
     // Still there (stopped): docker inspect succeeds.
     expect(JSON.parse(docker('inspect', runtimeId))[0].Id).toBe(runtimeId);
   }, 90_000);
@@ -123,6 +126,6 @@ describeDocker('container actions: backend → agent process → Docker engine �
     expect(running()).toBe(true);
     const audit = await api('GET', '/audit?targetType=container-action');
     const actions = audit.body.items.map((e: { action: string }) => e.action).sort();
-    expect(actions).toEqual(['container.remove.result', 'container.start.result', 'container.stop.result']);
+    expect(actions).toEqual(['container.start.result', 'container.stop.result']);
   }, 90_000);
 });

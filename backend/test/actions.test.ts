@@ -158,7 +158,14 @@ describe.each(DIALECTS)('container actions (%s)', (dialect) => {
     const [a, b] = await Promise.all([ingest(batch(t)), ingest(batch(t))]);
     const handed = [a, b].flatMap((r) => (r.body.actions ?? []) as { id: string }[]);
     expect(handed).toEqual([
-      { id, kind: 'stop', containerId: RUNTIME, options: { timeoutSeconds: 3 }, expiresAt: asked.body.expiresAt },
+      {
+        id,
+        kind: 'stop',
+        containerId: RUNTIME,
+        target: { containerId: RUNTIME },
+        options: { timeoutSeconds: 3 },
+        expiresAt: asked.body.expiresAt,
+      },
     ]);
     const running = await actionRow(id);
     expect(running).toMatchObject({ state: 'running', agent_id: 'node:h1' });

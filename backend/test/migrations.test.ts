@@ -21,6 +21,7 @@ describe.each(DIALECTS)('migrations on %s', (dialect) => {
         '0009_security_posture',
         '0010_service_health',
         '0011_actions',
+        '0012_action_targets',
       ]);
       await migrate(a.knex); // and again on the next start: nothing to do
     } finally {

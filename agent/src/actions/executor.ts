@@ -2,6 +2,8 @@ import { join } from 'node:path';
 import type { ActionKind, ActionResult, ContainerAction } from '@fleetlens/protocol';
 import { DockerEngine, EngineError } from '../collectors/docker/engine';
 import { JsonState } from '../state';
+import { containerHandlers } from './docker-container';
+import type { ActionHandlers } from './handlers';
 
 /** What the executor keeps in the state dir: ids it has started (with their expiry) and results not yet spooled. */
 interface Ledger {
@@ -12,34 +14,16 @@ interface Ledger {
 /** Ids are remembered this long past their expiry (the backend never hands an expired action out). */
 const KEEP_AFTER_EXPIRY_SECONDS = 86_400;
 
-/** The Engine API call of each kind, with its path and what a 304 ("already so") means. */
-function engineCall(a: ContainerAction): { method: 'POST' | 'DELETE'; path: string; already: string; done: string } {
-  const id = encodeURIComponent(a.containerId);
-  const t = a.options.timeoutSeconds;
-  const q = t === undefined ? '' : `?t=${t}`;
-  switch (a.kind) {
-    case 'start':
-      return { method: 'POST', path: `/containers/${id}/start`, already: 'already running', done: 'started' };
-    case 'stop':
-      return { method: 'POST', path: `/containers/${id}/stop${q}`, already: 'already stopped', done: 'stopped' };
-    case 'restart':
-      return { method: 'POST', path: `/containers/${id}/restart${q}`, already: 'restarted', done: 'restarted' };
-    case 'pause':
-      return { method: 'POST', path: `/containers/${id}/pause`, already: 'already paused', done: 'paused' };
-    case 'unpause':
-      return { method: 'POST', path: `/containers/${id}/unpause`, already: 'not paused', done: 'unpaused' };
-    case 'remove': {
-      const p = new URLSearchParams({ v: a.options.removeVolumes ? '1' : '0', force: a.options.force ? '1' : '0' });
-      return { method: 'DELETE', path: `/containers/${id}?${p}`, already: 'removed', done: 'removed' };
-    }
-  }
-}
-
 export interface ExecutorOptions {
   /** The kinds FLEETLENS_ACTIONS allows; any other is answered with a failed result. */
   allowed: readonly ActionKind[];
   /** The Docker socket (the engine client is the Docker collector's, opened on first use). */
   socketPath: string;
+  /**
+   * Handlers of the kinds beyond the container ones (Compose, networks, Kubernetes), given the
+   * engine client; a kind without a handler is answered with a failed result.
+   */
+  handlers?: (engine: () => DockerEngine) => ActionHandlers;
   /** The agent's state dir: the ledger of started ids and unsent results lives there. */
   stateDir: string;
   log?: (msg: string) => void;
@@ -50,13 +34,14 @@ export interface ExecutorOptions {
 }
 
 /**
- * Runs container actions handed out by the backend (issue 15; decision 32), one after another,
+ * Runs actions handed out by the backend (issue 15; decision 32), one after another,
  * each id at most once: the id is written to the ledger in the state dir before the engine is
  * called, so neither a second hand-out nor an agent restart runs it again. Results wait in the
  * ledger until a spooled batch carries them (`take` / `commit`, like a collector's cursor).
  */
 export class ActionExecutor {
   private engine: DockerEngine | null = null;
+  private readonly handlers: ActionHandlers;
   private queue: Promise<void> = Promise.resolve();
   private taken: string[] = [];
   private readonly log: (msg: string) => void;
@@ -68,6 +53,8 @@ export class ActionExecutor {
   ) {
     this.log = opts.log ?? ((m) => console.error(m));
     this.now = opts.now ?? Date.now;
+    const engine = () => (this.engine ??= new DockerEngine(this.opts.socketPath));
+    this.handlers = { ...containerHandlers(engine), ...opts.handlers?.(engine) };
   }
 
   /** Opens the ledger (`actions.json` in the state dir). */
@@ -103,6 +90,11 @@ export class ActionExecutor {
     await this.ledger.save();
   }
 
+  /** The kinds this agent runs: allowed by FLEETLENS_ACTIONS and with a handler here (its status reports them). */
+  get runs(): ActionKind[] {
+    return this.opts.allowed.filter((k) => this.handlers[k] !== undefined);
+  }
+
   /** Results waiting for a batch. */
   get pending(): number {
     return this.ledger.value.results.length;
@@ -135,15 +127,12 @@ export class ActionExecutor {
         `"${a.kind}" is not allowed on this agent (FLEETLENS_ACTIONS=${this.opts.allowed.join(',') || '(empty)'})`
       );
     if (nowSec > a.expiresAt) return this.record(a, 'failed', 'not run: it had expired when it reached the agent');
-    const call = engineCall(a);
-    // A stop or restart waits up to its timeout (engine default 10 s) before the engine answers.
-    const timeoutMs = ((a.options.timeoutSeconds ?? 10) + 30) * 1000;
-    this.engine ??= new DockerEngine(this.opts.socketPath);
+    const handler = this.handlers[a.kind];
+    if (!handler) return this.record(a, 'failed', `this agent cannot run "${a.kind}" actions`);
     try {
-      const status = await this.engine.command(call.method, call.path, timeoutMs);
-      await this.record(a, 'done', status === 304 ? call.already : call.done);
+      await this.record(a, 'done', await handler(a));
     } catch (e) {
-      await this.record(a, 'failed', e instanceof EngineError ? e.message : `docker: ${(e as Error).message}`);
+      await this.record(a, 'failed', e instanceof EngineError ? e.message : `${a.kind}: ${(e as Error).message}`);
     }
   }
 
@@ -154,7 +143,8 @@ export class ActionExecutor {
       message: message.slice(0, 4096),
       ts: Math.floor(this.now() / 1000),
     });
-    this.log(`fleetlens-agent: action ${a.kind} ${a.containerId.slice(0, 12)} (${a.id}): ${state}: ${message}`);
+    const on = a.containerId?.slice(0, 12) ?? Object.values(a.target).join('/');
+    this.log(`fleetlens-agent: action ${a.kind} ${on} (${a.id}): ${state}: ${message}`);
     await this.ledger.save().catch((e: Error) => this.log(`fleetlens-agent: action ledger: ${e.message}`));
     this.opts.onResult?.();
   }

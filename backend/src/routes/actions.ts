@@ -31,7 +31,10 @@ export const ACTION_WRITES: RouteSpec[] = [
     body: api.ContainerActionRequest,
     reply: api.Action,
     status: 202,
-    responses: { '404': 'no such container in your scope', '409': 'the container is gone, or not on Docker' },
+    responses: {
+      '404': 'no such container in your scope',
+      '409': 'the container is gone, not on Docker, or its agent does not run this kind',
+    },
     handle: (d, c, i) => d.actions.request(c!, i.params.id, i.body),
   },
 ];

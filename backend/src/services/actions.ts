@@ -1,9 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
-import type { ActionOptions, ContainerAction, IngestBatch, api } from '@fleetlens/protocol';
+import {
+  AgentStatus,
+  EXECUTOR_OF,
+  type ActionKind,
+  type ActionOptions,
+  type ActionTarget,
+  type ContainerAction,
+  type IngestBatch,
+  type api,
+} from '@fleetlens/protocol';
 import type { Db } from '../db/connection';
 import { AccessError } from './access';
-import { actorOf, type AuditLog } from './access/audit';
+import { actorOf, type Actor, type AuditLog } from './access/audit';
 import type { Caller } from './access/errors';
 import { NotFoundError } from './context';
 import { applyScope, type Scope } from './scope';
@@ -27,21 +36,56 @@ export interface ActionSettings {
   resultGraceSeconds: number;
 }
 
-const parseOptions = (s: unknown): ActionOptions => {
+const parseJson = <T extends object>(s: unknown): T => {
+  if (s === null || s === undefined) return {} as T;
   try {
-    return JSON.parse(String(s)) as ActionOptions;
+    return JSON.parse(String(s)) as T;
   } catch {
-    return {};
+    return {} as T;
   }
 };
+const parseOptions = (s: unknown) => parseJson<ActionOptions>(s);
+
+/** The target of a stored row: its JSON, or for the container rows of migration 0011 the runtime id. */
+function targetOf(r: Row): ActionTarget {
+  const t = parseJson<ActionTarget>(r.target);
+  if (!t.containerId && r.runtime_id) t.containerId = String(r.runtime_id);
+  return t;
+}
+
+/**
+ * What a service queues once it has decided the caller may act on the target (found it in the
+ * caller's scope): the kind, target and options, where the action runs (cluster, and node for
+ * node-agent kinds), the namespace scoped reads use, and the audit entry's entity.
+ */
+export interface QueueSpec {
+  kind: ActionKind;
+  target: ActionTarget;
+  /** The target as a person reads it (container name, "project/service", network, "namespace/Kind/name"). */
+  targetName: string;
+  options: ActionOptions;
+  expiresInSeconds: number;
+  cluster: string;
+  /** The node whose agent runs it; ignored ('') for cluster-agent kinds. */
+  node: string;
+  namespace: string | null;
+  /** The container's entity id, for container kinds and network connect/disconnect. */
+  containerEntityId?: string;
+  /** The audit entry: its action name (e.g. `container.stop`), entity type and entity id. */
+  audit: { action: string; entityType: string; entityId: string };
+}
 
 /** A stored row as the API shows it; a queued action past its expiry reads expired before the sweep marks it. */
 export function toAction(r: Row, now: number): api.Action {
   const expiresAt = Number(r.expires_at);
   const lapsed = r.state === 'queued' && expiresAt <= now;
+  const kind = r.kind as api.Action['kind'];
   return {
     id: String(r.id),
-    kind: r.kind as api.Action['kind'],
+    kind,
+    executor: r.executor === 'cluster' ? 'cluster' : EXECUTOR_OF[kind] === 'cluster' ? 'cluster' : 'node',
+    target: targetOf(r),
+    targetName: String(r.container_name),
     containerId: String(r.container_id),
     runtimeId: String(r.runtime_id),
     containerName: String(r.container_name),
@@ -76,13 +120,12 @@ export class ActionsService {
   /**
    * Queues an action on a container the caller may see (404 otherwise, as if it did not exist).
    * The route has already refused viewers (403). Refuses (409) a container that is gone or not on
-   * Docker (Kubernetes actions come later).
+   * Docker (Kubernetes containers: see KubernetesActions).
    */
   async request(caller: Caller, containerId: string, input: api.ContainerActionRequest): Promise<api.Action> {
-    const now = this.now();
-    const knex = this.db.knex;
     const c = await applyScope(
-      knex('containers as c')
+      this.db
+        .knex('containers as c')
         .join('nodes as n', 'n.id', 'c.node_id')
         .join('clusters as cl', 'cl.id', 'c.cluster_id')
         .where('c.id', containerId)
@@ -95,31 +138,80 @@ export class ActionsService {
     if (c.gone_at != null) throw new AccessError(409, `container ${c.name} is gone (no longer reported by its agent)`);
     if (c.cluster_kind !== 'docker')
       throw new AccessError(409, `actions on ${c.cluster_kind} containers are not available yet (Docker only)`);
-    const row = {
-      id: randomUUID(),
+    return this.queue(actorOf(caller), {
       kind: input.kind,
-      container_id: c.id,
-      runtime_id: c.runtime_id,
-      container_name: c.name,
+      target: { containerId: c.runtime_id },
+      targetName: c.name,
+      options: input.options,
+      expiresInSeconds: input.expiresInSeconds,
       cluster: c.cluster,
       node: c.node,
       namespace: c.namespace ?? null,
-      options: JSON.stringify(input.options),
+      containerEntityId: c.id,
+      audit: { action: `container.${input.kind}`, entityType: 'container', entityId: c.id },
+    });
+  }
+
+  /**
+   * Queues an action the calling service has already allowed (target found in the caller's
+   * scope), audited in the same transaction. Refuses (409) a kind the executing agent reported it
+   * does not run (FLEETLENS_ACTIONS), naming the agent; an agent that never said is trusted to
+   * refuse it itself. Pass `trx` to queue inside the caller's own transaction.
+   */
+  async queue(actor: Actor, spec: QueueSpec, trx?: Knex.Transaction): Promise<api.Action> {
+    const now = this.now();
+    const executor = EXECUTOR_OF[spec.kind];
+    const node = executor === 'cluster' ? '' : spec.node;
+    await this.refuseDisallowed(spec.kind, spec.cluster, node, trx);
+    const row = {
+      id: randomUUID(),
+      kind: spec.kind,
+      executor,
+      target: JSON.stringify(spec.target),
+      container_id: spec.containerEntityId ?? '',
+      runtime_id: spec.target.containerId ?? '',
+      container_name: spec.targetName.slice(0, 512),
+      cluster: spec.cluster,
+      node,
+      namespace: spec.namespace,
+      options: JSON.stringify(spec.options),
       state: 'queued',
       message: null,
-      requested_by: caller.actor.slice(0, 320),
+      requested_by: actor.actor.slice(0, 320),
       requested_at: now,
       agent_id: null,
       picked_at: null,
       finished_at: null,
-      expires_at: now + input.expiresInSeconds,
+      expires_at: now + spec.expiresInSeconds,
     };
     const action = toAction(row, now);
-    await knex.transaction(async (trx) => {
-      await trx('actions').insert(row);
-      await this.audit.record(trx, actorOf(caller), `container.${input.kind}`, 'container', c.id, null, action);
-    });
+    const write = async (t: Knex.Transaction) => {
+      await t('actions').insert(row);
+      await this.audit.record(t, actor, spec.audit.action, spec.audit.entityType, spec.audit.entityId, null, action);
+    };
+    if (trx) await write(trx);
+    else await this.db.knex.transaction(write);
     return action;
+  }
+
+  /** 409 when the agent that would run `kind` reported the kinds it runs and this is not one of them. */
+  private async refuseDisallowed(kind: ActionKind, cluster: string, node: string, trx?: Knex.Transaction) {
+    const k = trx ?? this.db.knex;
+    const q = k('agents as a').join('clusters as c', 'c.id', 'a.cluster_id').where('c.name', cluster);
+    if (node) q.where({ 'a.mode': 'node', 'a.hostname': node });
+    else q.where('a.mode', 'cluster');
+    const agents: Row[] = await q.select('a.id', 'a.status');
+    if (!agents.length) return; // not reported yet: the action waits for it, or expires
+    const allowedBy = agents.map((a) => {
+      const st = AgentStatus.safeParse(parseJson(a.status));
+      return { id: String(a.id), allowed: st.success ? st.data.allowedActions : undefined };
+    });
+    if (allowedBy.some((a) => a.allowed === undefined || a.allowed.includes(kind))) return;
+    throw new AccessError(
+      409,
+      `the agent ${allowedBy.map((a) => a.id).join(', ')} does not run "${kind}" actions ` +
+        `(its FLEETLENS_ACTIONS allows ${allowedBy[0].allowed!.join(', ') || 'none'})`
+    );
   }
 
   /** One action in the caller's scope (404 otherwise). */
@@ -134,6 +226,7 @@ export class ActionsService {
     const now = this.now();
     const qb = applyScope(this.db.knex('actions as a').select('a.*'), scope, SCOPE_COLS);
     if (q.container) qb.where('a.container_id', q.container);
+    if (q.kind?.length) qb.whereIn('a.kind', q.kind);
     const rows = await qb
       .orderBy('a.requested_at', 'desc')
       .orderBy('a.id')
@@ -146,33 +239,39 @@ export class ActionsService {
   }
 
   /**
-   * The actions for the agent that sent `batch`: queued, unexpired, on a container of its node.
-   * Each is marked running (handed to this agent) by a conditional update that only one push can
-   * win, so an action is handed out once even when two pushes race; a replayed batch (sent more
-   * than `livePushSeconds` ago) gets none.
+   * The actions for the agent that sent `batch`: queued, unexpired, for its node (a node agent)
+   * or its cluster's Kubernetes API (the cluster agent). Each is marked running (handed to this
+   * agent) by a conditional update that only one push can win, so an action is handed out once
+   * even when two pushes race; a replayed batch (sent more than `livePushSeconds` ago) gets none.
    */
   async forAgent(batch: IngestBatch, now: number): Promise<ContainerAction[]> {
-    if (batch.agent.mode !== 'node' || now - batch.sentAt > this.settings.livePushSeconds) return [];
+    if (now - batch.sentAt > this.settings.livePushSeconds) return [];
     const knex = this.db.knex;
+    const mine =
+      batch.agent.mode === 'node'
+        ? { cluster: batch.cluster.name, node: batch.agent.hostname, executor: 'node', state: 'queued' }
+        : { cluster: batch.cluster.name, executor: 'cluster', state: 'queued' };
     const candidates = await knex('actions')
-      .where({ cluster: batch.cluster.name, node: batch.agent.hostname, state: 'queued' })
+      .where(mine)
       .where('expires_at', '>', now)
       .orderBy('requested_at')
       .limit(MAX_PER_REPLY)
-      .select('id', 'kind', 'runtime_id', 'options', 'expires_at');
+      .select('id', 'kind', 'runtime_id', 'target', 'options', 'expires_at');
     const out: ContainerAction[] = [];
     for (const c of candidates) {
       const won = await knex('actions')
         .where({ id: c.id, state: 'queued' })
         .update({ state: 'running', agent_id: batch.agent.id, picked_at: now });
-      if (won === 1)
-        out.push({
-          id: c.id,
-          kind: c.kind,
-          containerId: c.runtime_id,
-          options: parseOptions(c.options),
-          expiresAt: Number(c.expires_at),
-        });
+      if (won !== 1) continue;
+      const target = targetOf(c);
+      out.push({
+        id: c.id,
+        kind: c.kind,
+        ...(target.containerId ? { containerId: target.containerId } : {}),
+        target,
+        options: parseOptions(c.options),
+        expiresAt: Number(c.expires_at),
+      });
     }
     return out;
   }
@@ -190,7 +289,7 @@ export class ActionsService {
         trx('actions')
           .where({ id: r.id, cluster: batch.cluster.name, agent_id: batch.agent.id })
           .whereIn('state', ['running', 'expired']);
-      const before = await q().first('kind', 'container_id', 'state');
+      const before = await q().first('kind', 'container_id', 'container_name', 'state');
       if (!before) continue;
       const n = await q().update({ state: r.state, message: r.message || null, finished_at: r.ts });
       if (n !== 1) continue;
@@ -198,11 +297,11 @@ export class ActionsService {
       await this.audit.record(
         trx,
         { actor: `agent:${batch.agent.id}`.slice(0, 254), actorId: null },
-        `container.${before.kind}.result`,
+        `${before.kind.includes('.') ? before.kind : `container.${before.kind}`}.result`,
         'container-action',
         r.id,
         { state: before.state },
-        { state: r.state, message: r.message, containerId: before.container_id }
+        { state: r.state, message: r.message, containerId: before.container_id, target: before.container_name }
       );
     }
     return applied;

@@ -1,49 +1,60 @@
 import { z } from 'zod';
-import { ActionKind, ActionOptions } from '../v1/actions';
+import { ActionKind, ActionOptions, ActionTarget, CONTAINER_KINDS, OPTIONS_OF } from '../v1/actions';
 import { csvList } from './params';
 
 /**
- * Container actions (query API, issue 15): an editor or admin asks for one on a container in
- * scope; the backend queues it for the agent of the container's node (decision 32).
+ * Actions (query API, issue 15): an editor or admin asks for one on a container, a Compose
+ * service, a network or a Kubernetes workload in scope; the backend queues it for the agent that
+ * runs it (decisions 32 and 33).
  */
 
 /** queued → running (handed to the agent) → done | failed; expired when no agent took it in time (or never reported). */
 export const ActionState = z.enum(['queued', 'running', 'done', 'failed', 'expired']);
 
-/** Which options each kind takes; any other option is refused (400 naming it). */
-const OPTIONS_OF: Record<z.infer<typeof ActionKind>, (keyof z.infer<typeof ActionOptions>)[]> = {
-  start: [],
-  stop: ['timeoutSeconds'],
-  restart: ['timeoutSeconds'],
-  pause: [],
-  unpause: [],
-  remove: ['removeVolumes', 'force'],
-};
+/** Seconds an action waits for its agent before it expires (default 120), for every request body. */
+export const ExpiresIn = z.number().int().min(10).max(3600).default(120);
+
+/** Refuses (400 naming it) an option the kind does not take; for every request body with options. */
+export function refineOptions(
+  kind: z.infer<typeof ActionKind>,
+  options: z.infer<typeof ActionOptions>,
+  ctx: z.RefinementCtx,
+  path: (string | number)[] = ['options']
+): void {
+  for (const k of Object.keys(options) as (keyof typeof options)[])
+    if (options[k] !== undefined && !OPTIONS_OF[kind].includes(k))
+      ctx.addIssue({ code: 'custom', path: [...path, k], message: `not an option of ${kind}` });
+}
 
 /** POST /containers/:id/actions body. */
 export const ContainerActionRequest = z
   .object({
-    kind: ActionKind,
+    /** On a Kubernetes container only `restart` (delete its pod: its controller recreates it). */
+    kind: z.enum(CONTAINER_KINDS),
     options: ActionOptions.default({}),
     /** Seconds the action waits for its agent before it expires (default 120). */
-    expiresInSeconds: z.number().int().min(10).max(3600).default(120),
+    expiresInSeconds: ExpiresIn,
   })
   .strict()
-  .superRefine((b, ctx) => {
-    for (const k of Object.keys(b.options) as (keyof typeof b.options)[])
-      if (b.options[k] !== undefined && !OPTIONS_OF[b.kind].includes(k))
-        ctx.addIssue({ code: 'custom', path: ['options', k], message: `not an option of ${b.kind}` });
-  });
+  .superRefine((b, ctx) => refineOptions(b.kind, b.options, ctx));
 
 /** One action as the API shows it. */
 export const Action = z.object({
   id: z.string(),
   kind: ActionKind,
-  /** The container's entity id (as in /containers/:id) and its runtime id and name when asked. */
+  /** Which agent runs it: the node's (Docker) or the cluster agent (Kubernetes API). */
+  executor: z.enum(['node', 'cluster']),
+  /** What it acts on (ActionTarget in the wire protocol: container runtime id, Compose service, network, workload). */
+  target: ActionTarget,
+  /** The target's name as a person reads it: container, "project/service", network, "namespace/kind/name". */
+  targetName: z.string(),
+  /** The container's entity id (as in /containers/:id) and runtime id, when the target is a container (else ''). */
   containerId: z.string(),
   runtimeId: z.string(),
+  /** The same as targetName (kept for the container kinds' readers). */
   containerName: z.string(),
   clusterName: z.string(),
+  /** The node whose agent runs it ('' for cluster-agent actions). */
   nodeName: z.string(),
   namespace: z.string().nullable(),
   options: ActionOptions,
@@ -60,9 +71,10 @@ export const Action = z.object({
 
 const states = csvList.pipe(z.array(ActionState).max(5));
 
-/** GET /actions query: by container (entity id) and states, newest first. */
+/** GET /actions query: by container (entity id), kinds and states, newest first. */
 export const ActionListQuery = z.object({
   container: z.string().min(1).max(64).optional(),
+  kind: csvList.pipe(z.array(ActionKind).max(20)).optional(),
   state: states.optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),
 });

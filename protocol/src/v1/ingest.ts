@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { EpochSeconds, Labels, Name, NonNegative, OptionalMetric } from './common';
 import { ContainerSecurity } from './security';
 import { ProbeDefinition, ProbeResult, RequestStats } from './services';
-import { ActionResult, ContainerAction } from './actions';
+import { ActionKind, ActionResult, ContainerAction } from './actions';
 
 export const PROTOCOL_VERSION = 'v1' as const;
 
@@ -48,6 +48,12 @@ export const AgentStatus = z.object({
   spoolWriteErrors: z.number().int().min(0).optional(),
   /** The latest spool write failure (errno code such as ENOSPC), null when none happened. */
   spoolLastWriteError: z.string().max(64).nullable().optional(),
+  /**
+   * The action kinds this agent runs (FLEETLENS_ACTIONS; issue 15): the backend refuses others
+   * with 409 instead of queueing an action that would fail. Optional: older agents never send it
+   * (the backend then queues, and the agent refuses).
+   */
+  allowedActions: z.array(ActionKind).max(50).optional(),
   /** Batches held in memory because the spool could not be written. */
   spoolMemoryBatches: z.number().int().min(0).optional(),
   /** Spool files found truncated or unreadable, deleted instead of being sent. */

@@ -9,6 +9,7 @@ import { logOrderIndex } from './0008_log_order_index';
 import { securityPosture } from './0009_security_posture';
 import { serviceHealth } from './0010_service_health';
 import { actions } from './0011_actions';
+import { actionTargets } from './0012_action_targets';
 import type { Migration } from './types';
 
 /** Every migration, oldest first. Add new ones at the end; never edit one that has shipped. */
@@ -23,6 +24,7 @@ const MIGRATIONS: Migration[] = [
   securityPosture,
   serviceHealth,
   actions,
+  actionTargets,
 ];
 
 const source: Knex.MigrationSource<Migration> = {
