@@ -40,6 +40,7 @@ describeDocker('container actions against the real Docker engine', () => {
     id: `${run}-${++n}`,
     kind,
     containerId,
+    target: { containerId },
     options,
     expiresAt: Math.floor(Date.now() / 1000) + 300,
   });

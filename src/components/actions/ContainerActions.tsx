@@ -122,12 +122,12 @@ export function ContainerActions({ container }: { container: ContainerDetailRepl
         ))}
         {action && (
           <span role="status" aria-label="Action state">
-            {LABEL[action.kind]}: {STATE_TEXT[action.state]}
+            {LABEL[action.kind as Kind] ?? action.kind}: {STATE_TEXT[action.state]}
           </span>
         )}
       </Stack>
       {action && (action.state === 'failed' || action.state === 'expired') && (
-        <Banner severity="error" title={`${LABEL[action.kind]} ${container.name} ${action.state}`}>
+        <Banner severity="error" title={`${LABEL[action.kind as Kind] ?? action.kind} ${container.name} ${action.state}`}>
           {action.message ?? ''}
         </Banner>
       )}
