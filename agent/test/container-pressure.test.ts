@@ -185,7 +185,7 @@ describeDocker('OOM kills, throttling and memory parts against a real Docker eng
     expect(count(agentKills, ids.oomdie)).toBe(1);
     expect(agentKills.filter((id) => id !== ids.oomchild && id !== ids.oomdie)).toEqual([]);
     for (const e of events.filter((x) => x.reason === 'oom'))
-      expect(e).toMatchObject({ type: 'warning', objectKind: 'container' });
+      expect(e).toMatchObject({ type: 'warning', objectKind: 'container', category: 'security' });
     // The kills are told apart (distinct messages), so the backend's idempotent event ids keep all of them.
     expect(
       new Set(events.filter((e) => e.containerId === ids.oomchild && e.reason === 'oom').map((e) => e.message)).size

@@ -72,6 +72,23 @@ describeDocker('security posture and events against a real Docker engine', () =>
     throw new Error(`no report for ${name}`);
   };
   const events = (): Event[] => parts.flatMap((p) => p.events ?? []);
+  /** The engine's own count of a container's die events (`docker events`), independent of the agent. */
+  const dies = (name: string): number =>
+    docker(
+      'events',
+      '--since',
+      '5m',
+      '--until',
+      '0s',
+      '--filter',
+      `container=${ids[name]}`,
+      '--filter',
+      'event=die',
+      '--format',
+      '{{.Action}}'
+    )
+      .split('\n')
+      .filter(Boolean).length;
   const push = async (p: BatchParts, n: number) => {
     const batch = IngestBatch.parse({
       version: 'v1',
@@ -139,6 +156,30 @@ describeDocker('security posture and events against a real Docker engine', () =>
     start('renamed', ['--read-only', '--user', '1000', '--memory', '64m', '--cpus', '0.5'], altTag);
     docker('exec', '--user', '1000', ids.plain, 'sh', '-c', 'echo fleetlens-exec-check');
     docker('exec', ids.hostnet, 'sh', '-c', 'echo $$');
+    // A crash loop: exits 3 at once, restarted by the engine (back-off 100 ms, 200 ms, 400 ms, …).
+    ids.crashy = docker(
+      'run',
+      '-d',
+      '--name',
+      `${run}-crashy`,
+      '--label',
+      label,
+      '--restart',
+      'always',
+      // no risk of its own, so that the risky list stays the three above
+      '--read-only',
+      '--user',
+      '1000',
+      '--memory',
+      '64m',
+      '--cpus',
+      '0.5',
+      IMAGE,
+      'sh',
+      '-c',
+      'exit 3'
+    );
+    for (let t = 0; t < 40 && dies('crashy') < 4; t++) await sleep(250);
     await sleep(1500);
     parts.push(await collector.collect(Date.now()));
     let n = 0;
@@ -231,6 +272,19 @@ describeDocker('security posture and events against a real Docker engine', () =>
     expect(changed[0]).toMatchObject({ containerId: ids.renamed, objectName: `${run}-renamed`, category: 'security' });
     expect(changed[0].message).toContain(`from ${IMAGE} (`);
     expect(changed[0].message).toContain(`to ${altTag} (`);
+  });
+
+  it('marks the third and later non-zero exits of a restarting container within 10 minutes as a crash loop', () => {
+    const engineDies = dies('crashy');
+    const seen = events().filter((e) => e.containerId === ids.crashy && e.reason === 'die');
+    expect(engineDies).toBeGreaterThanOrEqual(3);
+    // Every die the engine reported reached the agent, in order; the first two are ordinary warnings.
+    expect(seen.length).toBeGreaterThanOrEqual(3);
+    expect(seen.slice(0, 2).map((e) => e.category)).toEqual([undefined, undefined]);
+    for (const [i, e] of seen.slice(2).entries()) {
+      expect(e).toMatchObject({ type: 'warning', exitCode: 3, category: 'security' });
+      expect(e.message).toBe(`exited with code 3 (crash loop: ${i + 3} non-zero exits in 10 min)`);
+    }
   });
 
   it('the backend stores them as security events of the container', async () => {

@@ -63,6 +63,36 @@ export function toEvent(e: DockerEngineEvent, nodeName: string): Event | null {
   };
 }
 
+/** Non-zero exits of one container within this many seconds … */
+export const CRASH_LOOP_WINDOW_SECONDS = 600;
+/** … from this many on make a crash loop (issue 17's security events). */
+export const CRASH_LOOP_EXITS = 3;
+
+/**
+ * Marks Docker's crash loops, which the engine has no event for (Kubernetes has the kubelet's
+ * BackOff): the third and every later non-zero `die` of a container within 10 minutes is a
+ * security event whose message says so. Other events pass unchanged.
+ */
+export class CrashLoops {
+  private readonly exits = new Map<string, number[]>();
+
+  /** The event as it goes on the wire: a crash-looping die gets the security category. */
+  mark(e: Event): Event {
+    if (e.reason !== 'die' || !e.containerId || e.exitCode === 0 || e.exitCode === null) return e;
+    const recent = (this.exits.get(e.containerId) ?? []).filter((t) => t > e.ts - CRASH_LOOP_WINDOW_SECONDS);
+    recent.push(e.ts);
+    this.exits.set(e.containerId, recent);
+    if (recent.length < CRASH_LOOP_EXITS) return e;
+    const note = `crash loop: ${recent.length} non-zero exits in ${CRASH_LOOP_WINDOW_SECONDS / 60} min`;
+    return { ...e, category: 'security', message: `${e.message} (${note})`.slice(0, 4096) };
+  }
+
+  /** Forgets containers that no longer exist. */
+  retain(ids: Set<string>): void {
+    for (const id of this.exits.keys()) if (!ids.has(id)) this.exits.delete(id);
+  }
+}
+
 /**
  * Follows the engine's container event stream, buffering events until the next cycle takes them.
  * Reconnects after errors with `since` = the last event's time, so no event is lost across a

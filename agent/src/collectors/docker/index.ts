@@ -6,7 +6,7 @@ import { JsonState } from '../../state';
 import { parseMeminfo, parseNetDev, isContainerInterface } from '../host/procfs';
 import { type BatchParts, type Collector, counterRate, toEpochSeconds } from '../types';
 import { CgroupReader, type CgroupReading, type CgroupUsage } from './cgroups';
-import { EventFollower } from './events';
+import { CrashLoops, EventFollower } from './events';
 import { OomCounter, type OomSubject, pressureFields } from './pressure';
 import { SecurityEvents, dockerSecurity } from './security';
 import { type LogCursors, LogTailer } from './logs';
@@ -118,6 +118,7 @@ export class DockerCollector implements Collector {
   private readonly preexisting = new Set<string>();
   /** OOM kills per container from the cgroup counters and Docker's oom events (see OomCounter). */
   private readonly oom = new OomCounter();
+  private readonly crashLoops = new CrashLoops();
   /** Exec sessions, privileged or sensitive-mount starts, image changes (issue 17). */
   private readonly security: SecurityEvents;
   /** Each image's configured user (by image id or reference), read once. */
@@ -228,9 +229,12 @@ export class DockerCollector implements Collector {
     // Events are taken last so that a container's die event and its final sample share a batch.
     // Docker's own oom events are replaced by one event per kill counted from both sources.
     // Exec events come from SecurityEvents, which completes them with the exec's command and user.
+    // A container's third non-zero exit within 10 minutes is a crash loop (CrashLoops).
     const events = this.events
       .take()
-      .filter((e) => e.reason !== 'oom' && e.reason !== 'exec_create' && e.reason !== 'exec_start');
+      .filter((e) => e.reason !== 'oom' && e.reason !== 'exec_create' && e.reason !== 'exec_start')
+      .map((e) => this.crashLoops.mark(e));
+    this.crashLoops.retain(ids);
     events.push(...(await this.security.take()));
     events.push(...this.oom.take(toEpochSeconds(now)));
     this.oom.retain(ids);

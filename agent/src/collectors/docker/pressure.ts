@@ -156,6 +156,8 @@ export class OomCounter {
         containerId: id,
         exitCode: null,
         count: 1,
+        // An OOM kill is one of issue 17's security events, as Kubernetes' are (event-category.ts).
+        category: 'security',
       });
     }
     s.emitted = Math.max(s.emitted, total);
