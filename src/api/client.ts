@@ -161,6 +161,10 @@ export interface EventListParams {
   object?: string;
   type?: string[];
   reason?: string[];
+  /** `security`: exec sessions, privileged starts, OOM kills, crash loops (issue 17). */
+  category?: 'security';
+  /** Container entity ids: events about those containers only. */
+  container?: string[];
   q?: string;
   from?: number;
   to?: number;

@@ -75,6 +75,33 @@ describe('Events page against a live backend', () => {
     expect(eventRows().every((r) => r.textContent!.includes(ns))).toBe(true);
   });
 
+  it('opens the filters a link carries and writes a new one into the URL, so that a reload or a shared link shows the same events', async () => {
+    const user = userEvent.setup();
+    const app = renderApp('events', { backend: 'ops', search: `${DAY.search}&type=warning&reason=BackOff` });
+    const backoff = await backendGet<EventListReply>(
+      `/events?type=warning&reason=BackOff&pageSize=500&${DAY.query}`,
+      'ops'
+    );
+    expect(backoff.total).toBeGreaterThan(0);
+    await waitFor(() => expect(screen.getByTestId('event-count')).toHaveTextContent(`of ${backoff.total} events`));
+    expect(eventRows().every((r) => r.textContent!.includes('BackOff'))).toBe(true);
+    expect(screen.getByLabelText('Reason')).toHaveValue('BackOff');
+
+    await pickOption(user, 'Category', 'security');
+    await waitFor(() => expect(new URLSearchParams(app.router.location().search).get('category')).toBe('security'));
+    const security = await backendGet<EventListReply>(
+      `/events?type=warning&reason=BackOff&category=security&pageSize=500&${DAY.query}`,
+      'ops'
+    );
+    if (security.total === 0) {
+      await screen.findByText(/No events match/i);
+    } else {
+      await waitFor(() => expect(screen.getByTestId('event-count')).toHaveTextContent(`of ${security.total} events`));
+    }
+    // The other filters stayed in the URL beside it.
+    expect(new URLSearchParams(app.router.location().search).get('reason')).toBe('BackOff');
+  });
+
   it('charts the counts per type over the page time range, with the totals /events/counts reports', async () => {
     renderApp('events', { backend: 'ops' });
     const chart = await screen.findByTestId('event-counts');

@@ -1,4 +1,4 @@
-import React, { useMemo, useState } from 'react';
+import React, { useCallback, useMemo } from 'react';
 import { createDataFrame, FieldType, type DataFrame } from '@grafana/data';
 import { Badge, EmptyState } from '@grafana/ui';
 import type { EventCountsReply, EventListReply, EventRow } from '@fleetlens/protocol/api/alerts';
@@ -13,6 +13,7 @@ import { SearchBox } from '../components/SearchBox';
 import { TimeSeriesChart } from '../components/TimeSeriesChart';
 import { formatTime } from '../utils/format';
 import { rangeKey, toSeconds } from '../utils/time';
+import { useTableState, type TableSpec } from '../utils/viewState';
 
 export const EVENTS_PAGE_SIZE = 50;
 
@@ -20,6 +21,19 @@ const TYPES = [
   { label: 'normal', value: 'normal' },
   { label: 'warning', value: 'warning' },
 ];
+
+const CATEGORIES = [{ label: 'security', value: 'security' }];
+
+/**
+ * The page's filters and page live in the URL (a link to the security events of one container
+ * opens them, Back undoes a change): `q`, `namespace`, `type`, `reason`, `category` and
+ * `container` (a container entity id, as the container page links it). Newest first, always.
+ */
+export const EVENTS_TABLE: TableSpec<'ts'> = {
+  sortKeys: ['ts'],
+  defaultSort: { key: 'ts', order: 'desc' },
+  filters: ['q', 'namespace', 'type', 'reason', 'category', 'container'],
+};
 
 const columns: Array<Column<EventRow>> = [
   { id: 'ts', header: 'Time', render: (e) => formatTime(e.ts) },
@@ -75,10 +89,16 @@ function countFrames(reply: EventCountsReply | undefined): DataFrame[] {
 /** Events: filters, a table paged on the backend, and counts over time by type. */
 export function EventsPage() {
   const { clusters, range, rawRange } = useFleetlens();
-  const [namespace, setNamespace] = useState('');
-  const [type, setType] = useState('');
-  const [reason, setReason] = useState('');
-  const [q, setQ] = useState('');
+  const table = useTableState(EVENTS_TABLE);
+  const { setFilter, setPage, page } = table;
+  const { q = '', namespace = '', reason = '', container = '' } = table.filters;
+  const type = TYPES.some((t) => t.value === table.filters.type) ? table.filters.type : '';
+  const category = table.filters.category === 'security' ? ('security' as const) : '';
+  const setQ = useCallback((v: string) => setFilter('q', v, { replace: true }), [setFilter]);
+  const setReason = useCallback((v: string) => setFilter('reason', v, { replace: true }), [setFilter]);
+  const setNamespace = useCallback((v: string) => setFilter('namespace', v), [setFilter]);
+  const setType = useCallback((v: string) => setFilter('type', v), [setFilter]);
+  const setCategory = useCallback((v: string) => setFilter('category', v), [setFilter]);
   const rk = rangeKey(rawRange);
 
   const filters = {
@@ -86,11 +106,11 @@ export function EventsPage() {
     namespace: namespace ? [namespace] : undefined,
     type: type ? [type] : undefined,
     reason: reason.trim() ? [reason.trim()] : undefined,
+    category: category || undefined,
+    container: container ? [container] : undefined,
     q: q || undefined,
   };
   const filterKey = JSON.stringify({ ...filters, rk });
-  const [pageState, setPageState] = useState({ key: filterKey, page: 1 });
-  const page = pageState.key === filterKey ? pageState.page : 1;
 
   const list = useApiData<EventListReply>(`events:${filterKey}:${page}`, (c, s) => {
     const { from, to } = toSeconds(range);
@@ -102,7 +122,7 @@ export function EventsPage() {
   });
   const frames = useMemo(() => countFrames(counts.data), [counts.data]);
   const data = list.data;
-  const filtered = !!(namespace || type || reason || q || clusters.length);
+  const filtered = !!(namespace || type || reason || q || category || container || clusters.length);
 
   return (
     <PageLayout
@@ -113,6 +133,14 @@ export function EventsPage() {
           <SearchBox label="Search events" placeholder="Search messages" value={q} onChange={setQ} />
           <NamespaceFilter value={namespace} onChange={setNamespace} />
           <EntityFilter label="Type" allLabel="All types" options={TYPES} value={type} onChange={setType} width={16} />
+          <EntityFilter
+            label="Category"
+            allLabel="All categories"
+            options={CATEGORIES}
+            value={category}
+            onChange={setCategory}
+            width={18}
+          />
           <SearchBox label="Reason" placeholder="Reason, e.g. BackOff (exact)" value={reason} onChange={setReason} />
         </>
       }
@@ -150,7 +178,7 @@ export function EventsPage() {
             total={data.total}
             shown={data.items.length}
             what="events"
-            onPage={(p) => setPageState({ key: filterKey, page: p })}
+            onPage={setPage}
             testId="event-count"
           />
         </>

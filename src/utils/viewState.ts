@@ -318,6 +318,9 @@ export function useTableState<K extends string>(spec: TableSpec<K>): TableContro
       const next = withTableState(loc.search, spec, change(parseTableState(loc.search, spec)));
       if (next !== loc.search) {
         navigate({ pathname: loc.pathname, search: next, hash: loc.hash }, { replace });
+        // A second setter called before the next render (a debounced search box firing beside a
+        // picker) must build on this change, not on the location it replaced.
+        locRef.current = { ...loc, search: next };
       }
     },
     [navigate, spec]
