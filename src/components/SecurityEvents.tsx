@@ -2,8 +2,11 @@ import React, { useMemo } from 'react';
 import { css } from '@emotion/css';
 import type { DataFrame, GrafanaTheme2 } from '@grafana/data';
 import { Badge, useStyles2 } from '@grafana/ui';
-import type { EventListQuery, EventListReply, EventRow } from '@fleetlens/protocol/api/alerts';
+import { Link } from 'react-router-dom';
+import type { EventListReply, EventRow } from '@fleetlens/protocol/api/alerts';
+import type { EventListParams } from '../api/client';
 import { useApiData, type ApiData } from '../api/useApiData';
+import { appUrl, ROUTES } from '../constants';
 import { formatTime } from '../utils/format';
 import { rangeKey, toSeconds } from '../utils/time';
 import { annotationFrame } from './ChartAnnotations';
@@ -19,9 +22,7 @@ export function useSecurityEvents(containerId: string | undefined): ApiData<Even
     `security-events:${containerId}:${rangeKey(rawRange)}`,
     (c, signal) => {
       const { from, to } = toSeconds(range);
-      // The client's EventListParams predates `category` and `container`; the query's own type
-      // (protocol) carries them, and the client passes every parameter through.
-      const query: Pick<EventListQuery, 'category' | 'container' | 'from' | 'to' | 'pageSize'> = {
+      const query: EventListParams = {
         category: 'security',
         container: [containerId!],
         from,
@@ -63,14 +64,23 @@ export function useSecurityAnnotations(reply: EventListReply | undefined): DataF
 }
 
 /** The same events as a list under the charts: time, reason and message, newest first. */
-export function SecurityEventList({ reply }: { reply: EventListReply | undefined }) {
+export function SecurityEventList({
+  reply,
+  containerId,
+}: {
+  reply: EventListReply | undefined;
+  /** The container's entity id: links to the Events page filtered to its security events. */
+  containerId?: string;
+}) {
   const styles = useStyles2(getStyles);
   const title = 'Security events in this range';
   return (
     <section className={styles.section} aria-label={title}>
       <h3 className={styles.title}>{title}</h3>
       {!reply ? null : reply.items.length === 0 ? (
-        <p className={styles.none}>None: no exec sessions, privileged or sensitive-mount starts or image changes.</p>
+        <p className={styles.none}>
+          None: no exec sessions, privileged or sensitive-mount starts, image changes, OOM kills or crash loops.
+        </p>
       ) : (
         <>
           <ul className={styles.list}>
@@ -86,6 +96,13 @@ export function SecurityEventList({ reply }: { reply: EventListReply | undefined
             <p className={styles.none}>
               The newest {reply.items.length} of {reply.total}; choose a shorter time range to see the others.
             </p>
+          )}
+          {containerId && (
+            <Link
+              to={`${appUrl(ROUTES.events)}?${new URLSearchParams({ category: 'security', container: containerId })}`}
+            >
+              Open on the Events page
+            </Link>
           )}
         </>
       )}

@@ -77,6 +77,23 @@ describe('Container page: security events as markers on the charts (live securit
     });
   });
 
+  it('links to the Events page filtered to this container’s security events, which lists exactly those', async () => {
+    const user = userEvent.setup();
+    const id = await containerId('sec-sock');
+    const app = renderApp(`containers/${id}`, { backend: backend(), search });
+    const list = await screen.findByRole('region', { name: 'Security events in this range' });
+    await within(list).findAllByTestId('security-event');
+    await user.click(within(list).getByRole('link', { name: 'Open on the Events page' }));
+    await waitFor(() => expect(app.router.location().pathname).toMatch(/\/events$/));
+    const q = new URLSearchParams(app.router.location().search);
+    expect([q.get('category'), q.get('container')]).toEqual(['security', id]);
+    const table = await screen.findByRole('table', { name: 'Events' }, { timeout: 20_000 });
+    await waitFor(() => expect(within(table).getAllByRole('row')).toHaveLength(1 + expected.length));
+    const rows = within(table).getAllByRole('row').slice(1);
+    // Newest first, the same three the seed gave this container (not sec-priv's, not its plain start).
+    rows.forEach((r, i) => expect(r).toHaveTextContent(expected[expected.length - 1 - i].reason));
+  });
+
   it('marks nothing on a container without security events, and says so', async () => {
     renderApp(`containers/${await containerId('sec-safe')}`, { backend: backend(), search });
     const list = await screen.findByRole('region', { name: 'Security events in this range' });

@@ -117,7 +117,7 @@ export function ContainerDetailPage() {
             ]}
           />
           <EntityCharts reply={series.data} charts={CONTAINER_CHARTS} annotations={annotations} />
-          <SecurityEventList reply={security.data} />
+          <SecurityEventList reply={security.data} containerId={id} />
         </>
       )}
     </PageLayout>
