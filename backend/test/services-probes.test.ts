@@ -184,6 +184,25 @@ describe.each(DIALECTS)('defined probes on %s', (dialect) => {
     const other = await live.ingest(push('ag-x', 'n-a', 'node', NOW, 'cl-else'));
     expect(IngestReply.parse(other.body).probes).toEqual([]);
   });
+  it('answers a stored batch 202 without probes when the definitions cannot be read, and keeps the batch', async () => {
+    const spy = jest.spyOn(live.backend.deps.probes, 'forAgent').mockRejectedValueOnce(new Error('lost connection'));
+    try {
+      const sentAt = NOW + 1;
+      const r = await live.ingest(push('ag-fail', 'n-fail', 'node', sentAt));
+      expect(r.status).toBe(202);
+      expect(spy).toHaveBeenCalledTimes(1);
+      expect(IngestReply.parse(r.body).probes).toBeUndefined();
+      // The batch was stored: the agent is known, with this push's time.
+      const row = await live.backend.db('agents').where({ id: 'ag-fail' }).first('last_seen');
+      expect(Number(row.last_seen)).toBeGreaterThanOrEqual(NOW);
+      // The next push gets its probes again.
+      const next = await live.ingest(push('ag-fail', 'n-fail', 'node', sentAt + 1));
+      expect(IngestReply.parse(next.body).probes).toBeDefined();
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
   it('refuses a definition beyond 1000 per cluster (the most an ingest reply hands an agent), naming cluster', async () => {
     // 999 definitions of cluster cl-cap: one through the API, 998 seeded straight into this file's own database.
     const clusterId = api.ProbeDefinitionRow.parse(

@@ -1,7 +1,9 @@
 import Router from '@koa/router';
-import { IngestBatch, type ContainerAction } from '@fleetlens/protocol';
+import { IngestBatch, type ContainerAction, type ProbeDefinition } from '@fleetlens/protocol';
 import type { AppDeps } from '../app';
+import { silentAfterSeconds } from '../config';
 import { HttpError, parseJson, readBody, validateSliced } from '../http';
+import { isLivePush } from '../services/live-push';
 import { BatchRefusedError, ForbiddenClusterError } from '../services/ingest';
 
 /** POST /api/v1/ingest: agents push batches here with their agent token. */
@@ -22,16 +24,12 @@ export function ingestRoutes(deps: AppDeps) {
       deps.telemetry.ingestSamples.inc({ family: 'node' }, accepted.nodeSamples);
       deps.telemetry.ingestSamples.inc({ family: 'container' }, accepted.containerSamples);
       ctx.status = 202;
-      // The defined probes this agent is to run, only on a live push: a replayed (old) batch's
-      // reply says nothing, so the spool draining cannot flip the agent's set back and forth.
-      const live = Math.abs(now - batch.sentAt) <= deps.config.agentIntervalSeconds * deps.config.silentAfterIntervals;
-      const probes = live ? await deps.probes.forAgent(batch.agent.id, batch.cluster.name) : undefined;
       // The server clock, so that the agent can tell (and report) how far its own is off.
       ctx.body = {
         batchId: batch.batchId,
         accepted,
         serverTime: now,
-        ...(probes ? { probes } : {}),
+        ...(await probesFor(deps, batch, now)),
         ...(await actionsFor(deps, batch, now)),
       };
     } catch (err) {
@@ -41,6 +39,20 @@ export function ingestRoutes(deps: AppDeps) {
     }
   });
   return r;
+}
+
+/**
+ * The defined probes this agent is to run, only on a live push (live-push.ts). A failure here
+ * does not fail the stored batch: the agent keeps its set until a later reply carries one.
+ */
+async function probesFor(deps: AppDeps, batch: IngestBatch, now: number): Promise<{ probes?: ProbeDefinition[] }> {
+  if (!isLivePush(batch, now, silentAfterSeconds(deps.config))) return {};
+  try {
+    return { probes: await deps.probes.forAgent(batch.agent.id, batch.cluster.name) };
+  } catch (err) {
+    deps.log.warn('reading the defined probes failed', { error: String(err) });
+    return {};
+  }
 }
 
 /**

@@ -15,6 +15,7 @@ import { AccessError } from './access';
 import { actorOf, type Actor, type AuditLog } from './access/audit';
 import type { Caller } from './access/errors';
 import { NotFoundError } from './context';
+import { isLivePush } from './live-push';
 import { applyScope, type Scope } from './scope';
 
 type Row = Record<string, unknown>;
@@ -245,7 +246,7 @@ export class ActionsService {
    * even when two pushes race; a replayed batch (sent more than `livePushSeconds` ago) gets none.
    */
   async forAgent(batch: IngestBatch, now: number): Promise<ContainerAction[]> {
-    if (now - batch.sentAt > this.settings.livePushSeconds) return [];
+    if (!isLivePush(batch, now, this.settings.livePushSeconds)) return [];
     const knex = this.db.knex;
     const mine =
       batch.agent.mode === 'node'
