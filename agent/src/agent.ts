@@ -193,6 +193,7 @@ export class Agent {
       spoolCorruptBatches: this.spool.corruptBatches,
       ...(this.executor ? { allowedActions: this.executor.runs } : {}),
       ...this.containerUsage(),
+      ...Object.assign({}, ...this.opts.collectors.map((c) => c.status?.() ?? {})),
     };
   }
 

@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ProbeRunner } from '../src/services/runner';
+import { ProbeCollector } from '../src/services/collector';
 import type { ProbeTarget } from '../src/services/target';
 
 // A real local HTTP server that holds each answer for a while and counts, on its side, how many
@@ -60,6 +61,8 @@ describe('probe runner bounds (local HTTP server counting open requests)', () =>
     );
     expect(runner.size).toBe(25);
     expect(runner.overLimit).toBe(15);
+    // …and the agent's status says so (the probe collector's share of it).
+    expect(new ProbeCollector(runner).status()).toEqual({ probesOverLimit: 15 });
     expect(logs).toEqual([
       'fleetlens-agent: 15 probes over the limit of 25 per agent are not run (FLEETLENS_PROBE_MAX)',
     ]);

@@ -99,6 +99,20 @@ export function NodeAgentStatus({ nodeId }: { nodeId: string }) {
             ['Rejected by the backend', a.status ? String(a.status.rejectedBatches) : NO_VALUE],
             // Where container figures come from, e.g. a cgroup the node agent cannot read (issue 12).
             ...(a.status?.containerUsage ? [['Container figures', a.status.containerUsage] as [string, string]] : []),
+            // Probes the agent does not run because of its limit (issue 16): a cut must not be silent.
+            ...(a.status?.probesOverLimit
+              ? [
+                  [
+                    'Probes not run',
+                    <Badge
+                      key="p"
+                      color="orange"
+                      icon="exclamation-triangle"
+                      text={`${a.status.probesOverLimit} over the agent's limit (FLEETLENS_PROBE_MAX)`}
+                    />,
+                  ] as [string, React.ReactNode],
+                ]
+              : []),
           ]}
         />
       ) : (

@@ -34,6 +34,7 @@ beforeAll(async () => {
           spoolWriteErrors: 4,
           spoolLastWriteError: 'ENOSPC',
           containerUsage: 'kubelet summary (cgroup not readable: no cgroup hierarchy at /host/sys/fs/cgroup)',
+          probesOverLimit: 15,
         },
       },
       cluster: { name: 'agent-ui', kind: 'docker', environment: 'on-prem' },
@@ -73,6 +74,7 @@ describe('agent status in the plugin against a live backend', () => {
     expect(facts).toHaveTextContent(
       'Container figureskubelet summary (cgroup not readable: no cgroup hierarchy at /host/sys/fs/cgroup)'
     );
+    expect(facts).toHaveTextContent("Probes not run15 over the agent's limit (FLEETLENS_PROBE_MAX)");
   });
 
   it('says so when no agent reports a node (one known only from a cluster agent’s containers)', async () => {

@@ -1,5 +1,6 @@
 import type {
   ActionResult,
+  AgentStatus,
   ContainerInventory,
   ContainerReport,
   Event,
@@ -38,6 +39,8 @@ export interface Collector {
   stop(): Promise<void>;
   /** Where this collector's container figures come from and what it could not read (agent status). */
   containerUsage?(): string | null;
+  /** This collector's own counters for the agent's status (e.g. probes over the limit). */
+  status?(): Partial<AgentStatus>;
 }
 
 /** Epoch milliseconds to the wire's integer epoch seconds. */

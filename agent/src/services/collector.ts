@@ -1,3 +1,4 @@
+import type { AgentStatus } from '@fleetlens/protocol';
 import type { BatchParts, Collector } from '../collectors/types';
 import type { ProbeRunner } from './runner';
 
@@ -17,5 +18,10 @@ export class ProbeCollector implements Collector {
 
   async stop(): Promise<void> {
     await this.runner.stop();
+  }
+
+  /** Probes over FLEETLENS_PROBE_MAX, shown on the agent's status so that a cut is not silent. */
+  status(): Partial<AgentStatus> {
+    return { probesOverLimit: this.runner.overLimit };
   }
 }

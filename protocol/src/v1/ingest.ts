@@ -54,6 +54,11 @@ export const AgentStatus = z.object({
    * (the backend then queues, and the agent refuses).
    */
   allowedActions: z.array(ActionKind).max(50).optional(),
+  /**
+   * Probes found or defined beyond the agent's limit (FLEETLENS_PROBE_MAX), not run (issue 16).
+   * Optional: older agents and agents with probes off never send it.
+   */
+  probesOverLimit: z.number().int().min(0).optional(),
   /** Batches held in memory because the spool could not be written. */
   spoolMemoryBatches: z.number().int().min(0).optional(),
   /** Spool files found truncated or unreadable, deleted instead of being sent. */
