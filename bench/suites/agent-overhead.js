@@ -4,37 +4,30 @@
 // 10 s and at a 2 s interval. Reports the agent's average CPU (% of one core) and peak RSS, and
 // the extra CPU the agent causes in dockerd (dockerd with the agent minus dockerd idle, over
 // equally long windows). Writes bench/results/agent-overhead.json. Removes its containers.
-const { execFileSync, spawn } = require('node:child_process');
+const { execFileSync } = require('node:child_process');
 const { createServer } = require('node:http');
-const { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } = require('node:fs');
-const { cpus, loadavg, tmpdir } = require('node:os');
+const { loadavg } = require('node:os');
 const { join } = require('node:path');
+const {
+  ROOT,
+  IMAGE,
+  docker,
+  sleep,
+  cpuSeconds,
+  removeLabelled,
+  startAgent,
+  watchProcess,
+  machine,
+  writeResult,
+  runSuite,
+} = require('../lib/agent');
 
-const ROOT = join(__dirname, '..', '..');
-const MAIN = join(ROOT, 'agent', 'dist', 'main.js');
-const IMAGE = 'fleetlens-busybox:test';
 const CONTAINERS = Number(process.env.BENCH_CONTAINERS || 50);
 const LABEL = `fleetlens.bench=agent-overhead-${process.pid}`;
-const TICKS = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
 const RUNS = [
   { intervalSeconds: 10, warmupSeconds: 15, windowSeconds: 60 },
   { intervalSeconds: 2, warmupSeconds: 6, windowSeconds: 40 },
 ];
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const docker = (...args) =>
-  execFileSync('docker', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
-
-/** utime + stime of a process, in seconds. */
-function cpuSeconds(pid) {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(f[11]) + Number(f[12])) / TICKS;
-}
-
-function status(pid, key) {
-  const m = new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) * 1024 : null;
-}
 
 function dockerdPid() {
   const out = execFileSync('pidof', ['dockerd'], { encoding: 'utf8' }).trim().split(/\s+/);
@@ -49,17 +42,7 @@ async function cpuPercent(pid, seconds) {
   return ((cpuSeconds(pid) - c0) / ((Date.now() - t0) / 1000)) * 100;
 }
 
-function cleanup() {
-  try {
-    const ids = docker('ps', '-aq', '--filter', `label=${LABEL}`).split('\n').filter(Boolean);
-    for (let i = 0; i < ids.length; i += 25) docker('rm', '-f', ...ids.slice(i, i + 25));
-  } catch (e) {
-    console.error(`cleanup: ${e.message}`);
-  }
-}
-
 async function main() {
-  if (!existsSync(MAIN)) throw new Error(`${MAIN} missing: run "npx tsc -b agent" first`);
   execFileSync('sh', [join(ROOT, 'scripts', 'build-test-image.sh')], { stdio: 'inherit' });
   const existing = docker('ps', '-q').split('\n').filter(Boolean).length;
 
@@ -99,46 +82,27 @@ async function main() {
   const results = [];
   for (const run of RUNS) {
     const dockerdIdle = await cpuPercent(dockerd, run.windowSeconds);
-    const state = mkdtempSync(join(tmpdir(), 'fl-bench-agent-'));
-    const agent = spawn(process.execPath, [MAIN], {
-      env: {
-        PATH: process.env.PATH,
-        FLEETLENS_BACKEND_URL: backendUrl,
-        FLEETLENS_AGENT_TOKEN: 'bench-token-0123456789',
-        FLEETLENS_CLUSTER_NAME: 'bench',
-        FLEETLENS_INTERVAL_SECONDS: String(run.intervalSeconds),
-        FLEETLENS_STATE_DIR: state,
-        FLEETLENS_COLLECTORS: 'host,docker',
-      },
-      stdio: ['ignore', 'ignore', 'pipe'],
+    const agent = startAgent(backendUrl, {
+      FLEETLENS_INTERVAL_SECONDS: String(run.intervalSeconds),
+      FLEETLENS_COLLECTORS: 'host,docker',
     });
-    let stderr = '';
-    agent.stderr.on('data', (c) => (stderr += c));
     try {
       await sleep(run.warmupSeconds * 1000);
-      if (agent.exitCode !== null) throw new Error(`agent exited: ${stderr}`);
+      agent.assertRunning();
       const batches0 = received.batches;
       const bytes0 = received.bytes;
-      const c0 = cpuSeconds(agent.pid);
       const d0 = cpuSeconds(dockerd);
-      const t0 = Date.now();
-      let peakRss = 0;
-      while (Date.now() - t0 < run.windowSeconds * 1000) {
-        await sleep(250);
-        peakRss = Math.max(peakRss, status(agent.pid, 'VmRSS') || 0);
-      }
-      const secs = (Date.now() - t0) / 1000;
-      const agentCpu = ((cpuSeconds(agent.pid) - c0) / secs) * 100;
-      const dockerdWith = ((cpuSeconds(dockerd) - d0) / secs) * 100;
-      const hwm = status(agent.pid, 'VmHWM') || peakRss; // kernel's high-water mark since start
+      const w = await watchProcess(agent.pid, run.windowSeconds, 250);
+      const dockerdWith = ((cpuSeconds(dockerd) - d0) / w.secs) * 100;
       const batches = received.batches - batches0;
       const r = {
         intervalSeconds: run.intervalSeconds,
-        windowSeconds: Math.round(secs),
+        windowSeconds: Math.round(w.secs),
         containersRunning: CONTAINERS + existing,
-        agentCpuPercentOfCore: +agentCpu.toFixed(3),
-        agentPeakRssMB: +(hwm / 2 ** 20).toFixed(1),
-        agentPeakRssInWindowMB: +(peakRss / 2 ** 20).toFixed(1),
+        agentCpuPercentOfCore: +(w.cpuSecondsPerSecond * 100).toFixed(3),
+        // The kernel's high-water mark since the agent started, and the peak sampled in the window.
+        agentPeakRssMB: +(w.hwmBytes / 2 ** 20).toFixed(1),
+        agentPeakRssInWindowMB: +(w.rssPeakBytes / 2 ** 20).toFixed(1),
         dockerdCpuPercentIdle: +dockerdIdle.toFixed(3),
         dockerdCpuPercentWithAgent: +dockerdWith.toFixed(3),
         dockerdExtraCpuPercent: +(dockerdWith - dockerdIdle).toFixed(3),
@@ -150,9 +114,7 @@ async function main() {
       console.log(JSON.stringify(r));
       results.push(r);
     } finally {
-      agent.kill('SIGTERM');
-      await new Promise((r) => (agent.exitCode !== null ? r() : agent.once('exit', r)));
-      rmSync(state, { recursive: true, force: true });
+      await agent.stop();
     }
   }
   server.close();
@@ -160,12 +122,7 @@ async function main() {
   const out = {
     suite: 'agent-overhead',
     date: new Date().toISOString(),
-    machine: {
-      cpus: cpus().length,
-      cpuModel: cpus()[0]?.model,
-      node: process.version,
-      docker: docker('version', '--format', '{{.Server.Version}}'),
-    },
+    machine: machine({ docker: docker('version', '--format', '{{.Server.Version}}') }),
     containers: CONTAINERS,
     method:
       'agent = node agent/dist/main.js (host + docker collectors, logs on) pushing gzip batches to a local 202 receiver; ' +
@@ -174,22 +131,7 @@ async function main() {
     meetsTargets: !!ten && ten.agentCpuPercentOfCore < 1 && ten.agentPeakRssMB < 80,
     runs: results,
   };
-  mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
-  writeFileSync(join(ROOT, 'bench', 'results', 'agent-overhead.json'), JSON.stringify(out, null, 2) + '\n');
-  console.log(JSON.stringify(out, null, 2));
+  writeResult('agent-overhead', out);
 }
 
-process.on('SIGINT', () => {
-  cleanup();
-  process.exit(130);
-});
-main()
-  .then(() => {
-    cleanup();
-    process.exit(0);
-  })
-  .catch((e) => {
-    console.error(e);
-    cleanup();
-    process.exit(1);
-  });
+runSuite(main, () => removeLabelled(LABEL));

@@ -4,49 +4,32 @@
 // define 0, then 100 HTTP probes against one local busybox httpd container. Reports the agent's
 // CPU seconds per second and RSS in each run and the difference (the cost of 100 probes), with
 // the load average. Writes bench/results/agent-probes.json. Removes its container.
-const { execFileSync, spawn } = require('node:child_process');
+const { execFileSync } = require('node:child_process');
 const { createServer } = require('node:http');
-const { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } = require('node:fs');
-const { cpus, loadavg, tmpdir } = require('node:os');
+const { loadavg } = require('node:os');
 const { join } = require('node:path');
 const { gunzipSync } = require('node:zlib');
+const {
+  ROOT,
+  IMAGE,
+  docker,
+  sleep,
+  removeLabelled,
+  startAgent,
+  watchProcess,
+  machine,
+  writeResult,
+  runSuite,
+} = require('../lib/agent');
 
-const ROOT = join(__dirname, '..', '..');
-const MAIN = join(ROOT, 'agent', 'dist', 'main.js');
-const IMAGE = 'fleetlens-busybox:test';
 const LABEL = `fleetlens.bench=agent-probes-${process.pid}`;
-const TICKS = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
 const WINDOW = Number(process.env.BENCH_WINDOW_SECONDS || 60);
 const WARMUP = Number(process.env.BENCH_WARMUP_SECONDS || 15);
 const PROBE_INTERVAL = Number(process.env.BENCH_PROBE_INTERVAL_SECONDS || 10);
 const COUNTS = [0, 100];
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const docker = (...args) =>
-  execFileSync('docker', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
-
-/** utime + stime of a process, in seconds. */
-function cpuSeconds(pid) {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(f[11]) + Number(f[12])) / TICKS;
-}
-
-function status(pid, key) {
-  const m = new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) * 1024 : null;
-}
-
-function cleanup() {
-  try {
-    const ids = docker('ps', '-aq', '--filter', `label=${LABEL}`).split('\n').filter(Boolean);
-    if (ids.length) docker('rm', '-f', ...ids);
-  } catch (e) {
-    console.error(`cleanup: ${e.message}`);
-  }
-}
+const MB = 2 ** 20;
 
 async function main() {
-  if (!existsSync(MAIN)) throw new Error(`${MAIN} missing: run "npx tsc -b agent" first`);
   execFileSync('sh', [join(ROOT, 'scripts', 'build-test-image.sh')], { stdio: 'inherit' });
   const id = docker(
     'run',
@@ -99,43 +82,25 @@ async function main() {
       intervalSeconds: PROBE_INTERVAL,
       timeoutSeconds: 5,
     }));
-    const state = mkdtempSync(join(tmpdir(), 'h16a-bench-probes-'));
-    const agent = spawn(process.execPath, [MAIN], {
-      env: {
-        PATH: process.env.PATH,
-        FLEETLENS_BACKEND_URL: backendUrl,
-        FLEETLENS_AGENT_TOKEN: 'bench-token-0123456789',
-        FLEETLENS_CLUSTER_NAME: 'bench',
-        FLEETLENS_NODE_NAME: 'bench-node',
-        FLEETLENS_INTERVAL_SECONDS: '10',
-        FLEETLENS_STATE_DIR: state,
-        FLEETLENS_COLLECTORS: 'host',
-      },
-      stdio: ['ignore', 'ignore', 'pipe'],
+    const agent = startAgent(backendUrl, {
+      FLEETLENS_NODE_NAME: 'bench-node',
+      FLEETLENS_INTERVAL_SECONDS: '10',
+      FLEETLENS_COLLECTORS: 'host',
     });
-    let stderr = '';
-    agent.stderr.on('data', (c) => (stderr += c));
     try {
       await sleep(WARMUP * 1000);
-      if (agent.exitCode !== null) throw new Error(`agent exited: ${stderr}`);
+      agent.assertRunning();
       const r0 = received.probeResults;
       const up0 = received.up;
-      const c0 = cpuSeconds(agent.pid);
-      const t0 = Date.now();
-      const rss = [];
-      while (Date.now() - t0 < WINDOW * 1000) {
-        await sleep(500);
-        rss.push(status(agent.pid, 'VmRSS') || 0);
-      }
-      const secs = (Date.now() - t0) / 1000;
+      const w = await watchProcess(agent.pid, WINDOW);
       const r = {
         probes: count,
         probeIntervalSeconds: PROBE_INTERVAL,
-        windowSeconds: Math.round(secs),
-        agentCpuSecondsPerSecond: +((cpuSeconds(agent.pid) - c0) / secs).toFixed(5),
-        agentRssAvgMB: +(rss.reduce((a, b) => a + b, 0) / rss.length / 2 ** 20).toFixed(1),
-        agentRssPeakMB: +(Math.max(...rss) / 2 ** 20).toFixed(1),
-        agentVmHwmMB: +((status(agent.pid, 'VmHWM') || 0) / 2 ** 20).toFixed(1),
+        windowSeconds: Math.round(w.secs),
+        agentCpuSecondsPerSecond: +w.cpuSecondsPerSecond.toFixed(5),
+        agentRssAvgMB: +(w.rssAvgBytes / MB).toFixed(1),
+        agentRssPeakMB: +(w.rssPeakBytes / MB).toFixed(1),
+        agentVmHwmMB: +(w.hwmBytes / MB).toFixed(1),
         probeResultsReceived: received.probeResults - r0,
         probeResultsUp: received.up - up0,
         loadAverage1m: +loadavg()[0].toFixed(2),
@@ -143,9 +108,7 @@ async function main() {
       console.log(JSON.stringify(r));
       runs.push(r);
     } finally {
-      agent.kill('SIGTERM');
-      await new Promise((r) => (agent.exitCode !== null ? r() : agent.once('exit', r)));
-      rmSync(state, { recursive: true, force: true });
+      await agent.stop();
     }
   }
   server.close();
@@ -153,12 +116,7 @@ async function main() {
   const out = {
     suite: 'agent-probes',
     date: new Date().toISOString(),
-    machine: {
-      cpus: cpus().length,
-      cpuModel: cpus()[0]?.model,
-      node: process.version,
-      loadAverage: loadavg().map((l) => +l.toFixed(2)),
-    },
+    machine: machine(),
     method:
       'agent = node agent/dist/main.js (host collector + probe runner, 10 s agent interval) pushing to a local receiver whose replies define the probes ' +
       `(0, then 100 HTTP GETs of a busybox httpd page, every ${PROBE_INTERVAL} s each); CPU from /proc/<pid>/stat utime+stime over the window ` +
@@ -174,22 +132,7 @@ async function main() {
     },
     runs,
   };
-  mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
-  writeFileSync(join(ROOT, 'bench', 'results', 'agent-probes.json'), JSON.stringify(out, null, 2) + '\n');
-  console.log(JSON.stringify(out, null, 2));
+  writeResult('agent-probes', out);
 }
 
-process.on('SIGINT', () => {
-  cleanup();
-  process.exit(130);
-});
-main()
-  .then(() => {
-    cleanup();
-    process.exit(0);
-  })
-  .catch((e) => {
-    console.error(e);
-    cleanup();
-    process.exit(1);
-  });
+runSuite(main, () => removeLabelled(LABEL));
