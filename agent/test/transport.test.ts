@@ -208,7 +208,36 @@ describe('sender against a local HTTP receiver', () => {
       expect(await sender.drained(5000)).toBe(true);
       const accepted = rx.received.filter((r) => r.status === 202).map((r) => r.body!);
       expect(accepted.flatMap((b) => b.logs as number[]).sort()).toEqual([1, 2, 3, 4, 5, 6, 7]);
-      expect(accepted.flatMap((b) => b.nodes as unknown[])).toHaveLength(1); // not duplicated by the split
+      expect(accepted.flatMap((b) => (b.nodes as unknown[]) ?? [])).toHaveLength(1); // not duplicated by the split
+      expect(sender.rejectedBatches).toBe(0);
+    } finally {
+      await sender.stop();
+      await rx.close();
+    }
+  });
+
+  it('splits a batch of probe results and request counts too (413), each delivered once', async () => {
+    // The receiver accepts at most 3 probe results and 3 request-count rows per batch.
+    const rx = await startReceiver((_n, body) =>
+      ((body?.probeResults as unknown[]) ?? []).length > 3 || ((body?.requestStats as unknown[]) ?? []).length > 3
+        ? { status: 413 }
+        : { status: 202 }
+    );
+    const spool = await Spool.open(tmp(), 1 << 20);
+    const sender = new Sender(spool, new IngestClient({ backendUrl: rx.url, token: 't', timeoutMs: 5000 }), fast);
+    try {
+      const probeResults = Array.from({ length: 10 }, (_, i) => ({ p: i }));
+      const requestStats = Array.from({ length: 7 }, (_, i) => ({ r: i }));
+      await spool.append(enc({ batchId: 'svc', actionResults: [{ a: 1 }], probeResults, requestStats }));
+      sender.start();
+      expect(await sender.drained(5000)).toBe(true);
+      const accepted = rx.received.filter((r) => r.status === 202).map((r) => r.body!);
+      const all = (k: string) => accepted.flatMap((b) => (b[k] as unknown[]) ?? []);
+      expect(all('probeResults')).toEqual(expect.arrayContaining(probeResults));
+      expect(all('probeResults')).toHaveLength(10);
+      expect(all('requestStats')).toEqual(expect.arrayContaining(requestStats));
+      expect(all('requestStats')).toHaveLength(7);
+      expect(all('actionResults')).toHaveLength(1); // not duplicated by the splits
       expect(sender.rejectedBatches).toBe(0);
     } finally {
       await sender.stop();

@@ -31,7 +31,20 @@ export function backoffDelay(attempt: number, baseMs: number, maxMs: number, ran
 export const TIMEOUTS_BEFORE_SPLIT = 2;
 
 /** Arrays a batch can be cut along when the backend says it is too large, biggest first. */
-const SPLITTABLE = ['logs', 'containers', 'events', 'workloads', 'nodes', 'inventories'] as const;
+// Every list of independent items (an inventory is whole in itself, so a list of them splits too).
+const SPLITTABLE = [
+  'logs',
+  'containers',
+  'events',
+  'workloads',
+  'nodes',
+  'inventories',
+  'probeResults',
+  'requestStats',
+] as const;
+
+/** What every part of a split batch repeats: the batch's identity and sender. */
+const ENVELOPE = ['version', 'batchId', 'sentAt', 'agent', 'cluster'];
 
 /** Cuts one encoded batch into two halves along its largest array; null when it cannot be cut. */
 export async function splitBatch(gz: Buffer): Promise<Buffer[] | null> {
@@ -42,9 +55,10 @@ export async function splitBatch(gz: Buffer): Promise<Buffer[] | null> {
   const half = Math.ceil(arr.length / 2);
   const parts: Buffer[] = [];
   for (const [i, slice] of [arr.slice(0, half), arr.slice(half)].entries()) {
-    const copy: Record<string, unknown> = { ...batch, batchId: `${String(batch.batchId).slice(0, 120)}.${i + 1}` };
-    // Everything else stays with the first half so that nothing is sent twice.
-    if (i === 1) for (const [k] of arrays) copy[k] = [];
+    // Everything else stays with the first half so that nothing is sent twice: the second carries
+    // only the envelope (who sends, when) beside its slice.
+    const rest = i === 0 ? batch : Object.fromEntries(ENVELOPE.filter((k) => k in batch).map((k) => [k, batch[k]]));
+    const copy: Record<string, unknown> = { ...rest, batchId: `${String(batch.batchId).slice(0, 120)}.${i + 1}` };
     copy[key] = slice;
     parts.push(await gzipAsync(Buffer.from(JSON.stringify(copy))));
   }
