@@ -242,8 +242,15 @@ describe.each(DIALECTS)('service health on %s', (dialect) => {
     });
     close(d.probes[0].uptimePercent, (2 / 3) * 100); // 2 of 3 runs up
     expect(d.containerIds).toHaveLength(1);
+    expect(d.containers.map((c) => [c.name, c.nodeName])).toEqual([['api1', 'node-a']]);
     const web = api.ServiceDetailReply.parse((await live.getRaw(`/api/v1/services/${idOf.get('web')}?${W}`)).body);
     expect(web.containerIds).toHaveLength(2);
+    // Named as ingested, by name, each with the entity id GET /containers lists it under.
+    expect(web.containers.map((c) => [c.name, c.nodeName])).toEqual([
+      ['web1', 'node-a'],
+      ['web2', 'node-b'],
+    ]);
+    expect(web.containers.map((c) => c.id).sort()).toEqual(web.containerIds);
     expect((await live.getRaw(`/api/v1/services/0000000000000000?${W}`)).status).toBe(404);
   });
 

@@ -4,7 +4,6 @@ import type { GrafanaTheme2 } from '@grafana/data';
 import { ConfirmModal, useStyles2 } from '@grafana/ui';
 import { Link, useParams } from 'react-router-dom';
 import type {
-  ContainerDetailReply,
   ProbeDefinitionListReply,
   ProbeState,
   ServiceDetailReply,
@@ -80,11 +79,6 @@ const CHARTS: Array<{
 ];
 
 /** A link to a container's page, by its name once loaded. */
-function ContainerLink({ id }: { id: string }) {
-  const c = useApiData<ContainerDetailReply>(`container:${id}`, (client, s) => client.container(id, s));
-  return <Link to={appUrl(ROUTES.containers, id)}>{c.data?.name ?? id.slice(0, 12)}</Link>;
-}
-
 /** One service: its figures over the time range, charts, HTTP status classes, probes and containers. */
 export function ServiceDetailPage() {
   const styles = useStyles2(getStyles);
@@ -161,11 +155,14 @@ export function ServiceDetailPage() {
               ['Certificate', <CertExpiry key="cert" notAfter={svc.certNotAfter} testId="service-cert" />],
               [
                 'Containers',
-                svc.containerIds.length ? (
+                svc.containers.length ? (
                   <span key="ctr" className={styles.links} data-testid="service-containers">
-                    {svc.containerIds.slice(0, 20).map((c) => (
-                      <ContainerLink key={c} id={c} />
+                    {svc.containers.slice(0, 20).map((c) => (
+                      <Link key={c.id} to={appUrl(ROUTES.containers, c.id)} title={`on ${c.nodeName}`}>
+                        {c.name}
+                      </Link>
                     ))}
+                    {svc.containers.length > 20 && <span>and {svc.containers.length - 20} more</span>}
                   </span>
                 ) : (
                   NO_VALUE

@@ -295,6 +295,23 @@ export class ServiceQueries {
     return { total: rows.length, items: rows.slice((q.page - 1) * q.pageSize, q.page * q.pageSize) };
   }
 
+  /** Names and nodes of these containers (entity ids) that the caller may see, by name (bounded as the reply). */
+  private async containerNames(scope: Scope, ids: string[]): Promise<api.ServiceDetailReply['containers']> {
+    if (!ids.length) return [];
+    const rows: Row[] = await applyScope(
+      this.knex('containers as c')
+        .join('nodes as n', 'n.id', 'c.node_id')
+        .join('clusters as cl', 'cl.id', 'c.cluster_id')
+        .whereIn('c.id', ids.slice(0, 500))
+        .select('c.id', 'c.name', 'n.name as node'),
+      scope,
+      { clusterName: 'cl.name', nodeName: 'n.name', namespace: 'c.namespace' }
+    );
+    return rows
+      .map((r) => ({ id: String(r.id), name: String(r.name), nodeName: String(r.node) }))
+      .sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
+  }
+
   /** GET /services/:id: one service in scope with its probes and feeding containers (404 otherwise). */
   async detail(scope: Scope, id: string, q: { from?: number; to?: number }): Promise<api.ServiceDetailReply> {
     const { from, to } = this.window(q);
@@ -305,9 +322,11 @@ export class ServiceQueries {
     if (scope.nodes !== null) probeQb.whereIn('p.node_name', scope.nodes);
     const probeRows: Row[] = await probeQb.select('*').orderBy('p.probe_key');
     const windows = new Map(x.probes.map((p) => [p.probeId, p]));
+    const containerIds = x.containers.sort();
     return {
       ...x.row,
-      containerIds: x.containers.sort(),
+      containerIds,
+      containers: await this.containerNames(scope, containerIds),
       probes: probeRows.map((p) => {
         const w = windows.get(String(p.id));
         const n = w?.newest;

@@ -99,6 +99,8 @@ export const ServiceDetailReply = ServiceRow.extend({
   probes: z.array(ProbeState),
   /** Containers whose access logs fed the figures (ids). */
   containerIds: z.array(z.string()),
+  /** The same containers in the caller's scope, with their names and nodes, by name. */
+  containers: z.array(z.object({ id: z.string(), name: z.string(), nodeName: z.string() })),
 });
 
 /** Per-service series metrics. */
