@@ -2,7 +2,7 @@ import type { ContainerAction } from '@fleetlens/protocol';
 import { KubeClient } from '../src/collectors/kubernetes/client';
 import { ACTIONS_RBAC_MANIFEST, RESTARTED_AT, kubernetesHandlers } from '../src/actions/kubernetes';
 import { ObjectStore, startApiStandin, type StandinServer } from './helpers/kube-standin';
-import { NS, deployment, seed } from './helpers/kube-objects';
+import { NS, deployment, pod, seed } from './helpers/kube-objects';
 
 // The cluster agent's action handlers (pod.delete, workload.restart, workload.scale) against the
 // stand-in API server (helpers/kube-standin.ts; no cluster can run here). Outcomes are checked on
@@ -57,6 +57,29 @@ describe('Kubernetes action handlers against a stand-in API server', () => {
     );
     expect(store.get('Pod', NS, 'debug')).toBeDefined();
     expect(api.requests.map((r) => r.method)).toEqual(['GET']);
+  });
+
+  it('pod.delete: a pod recreated under the same name between the check and the delete (a StatefulSet pod) is not deleted: the uid precondition fails', async () => {
+    const original = pod('db-0', { kind: 'StatefulSet', name: 'db' });
+    const recreated = { ...original, metadata: { ...original.metadata, uid: 'uid-new' } };
+    store.put(original);
+    const racing = new KubeClient({ server: api.url, token: () => TOKEN });
+    const call = racing.call.bind(racing);
+    racing.call = (async (method: string, path: string, body?: unknown, ct?: string) => {
+      const r = await call(method as 'GET', path, body, ct);
+      // Its controller replaces the pod right after the handler read it: same name, new uid.
+      if (method === 'GET') store.put(recreated);
+      return r;
+    }) as typeof racing.call;
+    const h = kubernetesHandlers(
+      () => racing,
+      () => NOW
+    );
+    await expect(h['pod.delete']!(action('pod.delete', { namespace: NS, name: 'db-0' }))).rejects.toThrow(
+      /^Operation cannot be fulfilled on pods "db-0": Precondition failed: UID in precondition: uid-shop-db-0-\d+, UID in object meta: uid-new$/
+    );
+    expect(store.get('Pod', NS, 'db-0')!.metadata.uid).toBe('uid-new');
+    expect(store.deletedPods).toEqual([]);
   });
 
   it("pod.delete: a missing pod fails with the API server's 404 message", async () => {
