@@ -148,6 +148,15 @@ describe('stand-in API server: writes refused as the real API server refuses the
       'application/json-patch+json'
     );
     expect(failing.status).toBe(422);
+    // A patch that names a resourceVersion is a precondition (store.go's optimistic lock).
+    const stalePatch = await call(
+      'PATCH',
+      DEPLOY,
+      { metadata: { resourceVersion: '1' }, spec: { replicas: 9 } },
+      'application/merge-patch+json'
+    );
+    expect(stalePatch.status).toBe(409);
+    expect(stalePatch.body.message).toContain('the object has been modified');
     for (const ct of ['application/json', 'text/plain']) {
       const r = await call('PATCH', DEPLOY, { spec: { replicas: 9 } }, ct);
       expect(r.status).toBe(415);
