@@ -124,7 +124,7 @@ describe.each(DIALECTS)('container actions (%s)', (dialect) => {
     expect(await live.backend.db('actions').where('container_id', target).first()).toBeUndefined();
   });
 
-  it('refuses a Kubernetes container (409): only Docker actions exist so far', async () => {
+  it('refuses a Kubernetes container whose pod has no controller (409; decision 38)', async () => {
     const r = await post(k8s, { kind: 'restart' }, editor);
     expect(r.status).toBe(409);
     expect(await live.backend.db('actions').where('container_id', k8s).first()).toBeUndefined();

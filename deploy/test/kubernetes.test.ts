@@ -30,6 +30,8 @@ const secretTemplates = readdirSync(K8S_DIR)
   .flatMap((f) => loadYamlDocs(join(K8S_DIR, f)));
 const backendSecret = secretTemplates.find((s) => s.metadata.name === 'fleetlens-backend')!;
 const NS = 'fleetlens';
+/** Manifests applied on their own, deliberately not in kustomization.yaml's resources. */
+const OPTIONAL = ['agent-actions-rbac.yaml'];
 
 /** The schema model class for an apiVersion/kind, from kubernetes-models (CommonJS, offline). */
 function model(apiVersion: string, kind: string): new (o: Doc) => { validate(): void } {
@@ -59,8 +61,9 @@ describe(`Kubernetes manifests (rendered with ${rendered.how})`, () => {
       Object.keys(k).filter((f) => !['apiVersion', 'kind', 'namespace', 'labels', 'resources', 'images'].includes(f))
     ).toEqual([]);
     for (const r of k.resources) expect({ r, exists: exists(`deploy/kubernetes/${r}`) }).toEqual({ r, exists: true });
+    // Optional manifests are applied on their own (actions-rbac.test.ts checks that one).
     const manifests = readdirSync(K8S_DIR).filter(
-      (f) => /\.ya?ml$/.test(f) && f !== 'kustomization.yaml' && !/\.example\.ya?ml$/.test(f)
+      (f) => /\.ya?ml$/.test(f) && f !== 'kustomization.yaml' && !/\.example\.ya?ml$/.test(f) && !OPTIONAL.includes(f)
     );
     expect([...k.resources].sort()).toEqual(manifests.sort());
     expect(new Set(k.resources).size).toBe(k.resources.length);

@@ -1,5 +1,8 @@
 import type { AgentConfig } from '../config';
+import { KubeClient } from '../collectors/kubernetes/client';
+import { apiConnection } from '../collectors/kubernetes';
 import type { ExecutorOptions } from './executor';
+import { kubernetesHandlers } from './kubernetes';
 
 /**
  * The action handlers of this agent beyond the container ones (which every node agent has), by
@@ -7,6 +10,12 @@ import type { ExecutorOptions } from './executor';
  * on the cluster agent. Each family lives in its own module and is added here.
  */
 export function actionHandlersFor(config: AgentConfig): ExecutorOptions['handlers'] {
-  void config;
+  if (config.mode === 'cluster') {
+    // Opened on first use: a cluster agent without a reachable API server still starts (its
+    // collector reports that), and an action then fails with the reason.
+    let api: KubeClient | null = null;
+    const client = () => (api ??= new KubeClient(apiConnection(config), config.requestTimeoutSeconds * 1000));
+    return () => kubernetesHandlers(client);
+  }
   return () => ({});
 }

@@ -27,6 +27,7 @@
  * - Pod status (staging/src/k8s.io/api/core/v1/types.go, PodStatus): containerStatuses,
  *   initContainerStatuses (native sidecars: init containers with restartPolicy Always keep running),
  *   ephemeralContainerStatuses.
+ * - Writes (the cluster agent's actions): see ObjectStore below, each rule with its file.
  */
 import { createServer as createHttp, type IncomingMessage, type ServerResponse, type Server } from 'node:http';
 import { createServer as createHttps } from 'node:https';
@@ -35,7 +36,8 @@ import type { AddressInfo } from 'node:net';
 export interface StandinServer {
   url: string;
   port: number;
-  requests: Array<{ path: string; authorization?: string }>;
+  /** Every request as it arrived (method, path with query, bearer header), for tests of what was called. */
+  requests: Array<{ method: string; path: string; authorization?: string }>;
   close(): Promise<void>;
 }
 
@@ -45,7 +47,7 @@ async function listen(
 ): Promise<StandinServer> {
   const requests: StandinServer['requests'] = [];
   const wrapped = (req: IncomingMessage, res: ServerResponse) => {
-    requests.push({ path: req.url ?? '', authorization: req.headers.authorization });
+    requests.push({ method: req.method ?? 'GET', path: req.url ?? '', authorization: req.headers.authorization });
     handler(req, res);
   };
   const server: Server = opts.tls ? createHttps(opts.tls, wrapped) : createHttp(wrapped);
@@ -309,8 +311,10 @@ export class EventStore {
   }
 }
 
-/** The API server's read paths the node agent calls: pods of a node, its Node, owner lookups. */
+/** The API server's read paths the node agent calls: pods of a node, its Node, owner lookups; writes through `store`. */
 export function startApiStandin(opts: {
+  /** Pods and apps/v1 workloads that can be read, patched, replaced, scaled and deleted (the actions' calls). */
+  store?: ObjectStore;
   events?: EventStore;
   /** The bearer token(s) accepted now. */
   token: string | (() => string[]);
@@ -324,6 +328,7 @@ export function startApiStandin(opts: {
     const tokens = typeof opts.token === 'string' ? [opts.token] : opts.token();
     if (!tokens.some((t) => req.headers.authorization === `Bearer ${t}`))
       return json(res, status(401, 'Unauthorized', 'Unauthorized'), 401);
+    if (opts.store?.serves(url.pathname)) return void opts.store.handle(req, res, url);
     if (url.pathname === '/api/v1/events' && opts.events) return opts.events.handle(url, res);
     if (url.pathname === '/api/v1/pods') {
       const sel = url.searchParams.get('fieldSelector') ?? '';
@@ -356,4 +361,442 @@ export function startApiStandin(opts: {
     if (obj) return json(res, obj);
     return json(res, status(404, 'NotFound', 'the server could not find the requested resource'), 404);
   }, opts);
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Obj = Record<string, any>;
+
+/** Resource request verbs by HTTP method (staging/src/k8s.io/apiserver/pkg/endpoints/request/requestinfo.go, NewRequestInfo). */
+const VERB_OF: Record<string, string> = { GET: 'get', PUT: 'update', PATCH: 'patch', DELETE: 'delete', POST: 'create' };
+
+/** The resource of each kind the store holds, and its API group ('' = core). */
+const RESOURCE_OF_KIND: Record<string, { resource: string; group: '' | 'apps' }> = {
+  Pod: { resource: 'pods', group: '' },
+  Deployment: { resource: 'deployments', group: 'apps' },
+  StatefulSet: { resource: 'statefulsets', group: 'apps' },
+  DaemonSet: { resource: 'daemonsets', group: 'apps' },
+  ReplicaSet: { resource: 'replicasets', group: 'apps' },
+};
+
+/**
+ * Which apps/v1 resources have a scale subresource: pkg/registry/apps/rest/storage_apps.go
+ * registers deployments/scale, statefulsets/scale and replicasets/scale; daemonsets have none
+ * (a request for it is answered 404 like any unknown path).
+ */
+const SCALABLE = new Set(['deployments', 'statefulsets', 'replicasets']);
+
+/**
+ * The media types a PATCH may carry (staging/src/k8s.io/apiserver/pkg/endpoints/installer.go: the
+ * PATCH route's supportedTypes; staging/src/k8s.io/apiserver/pkg/endpoints/handlers/patch.go refuses
+ * any other with negotiation.NewUnsupportedMediaTypeError, 415). Server-side apply
+ * (application/apply-patch+yaml) is accepted by the real server but not implemented here: the
+ * stand-in answers it 415 saying so, and the agent never sends it.
+ */
+const PATCH_TYPES = [
+  'application/json-patch+json',
+  'application/merge-patch+json',
+  'application/strategic-merge-patch+json',
+  'application/apply-patch+yaml',
+];
+
+/** store.go's message when a write's resourceVersion is not the stored one (staging/src/k8s.io/apiserver/pkg/registry/generic/registry/store.go). */
+const OPTIMISTIC_LOCK = 'the object has been modified; please apply your changes to the latest version and try again';
+
+class StatusReply extends Error {
+  constructor(
+    readonly code: number,
+    readonly reason: string,
+    message: string
+  ) {
+    super(message);
+  }
+}
+
+const clone = <T>(o: T): T => JSON.parse(JSON.stringify(o)) as T;
+
+/** RFC 7386 merge patch (jsonpatch.MergePatch in patch.go). */
+function mergePatch(target: unknown, patch: unknown): unknown {
+  if (patch === null || typeof patch !== 'object' || Array.isArray(patch)) return clone(patch);
+  const out: Obj = target && typeof target === 'object' && !Array.isArray(target) ? clone(target as Obj) : {};
+  for (const [k, v] of Object.entries(patch as Obj)) {
+    if (v === null) delete out[k];
+    else out[k] = mergePatch(out[k], v);
+  }
+  return out;
+}
+
+/** RFC 6902 JSON patch (jsonpatch.DecodePatch / Apply in patch.go): a failing operation is 422. */
+function jsonPatch(doc: Obj, ops: unknown): Obj {
+  if (!Array.isArray(ops))
+    throw new StatusReply(400, 'BadRequest', 'json: cannot unmarshal object into Go value of type jsonpatch.Patch');
+  const out = clone(doc);
+  const parse = (p: string) => {
+    if (p !== '' && !p.startsWith('/')) throw new StatusReply(422, 'Invalid', `invalid JSON pointer: ${p}`);
+    return p
+      .split('/')
+      .slice(1)
+      .map((t) => t.replace(/~1/g, '/').replace(/~0/g, '~'));
+  };
+  const parentOf = (path: string[]) => {
+    let cur: Obj = out;
+    for (const t of path.slice(0, -1)) {
+      if (cur == null || typeof cur !== 'object' || !(t in cur))
+        throw new StatusReply(422, 'Invalid', `doc is missing path: "/${path.join('/')}": missing value`);
+      cur = cur[t];
+    }
+    return cur;
+  };
+  const read = (path: string[]) => {
+    const parent = parentOf(path);
+    const last = path.at(-1)!;
+    if (parent == null || typeof parent !== 'object' || !(last in parent))
+      throw new StatusReply(422, 'Invalid', `doc is missing path: "/${path.join('/')}": missing value`);
+    return parent[last];
+  };
+  const remove = (path: string[]) => {
+    read(path);
+    const parent = parentOf(path);
+    if (Array.isArray(parent)) parent.splice(Number(path.at(-1)), 1);
+    else delete parent[path.at(-1)!];
+  };
+  const add = (path: string[], value: unknown) => {
+    const parent = parentOf(path);
+    const last = path.at(-1)!;
+    if (Array.isArray(parent)) parent.splice(last === '-' ? parent.length : Number(last), 0, value);
+    else if (parent && typeof parent === 'object') parent[last] = value;
+    else throw new StatusReply(422, 'Invalid', `doc is missing path: "/${path.join('/')}": missing value`);
+  };
+  for (const op of ops as Obj[]) {
+    const path = parse(String(op.path ?? ''));
+    switch (op.op) {
+      case 'add':
+        add(path, clone(op.value));
+        break;
+      case 'remove':
+        remove(path);
+        break;
+      case 'replace':
+        remove(path);
+        add(path, clone(op.value));
+        break;
+      case 'test':
+        if (JSON.stringify(read(path)) !== JSON.stringify(op.value))
+          throw new StatusReply(422, 'Invalid', `testing value /${path.join('/')} failed: test failed`);
+        break;
+      case 'move':
+      case 'copy': {
+        const from = parse(String(op.from ?? ''));
+        const v = clone(read(from));
+        if (op.op === 'move') remove(from);
+        add(path, v);
+        break;
+      }
+      default:
+        throw new StatusReply(422, 'Invalid', `Unexpected kind: ${String(op.op)}`);
+    }
+  }
+  return out;
+}
+
+/**
+ * Pods and apps/v1 workloads that the cluster agent's actions read and write, served the way the
+ * API server's source does, each rule with its file:
+ * - RBAC runs before the handler (staging/src/k8s.io/apiserver/pkg/endpoints/filters/authorization.go,
+ *   WithAuthorization): a denied (verb, resource[/subresource]) gets 403 Forbidden whose message is
+ *   `<resource>.<group> "<name>" is forbidden: User "<u>" cannot <verb> resource "<res[/sub]>" in API
+ *   group "<group>" in the namespace "<ns>"` (responsewriters/errors.go forbiddenMessage,
+ *   apimachinery/pkg/api/errors/errors.go NewForbidden), even for an object that does not exist.
+ * - A missing object is 404 NotFound `<resource>[.<group>] "<name>" not found` (errors.go NewNotFound;
+ *   for the scale subresource the parent's resource: ScaleREST.Get reads the Deployment's store).
+ * - The scale subresource (pkg/registry/apps/deployment/storage/storage.go ScaleREST, and the
+ *   StatefulSet's in pkg/registry/apps/statefulset/storage/storage.go): GET, PUT and PATCH only;
+ *   kind Scale, apiVersion autoscaling/v1, metadata {name, namespace, uid, resourceVersion,
+ *   creationTimestamp} of the parent, spec.replicas the parent's, status {replicas, selector} the
+ *   parent's status.replicas and label selector. An update moves spec.replicas (0 when absent: an
+ *   int32 without a pointer) and the resourceVersion to the parent; a negative replicas count is
+ *   422 Invalid `Scale.autoscaling "<name>" is invalid: spec.replicas: Invalid value: -1: must be
+ *   greater than or equal to 0` (pkg/apis/autoscaling/validation/validation.go ValidateScale); a
+ *   uid that is not the parent's is 409 Conflict "Precondition failed: UID in precondition: …".
+ * - Optimistic concurrency (store.go Update): a write whose metadata.resourceVersion is set and is
+ *   not the stored one is 409 Conflict `Operation cannot be fulfilled on <resource> "<name>": the
+ *   object has been modified; …`; an empty one is an unconditional update (apps strategies'
+ *   AllowUnconditionalUpdate). Every write bumps the resourceVersion; a changed spec bumps
+ *   metadata.generation (pkg/registry/apps/deployment/strategy.go PrepareForUpdate).
+ * - PUT: the body's metadata.name must be the URL's, and its namespace (when set) the request's,
+ *   else 400 BadRequest "the name of the object (a) does not match the name on the URL (b)"
+ *   (staging/src/k8s.io/apiserver/pkg/endpoints/handlers/rest.go checkName). The stand-in decodes
+ *   JSON bodies only (the real server also takes YAML and protobuf); others are 415.
+ * - PATCH (handlers/patch.go PatchResource): the Content-Type, "; charset" stripped, must be a
+ *   patch type (PATCH_TYPES), else 415 UnsupportedMediaType "the body of the request was in an
+ *   unknown format - accepted media types include: …" (handlers/negotiation/errors.go). JSON patch:
+ *   a failing operation is 422; merge patch: RFC 7386; strategic merge patch: applied as a merge
+ *   patch, which is what it does to maps (list merge keys and $patch directives are not
+ *   implemented; the agent's patches touch only maps). A patch that sets metadata.resourceVersion
+ *   is a precondition like an update's.
+ * - DELETE (store.go Delete): DeleteOptions.preconditions uid / resourceVersion that do not match
+ *   are 409 Conflict "Precondition failed: UID in precondition: a, UID in object meta: b"
+ *   (staging/src/k8s.io/apiserver/pkg/storage/interfaces.go, Preconditions.Check). A pod's delete
+ *   is graceful: 200 with the pod, metadata.deletionTimestamp and deletionGracePeriodSeconds (the
+ *   request's gracePeriodSeconds, else spec.terminationGracePeriodSeconds, default 30; pkg/registry/
+ *   core/pod/strategy.go CheckGracefulDelete). There is no kubelet here to finish it, so the
+ *   stand-in removes the pod at once.
+ * - Lists of the apps/v1 workloads (/apis/apps/v1/<resource>) carry the stored objects (what the
+ *   cluster collector reads).
+ */
+export class ObjectStore {
+  private rv = 1000;
+  private readonly objects = new Map<string, Obj>();
+  private readonly denied = new Set<string>();
+  /** Pods deleted through the API (namespace/name), in order. */
+  readonly deletedPods: string[] = [];
+
+  /** `user`: the authenticated user that Forbidden messages name (the cluster agent's ServiceAccount). */
+  constructor(readonly user = 'system:serviceaccount:fleetlens:fleetlens-cluster-agent') {}
+
+  /** Stores an object (Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet) with a uid and resourceVersion. */
+  put(o: Obj): Obj {
+    const r = RESOURCE_OF_KIND[o.kind];
+    if (!r) throw new Error(`the stand-in stores no ${o.kind}`);
+    const obj = clone(o);
+    obj.metadata.namespace ??= 'default';
+    obj.metadata.uid ??= `uid-${obj.metadata.namespace}-${obj.metadata.name}-${this.rv}`;
+    obj.metadata.generation ??= 1;
+    obj.metadata.creationTimestamp ??= '2026-01-01T00:00:00Z';
+    obj.metadata.resourceVersion = String(++this.rv);
+    this.objects.set(this.key(r.resource, obj.metadata.namespace, obj.metadata.name), obj);
+    return clone(obj);
+  }
+
+  /** The stored object (a copy), or undefined. */
+  get(kind: string, namespace: string, name: string): Obj | undefined {
+    const o = this.objects.get(this.key(RESOURCE_OF_KIND[kind].resource, namespace, name));
+    return o && clone(o);
+  }
+
+  /** Stored objects of a kind (copies). */
+  list(kind: string): Obj[] {
+    const r = RESOURCE_OF_KIND[kind].resource;
+    return [...this.objects.entries()].filter(([k]) => k.startsWith(`${r}/`)).map(([, o]) => clone(o));
+  }
+
+  /** As an RBAC rule that is missing would: `verb` on `resource` ("deployments", "deployments/scale") is refused 403. */
+  deny(verb: string, resource: string): void {
+    this.denied.add(`${verb} ${resource}`);
+  }
+
+  allowAll(): void {
+    this.denied.clear();
+  }
+
+  /** True for the paths this store answers. */
+  serves(pathname: string): boolean {
+    return ITEM.test(pathname) || LIST.test(pathname);
+  }
+
+  /** Answers one request (after the server authenticated it). */
+  async handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    const raw = Buffer.concat(chunks).toString('utf8');
+    try {
+      const list = LIST.exec(url.pathname);
+      if (list) {
+        if (req.method !== 'GET')
+          throw new StatusReply(
+            405,
+            'MethodNotAllowed',
+            'the server does not allow this method on the requested resource'
+          );
+        const kind = Object.keys(RESOURCE_OF_KIND).find((k) => RESOURCE_OF_KIND[k].resource === list[1])!;
+        return json(res, {
+          kind: `${kind}List`,
+          apiVersion: 'apps/v1',
+          metadata: { resourceVersion: String(this.rv) },
+          items: this.list(kind),
+        });
+      }
+      json(res, this.item(req, url, raw));
+    } catch (e) {
+      if (!(e instanceof StatusReply)) throw e;
+      json(res, status(e.code, e.reason, e.message), e.code);
+    }
+  }
+
+  private key(resource: string, ns: string, name: string) {
+    return `${resource}/${ns}/${name}`;
+  }
+
+  private item(req: IncomingMessage, url: URL, raw: string): Obj {
+    const [, api, ns, resource, name, sub] = ITEM.exec(url.pathname)!.map((x) =>
+      x === undefined ? x : decodeURIComponent(x)
+    );
+    const group = resource === 'pods' ? '' : 'apps';
+    const notServed = () => new StatusReply(404, 'NotFound', 'the server could not find the requested resource');
+    if ((group === '') !== (api === 'api/v1')) throw notServed();
+    if (sub !== undefined && !(sub === 'scale' && SCALABLE.has(resource))) throw notServed();
+    const method = req.method ?? 'GET';
+    const verb = VERB_OF[method];
+    const methods = sub ? ['GET', 'PUT', 'PATCH'] : ['GET', 'PUT', 'PATCH', 'DELETE'];
+    if (!verb || !methods.includes(method))
+      throw new StatusReply(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
+    const qr = group ? `${resource}.${group}` : resource;
+    const full = sub ? `${resource}/${sub}` : resource;
+    if (this.denied.has(`${verb} ${full}`))
+      throw new StatusReply(
+        403,
+        'Forbidden',
+        `${qr} "${name}" is forbidden: User "${this.user}" cannot ${verb} resource "${full}" in API group "${group}" in the namespace "${ns}"`
+      );
+    const key = this.key(resource, ns, name);
+    const obj = this.objects.get(key);
+    if (!obj) throw new StatusReply(404, 'NotFound', `${qr} "${name}" not found`);
+    const view = (o: Obj) => (sub ? scaleOf(o) : clone(o));
+    const conflict = (why: string) =>
+      new StatusReply(409, 'Conflict', `Operation cannot be fulfilled on ${qr} "${name}": ${why}`);
+    const parse = (what: string): unknown => {
+      try {
+        return raw ? JSON.parse(raw) : {};
+      } catch (e) {
+        throw new StatusReply(400, 'BadRequest', `error decoding ${what}: ${(e as Error).message}`);
+      }
+    };
+    const checkName = (o: Obj) => {
+      const objName = o?.metadata?.name ?? '';
+      if (objName !== name)
+        throw new StatusReply(
+          400,
+          'BadRequest',
+          `the name of the object (${objName}) does not match the name on the URL (${name})`
+        );
+      const objNs = o?.metadata?.namespace;
+      if (objNs && objNs !== ns)
+        throw new StatusReply(
+          400,
+          'BadRequest',
+          `the namespace of the object (${objNs}) does not match the namespace on the request (${ns})`
+        );
+    };
+    const checkVersion = (next: Obj) => {
+      const rv = next?.metadata?.resourceVersion;
+      if (rv && rv !== obj.metadata.resourceVersion) throw conflict(OPTIMISTIC_LOCK);
+    };
+
+    if (method === 'GET') return view(obj);
+    if (method === 'DELETE') {
+      const opts = parse('DeleteOptions') as Obj;
+      const pre = opts.preconditions ?? {};
+      if (pre.uid && pre.uid !== obj.metadata.uid)
+        throw conflict(`Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${obj.metadata.uid}`);
+      if (pre.resourceVersion && pre.resourceVersion !== obj.metadata.resourceVersion)
+        throw conflict(
+          `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${obj.metadata.resourceVersion}`
+        );
+      this.objects.delete(key);
+      const gone = clone(obj);
+      if (resource === 'pods') {
+        this.deletedPods.push(`${ns}/${name}`);
+        gone.metadata.deletionTimestamp = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+        gone.metadata.deletionGracePeriodSeconds =
+          opts.gracePeriodSeconds ?? obj.spec?.terminationGracePeriodSeconds ?? 30;
+      }
+      return gone;
+    }
+    let next: Obj;
+    if (method === 'PUT') {
+      const ct = (req.headers['content-type'] ?? '').split(';')[0].trim();
+      if (ct !== 'application/json')
+        throw new StatusReply(
+          415,
+          'UnsupportedMediaType',
+          'the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf'
+        );
+      next = parse('body') as Obj;
+      checkName(next);
+      if (sub && next.kind !== undefined && next.kind !== 'Scale')
+        throw new StatusReply(
+          400,
+          'BadRequest',
+          `the object provided is unrecognized (must be of type Scale): ${next.kind}`
+        );
+    } else {
+      const ct = (req.headers['content-type'] ?? '').split(';')[0].trim();
+      if (!PATCH_TYPES.includes(ct))
+        throw new StatusReply(
+          415,
+          'UnsupportedMediaType',
+          `the body of the request was in an unknown format - accepted media types include: ${PATCH_TYPES.join(', ')}`
+        );
+      if (ct === 'application/apply-patch+yaml')
+        throw new StatusReply(415, 'UnsupportedMediaType', 'server-side apply is not implemented by this stand-in');
+      const patch = parse('patch');
+      next = ct === 'application/json-patch+json' ? jsonPatch(view(obj), patch) : (mergePatch(view(obj), patch) as Obj);
+      checkName(next);
+    }
+    checkVersion(next);
+    let stored: Obj;
+    if (sub) {
+      if (next.metadata?.uid && next.metadata.uid !== obj.metadata.uid)
+        throw conflict(
+          `Precondition failed: UID in precondition: ${next.metadata.uid}, UID in object meta: ${obj.metadata.uid}`
+        );
+      const replicas = next.spec?.replicas ?? 0;
+      if (!Number.isInteger(replicas))
+        throw new StatusReply(
+          400,
+          'BadRequest',
+          `json: cannot unmarshal ${typeof replicas} into Go struct field ScaleSpec.spec.replicas of type int32`
+        );
+      if (replicas < 0)
+        throw new StatusReply(
+          422,
+          'Invalid',
+          `Scale.autoscaling "${name}" is invalid: spec.replicas: Invalid value: ${replicas}: must be greater than or equal to 0`
+        );
+      stored = clone(obj);
+      stored.spec = { ...stored.spec, replicas };
+    } else {
+      // Server-set metadata stays the server's.
+      stored = {
+        ...next,
+        metadata: {
+          ...next.metadata,
+          uid: obj.metadata.uid,
+          creationTimestamp: obj.metadata.creationTimestamp,
+          generation: obj.metadata.generation,
+        },
+      };
+    }
+    if (JSON.stringify(stored.spec) !== JSON.stringify(obj.spec))
+      stored.metadata.generation = (obj.metadata.generation ?? 1) + 1;
+    stored.metadata.resourceVersion = String(++this.rv);
+    this.objects.set(key, stored);
+    return view(stored);
+  }
+}
+
+const ITEM =
+  /^\/(api\/v1|apis\/apps\/v1)\/namespaces\/([^/]+)\/(pods|deployments|statefulsets|daemonsets|replicasets)\/([^/]+)(?:\/([^/]+))?$/;
+const LIST = /^\/apis\/apps\/v1\/(deployments|statefulsets|daemonsets|replicasets)$/;
+
+/** The autoscaling/v1 Scale of a workload (storage.go scaleFromDeployment). */
+function scaleOf(o: Obj): Obj {
+  const labels = (o.spec?.selector?.matchLabels ?? {}) as Record<string, string>;
+  return {
+    kind: 'Scale',
+    apiVersion: 'autoscaling/v1',
+    metadata: {
+      name: o.metadata.name,
+      namespace: o.metadata.namespace,
+      uid: o.metadata.uid,
+      resourceVersion: o.metadata.resourceVersion,
+      creationTimestamp: o.metadata.creationTimestamp,
+    },
+    spec: { replicas: o.spec?.replicas ?? 0 },
+    status: {
+      replicas: o.status?.replicas ?? 0,
+      selector: Object.entries(labels)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(','),
+    },
+  };
 }

@@ -76,6 +76,17 @@ export interface QueueSpec {
   audit: { action: string; entityType: string; entityId: string };
 }
 
+/** The columns of a Kubernetes container that its restart (pod.delete) needs. */
+interface PodContainerRow {
+  id: string;
+  name: string;
+  namespace: string | null;
+  pod: string | null;
+  workload_kind: string | null;
+  node: string;
+  cluster: string;
+}
+
 /** A stored row as the API shows it; a queued action past its expiry reads expired before the sweep marks it. */
 export function toAction(r: Row, now: number): api.Action {
   const expiresAt = Number(r.expires_at);
@@ -120,8 +131,8 @@ export class ActionsService {
 
   /**
    * Queues an action on a container the caller may see (404 otherwise, as if it did not exist).
-   * The route has already refused viewers (403). Refuses (409) a container that is gone or not on
-   * Docker (Kubernetes containers: see KubernetesActions).
+   * The route has already refused viewers (403). Refuses (409) a container that is gone. On
+   * Kubernetes only `restart` exists: it queues `pod.delete` for the cluster agent (decision 38).
    */
   async request(caller: Caller, containerId: string, input: api.ContainerActionRequest): Promise<api.Action> {
     const c = await applyScope(
@@ -131,12 +142,13 @@ export class ActionsService {
         .join('clusters as cl', 'cl.id', 'c.cluster_id')
         .where('c.id', containerId)
         .select('c.id', 'c.runtime_id', 'c.name', 'c.namespace', 'c.gone_at', 'n.name as node', 'cl.name as cluster')
-        .select('cl.kind as cluster_kind'),
+        .select('cl.kind as cluster_kind', 'c.pod', 'c.workload_kind'),
       caller.scope,
       { clusterName: 'cl.name', nodeName: 'n.name', namespace: 'c.namespace' }
     ).first();
     if (!c) throw new NotFoundError(`container ${containerId} not found`);
     if (c.gone_at != null) throw new AccessError(409, `container ${c.name} is gone (no longer reported by its agent)`);
+    if (c.cluster_kind === 'kubernetes') return this.queuePodDelete(caller, c, input);
     if (c.cluster_kind !== 'docker')
       throw new AccessError(409, `actions on ${c.cluster_kind} containers are not available yet (Docker only)`);
     return this.queue(actorOf(caller), {
@@ -150,6 +162,45 @@ export class ActionsService {
       namespace: c.namespace ?? null,
       containerEntityId: c.id,
       audit: { action: `container.${input.kind}`, entityType: 'container', entityId: c.id },
+    });
+  }
+
+  /**
+   * A Kubernetes container's restart: delete its pod so that its controller recreates it, run by
+   * the cluster agent (decision 38). Refuses (409) the other kinds, which Kubernetes does not have,
+   * and a pod without a controller, which would not come back.
+   */
+  private async queuePodDelete(
+    caller: Caller,
+    c: PodContainerRow,
+    input: api.ContainerActionRequest
+  ): Promise<api.Action> {
+    if (input.kind !== 'restart')
+      throw new AccessError(
+        409,
+        `cannot ${input.kind} a Kubernetes container: stop, pause and remove are not Kubernetes operations: restart deletes the pod so that its controller recreates it; scale its workload instead`
+      );
+    if (input.options.timeoutSeconds !== undefined)
+      throw new AccessError(
+        409,
+        "timeoutSeconds does not apply on Kubernetes: the pod's terminationGracePeriodSeconds does"
+      );
+    if (!c.pod || !c.namespace || c.workload_kind == null || c.workload_kind === 'Pod')
+      throw new AccessError(
+        409,
+        `pod ${c.namespace ?? ''}/${c.pod ?? c.name} has no controller: deleting it would not bring it back`
+      );
+    return this.queue(actorOf(caller), {
+      kind: 'pod.delete',
+      target: { namespace: c.namespace, name: c.pod },
+      targetName: `${c.namespace}/${c.pod}`,
+      options: {},
+      expiresInSeconds: input.expiresInSeconds,
+      cluster: c.cluster,
+      node: c.node,
+      namespace: c.namespace,
+      containerEntityId: c.id,
+      audit: { action: 'pod.delete', entityType: 'container', entityId: c.id },
     });
   }
 

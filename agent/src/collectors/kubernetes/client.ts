@@ -244,26 +244,38 @@ export function kubeconfigConnection(path: string): KubeConnection {
   };
 }
 
-/** An HTTP error from the API server, with its status code (410 Gone matters to watches). */
+/** An HTTP error from the API server, with its status code (410 Gone matters to watches) and Status reason. */
 export class KubeError extends Error {
   constructor(
     readonly status: number,
-    message: string
+    message: string,
+    /** The Status object's reason (Forbidden, NotFound, Conflict, Invalid, …) when the reply was one. */
+    readonly reason?: string
   ) {
     super(message);
   }
 }
 
+/** A request with a body (the write calls): method, JSON body and its content type. */
+interface WriteRequest {
+  method: 'GET' | 'PUT' | 'PATCH' | 'POST' | 'DELETE';
+  body?: string;
+  contentType?: string;
+}
+
 /** `GET <url>: <reason>`, keeping the original error's code (e.g. UNABLE_TO_VERIFY_LEAF_SIGNATURE) and cause. */
-function requestError(url: URL, e: NodeJS.ErrnoException): Error {
-  const err: NodeJS.ErrnoException = new Error(`GET ${url.origin}${url.pathname}: ${e.message.trim()}`, { cause: e });
+function requestError(url: URL, e: NodeJS.ErrnoException, method = 'GET'): Error {
+  const err: NodeJS.ErrnoException = new Error(`${method} ${url.origin}${url.pathname}: ${e.message.trim()}`, {
+    cause: e,
+  });
   if (e.code) err.code = e.code;
   return err;
 }
 
 /**
- * A deliberately small Kubernetes REST client: GET of standard paths and WATCH streams of
- * newline-delimited JSON, with bearer token or client-certificate auth.
+ * A deliberately small Kubernetes REST client: GET of standard paths, WATCH streams of
+ * newline-delimited JSON, and the few writes the cluster agent's actions make (`call`), with
+ * bearer token or client-certificate auth.
  */
 export class KubeClient {
   constructor(
@@ -271,7 +283,12 @@ export class KubeClient {
     private readonly timeoutMs = 30_000
   ) {}
 
-  private async open(path: string, timeoutMs: number, signal?: AbortSignal): Promise<IncomingMessage> {
+  private async open(
+    path: string,
+    timeoutMs: number,
+    signal?: AbortSignal,
+    write: WriteRequest = { method: 'GET' }
+  ): Promise<IncomingMessage> {
     const url = new URL(path, this.conn.server);
     const fromExec = this.conn.exec ? await this.conn.exec.credentials() : null;
     const token = fromExec ? fromExec.token : this.conn.token?.();
@@ -279,9 +296,13 @@ export class KubeClient {
     const key = fromExec?.key ?? this.conn.key;
     const headers: Record<string, string> = { accept: 'application/json' };
     if (token) headers.authorization = `Bearer ${token}`;
+    if (write.body !== undefined) {
+      headers['content-type'] = write.contentType ?? 'application/json';
+      headers['content-length'] = String(Buffer.byteLength(write.body));
+    }
     const isHttps = url.protocol === 'https:';
     const req = (isHttps ? httpsRequest : httpRequest)(url, {
-      method: 'GET',
+      method: write.method,
       headers,
       ...(isHttps ? { ca: this.conn.ca, cert, key, rejectUnauthorized: !this.conn.insecure } : {}),
       timeout: timeoutMs,
@@ -294,8 +315,8 @@ export class KubeClient {
       // Connection and TLS errors name the server: the API server and the kubelet fail differently
       // (e.g. "unable to verify the first certificate" when the server's certificate is not from
       // the configured CA), and the bare Node.js message does not say which one it was.
-      req.on('error', (e: NodeJS.ErrnoException) => reject(requestError(url, e)));
-      req.end();
+      req.on('error', (e: NodeJS.ErrnoException) => reject(requestError(url, e, write.method)));
+      req.end(write.body);
     });
     if (res.statusCode === 401 && fromExec) this.conn.exec!.invalidate();
     return res;
@@ -311,6 +332,36 @@ export class KubeClient {
       throw new KubeError(res.statusCode ?? 0, `GET ${path}: ${res.statusCode} ${body.slice(0, 300)}`);
     }
     return JSON.parse(body) as T;
+  }
+
+  /**
+   * Sends one request (the action handlers' reads and writes) with an optional JSON body of the
+   * given content type (a PATCH's patch type); resolves with the parsed reply. A non-2xx reply
+   * throws KubeError carrying the API server's own Status message and reason (for a 403 the
+   * message names the user, verb and resource RBAC refused), so the user reads what kubectl
+   * would print.
+   */
+  async call<T>(method: WriteRequest['method'], path: string, body?: unknown, contentType?: string): Promise<T> {
+    const res = await this.open(path, this.timeoutMs, undefined, {
+      method,
+      ...(body === undefined ? {} : { body: JSON.stringify(body), contentType }),
+    });
+    const chunks: Buffer[] = [];
+    for await (const c of res) chunks.push(c as Buffer);
+    const text = Buffer.concat(chunks).toString('utf8');
+    const code = res.statusCode ?? 0;
+    let parsed: unknown = undefined;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      // not JSON (a proxy's error page, the old text/plain 403): reported as text below
+    }
+    if (code >= 300) {
+      const st = parsed as { kind?: string; message?: string; reason?: string } | undefined;
+      if (st?.kind === 'Status' && st.message) throw new KubeError(code, st.message, st.reason);
+      throw new KubeError(code, `${method} ${path}: ${code} ${text.slice(0, 300)}`);
+    }
+    return parsed as T;
   }
 
   /**

@@ -5,7 +5,7 @@ import { PodLogTailer, type PodLogCursors } from './podlogs';
 import type { AgentConfig } from '../../config';
 import type { Collector } from '../types';
 import { HostCollector } from '../host';
-import { KubeClient, inClusterConnection, kubeconfigConnection } from './client';
+import { KubeClient, type KubeConnection, inClusterConnection, kubeconfigConnection } from './client';
 import { KubeClusterCollector } from './cluster';
 import { KubeNodeCollector, type NodeMeta } from './node';
 
@@ -19,9 +19,14 @@ export function kubernetesDetected(config: AgentConfig, env: NodeJS.ProcessEnv =
   );
 }
 
+/** How this agent reaches the API server: its kubeconfig when one is set, else the in-cluster service account. */
+export function apiConnection(config: AgentConfig): KubeConnection {
+  return config.kubeconfig ? kubeconfigConnection(config.kubeconfig) : inClusterConnection();
+}
+
 /** The Kubernetes collectors for the configured mode (node: pods of this node; cluster: cluster-wide). */
 export async function buildKubernetesCollectors(config: AgentConfig, nodeMeta?: NodeMeta): Promise<Collector[]> {
-  const conn = config.kubeconfig ? kubeconfigConnection(config.kubeconfig) : inClusterConnection();
+  const conn = apiConnection(config);
   const api = new KubeClient(conn, config.requestTimeoutSeconds * 1000);
   if (config.mode === 'cluster') return [new KubeClusterCollector(api)];
   const kubelet = config.kubeletUrl
