@@ -20,8 +20,8 @@ export interface ExecutorOptions {
   /** The Docker socket (the engine client is the Docker collector's, opened on first use). */
   socketPath: string;
   /**
-   * Handlers of the kinds beyond the container ones (Compose, networks, Kubernetes), given the
-   * engine client; a kind without a handler is answered with a failed result.
+   * The handlers of this agent's kinds, given the engine client (actions/index.ts, by mode);
+   * the Docker container kinds when absent. A kind without a handler gets a failed result.
    */
   handlers?: (engine: () => DockerEngine) => ActionHandlers;
   /** The agent's state dir: the ledger of started ids and unsent results lives there. */
@@ -54,7 +54,7 @@ export class ActionExecutor {
     this.log = opts.log ?? ((m) => console.error(m));
     this.now = opts.now ?? Date.now;
     const engine = () => (this.engine ??= new DockerEngine(this.opts.socketPath));
-    this.handlers = { ...containerHandlers(engine), ...opts.handlers?.(engine) };
+    this.handlers = opts.handlers ? opts.handlers(engine) : containerHandlers(engine);
   }
 
   /** Opens the ledger (`actions.json` in the state dir). */

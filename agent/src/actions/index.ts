@@ -2,12 +2,13 @@ import type { AgentConfig } from '../config';
 import { KubeClient } from '../collectors/kubernetes/client';
 import { apiConnection } from '../collectors/kubernetes';
 import type { ExecutorOptions } from './executor';
+import { containerHandlers } from './docker-container';
 import { kubernetesHandlers } from './kubernetes';
 
 /**
- * The action handlers of this agent beyond the container ones (which every node agent has), by
- * mode: Compose scaling and networks on a node agent's Docker engine, the Kubernetes API's kinds
- * on the cluster agent. Each family lives in its own module and is added here.
+ * The action handlers of this agent, by mode: the container kinds, Compose scaling and networks
+ * on a node agent's Docker engine; the Kubernetes API's kinds on the cluster agent (which has no
+ * engine, so it reports none of the Docker kinds as its own). Each family is its own module.
  */
 export function actionHandlersFor(config: AgentConfig): ExecutorOptions['handlers'] {
   if (config.mode === 'cluster') {
@@ -17,5 +18,5 @@ export function actionHandlersFor(config: AgentConfig): ExecutorOptions['handler
     const client = () => (api ??= new KubeClient(apiConnection(config), config.requestTimeoutSeconds * 1000));
     return () => kubernetesHandlers(client);
   }
-  return () => ({});
+  return (engine) => ({ ...containerHandlers(engine) });
 }
