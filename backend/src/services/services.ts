@@ -3,7 +3,7 @@ import type { Knex } from 'knex';
 import { LATENCY_BUCKET_COLUMNS } from '../db/migrations/0010_service_health';
 import { NotFoundError, type QueryContext } from './context';
 import { escapeLike } from './inventory';
-import { checkRange, checkSeries, QueryLimitError, type QueryLimits } from './limits';
+import { Budget, checkRange, checkSeries, QueryLimitError, type QueryLimits } from './limits';
 import { narrow, applyScope, type Scope } from './scope';
 import { addContainer, emptySums, latencyOf, rates, type StatSums } from './service-math';
 import { defaultStep } from './tiers';
@@ -55,6 +55,11 @@ export class ServiceQueries {
     return this.ctx.db.knex;
   }
 
+  /** The time budget of one read (QUERY_TIMEOUT_MS): each statement runs within what is left of it. */
+  private budget(): Budget {
+    return new Budget(this.limits.timeoutMs);
+  }
+
   /** [from, to) of a read: defaults to the newest five minutes; 400 naming the field beyond the bounds. */
   window(q: { from?: number; to?: number }): { from: number; to: number } {
     const to = q.to ?? this.ctx.now();
@@ -94,6 +99,7 @@ export class ServiceQueries {
 
   /** Services in scope seen during the window, filtered by cluster/namespace names and a name search. */
   private async visible(
+    b: Budget,
     scope: Scope,
     q: { cluster?: string[]; namespace?: string[]; q?: string; id?: string },
     from: number,
@@ -114,10 +120,13 @@ export class ServiceQueries {
           .whereExists(this.statsIn(s, from, to).select(this.knex.raw('1')).whereRaw('rs.service_id = s.id'))
           .orWhereExists(this.runsIn(s, from, to).select(this.knex.raw('1')).whereRaw('pr.service_id = s.id'))
       );
-    const rows: Row[] = await qb.orderBy([
-      { column: 's.name', order: 'asc' },
-      { column: 's.id', order: 'asc' },
-    ]);
+    const rows = await b.select<Row>(
+      this.ctx.db,
+      qb.orderBy([
+        { column: 's.name', order: 'asc' },
+        { column: 's.id', order: 'asc' },
+      ])
+    );
     return rows.map((r) => ({
       id: String(r.id),
       clusterId: String(r.cluster_id),
@@ -169,12 +178,13 @@ export class ServiceQueries {
   }
 
   /** Per service: log sums over the window (containers added up, covered seconds the largest) and the containers. */
-  private async statSums(scope: Scope, serviceIds: string[], from: number, to: number) {
+  private async statSums(b: Budget, scope: Scope, serviceIds: string[], from: number, to: number) {
     const sums = new Map<string, StatSums>();
     const containers = new Map<string, string[]>();
     for (let i = 0; i < serviceIds.length; i += CHUNK) {
-      const rows: Row[] = await this.sumsSelect(
-        this.statsIn(scope, from, to).whereIn('rs.service_id', serviceIds.slice(i, i + CHUNK))
+      const rows = await b.select<Row>(
+        this.ctx.db,
+        this.sumsSelect(this.statsIn(scope, from, to).whereIn('rs.service_id', serviceIds.slice(i, i + CHUNK)))
       );
       for (const r of rows) {
         const id = String(r.service_id);
@@ -188,7 +198,13 @@ export class ServiceQueries {
   }
 
   /** Per probe of the services: runs and ups in the window and its newest run there. */
-  private async probeWindows(scope: Scope, serviceIds: string[], from: number, to: number): Promise<ProbeWindow[]> {
+  private async probeWindows(
+    b: Budget,
+    scope: Scope,
+    serviceIds: string[],
+    from: number,
+    to: number
+  ): Promise<ProbeWindow[]> {
     const out: ProbeWindow[] = [];
     const k = this.knex;
     for (let i = 0; i < serviceIds.length; i += CHUNK) {
@@ -199,12 +215,15 @@ export class ServiceQueries {
         .select(k.raw('COUNT(*) as runs, SUM(CASE WHEN pr.up THEN 1 ELSE 0 END) as ups, MAX(pr.ts) as last_ts'))
         .groupBy('pr.service_id', 'pr.probe_id')
         .as('w');
-      const rows: Row[] = await k
-        .from(agg)
-        .join('probe_runs as nr', function () {
-          this.on('nr.probe_id', '=', 'w.probe_id').andOn('nr.ts', '=', 'w.last_ts');
-        })
-        .select('w.service_id', 'w.probe_id', 'w.runs', 'w.ups', 'nr.*');
+      const rows = await b.select<Row>(
+        this.ctx.db,
+        k
+          .from(agg)
+          .join('probe_runs as nr', function () {
+            this.on('nr.probe_id', '=', 'w.probe_id').andOn('nr.ts', '=', 'w.last_ts');
+          })
+          .select('w.service_id', 'w.probe_id', 'w.runs', 'w.ups', 'nr.*')
+      );
       for (const r of rows)
         out.push({
           serviceId: String(r.service_id),
@@ -218,13 +237,16 @@ export class ServiceQueries {
   }
 
   /** Total seconds of every probe run in the window, per service (only for services without log latency). */
-  private async probeTotals(scope: Scope, serviceIds: string[], from: number, to: number) {
+  private async probeTotals(b: Budget, scope: Scope, serviceIds: string[], from: number, to: number) {
     const out = new Map<string, number[]>();
     for (let i = 0; i < serviceIds.length; i += CHUNK) {
-      const rows: Row[] = await this.runsIn(scope, from, to)
-        .whereIn('pr.service_id', serviceIds.slice(i, i + CHUNK))
-        .whereNotNull('pr.total_seconds')
-        .select('pr.service_id', 'pr.total_seconds');
+      const rows = await b.select<Row>(
+        this.ctx.db,
+        this.runsIn(scope, from, to)
+          .whereIn('pr.service_id', serviceIds.slice(i, i + CHUNK))
+          .whereNotNull('pr.total_seconds')
+          .select('pr.service_id', 'pr.total_seconds')
+      );
       for (const r of rows) {
         const id = String(r.service_id);
         const list = out.get(id) ?? [];
@@ -236,12 +258,12 @@ export class ServiceQueries {
   }
 
   /** The rows of the given services over [from, to), with their probe windows. */
-  private async rows(scope: Scope, services: ServiceBase[], from: number, to: number) {
+  private async rows(b: Budget, scope: Scope, services: ServiceBase[], from: number, to: number) {
     const idList = services.map((s) => s.id);
-    const { sums, containers } = await this.statSums(scope, idList, from, to);
-    const windows = await this.probeWindows(scope, idList, from, to);
+    const { sums, containers } = await this.statSums(b, scope, idList, from, to);
+    const windows = await this.probeWindows(b, scope, idList, from, to);
     const needProbeLatency = idList.filter((id) => !((sums.get(id)?.latencyCount ?? 0) > 0));
-    const totals = await this.probeTotals(scope, needProbeLatency, from, to);
+    const totals = await this.probeTotals(b, scope, needProbeLatency, from, to);
     const byService = new Map<string, ProbeWindow[]>();
     for (const w of windows) byService.set(w.serviceId, [...(byService.get(w.serviceId) ?? []), w]);
     return services.map((s) => {
@@ -266,14 +288,16 @@ export class ServiceQueries {
 
   /** Every service in scope seen during [from, to) with its figures (the alert evaluator's view). */
   async figures(scope: Scope, from: number, to: number): Promise<api.ServiceRow[]> {
-    return (await this.rows(scope, await this.visible(scope, {}, from, to), from, to)).map((x) => x.row);
+    const b = this.budget();
+    return (await this.rows(b, scope, await this.visible(b, scope, {}, from, to), from, to)).map((x) => x.row);
   }
 
   /** GET /services: services in scope with their figures over the window, sorted and paged. */
   async list(scope: Scope, q: api.ServiceListQuery): Promise<api.ServiceListReply> {
     const { from, to } = this.window(q);
-    const services = await this.visible(scope, q, from, to);
-    const rows = (await this.rows(scope, services, from, to)).map((x) => x.row);
+    const b = this.budget();
+    const services = await this.visible(b, scope, q, from, to);
+    const rows = (await this.rows(b, scope, services, from, to)).map((x) => x.row);
     const key = q.sort;
     const dir = q.order === 'desc' ? -1 : 1;
     const val = (r: api.ServiceRow): string | number | null =>
@@ -296,16 +320,19 @@ export class ServiceQueries {
   }
 
   /** Names and nodes of these containers (entity ids) that the caller may see, by name (bounded as the reply). */
-  private async containerNames(scope: Scope, ids: string[]): Promise<api.ServiceDetailReply['containers']> {
+  private async containerNames(b: Budget, scope: Scope, ids: string[]): Promise<api.ServiceDetailReply['containers']> {
     if (!ids.length) return [];
-    const rows: Row[] = await applyScope(
-      this.knex('containers as c')
-        .join('nodes as n', 'n.id', 'c.node_id')
-        .join('clusters as cl', 'cl.id', 'c.cluster_id')
-        .whereIn('c.id', ids.slice(0, 500))
-        .select('c.id', 'c.name', 'n.name as node'),
-      scope,
-      { clusterName: 'cl.name', nodeName: 'n.name', namespace: 'c.namespace' }
+    const rows = await b.select<Row>(
+      this.ctx.db,
+      applyScope(
+        this.knex('containers as c')
+          .join('nodes as n', 'n.id', 'c.node_id')
+          .join('clusters as cl', 'cl.id', 'c.cluster_id')
+          .whereIn('c.id', ids.slice(0, 500))
+          .select('c.id', 'c.name', 'n.name as node'),
+        scope,
+        { clusterName: 'cl.name', nodeName: 'n.name', namespace: 'c.namespace' }
+      )
     );
     return rows
       .map((r) => ({ id: String(r.id), name: String(r.name), nodeName: String(r.node) }))
@@ -315,18 +342,19 @@ export class ServiceQueries {
   /** GET /services/:id: one service in scope with its probes and feeding containers (404 otherwise). */
   async detail(scope: Scope, id: string, q: { from?: number; to?: number }): Promise<api.ServiceDetailReply> {
     const { from, to } = this.window(q);
-    const [s] = await this.visible(scope, { id }, 0, Number.MAX_SAFE_INTEGER);
+    const b = this.budget();
+    const [s] = await this.visible(b, scope, { id }, 0, Number.MAX_SAFE_INTEGER);
     if (!s) throw new NotFoundError(`no service ${id}`);
-    const [x] = await this.rows(scope, [s], from, to);
+    const [x] = await this.rows(b, scope, [s], from, to);
     const probeQb = this.knex('probes as p').where('p.service_id', id);
     if (scope.nodes !== null) probeQb.whereIn('p.node_name', scope.nodes);
-    const probeRows: Row[] = await probeQb.select('*').orderBy('p.probe_key');
+    const probeRows = await b.select<Row>(this.ctx.db, probeQb.select('*').orderBy('p.probe_key'));
     const windows = new Map(x.probes.map((p) => [p.probeId, p]));
     const containerIds = x.containers.sort();
     return {
       ...x.row,
       containerIds,
-      containers: await this.containerNames(scope, containerIds),
+      containers: await this.containerNames(b, scope, containerIds),
       probes: probeRows.map((p) => {
         const w = windows.get(String(p.id));
         const n = w?.newest;
@@ -363,19 +391,19 @@ export class ServiceQueries {
   }
 
   /** Per bucket start: log sums (containers added up within the bucket). */
-  private async bucketSums(scope: Scope, serviceIds: string[], from: number, to: number, step: number) {
+  private async bucketSums(b: Budget, scope: Scope, serviceIds: string[], from: number, to: number, step: number) {
     const out = new Map<string, Map<number, StatSums>>();
     for (let i = 0; i < serviceIds.length; i += CHUNK) {
-      const rows: Row[] = await this.sumsSelect(
-        this.statsIn(scope, from, to).whereIn('rs.service_id', serviceIds.slice(i, i + CHUNK)),
-        step
+      const rows = await b.select<Row>(
+        this.ctx.db,
+        this.sumsSelect(this.statsIn(scope, from, to).whereIn('rs.service_id', serviceIds.slice(i, i + CHUNK)), step)
       );
       for (const r of rows) {
         const m = out.get(String(r.service_id)) ?? new Map<number, StatSums>();
-        const b = num(r.bucket);
-        const into = m.get(b) ?? emptySums();
+        const t = num(r.bucket);
+        const into = m.get(t) ?? emptySums();
         addContainer(into, ServiceQueries.toSums(r));
-        m.set(b, into);
+        m.set(t, into);
         out.set(String(r.service_id), m);
       }
     }
@@ -383,13 +411,16 @@ export class ServiceQueries {
   }
 
   /** Probe runs of the services in the range (service, probe, ts, up, total), oldest first. */
-  private async runs(scope: Scope, serviceIds: string[], from: number, to: number) {
+  private async runs(b: Budget, scope: Scope, serviceIds: string[], from: number, to: number) {
     const out = new Map<string, Row[]>();
     for (let i = 0; i < serviceIds.length; i += CHUNK) {
-      const rows: Row[] = await this.runsIn(scope, from, to)
-        .whereIn('pr.service_id', serviceIds.slice(i, i + CHUNK))
-        .select('pr.service_id', 'pr.probe_id', 'pr.ts', 'pr.up', 'pr.total_seconds')
-        .orderBy('pr.ts');
+      const rows = await b.select<Row>(
+        this.ctx.db,
+        this.runsIn(scope, from, to)
+          .whereIn('pr.service_id', serviceIds.slice(i, i + CHUNK))
+          .select('pr.service_id', 'pr.probe_id', 'pr.ts', 'pr.up', 'pr.total_seconds')
+          .orderBy('pr.ts')
+      );
       for (const r of rows) out.set(String(r.service_id), [...(out.get(String(r.service_id)) ?? []), r]);
     }
     return out;
@@ -399,10 +430,11 @@ export class ServiceQueries {
   async series(scope: Scope, id: string, q: api.ServiceSeriesQuery): Promise<api.ServiceSeriesReply> {
     const { from, to, step, times, points } = this.seriesRange(q);
     checkSeries(this.limits, q.metrics.length, points, 'metrics');
-    const [s] = await this.visible(scope, { id }, 0, Number.MAX_SAFE_INTEGER);
+    const b = this.budget();
+    const [s] = await this.visible(b, scope, { id }, 0, Number.MAX_SAFE_INTEGER);
     if (!s) throw new NotFoundError(`no service ${id}`);
-    const sums = (await this.bucketSums(scope, [id], from, to, step)).get(id) ?? new Map<number, StatSums>();
-    const runs = (await this.runs(scope, [id], from, to)).get(id) ?? [];
+    const sums = (await this.bucketSums(b, scope, [id], from, to, step)).get(id) ?? new Map<number, StatSums>();
+    const runs = (await this.runs(b, scope, [id], from, to)).get(id) ?? [];
     const fromLogs = [...sums.values()].some((x) => x.latencyCount > 0);
     const runsBy = bucketRuns(runs, from, step);
     const value = (m: api.ServiceMetric, t: number): number | null => {
@@ -448,8 +480,10 @@ export class ServiceQueries {
   async responseTimes(scope: Scope, q: api.ResponseTimesQuery): Promise<api.ResponseTimesReply> {
     const { from, to, step, times, points } = this.seriesRange(q);
     checkSeries(this.limits, q.limit, points, 'limit');
-    const services = await this.visible(scope, q, q.from, q.to);
+    const b = this.budget();
+    const services = await this.visible(b, scope, q, q.from, q.to);
     const { sums } = await this.statSums(
+      b,
       scope,
       services.map((s) => s.id),
       q.from,
@@ -459,12 +493,12 @@ export class ServiceQueries {
       .sort((a, b) => (sums.get(b.id)?.requests ?? 0) - (sums.get(a.id)?.requests ?? 0) || tie(a, b))
       .slice(0, q.limit);
     const ids = top.map((s) => s.id);
-    const buckets = await this.bucketSums(scope, ids, from, to, step);
-    const runs = await this.runs(scope, ids, from, to);
+    const buckets = await this.bucketSums(b, scope, ids, from, to, step);
+    const runs = await this.runs(b, scope, ids, from, to);
     const series: api.ResponseTimesReply['series'] = [];
     for (const s of top) {
-      const b = buckets.get(s.id) ?? new Map<number, StatSums>();
-      const fromLogs = [...b.values()].some((x) => x.latencyCount > 0);
+      const bs = buckets.get(s.id) ?? new Map<number, StatSums>();
+      const fromLogs = [...bs.values()].some((x) => x.latencyCount > 0);
       const r = bucketRuns(runs.get(s.id) ?? [], from, step);
       if (!fromLogs && !r.size) continue;
       series.push({
@@ -475,7 +509,7 @@ export class ServiceQueries {
         source: fromLogs ? 'logs' : 'probe',
         points: times.map((t) => {
           if (fromLogs) {
-            const st = b.get(t);
+            const st = bs.get(t);
             return [t, st && st.latencyCount > 0 ? st.latencySum / st.latencyCount : null];
           }
           const totals = (r.get(t) ?? []).filter((x) => x.total_seconds !== null).map((x) => Number(x.total_seconds));
@@ -493,13 +527,16 @@ export class ServiceQueries {
     const services = this.knex('services as s').join('clusters as cl', 'cl.id', 's.cluster_id').select('s.id');
     applyScope(services, s, { clusterName: 'cl.name', namespace: 's.namespace' });
     if (q.service) services.where('s.id', q.service);
-    const [r]: Row[] = await this.statsIn(s, from, to)
-      .whereIn('rs.service_id', services)
-      .select(
-        this.knex.raw(
-          'SUM(rs.requests) as total, SUM(rs.status_2xx) as s2xx, SUM(rs.status_3xx) as s3xx, SUM(rs.status_4xx) as s4xx, SUM(rs.status_5xx) as s5xx'
+    const [r] = await this.budget().select<Row>(
+      this.ctx.db,
+      this.statsIn(s, from, to)
+        .whereIn('rs.service_id', services)
+        .select(
+          this.knex.raw(
+            'SUM(rs.requests) as total, SUM(rs.status_2xx) as s2xx, SUM(rs.status_3xx) as s3xx, SUM(rs.status_4xx) as s4xx, SUM(rs.status_5xx) as s5xx'
+          )
         )
-      );
+    );
     return {
       from,
       to,
