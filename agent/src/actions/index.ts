@@ -1,4 +1,5 @@
 import type { AgentConfig } from '../config';
+import { composeHandlers } from './compose';
 import type { ExecutorOptions } from './executor';
 
 /**
@@ -7,6 +8,6 @@ import type { ExecutorOptions } from './executor';
  * on the cluster agent. Each family lives in its own module and is added here.
  */
 export function actionHandlersFor(config: AgentConfig): ExecutorOptions['handlers'] {
-  void config;
+  if (config.mode === 'node') return (engine) => ({ ...composeHandlers(engine) });
   return () => ({});
 }
