@@ -221,5 +221,11 @@ describe('Workloads page: manual scaling', () => {
         requestedBy: expect.stringContaining(EDITOR.email),
       })
     );
+
+    // The workload's own page has the same controls.
+    await user.click(within(workloads).getByRole('link', { name: 'api' }));
+    const actions = await screen.findByRole('region', { name: 'Workload actions' });
+    expect(await within(actions).findByRole('group', { name: `Scale ${NS}/Deployment/api` })).toBeInTheDocument();
+    expect(await within(actions).findByRole('button', { name: `Restart Deployment ${NS}/api` })).toBeInTheDocument();
   });
 });
