@@ -6,6 +6,7 @@ import { composeHandlers } from '../src/actions/compose';
 import { ActionExecutor } from '../src/actions/executor';
 import { actionHandlersFor } from '../src/actions';
 import { loadConfig } from '../src/config';
+import { runComposeReplica } from './helpers/compose';
 import { IMAGE, SOCKET, docker, dockerAvailable, ensureTestImage, removeLabelled, runLabel } from './helpers/docker';
 
 // Issue 15 (decision 35): compose.scale against the real Docker engine. A "Compose service" is
@@ -86,37 +87,21 @@ describeDocker('compose.scale against the real Docker engine', () => {
     docker('network', 'create', '--label', label, netA);
     docker('network', 'create', '--label', label, netB);
     // What `docker compose up` would have made of a service "web" with one replica.
-    const id = docker(
-      'run',
-      '-d',
-      '--name',
-      `${project}-web-1`,
-      '--label',
+    const id = runComposeReplica(
+      project,
+      'web',
+      1,
       label,
-      '--label',
-      `com.docker.compose.project=${project}`,
-      '--label',
-      'com.docker.compose.service=web',
-      '--label',
-      'com.docker.compose.container-number=1',
-      '--label',
-      'com.docker.compose.oneoff=False',
       '--label',
       'tier=frontend',
       '--env',
       'GREETING=hello',
       '--memory',
       '64m',
-      '--stop-timeout',
-      '1',
       '--network',
       netA,
       '--network-alias',
-      'web',
-      IMAGE,
-      'sh',
-      '-c',
-      'sleep 3600'
+      'web'
     );
     docker('network', 'connect', '--alias', 'web-back', netB, id);
     first = inspect(id);
