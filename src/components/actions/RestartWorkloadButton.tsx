@@ -1,8 +1,9 @@
 import React, { useState } from 'react';
-import { Alert as Banner, Button, ConfirmModal, Stack } from '@grafana/ui';
+import { Button, ConfirmModal, Stack } from '@grafana/ui';
 import type { Action, WorkloadRow } from '@fleetlens/protocol/api';
 import { useMe } from '../../api/useMe';
 import { useFleetlens } from '../FleetlensContext';
+import { ActionOutcome } from './ActionOutcome';
 import { STATE_TEXT, useActionState } from './useActionState';
 
 /** The kinds a rollout restart applies to (RestartableWorkloadKind). */
@@ -19,7 +20,8 @@ export function RestartWorkloadButton({
 }) {
   const { client } = useFleetlens();
   const me = useMe();
-  const { action, error, pending, request } = useActionState();
+  const state = useActionState();
+  const { action, pending, request } = state;
   const [confirm, setConfirm] = useState(false);
   if (!me.canEdit || !RESTARTABLE.has(workload.kind)) {
     return null;
@@ -47,16 +49,7 @@ export function RestartWorkloadButton({
           </span>
         )}
       </Stack>
-      {action && (action.state === 'failed' || action.state === 'expired') && (
-        <Banner severity="error" title={`Restarting ${target} ${action.state}`}>
-          {action.message ?? ''}
-        </Banner>
-      )}
-      {error && (
-        <Banner severity="error" title={`Restarting ${target} could not be requested`}>
-          {error.message}
-        </Banner>
-      )}
+      <ActionOutcome what={`Restarting ${target}`} state={state} />
       <ConfirmModal
         isOpen={confirm}
         title={`Restart ${target}?`}

@@ -1,7 +1,8 @@
 import React, { useState } from 'react';
-import { Alert as Banner, Button, ConfirmModal, Input, Stack } from '@grafana/ui';
+import { Button, ConfirmModal, Input, Stack } from '@grafana/ui';
 import type { Action } from '@fleetlens/protocol/api';
 import { useMe } from '../../api/useMe';
+import { ActionOutcome } from './ActionOutcome';
 import { STATE_TEXT, useActionState } from './useActionState';
 
 /** The wire's bound on replicas (ActionOptions.replicas). */
@@ -27,7 +28,8 @@ interface Props {
  */
 export function ScaleControl({ target, where, current, downText, scale }: Props) {
   const me = useMe();
-  const { action, error, pending, request } = useActionState();
+  const state = useActionState();
+  const { action, pending, request } = state;
   // null: follow the current count (refreshes update it) until the user types a number.
   const [typed, setTyped] = useState<string | null>(null);
   const [confirm, setConfirm] = useState<number | null>(null);
@@ -78,16 +80,7 @@ export function ScaleControl({ target, where, current, downText, scale }: Props)
         )}
       </Stack>
       {text !== '' && !valid && <span role="alert">A whole number from 0 to {MAX_REPLICAS}</span>}
-      {action && (action.state === 'failed' || action.state === 'expired') && (
-        <Banner severity="error" title={`Scaling ${target} ${action.state}`}>
-          {action.message ?? ''}
-        </Banner>
-      )}
-      {error && (
-        <Banner severity="error" title={`Scaling ${target} could not be requested`}>
-          {error.message}
-        </Banner>
-      )}
+      <ActionOutcome what={`Scaling ${target}`} state={state} />
       <ConfirmModal
         isOpen={confirm !== null}
         title={`Scale down ${target}?`}
