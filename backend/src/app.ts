@@ -11,6 +11,7 @@ import { queryRoutes } from './routes/query';
 import { alertingRoutes } from './routes/alerting';
 import { probeRoutes } from './routes/probes';
 import { actionRoutes } from './routes/actions';
+import { scalingRoutes } from './routes/scaling';
 import { ACCESS_ROUTES } from './routes/auth';
 import { mountRoutes } from './routes/mount';
 import { AccessError, createAccess, type AccessServices } from './services/access';
@@ -22,6 +23,7 @@ import { NotFoundError } from './services/context';
 import { IngestService } from './services/ingest';
 import { ProbeDefinitions } from './services/probe-definitions';
 import { ActionsService } from './services/actions';
+import { ScalingService } from './services/scaling';
 import { InventoryQueries } from './services/inventory';
 import { KubernetesQueries } from './services/kubernetes';
 import { QueryLimitError, QueryTimeoutError } from './services/limits';
@@ -59,6 +61,8 @@ export interface AppDeps {
   probes: ProbeDefinitions;
   /** Container actions: queue, hand-out to agents, results, expiry (services/actions.ts). */
   actions: ActionsService;
+  /** Compose services and scale/restart requests (services/scaling.ts). */
+  scaling: ScalingService;
 }
 
 /** Wires services to a database and configuration. */
@@ -80,6 +84,7 @@ export function createDeps(
     { livePushSeconds: silentAfterSeconds(config), resultGraceSeconds: 600 },
     now
   );
+  const kubernetes = new KubernetesQueries(ctx);
   return {
     config,
     db,
@@ -103,7 +108,7 @@ export function createDeps(
     ),
     queries: {
       inventory: new InventoryQueries(ctx),
-      kubernetes: new KubernetesQueries(ctx),
+      kubernetes,
       timeseries: new TimeseriesQueries(ctx, retention, config.query),
       prometheus: new PrometheusQueries(ctx, retention, config.query),
       security: new SecurityQueries(ctx),
@@ -111,6 +116,7 @@ export function createDeps(
     },
     access,
     actions,
+    scaling: new ScalingService(db, actions, kubernetes),
     alerts: {
       ...createAlertServices(
         db,
@@ -226,6 +232,7 @@ export function buildApp(deps: AppDeps): Koa {
     alertingRoutes(deps),
     probeRoutes(deps),
     actionRoutes(deps),
+    scalingRoutes(deps),
   ]) {
     app.use(r.routes()).use(r.allowedMethods());
   }

@@ -1,8 +1,9 @@
 import React, { useMemo, useState } from 'react';
 import { css } from '@emotion/css';
 import type { GrafanaTheme2 } from '@grafana/data';
-import { Button, useStyles2 } from '@grafana/ui';
+import { Button, Stack, useStyles2 } from '@grafana/ui';
 import type {
+  Action,
   GroupUsage,
   NamespaceListReply,
   NamespaceRow,
@@ -11,9 +12,14 @@ import type {
   WorkloadDetailReply,
   WorkloadListReply,
   WorkloadRow,
+  WorkloadScaleRequestInput,
 } from '@fleetlens/protocol/api';
 import { Link, useParams } from 'react-router-dom';
 import { useApiData } from '../api/useApiData';
+import { useMe } from '../api/useMe';
+import { RestartWorkloadButton } from '../components/actions/RestartWorkloadButton';
+import { ScaleControl } from '../components/actions/ScaleControl';
+import { ComposeServices } from '../components/ComposeServices';
 import { DataTable, type Column } from '../components/DataTable';
 import { CONTAINER_CHARTS, EntityCharts, useEntitySeries } from '../components/EntityCharts';
 import { useFleetlens } from '../components/FleetlensContext';
@@ -51,14 +57,50 @@ function replicas(w: Pick<WorkloadRow, 'desiredReplicas' | 'readyReplicas' | 'ru
   return `${w.readyReplicas ?? 0} / ${w.desiredReplicas} ready`;
 }
 
-const WORKLOAD_COLUMNS: Array<Column<WorkloadRow>> = [
-  { id: 'name', header: 'Workload', render: (w) => <Link to={appUrl(ROUTES.workloads, w.id)}>{w.name}</Link> },
-  { id: 'kind', header: 'Kind', render: (w) => w.kind },
-  { id: 'namespace', header: 'Namespace', render: (w) => w.namespace },
-  { id: 'replicas', header: 'Replicas', render: replicas },
-  { id: 'pods', header: 'Pods', align: 'right', render: (w) => `${w.runningPods} / ${w.pods}` },
-  ...usageColumns<WorkloadRow>(),
-];
+/** Scale (Deployments and StatefulSets: the scale subresource) and Restart, for editors; nothing for other kinds. */
+function WorkloadActions({
+  workload: w,
+}: {
+  workload: Pick<WorkloadRow, 'id' | 'kind' | 'namespace' | 'name' | 'desiredReplicas'>;
+}) {
+  const { client } = useFleetlens();
+  const scalable = w.kind === 'Deployment' || w.kind === 'StatefulSet';
+  return (
+    <Stack gap={1} alignItems="center" wrap="wrap">
+      {scalable && (
+        <ScaleControl
+          target={`${w.namespace}/${w.kind}/${w.name}`}
+          where="(Kubernetes)"
+          current={w.desiredReplicas}
+          downText={(from, to) =>
+            to === 0
+              ? `all ${from} pods are deleted and none replace them until it is scaled up again.`
+              : `goes from ${from} to ${to} replicas: ${from - to} pod${from - to === 1 ? '' : 's'} will be deleted.`
+          }
+          scale={(replicas) => {
+            const body: WorkloadScaleRequestInput = { replicas };
+            return client.send<Action>('POST', `/k8s/workloads/${encodeURIComponent(w.id)}/scale`, body);
+          }}
+        />
+      )}
+      <RestartWorkloadButton workload={w} />
+    </Stack>
+  );
+}
+
+function workloadColumns(canEdit: boolean): Array<Column<WorkloadRow>> {
+  return [
+    { id: 'name', header: 'Workload', render: (w) => <Link to={appUrl(ROUTES.workloads, w.id)}>{w.name}</Link> },
+    { id: 'kind', header: 'Kind', render: (w) => w.kind },
+    { id: 'namespace', header: 'Namespace', render: (w) => w.namespace },
+    { id: 'replicas', header: 'Replicas', render: replicas },
+    { id: 'pods', header: 'Pods', align: 'right', render: (w) => `${w.runningPods} / ${w.pods}` },
+    ...usageColumns<WorkloadRow>(),
+    ...(canEdit
+      ? [{ id: 'actions', header: 'Actions', render: (w: WorkloadRow) => <WorkloadActions workload={w} /> }]
+      : []),
+  ];
+}
 
 const POD_COLUMNS: Array<Column<PodRow>> = [
   { id: 'name', header: 'Pod', render: (p) => p.name },
@@ -83,6 +125,7 @@ export function WorkloadsPage() {
 function NamespacesView() {
   const styles = useStyles2(getStyles);
   const { clusters } = useFleetlens();
+  const me = useMe();
   const [selected, setSelected] = useState<NamespaceRow | undefined>();
   const namespaces = useApiData<NamespaceListReply>(`namespaces:${clusters.join(',')}`, (c, signal) =>
     c.namespaces(clusters, signal)
@@ -119,7 +162,7 @@ function NamespacesView() {
     ],
     []
   );
-  const wColumns = WORKLOAD_COLUMNS;
+  const wColumns = useMemo(() => workloadColumns(me.canEdit), [me.canEdit]);
   const pColumns = POD_COLUMNS;
   const items = namespaces.data?.items ?? [];
 
@@ -129,7 +172,7 @@ function NamespacesView() {
         <NoData message="No Kubernetes namespaces yet">
           Workloads come from Kubernetes clusters. Deploy the Fleetlens agent DaemonSet and the cluster agent on a
           cluster; its namespaces, deployments and pods appear here within a few seconds. Docker hosts have no
-          workloads.
+          workloads; their Compose services are listed below.
         </NoData>
       )}
       {items.length > 0 && (
@@ -166,11 +209,13 @@ function NamespacesView() {
           )}
         </section>
       )}
+      <ComposeServices />
     </PageLayout>
   );
 }
 
 function WorkloadDetail({ id }: { id: string }) {
+  const styles = useStyles2(getStyles);
   const workload = useApiData<WorkloadDetailReply>(`workload:${id}`, (c, signal) => c.workload(id, signal), {
     keepPrevious: false,
   });
@@ -210,6 +255,9 @@ function WorkloadDetail({ id }: { id: string }) {
               ['Desired', w.desiredReplicas === null ? NO_VALUE : String(w.desiredReplicas)],
             ]}
           />
+          <section aria-label="Workload actions" className={styles.section}>
+            <WorkloadActions workload={w} />
+          </section>
           <EntityCharts reply={series.data} charts={CONTAINER_CHARTS} />
           <h3>Pods</h3>
           <DataTable label="Pods" testId="pods-table" columns={pColumns} rows={w.pods} rowKey={(p) => p.uid} />

@@ -1,6 +1,7 @@
 import type { AgentConfig } from '../config';
 import { KubeClient } from '../collectors/kubernetes/client';
 import { apiConnection } from '../collectors/kubernetes';
+import { composeHandlers } from './compose';
 import type { ExecutorOptions } from './executor';
 import { containerHandlers } from './docker-container';
 import { kubernetesHandlers } from './kubernetes';
@@ -18,5 +19,5 @@ export function actionHandlersFor(config: AgentConfig): ExecutorOptions['handler
     const client = () => (api ??= new KubeClient(apiConnection(config), config.requestTimeoutSeconds * 1000));
     return () => kubernetesHandlers(client);
   }
-  return (engine) => ({ ...containerHandlers(engine) });
+  return (engine) => ({ ...containerHandlers(engine), ...composeHandlers(engine) });
 }

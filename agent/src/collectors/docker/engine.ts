@@ -25,6 +25,17 @@ export class EngineError extends Error {
   }
 }
 
+/** The engine's refusal as an EngineError with its own message (`{"message": …}` or the text). */
+function refusal(status: number, text: string): EngineError {
+  let msg = text.slice(0, 1000).trim();
+  try {
+    msg = (JSON.parse(msg) as { message?: string }).message ?? msg;
+  } catch {
+    // not JSON
+  }
+  return new EngineError(status, msg || `HTTP ${status}`);
+}
+
 /**
  * A small client for the few Docker Engine API calls the agent makes, over the unix socket with
  * kept-alive connections. (dockerode loads gRPC, protobuf and ssh2 at require time, about a third
@@ -38,15 +49,17 @@ export class DockerEngine {
     private readonly timeoutMs = 30_000
   ) {}
 
-  private open(path: string, timeoutMs: number, method = 'GET'): Promise<IncomingMessage> {
+  private open(path: string, timeoutMs: number, method = 'GET', body?: unknown): Promise<IncomingMessage> {
+    const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+    const headers = payload ? { 'content-type': 'application/json', 'content-length': payload.length } : undefined;
     return new Promise((resolve, reject) => {
       const req = request(
-        { socketPath: this.socketPath, path, method, agent: this.agent, timeout: timeoutMs },
+        { socketPath: this.socketPath, path, method, headers, agent: this.agent, timeout: timeoutMs },
         resolve
       );
       req.on('timeout', () => req.destroy(new Error(`docker ${method} ${path.split('?')[0]}: timed out`)));
       req.on('error', reject);
-      req.end();
+      req.end(payload);
     });
   }
 
@@ -81,13 +94,21 @@ export class DockerEngine {
     for await (const c of res) chunks.push(c as Buffer);
     const status = res.statusCode ?? 0;
     if (status < 400) return status;
-    let msg = Buffer.concat(chunks).toString('utf8').slice(0, 1000).trim();
-    try {
-      msg = (JSON.parse(msg) as { message?: string }).message ?? msg;
-    } catch {
-      // not JSON
-    }
-    throw new EngineError(status, msg || `HTTP ${status}`);
+    throw refusal(status, Buffer.concat(chunks).toString('utf8'));
+  }
+
+  /**
+   * A POST with a JSON body (container create, network connect; agent/src/actions): resolves with
+   * the parsed reply (`{}` when empty), throws an EngineError carrying the engine's own message.
+   */
+  async post<T>(path: string, body: unknown, timeoutMs = this.timeoutMs): Promise<T> {
+    const res = await this.open(path, timeoutMs, 'POST', body);
+    const chunks: Buffer[] = [];
+    for await (const c of res) chunks.push(c as Buffer);
+    const text = Buffer.concat(chunks).toString('utf8');
+    const status = res.statusCode ?? 0;
+    if (status >= 400) throw refusal(status, text);
+    return (text.trim() ? JSON.parse(text) : {}) as T;
   }
 
   async ping(): Promise<void> {
