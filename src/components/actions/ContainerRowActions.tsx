@@ -10,8 +10,8 @@ import { useContainerAction } from './useContainerAction';
 /**
  * A table row's container actions (issue 15): a "⋮" button opening a menu of what the container's
  * state allows (Docker containers only; nothing for Kubernetes ones yet), the same confirmation
- * as the container page for stop and remove, and the action's state in the row until it
- * finishes, with the engine's message on failure. The page shows it to editors and admins only.
+ * as the container page for stop and remove, and the action's state in the row (queued, running,
+ * done, failed or expired; the longer wording in its tooltip) with the engine's message on failure. The page shows it to editors and admins only.
  */
 export function ContainerRowActions({ container }: { container: ContainerRow }) {
   const styles = useStyles2(getStyles);
@@ -44,9 +44,9 @@ export function ContainerRowActions({ container }: { container: ContainerRow }) 
           role="status"
           aria-label={`Action state of ${container.name}`}
           className={failed ? styles.failed : styles.state}
-          title={action.message ?? undefined}
+          title={`${LABEL[action.kind]}: ${STATE_TEXT[action.state]}${action.message ? `: ${action.message}` : ''}`}
         >
-          {LABEL[action.kind]}: {STATE_TEXT[action.state]}
+          {LABEL[action.kind]}: {action.state}
           {failed && action.message ? `: ${action.message}` : ''}
         </span>
       )}
@@ -70,10 +70,11 @@ export function ContainerRowActions({ container }: { container: ContainerRow }) 
 
 const getStyles = (theme: GrafanaTheme2) => ({
   cell: css({ display: 'inline-flex', alignItems: 'center', gap: theme.spacing(1) }),
+  // Short in the row (the table fits 1,440 px); the whole text is the tooltip.
   state: css({ color: theme.colors.text.secondary }),
   failed: css({
     color: theme.colors.error.text,
-    maxWidth: 320,
+    maxWidth: 220,
     overflow: 'hidden',
     textOverflow: 'ellipsis',
   }),
