@@ -29,7 +29,7 @@ function ConfirmDialog({ container, kind, onConfirm, onDismiss }: Omit<Props, 'k
       title={remove ? `Remove container ${container.name}?` : `Stop container ${container.name}?`}
       body={
         remove ? (
-          <Stack direction="column" gap={1}>
+          <Stack direction="column" gap={1} alignItems="flex-start">
             <span>
               {container.name} on {container.nodeName} will be removed
               {container.state === 'running' ? ' (it is running and will be killed first)' : ''}. This cannot be undone.
