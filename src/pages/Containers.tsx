@@ -9,6 +9,8 @@ import type {
 import { Stack } from '@grafana/ui';
 import { Link } from 'react-router-dom';
 import { useApiData } from '../api/useApiData';
+import { useMe } from '../api/useMe';
+import { ContainerRowActions } from '../components/actions/ContainerRowActions';
 import { ColumnPicker, DataTable, TablePager, type Column } from '../components/DataTable';
 import { EnvironmentTag } from '../components/EnvironmentTag';
 import { EntityFilter } from '../components/EntityFilter';
@@ -40,6 +42,9 @@ const NUMERIC: readonly ContainerSortKey[] = [
   'created',
   'restarts',
 ];
+
+/** The trailing column of row actions (editors and admins): always shown, not in the column picker. */
+const ACTIONS_COLUMN = 'actions';
 
 const STATES: DisplayState[] = ['running', 'stopped', 'paused', 'restarting', 'unhealthy', 'unknown'];
 const STATE_LABELS: Partial<Record<DisplayState, string>> = { unknown: 'no data (node silent)' };
@@ -76,7 +81,7 @@ function IoCell({
  */
 export function containerColumns(
   thresholds: Thresholds,
-  opts: { showNode?: boolean } = {}
+  opts: { showNode?: boolean; actions?: boolean } = {}
 ): Array<Column<ContainerRow, ContainerSortKey>> {
   const cols: Array<Column<ContainerRow, ContainerSortKey>> = [
     {
@@ -177,6 +182,9 @@ export function containerColumns(
       render: (c) => <span title={formatTime(c.createdAt)}>{formatAgo(c.createdAt)}</span>,
     }
   );
+  if (opts.actions) {
+    cols.push({ id: ACTIONS_COLUMN, header: '', render: (c) => <ContainerRowActions container={c} /> });
+  }
   return cols;
 }
 
@@ -251,7 +259,9 @@ export function ContainersPage() {
     c.nodes({ cluster: clusters }, signal)
   );
 
-  const columns = useMemo(() => containerColumns(thresholds), [thresholds]);
+  const canEdit = useMe().canEdit;
+  const columns = useMemo(() => containerColumns(thresholds, { actions: canEdit }), [thresholds, canEdit]);
+  const visibleColumns = useMemo(() => [...table.columns, ACTIONS_COLUMN], [table.columns]);
   const nodeOptions = useMemo(
     () => (nodes.data?.items ?? []).map((n) => ({ label: n.name, value: n.name, description: n.clusterName })),
     [nodes.data]
@@ -278,7 +288,7 @@ export function ContainersPage() {
             width={18}
           />
           <ColumnPicker
-            columns={columns.filter((c) => c.id !== 'name')}
+            columns={columns.filter((c) => c.id !== 'name' && c.id !== ACTIONS_COLUMN)}
             value={table.columns}
             onChange={(ids) => table.setColumns(['name', ...ids])}
           />
@@ -299,7 +309,7 @@ export function ContainersPage() {
             sort={sort}
             onSort={onSort}
             stickyColumn="name"
-            visibleColumns={table.columns}
+            visibleColumns={visibleColumns}
           />
           <TablePager
             page={data.page}

@@ -1,51 +1,10 @@
-import React, { useEffect, useState } from 'react';
-import { Alert as Banner, Button, Checkbox, ConfirmModal, Stack } from '@grafana/ui';
-import type { Action, ContainerActionRequestInput, ContainerDetailReply } from '@fleetlens/protocol/api';
-import { toApiError, type ApiError } from '../../api/errors';
+import React, { useState } from 'react';
+import { Alert as Banner, Button, Stack } from '@grafana/ui';
+import type { ContainerDetailReply } from '@fleetlens/protocol/api';
 import { useMe } from '../../api/useMe';
-import { useFleetlens } from '../FleetlensContext';
-
-type Kind = ContainerActionRequestInput['kind'];
-
-/** How often the action's state is read until it finishes. */
-const POLL_MS = 1000;
-
-const LABEL: Record<Kind, string> = {
-  start: 'Start',
-  stop: 'Stop',
-  restart: 'Restart',
-  pause: 'Pause',
-  unpause: 'Resume',
-  remove: 'Remove',
-};
-
-/** The actions a container's reported state allows, in button order. */
-export function allowedKinds(state: ContainerDetailReply['state']): Kind[] {
-  switch (state) {
-    case 'running':
-      return ['stop', 'restart', 'pause', 'remove'];
-    case 'paused':
-      return ['unpause', 'stop', 'remove'];
-    case 'restarting':
-      return ['stop', 'remove'];
-    case 'created':
-    case 'exited':
-    case 'dead':
-      return ['start', 'remove'];
-    default:
-      return [];
-  }
-}
-
-const finished = (a: Action) => a.state === 'done' || a.state === 'failed' || a.state === 'expired';
-
-const STATE_TEXT: Record<Action['state'], string> = {
-  queued: 'queued, waiting for the agent',
-  running: 'running on the agent',
-  done: 'done',
-  failed: 'failed',
-  expired: 'expired',
-};
+import { ConfirmAction } from './ConfirmAction';
+import { kindsFor, LABEL, needsConfirmation, STATE_TEXT, type Kind } from './kinds';
+import { useContainerAction } from './useContainerAction';
 
 /**
  * Start / Stop / Restart / Pause / Resume / Remove for a Docker container (issue 15), for editors
@@ -53,58 +12,17 @@ const STATE_TEXT: Record<Action['state'], string> = {
  * remove volumes" (off by default). The requested action's state is read until it finishes.
  */
 export function ContainerActions({ container }: { container: ContainerDetailReply }) {
-  const { client, refreshNow } = useFleetlens();
   const me = useMe();
   const [confirm, setConfirm] = useState<Kind | null>(null);
-  const [removeVolumes, setRemoveVolumes] = useState(false);
-  const [action, setAction] = useState<Action | null>(null);
-  const [error, setError] = useState<ApiError>();
-
-  const pending = action !== null && !finished(action);
-  useEffect(() => {
-    if (!action || finished(action)) {
-      return undefined;
-    }
-    const timer = setTimeout(() => {
-      client
-        .get<Action>(`/actions/${encodeURIComponent(action.id)}`)
-        .then((a) => {
-          setAction(a);
-          if (finished(a)) {
-            refreshNow();
-          }
-        })
-        .catch((err) => setError(toApiError(err)));
-    }, POLL_MS);
-    return () => clearTimeout(timer);
-  }, [action, client, refreshNow]);
+  const { action, error, pending, request } = useContainerAction(container);
 
   // Kubernetes containers and gone ones have no actions (yet); viewers see none.
-  const kinds = container.podUid || container.goneAt !== null ? [] : allowedKinds(container.state);
+  const kinds = kindsFor(container);
   if (!me.canEdit || !kinds.length) {
     return null;
   }
 
-  const run = async (kind: Kind) => {
-    setConfirm(null);
-    setError(undefined);
-    const live = container.state === 'running' || container.state === 'paused' || container.state === 'restarting';
-    const body: ContainerActionRequestInput =
-      kind === 'remove' ? { kind, options: { removeVolumes, force: live } } : { kind };
-    try {
-      setAction(await client.send<Action>('POST', `/containers/${encodeURIComponent(container.id)}/actions`, body));
-    } catch (err) {
-      setError(toApiError(err));
-    }
-  };
-  const ask = (kind: Kind) => {
-    if (kind === 'stop' || kind === 'remove') {
-      setRemoveVolumes(false);
-      setConfirm(kind);
-    } else {
-      void run(kind);
-    }
-  };
+  const ask = (kind: Kind) => (needsConfirmation(kind) ? setConfirm(kind) : void request(kind));
 
   return (
     <section aria-label="Container actions">
@@ -113,7 +31,7 @@ export function ContainerActions({ container }: { container: ContainerDetailRepl
           <Button
             key={k}
             size="sm"
-            variant={k === 'remove' || k === 'stop' ? 'destructive' : 'secondary'}
+            variant={needsConfirmation(k) ? 'destructive' : 'secondary'}
             disabled={pending}
             onClick={() => ask(k)}
           >
@@ -136,32 +54,12 @@ export function ContainerActions({ container }: { container: ContainerDetailRepl
           {error.message}
         </Banner>
       )}
-      <ConfirmModal
-        isOpen={confirm !== null}
-        title={confirm === 'remove' ? `Remove container ${container.name}?` : `Stop container ${container.name}?`}
-        body={
-          confirm === 'remove' ? (
-            <Stack direction="column" gap={1}>
-              <span>
-                {container.name} on {container.nodeName} will be removed
-                {container.state === 'running' ? ' (it is running and will be killed first)' : ''}. This cannot be
-                undone.
-              </span>
-              <Checkbox
-                label="Also remove volumes"
-                value={removeVolumes}
-                onChange={(e) => setRemoveVolumes(e.currentTarget.checked)}
-              />
-            </Stack>
-          ) : (
-            `${container.name} on ${container.nodeName} will be stopped.`
-          )
-        }
-        confirmText={confirm === 'remove' ? 'Remove' : 'Stop'}
-        onConfirm={() => {
-          if (confirm) {
-            void run(confirm);
-          }
+      <ConfirmAction
+        container={container}
+        kind={confirm}
+        onConfirm={(kind, removeVolumes) => {
+          setConfirm(null);
+          void request(kind, removeVolumes);
         }}
         onDismiss={() => setConfirm(null)}
       />
