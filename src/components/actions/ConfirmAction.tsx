@@ -4,8 +4,8 @@ import type { ContainerRow } from '@fleetlens/protocol/api';
 import type { Kind } from './kinds';
 
 interface Props {
-  container: Pick<ContainerRow, 'name' | 'nodeName' | 'state'>;
-  /** The kind to confirm (stop or remove); null: closed. */
+  container: Pick<ContainerRow, 'name' | 'nodeName' | 'state' | 'pod' | 'podUid' | 'workloadKind' | 'workloadName'>;
+  /** The kind to confirm (stop, remove, or a Kubernetes container's restart); null: closed. */
   kind: Kind | null;
   onConfirm(kind: Kind, removeVolumes: boolean): void;
   onDismiss(): void;
@@ -13,7 +13,8 @@ interface Props {
 
 /**
  * The confirmation of a stop or a remove, naming the container and its node; remove offers
- * "Also remove volumes", off each time the dialog opens.
+ * "Also remove volumes", off each time the dialog opens. A Kubernetes container's restart names
+ * the pod it deletes and the workload that recreates it.
  */
 export function ConfirmAction({ kind, ...rest }: Props) {
   // Keyed by the kind, so each opening starts with the box unticked.
@@ -22,6 +23,18 @@ export function ConfirmAction({ kind, ...rest }: Props) {
 
 function ConfirmDialog({ container, kind, onConfirm, onDismiss }: Omit<Props, 'kind'> & { kind: Kind }) {
   const [removeVolumes, setRemoveVolumes] = useState(false);
+  if (kind === 'restart' && container.podUid) {
+    return (
+      <ConfirmModal
+        isOpen
+        title={`Restart pod ${container.pod}?`}
+        body={`Pod ${container.pod} (container ${container.name}) will be deleted; its ${container.workloadKind} ${container.workloadName} creates a new one.`}
+        confirmText="Delete pod"
+        onConfirm={() => onConfirm(kind, false)}
+        onDismiss={onDismiss}
+      />
+    );
+  }
   const remove = kind === 'remove';
   return (
     <ConfirmModal

@@ -101,4 +101,56 @@ describe('Container page: actions', () => {
       expect(items[0]).toMatchObject({ kind: 'remove', options: { removeVolumes: true, force: true } });
     });
   });
+
+  it('restarts a Kubernetes container by deleting its pod, after a confirmation naming the pod and its workload', async () => {
+    const user = userEvent.setup();
+    const now = Math.floor(Date.now() / 1000);
+    const pod = {
+      namespace: 'h15',
+      pod: 'web-7d9f-abcde',
+      podUid: 'h15-pod-uid-1',
+      workloadKind: 'Deployment',
+      workloadName: 'web',
+    };
+    await ingest(
+      {
+        version: 'v1',
+        batchId: `h15-k8s-${now}-${Math.random().toString(36).slice(2)}`,
+        sentAt: now,
+        agent: { id: 'node:h15-k8s-node', version: 'test', mode: 'node', hostname: 'h15-k8s-node' },
+        cluster: { name: 'h15-k8s', kind: 'kubernetes', environment: 'on-prem', labels: {} },
+        nodes: [{ name: 'h15-k8s-node', cores: 2, memoryBytes: 8e9, samples: [] }],
+        containers: [
+          {
+            id: 'h15k'.padEnd(64, 'c'),
+            nodeName: 'h15-k8s-node',
+            name: 'app',
+            state: 'running',
+            kubernetes: pod,
+            samples: [],
+          },
+        ],
+      },
+      'ops'
+    );
+    const k8sId = (await backendGet<ContainerListReply>('/containers?cluster=h15-k8s', 'ops')).items[0].id;
+    renderApp(`containers/${k8sId}`, { backend: 'ops' });
+    const bar = await screen.findByRole('region', { name: 'Container actions' });
+    // Stop, pause and remove are not Kubernetes operations: only Restart is offered.
+    expect(
+      within(bar)
+        .getAllByRole('button')
+        .map((b) => b.textContent)
+    ).toEqual(['Restart']);
+    await user.click(within(bar).getByRole('button', { name: 'Restart' }));
+    const dialog = await screen.findByRole('dialog', { name: `Restart pod ${pod.pod}?` });
+    expect(dialog).toHaveTextContent(`its Deployment web creates a new one`);
+    await user.click(within(dialog).getByRole('button', { name: 'Delete pod' }));
+    // Queued as the cluster agent's pod.delete, on the pod (the backend's mapping).
+    await waitFor(async () => {
+      const [a] = (await backendGet<ActionListReply>(`/actions?container=${k8sId}`, 'ops')).items;
+      expect(a).toMatchObject({ kind: 'pod.delete', executor: 'cluster', target: { namespace: 'h15', name: pod.pod } });
+    });
+    expect(await screen.findByRole('status', { name: 'Action state' })).toHaveTextContent('Restart: queued');
+  });
 });

@@ -3,26 +3,28 @@ import { Alert as Banner, Button, Stack } from '@grafana/ui';
 import type { ContainerDetailReply } from '@fleetlens/protocol/api';
 import { useMe } from '../../api/useMe';
 import { ConfirmAction } from './ConfirmAction';
-import { kindsFor, LABEL, needsConfirmation, STATE_TEXT, type Kind } from './kinds';
+import { kindsFor, LABEL, labelOf, needsConfirmation, type Kind } from './kinds';
+import { STATE_TEXT } from './useActionState';
 import { useContainerAction } from './useContainerAction';
 
 /**
- * Start / Stop / Restart / Pause / Resume / Remove for a Docker container (issue 15), for editors
- * and admins. Stop and remove ask for confirmation naming the container; remove offers "also
- * remove volumes" (off by default). The requested action's state is read until it finishes.
+ * Start / Stop / Restart / Pause / Resume / Remove for a Docker container, Restart (delete the
+ * pod) for a Kubernetes one (issue 15), for editors and admins. Stop, remove and a pod's restart
+ * ask for confirmation naming the target; remove offers "also remove volumes" (off by default).
+ * The requested action's state is read until it finishes.
  */
 export function ContainerActions({ container }: { container: ContainerDetailReply }) {
   const me = useMe();
   const [confirm, setConfirm] = useState<Kind | null>(null);
   const { action, error, pending, request } = useContainerAction(container);
 
-  // Kubernetes containers and gone ones have no actions (yet); viewers see none.
-  const kinds = kindsFor(container);
+  // Gone containers have no actions, a Kubernetes one only restart; viewers see none.
+  const kinds = kindsFor(container, { kubernetes: true });
   if (!me.canEdit || !kinds.length) {
     return null;
   }
 
-  const ask = (kind: Kind) => (needsConfirmation(kind) ? setConfirm(kind) : void request(kind));
+  const ask = (kind: Kind) => (needsConfirmation(kind, container) ? setConfirm(kind) : void request(kind));
 
   return (
     <section aria-label="Container actions">
@@ -31,7 +33,7 @@ export function ContainerActions({ container }: { container: ContainerDetailRepl
           <Button
             key={k}
             size="sm"
-            variant={needsConfirmation(k) ? 'destructive' : 'secondary'}
+            variant={k === 'stop' || k === 'remove' ? 'destructive' : 'secondary'}
             disabled={pending}
             onClick={() => ask(k)}
           >
@@ -40,12 +42,12 @@ export function ContainerActions({ container }: { container: ContainerDetailRepl
         ))}
         {action && (
           <span role="status" aria-label="Action state">
-            {LABEL[action.kind as Kind] ?? action.kind}: {STATE_TEXT[action.state]}
+            {labelOf(action.kind)}: {STATE_TEXT[action.state]}
           </span>
         )}
       </Stack>
       {action && (action.state === 'failed' || action.state === 'expired') && (
-        <Banner severity="error" title={`${LABEL[action.kind as Kind] ?? action.kind} ${container.name} ${action.state}`}>
+        <Banner severity="error" title={`${labelOf(action.kind)} ${container.name} ${action.state}`}>
           {action.message ?? ''}
         </Banner>
       )}

@@ -4,7 +4,8 @@ import type { GrafanaTheme2 } from '@grafana/data';
 import { Dropdown, IconButton, Menu, useStyles2 } from '@grafana/ui';
 import type { ContainerRow } from '@fleetlens/protocol/api';
 import { ConfirmAction } from './ConfirmAction';
-import { kindsFor, LABEL, needsConfirmation, STATE_TEXT, type Kind } from './kinds';
+import { kindsFor, LABEL, labelOf, needsConfirmation, type Kind } from './kinds';
+import { STATE_TEXT } from './useActionState';
 import { useContainerAction } from './useContainerAction';
 
 /**
@@ -44,9 +45,9 @@ export function ContainerRowActions({ container }: { container: ContainerRow }) 
           role="status"
           aria-label={`Action state of ${container.name}`}
           className={failed ? styles.failed : styles.state}
-          title={`${LABEL[action.kind]}: ${STATE_TEXT[action.state]}${action.message ? `: ${action.message}` : ''}`}
+          title={`${labelOf(action.kind)}: ${STATE_TEXT[action.state]}${action.message ? `: ${action.message}` : ''}`}
         >
-          {LABEL[action.kind]}: {action.state}
+          {labelOf(action.kind)}: {action.state}
           {failed && action.message ? `: ${action.message}` : ''}
         </span>
       )}

@@ -11,6 +11,21 @@ export const LABEL: Record<Kind, string> = {
   remove: 'Remove',
 };
 
+/** The other kinds as an action's state names them ("Restart: done" for a deleted pod). */
+const OTHER_LABEL: Partial<Record<Action['kind'], string>> = {
+  'pod.delete': 'Restart',
+  'workload.restart': 'Restart',
+  'workload.scale': 'Scale',
+  'compose.scale': 'Scale',
+  'network.create': 'Create network',
+  'network.remove': 'Remove network',
+  'network.connect': 'Connect',
+  'network.disconnect': 'Disconnect',
+};
+
+/** Any action kind as a person reads it. */
+export const labelOf = (kind: Action['kind']): string => LABEL[kind as Kind] ?? OTHER_LABEL[kind] ?? kind;
+
 /** The actions a container's reported state allows, in button order. */
 export function allowedKinds(state: ContainerRow['state']): Kind[] {
   switch (state) {
@@ -29,13 +44,31 @@ export function allowedKinds(state: ContainerRow['state']): Kind[] {
   }
 }
 
-/** What may be asked of this container: none for Kubernetes containers (for now) and gone ones. */
-export function kindsFor(container: Pick<ContainerRow, 'podUid' | 'goneAt' | 'state'>): Kind[] {
-  return container.podUid || container.goneAt !== null ? [] : allowedKinds(container.state);
+/** A Kubernetes container (its pod known): its only action is restart, by deleting the pod. */
+export const onKubernetes = (c: Pick<ContainerRow, 'podUid'>) => c.podUid !== null;
+
+/**
+ * What may be asked of this container: nothing once it is gone. On Kubernetes only `restart`
+ * (the backend deletes the pod, its controller makes a new one), for a running container of a
+ * workload, and only where `kubernetes` is asked for (the container page; rows stay Docker's).
+ */
+export function kindsFor(
+  container: Pick<ContainerRow, 'podUid' | 'goneAt' | 'state' | 'workloadKind'>,
+  opts: { kubernetes?: boolean } = {}
+): Kind[] {
+  if (container.goneAt !== null) {
+    return [];
+  }
+  if (onKubernetes(container)) {
+    const owned = container.workloadKind !== null && container.workloadKind !== 'Pod';
+    return opts.kubernetes && owned && container.state === 'running' ? ['restart'] : [];
+  }
+  return allowedKinds(container.state);
 }
 
-/** Stop and remove ask first, naming the container. */
-export const needsConfirmation = (kind: Kind) => kind === 'stop' || kind === 'remove';
+/** Stop and remove ask first, naming the container; so does a restart that deletes a pod. */
+export const needsConfirmation = (kind: Kind, c?: Pick<ContainerRow, 'podUid'>) =>
+  kind === 'stop' || kind === 'remove' || (kind === 'restart' && !!c && onKubernetes(c));
 
 /** The request body: a live container is removed with force (killed first). */
 export function requestBody(
@@ -46,13 +79,3 @@ export function requestBody(
   const live = container.state === 'running' || container.state === 'paused' || container.state === 'restarting';
   return kind === 'remove' ? { kind, options: { removeVolumes, force: live } } : { kind };
 }
-
-export const finished = (a: Action) => a.state === 'done' || a.state === 'failed' || a.state === 'expired';
-
-export const STATE_TEXT: Record<Action['state'], string> = {
-  queued: 'queued, waiting for the agent',
-  running: 'running on the agent',
-  done: 'done',
-  failed: 'failed',
-  expired: 'expired',
-};
