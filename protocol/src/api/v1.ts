@@ -40,6 +40,7 @@ export * from './actions';
 export * from './agents';
 export * from './security';
 export * from './services';
+export * from './autoscaling';
 export { RiskKind, ContainerSecurity, SENSITIVE_HOST_PATHS } from '../v1/security';
 
 export const Usage = z.object({
