@@ -1,5 +1,7 @@
 import type { api } from '@fleetlens/protocol';
+import cron from 'node-cron';
 import { loadConfig } from '../src/config';
+import { defaultJobs } from '../src/jobs';
 import { scopedApiKey } from '../src/testing/credentials';
 import { DIALECTS } from './helpers/databases';
 import { issuesOf, liveBackend, type Live } from './helpers/backend';
@@ -521,6 +523,21 @@ describe.each(DIALECTS)('automatic scaling (%s)', (dialect) => {
     expect(ev.items).toEqual([
       expect.objectContaining({ objectKind: 'Deployment', namespace: 'shop', reason: 'ScaledUp', clusterName: 'kube' }),
     ]);
+  });
+
+  it('runs as leader jobs: evaluation every AUTOSCALING_INTERVAL_SECONDS, history kept as long as the minute tier', async () => {
+    const jobs = defaultJobs(live.backend.deps);
+    const evaluation = jobs.find((j) => j.name === 'autoscaling')!;
+    expect(evaluation.schedule).toBe('*/15 * * * * *');
+    expect(cron.validate(evaluation.schedule)).toBe(true);
+    const before = Number((await live.backend.db('autoscaling_decisions').count({ n: '*' }))[0].n);
+    // One enabled rule is left (the Deployment's): the job evaluates it once.
+    expect(await evaluation.run(T0 + 500)).toMatchObject({ rules: 1 });
+    expect(Number((await live.backend.db('autoscaling_decisions').count({ n: '*' }))[0].n)).toBe(before + 1);
+    // 30 days (RETENTION_1M_DAYS) after the newest decision, everything but it is pruned.
+    const prune = jobs.find((j) => j.name === 'autoscaling-history')!;
+    expect(await prune.run(T0 + 500 + 30 * 86_400)).toBe(before);
+    expect(Number((await live.backend.db('autoscaling_decisions').count({ n: '*' }))[0].n)).toBe(1);
   });
 
   it('documents the routes in the OpenAPI document', async () => {
