@@ -12,6 +12,7 @@ import { alertingRoutes } from './routes/alerting';
 import { probeRoutes } from './routes/probes';
 import { actionRoutes } from './routes/actions';
 import { scalingRoutes } from './routes/scaling';
+import { autoscalingRoutes } from './routes/autoscaling';
 import { ACCESS_ROUTES } from './routes/auth';
 import { mountRoutes } from './routes/mount';
 import { AccessError, createAccess, type AccessServices } from './services/access';
@@ -24,6 +25,7 @@ import { IngestService } from './services/ingest';
 import { ProbeDefinitions } from './services/probe-definitions';
 import { ActionsService } from './services/actions';
 import { ScalingService } from './services/scaling';
+import { Autoscaler, AutoscalingRules } from './services/autoscaling';
 import { InventoryQueries } from './services/inventory';
 import { KubernetesQueries } from './services/kubernetes';
 import { QueryLimitError, QueryTimeoutError } from './services/limits';
@@ -63,6 +65,8 @@ export interface AppDeps {
   actions: ActionsService;
   /** Compose services and scale/restart requests (services/scaling.ts). */
   scaling: ScalingService;
+  /** Autoscaling rules and the leader's evaluator (services/autoscaling; decision 37). */
+  autoscaling: { rules: AutoscalingRules; autoscaler: Autoscaler };
 }
 
 /** Wires services to a database and configuration. */
@@ -117,6 +121,10 @@ export function createDeps(
     access,
     actions,
     scaling: new ScalingService(db, actions, kubernetes),
+    autoscaling: {
+      rules: new AutoscalingRules(db, access.audit, now),
+      autoscaler: new Autoscaler(db, access.audit, actions, { freshSeconds: silentAfterSeconds(config) }),
+    },
     alerts: {
       ...createAlertServices(
         db,
@@ -233,6 +241,7 @@ export function buildApp(deps: AppDeps): Koa {
     probeRoutes(deps),
     actionRoutes(deps),
     scalingRoutes(deps),
+    autoscalingRoutes(deps),
   ]) {
     app.use(r.routes()).use(r.allowedMethods());
   }

@@ -55,6 +55,10 @@ export const ConfigSchema = z.object({
   INGEST_MAX_FUTURE_SECONDS: int(0, 86400).default(300),
   INGEST_MAX_ROWS: int(100, 10_000_000).default(50_000),
   DB_WAIT_SECONDS: int(0, 3600).default(120),
+  // Automatic scaling (docs/autoscaling.md): seconds between evaluations, a divisor of 60 (a cron step).
+  AUTOSCALING_INTERVAL_SECONDS: int(5, 60)
+    .refine((s) => 60 % s === 0, 'must divide 60 (5, 6, 10, 12, 15, 20, 30 or 60)')
+    .default(15),
 });
 
 /** Resolved configuration. Secrets are filled in at start-up if not configured (see bootstrap). */
@@ -90,6 +94,8 @@ export interface Config {
   ingestMaxRows: number;
   /** How long start-up waits for an unreachable database before giving up. */
   dbWaitSeconds: number;
+  /** Seconds between two evaluations of the autoscaling rules by the leader (divides 60). */
+  autoscalingIntervalSeconds: number;
 }
 
 /** Alert history and notification delivery (docs/alerts.md). */
@@ -222,5 +228,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ingestMaxFutureSeconds: c.INGEST_MAX_FUTURE_SECONDS,
     ingestMaxRows: c.INGEST_MAX_ROWS,
     dbWaitSeconds: c.DB_WAIT_SECONDS,
+    autoscalingIntervalSeconds: c.AUTOSCALING_INTERVAL_SECONDS,
   };
 }

@@ -9,6 +9,9 @@ import { VIEW_DEFAULTS, ViewStateUrlSync } from './ViewStateUrlSync';
 import { parseViewState } from '../utils/viewState';
 import { AdminPage } from '../pages/Admin';
 import { AlertsPage } from '../pages/Alerts';
+import { AutoscalingPage } from '../pages/Autoscaling';
+import { AutoscalingRulePage } from '../pages/AutoscalingRule';
+import { AUTOSCALING_ROUTE } from './autoscaling/routes';
 import { ContainersPage } from '../pages/Containers';
 import { EventsPage } from '../pages/Events';
 import { LogsPage } from '../pages/Logs';
@@ -77,6 +80,8 @@ export function App(props: AppRootProps<AppSettings>) {
         <Route path={ROUTES.monitoring} element={<MonitoringPage />} />
         <Route path={SERVICES_ROUTE} element={<ServicesPage />} />
         <Route path={`${SERVICES_ROUTE}/:id`} element={<ServiceDetailPage />} />
+        <Route path={AUTOSCALING_ROUTE} element={<AutoscalingPage />} />
+        <Route path={`${AUTOSCALING_ROUTE}/:id`} element={<AutoscalingRulePage />} />
         <Route path={ROUTES.alerts} element={<AlertsPage />} />
         <Route path={ROUTES.events} element={<EventsPage />} />
         <Route path={ROUTES.logs} element={<LogsPage />} />

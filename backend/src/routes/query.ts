@@ -10,6 +10,7 @@ import { SECURITY_READS } from './security';
 import { SERVICE_READS } from './services';
 import { ACTION_READS } from './actions';
 import { SCALING_READS } from './scaling';
+import { AUTOSCALING_READS } from './autoscaling';
 
 /** One read endpoint: its path, docs, schemas and handler. The router and the OpenAPI document both come from this list. */
 export interface Endpoint {
@@ -134,6 +135,8 @@ export const ENDPOINTS: Endpoint[] = [
   ...ACTION_READS,
   // Compose services (routes/scaling.ts).
   ...SCALING_READS,
+  // Autoscaling rules and their history (routes/autoscaling.ts).
+  ...AUTOSCALING_READS,
 ];
 
 /** Registers ENDPOINTS; authentication has already put the caller's scope in ctx.state. */

@@ -26,10 +26,10 @@ export function testBackendOptions(databaseUrl: string, extra: Partial<StartOpti
   };
 }
 
-/** A live backend on a fresh database of the dialect, jobs off unless asked. */
-export async function liveBackend(dialect: 'sqlite' | 'mysql', jobsEnabled = false) {
+/** A live backend on a fresh database of the dialect, jobs off unless asked, with `extra` settings. */
+export async function liveBackend(dialect: 'sqlite' | 'mysql', jobsEnabled = false, extra: Partial<StartOptions> = {}) {
   const database: TestDatabase = await createTestDatabase(dialect);
-  const backend: RunningBackend = await startBackend(testBackendOptions(database.url, { jobsEnabled }));
+  const backend: RunningBackend = await startBackend(testBackendOptions(database.url, { jobsEnabled, ...extra }));
   // An admin API key as an operator gets one: a Grafana org Admin through the app route
   // (the bare service key is no one: SERVICE_KEY_ANONYMOUS_ROLE defaults to none).
   const admin = (await adminApiKeyViaApp(backend.url, SERVICE_KEY)).headers;

@@ -425,8 +425,8 @@ export const EventListQuery = z.object({
   object: z.string().max(512).optional(),
   type: csvOf(EventType),
   reason: csv,
-  /** Only events of this category (`security`: exec sessions, privileged starts, …; issue 17). */
-  category: z.enum(['security']).optional(),
+  /** Only events of this category (`security`: exec sessions, privileged starts, …, issue 17; `autoscaling`: autoscaler decisions, decision 37). */
+  category: z.enum(['security', 'autoscaling']).optional(),
   /** Container entity ids (as listed by /containers): events about those containers only. */
   container: csv,
   /** Case-insensitive substring of the message. */

@@ -41,6 +41,7 @@ export * from './agents';
 export * from './security';
 export * from './services';
 export * from './scaling';
+export * from './autoscaling';
 export { RiskKind, ContainerSecurity, SENSITIVE_HOST_PATHS } from '../v1/security';
 
 export const Usage = z.object({
