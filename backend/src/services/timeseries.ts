@@ -12,7 +12,7 @@ type Row = Record<string, unknown>;
 
 /** Entities per statement, and about how many sample rows one statement may scan. */
 const ENTITY_CHUNK = 500;
-const ROWS_PER_STATEMENT = 20_000;
+export const ROWS_PER_STATEMENT = 20_000;
 
 /**
  * Time slices of [from, to), aligned to `step`, each scanning about ROWS_PER_STATEMENT rows of
