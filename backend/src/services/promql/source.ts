@@ -4,11 +4,11 @@ import type { Db } from '../../db/connection';
 import { metricsOf, TABLES, TIER_SECONDS, type MetricDef, type SampleFamily } from '../../db/metrics';
 import type { Budget } from '../limits';
 import { applyNodeScope, applyScope, type Scope } from '../scope';
-import { tierTable, weightedTerms } from '../tiers';
+import { rolledUpBefore, tierTable, weightedTerms } from '../tiers';
 import { rowSeconds, timeSlices } from '../timeseries';
 import { matcherTest, type Matcher } from './parse';
 import { RISK_BASE_COLUMN, RISK_COLUMN, RISK_METRIC, riskLabels } from './risk';
-import { rolledUpBefore, splitIntervals, tieredBuckets } from './tiered';
+import { splitIntervals, tieredBuckets } from './tiered';
 
 /** A Prometheus label set; absent labels are left out, as Prometheus does with empty values. */
 export type Labels = Record<string, string>;

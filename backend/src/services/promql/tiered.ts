@@ -68,15 +68,6 @@ export function splitIntervals(base: number, width: number, count: number, cutof
   return { tier: [base + first, tierTo], whole: [first - 1, end - MINUTE - 1], raw: merged };
 }
 
-/** The newest minute before which the family's 1-minute tier is complete: the watermark, or the oldest dirty minute. */
-export async function rolledUpBefore(db: Db, budget: Budget, family: SampleFamily): Promise<number> {
-  const [state] = await budget.select(db, db.knex('rollup_state').where('name', `${family}_1m`).select('watermark'));
-  const [dirty] = await budget.select(db, db.knex('rollup_dirty').where('family', family).min({ ts: 'ts_from' }));
-  const wm = state ? Number(state.watermark) : -Infinity;
-  const late = dirty?.ts != null ? Number(dirty.ts) - mod(Number(dirty.ts), MINUTE) : Infinity;
-  return Math.min(wm, late);
-}
-
 type Agg = { s: number; c: number; lo: number; hi: number };
 
 /**
