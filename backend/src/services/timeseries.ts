@@ -1,7 +1,7 @@
 import { api } from '@fleetlens/protocol';
 import type { Knex } from 'knex';
 import * as ids from '../db/ids';
-import { metricsOf, TIER_SECONDS, type SampleFamily } from '../db/metrics';
+import { metricsOf, TABLES, TIER_SECONDS, type SampleFamily } from '../db/metrics';
 import { NotFoundError, type QueryContext } from './context';
 import { Budget, checkRange, checkSeries, DEFAULT_QUERY_LIMITS, type QueryLimits } from './limits';
 import { applyNodeScope, applyScope, narrow, type Scope } from './scope';
@@ -349,14 +349,28 @@ export class TimeseriesQueries {
         ? new Map<string, Record<string, { s: number; c: number }>>()
         : await this.sumsBySlices(budget, plan.tier, cols, ids, plan.from, plan.cutoff - 1, population);
     if (plan.cutoff > to) return out;
-    for (const [id, v] of await this.sumsBySlices(budget, 'raw', cols, ids, plan.cutoff, to, population)) {
-      const acc = out.get(id);
-      if (!acc) out.set(id, v);
-      else
-        for (const c of cols) {
-          acc[c].s += v[c].s;
-          acc[c].c += v[c].c;
-        }
+    // Raw rows by entity (their key), never by a time range alone: on MariaDB's daily partitions
+    // that has no time index and reads the whole day. Only containers with a sample since the
+    // cutoff (their latest row) can have one to add.
+    const recent =
+      ids ??
+      (
+        await budget.select(
+          this.ctx.db,
+          this.knex(TABLES.container.latest).where('ts', '>=', plan.cutoff).select('entity_id')
+        )
+      ).map((r) => String(r.entity_id));
+    for (let i = 0; i < recent.length; i += ENTITY_CHUNK) {
+      const part = recent.slice(i, i + ENTITY_CHUNK);
+      for (const [id, v] of await this.sumsBySlices(budget, 'raw', cols, part, plan.cutoff, to, part.length)) {
+        const acc = out.get(id);
+        if (!acc) out.set(id, v);
+        else
+          for (const c of cols) {
+            acc[c].s += v[c].s;
+            acc[c].c += v[c].c;
+          }
+      }
     }
     return out;
   }
