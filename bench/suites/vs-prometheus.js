@@ -371,6 +371,8 @@ async function main() {
           memoryByNamespaceNow: instant('sum by (namespace) (fleetlens_container_memory_working_set_bytes)'),
           topk10Now: instant(`topk(10, ${cpu})`),
           topk5ByAvg1hAt60s: range(`topk(5, avg_over_time(${cpu}[5m]))`, 3600, 60),
+          // A range that is a whole number of steps of whole minutes (decision 34's tier path).
+          avgOverTime5m1hAt300s: range(`avg_over_time(${cpu}[5m])`, 3600, 300),
         };
         res.native = {};
         res.promql = {};

@@ -1,5 +1,7 @@
 import type { api } from '@fleetlens/protocol';
 import type { Knex } from 'knex';
+import type { Db } from '../db/connection';
+import type { Budget } from './limits';
 import { metricsOf, NOMINAL_SPAN_SECONDS, SPAN_COLUMN, TABLES, TIER_SECONDS, type SampleFamily } from '../db/metrics';
 
 /** Retention per tier in seconds, to keep a query off a tier that no longer holds its range. */
@@ -92,3 +94,16 @@ export function weightedAvg(tier: api.Tier, col: string, alias = ''): string {
 
 /** The table of a family's tier. */
 export const tierTable = (family: SampleFamily, tier: api.Tier) => TABLES[family][tier];
+
+/**
+ * The time before which the family's 1-minute tier holds exactly what raw rows hold: the rollup
+ * watermark, or the minute of the oldest late sample not yet rolled up again (rollup_dirty);
+ * −Infinity before the first rollup.
+ */
+export async function rolledUpBefore(db: Db, budget: Budget, family: SampleFamily): Promise<number> {
+  const [state] = await budget.select(db, db.knex('rollup_state').where('name', `${family}_1m`).select('watermark'));
+  const [dirty] = await budget.select(db, db.knex('rollup_dirty').where('family', family).min({ ts: 'ts_from' }));
+  const wm = state ? Number(state.watermark) : -Infinity;
+  const late = dirty?.ts != null ? Number(dirty.ts) - (Number(dirty.ts) % 60) : Infinity;
+  return Math.min(wm, late);
+}

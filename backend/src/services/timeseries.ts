@@ -1,18 +1,27 @@
 import { api } from '@fleetlens/protocol';
 import type { Knex } from 'knex';
 import * as ids from '../db/ids';
-import { metricsOf, TIER_SECONDS, type SampleFamily } from '../db/metrics';
+import { metricsOf, TABLES, TIER_SECONDS, type SampleFamily } from '../db/metrics';
 import { NotFoundError, type QueryContext } from './context';
 import { Budget, checkRange, checkSeries, DEFAULT_QUERY_LIMITS, type QueryLimits } from './limits';
 import { applyNodeScope, applyScope, narrow, type Scope } from './scope';
 import { containerJoins, displayState, nodeIsSilent, nodeQuery, num, pct, toNodeRow, fsPercent } from './shapes';
-import { bucketSelect, defaultStep, pickTier, tierTable, weightedSql, type Agg, type Retention } from './tiers';
+import {
+  bucketSelect,
+  defaultStep,
+  pickTier,
+  rolledUpBefore,
+  tierTable,
+  weightedSql,
+  type Agg,
+  type Retention,
+} from './tiers';
 
 type Row = Record<string, unknown>;
 
 /** Entities per statement, and about how many sample rows one statement may scan. */
 const ENTITY_CHUNK = 500;
-const ROWS_PER_STATEMENT = 20_000;
+export const ROWS_PER_STATEMENT = 20_000;
 
 /**
  * Time slices of [from, to), aligned to `step`, each scanning about ROWS_PER_STATEMENT rows of
@@ -191,9 +200,10 @@ export class TimeseriesQueries {
    */
   async top(scope: Scope, q: api.TopQuery): Promise<api.TopReply> {
     const now = this.ctx.now();
-    const tier = await this.topTier(q.window, now);
+    const budget = new Budget(this.limits.timeoutMs);
+    const plan = await this.topPlan(budget, q.window, now);
+    const { tier } = plan;
     const col = metricsOf('container').find((d) => d.api === q.metric)!.column;
-    const from = tier === 'raw' ? now - q.window : now - q.window - ((now - q.window) % 60);
     const s = narrow(scope, {
       clusters: q.cluster ?? undefined,
       nodes: q.node ?? undefined,
@@ -212,11 +222,10 @@ export class TimeseriesQueries {
     if (allowed && !allowed.length) return { metric: q.metric, window: q.window, tier, items: [] };
     // Ranked in time slices (sum and count per container, added up here), so that a 31-day
     // window is many short statements within the budget rather than one that holds SQLite.
-    const budget = new Budget(this.limits.timeoutMs);
     const population =
       allowed?.length ??
       Number((await budget.select<{ n: number }>(this.ctx.db, this.knex('containers').count({ n: '*' })))[0].n);
-    const sums = await this.sumsBySlices(budget, tier, [col], allowed, from, now, population);
+    const sums = await this.windowSums(budget, plan, [col], allowed, now, population);
     const ranked = [...sums]
       .filter(([, v]) => v[col].c > 0)
       .map(([id, v]) => ({ entity_id: id, [col]: v[col].s / v[col].c }) as Row)
@@ -225,7 +234,7 @@ export class TimeseriesQueries {
     if (!ranked.length) return { metric: q.metric, window: q.window, tier, items: [] };
     const ids = ranked.map((r) => String(r.entity_id));
     const cols = ['cpu_cores', 'mem_bytes', 'net_rx_bps', 'net_tx_bps', 'disk_read_bps', 'disk_write_bps'];
-    const winners = await this.sumsBySlices(budget, tier, cols, ids, from, now, ids.length);
+    const winners = await this.windowSums(budget, plan, cols, ids, now, ids.length);
     const metrics: Row[] = [...winners].map(([id, v]) => {
       const r: Row = { entity_id: id };
       for (const c of cols) r[c] = v[c].c > 0 ? v[c].s / v[c].c : null;
@@ -313,13 +322,57 @@ export class TimeseriesQueries {
   }
 
   /**
-   * Top-N reads the 1-minute tier for windows of 10 minutes or more, unless the rollups cover less
-   * than half the window yet (a fresh install, or a leader that was down): then raw samples.
+   * Top-N over 10 minutes or more reads the 1-minute tier up to where it is complete (the rollup
+   * watermark, or the oldest minute marked late) and raw samples after that: the newest partial
+   * minutes, or all of the window on a fresh install or while no leader has rolled up for a long
+   * time (JOBS_ENABLED=false on every replica). Its window starts on the minute.
    */
-  private async topTier(window: number, now: number): Promise<api.Tier> {
-    if (window < 600) return 'raw';
-    const wm = await this.knex('rollup_state').where('name', 'container_1m').first('watermark');
-    return wm && Number(wm.watermark) >= now - window / 2 ? '1m' : 'raw';
+  private async topPlan(budget: Budget, window: number, now: number) {
+    const raw = { tier: 'raw' as api.Tier, from: now - window, cutoff: now - window };
+    if (window < 600) return raw;
+    const from = now - window - ((now - window) % 60);
+    const cutoff = Math.min(await rolledUpBefore(this.ctx.db, budget, 'container'), now + 1);
+    return cutoff > from ? { tier: '1m' as api.Tier, from, cutoff } : raw;
+  }
+
+  /** sumsBySlices over a top-N window: the tier's part [from, cutoff), then raw rows [cutoff, to]. */
+  private async windowSums(
+    budget: Budget,
+    plan: { tier: api.Tier; from: number; cutoff: number },
+    cols: string[],
+    ids: string[] | null,
+    to: number,
+    population: number
+  ) {
+    const out =
+      plan.tier === 'raw'
+        ? new Map<string, Record<string, { s: number; c: number }>>()
+        : await this.sumsBySlices(budget, plan.tier, cols, ids, plan.from, plan.cutoff - 1, population);
+    if (plan.cutoff > to) return out;
+    // Raw rows by entity (their key), never by a time range alone: on MariaDB's daily partitions
+    // that has no time index and reads the whole day. Only containers with a sample since the
+    // cutoff (their latest row) can have one to add.
+    const recent =
+      ids ??
+      (
+        await budget.select(
+          this.ctx.db,
+          this.knex(TABLES.container.latest).where('ts', '>=', plan.cutoff).select('entity_id')
+        )
+      ).map((r) => String(r.entity_id));
+    for (let i = 0; i < recent.length; i += ENTITY_CHUNK) {
+      const part = recent.slice(i, i + ENTITY_CHUNK);
+      for (const [id, v] of await this.sumsBySlices(budget, 'raw', cols, part, plan.cutoff, to, part.length)) {
+        const acc = out.get(id);
+        if (!acc) out.set(id, v);
+        else
+          for (const c of cols) {
+            acc[c].s += v[c].s;
+            acc[c].c += v[c].c;
+          }
+      }
+    }
+    return out;
   }
 
   /** One tile per node with its current value, and with from/to a nodes × time matrix. */

@@ -4,10 +4,11 @@ import type { Db } from '../../db/connection';
 import { metricsOf, TABLES, TIER_SECONDS, type MetricDef, type SampleFamily } from '../../db/metrics';
 import type { Budget } from '../limits';
 import { applyNodeScope, applyScope, type Scope } from '../scope';
-import { tierTable, weightedTerms } from '../tiers';
+import { rolledUpBefore, tierTable, weightedTerms } from '../tiers';
 import { rowSeconds, timeSlices } from '../timeseries';
 import { matcherTest, type Matcher } from './parse';
 import { RISK_BASE_COLUMN, RISK_COLUMN, RISK_METRIC, riskLabels } from './risk';
+import { splitIntervals, tieredBuckets } from './tiered';
 
 /** A Prometheus label set; absent labels are left out, as Prometheus does with empty values. */
 export type Labels = Record<string, string>;
@@ -122,6 +123,8 @@ export class PromSource {
   private readonly entities = new Map<SampleFamily, Promise<{ id: string; labels: Labels; risks?: string[] }[]>>();
   private probeList: Promise<{ id: string; labels: Labels }[]> | null = null;
   private streamList: Promise<{ id: string; labels: Labels }[]> | null = null;
+  /** Per family, the time before which the minute tier is complete (read once per request). */
+  private readonly rolledUp = new Map<SampleFamily, Promise<number>>();
 
   constructor(
     private readonly db: Db,
@@ -498,6 +501,24 @@ export class PromSource {
       const risk = asked === RISK_COLUMN;
       const column = risk ? RISK_BASE_COLUMN : asked;
       const ids = [...new Set(group.map((r) => r.entityId))];
+      // Per-interval aggregates over raw rows come from the minute tier where it holds exactly them.
+      const split =
+        tier === 'raw' && reduction?.kind === 'buckets' && !risk && (await this.tierSplit(family, reduction, to));
+      if (split) {
+        for (let i = 0; i < ids.length; i += CHUNK)
+          await tieredBuckets(
+            this.db,
+            this.budget,
+            family,
+            column,
+            asked,
+            ids.slice(i, i + CHUNK),
+            reduction!,
+            split,
+            out
+          );
+        continue;
+      }
       // Entities and time in slices (oldest first, so each series stays in time order): no single
       // statement scans more than about ROWS_PER_STATEMENT rows or holds the event loop long.
       for (let i = 0; i < ids.length; i += CHUNK) {
@@ -536,6 +557,15 @@ export class PromSource {
     }
     return out;
   }
+  /** How the reduction's intervals up to `to` split between the minute tier and raw rows (promql/tiered.ts). */
+  private async tierSplit(family: SampleFamily, reduction: Reduction, to: number) {
+    const count = (to - reduction.base) / reduction.width;
+    if (!Number.isInteger(count) || reduction.width % 60 !== 0) return null;
+    let cutoff = this.rolledUp.get(family);
+    if (!cutoff) this.rolledUp.set(family, (cutoff = rolledUpBefore(this.db, this.budget, family)));
+    return splitIntervals(reduction.base, reduction.width, count, await cutoff);
+  }
+
   /**
    * One slice's statement: the tier's rows of some entities that carry the metric, oldest first per
    * entity. A reduction groups the rows by step interval (base + (k − 1)·width, base + k·width] of
