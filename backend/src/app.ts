@@ -11,6 +11,7 @@ import { queryRoutes } from './routes/query';
 import { alertingRoutes } from './routes/alerting';
 import { probeRoutes } from './routes/probes';
 import { actionRoutes } from './routes/actions';
+import { networkRoutes } from './routes/networks';
 import { ACCESS_ROUTES } from './routes/auth';
 import { mountRoutes } from './routes/mount';
 import { AccessError, createAccess, type AccessServices } from './services/access';
@@ -22,6 +23,7 @@ import { NotFoundError } from './services/context';
 import { IngestService } from './services/ingest';
 import { ProbeDefinitions } from './services/probe-definitions';
 import { ActionsService } from './services/actions';
+import { NetworkService } from './services/networks';
 import { InventoryQueries } from './services/inventory';
 import { KubernetesQueries } from './services/kubernetes';
 import { QueryLimitError, QueryTimeoutError } from './services/limits';
@@ -59,6 +61,8 @@ export interface AppDeps {
   probes: ProbeDefinitions;
   /** Container actions: queue, hand-out to agents, results, expiry (services/actions.ts). */
   actions: ActionsService;
+  /** Docker networks and NetworkPolicies; network actions (services/networks.ts). */
+  networks: NetworkService;
 }
 
 /** Wires services to a database and configuration. */
@@ -111,6 +115,7 @@ export function createDeps(
     },
     access,
     actions,
+    networks: new NetworkService(db, actions),
     alerts: {
       ...createAlertServices(
         db,
@@ -226,6 +231,7 @@ export function buildApp(deps: AppDeps): Koa {
     alertingRoutes(deps),
     probeRoutes(deps),
     actionRoutes(deps),
+    networkRoutes(deps),
   ]) {
     app.use(r.routes()).use(r.allowedMethods());
   }

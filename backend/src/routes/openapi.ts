@@ -8,6 +8,7 @@ import { ALERTING_WRITES } from './alerting';
 import { ACCESS_ROUTES } from './auth';
 import { PROBE_WRITES } from './probes';
 import { ACTION_WRITES } from './actions';
+import { NETWORK_WRITES } from './networks';
 import type { RouteSpec } from './mount';
 
 const schema = (s: z.ZodType, io: 'input' | 'output') =>
@@ -120,7 +121,7 @@ export function buildOpenApi(version: string) {
       },
     };
   }
-  for (const r of [...ACCESS_ROUTES, ...ACTION_WRITES]) {
+  for (const r of [...ACCESS_ROUTES, ...ACTION_WRITES, ...NETWORK_WRITES]) {
     const path = `/api/v1${r.path.replace(/:(\w+)/g, '{$1}')}`;
     paths[path] = { ...((paths[path] as Record<string, unknown>) ?? {}), [r.method]: accessOperation(r) };
   }

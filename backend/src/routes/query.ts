@@ -9,6 +9,7 @@ import { ALERTING_READS } from './alerting';
 import { SECURITY_READS } from './security';
 import { SERVICE_READS } from './services';
 import { ACTION_READS } from './actions';
+import { NETWORK_READS } from './networks';
 
 /** One read endpoint: its path, docs, schemas and handler. The router and the OpenAPI document both come from this list. */
 export interface Endpoint {
@@ -131,6 +132,8 @@ export const ENDPOINTS: Endpoint[] = [
   ...SERVICE_READS,
   // Container actions (routes/actions.ts).
   ...ACTION_READS,
+  // Docker networks and the NetworkPolicies of a pod (routes/networks.ts).
+  ...NETWORK_READS,
 ];
 
 /** Registers ENDPOINTS; authentication has already put the caller's scope in ctx.state. */

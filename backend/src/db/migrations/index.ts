@@ -10,6 +10,7 @@ import { securityPosture } from './0009_security_posture';
 import { serviceHealth } from './0010_service_health';
 import { actions } from './0011_actions';
 import { actionTargets } from './0012_action_targets';
+import { networks } from './0014_networks';
 import type { Migration } from './types';
 
 /** Every migration, oldest first. Add new ones at the end; never edit one that has shipped. */
@@ -25,6 +26,7 @@ const MIGRATIONS: Migration[] = [
   serviceHealth,
   actions,
   actionTargets,
+  networks,
 ];
 
 const source: Knex.MigrationSource<Migration> = {
