@@ -113,6 +113,7 @@ describe('dist/ as Grafana loads it', () => {
       'Workloads',
       'Monitoring',
       'Services',
+      'Networks',
       'Alerts',
       'Events',
       'Logs',
