@@ -263,7 +263,7 @@ export class NetworkService {
       scope,
       { clusterName: 'cl.name', nodeName: 'n.name', namespace: 'c.namespace' }
     ).first();
-    if (!pod) throw new NotFoundError(`pod ${uid} not found`);
+    if (!pod) throw new NotFoundError('pod not found'); // the uid is not echoed: pod uids can carry names
     const labels = parse<Record<string, string>>(pod.labels, {});
     const reported = await k('network_inventories').where('subject', `policies:${pod.cluster_id}`).first('ts');
     const rows: Row[] = await k('network_policies')
