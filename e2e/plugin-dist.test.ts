@@ -114,6 +114,7 @@ describe('dist/ as Grafana loads it', () => {
       'Monitoring',
       'Services',
       'Autoscaling',
+      'Networks',
       'Alerts',
       'Events',
       'Logs',

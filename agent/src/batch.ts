@@ -11,6 +11,7 @@ const PARTS = [
   'probeResults',
   'requestStats',
   'actionResults',
+  'networks',
 ] as const;
 
 /** Merges what the collectors returned into one batch body. */
@@ -37,7 +38,10 @@ export function assembleBatch(
     requestStats: [],
     actionResults: [],
   };
-  for (const p of parts) for (const k of PARTS) if (p[k]) (batch[k] as unknown[]).push(...(p[k] as unknown[]));
+  for (const p of parts) for (const k of PARTS) if (p[k]) ((batch[k] ??= []) as unknown[]).push(...(p[k] as unknown[]));
+  // One NetworkPolicy list per batch (only the cluster agent sends one).
+  const policies = parts.find((p) => p.networkPolicies)?.networkPolicies;
+  if (policies) batch.networkPolicies = policies;
   return batch;
 }
 
@@ -53,7 +57,13 @@ export function sanitizeBatch(batch: IngestBatch): { batch: IngestBatch; removed
     const drop = new Map<string, Set<number>>();
     for (const issue of r.error.issues) {
       const [part, index] = issue.path;
-      if (typeof part === 'string' && (PARTS as readonly string[]).includes(part) && typeof index === 'number') {
+      const policy = issue.path[2];
+      if (part === 'networkPolicies' && index === 'policies' && typeof policy === 'number') {
+        // One bad NetworkPolicy: the rest of the list still goes (it is the cluster's full list less that one).
+        if (!drop.has('networkPolicies')) drop.set('networkPolicies', new Set());
+        drop.get('networkPolicies')!.add(policy);
+        removed.push(`${issue.path.join('.')}: ${issue.message}`);
+      } else if (typeof part === 'string' && (PARTS as readonly string[]).includes(part) && typeof index === 'number') {
         if (!drop.has(part)) drop.set(part, new Set());
         drop.get(part)!.add(index);
         removed.push(`${issue.path.join('.')}: ${issue.message}`);
@@ -63,6 +73,11 @@ export function sanitizeBatch(batch: IngestBatch): { batch: IngestBatch; removed
       }
     }
     for (const [part, idx] of drop) {
+      if (part === 'networkPolicies' && batch.networkPolicies) {
+        const inv = batch.networkPolicies;
+        batch.networkPolicies = { ...inv, policies: inv.policies.filter((_, i) => !idx.has(i)) };
+        continue;
+      }
       const arr = batch[part as (typeof PARTS)[number]] as unknown[];
       (batch as unknown as Record<string, unknown[]>)[part] = arr.filter((_, i) => !idx.has(i));
     }

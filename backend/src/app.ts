@@ -13,6 +13,7 @@ import { probeRoutes } from './routes/probes';
 import { actionRoutes } from './routes/actions';
 import { scalingRoutes } from './routes/scaling';
 import { autoscalingRoutes } from './routes/autoscaling';
+import { networkRoutes } from './routes/networks';
 import { ACCESS_ROUTES } from './routes/auth';
 import { mountRoutes } from './routes/mount';
 import { AccessError, createAccess, type AccessServices } from './services/access';
@@ -26,6 +27,7 @@ import { ProbeDefinitions } from './services/probe-definitions';
 import { ActionsService } from './services/actions';
 import { ScalingService } from './services/scaling';
 import { Autoscaler, AutoscalingRules } from './services/autoscaling';
+import { NetworkService } from './services/networks';
 import { InventoryQueries } from './services/inventory';
 import { KubernetesQueries } from './services/kubernetes';
 import { QueryLimitError, QueryTimeoutError } from './services/limits';
@@ -67,6 +69,8 @@ export interface AppDeps {
   scaling: ScalingService;
   /** Autoscaling rules and the leader's evaluator (services/autoscaling; decision 37). */
   autoscaling: { rules: AutoscalingRules; autoscaler: Autoscaler };
+  /** Docker networks and NetworkPolicies; network actions (services/networks.ts). */
+  networks: NetworkService;
 }
 
 /** Wires services to a database and configuration. */
@@ -125,6 +129,7 @@ export function createDeps(
       rules: new AutoscalingRules(db, access.audit, now),
       autoscaler: new Autoscaler(db, access.audit, actions, { freshSeconds: silentAfterSeconds(config) }),
     },
+    networks: new NetworkService(db, actions),
     alerts: {
       ...createAlertServices(
         db,
@@ -242,6 +247,7 @@ export function buildApp(deps: AppDeps): Koa {
     actionRoutes(deps),
     scalingRoutes(deps),
     autoscalingRoutes(deps),
+    networkRoutes(deps),
   ]) {
     app.use(r.routes()).use(r.allowedMethods());
   }

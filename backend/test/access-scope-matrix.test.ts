@@ -253,6 +253,16 @@ const CHECKERS: Record<string, (c: Ctx) => Promise<void>> = {
       );
     }
   },
+  // Network policies of a pod (issue 15): the pod is found within the scope, else 404 as if absent.
+  '/k8s/pods/:uid/network-policies': async (c) => {
+    for (const x of CONTAINERS.filter((y) => y.pod)) {
+      const r = await c.get(`/api/v1/k8s/pods/uid-${x.pod}/network-policies`);
+      const want = c.expect.pods.includes(x) ? 200 : 404;
+      check(r.status === want, `/k8s/pods/uid-${x.pod}/network-policies → ${r.status}, want ${want}`);
+      if (r.status === 200)
+        check(r.body.pod.name === x.pod, `/k8s/pods/uid-${x.pod}/network-policies pod ${r.body.pod.name}`);
+    }
+  },
   '/series': async (c) => {
     const at = async (kind: string, id: string | null, want: number | null, label: string) => {
       const r = await c.get(

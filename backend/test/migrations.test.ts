@@ -22,6 +22,7 @@ describe.each(DIALECTS)('migrations on %s', (dialect) => {
         '0010_service_health',
         '0011_actions',
         '0012_action_targets',
+        '0014_networks',
         '0015_autoscaling',
       ]);
       await migrate(a.knex); // and again on the next start: nothing to do

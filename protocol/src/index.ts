@@ -2,6 +2,7 @@ export * from './v1/actions';
 export * from './v1/common';
 export * from './v1/ingest';
 export * from './v1/issues';
+export * from './v1/networks';
 export * from './v1/security';
 export * from './v1/services';
 export * as api from './api/v1';

@@ -26,6 +26,8 @@ import { ServiceDetailPage } from '../pages/ServiceDetail';
 import { ServicesPage } from '../pages/Services';
 import { SERVICES_ROUTE } from './services/routes';
 import { WorkloadsPage } from '../pages/Workloads';
+import { NetworksPage } from '../pages/Networks';
+import { NETWORKS_ROUTE } from './networks/routes';
 
 /**
  * The app's settings as saved now. Grafana hands the app the plugin meta it loaded once and keeps
@@ -82,6 +84,7 @@ export function App(props: AppRootProps<AppSettings>) {
         <Route path={`${SERVICES_ROUTE}/:id`} element={<ServiceDetailPage />} />
         <Route path={AUTOSCALING_ROUTE} element={<AutoscalingPage />} />
         <Route path={`${AUTOSCALING_ROUTE}/:id`} element={<AutoscalingRulePage />} />
+        <Route path={NETWORKS_ROUTE} element={<NetworksPage />} />
         <Route path={ROUTES.alerts} element={<AlertsPage />} />
         <Route path={ROUTES.events} element={<EventsPage />} />
         <Route path={ROUTES.logs} element={<LogsPage />} />

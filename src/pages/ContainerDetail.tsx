@@ -11,6 +11,7 @@ import { SecurityEventList, useSecurityAnnotations, useSecurityEvents } from '..
 import { CardGrid, StatCard } from '../components/StatCard';
 import { ContainerStateBadge } from '../components/StatusBadge';
 import { ContainerActions } from '../components/actions/ContainerActions';
+import { PodNetworkPolicies } from '../components/networks/PodNetworkPolicies';
 import { ContainerPressureCards, memoryParts, memorySentence } from '../components/ContainerPressure';
 import { appUrl, ROUTES } from '../constants';
 import { formatCores, formatMetric, formatPercent, formatTime, formatUnit, NO_VALUE } from '../utils/format';
@@ -118,6 +119,7 @@ export function ContainerDetailPage() {
           />
           <EntityCharts reply={series.data} charts={CONTAINER_CHARTS} annotations={annotations} />
           <SecurityEventList reply={security.data} containerId={id} />
+          {c.podUid && <PodNetworkPolicies podUid={c.podUid} />}
         </>
       )}
     </PageLayout>

@@ -5,6 +5,7 @@ import { composeHandlers } from './compose';
 import type { ExecutorOptions } from './executor';
 import { containerHandlers } from './docker-container';
 import { kubernetesHandlers } from './kubernetes';
+import { networkHandlers } from './networks';
 
 /**
  * The action handlers of this agent, by mode: the container kinds, Compose scaling and networks
@@ -19,5 +20,5 @@ export function actionHandlersFor(config: AgentConfig): ExecutorOptions['handler
     const client = () => (api ??= new KubeClient(apiConnection(config), config.requestTimeoutSeconds * 1000));
     return () => kubernetesHandlers(client);
   }
-  return (engine) => ({ ...containerHandlers(engine), ...composeHandlers(engine) });
+  return (engine) => ({ ...containerHandlers(engine), ...composeHandlers(engine), ...networkHandlers(engine) });
 }

@@ -5,6 +5,8 @@ import type {
   ContainerReport,
   Event,
   LogLine,
+  NetworkInventory,
+  NetworkPolicyInventory,
   ProbeResult,
   RequestStats,
   NodeReport,
@@ -23,6 +25,10 @@ export interface BatchParts {
   requestStats?: RequestStats[];
   /** Outcomes of container actions (the action executor's, not a collector's). */
   actionResults?: ActionResult[];
+  /** Docker networks of the node (full inventories, sent when changed and every few minutes). */
+  networks?: NetworkInventory[];
+  /** The cluster's NetworkPolicies (the cluster agent's full list). */
+  networkPolicies?: NetworkPolicyInventory;
 }
 
 /**

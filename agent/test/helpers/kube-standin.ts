@@ -311,11 +311,113 @@ export class EventStore {
   }
 }
 
+/**
+ * networking.k8s.io/v1 NetworkPolicies as the API server stores and lists them:
+ * - create applies the defaults (pkg/apis/networking/v1/defaults.go, SetDefaults_NetworkPolicy:
+ *   no policyTypes → ["Ingress"], plus "Egress" when spec.egress has rules) and refuses an invalid
+ *   podSelector with 422 Invalid (pkg/apis/networking/validation/validation.go ValidateNetworkPolicySpec
+ *   → staging/src/k8s.io/apimachinery/pkg/apis/meta/v1/validation/validation.go
+ *   ValidateLabelSelectorRequirement: In/NotIn need values, Exists/DoesNotExist take none, any
+ *   other operator is "not a valid selector operator"; policyTypes only Ingress and Egress);
+ * - a list is a NetworkPolicyList {kind, apiVersion, metadata.resourceVersion, items}, items without
+ *   their own kind/apiVersion (staging/src/k8s.io/api/networking/v1/types.go NetworkPolicyList);
+ *   the cluster-wide path lists every namespace, /namespaces/<ns>/networkpolicies one;
+ * - without an RBAC grant the list is 403 Forbidden with the authorizer's message
+ *   (staging/src/k8s.io/apiserver/pkg/endpoints/handlers/responsewriters/errors.go, forbiddenMessage).
+ */
+export class NetworkPolicyStore {
+  rv = 1;
+  /** When set, lists are refused as an unauthorised service account's would be. */
+  forbiddenUser: string | null = null;
+  readonly items: Array<Record<string, unknown>> = [];
+
+  /** Stores a policy (defaults applied) or throws the 422 Status the API server would answer. */
+  create(namespace: string, obj: { metadata: { name: string }; spec?: Record<string, unknown> }) {
+    const spec = { podSelector: {}, ...(obj.spec ?? {}) } as {
+      podSelector: { matchExpressions?: Array<{ key: string; operator: string; values?: string[] }> };
+      policyTypes?: string[];
+      egress?: unknown[];
+    };
+    const causes: string[] = [];
+    (spec.podSelector.matchExpressions ?? []).forEach((e, i) => {
+      const at = `spec.podSelector.matchExpressions[${i}]`;
+      const n = e.values?.length ?? 0;
+      if (e.operator === 'In' || e.operator === 'NotIn') {
+        if (!n) causes.push(`${at}.values: Required value: must be specified when \`operator\` is 'In' or 'NotIn'`);
+      } else if (e.operator === 'Exists' || e.operator === 'DoesNotExist') {
+        if (n)
+          causes.push(`${at}.values: Forbidden: may not be specified when \`operator\` is 'Exists' or 'DoesNotExist'`);
+      } else causes.push(`${at}.operator: Invalid value: "${e.operator}": not a valid selector operator`);
+    });
+    (spec.policyTypes ?? []).forEach((t, i) => {
+      if (t !== 'Ingress' && t !== 'Egress')
+        causes.push(`spec.policyTypes[${i}]: Unsupported value: "${t}": supported values: "Ingress", "Egress"`);
+    });
+    if (causes.length)
+      throw status(
+        422,
+        'Invalid',
+        `NetworkPolicy.networking.k8s.io "${obj.metadata.name}" is invalid: ${causes.join(', ')}`
+      );
+    if (!spec.policyTypes?.length) spec.policyTypes = spec.egress?.length ? ['Ingress', 'Egress'] : ['Ingress'];
+    const stored = {
+      metadata: {
+        ...obj.metadata,
+        namespace,
+        uid: `np-${++this.rv}`,
+        resourceVersion: String(this.rv),
+        creationTimestamp: new Date(Math.floor(Date.now() / 1000) * 1000).toISOString().replace('.000Z', 'Z'),
+      },
+      spec,
+    };
+    this.items.push(stored);
+    return stored;
+  }
+
+  /** Deletes a policy by namespace and name. */
+  delete(namespace: string, name: string): void {
+    const i = this.items.findIndex((p) => {
+      const m = p.metadata as { namespace: string; name: string };
+      return m.namespace === namespace && m.name === name;
+    });
+    if (i >= 0) this.items.splice(i, 1);
+    this.rv++;
+  }
+
+  handle(url: URL, res: ServerResponse): boolean {
+    const m = /^\/apis\/networking\.k8s\.io\/v1\/(?:namespaces\/([^/]+)\/)?networkpolicies$/.exec(url.pathname);
+    if (!m) return false;
+    if (this.forbiddenUser) {
+      const where = m[1] ? `in the namespace "${m[1]}"` : 'at the cluster scope';
+      json(
+        res,
+        status(
+          403,
+          'Forbidden',
+          `networkpolicies.networking.k8s.io is forbidden: User "${this.forbiddenUser}" cannot list resource "networkpolicies" in API group "networking.k8s.io" ${where}`
+        ),
+        403
+      );
+      return true;
+    }
+    const items = this.items.filter((p) => !m[1] || (p.metadata as { namespace: string }).namespace === m[1]);
+    json(res, {
+      kind: 'NetworkPolicyList',
+      apiVersion: 'networking.k8s.io/v1',
+      metadata: { resourceVersion: String(this.rv) },
+      items,
+    });
+    return true;
+  }
+}
+
 /** The API server's read paths the node agent calls: pods of a node, its Node, owner lookups; writes through `store`. */
 export function startApiStandin(opts: {
   /** Pods and apps/v1 workloads that can be read, patched, replaced, scaled and deleted (the actions' calls). */
   store?: ObjectStore;
   events?: EventStore;
+  /** NetworkPolicies (the cluster agent's read-only list). */
+  networkPolicies?: NetworkPolicyStore;
   /** The bearer token(s) accepted now. */
   token: string | (() => string[]);
   pods: () => Array<{ spec: { nodeName?: string } } & Record<string, unknown>>;
@@ -330,6 +432,7 @@ export function startApiStandin(opts: {
       return json(res, status(401, 'Unauthorized', 'Unauthorized'), 401);
     if (opts.store?.serves(url.pathname)) return void opts.store.handle(req, res, url);
     if (url.pathname === '/api/v1/events' && opts.events) return opts.events.handle(url, res);
+    if (opts.networkPolicies?.handle(url, res)) return;
     if (url.pathname === '/api/v1/pods') {
       const sel = url.searchParams.get('fieldSelector') ?? '';
       const terms = sel ? sel.split(',') : [];

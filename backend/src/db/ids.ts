@@ -21,3 +21,9 @@ export const serviceId = (cluster: string, namespace: string | null, name: strin
   entityId('service', cluster, namespace ?? '', name);
 /** A probe: cluster + the probe key the agent sends (`def:<id>` or `ctr:<container>:<target>`). */
 export const probeId = (cluster: string, key: string) => entityId('probe', cluster, key);
+/** A Docker network on one node: cluster + node + Docker's network id. */
+export const networkId = (cluster: string, node: string, dockerId: string) =>
+  entityId('network', cluster, node, dockerId);
+/** A Kubernetes NetworkPolicy: cluster + namespace + name. */
+export const networkPolicyId = (cluster: string, namespace: string, name: string) =>
+  entityId('network-policy', cluster, namespace, name);

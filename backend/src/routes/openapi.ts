@@ -10,6 +10,7 @@ import { PROBE_WRITES } from './probes';
 import { ACTION_WRITES } from './actions';
 import { SCALING_WRITES } from './scaling';
 import { AUTOSCALING_WRITES } from './autoscaling';
+import { NETWORK_WRITES } from './networks';
 import type { RouteSpec } from './mount';
 
 const schema = (s: z.ZodType, io: 'input' | 'output') =>
@@ -122,7 +123,7 @@ export function buildOpenApi(version: string) {
       },
     };
   }
-  for (const r of [...ACCESS_ROUTES, ...ACTION_WRITES, ...SCALING_WRITES, ...AUTOSCALING_WRITES]) {
+  for (const r of [...ACCESS_ROUTES, ...ACTION_WRITES, ...SCALING_WRITES, ...AUTOSCALING_WRITES, ...NETWORK_WRITES]) {
     const path = `/api/v1${r.path.replace(/:(\w+)/g, '{$1}')}`;
     paths[path] = { ...((paths[path] as Record<string, unknown>) ?? {}), [r.method]: accessOperation(r) };
   }

@@ -11,6 +11,7 @@ import { SERVICE_READS } from './services';
 import { ACTION_READS } from './actions';
 import { SCALING_READS } from './scaling';
 import { AUTOSCALING_READS } from './autoscaling';
+import { NETWORK_READS } from './networks';
 
 /** One read endpoint: its path, docs, schemas and handler. The router and the OpenAPI document both come from this list. */
 export interface Endpoint {
@@ -137,6 +138,8 @@ export const ENDPOINTS: Endpoint[] = [
   ...SCALING_READS,
   // Autoscaling rules and their history (routes/autoscaling.ts).
   ...AUTOSCALING_READS,
+  // Docker networks and the NetworkPolicies of a pod (routes/networks.ts).
+  ...NETWORK_READS,
 ];
 
 /** Registers ENDPOINTS; authentication has already put the caller's scope in ctx.state. */

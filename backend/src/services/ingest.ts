@@ -14,6 +14,7 @@ import {
 import { insertIgnore, upsertRows, upsertIfNewer } from '../db/writes';
 import { containerRisks, risksColumn } from './posture';
 import { writeServiceHealth } from './service-ingest';
+import { networkRows, writeNetworks } from './network-ingest';
 import type { ActionsService } from './actions';
 
 type Row = Record<string, unknown>;
@@ -57,6 +58,7 @@ export function batchRows(batch: IngestBatch): number {
   for (const x of batch.nodes) n += 2 + x.samples.length;
   for (const x of batch.containers) n += 2 + x.samples.length;
   for (const x of batch.inventories) n += 1 + x.containerIds.length;
+  n += networkRows(batch);
   return n;
 }
 
@@ -98,6 +100,8 @@ export function timestampIssues(batch: IngestBatch, now: number, w: IngestWindow
   batch.logs.forEach((l, i) => check(`logs.${i}.ts`, l.ts, w.maxLogAgeSeconds, 'log'));
   batch.probeResults.forEach((p, i) => check(`probeResults.${i}.ts`, p.ts, w.maxSampleAgeSeconds, 'raw sample'));
   batch.requestStats.forEach((r, i) => check(`requestStats.${i}.ts`, r.ts, w.maxSampleAgeSeconds, 'raw sample'));
+  batch.networks?.forEach((v, i) => check(`networks.${i}.ts`, v.ts, w.maxSampleAgeSeconds, 'raw sample'));
+  if (batch.networkPolicies) check('networkPolicies.ts', batch.networkPolicies.ts, w.maxSampleAgeSeconds, 'raw sample');
   return out;
 }
 
@@ -173,6 +177,7 @@ export class IngestService {
       await this.writeLogs(trx, batch);
       const health = await writeServiceHealth(this.db, trx, batch, clusterId);
       const actionResults = (await this.actions?.applyResults(trx, batch)) ?? 0;
+      const networks = await writeNetworks(this.db, trx, batch);
       return {
         nodes: batch.nodes.length,
         nodeSamples,
@@ -183,6 +188,7 @@ export class IngestService {
         logs: batch.logs.length,
         ...health,
         ...(batch.actionResults.length ? { actionResults } : {}),
+        ...networks,
       };
     });
   }

@@ -38,6 +38,7 @@ export { METRIC_UNITS } from './units';
 export { NODE_METRICS, CONTAINER_METRICS } from './metrics';
 export * from './actions';
 export * from './agents';
+export * from './networks';
 export * from './security';
 export * from './services';
 export * from './scaling';

@@ -3,6 +3,7 @@ import { EpochSeconds, Labels, Name, NonNegative, OptionalMetric } from './commo
 import { ContainerSecurity } from './security';
 import { ProbeDefinition, ProbeResult, RequestStats } from './services';
 import { ActionKind, ActionResult, ContainerAction } from './actions';
+import { NetworkInventory, NetworkPolicyInventory } from './networks';
 
 export const PROTOCOL_VERSION = 'v1' as const;
 
@@ -275,6 +276,13 @@ export const IngestBatch = z.object({
   requestStats: z.array(RequestStats).max(100_000).default([]),
   /** Outcomes of container actions (issue 15; actions.ts). Optional: older agents never send them. */
   actionResults: z.array(ActionResult).max(1000).default([]),
+  /**
+   * Docker networks of the agent's node, a full inventory (issue 15; networks.ts), sent when they
+   * changed and at least every few minutes. Optional: older agents never send them.
+   */
+  networks: z.array(NetworkInventory).max(100).optional(),
+  /** The cluster's NetworkPolicies, a full inventory from the cluster agent. Optional. */
+  networkPolicies: NetworkPolicyInventory.optional(),
 });
 
 /** Counts of what a batch stored; the body of a 202 reply. */
@@ -293,6 +301,9 @@ export const IngestReply = z.object({
     requestStats: NonNegative.optional(),
     /** Action results applied (issue 15). Optional: older backends leave it out. */
     actionResults: NonNegative.optional(),
+    /** Networks and NetworkPolicies stored from the batch's inventories (issue 15). Optional. */
+    networks: NonNegative.optional(),
+    networkPolicies: NonNegative.optional(),
   }),
   /**
    * The server clock when the batch arrived (optional: older backends leave it out). The agent

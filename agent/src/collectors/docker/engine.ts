@@ -5,6 +5,8 @@ import type Dockerode from 'dockerode';
 export type ContainerInfo = Dockerode.ContainerInfo;
 export type ContainerInspectInfo = Dockerode.ContainerInspectInfo;
 export type ContainerStats = Dockerode.ContainerStats;
+/** GET /networks/{id} (GET /networks gives the same without Containers). */
+export type NetworkInspectInfo = Dockerode.NetworkInspectInfo;
 
 /** The fields of GET /exec/<id>/json the agent reads. */
 export interface ExecInspect {
@@ -109,6 +111,58 @@ export class DockerEngine {
     const status = res.statusCode ?? 0;
     if (status >= 400) throw refusal(status, text);
     return (text.trim() ? JSON.parse(text) : {}) as T;
+  }
+
+  /**
+   * A POST with a JSON body (network create, connect, disconnect): resolves with the status and
+   * the parsed reply (null when empty or not JSON), throws an EngineError with the engine's message.
+   */
+  async send(
+    method: 'POST',
+    path: string,
+    body: unknown,
+    timeoutMs = this.timeoutMs
+  ): Promise<{ status: number; body: unknown }> {
+    const payload = Buffer.from(JSON.stringify(body));
+    const res = await new Promise<IncomingMessage>((resolve, reject) => {
+      const req = request(
+        {
+          socketPath: this.socketPath,
+          path,
+          method,
+          agent: this.agent,
+          timeout: timeoutMs,
+          headers: { 'content-type': 'application/json', 'content-length': payload.length },
+        },
+        resolve
+      );
+      req.on('timeout', () => req.destroy(new Error(`docker ${method} ${path.split('?')[0]}: timed out`)));
+      req.on('error', reject);
+      req.end(payload);
+    });
+    const chunks: Buffer[] = [];
+    for await (const c of res) chunks.push(c as Buffer);
+    const text = Buffer.concat(chunks).toString('utf8').trim();
+    const status = res.statusCode ?? 0;
+    let parsed: unknown = null;
+    try {
+      parsed = text ? JSON.parse(text) : null;
+    } catch {
+      // not JSON
+    }
+    if (status < 400) return { status, body: parsed };
+    const msg = (parsed as { message?: string } | null)?.message ?? text.slice(0, 1000);
+    throw new EngineError(status, msg || `HTTP ${status}`);
+  }
+
+  /** GET /networks: every network of the engine, without their containers (API 1.28+ leaves them out). */
+  listNetworks(): Promise<NetworkInspectInfo[]> {
+    return this.json('/networks');
+  }
+
+  /** GET /networks/{id}: one network with its endpoints (Containers). */
+  inspectNetwork(id: string): Promise<NetworkInspectInfo> {
+    return this.json(`/networks/${encodeURIComponent(id)}`);
   }
 
   async ping(): Promise<void> {

@@ -12,6 +12,7 @@ import { SecurityEvents, dockerSecurity } from './security';
 import { type LogCursors, LogTailer } from './logs';
 import { type NetCounters, readStatsApi } from './stats-api';
 import { type ContainerInfo, type ContainerInspectInfo, DockerEngine } from './engine';
+import { NetworkReporter } from './networks';
 import { type ServiceHooks, updateDockerServices } from '../../services/hooks';
 
 export interface DockerCollectorOptions {
@@ -123,11 +124,14 @@ export class DockerCollector implements Collector {
   private readonly security: SecurityEvents;
   /** Each image's configured user (by image id or reference), read once. */
   private readonly imageUsers = new Map<string, Promise<string | null>>();
+  /** The node's Docker networks, sent when they change (issue 15). */
+  private readonly networks: NetworkReporter;
 
   constructor(private readonly opts: DockerCollectorOptions) {
     this.docker = new DockerEngine(opts.socketPath);
     this.events = new EventFollower(this.docker, opts.nodeName);
     this.security = new SecurityEvents(this.docker, opts.nodeName, (image) => this.imageUser(image));
+    this.networks = new NetworkReporter(this.docker, opts.nodeName);
     this.events.onEvent = (id, e) => {
       const k = this.known.get(id);
       this.dirty.add(id);
@@ -225,6 +229,7 @@ export class DockerCollector implements Collector {
       this.logs.retain(ids);
     }
     const requestStats = services?.accessLogs?.take(now) ?? [];
+    const networks = await this.networks.collect(list, now);
     services?.accessLogs?.retain(ids);
     // Events are taken last so that a container's die event and its final sample share a batch.
     // Docker's own oom events are replaced by one event per kill counted from both sources.
@@ -244,6 +249,7 @@ export class DockerCollector implements Collector {
       events,
       logs,
       requestStats,
+      ...(networks.length ? { networks } : {}),
     };
   }
 

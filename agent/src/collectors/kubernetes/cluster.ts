@@ -2,6 +2,7 @@ import type { Event, NodeReport, WorkloadKind, WorkloadReport } from '@fleetlens
 import { type BatchParts, type Collector, toEpochSeconds } from '../types';
 import { type KubeClient, KubeError, parseQuantity } from './client';
 import { kubeEventCategory } from './event-category';
+import { NetworkPolicyReporter } from './network-policies';
 import { nodeRole, nodeStatus } from './node';
 import type { KubeEvent, List, Node, Workload } from './types';
 
@@ -77,11 +78,15 @@ export class KubeClusterCollector implements Collector {
   private watching: Promise<void> | null = null;
   /** Watch (re)connections, for health and tests. */
   watchConnects = 0;
+  /** NetworkPolicies, sent when they change (issue 15). */
+  readonly policies: NetworkPolicyReporter;
 
   constructor(
     private readonly api: KubeClient,
     private readonly retryMs = 2000
-  ) {}
+  ) {
+    this.policies = new NetworkPolicyReporter(api);
+  }
 
   async start(): Promise<void> {
     this.watching = this.watchLoop();
@@ -124,8 +129,9 @@ export class KubeClusterCollector implements Collector {
 
   async collect(now: number): Promise<BatchParts> {
     const ts = toEpochSeconds(now);
-    const [nodes, ...lists] = await Promise.all([
+    const [nodes, networkPolicies, ...lists] = await Promise.all([
       this.api.get<List<Node>>('/api/v1/nodes'),
+      this.policies.collect(now),
       ...WORKLOADS.map((w) => this.api.get<List<Workload>>(w.path).catch(() => ({ items: [] }) as List<Workload>)),
     ]);
     const nodeReports: NodeReport[] = nodes.items.map((n) => ({
@@ -158,6 +164,6 @@ export class KubeClusterCollector implements Collector {
     });
     const events = this.events;
     this.events = [];
-    return { nodes: nodeReports, workloads, events };
+    return { nodes: nodeReports, workloads, events, ...(networkPolicies ? { networkPolicies } : {}) };
   }
 }

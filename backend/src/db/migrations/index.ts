@@ -10,6 +10,7 @@ import { securityPosture } from './0009_security_posture';
 import { serviceHealth } from './0010_service_health';
 import { actions } from './0011_actions';
 import { actionTargets } from './0012_action_targets';
+import { networks } from './0014_networks';
 import { autoscaling } from './0015_autoscaling';
 import type { Migration } from './types';
 
@@ -26,6 +27,7 @@ const MIGRATIONS: Migration[] = [
   serviceHealth,
   actions,
   actionTargets,
+  networks,
   autoscaling,
 ];
 
