@@ -145,6 +145,26 @@ describe.each(DIALECTS)('silent nodes and paused containers on %s', (dialect) =>
     expect(top.items.map((i) => i.name)).toEqual(['live-paused', 'live-web']);
   });
 
+  // Last: it adds nodes and containers that the counts above must not see.
+  it('a node whose agent sends only containers (no host collector) is not silent while it pushes; one named by a cluster agent is', async () => {
+    const containersOnly = (node: string, ts: number, mode: 'node' | 'cluster') => ({
+      ...nodeBatch(node, ts, [
+        { id: node === 'node-dockeronly' ? 'd' : 'e', name: `${node}-c`, state: 'running', cpu: 0.1, mem: MiB },
+      ]),
+      batchId: `silent-only-${node}-${ts}`,
+      agent: { id: `${mode}-${node}`, version: '1.0.0', mode, hostname: mode === 'node' ? node : 'cluster-agent' },
+      nodes: [],
+    });
+    // First seen 15 minutes ago (a placeholder), then live pushes with containers only.
+    for (const ts of [QUIET_TS, LIVE_TS]) {
+      expect((await live.ingest(containersOnly('node-dockeronly', ts, 'node'))).status).toBe(202);
+      expect((await live.ingest(containersOnly('node-named', ts, 'cluster'))).status).toBe(202);
+    }
+    const { items } = api.NodeListReply.parse(await live.get('/api/v1/nodes'));
+    expect(items.find((n) => n.name === 'node-dockeronly')).toMatchObject({ silent: false, lastSeen: LIVE_TS });
+    expect(items.find((n) => n.name === 'node-named')).toMatchObject({ silent: true, lastSeen: QUIET_TS });
+  });
+
   it('with the defaults (10 s × 3) a node is silent 30 s after its last sample, not at 30 s', async () => {
     const staleAfter = silentAfterSeconds(loadConfig({}));
     expect(staleAfter).toBe(30);

@@ -284,6 +284,11 @@ export class IngestService {
         )
       );
     await insertIgnore(this.db, trx, 'nodes', placeholders);
+    // A node agent that reports only containers (FLEETLENS_COLLECTORS=docker) still speaks for its
+    // own node: the push keeps that node from reading silent. A cluster agent naming nodes does not.
+    const own = batch.agent.mode === 'node' ? byName.get(batch.agent.hostname) : undefined;
+    if (own && !reported.has(batch.agent.hostname) && seen.has(own) && seen.get(own)! < batch.sentAt)
+      await trx('nodes').where('id', own).where('last_seen', '<', batch.sentAt).update({ last_seen: batch.sentAt });
     return byName;
   }
 
