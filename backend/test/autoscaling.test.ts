@@ -114,8 +114,14 @@ describe.each(DIALECTS)('automatic scaling (%s)', (dialect) => {
   const evaluate = (t: number) => live.backend.deps.autoscaling.autoscaler.evaluate(t);
   const lastOf = async (ruleId: string): Promise<api.AutoscalingDecision> =>
     (await live.get<api.AutoscalingRule>(`/api/v1/autoscaling/rules/${ruleId}`)).lastDecision!;
+  // In the order the decisions queued them: requested_at is the queue's (wall) clock, the same second for several here.
   const actionsOn = (project: string) =>
-    live.backend.db('actions').where('container_name', 'like', `${project}/%`).orderBy('requested_at');
+    live.backend
+      .db('actions as a')
+      .join('autoscaling_decisions as d', 'd.action_id', 'a.id')
+      .where('a.container_name', 'like', `${project}/%`)
+      .orderBy('d.ts')
+      .select('a.*');
   const auditOf = async (ruleId: string) =>
     (await live.backend.db('audit_log').where('target_id', ruleId).orderBy('id')).map((r) => ({
       actor: r.actor,
