@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startBackend } from '../../backend/src/server';
@@ -18,14 +18,9 @@ import {
 // Issue 15 (decision 37) end to end: a real backend whose leader runs the autoscaler every 5 s, a
 // real agent process (Docker collector, FLEETLENS_ACTIONS=compose.scale) and a Compose-labelled
 // busybox service that burns CPU (`yes`) for its first 40 s. What the rule measured is checked
-// against `docker stats`, the replicas against `docker ps`.
-//
-// The scaling itself needs the agent's compose.scale handler (agent/src/actions/compose.ts, from
-// the Compose scaling work). Without it the agent reports that it runs no compose.scale and the
-// backend holds the decision as "refused" — that case runs now; the scale-up-and-down case runs
-// once the handler is in this tree.
+// against `docker stats`, the replicas against `docker ps`; the agent's compose.scale handler
+// (agent/src/actions/compose.ts) runs each decision on the real engine.
 const HAVE_DOCKER = dockerAvailable();
-const HAVE_COMPOSE_SCALE = existsSync(join(__dirname, '../src/actions/compose.ts'));
 const describeDocker = HAVE_DOCKER ? describe : describe.skip;
 
 const TOKEN = 'as-e2e-agent-token-0123456789';
@@ -169,41 +164,20 @@ describeDocker('autoscaling: leader → action → agent process → Docker engi
     };
   };
 
-  (HAVE_COMPOSE_SCALE ? it.skip : it)(
-    'without a compose.scale handler in the agent: measures the burner, wants 2, and holds as refused with nothing queued',
-    async () => {
-      const d = await firstMeasured();
-      // 1 replica at more than 0.1 core, target 0.05: ceil(1 × metric / 0.05) ≥ 3; max 3; step 1 → 2.
-      expect(d.currentReplicas).toBe(1);
-      expect(d.recommendedReplicas).toBe(Math.ceil(d.metricValue / 0.05 - 1e-9));
-      expect(d.recommendedReplicas).toBeGreaterThanOrEqual(3);
-      expect(d.desiredReplicas).toBe(2);
-      expect(d).toMatchObject({ outcome: 'held', reason: 'refused' });
-      expect(d.message).toContain('does not run "compose.scale"');
-      expect((await api('GET', '/actions')).body.items).toEqual([]);
-      expect(replicas()).toHaveLength(1);
-    },
-    120_000
-  );
-
-  (HAVE_COMPOSE_SCALE ? it : it.skip)(
-    'with the compose.scale handler: scales the service up under load and back to 1 after it, every step audited',
-    async () => {
-      const d = await firstMeasured();
-      expect(d).toMatchObject({ currentReplicas: 1, desiredReplicas: 2, outcome: 'applied' });
-      // Up: the engine runs more replicas (each new one burns for its first 40 s too).
-      await until('a second replica', 90, async () => (replicas().length >= 2 ? true : undefined));
-      // Down: once nothing burns, stabilisation (20 s) and cooldown (10 s) pass and it returns to 1.
-      await until('back to one replica', 240, async () => (replicas().length === 1 ? true : undefined));
-      const audit = await api('GET', '/audit?action=autoscaling.applied&pageSize=100');
-      const applied = audit.body.items as { actor: string; after: { desiredReplicas: number } }[];
-      expect(applied.length).toBeGreaterThanOrEqual(2);
-      expect(new Set(applied.map((a) => a.actor))).toEqual(new Set(['autoscaler:burn']));
-      expect(applied[0].after.desiredReplicas).toBe(1); // newest first: the last step went to 1
-      const actions = (await api('GET', '/actions?kind=compose.scale&limit=100')).body.items as { state: string }[];
-      expect(actions.length).toBe(applied.length);
-      expect(actions.every((a) => a.state === 'done')).toBe(true);
-    },
-    400_000
-  );
+  it('scales the service up under load and back to 1 after it, every step audited', async () => {
+    const d = await firstMeasured();
+    expect(d).toMatchObject({ currentReplicas: 1, desiredReplicas: 2, outcome: 'applied' });
+    // Up: the engine runs more replicas (each new one burns for its first 40 s too).
+    await until('a second replica', 90, async () => (replicas().length >= 2 ? true : undefined));
+    // Down: once nothing burns, stabilisation (20 s) and cooldown (10 s) pass and it returns to 1.
+    await until('back to one replica', 240, async () => (replicas().length === 1 ? true : undefined));
+    const audit = await api('GET', '/audit?action=autoscaling.applied&pageSize=100');
+    const applied = audit.body.items as { actor: string; after: { desiredReplicas: number } }[];
+    expect(applied.length).toBeGreaterThanOrEqual(2);
+    expect(new Set(applied.map((a) => a.actor))).toEqual(new Set(['autoscaler:burn']));
+    expect(applied[0].after.desiredReplicas).toBe(1); // newest first: the last step went to 1
+    const actions = (await api('GET', '/actions?kind=compose.scale&limit=100')).body.items as { state: string }[];
+    expect(actions.length).toBe(applied.length);
+    expect(actions.every((a) => a.state === 'done')).toBe(true);
+  }, 400_000);
 });
