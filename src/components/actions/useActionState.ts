@@ -25,8 +25,8 @@ export interface ActionState {
   error?: ApiError;
   /** An action was requested and has not finished: the controls wait. */
   pending: boolean;
-  /** Sends the request (a POST that answers with the queued Action) and follows its state. */
-  request(send: () => Promise<Action>): Promise<void>;
+  /** Sends the request (a write that answers with the queued Action) and follows its state; false when refused. */
+  request(send: () => Promise<Action>): Promise<boolean>;
 }
 
 /**
@@ -61,8 +61,10 @@ export function useActionState(): ActionState {
     setError(undefined);
     try {
       setAction(await send());
+      return true;
     } catch (err) {
       setError(toApiError(err));
+      return false;
     }
   }, []);
 

@@ -5,7 +5,7 @@ import { requestBody, type Kind } from './kinds';
 import { useActionState, type ActionState } from './useActionState';
 
 export interface ContainerAction extends Omit<ActionState, 'request'> {
-  request(kind: Kind, removeVolumes?: boolean): Promise<void>;
+  request(kind: Kind, removeVolumes?: boolean): Promise<boolean>;
 }
 
 /**
