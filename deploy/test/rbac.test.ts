@@ -6,7 +6,7 @@
  * ServiceAccount → ClusterRoleBinding → ClusterRole) in the rendered kustomization.
  */
 import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { ROOT, read, type Doc } from './helpers';
 import { containerEnv, find, podSpec, render, workloads } from './k8s';
 
@@ -78,12 +78,19 @@ function scanCalls(): Call[] {
   return calls;
 }
 
-/** Which mode a collector file belongs to: by the collector class it defines. */
+/** Which mode a collector file belongs to: by the collector class it defines, or that of its one importer. */
 function modeOfFile(file: string): 'node' | 'cluster' | null {
   const src = read(file);
   if (/class KubeClusterCollector\b/.test(src)) return 'cluster';
   if (/class KubeNodeCollector\b/.test(src)) return 'node';
-  return null;
+  // A helper module takes the mode of the one collector file that imports it.
+  const me = `'./${basename(file, '.ts')}'`;
+  const importers = readdirSync(join(ROOT, COLLECTOR_DIR))
+    .filter((n) => n.endsWith('.ts') && !n.endsWith('.test.ts'))
+    .map((n) => `${COLLECTOR_DIR}/${n}`)
+    .filter((f) => f !== file && read(f).includes(`from ${me}`));
+  const modes = new Set(importers.map((f) => modeOfFile(f)));
+  return modes.size === 1 ? [...modes][0] : null;
 }
 
 const rendered = render();
