@@ -149,10 +149,18 @@ describeDocker('autoscaling: leader → action → agent process → Docker engi
       const h = await api('GET', `/autoscaling/rules/${ruleId}/history?limit=50`);
       return (h.body?.decisions as { metricValue: number | null }[] | undefined)?.find((x) => x.metricValue !== null);
     });
-    const cli = dockerStatsCli([burner]).get(burner)!;
-    // The rule's figure (the agent's newest sample) and docker stats a moment later agree within 0.1 core.
-    expect(Math.abs((d as { metricValue: number }).metricValue - cli.cpuCores)).toBeLessThan(0.1);
-    expect(cli.cpuCores).toBeGreaterThan(0.1);
+    // docker stats, three readings right after: `yes` is one thread (at most one core), and on a
+    // busy machine its share moves between readings (CI once read 0.49 cores apart from a single
+    // one), so the rule's figure (the agent's newest 2 s sample) must fall within their range.
+    const cli = [0, 1, 2].map(() => dockerStatsCli([burner]).get(burner)!.cpuCores);
+    const metric = (d as { metricValue: number }).metricValue;
+    console.log(
+      `autoscaling e2e: rule metric ${metric.toFixed(3)} cores, docker stats ${cli.map((c) => c.toFixed(3)).join(', ')}`
+    );
+    expect(metric).toBeGreaterThanOrEqual(Math.min(...cli) - 0.15);
+    expect(metric).toBeLessThanOrEqual(Math.max(...cli) + 0.15);
+    expect(metric).toBeLessThanOrEqual(1.05);
+    expect(Math.min(...cli)).toBeGreaterThan(0.1);
     return d as {
       metricValue: number;
       currentReplicas: number;
