@@ -8,13 +8,12 @@ import {
   ensureTestImage,
   removeLabelled,
   runLabel,
-  sleep,
 } from '../agent/test/helpers/docker';
 import { ensureHostBuilt, ensurePluginBuilt } from './host/build';
 import { startHost, type RunningHost } from './host/server';
 import { GRAFANA_LINES, type GrafanaLine } from './host/src/shared/lines';
 import { launchChromium, watchErrors } from './support/browser';
-import { startLiveAgent, type LiveAgent } from './support/live-agent';
+import { ACTION_TIMEOUT, SERVE, startLiveAgent, waitForActionText, type LiveAgent } from './support/live-agent';
 
 /**
  * Issue 15's "scale a Compose service from the plugin pages", in the browser on real parts: the
@@ -31,9 +30,6 @@ jest.setTimeout(300_000);
 
 const APP = '/a/fleetlens-monitor-app';
 const SHOTS = path.join(__dirname, 'screenshots');
-/** Ends at once on SIGTERM, so that a scale-down's stop takes about a second. */
-const SERVE = 'trap "exit 0" TERM; while true; do sleep 1; done';
-const ACTION_TIMEOUT = 60_000;
 
 describeDocker('Compose scaling in a browser (built dist/, test host, real backend, agent and Docker)', () => {
   const run = runLabel('e2e15c');
@@ -126,15 +122,13 @@ describeDocker('Compose scaling in a browser (built dist/, test host, real backe
       const input = group.getByRole('textbox', { name: `Replicas of ${target}` }).or(group.getByRole('spinbutton'));
       const status = group.getByRole('status', { name: `Scaling ${target}` });
       /** Waits until the control's action to `n` reads done; a failure or expiry ends the wait with its message. */
-      const done = async (n: number) => {
-        const until = Date.now() + ACTION_TIMEOUT;
-        for (let text = ''; ; await sleep(200)) {
-          text = (await status.textContent().catch(() => '')) ?? '';
-          if (text === `to ${n}: done`) return text;
-          if ((text.startsWith(`to ${n}:`) && /: (failed|expired)/.test(text)) || Date.now() > until)
-            throw new Error(`the control says "${text}"; the agent said:\n${live.agentLog().slice(-2000)}`);
-        }
-      };
+      const done = (n: number) =>
+        waitForActionText(
+          live,
+          async () => (await status.textContent().catch(() => '')) ?? '',
+          (t) => t === `to ${n}: done`,
+          (t) => t.startsWith(`to ${n}:`) && /: (failed|expired)/.test(t)
+        );
       const now = async (n: number) =>
         group.getByText(`${n} now`, { exact: true }).waitFor({ timeout: ACTION_TIMEOUT });
 

@@ -15,7 +15,7 @@ import { startHost, type RunningHost } from './host/server';
 import { GRAFANA_LINES, type GrafanaLine } from './host/src/shared/lines';
 import type { GrafanaUser } from './host/grafana/types';
 import { launchChromium, watchErrors } from './support/browser';
-import { startLiveAgent, type LiveAgent } from './support/live-agent';
+import { ACTION_TIMEOUT, SERVE, startLiveAgent, waitForActionText, type LiveAgent } from './support/live-agent';
 
 /**
  * Issue 15 in the browser on real parts: the built dist/ in Chromium through the test host (each
@@ -33,9 +33,6 @@ jest.setTimeout(300_000);
 
 const APP = '/a/fleetlens-monitor-app';
 const SHOTS = path.join(__dirname, 'screenshots');
-/** Ends at once on SIGTERM (PID 1 has no default handler), so stop and restart take about a second. */
-const SERVE = 'trap "exit 0" TERM; while true; do sleep 1; done';
-const ACTION_TIMEOUT = 60_000;
 
 describeDocker('Container actions in a browser (built dist/, test host, real backend, agent and Docker)', () => {
   const run = runLabel('e2e15');
@@ -170,15 +167,13 @@ describeDocker('Container actions in a browser (built dist/, test host, real bac
         }
       };
       /** Waits until the row's action state reads `want`; a failure or expiry ends the wait with its message. */
-      const finished = async (want: string) => {
-        const until = Date.now() + ACTION_TIMEOUT;
-        for (let text = ''; ; await sleep(200)) {
-          text = (await state.textContent()) ?? '';
-          if (text.startsWith(want)) return;
-          if (/: (failed|expired)/.test(text) || Date.now() > until)
-            throw new Error(`the row says "${text}", not "${want}"; the agent said:\n${live.agentLog().slice(-2000)}`);
-        }
-      };
+      const finished = (want: string) =>
+        waitForActionText(
+          live,
+          async () => (await state.textContent()) ?? '',
+          (t) => t.startsWith(want),
+          (t) => /: (failed|expired)/.test(t)
+        );
 
       // Stop: the confirmation names the container and its node.
       await badge('running');

@@ -147,3 +147,28 @@ export async function startLiveAgent(opts: LiveAgentOptions): Promise<LiveAgent>
     throw err;
   }
 }
+
+/** A container command that ends at once on SIGTERM (PID 1 has no default handler), so stops take about a second. */
+export const SERVE = 'trap "exit 0" TERM; while true; do sleep 1; done';
+
+/** How long a browser test waits for an action to reach the agent, run and show its outcome. */
+export const ACTION_TIMEOUT = 60_000;
+
+/**
+ * Reads an action's state text (a row's or a control's status) every 200 ms until `done(text)`;
+ * `failed(text)` or ACTION_TIMEOUT ends the wait with the text and the agent's log.
+ */
+export async function waitForActionText(
+  live: Pick<LiveAgent, 'agentLog'>,
+  read: () => Promise<string>,
+  done: (text: string) => boolean,
+  failed: (text: string) => boolean
+): Promise<string> {
+  const until = Date.now() + ACTION_TIMEOUT;
+  for (let text = ''; ; await sleep(200)) {
+    text = await read();
+    if (done(text)) return text;
+    if (failed(text) || Date.now() > until)
+      throw new Error(`the page says "${text}"; the agent said:\n${live.agentLog().slice(-2000)}`);
+  }
+}
