@@ -31,5 +31,7 @@ describe.each(DIALECTS)('migrations on %s', (dialect) => {
       await b.knex.destroy();
       await database.drop();
     }
-  });
+    // Longer than migrate()'s own 120 s wait for the lock, so that a stuck lock fails with its
+    // error rather than jest's timeout (a CI run on MariaDB passed 60 s here once).
+  }, 180_000);
 });
