@@ -66,13 +66,21 @@ export async function insertIgnore(db: Db, trx: Knex | Knex.Transaction, table: 
 }
 
 /**
- * Upserts one row per key, but only where the incoming `ts` is at least the stored one,
- * so a replayed old batch never overwrites a newer reading (the `latest` tables).
+ * Upserts one row per key, but only where the incoming `tsColumn` (default `ts`) is at least the
+ * stored one, so a replayed old batch never overwrites a newer reading (the `latest` tables, agents).
  */
-export async function upsertIfNewer(db: Db, trx: Knex | Knex.Transaction, table: string, rows: Row[], key: string) {
+export async function upsertIfNewer(
+  db: Db,
+  trx: Knex | Knex.Transaction,
+  table: string,
+  rows: Row[],
+  key: string,
+  tsColumn = 'ts'
+) {
   if (!rows.length) return;
   const cols = Object.keys(rows[0]);
-  const update = cols.filter((c) => c !== key && c !== 'ts');
+  const update = cols.filter((c) => c !== key && c !== tsColumn);
+  const ts = q(db, tsColumn);
   for (let i = 0; i < rows.length; i += chunkSize(cols.length)) {
     // Between statements, let other requests in (SQLite statements run synchronously).
     if (i > 0) await yieldToLoop();
@@ -81,13 +89,13 @@ export async function upsertIfNewer(db: Db, trx: Knex | Knex.Transaction, table:
     const colList = cols.map((c) => q(db, c)).join(',');
     const tail =
       db.dialect === 'mysql'
-        ? // `ts` is assigned last: MySQL evaluates assignments left to right against the updated row.
+        ? // The time column is assigned last: MySQL evaluates assignments left to right against the updated row.
           `ON DUPLICATE KEY UPDATE ${update
-            .map((c) => `${q(db, c)}=IF(VALUES(ts) >= ts, VALUES(${q(db, c)}), ${q(db, c)})`)
-            .join(',')}, ts=GREATEST(ts, VALUES(ts))`
-        : `ON CONFLICT(${q(db, key)}) DO UPDATE SET ${[...update, 'ts']
+            .map((c) => `${q(db, c)}=IF(VALUES(${ts}) >= ${ts}, VALUES(${q(db, c)}), ${q(db, c)})`)
+            .join(',')}, ${ts}=GREATEST(${ts}, VALUES(${ts}))`
+        : `ON CONFLICT(${q(db, key)}) DO UPDATE SET ${[...update, tsColumn]
             .map((c) => `${q(db, c)}=excluded.${q(db, c)}`)
-            .join(',')} WHERE excluded.ts >= ${q(db, table)}.ts`;
+            .join(',')} WHERE excluded.${ts} >= ${q(db, table)}.${ts}`;
     await trx.raw(`INSERT INTO ${q(db, table)} (${colList}) VALUES ${sql} ${tail}`, bindings);
   }
 }

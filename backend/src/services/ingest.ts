@@ -26,6 +26,9 @@ const json = (v: unknown) => JSON.stringify(v ?? {});
 const reportTs = (samples: { ts: number }[], sentAt: number) =>
   samples.reduce((m, s) => (s.ts > m ? s.ts : m), samples.length ? 0 : sentAt);
 
+/** How far behind a batch a cluster's `last_seen` may fall before the batch writes it (an agent interval). */
+export const CLUSTER_SEEN_STEP_SECONDS = 10;
+
 /** Raised when a token bound to one cluster sends another cluster's data. */
 export class ForbiddenClusterError extends Error {}
 
@@ -124,6 +127,9 @@ export interface IngestLimits {
 
 /** Stores agent batches: entities, samples, latest values, inventories, events and logs, in one transaction. */
 export class IngestService {
+  /** Per cluster id, its description and `last_seen` as last committed or read here. */
+  private readonly clusters = new Map<string, ClusterSeen>();
+
   constructor(
     private readonly db: Db,
     private readonly limits: IngestLimits,
@@ -154,23 +160,33 @@ export class IngestService {
     return withConflictRetry('ingest transaction', () => this.store(batch), this.warn);
   }
 
-  private store(batch: IngestBatch): Promise<Accepted> {
-    return this.db.knex.transaction(async (trx) => {
+  private async store(batch: IngestBatch): Promise<Accepted> {
+    let cluster: ClusterSeen | undefined;
+    const accepted = await this.db.knex.transaction(async (trx): Promise<Accepted> => {
       const clusterId = ids.clusterId(batch.cluster.name);
-      await this.writeCluster(trx, batch, clusterId);
-      const nodeIds = await this.writeNodes(trx, batch, clusterId);
-      await this.writeContainers(trx, batch, clusterId, nodeIds);
+      const nodeIds = nodeIdsOf(batch);
+      const containerIds = batch.containers.map((c) => ids.containerId(batch.cluster.name, c.id));
+      // What is stored of the batch's entities, each table read once (statements are the cost).
+      const nodes = await this.stored(trx, 'node', [...new Set(nodeIds.values())]);
+      const containers = await this.stored(trx, 'container', containerIds);
+      const watermarks = await this.watermarks(trx, batch);
+      await this.writeNodes(trx, batch, clusterId, nodeIds, nodes);
+      await this.writeContainers(trx, batch, clusterId, nodeIds, containerIds, containers);
       const nodeSamples = await this.writeSamples(
         trx,
         'node',
-        batch.nodes.map((n) => ({ id: nodeIds.get(n.name)!, samples: n.samples }))
+        batch.nodes.map((n) => ({ id: nodeIds.get(n.name)!, samples: n.samples })),
+        nodes,
+        watermarks.node
       );
       const containerSamples = await this.writeSamples(
         trx,
         'container',
-        batch.containers.map((c) => ({ id: ids.containerId(batch.cluster.name, c.id), samples: c.samples }))
+        batch.containers.map((c, i) => ({ id: containerIds[i], samples: c.samples })),
+        containers,
+        watermarks.container
       );
-      await this.applyInventories(trx, batch, nodeIds);
+      await this.applyInventories(trx, batch, nodeIds, nodes);
       await this.writeWorkloads(trx, batch, clusterId);
       await this.writeAgent(trx, batch, clusterId);
       await this.writeEvents(trx, batch, clusterId);
@@ -178,6 +194,8 @@ export class IngestService {
       const health = await writeServiceHealth(this.db, trx, batch, clusterId);
       const actionResults = (await this.actions?.applyResults(trx, batch)) ?? 0;
       const networks = await writeNetworks(this.db, trx, batch);
+      // Last: every agent of a cluster writes this one row, and its lock is held until commit.
+      cluster = await this.writeCluster(trx, batch, clusterId);
       return {
         nodes: batch.nodes.length,
         nodeSamples,
@@ -191,6 +209,12 @@ export class IngestService {
         ...networks,
       };
     });
+    // Only what committed is remembered (a rolled-back first batch must not hide a new cluster).
+    if (cluster) {
+      if (this.clusters.size >= MAX_CLUSTERS_REMEMBERED) this.clusters.clear();
+      this.clusters.set(ids.clusterId(batch.cluster.name), cluster);
+    }
+    return accepted;
   }
 
   /** Reads `last_seen` of the given ids, to keep replayed (older) metadata from overwriting newer. */
@@ -205,24 +229,62 @@ export class IngestService {
     return out;
   }
 
-  /** Stored `gone_at` of the given containers that are marked gone. */
-  private async goneAt(trx: Knex.Transaction, idList: string[]): Promise<Map<string, number>> {
-    const out = new Map<string, number>();
+  /**
+   * Per stored node or container: its `last_seen`, `gone_at` (containers) or `inventory_ts`
+   * (nodes), and the time of its newest sample (the latest table), in one statement per 5,000 ids.
+   */
+  private async stored(trx: Knex.Transaction, family: SampleFamily, idList: string[]): Promise<Map<string, StoredEntity>> {
+    const out = new Map<string, StoredEntity>();
+    const table = family === 'node' ? 'nodes' : 'containers';
+    const extra = family === 'node' ? 'e.inventory_ts' : 'e.gone_at';
     for (let i = 0; i < idList.length; i += 5000) {
-      const rows = await trx('containers')
-        .select('id', 'gone_at')
-        .whereIn('id', idList.slice(i, i + 5000))
-        .whereNotNull('gone_at');
-      for (const r of rows) out.set(r.id, Number(r.gone_at));
+      const rows: Row[] = await trx(`${table} as e`)
+        .leftJoin(`${TABLES[family].latest} as l`, 'l.entity_id', 'e.id')
+        .select('e.id', 'e.last_seen', extra, 'l.ts as latest_ts')
+        .whereIn('e.id', idList.slice(i, i + 5000));
+      for (const r of rows)
+        out.set(String(r.id), {
+          lastSeen: Number(r.last_seen),
+          goneAt: r.gone_at === null || r.gone_at === undefined ? null : Number(r.gone_at),
+          inventoryTs: Number(r.inventory_ts ?? 0),
+          latestTs: r.latest_ts === null || r.latest_ts === undefined ? null : Number(r.latest_ts),
+        });
     }
     return out;
   }
 
-  private async writeCluster(trx: Knex.Transaction, batch: IngestBatch, id: string) {
-    const seen = await this.lastSeen(trx, 'clusters', [id]);
-    const prev = seen.get(id);
-    if (prev !== undefined && prev > batch.sentAt) return;
+  /** The 1-minute rollup watermarks of the families the batch has samples of, in one statement. */
+  private async watermarks(trx: Knex.Transaction, batch: IngestBatch): Promise<Record<SampleFamily, number | null>> {
+    const out: Record<SampleFamily, number | null> = { node: null, container: null };
+    const names = [
+      ...(batch.nodes.some((n) => n.samples.length) ? ['node_1m'] : []),
+      ...(batch.containers.some((c) => c.samples.length) ? ['container_1m'] : []),
+    ];
+    if (!names.length) return out;
+    const rows: Row[] = await trx('rollup_state').whereIn('name', names).select('name', 'watermark');
+    for (const r of rows) out[String(r.name) === 'node_1m' ? 'node' : 'container'] = Number(r.watermark);
+    return out;
+  }
+
+  /**
+   * The cluster row, written only when its description changed or its `last_seen` is at least
+   * CLUSTER_SEEN_STEP_SECONDS behind the batch: every agent of the cluster would otherwise queue on
+   * this one row's lock, one transaction at a time (decision 39).
+   */
+  private async writeCluster(trx: Knex.Transaction, batch: IngestBatch, id: string): Promise<ClusterSeen | undefined> {
     const c = batch.cluster;
+    const description = JSON.stringify([c.kind, c.environment, json(c.labels)]);
+    const fresh = (lastSeen: number) => lastSeen > batch.sentAt - CLUSTER_SEEN_STEP_SECONDS;
+    // What this process last stored or read: most batches need not even read the row.
+    const known = this.clusters.get(id);
+    if (known && known.description === description && fresh(known.lastSeen)) return undefined;
+    const prev = await trx('clusters').where('id', id).first('kind', 'environment', 'labels', 'last_seen');
+    if (prev) {
+      const seen = Number(prev.last_seen);
+      const same = JSON.stringify([prev.kind, prev.environment, prev.labels]) === description;
+      if (seen > batch.sentAt) return same ? { description, lastSeen: seen } : undefined;
+      if (same && fresh(seen)) return { description, lastSeen: seen };
+    }
     await upsertRows(
       this.db,
       trx,
@@ -241,28 +303,29 @@ export class IngestService {
       ['id'],
       ['kind', 'environment', 'labels', 'last_seen']
     );
+    return { description, lastSeen: batch.sentAt };
   }
 
-  private async writeNodes(trx: Knex.Transaction, batch: IngestBatch, clusterId: string): Promise<Map<string, string>> {
-    const cluster = batch.cluster.name;
-    const byName = new Map<string, string>();
-    const names = new Set([...batch.nodes.map((n) => n.name), ...batch.containers.map((c) => c.nodeName)]);
-    names.forEach((n) => byName.set(n, ids.nodeId(cluster, n)));
-    for (const inv of batch.inventories) byName.set(inv.nodeName, ids.nodeId(cluster, inv.nodeName));
-    const seen = await this.lastSeen(trx, 'nodes', [...byName.values()]);
+  private async writeNodes(
+    trx: Knex.Transaction,
+    batch: IngestBatch,
+    clusterId: string,
+    byName: Map<string, string>,
+    stored: Map<string, StoredEntity>
+  ) {
     const rows: Row[] = [];
     const reported = new Set<string>();
     for (const n of batch.nodes) {
       const id = byName.get(n.name)!;
       const ts = reportTs(n.samples, batch.sentAt);
       reported.add(n.name);
-      if ((seen.get(id) ?? -1) > ts) continue;
+      if ((stored.get(id)?.lastSeen ?? -1) > ts) continue;
       rows.push(nodeRow(n, id, clusterId, ts));
     }
     await upsertRows(this.db, trx, 'nodes', dedupe(rows), ['id'], NODE_UPDATE);
     // Containers can name a node no agent has described yet (cluster mode); give it a placeholder.
     const placeholders = [...byName]
-      .filter(([name, id]) => !reported.has(name) && !seen.has(id))
+      .filter(([name, id]) => !reported.has(name) && !stored.has(id))
       .map(([name, id]) =>
         nodeRow(
           {
@@ -287,36 +350,27 @@ export class IngestService {
     // A node agent that reports only containers (FLEETLENS_COLLECTORS=docker) still speaks for its
     // own node: the push keeps that node from reading silent. A cluster agent naming nodes does not.
     const own = batch.agent.mode === 'node' ? byName.get(batch.agent.hostname) : undefined;
-    if (own && !reported.has(batch.agent.hostname) && seen.has(own) && seen.get(own)! < batch.sentAt)
+    const ownSeen = own ? stored.get(own)?.lastSeen : undefined;
+    if (own && !reported.has(batch.agent.hostname) && ownSeen !== undefined && ownSeen < batch.sentAt)
       await trx('nodes').where('id', own).where('last_seen', '<', batch.sentAt).update({ last_seen: batch.sentAt });
-    return byName;
   }
 
   private async writeContainers(
     trx: Knex.Transaction,
     batch: IngestBatch,
     clusterId: string,
-    nodeIds: Map<string, string>
+    nodeIds: Map<string, string>,
+    containerIds: string[],
+    stored: Map<string, StoredEntity>
   ) {
-    const cluster = batch.cluster.name;
-    const withIds = batch.containers.map((c) => ({ c, id: ids.containerId(cluster, c.id) }));
-    const seen = await this.lastSeen(
-      trx,
-      'containers',
-      withIds.map((x) => x.id)
-    );
-    const gone = await this.goneAt(
-      trx,
-      withIds.map((x) => x.id)
-    );
-    const rows = withIds
-      .map(({ c, id }) => ({ c, id, ts: reportTs(c.samples, batch.sentAt) }))
-      .filter(({ id, ts }) => (seen.get(id) ?? -1) <= ts)
+    const rows = batch.containers
+      .map((c, i) => ({ c, id: containerIds[i], ts: reportTs(c.samples, batch.sentAt) }))
+      .filter(({ id, ts }) => (stored.get(id)?.lastSeen ?? -1) <= ts)
       .map(({ c, id, ts }) => {
         const row = containerRow(c, id, clusterId, nodeIds.get(c.nodeName)!, ts);
         // A report no newer than the inventory that found it missing does not bring it back.
-        const g = gone.get(id);
-        if (g !== undefined && ts <= g) row.gone_at = g;
+        const g = stored.get(id)?.goneAt;
+        if (g !== null && g !== undefined && ts <= g) row.gone_at = g;
         return row;
       });
     await upsertRows(this.db, trx, 'containers', dedupe(rows), ['id'], CONTAINER_UPDATE);
@@ -329,13 +383,15 @@ export class IngestService {
   private async writeSamples(
     trx: Knex.Transaction,
     family: SampleFamily,
-    reports: { id: string; samples: Record<string, unknown>[] }[]
+    reports: { id: string; samples: Record<string, unknown>[] }[],
+    stored: Map<string, StoredEntity>,
+    watermark: number | null
   ): Promise<number> {
     const defs = (family === 'node' ? NODE_METRICS : CONTAINER_METRICS) as MetricDef<Record<string, unknown>>[];
     const rows: Row[] = [];
     const newest = new Map<string, Row>();
     let minTs = Infinity;
-    const spans = await this.spans(trx, family, reports);
+    const spans = await this.spans(trx, family, reports, stored);
     for (const r of reports) {
       for (const s of r.samples) {
         const row: Row = { entity_id: r.id, ts: s.ts };
@@ -356,8 +412,7 @@ export class IngestService {
       ['entity_id', 'ts']
     );
     await upsertIfNewer(this.db, trx, TABLES[family].latest, [...newest.values()], 'entity_id');
-    const state = await trx('rollup_state').where('name', `${family}_1m`).first('watermark');
-    if (state && minTs < Number(state.watermark)) {
+    if (watermark !== null && minTs < watermark) {
       await trx('rollup_dirty').insert({ family, ts_from: minTs });
     }
     return rows.length;
@@ -371,7 +426,8 @@ export class IngestService {
   private async spans(
     trx: Knex.Transaction,
     family: SampleFamily,
-    reports: { id: string; samples: Record<string, unknown>[] }[]
+    reports: { id: string; samples: Record<string, unknown>[] }[],
+    stored: Map<string, StoredEntity>
   ): Promise<Map<string, number>> {
     const out = new Map<string, number>();
     const cap = (s: number) => Math.min(MAX_SPAN_SECONDS, s);
@@ -388,7 +444,7 @@ export class IngestService {
       list.sort((a, b) => a.ts - b.ts);
       if (list[0].interval === undefined) firstWithout.set(id, list[0].ts);
     }
-    const before = await this.previousTs(trx, family, firstWithout);
+    const before = await this.previousTs(trx, family, firstWithout, stored);
     for (const [id, list] of byEntity)
       list.forEach((s, i) => {
         const prev = i > 0 ? list[i - 1].ts : before.get(id);
@@ -399,30 +455,26 @@ export class IngestService {
   }
 
   /**
-   * Per entity, the newest stored sample time before `firstTs` (within MAX_SPAN_SECONDS): from the
-   * latest table when that is older than the batch (the usual case), else from the raw table (a
-   * replayed or late batch), one statement per distinct first time.
+   * Per entity, the newest stored sample time before `firstTs` (within MAX_SPAN_SECONDS): its
+   * latest sample (read with the entity) when that is older than the batch (the usual case), else
+   * from the raw table (a replayed or late batch), one statement per distinct first time.
    */
   private async previousTs(
     trx: Knex.Transaction,
     family: SampleFamily,
-    firstTs: Map<string, number>
+    firstTs: Map<string, number>,
+    stored: Map<string, StoredEntity>
   ): Promise<Map<string, number>> {
     const out = new Map<string, number>();
-    const ids = [...firstTs.keys()];
     const late = new Map<number, string[]>();
-    for (let i = 0; i < ids.length; i += 5000) {
-      const part = ids.slice(i, i + 5000);
-      const rows = await trx(TABLES[family].latest).select('entity_id', 'ts').whereIn('entity_id', part);
-      for (const r of rows) {
-        const id = String(r.entity_id);
-        const first = firstTs.get(id)!;
-        if (Number(r.ts) < first) out.set(id, Number(r.ts));
-        else {
-          const list = late.get(first);
-          if (list) list.push(id);
-          else late.set(first, [id]);
-        }
+    for (const [id, first] of firstTs) {
+      const latest = stored.get(id)?.latestTs;
+      if (latest === null || latest === undefined) continue;
+      if (latest < first) out.set(id, latest);
+      else {
+        const list = late.get(first);
+        if (list) list.push(id);
+        else late.set(first, [id]);
       }
     }
     for (const [first, list] of late)
@@ -440,12 +492,20 @@ export class IngestService {
   }
 
   /** Marks containers missing from a node's newest full inventory as gone, and present ones as not gone. */
-  private async applyInventories(trx: Knex.Transaction, batch: IngestBatch, nodeIds: Map<string, string>) {
+  private async applyInventories(
+    trx: Knex.Transaction,
+    batch: IngestBatch,
+    nodeIds: Map<string, string>,
+    nodes: Map<string, StoredEntity>
+  ) {
     const cluster = batch.cluster.name;
+    const applied = new Map<string, number>();
     for (const inv of batch.inventories) {
       const nodeId = nodeIds.get(inv.nodeName)!;
-      const node = await trx('nodes').where('id', nodeId).first('inventory_ts');
-      if (!node || Number(node.inventory_ts) >= inv.ts) continue; // an older (replayed) inventory
+      // Read before this batch wrote the node (a new node's row starts at 0); a batch may carry two.
+      const done = applied.get(nodeId) ?? nodes.get(nodeId)?.inventoryTs ?? 0;
+      if (done >= inv.ts) continue; // an older (replayed) inventory
+      applied.set(nodeId, inv.ts);
       const present = new Set(inv.containerIds.map((r) => ids.containerId(cluster, r)));
       const stored: { id: string; gone_at: number | null }[] = await trx('containers')
         .where('node_id', nodeId)
@@ -489,9 +549,8 @@ export class IngestService {
 
   private async writeAgent(trx: Knex.Transaction, batch: IngestBatch, clusterId: string) {
     const a = batch.agent;
-    const seen = await trx('agents').where('id', a.id).first('last_seen');
-    if (seen && Number(seen.last_seen) > batch.sentAt) return;
-    await upsertRows(
+    // One statement: the stored row stays where it is newer (a replayed batch).
+    await upsertIfNewer(
       this.db,
       trx,
       'agents',
@@ -506,7 +565,8 @@ export class IngestService {
           last_seen: batch.sentAt,
         },
       ],
-      ['id']
+      'id',
+      'last_seen'
     );
   }
 
@@ -656,6 +716,36 @@ function containerRow(c: ContainerReport, id: string, clusterId: string, nodeId:
 function securityColumns(c: ContainerReport): Row {
   const risks = containerRisks(c.security, c.image);
   return { security: c.security ? json(c.security) : null, risks: risksColumn(risks), risk_count: risks.length };
+}
+
+/** A cluster row as the ingest last saw it: kind, environment and labels, and its `last_seen`. */
+interface ClusterSeen {
+  description: string;
+  lastSeen: number;
+}
+
+/** Clusters remembered at most (the map is emptied beyond: a token may name any cluster). */
+const MAX_CLUSTERS_REMEMBERED = 10_000;
+
+/** What the ingest reads of a stored node or container before writing it (IngestService.stored). */
+interface StoredEntity {
+  lastSeen: number;
+  /** Containers: when the inventory found it gone. */
+  goneAt: number | null;
+  /** Nodes: the time of the newest inventory applied. */
+  inventoryTs: number;
+  /** Its newest sample's time (the latest table), null before its first. */
+  latestTs: number | null;
+}
+
+/** Node ids by name of every node the batch names: reported, named by a container or an inventory. */
+function nodeIdsOf(batch: IngestBatch): Map<string, string> {
+  const cluster = batch.cluster.name;
+  const byName = new Map<string, string>();
+  for (const n of batch.nodes) byName.set(n.name, ids.nodeId(cluster, n.name));
+  for (const c of batch.containers) byName.set(c.nodeName, ids.nodeId(cluster, c.nodeName));
+  for (const inv of batch.inventories) byName.set(inv.nodeName, ids.nodeId(cluster, inv.nodeName));
+  return byName;
 }
 
 /** Keeps the last row per id: a batch may mention the same entity twice. */
