@@ -62,9 +62,19 @@ async function main() {
     try {
       await backend.ready();
       const from = now - SECONDS;
-      await pushFleet(backend.url, spec, { from: from - 60, now: from, interval: INTERVAL, intervalsPerBatch: 6, concurrency: 4 });
+      await pushFleet(backend.url, spec, {
+        from: from - 60,
+        now: from,
+        interval: INTERVAL,
+        intervalsPerBatch: 6,
+        concurrency: 4,
+      });
       const dbPid = dialect === 'mysql' ? mariadbPid() : null;
-      const before = { backend: cpuSeconds(backend.pid), db: dbPid ? cpuSeconds(dbPid) : 0, sql: admin && (await mysqlCounters(admin)) };
+      const before = {
+        backend: cpuSeconds(backend.pid),
+        db: dbPid ? cpuSeconds(dbPid) : 0,
+        sql: admin && (await mysqlCounters(admin)),
+      };
       const live = await pushFleet(backend.url, spec, {
         from,
         now,
@@ -72,7 +82,11 @@ async function main() {
         intervalsPerBatch: 1,
         concurrency: CONCURRENCY,
       });
-      const after = { backend: cpuSeconds(backend.pid), db: dbPid ? cpuSeconds(dbPid) : 0, sql: admin && (await mysqlCounters(admin)) };
+      const after = {
+        backend: cpuSeconds(backend.pid),
+        db: dbPid ? cpuSeconds(dbPid) : 0,
+        sql: admin && (await mysqlCounters(admin)),
+      };
       const n = live.requests;
       const res = {
         batches: n,

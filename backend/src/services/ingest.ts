@@ -233,7 +233,11 @@ export class IngestService {
    * Per stored node or container: its `last_seen`, `gone_at` (containers) or `inventory_ts`
    * (nodes), and the time of its newest sample (the latest table), in one statement per 5,000 ids.
    */
-  private async stored(trx: Knex.Transaction, family: SampleFamily, idList: string[]): Promise<Map<string, StoredEntity>> {
+  private async stored(
+    trx: Knex.Transaction,
+    family: SampleFamily,
+    idList: string[]
+  ): Promise<Map<string, StoredEntity>> {
     const out = new Map<string, StoredEntity>();
     const table = family === 'node' ? 'nodes' : 'containers';
     const extra = family === 'node' ? 'e.inventory_ts' : 'e.gone_at';
