@@ -128,7 +128,10 @@ export function isDbUnavailable(err: unknown): boolean {
   return (
     (!!e?.code && codes.includes(e.code)) ||
     e?.name === 'KnexTimeoutError' ||
-    /connect ECONNREFUSED|Connection lost|Pool is closed|acquiring a connection/i.test(e?.message ?? '')
+    // The last: mysql2's answer to a statement (a ROLLBACK) on a connection the server dropped.
+    /connect ECONNREFUSED|Connection lost|Pool is closed|acquiring a connection|connection is in closed state/i.test(
+      e?.message ?? ''
+    )
   );
 }
 

@@ -39,4 +39,18 @@ describe('ingest batch schema (v1)', () => {
     expect(r.success).toBe(false);
     expect(fieldIssues(r.error!)[0].path).toBe('nodes.0.samples.0.netRxBps');
   });
+
+  it('rejects a metric beyond a 64-bit counter (1e308 would overflow the sums of every window query)', () => {
+    const sample = (v: number) => ({
+      ...base,
+      containers: [
+        { id: 'c1', nodeName: 'n1', name: 'web', state: 'running', samples: [{ ts: 1_700_000_000, cpuCores: v }] },
+      ],
+    });
+    const r = IngestBatch.safeParse(sample(1e308));
+    expect(r.success).toBe(false);
+    expect(fieldIssues(r.error!).map((i) => i.path)).toEqual(['containers.0.samples.0.cpuCores']);
+    // An 8 EiB reading is still one.
+    expect(IngestBatch.safeParse(sample(8 * 2 ** 60)).success).toBe(true);
+  });
 });
