@@ -100,10 +100,17 @@ async function startBenchBackend({ dialect = 'mysql' } = {}) {
 /**
  * Pushes the fleet's samples for [from, now) through the ingest API, an hour at a time; batches
  * are generated and gzipped ahead of each hour (untimed), so the time measured is the backend's.
+ * With `stampSentAt`, each batch's sentAt is the time it is sent (gzipped then), so the backend
+ * treats every push as live, as it does an agent's: its reply carries probes and actions.
  */
-async function pushFleet(url, spec, { from, now, interval, intervalsPerBatch, concurrency, onHour = () => {} }) {
+async function pushFleet(
+  url,
+  spec,
+  { from, now, interval, intervalsPerBatch, concurrency, stampSentAt = false, onHour = () => {} }
+) {
   const totals = { containerSamples: 0, nodeSamples: 0, requests: 0, seconds: 0 };
-  const push = async (body, attempt = 1) => {
+  const push = async (item, attempt = 1) => {
+    const body = stampSentAt ? gzipSync(JSON.stringify({ ...item, sentAt: Math.floor(Date.now() / 1000) })) : item;
     let res;
     try {
       res = await fetch(`${url}/api/v1/ingest`, {
@@ -114,7 +121,7 @@ async function pushFleet(url, spec, { from, now, interval, intervalsPerBatch, co
     } catch (err) {
       // A kept-alive socket the server closed as it was reused: send again, as an agent does
       // (batches are idempotent by id).
-      if (attempt < 3) return push(body, attempt + 1);
+      if (attempt < 3) return push(item, attempt + 1);
       throw err;
     }
     if (res.status !== 202) throw new Error(`ingest answered ${res.status}: ${await res.text()}`);
@@ -124,7 +131,7 @@ async function pushFleet(url, spec, { from, now, interval, intervalsPerBatch, co
     for (const b of fleetBatches(spec, { from: h, to: Math.min(h + 3600, now), interval, intervalsPerBatch })) {
       for (const c of b.containers || []) totals.containerSamples += c.samples.length;
       for (const n of b.nodes || []) totals.nodeSamples += n.samples.length;
-      chunk.push(gzipSync(JSON.stringify(b)));
+      chunk.push(stampSentAt ? b : gzipSync(JSON.stringify(b)));
     }
     const t0 = performance.now();
     let next = 0;

@@ -67,7 +67,9 @@ export async function insertIgnore(db: Db, trx: Knex | Knex.Transaction, table: 
 
 /**
  * Upserts one row per key, but only where the incoming `tsColumn` (default `ts`) is at least the
- * stored one, so a replayed old batch never overwrites a newer reading (the `latest` tables, agents).
+ * stored one, so a replayed old batch never overwrites a newer reading (the `latest` tables, agents),
+ * whatever a concurrent transaction read before. On a conflict `update` (default: every column
+ * but the key and the time) takes the new values; the time becomes the greater.
  */
 export async function upsertIfNewer(
   db: Db,
@@ -75,11 +77,12 @@ export async function upsertIfNewer(
   table: string,
   rows: Row[],
   key: string,
-  tsColumn = 'ts'
+  tsColumn = 'ts',
+  updateColumns?: string[]
 ) {
   if (!rows.length) return;
   const cols = Object.keys(rows[0]);
-  const update = cols.filter((c) => c !== key && c !== tsColumn);
+  const update = (updateColumns ?? cols).filter((c) => c !== key && c !== tsColumn);
   const ts = q(db, tsColumn);
   for (let i = 0; i < rows.length; i += chunkSize(cols.length)) {
     // Between statements, let other requests in (SQLite statements run synchronously).

@@ -5,6 +5,7 @@ import { silentAfterSeconds } from '../config';
 import { HttpError, parseJson, readBody, validateSliced } from '../http';
 import { isLivePush } from '../services/live-push';
 import { BatchRefusedError, ForbiddenClusterError } from '../services/ingest';
+import { CombinerBusyError } from '../services/write-combiner';
 
 /** POST /api/v1/ingest: agents push batches here with their agent token. */
 export function ingestRoutes(deps: AppDeps) {
@@ -35,6 +36,8 @@ export function ingestRoutes(deps: AppDeps) {
     } catch (err) {
       if (err instanceof ForbiddenClusterError) throw new HttpError(403, err.message);
       if (err instanceof BatchRefusedError) throw new HttpError(err.status, err.message, err.issues);
+      if (err instanceof CombinerBusyError)
+        throw new HttpError(503, `ingest is busy (${err.message}); retry later`, undefined, { 'Retry-After': '5' });
       throw err;
     }
   });

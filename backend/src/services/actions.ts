@@ -15,6 +15,7 @@ import { AccessError } from './access';
 import { actorOf, type Actor, type AuditLog } from './access/audit';
 import type { Caller } from './access/errors';
 import { NotFoundError } from './context';
+import { AbsenceCache } from './absence-cache';
 import { isLivePush } from './live-push';
 import { applyScope, type Scope } from './scope';
 
@@ -25,6 +26,8 @@ const SCOPE_COLS = { clusterName: 'a.cluster', nodeName: 'a.node', namespace: 'a
 
 /** Most actions handed to one agent in one reply (the wire allows 100). */
 const MAX_PER_REPLY = 20;
+/** How long a push may trust that its cluster had no queued action (another replica's new one waits that long). */
+const NONE_QUEUED_MS = 1000;
 
 /** Settings of the action queue. */
 export interface ActionSettings {
@@ -122,6 +125,9 @@ export function toAction(r: Row, now: number): api.Action {
  * request and every result is audited.
  */
 export class ActionsService {
+  /** Clusters with no queued action a moment ago: most pushes then read nothing (decision 39). */
+  private readonly noneQueued = new AbsenceCache(NONE_QUEUED_MS);
+
   constructor(
     private readonly db: Db,
     private readonly audit: AuditLog,
@@ -243,6 +249,7 @@ export class ActionsService {
     };
     if (trx) await write(trx);
     else await this.db.knex.transaction(write);
+    this.noneQueued.forget(spec.cluster);
     return action;
   }
 
@@ -299,6 +306,13 @@ export class ActionsService {
   async forAgent(batch: IngestBatch, now: number): Promise<ContainerAction[]> {
     if (!isLivePush(batch, now, this.settings.livePushSeconds)) return [];
     const knex = this.db.knex;
+    const cluster = batch.cluster.name;
+    if (this.noneQueued.absent(cluster)) return [];
+    const any = await knex('actions').where({ cluster, state: 'queued' }).where('expires_at', '>', now).first('id');
+    if (!any) {
+      this.noneQueued.remember(cluster);
+      return [];
+    }
     const mine =
       batch.agent.mode === 'node'
         ? { cluster: batch.cluster.name, node: batch.agent.hostname, executor: 'node', state: 'queued' }

@@ -16,6 +16,7 @@ import { containerRisks, risksColumn } from './posture';
 import { writeServiceHealth } from './service-ingest';
 import { networkRows, writeNetworks } from './network-ingest';
 import type { ActionsService } from './actions';
+import { WriteCombiner } from './write-combiner';
 
 type Row = Record<string, unknown>;
 type Accepted = IngestReply['accepted'];
@@ -129,6 +130,8 @@ export interface IngestLimits {
 export class IngestService {
   /** Per cluster id, its description and `last_seen` as last committed or read here. */
   private readonly clusters = new Map<string, ClusterSeen>();
+  /** Batches that arrive while others are written go in together (decision 39). */
+  private readonly combiner: WriteCombiner<IngestBatch, Accepted>;
 
   constructor(
     private readonly db: Db,
@@ -137,13 +140,23 @@ export class IngestService {
     private readonly warn: (line: string) => void = () => {},
     /** Applies the batch's container action results in the same transaction (issue 15). */
     private readonly actions?: Pick<ActionsService, 'applyResults'>
-  ) {}
+  ) {
+    const groupRows = Math.min(limits.maxRows, GROUP_MAX_ROWS);
+    this.combiner = new WriteCombiner(
+      (batches) => withConflictRetry('ingest transaction', () => this.store(batches), this.warn),
+      groupRows,
+      // SQLite has one writer; on MariaDB a second group is prepared while one commits.
+      db.dialect === 'mysql' ? 2 : 1,
+      GROUPS_WAITING * groupRows
+    );
+  }
 
   /**
    * Stores one validated batch atomically and returns what it stored. Replays are idempotent.
    * Refuses, before storing anything, a batch too large to store within an agent's request
    * timeout (413: the agent splits it, agent/src/transport/sender.ts) or with timestamps outside
-   * the window around the server clock `now` (400 naming each field).
+   * the window around the server clock `now` (400 naming each field). Batches that arrive
+   * together are stored in one transaction; each caller is answered when it has committed.
    */
   async ingest(batch: IngestBatch, boundCluster: string | null | undefined, now: number): Promise<Accepted> {
     if (boundCluster && boundCluster !== batch.cluster.name) {
@@ -157,62 +170,73 @@ export class IngestService {
       );
     const bad = timestampIssues(batch, now, this.limits.window);
     if (bad.length) throw new BatchRefusedError(400, 'timestamps outside the accepted window; nothing was stored', bad);
-    return withConflictRetry('ingest transaction', () => this.store(batch), this.warn);
+    return this.combiner.submit(batch, rows);
   }
 
-  private async store(batch: IngestBatch): Promise<Accepted> {
-    let cluster: ClusterSeen | undefined;
-    const accepted = await this.db.knex.transaction(async (trx): Promise<Accepted> => {
-      const clusterId = ids.clusterId(batch.cluster.name);
-      const nodeIds = nodeIdsOf(batch);
-      const containerIds = batch.containers.map((c) => ids.containerId(batch.cluster.name, c.id));
-      // What is stored of the batch's entities, each table read once (statements are the cost).
-      const nodes = await this.stored(trx, 'node', [...new Set(nodeIds.values())]);
-      const containers = await this.stored(trx, 'container', containerIds);
-      const watermarks = await this.watermarks(trx, batch);
-      await this.writeNodes(trx, batch, clusterId, nodeIds, nodes);
-      await this.writeContainers(trx, batch, clusterId, nodeIds, containerIds, containers);
-      const nodeSamples = await this.writeSamples(
+  /** Stores batches in one transaction: each table is read and written once for all of them. */
+  private async store(batches: IngestBatch[]): Promise<Accepted[]> {
+    const seen = new Map<string, ClusterSeen>();
+    const accepted = await this.db.knex.transaction(async (trx): Promise<Accepted[]> => {
+      const group = batches.map(prepare);
+      // What is stored of the batches' entities, each table read once (statements are the cost).
+      const nodes = await this.stored(trx, 'node', unique(group.flatMap((p) => [...p.nodeIds.values()])));
+      const containers = await this.stored(trx, 'container', unique(group.flatMap((p) => p.containerIds)));
+      const watermarks = await this.watermarks(trx, batches);
+      await this.writeNodes(trx, group, nodes);
+      await this.writeContainers(trx, group, containers);
+      await this.writeSamples(
         trx,
         'node',
-        batch.nodes.map((n) => ({ id: nodeIds.get(n.name)!, samples: n.samples })),
+        group.flatMap((p) => p.batch.nodes.map((n) => ({ id: p.nodeIds.get(n.name)!, samples: n.samples }))),
         nodes,
         watermarks.node
       );
-      const containerSamples = await this.writeSamples(
+      await this.writeSamples(
         trx,
         'container',
-        batch.containers.map((c, i) => ({ id: containerIds[i], samples: c.samples })),
+        group.flatMap((p) => p.batch.containers.map((c, i) => ({ id: p.containerIds[i], samples: c.samples }))),
         containers,
         watermarks.container
       );
-      await this.applyInventories(trx, batch, nodeIds, nodes);
-      await this.writeWorkloads(trx, batch, clusterId);
-      await this.writeAgent(trx, batch, clusterId);
-      await this.writeEvents(trx, batch, clusterId);
-      await this.writeLogs(trx, batch);
-      const health = await writeServiceHealth(this.db, trx, batch, clusterId);
-      const actionResults = (await this.actions?.applyResults(trx, batch)) ?? 0;
-      const networks = await writeNetworks(this.db, trx, batch);
+      await this.applyInventories(trx, group, nodes);
+      await this.writeWorkloads(trx, group);
+      await this.writeAgents(trx, group);
+      await this.writeEvents(trx, group);
+      await this.writeLogs(trx, group);
+      const out: Accepted[] = [];
+      for (const { batch, clusterId } of group) {
+        // Each a no-op without its kind of data, which live batches seldom carry.
+        const health = await writeServiceHealth(this.db, trx, batch, clusterId);
+        const actionResults = (await this.actions?.applyResults(trx, batch)) ?? 0;
+        const networks = await writeNetworks(this.db, trx, batch);
+        out.push({
+          nodes: batch.nodes.length,
+          nodeSamples: sampleCount(batch.nodes),
+          containers: batch.containers.length,
+          containerSamples: sampleCount(batch.containers),
+          workloads: batch.workloads.length,
+          events: batch.events.length,
+          logs: batch.logs.length,
+          ...health,
+          ...(batch.actionResults.length ? { actionResults } : {}),
+          ...networks,
+        });
+      }
       // Last: every agent of a cluster writes this one row, and its lock is held until commit.
-      cluster = await this.writeCluster(trx, batch, clusterId);
-      return {
-        nodes: batch.nodes.length,
-        nodeSamples,
-        containers: batch.containers.length,
-        containerSamples,
-        workloads: batch.workloads.length,
-        events: batch.events.length,
-        logs: batch.logs.length,
-        ...health,
-        ...(batch.actionResults.length ? { actionResults } : {}),
-        ...networks,
-      };
+      for (const [id, p] of newestPer(
+        group,
+        (p) => p.clusterId,
+        (p) => p.batch.sentAt
+      )) {
+        const s = await this.writeCluster(trx, p.batch, id);
+        if (s) seen.set(id, s);
+      }
+      return out;
     });
     // Only what committed is remembered (a rolled-back first batch must not hide a new cluster).
-    if (cluster) {
+    for (const [id, s] of seen) {
       if (this.clusters.size >= MAX_CLUSTERS_REMEMBERED) this.clusters.clear();
-      this.clusters.set(ids.clusterId(batch.cluster.name), cluster);
+      this.clusters.set(id, s);
     }
     return accepted;
   }
@@ -257,12 +281,15 @@ export class IngestService {
     return out;
   }
 
-  /** The 1-minute rollup watermarks of the families the batch has samples of, in one statement. */
-  private async watermarks(trx: Knex.Transaction, batch: IngestBatch): Promise<Record<SampleFamily, number | null>> {
+  /** The 1-minute rollup watermarks of the families the batches have samples of, in one statement. */
+  private async watermarks(
+    trx: Knex.Transaction,
+    batches: IngestBatch[]
+  ): Promise<Record<SampleFamily, number | null>> {
     const out: Record<SampleFamily, number | null> = { node: null, container: null };
     const names = [
-      ...(batch.nodes.some((n) => n.samples.length) ? ['node_1m'] : []),
-      ...(batch.containers.some((c) => c.samples.length) ? ['container_1m'] : []),
+      ...(batches.some((b) => sampleCount(b.nodes)) ? ['node_1m'] : []),
+      ...(batches.some((b) => sampleCount(b.containers)) ? ['container_1m'] : []),
     ];
     if (!names.length) return out;
     const rows: Row[] = await trx('rollup_state').whereIn('name', names).select('name', 'watermark');
@@ -289,95 +316,91 @@ export class IngestService {
       if (seen > batch.sentAt) return same ? { description, lastSeen: seen } : undefined;
       if (same && fresh(seen)) return { description, lastSeen: seen };
     }
-    await upsertRows(
-      this.db,
-      trx,
-      'clusters',
-      [
-        {
-          id,
-          name: c.name,
-          kind: c.kind,
-          environment: c.environment,
-          labels: json(c.labels),
-          first_seen: batch.sentAt,
-          last_seen: batch.sentAt,
-        },
-      ],
-      ['id'],
-      ['kind', 'environment', 'labels', 'last_seen']
-    );
+    const row = {
+      id,
+      name: c.name,
+      kind: c.kind,
+      environment: c.environment,
+      labels: json(c.labels),
+      first_seen: batch.sentAt,
+      last_seen: batch.sentAt,
+    };
+    await upsertIfNewer(this.db, trx, 'clusters', [row], 'id', 'last_seen', ['kind', 'environment', 'labels']);
     return { description, lastSeen: batch.sentAt };
   }
 
-  private async writeNodes(
-    trx: Knex.Transaction,
-    batch: IngestBatch,
-    clusterId: string,
-    byName: Map<string, string>,
-    stored: Map<string, StoredEntity>
-  ) {
+  private async writeNodes(trx: Knex.Transaction, group: Prepared[], stored: Map<string, StoredEntity>) {
     const rows: Row[] = [];
-    const reported = new Set<string>();
-    for (const n of batch.nodes) {
-      const id = byName.get(n.name)!;
-      const ts = reportTs(n.samples, batch.sentAt);
-      reported.add(n.name);
-      if ((stored.get(id)?.lastSeen ?? -1) > ts) continue;
-      rows.push(nodeRow(n, id, clusterId, ts));
+    const placeholders: Row[] = [];
+    const touches: { id: string; sentAt: number }[] = [];
+    for (const { batch, clusterId, nodeIds } of group) {
+      const reported = new Set<string>();
+      for (const n of batch.nodes) {
+        const id = nodeIds.get(n.name)!;
+        const ts = reportTs(n.samples, batch.sentAt);
+        reported.add(n.name);
+        if ((stored.get(id)?.lastSeen ?? -1) > ts) continue;
+        rows.push(nodeRow(n, id, clusterId, ts));
+      }
+      // Containers can name a node no agent has described yet (cluster mode); give it a placeholder.
+      for (const [name, id] of nodeIds)
+        if (!reported.has(name) && !stored.has(id))
+          placeholders.push(
+            nodeRow(
+              {
+                name,
+                role: 'worker',
+                os: '',
+                kernel: '',
+                arch: '',
+                cores: 0,
+                memoryBytes: 0,
+                bootTime: null,
+                status: 'unknown',
+                labels: {},
+                samples: [],
+              },
+              id,
+              clusterId,
+              batch.sentAt
+            )
+          );
+      // A node agent that reports only containers (FLEETLENS_COLLECTORS=docker) still speaks for its
+      // own node: the push keeps that node from reading silent. A cluster agent naming nodes does not.
+      const own = batch.agent.mode === 'node' ? nodeIds.get(batch.agent.hostname) : undefined;
+      const ownSeen = own ? stored.get(own)?.lastSeen : undefined;
+      if (own && !reported.has(batch.agent.hostname) && ownSeen !== undefined && ownSeen < batch.sentAt)
+        touches.push({ id: own, sentAt: batch.sentAt });
     }
-    await upsertRows(this.db, trx, 'nodes', dedupe(rows), ['id'], NODE_UPDATE);
-    // Containers can name a node no agent has described yet (cluster mode); give it a placeholder.
-    const placeholders = [...byName]
-      .filter(([name, id]) => !reported.has(name) && !stored.has(id))
-      .map(([name, id]) =>
-        nodeRow(
-          {
-            name,
-            role: 'worker',
-            os: '',
-            kernel: '',
-            arch: '',
-            cores: 0,
-            memoryBytes: 0,
-            bootTime: null,
-            status: 'unknown',
-            labels: {},
-            samples: [],
-          },
-          id,
-          clusterId,
-          batch.sentAt
-        )
-      );
-    await insertIgnore(this.db, trx, 'nodes', placeholders);
-    // A node agent that reports only containers (FLEETLENS_COLLECTORS=docker) still speaks for its
-    // own node: the push keeps that node from reading silent. A cluster agent naming nodes does not.
-    const own = batch.agent.mode === 'node' ? byName.get(batch.agent.hostname) : undefined;
-    const ownSeen = own ? stored.get(own)?.lastSeen : undefined;
-    if (own && !reported.has(batch.agent.hostname) && ownSeen !== undefined && ownSeen < batch.sentAt)
-      await trx('nodes').where('id', own).where('last_seen', '<', batch.sentAt).update({ last_seen: batch.sentAt });
+    // Conditional in SQL too: a concurrent group may have stored a newer report since the read.
+    await upsertIfNewer(this.db, trx, 'nodes', newestPerRow(rows, 'last_seen'), 'id', 'last_seen', NODE_UPDATE);
+    await insertIgnore(this.db, trx, 'nodes', newestPerRow(placeholders, 'last_seen'));
+    for (const t of touches)
+      await trx('nodes').where('id', t.id).where('last_seen', '<', t.sentAt).update({ last_seen: t.sentAt });
   }
 
-  private async writeContainers(
-    trx: Knex.Transaction,
-    batch: IngestBatch,
-    clusterId: string,
-    nodeIds: Map<string, string>,
-    containerIds: string[],
-    stored: Map<string, StoredEntity>
-  ) {
-    const rows = batch.containers
-      .map((c, i) => ({ c, id: containerIds[i], ts: reportTs(c.samples, batch.sentAt) }))
-      .filter(({ id, ts }) => (stored.get(id)?.lastSeen ?? -1) <= ts)
-      .map(({ c, id, ts }) => {
+  private async writeContainers(trx: Knex.Transaction, group: Prepared[], stored: Map<string, StoredEntity>) {
+    const rows: Row[] = [];
+    for (const { batch, clusterId, nodeIds, containerIds } of group)
+      batch.containers.forEach((c, i) => {
+        const id = containerIds[i];
+        const ts = reportTs(c.samples, batch.sentAt);
+        const was = stored.get(id);
+        if ((was?.lastSeen ?? -1) > ts) return;
         const row = containerRow(c, id, clusterId, nodeIds.get(c.nodeName)!, ts);
         // A report no newer than the inventory that found it missing does not bring it back.
-        const g = stored.get(id)?.goneAt;
-        if (g !== null && g !== undefined && ts <= g) row.gone_at = g;
-        return row;
+        if (was?.goneAt != null && ts <= was.goneAt) row.gone_at = was.goneAt;
+        rows.push(row);
       });
-    await upsertRows(this.db, trx, 'containers', dedupe(rows), ['id'], CONTAINER_UPDATE);
+    await upsertIfNewer(
+      this.db,
+      trx,
+      'containers',
+      newestPerRow(rows, 'last_seen'),
+      'id',
+      'last_seen',
+      CONTAINER_UPDATE
+    );
   }
 
   /**
@@ -390,7 +413,7 @@ export class IngestService {
     reports: { id: string; samples: Record<string, unknown>[] }[],
     stored: Map<string, StoredEntity>,
     watermark: number | null
-  ): Promise<number> {
+  ): Promise<void> {
     const defs = (family === 'node' ? NODE_METRICS : CONTAINER_METRICS) as MetricDef<Record<string, unknown>>[];
     const rows: Row[] = [];
     const newest = new Map<string, Row>();
@@ -407,19 +430,17 @@ export class IngestService {
         if ((s.ts as number) < minTs) minTs = s.ts as number;
       }
     }
-    if (!rows.length) return 0;
-    await upsertRows(
-      this.db,
-      trx,
-      TABLES[family].raw,
-      dedupeBy(rows, (r) => `${r.entity_id}/${r.ts}`),
-      ['entity_id', 'ts']
+    if (!rows.length) return;
+    // In key order, so that two transactions writing the same rows lock them in the same order.
+    const raw = dedupeBy(rows, (r) => `${r.entity_id}/${r.ts}`).sort(
+      (a, b) => cmp(a.entity_id as string, b.entity_id as string) || (a.ts as number) - (b.ts as number)
     );
-    await upsertIfNewer(this.db, trx, TABLES[family].latest, [...newest.values()], 'entity_id');
+    await upsertRows(this.db, trx, TABLES[family].raw, raw, ['entity_id', 'ts']);
+    const latest = [...newest.values()].sort((a, b) => cmp(a.entity_id as string, b.entity_id as string));
+    await upsertIfNewer(this.db, trx, TABLES[family].latest, latest, 'entity_id');
     if (watermark !== null && minTs < watermark) {
       await trx('rollup_dirty').insert({ family, ts_from: minTs });
     }
-    return rows.length;
   }
 
   /**
@@ -495,131 +516,152 @@ export class IngestService {
     return out;
   }
 
-  /** Marks containers missing from a node's newest full inventory as gone, and present ones as not gone. */
-  private async applyInventories(
-    trx: Knex.Transaction,
-    batch: IngestBatch,
-    nodeIds: Map<string, string>,
-    nodes: Map<string, StoredEntity>
-  ) {
-    const cluster = batch.cluster.name;
-    const applied = new Map<string, number>();
-    for (const inv of batch.inventories) {
-      const nodeId = nodeIds.get(inv.nodeName)!;
-      // Read before this batch wrote the node (a new node's row starts at 0); a batch may carry two.
-      const done = applied.get(nodeId) ?? nodes.get(nodeId)?.inventoryTs ?? 0;
-      if (done >= inv.ts) continue; // an older (replayed) inventory
-      applied.set(nodeId, inv.ts);
-      const present = new Set(inv.containerIds.map((r) => ids.containerId(cluster, r)));
-      const stored: { id: string; gone_at: number | null }[] = await trx('containers')
-        .where('node_id', nodeId)
-        .select('id', 'gone_at');
-      const vanished = stored.filter((r) => r.gone_at === null && !present.has(r.id)).map((r) => r.id);
-      const back = stored.filter((r) => r.gone_at !== null && present.has(r.id)).map((r) => r.id);
-      for (let i = 0; i < vanished.length; i += 5000)
+  /**
+   * Marks containers missing from a node's newest full inventory as gone, and present ones as not
+   * gone: per node, its inventories newer than the stored one, applied oldest first to the
+   * containers as this transaction left them (one read for all nodes, one update per new value).
+   */
+  private async applyInventories(trx: Knex.Transaction, group: Prepared[], nodes: Map<string, StoredEntity>) {
+    const byNode = new Map<string, { ts: number; present: Set<string> }[]>();
+    for (const { batch, nodeIds } of group)
+      for (const inv of batch.inventories) {
+        const nodeId = nodeIds.get(inv.nodeName)!;
+        if (inv.ts <= (nodes.get(nodeId)?.inventoryTs ?? 0)) continue; // an older (replayed) inventory
+        const present = new Set(inv.containerIds.map((r) => ids.containerId(batch.cluster.name, r)));
+        byNode.set(nodeId, [...(byNode.get(nodeId) ?? []), { ts: inv.ts, present }]);
+      }
+    if (!byNode.size) return;
+    const nodeList = [...byNode.keys()];
+    const read = new Map<string, Map<string, number | null>>();
+    for (let i = 0; i < nodeList.length; i += 5000) {
+      const rows: Row[] = await trx('containers')
+        .whereIn('node_id', nodeList.slice(i, i + 5000))
+        .select('id', 'node_id', 'gone_at');
+      for (const r of rows) {
+        const m = read.get(String(r.node_id)) ?? new Map<string, number | null>();
+        m.set(String(r.id), r.gone_at === null ? null : Number(r.gone_at));
+        read.set(String(r.node_id), m);
+      }
+    }
+    const changed = new Map<string, number | null>();
+    const inventoryTs: [string, number][] = [];
+    for (const [nodeId, list] of byNode) {
+      const was = read.get(nodeId) ?? new Map<string, number | null>();
+      const now = new Map(was);
+      let done = nodes.get(nodeId)?.inventoryTs ?? 0;
+      for (const inv of list.sort((a, b) => a.ts - b.ts)) {
+        if (inv.ts <= done) continue;
+        done = inv.ts;
+        for (const [id, gone] of now)
+          if (gone === null && !inv.present.has(id)) now.set(id, inv.ts);
+          else if (gone !== null && inv.present.has(id)) now.set(id, null);
+      }
+      for (const [id, gone] of now) if (gone !== was.get(id)) changed.set(id, gone);
+      inventoryTs.push([nodeId, done]);
+    }
+    const byValue = new Map<number | null, string[]>();
+    for (const [id, gone] of changed) byValue.set(gone, [...(byValue.get(gone) ?? []), id]);
+    for (const [gone, list] of byValue)
+      for (let i = 0; i < list.length; i += 5000)
         await trx('containers')
-          .whereIn('id', vanished.slice(i, i + 5000))
-          .update({ gone_at: inv.ts });
-      for (let i = 0; i < back.length; i += 5000)
-        await trx('containers')
-          .whereIn('id', back.slice(i, i + 5000))
-          .update({ gone_at: null });
-      await trx('nodes').where('id', nodeId).update({ inventory_ts: inv.ts });
+          .whereIn('id', list.slice(i, i + 5000).sort())
+          .update({ gone_at: gone });
+    for (let i = 0; i < inventoryTs.length; i += 1000) {
+      const part = inventoryTs.slice(i, i + 1000).sort(([a], [b]) => (a < b ? -1 : 1));
+      await trx('nodes')
+        .whereIn(
+          'id',
+          part.map(([id]) => id)
+        )
+        .update({
+          inventory_ts: trx.raw(`CASE id ${part.map(() => 'WHEN ? THEN ?').join(' ')} END`, part.flat()),
+        });
     }
   }
 
-  private async writeWorkloads(trx: Knex.Transaction, batch: IngestBatch, clusterId: string) {
-    if (!batch.workloads.length) return;
-    const rows = batch.workloads.map((w) => ({
-      id: ids.workloadId(batch.cluster.name, w.kind, w.namespace, w.name),
-      cluster_id: clusterId,
-      kind: w.kind,
-      namespace: w.namespace,
-      name: w.name,
-      desired_replicas: w.desiredReplicas,
-      ready_replicas: w.readyReplicas,
-      labels: json(w.labels),
-      last_seen: w.ts,
-    }));
-    const seen = await this.lastSeen(
-      trx,
-      'workloads',
-      rows.map((r) => r.id)
+  private async writeWorkloads(trx: Knex.Transaction, group: Prepared[]) {
+    const rows: Row[] = group.flatMap(({ batch, clusterId }) =>
+      batch.workloads.map((w) => ({
+        id: ids.workloadId(batch.cluster.name, w.kind, w.namespace, w.name),
+        cluster_id: clusterId,
+        kind: w.kind,
+        namespace: w.namespace,
+        name: w.name,
+        desired_replicas: w.desiredReplicas,
+        ready_replicas: w.readyReplicas,
+        labels: json(w.labels),
+        last_seen: w.ts,
+      }))
     );
-    await upsertRows(this.db, trx, 'workloads', dedupe(rows.filter((r) => (seen.get(r.id) ?? -1) <= r.last_seen)), [
-      'id',
-    ]);
+    if (!rows.length) return;
+    const seen = await this.lastSeen(trx, 'workloads', unique(rows.map((r) => String(r.id))));
+    const newer = rows.filter((r) => (seen.get(String(r.id)) ?? -1) <= (r.last_seen as number));
+    await upsertIfNewer(this.db, trx, 'workloads', newestPerRow(newer, 'last_seen'), 'id', 'last_seen');
   }
 
-  private async writeAgent(trx: Knex.Transaction, batch: IngestBatch, clusterId: string) {
-    const a = batch.agent;
-    // One statement: the stored row stays where it is newer (a replayed batch).
-    await upsertIfNewer(
-      this.db,
-      trx,
-      'agents',
-      [
-        {
-          id: a.id,
-          cluster_id: clusterId,
-          hostname: a.hostname,
-          version: a.version,
-          mode: a.mode,
-          status: a.status ? JSON.stringify(a.status) : null,
-          last_seen: batch.sentAt,
-        },
-      ],
-      'id',
-      'last_seen'
-    );
-  }
-
-  private async writeEvents(trx: Knex.Transaction, batch: IngestBatch, clusterId: string) {
-    const cluster = batch.cluster.name;
-    const rows = batch.events.map((e) => ({
-      id: ids.eventId(
-        cluster,
-        String(e.ts),
-        e.source,
-        e.reason,
-        e.objectKind,
-        e.objectName,
-        e.containerId ?? '',
-        e.message
-      ),
+  private async writeAgents(trx: Knex.Transaction, group: Prepared[]) {
+    const rows: Row[] = group.map(({ batch, clusterId }) => ({
+      id: batch.agent.id,
       cluster_id: clusterId,
-      ts: e.ts,
-      source: e.source,
-      type: e.type,
-      reason: e.reason,
-      message: e.message,
-      object_kind: e.objectKind,
-      object_name: e.objectName,
-      namespace: e.namespace,
-      node_name: e.nodeName,
-      container_id: e.containerId ? ids.containerId(cluster, e.containerId) : null,
-      exit_code: e.exitCode,
-      count: e.count,
-      category: e.category ?? null,
+      hostname: batch.agent.hostname,
+      version: batch.agent.version,
+      mode: batch.agent.mode,
+      status: batch.agent.status ? JSON.stringify(batch.agent.status) : null,
+      last_seen: batch.sentAt,
     }));
-    await insertIgnore(this.db, trx, 'events', dedupe(rows));
+    // One statement: a stored row stays where it is newer (a replayed batch).
+    await upsertIfNewer(this.db, trx, 'agents', newestPerRow(rows, 'last_seen'), 'id', 'last_seen');
   }
 
-  private async writeLogs(trx: Knex.Transaction, batch: IngestBatch) {
-    const cluster = batch.cluster.name;
-    const rows = batch.logs.map((l) => {
-      const container = ids.containerId(cluster, l.containerId);
-      return {
-        id: ids.logId(container, String(l.ts), String(l.nanos), l.stream, l.message),
-        container_id: container,
-        ts: l.ts,
-        nanos: l.nanos,
-        stream: l.stream,
-        level: l.level,
-        message: l.message,
-      };
+  private async writeEvents(trx: Knex.Transaction, group: Prepared[]) {
+    const rows: Row[] = group.flatMap(({ batch, clusterId }) => {
+      const cluster = batch.cluster.name;
+      return batch.events.map((e) => ({
+        id: ids.eventId(
+          cluster,
+          String(e.ts),
+          e.source,
+          e.reason,
+          e.objectKind,
+          e.objectName,
+          e.containerId ?? '',
+          e.message
+        ),
+        cluster_id: clusterId,
+        ts: e.ts,
+        source: e.source,
+        type: e.type,
+        reason: e.reason,
+        message: e.message,
+        object_kind: e.objectKind,
+        object_name: e.objectName,
+        namespace: e.namespace,
+        node_name: e.nodeName,
+        container_id: e.containerId ? ids.containerId(cluster, e.containerId) : null,
+        exit_code: e.exitCode,
+        count: e.count,
+        category: e.category ?? null,
+      }));
     });
-    await insertIgnore(this.db, trx, 'logs', dedupe(rows));
+    await insertIgnore(this.db, trx, 'events', sortedById(dedupe(rows)));
+  }
+
+  private async writeLogs(trx: Knex.Transaction, group: Prepared[]) {
+    const rows: Row[] = group.flatMap(({ batch }) =>
+      batch.logs.map((l) => {
+        const container = ids.containerId(batch.cluster.name, l.containerId);
+        return {
+          id: ids.logId(container, String(l.ts), String(l.nanos), l.stream, l.message),
+          container_id: container,
+          ts: l.ts,
+          nanos: l.nanos,
+          stream: l.stream,
+          level: l.level,
+          message: l.message,
+        };
+      })
+    );
+    await insertIgnore(this.db, trx, 'logs', sortedById(dedupe(rows)));
   }
 }
 
@@ -751,6 +793,56 @@ function nodeIdsOf(batch: IngestBatch): Map<string, string> {
   for (const inv of batch.inventories) byName.set(inv.nodeName, ids.nodeId(cluster, inv.nodeName));
   return byName;
 }
+
+/** Rows one ingest transaction writes at most (fewer when INGEST_MAX_ROWS is lower). */
+const GROUP_MAX_ROWS = 10_000;
+/** Groups' worth of rows that may wait for a write before batches are answered 503. */
+const GROUPS_WAITING = 4;
+
+/** A batch with the ids it names, worked out once. */
+interface Prepared {
+  batch: IngestBatch;
+  clusterId: string;
+  nodeIds: Map<string, string>;
+  /** Of `batch.containers`, in their order. */
+  containerIds: string[];
+}
+
+function prepare(batch: IngestBatch): Prepared {
+  return {
+    batch,
+    clusterId: ids.clusterId(batch.cluster.name),
+    nodeIds: nodeIdsOf(batch),
+    containerIds: batch.containers.map((c) => ids.containerId(batch.cluster.name, c.id)),
+  };
+}
+
+const unique = (xs: string[]) => [...new Set(xs)];
+const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+const sampleCount = (reports: { samples: unknown[] }[]) => reports.reduce((n, r) => n + r.samples.length, 0);
+
+/** Per key, the item with the greatest time (the later one of equals). */
+function newestPer<T>(items: T[], key: (x: T) => string, ts: (x: T) => number): Map<string, T> {
+  const out = new Map<string, T>();
+  for (const x of items) {
+    const cur = out.get(key(x));
+    if (!cur || ts(cur) <= ts(x)) out.set(key(x), x);
+  }
+  return out;
+}
+
+/** Per id, the row with the greatest `tsColumn` (the later one of equals), in id order. */
+const newestPerRow = (rows: Row[], tsColumn: string): Row[] =>
+  sortedById([
+    ...newestPer(
+      rows,
+      (r) => String(r.id),
+      (r) => Number(r[tsColumn])
+    ).values(),
+  ]);
+
+/** Rows in id order: concurrent transactions then lock shared rows in one order (no deadlock). */
+const sortedById = (rows: Row[]) => [...rows].sort((a, b) => cmp(String(a.id), String(b.id)));
 
 /** Keeps the last row per id: a batch may mention the same entity twice. */
 const dedupe = (rows: Row[]) => dedupeBy(rows, (r) => String(r.id));

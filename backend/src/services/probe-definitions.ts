@@ -3,6 +3,7 @@ import { RE2JS } from 're2js';
 import type { Db } from '../db/connection';
 import * as ids from '../db/ids';
 import { InvalidFieldsError, newId } from './alerts/common';
+import { AbsenceCache } from './absence-cache';
 import { NotFoundError } from './context';
 import { FULL_SCOPE, type Scope } from './scope';
 
@@ -81,6 +82,9 @@ export function scopeIssues(input: Pick<api.ProbeDefinitionInput, 'cluster' | 'n
   return out;
 }
 
+/** How long a push may trust that its cluster had no definitions (another replica's new one waits that long). */
+const NO_DEFINITIONS_MS = 5000;
+
 /**
  * Probes editors define (issue 16; decision 29) and which agent runs each: the agent of the
  * definition's node, or, without one, one live agent of the cluster chosen deterministically (the
@@ -90,6 +94,9 @@ export function scopeIssues(input: Pick<api.ProbeDefinitionInput, 'cluster' | 'n
  * changes only definitions whose cluster, namespace and node its scope allows.
  */
 export class ProbeDefinitions {
+  /** Clusters without definitions a moment ago: most pushes then read nothing (decision 39). */
+  private readonly noDefinitions = new AbsenceCache(NO_DEFINITIONS_MS);
+
   constructor(
     private readonly db: Db,
     private readonly now: () => number,
@@ -182,6 +189,7 @@ export class ProbeDefinitions {
       created_at: now,
       updated_at: now,
     });
+    this.noDefinitions.forget(input.cluster);
     return this.get(FULL_SCOPE, id);
   }
 
@@ -192,6 +200,7 @@ export class ProbeDefinitions {
     await this.knex('probe_definitions')
       .where('id', id)
       .update({ ...columns(input), updated_at: this.now() });
+    this.noDefinitions.forget(input.cluster);
     return this.get(FULL_SCOPE, id);
   }
 
@@ -203,10 +212,12 @@ export class ProbeDefinitions {
 
   /** The enabled definitions the agent is to run now (the ingest reply's `probes`). */
   async forAgent(agentId: string, cluster: string): Promise<ProbeDefinition[]> {
+    if (this.noDefinitions.absent(cluster)) return [];
     const rows: Row[] = await this.knex('probe_definitions')
       .where('cluster_id', ids.clusterId(cluster))
       .where('enabled', true)
       .orderBy('id');
+    if (!rows.length) this.noDefinitions.remember(cluster);
     const assigned = await this.assign(rows);
     return rows
       .filter((r) => assigned.get(String(r.id))?.id === agentId)
