@@ -233,6 +233,26 @@ describe.each(DIALECTS)('container actions (%s)', (dialect) => {
     expect(await actionRow(id)).toMatchObject({ state: 'done', message: 'paused' });
   });
 
+  it('hands out an action at the next push even when the push before found none queued (decision 39)', async () => {
+    const none = await ingest(batch(now(), { cluster: 'quiet', node: 'q1', containers: ['q1'.padEnd(64, 'a')] }));
+    expect(none.body.actions).toBeUndefined();
+    // Queued on this replica: the very next push carries it.
+    const quiet = containerId('quiet', 'q1'.padEnd(64, 'a'));
+    const asked = await post(quiet, { kind: 'restart' }, live.admin);
+    expect(asked.status).toBe(202);
+    const next = await ingest(batch(now(), { cluster: 'quiet', node: 'q1' }));
+    expect(next.body.actions?.map((a: { id: string }) => a.id)).toEqual([asked.body.id]);
+    // Queued by another replica (a row this process did not write): handed out within a second.
+    expect((await ingest(batch(now(), { cluster: 'quiet', node: 'q1' }))).body.actions).toBeUndefined();
+    const row = await actionRow(asked.body.id);
+    await live.backend
+      .db('actions')
+      .insert({ ...row, id: 'other-replica-action', state: 'queued', agent_id: null, picked_at: null });
+    await new Promise((r) => setTimeout(r, 1100));
+    const later = await ingest(batch(now(), { cluster: 'quiet', node: 'q1' }));
+    expect(later.body.actions?.map((a: { id: string }) => a.id)).toEqual(['other-replica-action']);
+  });
+
   it('documents the routes in the OpenAPI document', async () => {
     const doc = (await (await fetch(`${live.backend.url}/api/v1/openapi.json`)).json()) as Reply['body'];
     expect(Object.keys(doc.paths)).toEqual(
