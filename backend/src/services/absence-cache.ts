@@ -9,6 +9,8 @@ export class AbsenceCache {
 
   constructor(
     private readonly ms: number,
+    /** The clock in milliseconds: the services pass their own (injected) one, so a test can age entries. */
+    private readonly nowMs: () => number = Date.now,
     /** Keys remembered at most (emptied beyond: agents may name any cluster). */
     private readonly max = 10_000
   ) {}
@@ -16,12 +18,12 @@ export class AbsenceCache {
   /** Whether `key` was found absent less than `ms` ago and not forgotten since. */
   absent(key: string): boolean {
     const u = this.until.get(key);
-    return u !== undefined && u > Date.now();
+    return u !== undefined && u > this.nowMs();
   }
 
   remember(key: string): void {
     if (this.until.size >= this.max) this.until.clear();
-    this.until.set(key, Date.now() + this.ms);
+    this.until.set(key, this.nowMs() + this.ms);
   }
 
   forget(key?: string): void {

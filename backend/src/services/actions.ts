@@ -126,7 +126,7 @@ export function toAction(r: Row, now: number): api.Action {
  */
 export class ActionsService {
   /** Clusters with no queued action a moment ago: most pushes then read nothing (decision 39). */
-  private readonly noneQueued = new AbsenceCache(NONE_QUEUED_MS);
+  private readonly noneQueued = new AbsenceCache(NONE_QUEUED_MS, () => this.now() * 1000);
 
   constructor(
     private readonly db: Db,

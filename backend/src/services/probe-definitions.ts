@@ -95,7 +95,7 @@ const NO_DEFINITIONS_MS = 5000;
  */
 export class ProbeDefinitions {
   /** Clusters without definitions a moment ago: most pushes then read nothing (decision 39). */
-  private readonly noDefinitions = new AbsenceCache(NO_DEFINITIONS_MS);
+  private readonly noDefinitions = new AbsenceCache(NO_DEFINITIONS_MS, () => this.now() * 1000);
 
   constructor(
     private readonly db: Db,
