@@ -1,7 +1,7 @@
 import Koa from 'koa';
 import { silentAfterSeconds, type Config } from './config';
-import type { Db } from './db/connection';
-import { HttpError, isDbUnavailable } from './http';
+import { isDbUnavailable, type Db } from './db/connection';
+import { HttpError } from './http';
 import type { Logger } from './logger';
 import { healthRoutes } from './routes/health';
 import { ingestRoutes } from './routes/ingest';

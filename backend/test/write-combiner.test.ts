@@ -72,6 +72,25 @@ describe('WriteCombiner', () => {
     expect(w.groups).toEqual([['first'], ['p', 'bad', 'q'], ['p'], ['bad'], ['q']]);
   });
 
+  it('when the store itself fails (not an item), fails every item of the group at once, without retrying each', async () => {
+    const down = new Error('connect ECONNREFUSED');
+    const groups: string[][] = [];
+    let release!: () => void;
+    const firstDone = new Promise<void>((r) => (release = r));
+    const write = async (items: string[]) => {
+      groups.push(items);
+      if (items[0] === 'first') await firstDone;
+      throw down;
+    };
+    const c = new WriteCombiner(write, 100, 1, 1000, (e) => e === down);
+    const first = c.submit('first', 1).catch((e: Error) => e);
+    const group = ['p', 'q', 'r'].map((x) => c.submit(x, 1).catch((e: Error) => e));
+    release();
+    expect(await first).toBe(down);
+    expect(await Promise.all(group)).toEqual([down, down, down]);
+    expect(groups).toEqual([['first'], ['p', 'q', 'r']]);
+  });
+
   it('refuses at once, holding nothing, when more than maxWaiting already waits', async () => {
     const w = gatedWrite();
     const c = new WriteCombiner(w.write, 100, 1, 5);

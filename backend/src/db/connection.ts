@@ -146,3 +146,31 @@ export async function waitForDatabase(
     }
   }
 }
+
+/** True for errors that mean "the database cannot be reached now" (answered 503, agents retry). */
+export function isDbUnavailable(err: unknown): boolean {
+  const e = err as { code?: string; name?: string; message?: string; errno?: number };
+  const codes = [
+    'ECONNREFUSED',
+    'ECONNRESET',
+    'ETIMEDOUT',
+    'EHOSTUNREACH',
+    'PROTOCOL_CONNECTION_LOST',
+    'ER_CON_COUNT_ERROR',
+    'ER_SERVER_SHUTDOWN',
+    'ER_LOCK_WAIT_TIMEOUT',
+    'ER_LOCK_DEADLOCK',
+    'SQLITE_BUSY',
+    'SQLITE_LOCKED',
+    'SQLITE_IOERR',
+    'SQLITE_FULL',
+  ];
+  return (
+    (!!e?.code && codes.includes(e.code)) ||
+    e?.name === 'KnexTimeoutError' ||
+    // The last: mysql2's answer to a statement (a ROLLBACK) on a connection the server dropped.
+    /connect ECONNREFUSED|Connection lost|Pool is closed|acquiring a connection|connection is in closed state/i.test(
+      e?.message ?? ''
+    )
+  );
+}

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { ContainerReport, IngestBatch, IngestReply, NodeReport } from '@fleetlens/protocol';
-import { withConflictRetry, type Db } from '../db/connection';
+import { isDbUnavailable, withConflictRetry, type Db } from '../db/connection';
 import * as ids from '../db/ids';
 import {
   CONTAINER_METRICS,
@@ -147,7 +147,8 @@ export class IngestService {
       groupRows,
       // SQLite has one writer; on MariaDB a second group is prepared while one commits.
       db.dialect === 'mysql' ? 2 : 1,
-      GROUPS_WAITING * groupRows
+      GROUPS_WAITING * groupRows,
+      isDbUnavailable
     );
   }
 
@@ -239,18 +240,6 @@ export class IngestService {
       this.clusters.set(id, s);
     }
     return accepted;
-  }
-
-  /** Reads `last_seen` of the given ids, to keep replayed (older) metadata from overwriting newer. */
-  private async lastSeen(trx: Knex.Transaction, table: string, idList: string[]): Promise<Map<string, number>> {
-    const out = new Map<string, number>();
-    for (let i = 0; i < idList.length; i += 5000) {
-      const rows = await trx(table)
-        .select('id', 'last_seen')
-        .whereIn('id', idList.slice(i, i + 5000));
-      for (const r of rows) out.set(r.id, Number(r.last_seen));
-    }
-    return out;
   }
 
   /**
@@ -372,7 +361,8 @@ export class IngestService {
       if (own && !reported.has(batch.agent.hostname) && ownSeen !== undefined && ownSeen < batch.sentAt)
         touches.push({ id: own, sentAt: batch.sentAt });
     }
-    // Conditional in SQL too: a concurrent group may have stored a newer report since the read.
+    // The skip above only saves bytes; the condition in SQL is what keeps a newer report when a
+    // concurrent group (MariaDB runs two) stored it after this group's read.
     await upsertIfNewer(this.db, trx, 'nodes', newestPerRow(rows, 'last_seen'), 'id', 'last_seen', NODE_UPDATE);
     await insertIgnore(this.db, trx, 'nodes', newestPerRow(placeholders, 'last_seen'));
     for (const t of touches)
@@ -386,7 +376,7 @@ export class IngestService {
         const id = containerIds[i];
         const ts = reportTs(c.samples, batch.sentAt);
         const was = stored.get(id);
-        if ((was?.lastSeen ?? -1) > ts) return;
+        if ((was?.lastSeen ?? -1) > ts) return; // saves bytes; SQL's condition is what holds (writeNodes)
         const row = containerRow(c, id, clusterId, nodeIds.get(c.nodeName)!, ts);
         // A report no newer than the inventory that found it missing does not bring it back.
         if (was?.goneAt != null && ts <= was.goneAt) row.gone_at = was.goneAt;
@@ -432,7 +422,7 @@ export class IngestService {
     }
     if (!rows.length) return;
     // In key order, so that two transactions writing the same rows lock them in the same order.
-    const raw = dedupeBy(rows, (r) => `${r.entity_id}/${r.ts}`).sort(
+    const raw = lastPerKey(rows, (r) => `${r.entity_id}/${r.ts}`).sort(
       (a, b) => cmp(a.entity_id as string, b.entity_id as string) || (a.ts as number) - (b.ts as number)
     );
     await upsertRows(this.db, trx, TABLES[family].raw, raw, ['entity_id', 'ts']);
@@ -594,9 +584,8 @@ export class IngestService {
       }))
     );
     if (!rows.length) return;
-    const seen = await this.lastSeen(trx, 'workloads', unique(rows.map((r) => String(r.id))));
-    const newer = rows.filter((r) => (seen.get(String(r.id)) ?? -1) <= (r.last_seen as number));
-    await upsertIfNewer(this.db, trx, 'workloads', newestPerRow(newer, 'last_seen'), 'id', 'last_seen');
+    // A replayed (older) report leaves a newer stored row as it is: the condition is in SQL.
+    await upsertIfNewer(this.db, trx, 'workloads', newestPerRow(rows, 'last_seen'), 'id', 'last_seen');
   }
 
   private async writeAgents(trx: Knex.Transaction, group: Prepared[]) {
@@ -643,7 +632,7 @@ export class IngestService {
         category: e.category ?? null,
       }));
     });
-    await insertIgnore(this.db, trx, 'events', sortedById(dedupe(rows)));
+    await insertIgnore(this.db, trx, 'events', sortedById(lastPerId(rows)));
   }
 
   private async writeLogs(trx: Knex.Transaction, group: Prepared[]) {
@@ -661,7 +650,7 @@ export class IngestService {
         };
       })
     );
-    await insertIgnore(this.db, trx, 'logs', sortedById(dedupe(rows)));
+    await insertIgnore(this.db, trx, 'logs', sortedById(lastPerId(rows)));
   }
 }
 
@@ -844,10 +833,14 @@ const newestPerRow = (rows: Row[], tsColumn: string): Row[] =>
 /** Rows in id order: concurrent transactions then lock shared rows in one order (no deadlock). */
 const sortedById = (rows: Row[]) => [...rows].sort((a, b) => cmp(String(a.id), String(b.id)));
 
-/** Keeps the last row per id: a batch may mention the same entity twice. */
-const dedupe = (rows: Row[]) => dedupeBy(rows, (r) => String(r.id));
+/**
+ * Keeps the last row per id, for rows without a time to compare (events, logs: a replay repeats
+ * the same row, so which copy stays does not matter). Rows with a time use `newestPerRow`.
+ */
+const lastPerId = (rows: Row[]) => lastPerKey(rows, (r) => String(r.id));
 
-function dedupeBy(rows: Row[], key: (r: Row) => string): Row[] {
+/** Keeps the last row per key (raw samples: one per entity and time). */
+function lastPerKey(rows: Row[], key: (r: Row) => string): Row[] {
   const m = new Map<string, Row>();
   for (const r of rows) m.set(key(r), r);
   return m.size === rows.length ? rows : [...m.values()];

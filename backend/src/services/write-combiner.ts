@@ -6,7 +6,8 @@ export class CombinerBusyError extends Error {}
  * (decision 39): with `maxInFlight` writes running, what arrives meanwhile waits and goes in the
  * next write, up to `maxWeight` in all (an item heavier than that goes alone). A lone item starts
  * at once, so a quiet server adds no delay. If a combined write fails, each of its items is
- * written alone, so that one item's failure reaches only its own caller. At most `maxWaiting`
+ * written alone, so that one item's failure reaches only its own caller (unless the failure is
+ * the store's: then every caller has it at once). At most `maxWaiting`
  * weight waits; beyond it `submit` refuses at once rather than hold requests without bound.
  */
 export class WriteCombiner<T, R> {
@@ -19,7 +20,9 @@ export class WriteCombiner<T, R> {
     private readonly write: (items: T[]) => Promise<R[]>,
     private readonly maxWeight: number,
     private readonly maxInFlight: number,
-    private readonly maxWaiting: number
+    private readonly maxWaiting: number,
+    /** Whether a failure is the store's, not an item's (the database is down): no item is retried alone. */
+    private readonly failsEveryItem: (err: unknown) => boolean = () => false
   ) {}
 
   /** Queues one item; resolves with its result once the write that took it has committed. */
@@ -60,7 +63,8 @@ export class WriteCombiner<T, R> {
       const results = await this.write(group.map((g) => g.item));
       group.forEach((g, i) => g.resolve(results[i]));
     } catch (err) {
-      if (group.length === 1) return group[0].reject(err);
+      // In an outage, each item alone would only wait for the same failure in turn.
+      if (group.length === 1 || this.failsEveryItem(err)) return group.forEach((g) => g.reject(err));
       // Alone, one after another: the failure is one item's, or the database's for each.
       for (const g of group)
         await this.write([g.item]).then(
