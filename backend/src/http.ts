@@ -107,7 +107,6 @@ export function validate<S extends z.ZodType>(schema: S, input: unknown, what = 
   return r.data;
 }
 
-
 /** Items of an array validated at once by validateSliced before it lets other work run. */
 export const VALIDATION_SLICE = 1000;
 
