@@ -17,7 +17,7 @@ import { networkRoutes } from './routes/networks';
 import { ACCESS_ROUTES } from './routes/auth';
 import { mountRoutes } from './routes/mount';
 import { AccessError, createAccess, type AccessServices } from './services/access';
-import { AgentAuth } from './services/agent-auth';
+import type { AgentAuth } from './services/agent-auth';
 import { createAlertServices, type AlertServices } from './services/alerts';
 import { EventQueries } from './services/events';
 import { LogQueries } from './services/logs';
@@ -99,7 +99,7 @@ export function createDeps(
     log,
     telemetry,
     version,
-    agentAuth: new AgentAuth(db, config.agentToken),
+    agentAuth: access.agentAuth,
     ingest: new IngestService(
       db,
       {

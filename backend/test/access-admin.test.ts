@@ -5,6 +5,7 @@
  */
 import { DIALECTS } from './helpers/databases';
 import { ADMIN_KEY, SEED_AS_SERVICE_KEY, clockedBackend, seedBatches, type Clocked } from './access-fixtures';
+import { VERIFIED_TOKEN_SECONDS } from '../src/services/agent-auth';
 
 const ADMIN_ROUTES: [string, string, unknown?][] = [
   ['GET', '/api/v1/users'],
@@ -218,6 +219,26 @@ describe.each(DIALECTS)('administration on %s', (dialect) => {
     ).not.toBeNull();
     expect((await ingest(east)).status).toBe(401);
     expect((await be.call('DELETE', '/api/v1/agent-tokens/does-not-exist', ADMIN_KEY)).status).toBe(404);
+  });
+
+  it('trusts a verified agent token for a few seconds: a revocation by another replica bites after that', async () => {
+    const created = await be.call('POST', '/api/v1/agent-tokens', ADMIN_KEY, { name: 'cached', cluster: 'cl-east' });
+    const east = (seedBatches() as { cluster: { name: string } }[]).find((b) => b.cluster.name === 'cl-east')!;
+    const ingest = () => be.call('POST', '/api/v1/ingest', { authorization: `Bearer ${created.body.token}` }, east);
+    expect((await ingest()).status).toBe(202);
+    // The next pushes read no token row: the point of the cache (one statement less per batch).
+    const reads: string[] = [];
+    const onQuery = (q: { sql: string }) => /agent_tokens/.test(q.sql) && reads.push(q.sql);
+    be.db.on('query', onQuery);
+    expect((await ingest()).status).toBe(202);
+    be.db.off('query', onQuery);
+    expect(reads).toEqual([]);
+    // Revoked as another replica would (the row only): trusted until the cached verdict is due again.
+    await be.db('agent_tokens').where('id', created.body.id).update({ revoked_at: be.clock.now });
+    be.clock.now += VERIFIED_TOKEN_SECONDS - 1;
+    expect((await ingest()).status).toBe(202);
+    be.clock.now += 1;
+    expect((await ingest()).status).toBe(401);
   });
 
   it('audits every change with actor, before and after, and never a secret', async () => {

@@ -15,15 +15,28 @@ export interface AgentGrant {
 }
 
 /**
+ * How long a verified token is trusted without reading its row again (decision 40): a revocation
+ * made on another replica takes effect within this; one made on this replica at once.
+ */
+export const VERIFIED_TOKEN_SECONDS = 5;
+/** Tokens remembered at most (the cache is emptied beyond: there are few tokens, many pushes). */
+const MAX_REMEMBERED = 10_000;
+
+/**
  * Checks agent tokens: the bootstrap token from configuration, or an admin-created token stored
  * as a SHA-256 hash (tokens are long random strings, so a fast hash is enough; passwords use argon2id).
+ * A stored token, once verified, is trusted for VERIFIED_TOKEN_SECONDS, so that every agent's push
+ * does not read `agent_tokens`; tokens not found are never remembered (a new one works at once).
  */
 export class AgentAuth {
-  private lastTouch = new Map<string, number>();
+  private readonly lastTouch = new Map<string, number>();
+  /** Per token hash: its grant and until when it is trusted. */
+  private readonly verified = new Map<string, { grant: AgentGrant; until: number }>();
 
   constructor(
     private readonly db: Db,
-    private readonly bootstrapToken?: string
+    private readonly bootstrapToken: string | undefined,
+    private readonly now: () => number
   ) {}
 
   /** The grant for a presented token, or null. */
@@ -31,14 +44,27 @@ export class AgentAuth {
     if (!token) return null;
     if (this.bootstrapToken && sameSecret(token, this.bootstrapToken)) return { tokenId: 'bootstrap', cluster: null };
     const hash = sha256(token).toString('hex');
+    const now = this.now();
+    const known = this.verified.get(hash);
+    if (known && known.until > now) return known.grant;
     const row = await this.db.knex('agent_tokens').where('token_hash', hash).whereNull('revoked_at').first();
-    if (!row) return null;
-    const now = Math.floor(Date.now() / 1000);
-    // Touch last_used_at at most once a minute per token: not a write on every batch.
-    if ((this.lastTouch.get(row.id) ?? 0) < now - 60) {
-      this.lastTouch.set(row.id, now);
-      await this.db.knex('agent_tokens').where('id', row.id).update({ last_used_at: now });
+    if (!row) {
+      this.verified.delete(hash);
+      return null;
     }
-    return { tokenId: row.id, cluster: row.cluster_name ?? null };
+    const grant = { tokenId: String(row.id), cluster: row.cluster_name ?? null };
+    if (this.verified.size >= MAX_REMEMBERED) this.verified.clear();
+    this.verified.set(hash, { grant, until: now + VERIFIED_TOKEN_SECONDS });
+    // Touch last_used_at at most once a minute per token: not a write on every batch.
+    if ((this.lastTouch.get(grant.tokenId) ?? 0) < now - 60) {
+      this.lastTouch.set(grant.tokenId, now);
+      await this.db.knex('agent_tokens').where('id', grant.tokenId).update({ last_used_at: now });
+    }
+    return grant;
+  }
+
+  /** Stops trusting a token at once (it was revoked on this replica). */
+  forget(tokenId: string): void {
+    for (const [hash, v] of this.verified) if (v.grant.tokenId === tokenId) this.verified.delete(hash);
   }
 }

@@ -152,7 +152,9 @@ export class AgentTokenService {
   constructor(
     private readonly db: Db,
     private readonly audit: AuditLog,
-    private readonly now: () => number
+    private readonly now: () => number,
+    /** Called once a revocation has committed (AgentAuth stops trusting the token). */
+    private readonly revoked: (id: string) => void = () => {}
   ) {}
 
   async list(): Promise<access.AgentTokenListReply> {
@@ -183,7 +185,7 @@ export class AgentTokenService {
   }
 
   async revoke(who: Actor, id: string): Promise<access.AgentToken> {
-    return this.db.knex.transaction(async (trx) => {
+    const after = await this.db.knex.transaction(async (trx) => {
       const row = await trx('agent_tokens').where('id', id).first();
       if (!row) throw new AccessError(404, `agent token ${id} not found`);
       const before = toAgentToken(row);
@@ -193,6 +195,8 @@ export class AgentTokenService {
       await this.audit.record(trx, who, 'agent_token.revoke', 'agent_token', id, before, after);
       return after;
     });
+    this.revoked(id);
+    return after;
   }
 }
 

@@ -1,5 +1,6 @@
 import type { Config } from '../../config';
 import type { Db } from '../../db/connection';
+import { AgentAuth } from '../agent-auth';
 import { AuditLog } from './audit';
 import { AgentTokenService, ApiKeyService, LoginThrottle, SessionService } from './credentials';
 import { GrafanaIdVerifier } from './grafana-id';
@@ -18,6 +19,8 @@ export interface AccessServices {
   sessions: SessionService;
   apiKeys: ApiKeyService;
   agentTokens: AgentTokenService;
+  /** Verifies agent tokens at ingest; told at once of a revocation made here. */
+  agentAuth: AgentAuth;
   throttle: LoginThrottle;
   identity: IdentityService;
 }
@@ -27,7 +30,8 @@ export function createAccess(config: Config, db: Db, now: () => number): AccessS
   const users = new UserService(db, audit, now);
   const sessions = new SessionService(db, now, config.access.tokenTtlSeconds);
   const apiKeys = new ApiKeyService(db, audit, now);
-  const agentTokens = new AgentTokenService(db, audit, now);
+  const agentAuth = new AgentAuth(db, config.agentToken, now);
+  const agentTokens = new AgentTokenService(db, audit, now, (id) => agentAuth.forget(id));
   const throttle = new LoginThrottle(db, now, config.access.loginMaxFailures, config.access.loginWindowSeconds);
   const grafanaIds = config.access.grafanaId ? new GrafanaIdVerifier(config.access.grafanaId, now) : null;
   const identity = new IdentityService(
@@ -39,5 +43,5 @@ export function createAccess(config: Config, db: Db, now: () => number): AccessS
     throttle,
     grafanaIds
   );
-  return { audit, users, sessions, apiKeys, agentTokens, throttle, identity };
+  return { audit, users, sessions, apiKeys, agentTokens, agentAuth, throttle, identity };
 }
