@@ -86,6 +86,16 @@ async function startBenchBackend({ dialect = 'mysql' } = {}) {
       if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
       return res.json();
     },
+    /** An agent token bound to `cluster`, created as an admin does (its pushes verify a stored hash). */
+    async agentToken(cluster) {
+      const res = await fetch(`${url}/api/v1/agent-tokens`, {
+        method: 'POST',
+        headers: { ...APP_ROUTE_ADMIN, 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'bench', cluster }),
+      });
+      if (res.status !== 201) throw new Error(`agent-tokens: ${res.status} ${await res.text()}`);
+      return (await res.json()).token;
+    },
     async stop() {
       proc.kill('SIGTERM');
       await new Promise((r) => proc.once('exit', r));
@@ -102,11 +112,12 @@ async function startBenchBackend({ dialect = 'mysql' } = {}) {
  * are generated and gzipped ahead of each hour (untimed), so the time measured is the backend's.
  * With `stampSentAt`, each batch's sentAt is the time it is sent (gzipped then), so the backend
  * treats every push as live, as it does an agent's: its reply carries probes and actions.
+ * `token` is the bootstrap agent token unless given.
  */
 async function pushFleet(
   url,
   spec,
-  { from, now, interval, intervalsPerBatch, concurrency, stampSentAt = false, onHour = () => {} }
+  { from, now, interval, intervalsPerBatch, concurrency, stampSentAt = false, token = TOKEN, onHour = () => {} }
 ) {
   const totals = { containerSamples: 0, nodeSamples: 0, requests: 0, seconds: 0 };
   const push = async (item, attempt = 1) => {
@@ -115,7 +126,7 @@ async function pushFleet(
     try {
       res = await fetch(`${url}/api/v1/ingest`, {
         method: 'POST',
-        headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json', 'content-encoding': 'gzip' },
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'content-encoding': 'gzip' },
         body,
       });
     } catch (err) {

@@ -19,6 +19,9 @@ const SECONDS = Number(process.env.BENCH_LIVE_SECONDS || 600);
 const CONCURRENCY = Number(process.env.BENCH_LIVE_CONCURRENCY || 16);
 const DIALECTS = (process.env.BENCH_LIVE_DIALECTS || 'mysql,sqlite').split(',').filter(Boolean);
 const INTERVAL = 10;
+// An admin-created token, as agents of a real fleet use (its hash is verified: decision 40);
+// BENCH_LIVE_TOKEN=bootstrap sends the configured bootstrap token instead, which reads nothing.
+const TOKEN_KIND = process.env.BENCH_LIVE_TOKEN || 'created';
 
 const TICKS = os.constants?.CLK_TCK || 100;
 /** User + system CPU seconds of a process so far (/proc/PID/stat fields 14 and 15). */
@@ -54,6 +57,7 @@ async function main() {
     machine: { cores: os.cpus().length, loadAverageAtStart: os.loadavg() },
     fleet: { nodes: NODES, containersPerNode: PER_NODE, intervalSeconds: INTERVAL, liveSeconds: SECONDS },
     concurrency: CONCURRENCY,
+    token: TOKEN_KIND,
     dialects: {},
   };
   for (const dialect of DIALECTS) {
@@ -62,6 +66,7 @@ async function main() {
       dialect === 'mysql' ? knexFactory({ client: 'mysql2', connection: `${MYSQL}/`, pool: { min: 0, max: 1 } }) : null;
     try {
       await backend.ready();
+      const token = TOKEN_KIND === 'bootstrap' ? undefined : await backend.agentToken('bench');
       const from = now - SECONDS;
       await pushFleet(backend.url, spec, {
         from: from - 60,
@@ -84,6 +89,7 @@ async function main() {
         intervalsPerBatch: 1,
         concurrency: CONCURRENCY,
         stampSentAt: true,
+        token,
       });
       const loader = process.cpuUsage(loader0);
       const after = {

@@ -362,8 +362,10 @@ async function main() {
             `/api/v1/heatmap?metric=cpuPercent&from=${t - 3600}&to=${t}&step=60`,
             range('avg_over_time(fleetlens_node_cpu_usage_cores[1m])', 3600, 60),
           ],
+          // At Prometheus' 60 s step: without one, a span under 5 h would default to a sub-minute
+          // step and read raw rows for a coarser question than Prometheus is asked.
           clusterCpu6h: [
-            `/api/v1/series?kind=cluster&id=${clusterId}&metrics=cpuCores&from=${t - span}&to=${t}`,
+            `/api/v1/series?kind=cluster&id=${clusterId}&metrics=cpuCores&from=${t - span}&to=${t}&step=60`,
             range('sum(avg_over_time(fleetlens_node_cpu_usage_cores[1m]))', span, 60),
           ],
         };
