@@ -39,7 +39,7 @@ function mariadbPid() {
 }
 async function mysqlCounters(admin) {
   const [rows] = await admin.raw(
-    "SHOW GLOBAL STATUS WHERE Variable_name IN ('Questions','Com_commit','Innodb_row_lock_waits','Innodb_row_lock_time')"
+    "SHOW GLOBAL STATUS WHERE Variable_name IN ('Questions','Com_commit','Innodb_row_lock_waits','Innodb_row_lock_time','Bytes_received','Bytes_sent')"
   );
   return Object.fromEntries(rows.map((r) => [r.Variable_name, Number(r.Value)]));
 }
@@ -114,6 +114,9 @@ async function main() {
         res.commitsPerBatch = round(d('Com_commit') / n, 2);
         res.rowLockWaits = d('Innodb_row_lock_waits');
         res.rowLockWaitMs = d('Innodb_row_lock_time');
+        // What the backend sends MariaDB (SQL text) and reads back, per batch.
+        res.sqlKiBSentPerBatch = round(d('Bytes_received') / 1024 / n, 1);
+        res.sqlKiBReadPerBatch = round(d('Bytes_sent') / 1024 / n, 1);
       }
       result.dialects[dialect] = res;
       console.log(`  ${dialect}: ${JSON.stringify(res)}`);
